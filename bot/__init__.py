@@ -1,0 +1,1 @@
+"""diplobot: the record of what the parties to a war say about ending it."""

@@ -1,0 +1,162 @@
+"""Settings from the environment and an optional `.env`, named as in the product's contract."""
+
+from __future__ import annotations
+
+import logging
+from datetime import time
+from functools import cached_property
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/diplobot.db"
+
+# Users paste the URLs their hosting shows them; the async drivers are the only ones we run.
+_DRIVER_FOR_SCHEME = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+class ConfigError(Exception):
+    """One line naming the variable and what is wrong with it, for the operator."""
+
+
+def parse_time_of_day(value: str) -> time:
+    """Reads `HH:MM` (24-hour clock), the only form the product documents."""
+    hours, sep, minutes = value.strip().partition(":")
+    if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
+        raise ValueError(f"{value!r} is not a time of day in HH:MM form")
+    hour, minute = int(hours), int(minutes)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise ValueError(f"{value!r} is not a time of day in HH:MM form")
+    return time(hour, minute)
+
+
+def parse_timezone(value: str) -> ZoneInfo:
+    """Accepts IANA names only ("Europe/Kyiv"), which survive DST rule changes."""
+    name = value.strip()
+    try:
+        if not name or name.startswith(("/", ".")) or ".." in name:
+            raise ZoneInfoNotFoundError(name)
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not a known IANA time zone (e.g. Europe/Kyiv)") from None
+
+
+def normalise_database_url(value: str) -> str:
+    try:
+        url: URL = make_url(value.strip())
+    except ArgumentError:
+        raise ValueError(
+            f"{value!r} is not a database URL "
+            "(sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db)"
+        ) from None
+    driver = _DRIVER_FOR_SCHEME.get(url.drivername)
+    if driver is None:
+        raise ValueError(f"unsupported database {url.drivername!r}: use SQLite or PostgreSQL")
+    if driver.startswith("sqlite") and not url.database:
+        raise ValueError("a SQLite URL needs a file path (sqlite+aiosqlite:///path.db)")
+    return url.set(drivername=driver).render_as_string(hide_password=False)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="DIPLOBOT_DATABASE_URL")
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(), alias="DIPLOBOT_ADMIN_IDS"
+    )
+    telegram_api_url: str | None = Field(default=None, alias="DIPLOBOT_TELEGRAM_API_URL")
+    timezone: str = Field(default="UTC", alias="DIPLOBOT_TIMEZONE")
+    digest_time: str = Field(default="08:00", alias="DIPLOBOT_DIGEST_TIME")
+    load_sample: bool = Field(default=True, alias="DIPLOBOT_LOAD_SAMPLE")
+    log_level: str = Field(default="INFO", alias="DIPLOBOT_LOG_LEVEL")
+    digest_rate: float = Field(default=30.0, gt=0, alias="DIPLOBOT_DIGEST_RATE")
+    digest_chat_rate: float = Field(default=1.0, gt=0, alias="DIPLOBOT_DIGEST_CHAT_RATE")
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_api_url", mode="before")
+    @classmethod
+    def _blank_url_is_none(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            if not value.startswith(("http://", "https://")):
+                raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _valid_database_url(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _comma_separated_ids(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        ids = set()
+        for part in value.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.lstrip("-").isdigit():
+                raise ValueError(f"{part!r} is not a Telegram user id (comma-separated integers)")
+            ids.add(int(part))
+        return frozenset(ids)
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_timezone(cls, value: str) -> str:
+        return parse_timezone(value).key
+
+    @field_validator("digest_time")
+    @classmethod
+    def _valid_digest_time(cls, value: str) -> str:
+        return parse_time_of_day(value).strftime("%H:%M")
+
+    @field_validator("log_level")
+    @classmethod
+    def _valid_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if not isinstance(logging.getLevelName(level), int):
+            raise ValueError(f"{value!r} is not a log level (DEBUG, INFO, WARNING, ERROR)")
+        return level
+
+    @cached_property
+    def default_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def default_digest_time(self) -> time:
+        return parse_time_of_day(self.digest_time)
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.admin_ids
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Builds the settings, turning pydantic's report into one line an operator can act on."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        field_name = str(first["loc"][0]) if first["loc"] else ""
+        field = Settings.model_fields.get(field_name)
+        variable = (field.alias if field and field.alias else field_name) or "configuration"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{variable}: {message}") from None

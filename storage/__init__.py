@@ -1,0 +1,1 @@
+"""The statement record: tables, engine, migrations, queries and search."""

@@ -1,0 +1,118 @@
+"""Actors and their aliases: "putin", "Путин" and "Путін" reach the same person."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from sqlalchemy import or_
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.errors import InvalidInput
+from storage.models import Actor, ActorAlias
+
+# Ukrainian and Russian letters to the Latin letters English-language reporting uses, so
+# that a name typed in either script folds to the same key.
+_CYRILLIC = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "є": "ye",
+    "ё": "e", "ж": "zh", "з": "z", "и": "i", "і": "i", "ї": "yi", "й": "y", "к": "k",
+    "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+    "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch",
+    "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya", "'": "", "’": "",
+}
+# Name endings transliterated differently in the two scripts (Зеленський / Зеленский ->
+# Zelensky): folded to one spelling before the letter-by-letter mapping.
+_CYRILLIC_ENDINGS = re.compile(r"(ський|ский|цький|цкий|ий|ій|ый)\b")
+_ENDING_MAP = {"ський": "sky", "ский": "sky", "цький": "tsky", "цкий": "tsky", "ий": "y", "ій": "y", "ый": "y"}
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def normalize_name(name: str) -> str:
+    """A case-, accent- and script-insensitive key for a name."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    folded = _CYRILLIC_ENDINGS.sub(lambda match: _ENDING_MAP[match.group(1)], folded)
+    folded = "".join(_CYRILLIC.get(char, char) for char in folded)
+    decomposed = unicodedata.normalize("NFKD", folded)
+    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(_NOT_WORD.sub(" ", stripped).split())
+
+
+def clean_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned or not normalize_name(cleaned):
+        raise InvalidInput("speaker", "the speaker's name is empty")
+    if len(cleaned) > 200:
+        raise InvalidInput("speaker", "the speaker's name is longer than 200 characters")
+    return cleaned
+
+
+async def find_actors(session: AsyncSession, name: str) -> list[Actor]:
+    """Actors a reader may mean by `name`: an exact alias first; otherwise every actor one
+    of whose aliases contains it as whole words ("zelensky" -> Volodymyr Zelensky)."""
+    key = normalize_name(name)
+    if not key:
+        return []
+    exact = await session.exec(select(Actor).join(ActorAlias).where(ActorAlias.normalized == key))
+    found = list(exact.unique().all())
+    if found:
+        return found
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    partial = await session.exec(
+        select(Actor)
+        .join(ActorAlias)
+        .where(
+            or_(
+                ActorAlias.normalized.like(f"{escaped} %", escape="\\"),
+                ActorAlias.normalized.like(f"% {escaped}", escape="\\"),
+                ActorAlias.normalized.like(f"% {escaped} %", escape="\\"),
+            )
+        )
+        .order_by(Actor.name)
+    )
+    return list(dict.fromkeys(partial.unique().all()))
+
+
+async def resolve_actor(session: AsyncSession, name: str) -> Actor:
+    """The one actor `name` means, or a message saying why there is none."""
+    actors = await find_actors(session, name)
+    if not actors:
+        raise InvalidInput("speaker", f"no speaker called {name!r} in the record")
+    if len(actors) > 1:
+        names = ", ".join(actor.name for actor in actors[:5])
+        raise InvalidInput("speaker", f"{name!r} could mean several speakers: {names}")
+    return actors[0]
+
+
+async def get_or_create_actor(session: AsyncSession, name: str) -> Actor:
+    """The actor with exactly this name or alias; a new one otherwise. Never a partial
+    match: "Trump" must not silently become "Donald Trump Jr."."""
+    cleaned = clean_name(name)
+    key = normalize_name(cleaned)
+    existing = await session.exec(select(Actor).join(ActorAlias).where(ActorAlias.normalized == key))
+    actor = existing.first()
+    if actor is not None:
+        return actor
+    actor = Actor(name=cleaned, aliases=[ActorAlias(alias=cleaned, normalized=key)])
+    session.add(actor)
+    await session.flush()
+    return actor
+
+
+async def add_aliases(session: AsyncSession, actor: Actor, aliases: Iterable[str]) -> list[str]:
+    """Adds the aliases no other actor holds; returns those that were taken elsewhere."""
+    taken: list[str] = []
+    known = {alias.normalized for alias in actor.aliases}
+    for alias in aliases:
+        key = normalize_name(alias)
+        if not key or key in known:
+            continue
+        holder = await session.exec(select(ActorAlias).where(ActorAlias.normalized == key))
+        if holder.first() is not None:
+            taken.append(alias)
+            continue
+        actor.aliases.append(ActorAlias(alias=" ".join(alias.split()), normalized=key))
+        known.add(key)
+    await session.flush()
+    return taken

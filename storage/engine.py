@@ -1,0 +1,102 @@
+"""One `Database` per process: the async engine, sessions for reading and for writing,
+and the per-engine settings that make SQLite safe for concurrent writers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.embedding_index import TextEmbedder
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def _tune_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Autocommit at the driver level, so that we, not pysqlite, say how a
+        # transaction begins (see the "begin" listener).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # A writer that starts deferred and upgrades later fails at once with
+        # SQLITE_BUSY when another writer got there first (the busy timeout does not
+        # apply to that upgrade); taking the write lock up front makes it wait instead.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """Readers and writers get separate engines on SQLite: readers never queue behind the
+    write lock (WAL), writers take it when they begin. PostgreSQL needs no such split."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        embedder: TextEmbedder | None = None,
+        connect_args: dict[str, Any] | None = None,
+        echo: bool = False,
+    ) -> None:
+        self.url = url
+        # The model that embeds statements when they are written and questions when they
+        # are asked; None means keyword search only.
+        self.embedder = embedder
+        parsed = make_url(url)
+        self.dialect = parsed.get_backend_name()
+        if self.is_sqlite:
+            database = parsed.database or ""
+            if database and database != ":memory:":
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            self.read_engine = create_async_engine(url, echo=echo)
+            self.write_engine = create_async_engine(url, echo=echo)
+            _tune_sqlite(self.read_engine, immediate=False)
+            _tune_sqlite(self.write_engine, immediate=True)
+        else:
+            self.read_engine = create_async_engine(
+                url, echo=echo, pool_pre_ping=True, connect_args=connect_args or {}
+            )
+            self.write_engine = self.read_engine
+        self._readers = async_sessionmaker(
+            self.read_engine, class_=AsyncSession, expire_on_commit=False
+        )
+        self._writers = async_sessionmaker(
+            self.write_engine, class_=AsyncSession, expire_on_commit=False
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.dialect == "postgresql"
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._readers() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A session whose work commits together or not at all."""
+        async with self._writers() as session, session.begin():
+            yield session
+
+    async def close(self) -> None:
+        await self.read_engine.dispose()
+        if self.write_engine is not self.read_engine:
+            await self.write_engine.dispose()

@@ -1,0 +1,242 @@
+"""Import and export in the exchange format (JSON lines or CSV, the same columns; see
+docs/exchange-format.md). Imports are all or nothing, and idempotent by `ref`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import col, select
+
+from storage.embedding_index import embed_statements
+from storage.engine import Database
+from storage.models import AuditAction, Statement
+from storage.statements import EXCHANGE_FIELDS, create_statement, exchange_record, update_statement
+from storage.validation import StatementData, problems
+
+LIST_SEPARATOR = ";"
+_CHUNK = 500
+
+
+class ExchangeFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[LineProblem] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        if not self.ok:
+            return f"{len(self.problems)} problem(s) found; nothing was imported"
+        counts = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+        return f"dry run: {counts}; nothing was written" if self.dry_run else counts
+
+
+def detect_format(name: str, content: bytes) -> ExchangeFormat:
+    """By the file name's ending; failing that, by whether the text starts with `{`."""
+    lowered = name.lower()
+    if lowered.endswith(".csv"):
+        return ExchangeFormat.csv
+    if lowered.endswith((".jsonl", ".ndjson", ".json")):
+        return ExchangeFormat.jsonl
+    return ExchangeFormat.jsonl if content.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else ExchangeFormat.csv
+
+
+def _decode(content: bytes) -> str:
+    return content.decode("utf-8-sig")
+
+
+def parse_jsonl(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LineProblem]]:
+    rows, found = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as error:
+            found.append(LineProblem(number, "json", f"not valid JSON ({error.msg} at column {error.colno})"))
+            continue
+        if not isinstance(value, dict):
+            found.append(LineProblem(number, "json", "each line must be one JSON object"))
+            continue
+        rows.append((number, value))
+    return rows, found
+
+
+def _csv_value(name: str, cell: str) -> Any:
+    if name in ("topics", "places"):
+        return [part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip()]
+    if name == "is_quote":
+        flag = cell.strip().lower()
+        return {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False, "": False}.get(flag, cell)
+    if name in ("source_url", "retraction_reason", "date_precision", "status", "stance") and not cell.strip():
+        return None
+    return cell
+
+
+def parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LineProblem]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[tuple[int, dict[str, Any]]] = []
+    found: list[LineProblem] = []
+    try:
+        header = next(reader)
+    except StopIteration:
+        return rows, found
+    except csv.Error as error:
+        return rows, [LineProblem(1, "csv", str(error))]
+    header = [name.strip() for name in header]
+    unknown = [name for name in header if name not in EXCHANGE_FIELDS]
+    if unknown:
+        return rows, [LineProblem(1, "header", f"unknown column(s): {', '.join(unknown)}")]
+    start = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            found.append(LineProblem(start, "csv", str(error)))
+            break
+        if any(cell.strip() for cell in cells):
+            if len(cells) != len(header):
+                found.append(LineProblem(start, "csv", f"{len(cells)} cells, the header has {len(header)}"))
+            else:
+                record = {
+                    name: _csv_value(name, cell) for name, cell in zip(header, cells, strict=True)
+                }
+                rows.append((start, {key: value for key, value in record.items() if value is not None}))
+        start = reader.line_num + 1
+    return rows, found
+
+
+def parse_exchange(name: str, content: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list[LineProblem]]:
+    try:
+        text = _decode(content)
+    except UnicodeDecodeError as error:
+        line = content[: error.start].count(b"\n") + 1
+        return [], [LineProblem(line, "file", "not UTF-8 text")]
+    if detect_format(name, content) is ExchangeFormat.csv:
+        return parse_csv(text)
+    return parse_jsonl(text)
+
+
+def validate_rows(rows: Iterable[tuple[int, dict[str, Any]]]) -> tuple[list[tuple[int, StatementData]], list[LineProblem]]:
+    valid: list[tuple[int, StatementData]] = []
+    found: list[LineProblem] = []
+    first_line_of_ref: dict[str, int] = {}
+    for number, record in rows:
+        try:
+            data = StatementData.model_validate(record)
+        except ValidationError as error:
+            found.extend(LineProblem(number, name, message) for name, message in problems(error))
+            continue
+        if not data.ref:
+            found.append(LineProblem(number, "ref", "missing (every imported statement needs its ref)"))
+            continue
+        if not data.side:
+            found.append(LineProblem(number, "side", "missing"))
+            continue
+        if data.ref in first_line_of_ref:
+            found.append(LineProblem(number, "ref", f"{data.ref!r} already on line {first_line_of_ref[data.ref]}"))
+            continue
+        first_line_of_ref[data.ref] = number
+        valid.append((number, data))
+    return valid, found
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction so that a dry run rolls back everything it did."""
+
+
+async def import_statements(
+    database: Database, name: str, content: bytes, who: str, *, dry_run: bool = False
+) -> ImportReport:
+    rows, found = parse_exchange(name, content)
+    valid, invalid = validate_rows(rows)
+    report = ImportReport(problems=sorted(found + invalid, key=lambda problem: problem.line), dry_run=dry_run)
+    if not report.ok:
+        return report
+    try:
+        async with database.write() as session:
+            touched: list[Statement] = []
+            for chunk_start in range(0, len(valid), _CHUNK):
+                chunk = valid[chunk_start : chunk_start + _CHUNK]
+                refs = [data.ref for _, data in chunk]
+                existing = {
+                    statement.ref: statement
+                    for statement in (
+                        await session.exec(select(Statement).where(col(Statement.ref).in_(refs)))
+                    ).all()
+                }
+                for _, data in chunk:
+                    current = existing.get(data.ref or "")
+                    if current is None:
+                        touched.append(await create_statement(session, data, who, AuditAction.import_add))
+                        report.added += 1
+                    elif await update_statement(session, current, data, who, AuditAction.import_update):
+                        touched.append(current)
+                        report.updated += 1
+                    else:
+                        report.unchanged += 1
+            if dry_run:
+                raise _DryRun
+            await embed_statements(session, database, touched)
+    except _DryRun:
+        pass
+    return report
+
+
+def _export_record(statement: Statement) -> dict[str, Any]:
+    return {key: value for key, value in exchange_record(statement).items() if value is not None}
+
+
+async def export_statements(database: Database, fmt: ExchangeFormat) -> bytes:
+    """Everything, retracted statements included, in recording order, in the same bytes
+    every time: export, import into an empty database, export again gives this file."""
+    async with database.read() as session:
+        statements = (await session.exec(select(Statement).order_by(col(Statement.id)))).all()
+        records = [_export_record(statement) for statement in statements]
+    if fmt is ExchangeFormat.jsonl:
+        return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode()
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(EXCHANGE_FIELDS)
+    for record in records:
+        writer.writerow([_csv_cell(record.get(name)) for name in EXCHANGE_FIELDS])
+    return buffer.getvalue().encode()
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(value)
+    return str(value)

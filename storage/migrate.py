@@ -1,0 +1,77 @@
+"""Alembic is the only way the schema is made; these functions run it on our own async
+engine so `run`, `console`, the CLI and the tests share one path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlmodel import SQLModel
+
+from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage.engine import Database
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+# Each engine's own full-text index lives beside the tables, outside SQLModel's metadata.
+FTS_TABLE_PREFIX = "statement_fts"
+PG_SEARCH_COLUMN = "search_vector"
+PG_SEARCH_INDEX = "ix_statement_search_vector"
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Keeps the engine-specific search index (FTS5 and its shadow tables, the tsvector
+    column and its GIN index) out of autogenerate's comparison."""
+    if type_ == "table" and name and name.startswith(FTS_TABLE_PREFIX):
+        return False
+    if type_ == "column" and name == PG_SEARCH_COLUMN:
+        return False
+    if type_ == "index" and name == PG_SEARCH_INDEX:
+        return False
+    return True
+
+
+def alembic_config(connection: Any = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def upgrade(database: Database, revision: str = "head") -> None:
+    async with database.write_engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+
+
+async def downgrade(database: Database, revision: str = "base") -> None:
+    async with database.write_engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), revision))
+
+
+async def current_revision(database: Database) -> str | None:
+    async with database.read_engine.connect() as connection:
+        return await connection.run_sync(
+            lambda sync: MigrationContext.configure(sync).get_current_revision()
+        )
+
+
+async def schema_drift(database: Database) -> list[Any]:
+    """What autogenerate would change: empty when the migrations match the models."""
+    async with database.read_engine.connect() as connection:
+        return await connection.run_sync(
+            lambda sync: compare_metadata(
+                MigrationContext.configure(
+                    sync, opts={"include_object": include_object, "compare_type": True}
+                ),
+                SQLModel.metadata,
+            )
+        )

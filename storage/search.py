@@ -1,0 +1,201 @@
+"""Full-text search over each engine's own index (SQLite FTS5, PostgreSQL tsvector + GIN),
+behind one function: whatever a user types, it builds the engine query itself from the
+words it finds, so no syntax of theirs can make the engine raise."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, table, text
+from sqlalchemy import column as sa_column
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.actors import find_actors
+from storage.engine import Database
+from storage.models import Stance, Statement, StatementPlace, StatementTopic, Status, Topic
+
+MAX_TERMS = 32
+MAX_TERM_LENGTH = 64
+MAX_PAGE = 50
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself
+    yourselves say said says tell told anything something ever also any near""".split()
+)
+
+
+def query_terms(query: str) -> list[str]:
+    """The content words of `query`, in order, each once."""
+    terms: list[str] = []
+    for match in _WORD.finditer(query.casefold()):
+        word = match.group().strip("_")
+        if not word or word in STOPWORDS or len(word) > MAX_TERM_LENGTH:
+            continue
+        if word not in terms:
+            terms.append(word)
+        if len(terms) == MAX_TERMS:
+            break
+    return terms
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    speaker: str | None = None
+    side: str | None = None
+    topic: Topic | None = None
+    place: str | None = None
+    stance: Stance | None = None
+    status: Status | None = None
+    since: date | None = None
+    until: date | None = None
+    include_retracted: bool = False
+    actor_ids: tuple[int, ...] | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self == SearchFilters(include_retracted=self.include_retracted)
+
+
+@dataclass
+class SearchHit:
+    statement: Statement
+    score: float
+
+
+@dataclass
+class SearchPage:
+    hits: list[SearchHit]
+    total: int
+    offset: int
+    limit: int
+    terms: list[str] = field(default_factory=list)
+
+    @property
+    def statements(self) -> list[Statement]:
+        return [hit.statement for hit in self.hits]
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + len(self.hits) < self.total
+
+
+def _filter_clauses(filters: SearchFilters, actor_ids: Sequence[int] | None) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if actor_ids is not None:
+        clauses.append(col(Statement.actor_id).in_(actor_ids))
+    if filters.side:
+        clauses.append(func.lower(Statement.side) == filters.side.strip().lower())
+    if filters.topic:
+        clauses.append(
+            exists().where(
+                StatementTopic.statement_id == Statement.id, StatementTopic.topic == filters.topic
+            )
+        )
+    if filters.place:
+        clauses.append(
+            exists().where(
+                StatementPlace.statement_id == Statement.id,
+                func.lower(StatementPlace.place) == filters.place.strip().lower(),
+            )
+        )
+    if filters.stance:
+        clauses.append(Statement.stance == filters.stance)
+    if filters.status:
+        clauses.append(Statement.status == filters.status)
+    if filters.since:
+        clauses.append(col(Statement.said_on) >= filters.since)
+    if filters.until:
+        clauses.append(col(Statement.said_on) <= filters.until)
+    if not filters.include_retracted:
+        clauses.append(col(Statement.retracted_at).is_(None))
+    return clauses
+
+
+def _ranked_query(database: Database, terms: list[str]) -> tuple[Select, ColumnElement[float]]:
+    """Statement ids with a relevance score, from the engine's own index."""
+    if database.is_sqlite:
+        fts = table("statement_fts", sa_column("rowid"))
+        # bm25() is lower for better matches; negated so that higher is better everywhere.
+        score = (-func.bm25(literal_column("statement_fts"))).label("score")
+        match = " OR ".join(f'"{term}"' for term in terms)
+        query = (
+            select(Statement.id, score)
+            .join_from(Statement, fts, fts.c.rowid == Statement.id)
+            .where(text("statement_fts MATCH :match").bindparams(match=match))
+        )
+        return query, score
+    tsquery = func.websearch_to_tsquery("english", " or ".join(terms))
+    vector = literal_column("statement.search_vector")
+    score = func.ts_rank_cd(vector, tsquery).label("score")
+    query = select(Statement.id, score).where(vector.op("@@")(tsquery))
+    return query, score
+
+
+async def _actor_ids(session: AsyncSession, filters: SearchFilters) -> list[int] | None:
+    if filters.actor_ids is not None:
+        return list(filters.actor_ids)
+    if not filters.speaker:
+        return None
+    return [actor.id for actor in await find_actors(session, filters.speaker) if actor.id is not None]
+
+
+async def search(
+    database: Database,
+    query: str,
+    filters: SearchFilters | None = None,
+    *,
+    limit: int = 5,
+    offset: int = 0,
+) -> SearchPage:
+    """Best matches first (recency breaks ties); with no words, the newest statements that
+    pass the filters; with neither, nothing."""
+    filters = filters or SearchFilters()
+    limit = max(1, min(limit, MAX_PAGE))
+    offset = max(0, offset)
+    terms = query_terms(query)
+    if not terms and filters.is_empty:
+        return SearchPage([], 0, offset, limit, terms)
+    async with database.read() as session:
+        actor_ids = await _actor_ids(session, filters)
+        if actor_ids == []:
+            return SearchPage([], 0, offset, limit, terms)
+        clauses = _filter_clauses(filters, actor_ids)
+        if terms:
+            ranked, score = _ranked_query(database, terms)
+        else:
+            score = literal_column("0.0").label("score")
+            ranked = select(Statement.id, score)
+        ranked = ranked.where(and_(True, *clauses))
+        total = (await session.exec(select(func.count()).select_from(ranked.subquery()))).one()
+        page = (
+            await session.exec(
+                ranked.order_by(
+                    score.desc(), col(Statement.said_on).desc(), col(Statement.id).desc()
+                )
+                .offset(offset)
+                .limit(limit)
+            )
+        ).all()
+        hits = await hydrate(session, [(row[0], float(row[1] or 0.0)) for row in page])
+    return SearchPage(hits, total, offset, limit, terms)
+
+
+async def hydrate(session: AsyncSession, scored: list[tuple[int, float]]) -> list[SearchHit]:
+    """Loads the statements (with actor, topics, places) in the order given."""
+    if not scored:
+        return []
+    ids = [statement_id for statement_id, _ in scored]
+    rows = await session.exec(select(Statement).where(col(Statement.id).in_(ids)))
+    by_id = {statement.id: statement for statement in rows.all()}
+    return [SearchHit(by_id[statement_id], score) for statement_id, score in scored if statement_id in by_id]

@@ -1,0 +1,335 @@
+"""Adding, editing, retracting and linking statements: each validated, each audited, each
+in one transaction. Nothing here knows about Telegram."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.actors import get_or_create_actor
+from storage.embedding_index import embed_statements
+from storage.engine import Database
+from storage.errors import Conflict, InvalidInput, NotFound
+from storage.models import (
+    AuditAction,
+    AuditEntry,
+    LinkKind,
+    Statement,
+    StatementLink,
+    StatementPlace,
+    StatementTopic,
+    Status,
+    utcnow,
+)
+from storage.validation import StatementData, parse_said_on, validate_statement
+
+EXCHANGE_FIELDS = (
+    "ref", "said_on", "date_precision", "speaker", "speaker_role", "side", "topics",
+    "places", "stance", "text", "is_quote", "source", "source_url", "status",
+    "retraction_reason",
+)
+MAX_REASON = 1000
+
+
+def exchange_record(statement: Statement) -> dict[str, Any]:
+    """The statement in the exchange format (and the audit log's before/after)."""
+    return {
+        "ref": statement.ref,
+        "said_on": statement.said_on.isoformat(),
+        "date_precision": statement.date_precision.value,
+        "speaker": statement.speaker,
+        "speaker_role": statement.speaker_role,
+        "side": statement.side,
+        "topics": statement.topics,
+        "places": statement.places,
+        "stance": statement.stance.value,
+        "text": statement.text,
+        "is_quote": statement.is_quote,
+        "source": statement.source,
+        "source_url": statement.source_url,
+        "status": statement.status.value,
+        "retraction_reason": statement.retraction_reason,
+    }
+
+
+def search_text(statement: Statement) -> str:
+    """What the full-text index sees: the speaker under every alias, so "Путин" finds
+    Putin's statements, and topics as words ("security guarantees")."""
+    assert statement.actor is not None
+    parts = [alias.alias for alias in statement.actor.aliases] or [statement.actor.name]
+    parts += [
+        statement.speaker_role,
+        statement.side,
+        " ".join(topic.replace("_", " ") for topic in statement.topics),
+        " ".join(statement.places),
+        statement.text,
+        statement.source,
+    ]
+    return "\n".join(part for part in parts if part)
+
+
+async def _apply(session: AsyncSession, statement: Statement, data: StatementData) -> None:
+    actor = await get_or_create_actor(session, data.speaker)
+    if not data.side:
+        data.side = await _usual_side(session, actor.id) or ""
+        if not data.side:
+            raise InvalidInput("side", f"the record has no side for {actor.name}; give one")
+    statement.actor = actor
+    statement.actor_id = actor.id  # type: ignore[assignment]
+    statement.speaker_role = data.speaker_role
+    statement.side = data.side
+    statement.said_on = data.said_on
+    statement.date_precision = data.date_precision
+    statement.stance = data.stance
+    statement.text = data.text
+    statement.is_quote = data.is_quote
+    statement.source = data.source
+    statement.source_url = data.source_url
+    statement.status = data.status
+    statement.retraction_reason = data.retraction_reason
+    if data.status is Status.retracted and statement.retracted_at is None:
+        statement.retracted_at = utcnow()
+    if data.status is not Status.retracted:
+        statement.retracted_at = None
+    if statement.topics != [topic.value for topic in sorted(data.topics)]:
+        statement.topic_rows = [StatementTopic(topic=topic) for topic in data.topics]
+    if statement.places != data.places:
+        statement.place_rows = [
+            StatementPlace(place=place, position=index) for index, place in enumerate(data.places)
+        ]
+    statement.search_text = search_text(statement)
+
+
+async def _usual_side(session: AsyncSession, actor_id: int | None) -> str | None:
+    """The side the speaker's latest statement was recorded for, so admins need not type it."""
+    result = await session.exec(
+        select(Statement.side)
+        .where(Statement.actor_id == actor_id)
+        .order_by(col(Statement.said_on).desc(), col(Statement.id).desc())
+        .limit(1)
+    )
+    return result.first()
+
+
+def _audit(
+    session: AsyncSession,
+    who: str,
+    action: AuditAction,
+    statement: Statement | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    session.add(
+        AuditEntry(
+            who=who,
+            action=action,
+            statement_id=statement.id if statement else None,
+            before=before,
+            after=after,
+        )
+    )
+
+
+async def create_statement(
+    session: AsyncSession, data: StatementData, who: str, action: AuditAction = AuditAction.add
+) -> Statement:
+    ref = data.ref or f"u{uuid.uuid4().hex[:12]}"
+    existing = await session.exec(select(Statement.id).where(Statement.ref == ref))
+    if existing.first() is not None:
+        raise Conflict(f"a statement with ref {ref!r} is already in the record")
+    statement = Statement(ref=ref, added_by=who)
+    await _apply(session, statement, data)
+    session.add(statement)
+    await session.flush()
+    await session.refresh(statement, ["topic_rows", "place_rows"])
+    _audit(session, who, action, statement, None, exchange_record(statement))
+    return statement
+
+
+async def update_statement(
+    session: AsyncSession,
+    statement: Statement,
+    data: StatementData,
+    who: str,
+    action: AuditAction = AuditAction.edit,
+) -> bool:
+    """Applies `data`; False (and nothing written) when it changes nothing."""
+    before = exchange_record(statement)
+    data.ref = statement.ref
+    proposed = {**data.model_dump(mode="json"), "ref": statement.ref}
+    if {key: before[key] for key in proposed} == proposed:
+        return False
+    await _apply(session, statement, data)
+    statement.updated_at = utcnow()
+    await session.flush()
+    await session.refresh(statement, ["topic_rows", "place_rows"])
+    _audit(session, who, action, statement, before, exchange_record(statement))
+    return True
+
+
+async def add_statement(database: Database, data: StatementData, who: str) -> Statement:
+    async with database.write() as session:
+        statement = await create_statement(session, data, who)
+        await embed_statements(session, database, [statement])
+    return statement
+
+
+async def _load(session: AsyncSession, statement_id: int) -> Statement:
+    statement = await session.get(Statement, statement_id)
+    if statement is None:
+        raise NotFound(f"no statement #{statement_id} in the record")
+    return statement
+
+
+async def get_statement(database: Database, statement_id: int) -> Statement:
+    async with database.read() as session:
+        return await _load(session, statement_id)
+
+
+EDITABLE_FIELDS = {
+    "speaker": "speaker",
+    "role": "speaker_role",
+    "speaker_role": "speaker_role",
+    "side": "side",
+    "date": "said_on",
+    "said_on": "said_on",
+    "topics": "topics",
+    "places": "places",
+    "stance": "stance",
+    "text": "text",
+    "quote": "is_quote",
+    "is_quote": "is_quote",
+    "source": "source",
+    "url": "source_url",
+    "source_url": "source_url",
+    "status": "status",
+}
+
+
+def _edited_values(current: dict[str, Any], field: str, value: str) -> dict[str, Any]:
+    name = EDITABLE_FIELDS.get(field.strip().lower())
+    if name is None:
+        raise InvalidInput("field", f"{field!r} cannot be edited (one of: {', '.join(sorted(set(EDITABLE_FIELDS)))})")
+    values = {key: current[key] for key in EXCHANGE_FIELDS}
+    if name == "said_on":
+        try:
+            said_on, precision = parse_said_on(value)
+        except ValueError as error:
+            raise InvalidInput("date", str(error)) from None
+        values.update(said_on=said_on, date_precision=precision)
+    elif name == "is_quote":
+        flag = value.strip().lower()
+        if flag not in {"yes", "no", "true", "false"}:
+            raise InvalidInput("quote", "say yes or no")
+        values["is_quote"] = flag in {"yes", "true"}
+    elif name == "status" and value.strip().lower() == Status.retracted.value:
+        raise InvalidInput("status", "use /retract, which records the reason")
+    else:
+        values[name] = value
+    return values
+
+
+async def edit_statement(database: Database, statement_id: int, field: str, value: str, who: str) -> Statement:
+    async with database.write() as session:
+        statement = await _load(session, statement_id)
+        if statement.is_retracted:
+            raise Conflict(f"statement #{statement_id} is retracted; it stays as it was")
+        data = validate_statement(_edited_values(exchange_record(statement), field, value))
+        changed = await update_statement(session, statement, data, who)
+        if changed:
+            await embed_statements(session, database, [statement])
+    if not changed:
+        raise InvalidInput(field, "that is already its value; nothing changed")
+    return statement
+
+
+async def retract_statement(database: Database, statement_id: int, reason: str, who: str) -> Statement:
+    """Retracted statements stay in the record with their reason; nothing is deleted."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise InvalidInput("reason", "say why the statement is retracted")
+    if len(reason) > MAX_REASON:
+        raise InvalidInput("reason", f"longer than {MAX_REASON} characters")
+    async with database.write() as session:
+        statement = await _load(session, statement_id)
+        if statement.is_retracted:
+            raise Conflict(f"statement #{statement_id} was already retracted")
+        before = exchange_record(statement)
+        statement.status = Status.retracted
+        statement.retracted_at = utcnow()
+        statement.retraction_reason = reason
+        statement.updated_at = utcnow()
+        _audit(session, who, AuditAction.retract, statement, before, exchange_record(statement))
+    return statement
+
+
+@dataclass(frozen=True)
+class LinkedStatement:
+    kind: LinkKind
+    outgoing: bool
+    statement: Statement
+
+
+async def link_statements(
+    database: Database, from_id: int, kind: str, to_id: int, who: str
+) -> StatementLink:
+    try:
+        link_kind = LinkKind(kind.strip().lower())
+    except ValueError:
+        raise InvalidInput("kind", f"{kind!r} is not a link (contradicts or responds_to)") from None
+    if from_id == to_id:
+        raise InvalidInput("link", "a statement cannot be linked to itself")
+    try:
+        async with database.write() as session:
+            source = await _load(session, from_id)
+            await _load(session, to_id)
+            link = StatementLink(from_id=from_id, to_id=to_id, kind=link_kind, created_by=who)
+            session.add(link)
+            await session.flush()
+            _audit(
+                session, who, AuditAction.link, source, None,
+                {"kind": link_kind.value, "from_id": from_id, "to_id": to_id},
+            )
+    except IntegrityError:
+        raise Conflict(f"#{from_id} already {link_kind.value.replace('_', ' ')} #{to_id}") from None
+    return link
+
+
+async def linked_statements(database: Database, statement_id: int) -> list[LinkedStatement]:
+    """Both directions: what this statement answers or contradicts, and what answers it."""
+    async with database.read() as session:
+        links = (
+            await session.exec(
+                select(StatementLink).where(
+                    or_(StatementLink.from_id == statement_id, StatementLink.to_id == statement_id)
+                ).order_by(col(StatementLink.id))
+            )
+        ).all()
+        found = []
+        for link in links:
+            outgoing = link.from_id == statement_id
+            other = await session.get(Statement, link.to_id if outgoing else link.from_id)
+            if other is not None:
+                found.append(LinkedStatement(link.kind, outgoing, other))
+        return found
+
+
+async def latest(database: Database, limit: int = 5, offset: int = 0) -> tuple[list[Statement], int]:
+    """Newest first by date said, then by when recorded; retracted ones are left out."""
+    async with database.read() as session:
+        live = col(Statement.retracted_at).is_(None)
+        total = (await session.exec(select(func.count()).select_from(Statement).where(live))).one()
+        rows = await session.exec(
+            select(Statement)
+            .where(live)
+            .order_by(col(Statement.said_on).desc(), col(Statement.id).desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return list(rows.all()), total

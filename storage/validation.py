@@ -1,0 +1,226 @@
+"""The statement as the product defines it, validated once for every way in: the one-line
+`/add`, the guided dialogue, `/edit`, and JSON-lines or CSV imports."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from storage.errors import InvalidInput
+from storage.models import DatePrecision, Stance, Status, Topic
+
+MAX_TEXT = 4000
+MAX_SOURCE = 500
+MAX_URL = 1000
+EARLIEST_DATE = date(1900, 1, 1)
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
+
+
+def _single_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+def parse_said_on(value: str) -> tuple[date, DatePrecision]:
+    """`2025-08-16`, `2025-08` or `2025`: how much of the date is known is part of it."""
+    match = _PARTIAL_DATE.match(value.strip())
+    if not match:
+        raise ValueError(f"{value.strip()!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
+    year, month, day = match.groups()
+    precision = DatePrecision.day if day else DatePrecision.month if month else DatePrecision.year
+    try:
+        return date(int(year), int(month or 1), int(day or 1)), precision
+    except ValueError:
+        raise ValueError(f"{value.strip()!r} is not a real calendar date") from None
+
+
+def parse_topics(value: str | list[str]) -> list[Topic]:
+    names = value.replace(";", ",").split(",") if isinstance(value, str) else value
+    topics: list[Topic] = []
+    for name in names:
+        key = str(name).strip().lower().replace(" ", "_").replace("-", "_")
+        if not key:
+            continue
+        try:
+            topic = Topic(key)
+        except ValueError:
+            known = ", ".join(topic.value for topic in Topic)
+            raise ValueError(f"unknown topic {str(name).strip()!r} (one of: {known})") from None
+        if topic not in topics:
+            topics.append(topic)
+    return topics
+
+
+def parse_places(value: str | list[str]) -> list[str]:
+    names = value.replace(";", ",").split(",") if isinstance(value, str) else value
+    return list(dict.fromkeys(_single_line(str(name)) for name in names if str(name).strip()))
+
+
+class StatementData(BaseModel):
+    """Everything a statement says, before it has an id."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    speaker: str
+    said_on: date
+    date_precision: DatePrecision = DatePrecision.day
+    speaker_role: str = ""
+    side: str = ""
+    topics: list[Topic]
+    places: list[str] = []
+    stance: Stance = Stance.assessment
+    text: str
+    is_quote: bool = False
+    source: str
+    source_url: str | None = None
+    status: Status = Status.reported
+    retraction_reason: str | None = None
+    ref: str | None = None
+
+    @field_validator("speaker", "speaker_role", "side", "source")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return _single_line(value)
+
+    @field_validator("speaker")
+    @classmethod
+    def _speaker(cls, value: str) -> str:
+        if not value:
+            raise ValueError("the speaker is missing")
+        if len(value) > 200:
+            raise ValueError("longer than 200 characters")
+        return value
+
+    @field_validator("speaker_role")
+    @classmethod
+    def _role(cls, value: str) -> str:
+        if len(value) > 300:
+            raise ValueError("longer than 300 characters")
+        return value
+
+    @field_validator("side")
+    @classmethod
+    def _side(cls, value: str) -> str:
+        if len(value) > 100:
+            raise ValueError("longer than 100 characters")
+        return value
+
+    @field_validator("said_on", mode="before")
+    @classmethod
+    def _said_on(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError(f"{value.strip()!r} is not a date in YYYY-MM-DD form") from None
+        return value
+
+    @field_validator("said_on")
+    @classmethod
+    def _plausible_date(cls, value: date) -> date:
+        tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+        if value < EARLIEST_DATE or value > tomorrow:
+            raise ValueError(f"{value.isoformat()} is not a plausible date (1900 to today)")
+        return value
+
+    @field_validator("topics", mode="before")
+    @classmethod
+    def _topics(cls, value: Any) -> Any:
+        if isinstance(value, str | list):
+            return parse_topics(value)
+        return value
+
+    @field_validator("topics")
+    @classmethod
+    def _at_least_one_topic(cls, value: list[Topic]) -> list[Topic]:
+        if not value:
+            raise ValueError("at least one topic is needed")
+        return value
+
+    @field_validator("places", mode="before")
+    @classmethod
+    def _places(cls, value: Any) -> Any:
+        if isinstance(value, str | list):
+            places = parse_places(value)
+            if any(len(place) > 200 for place in places):
+                raise ValueError("a place name is longer than 200 characters")
+            return places
+        return value
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        if not value:
+            raise ValueError("the text is empty")
+        if len(value) > MAX_TEXT:
+            raise ValueError(f"{len(value)} characters, more than the {MAX_TEXT} allowed")
+        return value
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, value: str) -> str:
+        if not value:
+            raise ValueError("the source is missing")
+        if len(value) > MAX_SOURCE:
+            raise ValueError(f"longer than {MAX_SOURCE} characters")
+        return value
+
+    @field_validator("source_url", mode="before")
+    @classmethod
+    def _url(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or not _URL.match(value.strip()) or len(value) > MAX_URL:
+            raise ValueError(f"{str(value)[:80]!r} is not an http(s) link")
+        return value.strip()
+
+    @field_validator("ref")
+    @classmethod
+    def _ref(cls, value: str | None) -> str | None:
+        if value is not None and not _REF.match(value):
+            raise ValueError(f"{value[:80]!r} is not a ref (letters, digits, . _ : -; up to 64)")
+        return value
+
+    @model_validator(mode="after")
+    def _date_matches_precision(self) -> StatementData:
+        if self.date_precision is DatePrecision.month and self.said_on.day != 1:
+            raise ValueError("said_on: with date_precision 'month' the day must be 01")
+        if self.date_precision is DatePrecision.year and (self.said_on.month, self.said_on.day) != (1, 1):
+            raise ValueError("said_on: with date_precision 'year' the date must be YYYY-01-01")
+        if self.status is Status.retracted and not self.retraction_reason:
+            raise ValueError("retraction_reason: a retracted statement needs its reason")
+        if self.status is not Status.retracted and self.retraction_reason:
+            raise ValueError("retraction_reason: only a retracted statement has one")
+        return self
+
+
+def problems(error: ValidationError) -> list[tuple[str, str]]:
+    """(field, message) for each thing wrong, worded for the person who typed it."""
+    found = []
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"] if not isinstance(part, int)) or ""
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if not field and ": " in message:
+            field, message = message.split(": ", 1)
+        if item["type"] == "missing":
+            message = "missing"
+        elif item["type"] == "extra_forbidden":
+            message = "not a field of the exchange format"
+        elif item["type"] == "enum":
+            allowed = item.get("ctx", {}).get("expected", "")
+            message = f"{item.get('input')!r} is not one of {allowed}"
+        found.append((field or "statement", message))
+    return found
+
+
+def validate_statement(values: dict[str, Any]) -> StatementData:
+    """`StatementData` or an `InvalidInput` naming the first field that is wrong."""
+    try:
+        return StatementData.model_validate(values)
+    except ValidationError as error:
+        field, message = problems(error)[0]
+        raise InvalidInput(field, message) from None
