@@ -128,6 +128,7 @@ class StatementTopic(SQLModel, table=True):
         sa_column=Column(ForeignKey("statement.id", ondelete="CASCADE"), primary_key=True)
     )
     topic: Topic = Field(sa_type=checked(Topic, "topic"), primary_key=True)
+    position: int = Field(default=0)
 
 
 class StatementPlace(SQLModel, table=True):
@@ -178,7 +179,7 @@ class Statement(SQLModel, table=True):
         sa_relationship_kwargs={
             "lazy": "selectin",
             "cascade": "all, delete-orphan",
-            "order_by": "StatementTopic.topic",
+            "order_by": "StatementTopic.position",
         }
     )
     place_rows: list[StatementPlace] = Relationship(

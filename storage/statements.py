@@ -97,8 +97,10 @@ async def _apply(session: AsyncSession, statement: Statement, data: StatementDat
         statement.retracted_at = utcnow()
     if data.status is not Status.retracted:
         statement.retracted_at = None
-    if statement.topics != [topic.value for topic in sorted(data.topics)]:
-        statement.topic_rows = [StatementTopic(topic=topic) for topic in data.topics]
+    if statement.topics != [topic.value for topic in data.topics]:
+        statement.topic_rows = [
+            StatementTopic(topic=topic, position=index) for index, topic in enumerate(data.topics)
+        ]
     if statement.places != data.places:
         statement.place_rows = [
             StatementPlace(place=place, position=index) for index, place in enumerate(data.places)

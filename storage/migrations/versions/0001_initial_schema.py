@@ -191,6 +191,7 @@ def upgrade() -> None:
     op.create_table('statement_topic',
     sa.Column('statement_id', sa.Integer(), nullable=False),
     sa.Column('topic', sa.Enum('peace_terms', 'security_guarantees', 'ceasefire', 'territory', 'nato', 'foreign_troops', 'sanctions', 'prisoners', 'talks', 'battlefield', name='topic', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['statement_id'], ['statement.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('statement_id', 'topic')
     )

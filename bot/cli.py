@@ -1,0 +1,168 @@
+"""`diplobot`, the operators' command line: run, console, migrations, import/export, ask."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
+from bot.runtime import open_database
+from storage.engine import Database
+from storage.exchange import ExchangeFormat, export_statements, import_statements
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="diplobot: the record of what the parties to a war say about ending it.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def settings_or_exit() -> Settings:
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        typer.echo(f"configuration error: {error}", err=True)
+        raise typer.Exit(2) from None
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
+    configure_logging(settings.log_level, token)
+    return settings
+
+
+def with_database(work: Callable[[Database], Awaitable[T]], *, semantic: bool = True) -> T:
+    settings = settings_or_exit()
+
+    async def main() -> T:
+        database = await open_database(settings, semantic=semantic)
+        try:
+            return await work(database)
+        finally:
+            await database.close()
+
+    return asyncio.run(main())
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema to the newest migration."""
+    from storage.migrate import current_revision
+
+    revision = with_database(current_revision, semantic=False)
+    typer.echo(f"database at revision {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. base")]) -> None:
+    """Undo migrations down to REVISION."""
+    from storage.migrate import current_revision, downgrade
+
+    async def work(database: Database) -> str | None:
+        await downgrade(database, revision)
+        return await current_revision(database)
+
+    typer.echo(f"database at revision {with_database(work, semantic=False)}")
+
+
+@app.command("health")
+def health() -> None:
+    """Exit 0 when the configured database answers at the newest schema (for health checks)."""
+    from storage.migrate import current_revision, head_revision
+
+    settings = settings_or_exit()
+
+    async def check() -> str | None:
+        database = Database(settings.database_url)
+        try:
+            return await current_revision(database)
+        finally:
+            await database.close()
+
+    try:
+        revision = asyncio.run(check())
+    except Exception as error:  # noqa: BLE001 - any failure means unhealthy
+        typer.echo(f"unhealthy: {type(error).__name__}", err=True)
+        raise typer.Exit(1) from None
+    if revision != head_revision():
+        typer.echo(f"unhealthy: database at {revision}, code expects {head_revision()}", err=True)
+        raise typer.Exit(1)
+    typer.echo("ok")
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="A JSON-lines or CSV file")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count, write nothing")] = False,
+) -> None:
+    """Import statements (all or nothing; idempotent by ref)."""
+    content = file.read_bytes()
+
+    async def work(database: Database):  # type: ignore[no-untyped-def]
+        return await import_statements(database, file.name, content, f"cli:{file.name}", dry_run=dry_run)
+
+    report = with_database(work)
+    for problem in report.problems:
+        typer.echo(f"{file.name}: {problem}", err=True)
+    typer.echo(report.summary(), err=not report.ok)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export(
+    fmt: Annotated[ExchangeFormat, typer.Option("--format", "-f", help="jsonl or csv")] = ExchangeFormat.jsonl,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout)")] = None,
+) -> None:
+    """Export every statement in the exchange format."""
+    content = with_database(lambda database: export_statements(database, fmt), semantic=False)
+    if output is None:
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+    else:
+        output.write_bytes(content)
+        typer.echo(f"wrote {output}", err=True)
+
+
+@app.command("ask")
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, or - to read one per line from stdin")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question")] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=50, help="How many statements")] = 5,
+) -> None:
+    """Answer questions from the record."""
+    from bot.ask import answer, answer_json
+
+    questions = [line.strip() for line in sys.stdin] if question == "-" else [question]
+    questions = [text for text in questions if text]
+    as_json = as_json or question == "-"
+
+    async def work(database: Database) -> None:
+        for text in questions:
+            page = await answer(database, text, limit=limit)
+            if as_json:
+                typer.echo(json.dumps(answer_json(text, page), ensure_ascii=False))
+                continue
+            if not page.hits:
+                typer.echo(f"{text}\n  nothing in the record answers this\n")
+                continue
+            typer.echo(text)
+            for hit in page.hits:
+                s = hit.statement
+                typer.echo(f"  [{s.ref}] {s.said_on.isoformat()} {s.speaker} ({s.side}): {s.text} — {s.source}")
+            typer.echo("")
+
+    with_database(work)
+
+
+def main() -> None:
+    app()
