@@ -1,0 +1,100 @@
+"""The composition root: one Application with its handlers, rate limiter and services;
+the same wiring for Telegram, the terminal console and the tests."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommandScopeChat, BotCommandScopeDefault, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.context import DATABASE, PAGES, SETTINGS, BotApplication, BotContext
+from bot.paging import PageStore
+from bot.runtime import open_database
+from handlers import admins, readers, subscribers
+from handlers.errors import error_handler
+from storage.engine import Database
+
+log = logging.getLogger(__name__)
+
+# Telegram allows ~30 messages/s overall and ~1/s per chat; the limiter keeps us there and
+# retries after a RetryAfter (it does not unless max_retries is set).
+RATE_LIMIT_RETRIES = 3
+CONSOLE_TOKEN = "0:console"
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    database: Database | None = None,
+    rate_limited: bool = True,
+) -> BotApplication:
+    """`request` replaces the HTTP transport (the console, tests); a `database` passed in is
+    the caller's to close, one opened here is closed at shutdown."""
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else CONSOLE_TOKEN
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .context_types(ContextTypes(context=BotContext))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .concurrent_updates(False)
+    )
+    if settings.telegram_api_url:
+        base = settings.telegram_api_url.rstrip("/")
+        builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if rate_limited:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+    application: BotApplication = builder.build()  # type: ignore[assignment]
+    application.bot_data[SETTINGS] = settings
+    application.bot_data[PAGES] = PageStore()
+    application.bot_data["owns_database"] = database is None
+    if database is not None:
+        application.bot_data[DATABASE] = database
+    register_handlers(application)
+    return application
+
+
+def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    readers.register(application)
+    subscribers.register(application)
+    admins.register(application)
+    readers.register_plain_text(application)
+    application.add_error_handler(error_handler)
+
+
+async def _post_init(application: BotApplication) -> None:
+    settings: Settings = application.bot_data[SETTINGS]
+    if DATABASE not in application.bot_data:
+        application.bot_data[DATABASE] = await open_database(settings, with_sample=True)
+    await set_commands(application, settings)
+    subscribers.schedule_digests(application)
+
+
+async def _post_shutdown(application: BotApplication) -> None:
+    if application.bot_data.get("owns_database") and DATABASE in application.bot_data:
+        await application.bot_data[DATABASE].close()
+
+
+async def set_commands(application: BotApplication, settings: Settings) -> None:
+    """The public menu for everyone; admins see their commands too, in their own chats."""
+    public = readers.COMMANDS + subscribers.COMMANDS
+    await application.bot.set_my_commands(public, scope=BotCommandScopeDefault())
+    for admin_id in sorted(settings.admin_ids):
+        try:
+            await application.bot.set_my_commands(public + admins.COMMANDS, scope=BotCommandScopeChat(admin_id))
+        except TelegramError as error:
+            # An admin who never opened a chat with the bot has no chat to scope to yet.
+            log.warning("admin menu not set for %s: %s", admin_id, error)
+
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]

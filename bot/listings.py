@@ -1,0 +1,91 @@
+"""The paged lists readers see (latest, search, ask, an actor's or a topic's statements),
+rendered as HTML pages. Shared by the Telegram handlers and the console."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from bot.ask import answer
+from bot.paging import PAGE_SIZE, Listing
+from bot.query_syntax import parse_search
+from bot.render import statement_compact, statement_list
+from storage.engine import Database
+from storage.errors import InvalidInput
+from storage.models import Statement, Topic
+from storage.search import SearchFilters, search
+from storage.statements import latest
+
+NOTHING_FOUND = (
+    "Nothing in the record answers that. Try /search with other words, "
+    "or browse a subject with /topic."
+)
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    html: str
+    offset: int
+    shown: int
+    total: int
+
+
+def _range(offset: int, shown: int, total: int) -> str:
+    return f"{offset + 1}–{offset + shown} of {total}"
+
+
+def _page(heading: str, statements: list[Statement], offset: int, total: int, empty: str) -> ListingPage:
+    if not statements:
+        return ListingPage(escape(empty, quote=False), offset, 0, total)
+    title = f"{heading} ({_range(offset, len(statements), total)})"
+    return ListingPage(statement_list(title, statements), offset, len(statements), total)
+
+
+async def _latest(database: Database, argument: str, offset: int) -> ListingPage:
+    statements, total = await latest(database, limit=PAGE_SIZE, offset=offset)
+    return _page("<b>Latest statements</b>", statements, offset, total, "The record is empty.")
+
+
+async def _search(database: Database, argument: str, offset: int) -> ListingPage:
+    parsed = parse_search(argument)
+    page = await search(database, parsed.text, parsed.filters, limit=PAGE_SIZE, offset=offset)
+    heading = f"<b>Search</b> “{escape(argument, quote=False)}”"
+    return _page(heading, page.statements, offset, page.total, "No statement matches that search.")
+
+
+async def _ask(database: Database, argument: str, offset: int) -> ListingPage:
+    result = await answer(database, argument, limit=PAGE_SIZE, offset=offset)
+    if not result.hits:
+        return ListingPage(escape(NOTHING_FOUND, quote=False), offset, 0, result.total)
+    counterparts: dict[int, list[Statement]] = getattr(result, "counterparts", {}) or {}
+    blocks = [f"<b>On</b> “{escape(argument, quote=False)}” ({_range(offset, len(result.hits), result.total)})"]
+    for hit in result.hits:
+        block = statement_compact(hit.statement)
+        for other in counterparts.get(hit.statement.id or 0, []):
+            block += "\n  ↔ <b>Disputed by</b>:\n" + statement_compact(other)
+        blocks.append(block)
+    return ListingPage("\n\n".join(blocks), offset, len(result.hits), result.total)
+
+
+async def _actor(database: Database, argument: str, offset: int) -> ListingPage:
+    filters = SearchFilters(actor_ids=(int(argument),))
+    page = await search(database, "", filters, limit=PAGE_SIZE, offset=offset)
+    speaker = page.statements[0].speaker if page.statements else "This speaker"
+    return _page(f"<b>{escape(speaker, quote=False)}</b>, newest first", page.statements, offset, page.total, f"{speaker} has no statements in the record.")
+
+
+async def _topic(database: Database, argument: str, offset: int) -> ListingPage:
+    topic = Topic(argument)
+    page = await search(database, "", SearchFilters(topic=topic), limit=PAGE_SIZE, offset=offset)
+    heading = f"<b>Topic: {topic.value.replace('_', ' ')}</b>, newest first"
+    return _page(heading, page.statements, offset, page.total, "No statements on this topic yet.")
+
+
+_LOADERS = {"latest": _latest, "search": _search, "ask": _ask, "actor": _actor, "topic": _topic}
+
+
+async def load_listing(database: Database, listing: Listing, offset: int = 0) -> ListingPage:
+    loader = _LOADERS.get(listing.kind)
+    if loader is None:
+        raise InvalidInput("listing", f"unknown listing {listing.kind!r}")
+    return await loader(database, listing.argument, max(0, offset))

@@ -1,0 +1,76 @@
+"""`/search` filters typed in the query: `speaker:putin topic:ceasefire since:2025-08-01
+until:2025-12-31 side:russia place:Donetsk stance:demand status:contested`."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from datetime import date
+
+from storage.errors import InvalidInput
+from storage.models import Stance, Status
+from storage.search import SearchFilters
+from storage.validation import parse_said_on, parse_topics
+
+FILTER_KEYS = ("speaker", "side", "topic", "place", "stance", "status", "since", "until")
+_FILTER = re.compile(r'(?i)\b(' + "|".join(FILTER_KEYS) + r'):("[^"]*"|\'[^\']*\'|\S+)')
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    text: str
+    filters: SearchFilters
+
+
+def _date(key: str, value: str, *, end: bool) -> date:
+    try:
+        day, precision = parse_said_on(value)
+    except ValueError as error:
+        raise InvalidInput(key, str(error)) from None
+    if not end:
+        return day
+    if precision.value == "year":
+        return date(day.year, 12, 31)
+    if precision.value == "month":
+        next_month = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        return date.fromordinal(next_month.toordinal() - 1)
+    return day
+
+
+def _enum(key: str, value: str, enum: type[Stance] | type[Status]) -> Stance | Status:
+    try:
+        return enum(value.lower())
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum)
+        raise InvalidInput(key, f"{value!r} is not one of: {allowed}") from None
+
+
+def parse_search(query: str) -> ParsedQuery:
+    values: dict[str, str] = {}
+    for match in _FILTER.finditer(query):
+        key, raw = match.group(1).lower(), match.group(2)
+        value = shlex.split(raw)[0] if raw[0] in "\"'" else raw
+        if not value.strip():
+            raise InvalidInput(key, "empty value")
+        values[key] = value.strip()
+    text = " ".join(_FILTER.sub(" ", query).split())
+    topic = None
+    if "topic" in values:
+        try:
+            topic = parse_topics(values["topic"])[0]
+        except (ValueError, IndexError) as error:
+            raise InvalidInput("topic", str(error)) from None
+    filters = SearchFilters(
+        speaker=values.get("speaker"),
+        side=values.get("side"),
+        topic=topic,
+        place=values.get("place"),
+        stance=_enum("stance", values["stance"], Stance) if "stance" in values else None,  # type: ignore[arg-type]
+        status=_enum("status", values["status"], Status) if "status" in values else None,  # type: ignore[arg-type]
+        since=_date("since", values["since"], end=False) if "since" in values else None,
+        until=_date("until", values["until"], end=True) if "until" in values else None,
+    )
+    if filters.since and filters.until and filters.since > filters.until:
+        raise InvalidInput("since", "is after until")
+    return ParsedQuery(text, filters)

@@ -1,0 +1,37 @@
+"""The last resort: log what went wrong (never the token: httpx is held at WARNING and the
+log handler masks it) and tell the user briefly, without a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+
+from bot.context import BotContext
+
+log = logging.getLogger(__name__)
+
+SORRY = "Sorry, something went wrong on my side. It has been logged; please try again later."
+
+
+async def error_handler(update: object, context: BotContext) -> None:
+    error = context.error
+    if isinstance(error, BadRequest):
+        log.warning("Telegram refused a request: %s", error)
+    elif isinstance(error, Forbidden):
+        log.info("cannot write to a chat: %s", error)
+        return
+    elif isinstance(error, RetryAfter):
+        log.warning("flood control: retry after %s s", error.retry_after)
+        return
+    elif isinstance(error, NetworkError):
+        log.warning("network error talking to Telegram: %s", error)
+        return
+    else:
+        log.error("unhandled error while processing an update", exc_info=error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await update.effective_chat.send_message(SORRY)
+        except (BadRequest, Forbidden, NetworkError):
+            log.warning("could not tell the user about the error")

@@ -1,0 +1,273 @@
+"""What readers do: ask, search, browse, open a statement, page through results."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from telegram import BotCommand, Update
+from telegram.constants import ChatType
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.listings import load_listing
+from bot.paging import PAGE_SIZE, Listing, page_keyboard, parse_page_data
+from bot.query_syntax import parse_search
+from bot.render import said_on, split_message, statement_full, statement_list
+from handlers.common import MAX_QUERY, answers_errors, command_argument, reply
+from storage.actors import find_actors
+from storage.errors import InvalidInput, NotFound
+from storage.models import Topic
+from storage.search import SearchFilters, search
+from storage.stats import record_stats
+from storage.statements import get_statement, latest, linked_statements
+
+HELP = """<b>Ask me</b> in your own words, e.g. <i>What does Moscow want for Donetsk?</i>
+Plain text works in a private chat; in groups, mention me or reply to me.
+
+<b>Reading</b>
+/ask QUESTION — <code>/ask Will American soldiers go to Ukraine?</code>
+/search WORDS [filters] — <code>/search ceasefire speaker:putin since:2025-08-01</code>
+   filters: speaker: side: topic: place: stance: status: since: until:
+/latest [N] — the newest statements, <code>/latest 10</code>
+/actor NAME — <code>/actor Zelensky</code> (also Путин, Зеленський)
+/topic TOPIC — <code>/topic security_guarantees</code>; /topic alone lists topics
+/statement ID — the full record, <code>/statement 23</code>
+
+<b>Daily digest</b>
+/subscribe [HH:MM] [Area/City] — <code>/subscribe 08:00 Europe/Kyiv</code>
+/settings — time, time zone, topics and speakers followed, pause
+/digest — preview my next digest now
+/unsubscribe — stop the digest
+/cancel — leave a dialogue"""
+
+ADMIN_HELP = """
+
+<b>Admins</b>
+/add SPEAKER | YYYY-MM-DD | TOPICS | TEXT | SOURCE [| URL] — or /add alone for a guided dialogue
+/edit ID FIELD VALUE — <code>/edit 23 status confirmed</code>
+/retract ID REASON — the statement stays, marked retracted
+/link ID contradicts|responds_to ID
+/import — send a JSONL or CSV file with /import as its caption
+/export [csv] — the whole record as a file
+/stats — what the record holds"""
+
+_STATEMENT_SHORTCUT = re.compile(r"^/statement_(\d+)(?:@\w+)?$")
+
+
+async def show_listing(update: Update, context: BotContext, listing: Listing) -> None:
+    page = await load_listing(context.database, listing)
+    key = context.pages.remember(listing)
+    await reply(update, page.html, page_keyboard(key, page.offset, page.shown, page.total))
+
+
+def _too_long(text: str) -> bool:
+    return len(text) > MAX_QUERY
+
+
+@answers_errors
+async def start(update: Update, context: BotContext) -> None:
+    payload = command_argument(update, context)
+    if payload.startswith("s") and payload[1:].isdigit():
+        await _show_statement(update, context, int(payload[1:]))
+        return
+    stats = await record_stats(context.database)
+    latest = f", the latest from {stats.latest_said_on:%d %b %Y}" if stats.latest_said_on else ""
+    await reply(
+        update,
+        "<b>diplobot</b> keeps the record of what the parties to the war say about ending it: "
+        "peace terms, security guarantees, ceasefires, territory, troops, sanctions, prisoners, talks.\n\n"
+        f"I hold <b>{stats.statements - stats.retracted}</b> statements by {stats.actors} speakers{latest}.\n\n"
+        "Ask me in your own words, e.g. <i>What does Moscow want for Donetsk?</i>, "
+        "or see /help for every command.",
+    )
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    is_admin = context.settings.is_admin(user.id if user else None)
+    await reply(update, HELP + (ADMIN_HELP if is_admin else ""))
+
+
+@answers_errors
+async def latest_command(update: Update, context: BotContext) -> None:
+    argument = command_argument(update, context)
+    if argument and not (argument.isdigit() and 1 <= int(argument) <= 50):
+        raise InvalidInput("N", "give a number from 1 to 50, e.g. /latest 10")
+    if argument and int(argument) != PAGE_SIZE:
+        statements, total = await latest(context.database, limit=int(argument))
+        heading = f"<b>Latest {len(statements)} of {total}</b>"
+        await reply(update, statement_list(heading, statements) if statements else "The record is empty.")
+        return
+    await show_listing(update, context, Listing("latest", ""))
+
+
+@answers_errors
+async def search_command(update: Update, context: BotContext) -> None:
+    query = command_argument(update, context)
+    if not query:
+        await reply(update, "Say what to look for, e.g. <code>/search ceasefire speaker:putin</code>")
+        return
+    if _too_long(query):
+        raise InvalidInput("query", f"{len(query)} characters; at most {MAX_QUERY}, please")
+    parse_search(query)
+    await show_listing(update, context, Listing("search", query))
+
+
+async def _ask(update: Update, context: BotContext, question: str) -> None:
+    if not question.strip():
+        await reply(update, "Ask a question, e.g. <code>/ask Will American soldiers go to Ukraine?</code>")
+        return
+    if _too_long(question):
+        raise InvalidInput("question", f"{len(question)} characters; at most {MAX_QUERY}, please")
+    await show_listing(update, context, Listing("ask", question.strip()))
+
+
+@answers_errors
+async def ask_command(update: Update, context: BotContext) -> None:
+    await _ask(update, context, command_argument(update, context))
+
+
+@answers_errors
+async def plain_text(update: Update, context: BotContext) -> None:
+    """Private chats: any text is a question. Groups: only when it mentions or answers the bot."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None or not message.text:
+        return
+    text = message.text
+    if chat.type != ChatType.PRIVATE:
+        username = context.bot.username
+        mention = f"@{username}"
+        replied_to_bot = bool(message.reply_to_message and message.reply_to_message.from_user and message.reply_to_message.from_user.id == context.bot.id)
+        if mention.lower() not in text.lower() and not replied_to_bot:
+            return
+        text = re.sub(re.escape(mention), " ", text, flags=re.IGNORECASE)
+    await _ask(update, context, text)
+
+
+@answers_errors
+async def actor_command(update: Update, context: BotContext) -> None:
+    name = command_argument(update, context)
+    if not name:
+        await reply(update, "Whose statements? e.g. <code>/actor Zelensky</code>")
+        return
+    if _too_long(name):
+        raise InvalidInput("name", "that is not a name")
+    async with context.database.read() as session:
+        actors = await find_actors(session, name)
+    if not actors:
+        raise NotFound(f"no speaker called {name!r} in the record")
+    if len(actors) > 1:
+        names = "\n".join(f"• <code>/actor {escape(actor.name, quote=False)}</code>" for actor in actors[:10])
+        await reply(update, f"“{escape(name, quote=False)}” could mean:\n{names}")
+        return
+    actor = actors[0]
+    await reply(update, await _latest_per_topic(context, actor.id or 0, actor.name))
+    await show_listing(update, context, Listing("actor", str(actor.id)))
+
+
+async def _latest_per_topic(context: BotContext, actor_id: int, name: str) -> str:
+    page = await search(context.database, "", SearchFilters(actor_ids=(actor_id,)), limit=50)
+    seen: dict[str, str] = {}
+    for statement in page.statements:
+        for topic in statement.topics:
+            if topic not in seen:
+                text = statement.text if len(statement.text) <= 140 else statement.text[:137] + "…"
+                seen[topic] = (
+                    f"• <b>{topic.replace('_', ' ')}</b> ({said_on(statement.said_on, statement.date_precision)}): "
+                    f"{escape(text, quote=False)} /statement_{statement.id}"
+                )
+    lines = [f"<b>{escape(name, quote=False)}</b>: {page.total} statement(s). Latest on each topic:", *seen.values()]
+    return "\n".join(lines)
+
+
+@answers_errors
+async def topic_command(update: Update, context: BotContext) -> None:
+    argument = command_argument(update, context)
+    if not argument:
+        stats = await record_stats(context.database)
+        lines = [
+            f"• <code>/topic {topic.value}</code> ({stats.by_topic.get(topic.value, 0)})" for topic in Topic
+        ]
+        await reply(update, "<b>Topics</b>\n" + "\n".join(lines))
+        return
+    key = argument.strip().lower().replace(" ", "_").replace("-", "_")
+    try:
+        topic = Topic(key)
+    except ValueError:
+        known = ", ".join(topic.value for topic in Topic)
+        raise InvalidInput("topic", f"unknown topic {argument[:60]!r} (one of: {known})") from None
+    await show_listing(update, context, Listing("topic", topic.value))
+
+
+async def _show_statement(update: Update, context: BotContext, statement_id: int) -> None:
+    statement = await get_statement(context.database, statement_id)
+    links = await linked_statements(context.database, statement_id)
+    await reply(update, statement_full(statement, links))
+
+
+@answers_errors
+async def statement_command(update: Update, context: BotContext) -> None:
+    argument = command_argument(update, context).lstrip("#")
+    if not argument.isdigit() or len(argument) > 12:
+        raise InvalidInput("ID", "give a statement number, e.g. /statement 23")
+    await _show_statement(update, context, int(argument))
+
+
+@answers_errors
+async def statement_shortcut(update: Update, context: BotContext) -> None:
+    """`/statement_23`, the tappable form used in result lists."""
+    message = update.effective_message
+    match = _STATEMENT_SHORTCUT.match(message.text or "") if message else None
+    if match:
+        await _show_statement(update, context, int(match.group(1)))
+
+
+async def page_button(update: Update, context: BotContext) -> None:
+    """Previous / next: the same message, edited to show the other page."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    parsed = parse_page_data(query.data)
+    listing = context.pages.recall(parsed[0]) if parsed else None
+    if parsed is None or listing is None:
+        await query.answer("This list has expired; run the command again.", show_alert=True)
+        return
+    key, offset = parsed
+    page = await load_listing(context.database, listing, offset)
+    await query.answer()
+    await query.edit_message_text(
+        split_message(page.html)[0],
+        reply_markup=page_keyboard(key, page.offset, page.shown, page.total),
+        disable_web_page_preview=True,
+    )
+
+
+COMMANDS = [
+    BotCommand("ask", "Ask a question in your own words"),
+    BotCommand("search", "Search with keywords and filters"),
+    BotCommand("latest", "The newest statements"),
+    BotCommand("actor", "A speaker's statements"),
+    BotCommand("topic", "Statements on a topic"),
+    BotCommand("statement", "One statement's full record"),
+    BotCommand("help", "Every command, with examples"),
+]
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("start", start))
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("latest", latest_command))
+    application.add_handler(CommandHandler("search", search_command))
+    application.add_handler(CommandHandler("ask", ask_command))
+    application.add_handler(CommandHandler("actor", actor_command))
+    application.add_handler(CommandHandler("topic", topic_command))
+    application.add_handler(CommandHandler("statement", statement_command))
+    application.add_handler(MessageHandler(filters.Regex(_STATEMENT_SHORTCUT), statement_shortcut))
+    application.add_handler(CallbackQueryHandler(page_button, pattern=r"^pg:"))
+
+
+def register_plain_text(application: Application) -> None:  # type: ignore[type-arg]
+    """Last, so that dialogues (the guided /add) see their text first."""
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, plain_text), group=1)
