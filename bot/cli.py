@@ -53,6 +53,53 @@ def with_database(work: Callable[[Database], Awaitable[T]], *, semantic: bool = 
     return asyncio.run(main())
 
 
+@app.command("run")
+def run(
+    webhook_url: Annotated[str | None, typer.Option(help="Public HTTPS URL Telegram posts updates to (webhook mode)")] = None,
+    listen: Annotated[str, typer.Option(help="Address the webhook server binds")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(help="Port the webhook server binds")] = 8443,
+    secret_token: Annotated[str | None, typer.Option(envvar="DIPLOBOT_WEBHOOK_SECRET", help="Secret Telegram sends with each webhook call")] = None,
+    url_path: Annotated[str, typer.Option(help="Path of the webhook endpoint")] = "telegram",
+) -> None:
+    """Run the bot: long polling, or a webhook with --webhook-url. Without a token, the console."""
+    settings = settings_or_exit()
+    if settings.telegram_bot_token is None:
+        typer.echo(
+            "No TELEGRAM_BOT_TOKEN configured, so this is the terminal console on the same handlers; "
+            "set TELEGRAM_BOT_TOKEN (environment or .env) to connect to Telegram.",
+            err=True,
+        )
+        from bot.console import run_console
+
+        asyncio.run(run_console(settings, admin=True))
+        return
+    from bot.app import ALLOWED_UPDATES, build_application
+
+    application = build_application(settings)
+    if webhook_url is None:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        return
+    application.run_webhook(
+        listen=listen,
+        port=port,
+        url_path=url_path,
+        webhook_url=f"{webhook_url.rstrip('/')}/{url_path}",
+        secret_token=secret_token,
+        allowed_updates=ALLOWED_UPDATES,
+    )
+
+
+@app.command("console")
+def console(
+    user_id: Annotated[int, typer.Option(help="The Telegram user id you play")] = 1,
+    admin: Annotated[bool, typer.Option("--admin", help="Play an admin")] = False,
+) -> None:
+    """Talk to the bot's handlers in the terminal, without Telegram."""
+    from bot.console import run_console
+
+    asyncio.run(run_console(settings_or_exit(), user_id=user_id, admin=admin))
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the database schema to the newest migration."""

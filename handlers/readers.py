@@ -224,6 +224,17 @@ async def statement_shortcut(update: Update, context: BotContext) -> None:
         await _show_statement(update, context, int(match.group(1)))
 
 
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """In private chats an unknown command gets pointed to /help; in groups it may be
+    meant for another bot, so it is left alone."""
+    chat = update.effective_chat
+    message = update.effective_message
+    if chat is None or message is None or chat.type != ChatType.PRIVATE:
+        return
+    command = (message.text or "").split(maxsplit=1)[0][:64]
+    await reply(update, f"I don't know {escape(command, quote=False)}. /help lists what I can do.")
+
+
 async def page_button(update: Update, context: BotContext) -> None:
     """Previous / next: the same message, edited to show the other page."""
     query = update.callback_query
@@ -271,3 +282,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
 def register_plain_text(application: Application) -> None:  # type: ignore[type-arg]
     """Last, so that dialogues (the guided /add) see their text first."""
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, plain_text), group=1)
+    application.add_handler(MessageHandler(filters.COMMAND, unknown_command), group=1)

@@ -1,0 +1,109 @@
+"""Readers and admins end to end: `diplobot run` talking HTTP to the Bot API emulator."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from tests.e2e.bot_process import bot_environment, diplobot_run
+from tests.e2e.emulator import BOT_USERNAME, BotApiEmulator, BotMessage, EmulatedChat, EmulatorClient
+
+ADMIN = 7001
+READER = 7002
+STARTUP_TIMEOUT = 30.0
+
+
+@pytest.fixture
+def bot_log(tmp_path: Path) -> Path:
+    return tmp_path / "diplobot.log"
+
+
+@pytest_asyncio.fixture
+async def running(
+    bot_api_emulator: BotApiEmulator, bot_token: str, emulator_client: EmulatorClient, tmp_path: Path, bot_log: Path
+) -> AsyncIterator[EmulatorClient]:
+    env = bot_environment(bot_api_emulator, bot_token, tmp_path / "bot.db", admin_ids=str(ADMIN))
+    with diplobot_run(env, bot_log) as process:
+        try:
+            await emulator_client.wait_for_calls("getUpdates", timeout=STARTUP_TIMEOUT)
+        except AssertionError:
+            raise AssertionError(f"diplobot did not start polling:\n{bot_log.read_text()}") from None
+        yield emulator_client
+        assert process.poll() is None, f"diplobot exited early:\n{bot_log.read_text()}"
+    assert process.returncode == 0, bot_log.read_text()
+
+
+async def _reply(client: EmulatorClient, chat_id: int, before: int, timeout: float = 10.0) -> BotMessage:
+    messages = await client.wait_for_bot_messages(before + 1, chat_id=chat_id, timeout=timeout)
+    return messages[-1]
+
+
+async def test_commands_menu_is_set_for_everyone_and_for_admins(running: EmulatorClient) -> None:
+    calls = await running.wait_for_calls("setMyCommands", count=2)
+    scopes = [call.json_param("scope") for call in calls]
+    assert {"type": "default"} in scopes
+    assert {"type": "chat", "chat_id": ADMIN} in scopes
+    admin_menu = next(call for call in calls if call.json_param("scope") == {"type": "chat", "chat_id": ADMIN})
+    assert "add" in {command["command"] for command in admin_menu.json_param("commands")}
+
+
+async def test_reader_asks_and_pages_through_the_answer(running: EmulatorClient) -> None:
+    reader = running.user(READER)
+    await reader.send_message("What did Putin demand about Donetsk?")
+    answer = await _reply(running, READER, 0)
+    assert "Donetsk" in (answer.text or "")
+    assert answer.parse_mode == "HTML"
+    assert "Next ▶" in [button["text"] for row in answer.inline_keyboard for button in row]
+
+    await reader.press_button(answer, "Next ▶")
+    await running.wait_for_calls("editMessageText")
+    edited = next(message for message in await running.bot_messages(READER) if message.message_id == answer.message_id)
+    assert "(6–" in (edited.text or "")
+    assert "◀ Previous" in [button["text"] for row in edited.inline_keyboard for button in row]
+
+
+async def test_admin_adds_in_one_line_and_a_reader_finds_it(running: EmulatorClient) -> None:
+    admin = running.user(ADMIN, first_name="Admin")
+    await admin.send_command(
+        "/add Keir Starmer | 2025-11-26 | security_guarantees, foreign_troops | "
+        "Britain would lead a reassurance force of several thousand troops after a ceasefire. | Press conference, London"
+    )
+    added = await _reply(running, ADMIN, 0)
+    assert "Added" in (added.text or ""), added.text
+
+    reader = running.user(READER)
+    await reader.send_command("/search reassurance force")
+    found = await _reply(running, READER, 0)
+    assert "Keir Starmer" in (found.text or "")
+    assert "reassurance force" in (found.text or "")
+
+
+async def test_non_admin_add_is_refused_and_changes_nothing(running: EmulatorClient) -> None:
+    reader = running.user(READER)
+    await reader.send_command("/add Somebody | 2025-11-26 | talks | A made-up statement about zebras. | Nowhere")
+    refused = await _reply(running, READER, 0)
+    assert "Only the bot's admins" in (refused.text or "")
+
+    await reader.send_command("/search zebras")
+    searched = await _reply(running, READER, 1)
+    assert "No statement matches" in (searched.text or "")
+
+
+async def test_in_a_group_commands_work_and_plain_text_needs_a_mention(running: EmulatorClient) -> None:
+    group = EmulatedChat.group(-5001)
+    member = running.user(READER).in_chat(group)
+    await member.send_command(f"/latest@{BOT_USERNAME}")
+    latest = await _reply(running, group.id, 0)
+    assert "Latest statements" in (latest.text or "")
+
+    await member.send_message("what about Crimea, folks?")
+    await member.send_message(f"@{BOT_USERNAME} What did Zelensky say about Crimea?")
+    answer = await _reply(running, group.id, 1)
+    assert "Crimea" in (answer.text or "")
+    await asyncio.sleep(0.5)
+    assert len(await running.bot_messages(group.id)) == 2, "the unaddressed message got an answer"
+
