@@ -280,6 +280,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
 
 
 def register_plain_text(application: Application) -> None:  # type: ignore[type-arg]
-    """Last, so that dialogues (the guided /add) see their text first."""
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, plain_text), group=1)
-    application.add_handler(MessageHandler(filters.COMMAND, unknown_command), group=1)
+    """Registered last: within a group the first matching handler wins, so dialogues (the
+    guided /add) and every known command see the update before these catch-alls."""
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, plain_text))
+    application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
