@@ -1,0 +1,202 @@
+"""Readers' commands in process: real handlers and database, `LocalBotApi` as Telegram."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+import bot.listings as bot_listings
+from handlers.errors import SORRY
+from storage.engine import Database
+from storage.models import AuditEntry, Statement
+from storage.statements import add_statement
+from storage.validation import validate_statement
+from tests.bot_harness import ADMIN_ID, READER_ID, BotHarness, running_bot
+
+
+@pytest_asyncio.fixture
+async def bot(sample_database: Database) -> AsyncIterator[BotHarness]:
+    async with running_bot(sample_database) as harness:
+        yield harness
+
+
+async def say(bot: BotHarness, text: str, user_id: int = READER_ID) -> str:
+    user = bot.user(user_id)
+    await user.send(text)
+    return bot.last_text(user.chat_id)
+
+
+async def test_start_tells_what_the_record_holds(bot: BotHarness) -> None:
+    text = await say(bot, "/start")
+    assert "<b>48</b> statements by 20 speakers" in text
+    assert "25 Nov 2025" in text
+
+
+async def test_start_deep_link_opens_the_statement(bot: BotHarness) -> None:
+    text = await say(bot, "/start s23")
+    assert "<b>Statement #23</b>" in text and "Donetsk" in text
+
+
+async def test_help_shows_admin_commands_to_admins_only(bot: BotHarness) -> None:
+    reader_help = await say(bot, "/help")
+    admin_help = await say(bot, "/help", ADMIN_ID)
+    for command in ("/ask", "/search", "/latest", "/actor", "/topic", "/statement", "/subscribe", "/settings", "/digest", "/unsubscribe", "/cancel"):
+        assert command in reader_help
+    assert "/add" not in reader_help and "/retract" not in reader_help
+    assert "/add" in admin_help and "/import" in admin_help
+
+
+async def test_latest_pages_with_buttons_that_edit_the_same_message(bot: BotHarness) -> None:
+    user = bot.user()
+    await user.send("/latest")
+    first = user.last_message()
+    assert "(1–5 of 48)" in first["text"]
+    [[next_button]] = first["reply_markup"]["inline_keyboard"]
+    await user.press(first, next_button["callback_data"])
+    edited = bot.calls("editMessageText")[-1]
+    assert int(edited.params["message_id"]) == first["message_id"]
+    assert "(6–10 of 48)" in edited.params["text"]
+    labels = [button["text"] for button in edited.params["reply_markup"]["inline_keyboard"][0]]
+    assert labels == ["◀ Previous", "Next ▶"]
+    assert len(bot.texts(user.chat_id)) == 1, "paging must edit, not send"
+
+
+async def test_a_forgotten_listing_tells_the_reader_to_run_the_command_again(bot: BotHarness) -> None:
+    user = bot.user()
+    await user.send("/latest")
+    await user.press(user.last_message(), "pg:nosuchkey:5")
+    notice = bot.calls("answerCallbackQuery")[-1]
+    assert "expired" in notice.params["text"]
+
+
+@pytest.mark.parametrize(("argument", "expected"), [("3", "Latest 3 of 48"), ("abc", "give a number from 1 to 50"), ("999", "give a number from 1 to 50")])
+async def test_latest_n(bot: BotHarness, argument: str, expected: str) -> None:
+    assert expected in await say(bot, f"/latest {argument}")
+
+
+async def test_search_with_filters(bot: BotHarness) -> None:
+    text = await say(bot, "/search ceasefire speaker:путин since:2025-03")
+    assert "Vladimir Putin" in text
+    assert "Donald Trump" not in text
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("topic:weather talks", "unknown topic 'weather'"),
+        ("since:yesterday", "since: 'yesterday' is not a date"),
+        ("stance:shout", "stance: 'shout' is not one of"),
+        ("since:2025-09-01 until:2025-01-01", "since: is after until"),
+    ],
+)
+async def test_search_bad_filters_get_a_specific_answer(bot: BotHarness, query: str, expected: str) -> None:
+    assert expected in await say(bot, f"/search {query}")
+
+
+async def test_search_without_words_explains_usage(bot: BotHarness) -> None:
+    assert "Say what to look for" in await say(bot, "/search")
+
+
+async def test_user_html_is_escaped_in_replies(bot: BotHarness) -> None:
+    text = await say(bot, "/search <b>ceasefire</b> & <script>x</script>")
+    assert "&lt;b&gt;ceasefire&lt;/b&gt; &amp; &lt;script&gt;" in text
+    assert "<script>" not in text
+
+
+async def test_over_long_questions_are_refused_plainly(bot: BotHarness) -> None:
+    text = await say(bot, "/ask " + "why " * 400)
+    assert "at most 1000" in text
+    text = await say(bot, "peace " * 300)
+    assert "at most 1000" in text
+
+
+async def test_plain_text_in_private_is_a_question(bot: BotHarness) -> None:
+    text = await say(bot, "What did Zelensky say about Crimea?")
+    assert "Crimea" in text and "Volodymyr Zelensky" in text
+
+
+async def test_plain_text_in_a_group_needs_a_mention_or_a_reply(bot: BotHarness) -> None:
+    member = bot.user(READER_ID, chat_id=-100, chat_type="group")
+    await member.send("Crimea is on everyone's mind")
+    assert bot.texts(-100) == []
+    await member.send("@diplobot_bot What did Zelensky say about Crimea?")
+    assert "Crimea" in bot.last_text(-100)
+    answered = bot.api.messages[(-100, max(key[1] for key in bot.api.messages if key[0] == -100))]
+    await member.send("and Donetsk?", reply_to=answered)
+    assert len(bot.texts(-100)) == 2
+
+
+async def test_group_commands_addressed_to_the_bot_work(bot: BotHarness) -> None:
+    member = bot.user(READER_ID, chat_id=-200, chat_type="supergroup")
+    await member.send("/latest@diplobot_bot")
+    assert "Latest statements" in bot.last_text(-200)
+    await member.send("/latest@some_other_bot")
+    await member.send("/frobnicate@some_other_bot")
+    assert len(bot.texts(-200)) == 1
+
+
+async def test_actor_by_cyrillic_alias_lists_latest_per_topic_and_statements(bot: BotHarness) -> None:
+    user = bot.user()
+    await user.send("/actor Путин")
+    summary, listing = bot.texts(user.chat_id)[-2:]
+    assert "<b>Vladimir Putin</b>: 7 statement(s)" in summary
+    assert "<b>ceasefire</b>" in summary
+    assert "newest first (1–5 of 7)" in listing
+
+
+async def test_unknown_actor(bot: BotHarness) -> None:
+    assert "no speaker called 'Napoleon'" in await say(bot, "/actor Napoleon")
+
+
+async def test_topic_lists_and_validates(bot: BotHarness) -> None:
+    assert "/topic prisoners</code> (2)" in await say(bot, "/topic")
+    assert "Topic: prisoners" in await say(bot, "/topic prisoners")
+    assert "unknown topic 'weather'" in await say(bot, "/topic weather")
+
+
+async def test_statement_shows_the_full_record_with_links(bot: BotHarness, sample_database: Database) -> None:
+    from storage.statements import link_statements
+
+    await link_statements(sample_database, 42, "contradicts", 41, "test")
+    text = await say(bot, "/statement 41")
+    assert "Date: Aug 2025" in text and "Status: <i>contested</i>" in text
+    assert "<b>Contradicted by</b>" in text and "Ukrainian military" in text
+    assert "<b>Contradicts</b>" in await say(bot, "/statement_42")
+
+
+@pytest.mark.parametrize(("argument", "expected"), [("999", "no statement #999"), ("abc", "give a statement number"), ("", "give a statement number")])
+async def test_statement_bad_ids(bot: BotHarness, argument: str, expected: str) -> None:
+    assert expected in await say(bot, f"/statement {argument}")
+
+
+async def test_unknown_command_in_private_points_to_help(bot: BotHarness) -> None:
+    assert "I don't know /frobnicate" in await say(bot, "/frobnicate")
+
+
+async def test_long_answers_are_split_below_telegrams_limit(bot: BotHarness, sample_database: Database) -> None:
+    for number in range(3):
+        data = validate_statement(
+            {"speaker": "Vladimir Putin", "said_on": "2025-11-26", "topics": ["talks"], "text": f"{number} " + "word " * 790, "source": "Test"}
+        )
+        await add_statement(sample_database, data, "test")
+    user = bot.user()
+    await user.send("/latest 10")
+    texts = bot.texts(user.chat_id)
+    assert len(texts) >= 2
+    assert all(0 < len(text) <= 4096 for text in texts)
+
+
+async def test_an_unexpected_error_gets_a_short_apology_and_no_trace(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch, sample_database: Database, count_rows
+) -> None:  # noqa: ANN001
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("SELECT secret FROM statement -- boom")
+
+    monkeypatch.setattr(bot_listings, "latest", broken)
+    before = await count_rows(sample_database, Statement), await count_rows(sample_database, AuditEntry)
+    text = await say(bot, "/latest")
+    assert text == SORRY
+    assert "SELECT" not in text and "boom" not in text
+    assert (await count_rows(sample_database, Statement), await count_rows(sample_database, AuditEntry)) == before
