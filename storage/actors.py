@@ -116,3 +116,20 @@ async def add_aliases(session: AsyncSession, actor: Actor, aliases: Iterable[str
         known.add(key)
     await session.flush()
     return taken
+
+
+class ActorResolver:
+    """`get_or_create_actor` with a memory, for writes of many statements in one session
+    (an import of thousands of lines names a few dozen speakers)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._by_key: dict[str, Actor] = {}
+
+    async def get_or_create(self, name: str) -> Actor:
+        key = normalize_name(name)
+        actor = self._by_key.get(key)
+        if actor is None:
+            actor = await get_or_create_actor(self._session, name)
+            self._by_key[key] = actor
+        return actor

@@ -17,7 +17,8 @@ from sqlmodel import col, select
 from storage.embedding_index import embed_statements
 from storage.engine import Database
 from storage.models import AuditAction, Statement
-from storage.statements import EXCHANGE_FIELDS, create_statement, exchange_record, update_statement
+from storage.actors import ActorResolver
+from storage.statements import EXCHANGE_FIELDS, create_statements, exchange_record, update_statement
 from storage.validation import StatementData, problems
 
 LIST_SEPARATOR = ";"
@@ -184,22 +185,25 @@ async def import_statements(
         return report
     try:
         async with database.write() as session:
+            actors = ActorResolver(session)
             touched: list[Statement] = []
             for chunk_start in range(0, len(valid), _CHUNK):
-                chunk = valid[chunk_start : chunk_start + _CHUNK]
-                refs = [data.ref for _, data in chunk]
+                chunk = [data for _, data in valid[chunk_start : chunk_start + _CHUNK]]
+                refs = [data.ref for data in chunk]
                 existing = {
                     statement.ref: statement
                     for statement in (
                         await session.exec(select(Statement).where(col(Statement.ref).in_(refs)))
                     ).all()
                 }
-                for _, data in chunk:
+                new = [data for data in chunk if data.ref not in existing]
+                touched += await create_statements(session, new, who, AuditAction.import_add, actors)
+                report.added += len(new)
+                for data in chunk:
                     current = existing.get(data.ref or "")
                     if current is None:
-                        touched.append(await create_statement(session, data, who, AuditAction.import_add))
-                        report.added += 1
-                    elif await update_statement(session, current, data, who, AuditAction.import_update):
+                        continue
+                    if await update_statement(session, current, data, who, AuditAction.import_update, actors):
                         touched.append(current)
                         report.updated += 1
                     else:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.actors import get_or_create_actor
+from storage.actors import ActorResolver
 from storage.embedding_index import embed_statements
 from storage.engine import Database
 from storage.errors import Conflict, InvalidInput, NotFound
@@ -74,8 +74,8 @@ def search_text(statement: Statement) -> str:
     return "\n".join(part for part in parts if part)
 
 
-async def _apply(session: AsyncSession, statement: Statement, data: StatementData) -> None:
-    actor = await get_or_create_actor(session, data.speaker)
+async def _apply(session: AsyncSession, statement: Statement, data: StatementData, actors: ActorResolver) -> None:
+    actor = await actors.get_or_create(data.speaker)
     if not data.side:
         data.side = await _usual_side(session, actor.id) or ""
         if not data.side:
@@ -97,11 +97,14 @@ async def _apply(session: AsyncSession, statement: Statement, data: StatementDat
         statement.retracted_at = utcnow()
     if data.status is not Status.retracted:
         statement.retracted_at = None
-    if statement.topics != [topic.value for topic in data.topics]:
+    # A new statement gets both collections even when empty, so they count as loaded and
+    # reading them later never triggers a lazy load (which async sessions cannot do).
+    is_new = statement.id is None
+    if is_new or statement.topics != [topic.value for topic in data.topics]:
         statement.topic_rows = [
             StatementTopic(topic=topic, position=index) for index, topic in enumerate(data.topics)
         ]
-    if statement.places != data.places:
+    if is_new or statement.places != data.places:
         statement.place_rows = [
             StatementPlace(place=place, position=index) for index, place in enumerate(data.places)
         ]
@@ -138,19 +141,36 @@ def _audit(
     )
 
 
+async def create_statements(
+    session: AsyncSession,
+    batch: list[StatementData],
+    who: str,
+    action: AuditAction,
+    actors: ActorResolver | None = None,
+) -> list[Statement]:
+    """Inserts a batch with one flush (the ORM then sends multi-row INSERTs); refs must
+    already be known to be new. Each statement gets its audit entry."""
+    actors = actors or ActorResolver(session)
+    statements = []
+    for data in batch:
+        statement = Statement(ref=data.ref or f"u{uuid.uuid4().hex[:12]}", added_by=who)
+        await _apply(session, statement, data, actors)
+        statements.append(statement)
+    session.add_all(statements)
+    await session.flush()
+    for statement in statements:
+        _audit(session, who, action, statement, None, exchange_record(statement))
+    return statements
+
+
 async def create_statement(
     session: AsyncSession, data: StatementData, who: str, action: AuditAction = AuditAction.add
 ) -> Statement:
-    ref = data.ref or f"u{uuid.uuid4().hex[:12]}"
-    existing = await session.exec(select(Statement.id).where(Statement.ref == ref))
-    if existing.first() is not None:
-        raise Conflict(f"a statement with ref {ref!r} is already in the record")
-    statement = Statement(ref=ref, added_by=who)
-    await _apply(session, statement, data)
-    session.add(statement)
-    await session.flush()
-    await session.refresh(statement, ["topic_rows", "place_rows"])
-    _audit(session, who, action, statement, None, exchange_record(statement))
+    if data.ref is not None:
+        existing = await session.exec(select(Statement.id).where(Statement.ref == data.ref))
+        if existing.first() is not None:
+            raise Conflict(f"a statement with ref {data.ref!r} is already in the record")
+    [statement] = await create_statements(session, [data], who, action)
     return statement
 
 
@@ -160,6 +180,7 @@ async def update_statement(
     data: StatementData,
     who: str,
     action: AuditAction = AuditAction.edit,
+    actors: ActorResolver | None = None,
 ) -> bool:
     """Applies `data`; False (and nothing written) when it changes nothing."""
     before = exchange_record(statement)
@@ -167,10 +188,9 @@ async def update_statement(
     proposed = {**data.model_dump(mode="json"), "ref": statement.ref}
     if {key: before[key] for key in proposed} == proposed:
         return False
-    await _apply(session, statement, data)
+    await _apply(session, statement, data, actors or ActorResolver(session))
     statement.updated_at = utcnow()
     await session.flush()
-    await session.refresh(statement, ["topic_rows", "place_rows"])
     _audit(session, who, action, statement, before, exchange_record(statement))
     return True
 
