@@ -55,9 +55,9 @@ def normalise_database_url(value: str) -> str:
     try:
         url: URL = make_url(value.strip())
     except ArgumentError:
+        # The value is not echoed: it may hold a password.
         raise ValueError(
-            f"{value!r} is not a database URL "
-            "(sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db)"
+            "not a database URL (sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db)"
         ) from None
     driver = _DRIVER_FOR_SCHEME.get(url.drivername)
     if driver is None:

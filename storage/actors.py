@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -71,7 +72,8 @@ async def find_actors(session: AsyncSession, name: str) -> list[Actor]:
         )
         .order_by(Actor.name)
     )
-    return list(dict.fromkeys(partial.unique().all()))
+    by_id = {actor.id: actor for actor in partial.unique().all()}
+    return list(by_id.values())
 
 
 async def resolve_actor(session: AsyncSession, name: str) -> Actor:
@@ -94,9 +96,16 @@ async def get_or_create_actor(session: AsyncSession, name: str) -> Actor:
     actor = existing.first()
     if actor is not None:
         return actor
-    actor = Actor(name=cleaned, aliases=[ActorAlias(alias=cleaned, normalized=key)])
-    session.add(actor)
-    await session.flush()
+    try:
+        # A savepoint, so that losing a race with another writer creating the same actor
+        # (PostgreSQL: the unique index makes us wait, then refuses) costs only this insert.
+        async with session.begin_nested():
+            actor = Actor(name=cleaned, aliases=[ActorAlias(alias=cleaned, normalized=key)])
+            session.add(actor)
+            await session.flush()
+    except IntegrityError:
+        existing = await session.exec(select(Actor).join(ActorAlias).where(ActorAlias.normalized == key))
+        actor = existing.one()
     return actor
 
 

@@ -69,10 +69,6 @@ def detect_format(name: str, content: bytes) -> ExchangeFormat:
     return ExchangeFormat.jsonl if content.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else ExchangeFormat.csv
 
 
-def _decode(content: bytes) -> str:
-    return content.decode("utf-8-sig")
-
-
 def parse_jsonl(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LineProblem]]:
     rows, found = [], []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -136,15 +132,27 @@ def parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LinePro
     return rows, found
 
 
+def _undecodable_lines(content: bytes) -> list[LineProblem]:
+    found = []
+    for number, line in enumerate(content.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            found.append(LineProblem(number, "file", "not UTF-8 text"))
+    return found
+
+
 def parse_exchange(name: str, content: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list[LineProblem]]:
-    try:
-        text = _decode(content)
-    except UnicodeDecodeError as error:
-        line = content[: error.start].count(b"\n") + 1
-        return [], [LineProblem(line, "file", "not UTF-8 text")]
-    if detect_format(name, content) is ExchangeFormat.csv:
-        return parse_csv(text)
-    return parse_jsonl(text)
+    """Rows with their line numbers, and every problem found, so one bad line never hides
+    the others (undecodable bytes included)."""
+    undecodable = _undecodable_lines(content.removeprefix(b"\xef\xbb\xbf"))
+    text = content.decode("utf-8-sig", errors="replace")
+    parse = parse_csv if detect_format(name, content) is ExchangeFormat.csv else parse_jsonl
+    rows, found = parse(text)
+    bad_lines = {problem.line for problem in undecodable}
+    rows = [(number, row) for number, row in rows if number not in bad_lines]
+    found = [problem for problem in found if problem.line not in bad_lines]
+    return rows, undecodable + found
 
 
 def validate_rows(rows: Iterable[tuple[int, dict[str, Any]]]) -> tuple[list[tuple[int, StatementData]], list[LineProblem]]:

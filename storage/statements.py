@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.actors import ActorResolver
+from storage.actors import ActorResolver, normalize_name
 from storage.embedding_index import embed_statements
 from storage.engine import Database
 from storage.errors import Conflict, InvalidInput, NotFound
@@ -185,6 +185,9 @@ async def update_statement(
     """Applies `data`; False (and nothing written) when it changes nothing."""
     before = exchange_record(statement)
     data.ref = statement.ref
+    assert statement.actor is not None
+    if normalize_name(data.speaker) in {alias.normalized for alias in statement.actor.aliases}:
+        data.speaker = statement.actor.name  # another spelling of the same speaker
     proposed = {**data.model_dump(mode="json"), "ref": statement.ref}
     if {key: before[key] for key in proposed} == proposed:
         return False
