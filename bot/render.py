@@ -75,8 +75,20 @@ _LINK_HEADINGS = {
 
 def statement_full(statement: Statement, links: Sequence[LinkedStatement] = ()) -> str:
     """The whole record of one statement, with what it answers or contradicts beside it."""
+    lines = [f"<b>Statement #{statement.id}</b> (ref {h(statement.ref)})", _record_body(statement)]
+    for link in links:
+        heading = _LINK_HEADINGS[(link.kind.value, link.outgoing)]
+        lines += ["", f"<b>{heading}</b>:", statement_compact(link.statement)]
+    return "\n".join(lines)
+
+
+def statement_preview(statement: Statement) -> str:
+    """A statement not stored yet (the guided /add's preview): no id, no links."""
+    return _record_body(statement)
+
+
+def _record_body(statement: Statement) -> str:
     lines = [
-        f"<b>Statement #{statement.id}</b> (ref {h(statement.ref)})",
         f"Speaker: <b>{h(statement.speaker)}</b>" + (f", {h(statement.speaker_role)}" if statement.speaker_role else ""),
         f"Side: {h(statement.side)}",
         f"Date: {said_on(statement.said_on, statement.date_precision)}",
@@ -93,9 +105,6 @@ def statement_full(statement: Statement, links: Sequence[LinkedStatement] = ()) 
         f"Source: {_source(statement)}",
         f"Recorded {statement.added_at:%Y-%m-%d} by {h(statement.added_by)}",
     ]
-    for link in links:
-        heading = _LINK_HEADINGS[(link.kind.value, link.outgoing)]
-        lines += ["", f"<b>{heading}</b>:", statement_compact(link.statement)]
     return "\n".join(lines)
 
 

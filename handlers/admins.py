@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlmodel import col, select
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatType
 from telegram.ext import (
@@ -47,15 +46,14 @@ from bot.add_command import (
     statement_values,
 )
 from bot.context import BotContext
-from bot.render import h, said_on, statement_compact, statement_full
+from bot.render import h, said_on, statement_compact, statement_full, statement_preview
 from handlers.common import admins_only, answers_errors, command_argument, reply, who
-from storage.actors import find_actors, normalize_name
+from storage.actors import find_actors, known_speaker
 from storage.engine import Database
 from storage.errors import InvalidInput
 from storage.exchange import ExchangeFormat, ImportReport, export_statements, import_statements
 from storage.models import (
     Actor,
-    ActorAlias,
     DatePrecision,
     Stance,
     Statement,
@@ -356,22 +354,9 @@ async def _similar_speakers(database: Database, name: str) -> list[str]:
 
 
 async def _known_speaker(database: Database, name: str) -> KnownSpeaker | None:
-    """The actor the record would file `name` under (exactly that name or alias, as adding
-    does), with the side of their latest statement."""
-    key = normalize_name(name)
     async with database.read() as session:
-        actor = (await session.exec(select(Actor).join(ActorAlias).where(ActorAlias.normalized == key))).first()
-        if actor is None:
-            return None
-        side = (
-            await session.exec(
-                select(Statement.side)
-                .where(Statement.actor_id == actor.id)
-                .order_by(col(Statement.said_on).desc(), col(Statement.id).desc())
-                .limit(1)
-            )
-        ).first()
-        return KnownSpeaker(actor.name, side or None)
+        known = await known_speaker(session, name)
+    return KnownSpeaker(known[0].name, known[1]) if known else None
 
 
 async def _start_dialogue(update: Update, context: BotContext) -> int:
@@ -623,7 +608,7 @@ async def _preview(update: Update, context: BotContext, draft: Draft) -> int:
         _forget(context)
         await reply(update, f"⚠️ {h(str(error))}\nNothing was written; send /add to start again.")
         return ConversationHandler.END
-    rendered = statement_full(_as_stored(data, who(update))).split("\n", 1)[1]
+    rendered = statement_preview(_as_stored(data, who(update)))
     draft.asking = ASK_CONFIRM
     await reply(
         update,

@@ -48,7 +48,7 @@ ADMIN_HELP = """
 /edit ID FIELD VALUE — <code>/edit 23 status confirmed</code>
 /retract ID REASON — the statement stays, marked retracted
 /link ID contradicts|responds_to ID
-/import — send a JSONL or CSV file with /import as its caption
+/import — send a JSONL or CSV file with /import as its caption (<code>/import dry</code> checks without writing)
 /export [csv] — the whole record as a file
 /stats — what the record holds"""
 
@@ -263,6 +263,7 @@ COMMANDS = [
     BotCommand("topic", "Statements on a topic"),
     BotCommand("statement", "One statement's full record"),
     BotCommand("help", "Every command, with examples"),
+    BotCommand("cancel", "Leave a dialogue"),
 ]
 
 

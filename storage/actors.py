@@ -8,11 +8,11 @@ from collections.abc import Iterable
 
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.errors import InvalidInput
-from storage.models import Actor, ActorAlias
+from storage.models import Actor, ActorAlias, Statement
 
 # Ukrainian and Russian letters to the Latin letters English-language reporting uses, so
 # that a name typed in either script folds to the same key.
@@ -142,3 +142,24 @@ class ActorResolver:
             actor = await get_or_create_actor(self._session, name)
             self._by_key[key] = actor
         return actor
+
+
+async def usual_side(session: AsyncSession, actor_id: int | None) -> str | None:
+    """The side the speaker's latest statement was recorded for, so admins need not type it."""
+    result = await session.exec(
+        select(Statement.side)
+        .where(Statement.actor_id == actor_id)
+        .order_by(col(Statement.said_on).desc(), col(Statement.id).desc())
+        .limit(1)
+    )
+    return result.first()
+
+
+async def known_speaker(session: AsyncSession, name: str) -> tuple[Actor, str | None] | None:
+    """The actor adding a statement would file `name` under (exactly that name or alias),
+    with their usual side; None for someone new."""
+    key = normalize_name(name)
+    actor = (await session.exec(select(Actor).join(ActorAlias).where(ActorAlias.normalized == key))).first()
+    if actor is None:
+        return None
+    return actor, await usual_side(session, actor.id)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.actors import ActorResolver, normalize_name
+from storage.actors import ActorResolver, normalize_name, usual_side
 from storage.embedding_index import embed_statements
 from storage.engine import Database
 from storage.errors import Conflict, InvalidInput, NotFound
@@ -77,7 +77,7 @@ def search_text(statement: Statement) -> str:
 async def _apply(session: AsyncSession, statement: Statement, data: StatementData, actors: ActorResolver) -> None:
     actor = await actors.get_or_create(data.speaker)
     if not data.side:
-        data.side = await _usual_side(session, actor.id) or ""
+        data.side = await usual_side(session, actor.id) or ""
         if not data.side:
             raise InvalidInput("side", f"the record has no side for {actor.name}; give one")
     statement.actor = actor
@@ -109,17 +109,6 @@ async def _apply(session: AsyncSession, statement: Statement, data: StatementDat
             StatementPlace(place=place, position=index) for index, place in enumerate(data.places)
         ]
     statement.search_text = search_text(statement)
-
-
-async def _usual_side(session: AsyncSession, actor_id: int | None) -> str | None:
-    """The side the speaker's latest statement was recorded for, so admins need not type it."""
-    result = await session.exec(
-        select(Statement.side)
-        .where(Statement.actor_id == actor_id)
-        .order_by(col(Statement.said_on).desc(), col(Statement.id).desc())
-        .limit(1)
-    )
-    return result.first()
 
 
 def _audit(
