@@ -6,12 +6,12 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 
+from bot.cli_digest import digest_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
 from bot.runtime import open_database
@@ -27,6 +27,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(digest_app, name="digest")
 
 
 def settings_or_exit() -> Settings:

@@ -58,7 +58,7 @@ def local_instant(day: date, local_time: time, zone: ZoneInfo | str) -> datetime
     zone = as_zone(zone)
     wanted = datetime.combine(day, local_time.replace(tzinfo=None, fold=0))
     earlier, later = sorted(
-        (wanted.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1))
+        wanted.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1)
     )
     for candidate in (earlier, later):
         if _wall(candidate, zone) == wanted:

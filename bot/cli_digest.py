@@ -1,0 +1,123 @@
+"""`diplobot digest ...`: the operators' view of the daily digests.
+
+`send-due` runs the very tick the bot's job runs (`bot.digests.send_due`), once, now or as
+if the clock read `--at`; it is how an operator catches up by hand and how the tests move
+the clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from storage.engine import Database
+
+digest_app = typer.Typer(help="Daily digests: preview, send what is due, status.", no_args_is_help=True)
+
+NO_TOKEN = (
+    "send-due sends through Telegram and needs the bot's token: set TELEGRAM_BOT_TOKEN "
+    "(environment or .env). `diplobot digest preview CHAT_ID` shows a digest without sending."
+)
+
+
+def parse_instant(value: str) -> datetime:
+    """An ISO 8601 date-time; without an offset it is read as UTC."""
+    try:
+        instant = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not an ISO date-time, e.g. 2025-09-02T05:00:00Z") from None
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
+@digest_app.command("preview")
+def preview_command(
+    chat_id: Annotated[int, typer.Argument(help="The subscriber's chat id")],
+    html: Annotated[bool, typer.Option("--html", help="Print the messages as the HTML sent to Telegram")] = False,
+) -> None:
+    """Print the chat's next digest as it stands now (moves nothing)."""
+    from bot.cli import with_database
+    from bot.digests import NOTHING_NEW, plain_text, preview
+
+    async def work(database: Database):  # type: ignore[no-untyped-def]
+        return await preview(database, chat_id)
+
+    found = with_database(work, semantic=False)
+    if found is None:
+        typer.echo(f"chat {chat_id} has no digest subscription", err=True)
+        raise typer.Exit(1)
+    subscriber, digest = found
+    state = "active" if subscriber.active else f"inactive ({subscriber.deactivated_reason})"
+    if subscriber.paused:
+        state += ", paused"
+    typer.echo(
+        f"# chat {subscriber.chat_id}: {state}; daily at {subscriber.digest_time:%H:%M} {subscriber.timezone}, "
+        f"next {subscriber.next_due_at:%Y-%m-%dT%H:%M:%SZ}; statements after #{subscriber.cursor}: {digest.count}",
+        err=True,
+    )
+    if digest.is_empty:
+        typer.echo(NOTHING_NEW if html else plain_text(NOTHING_NEW))
+        return
+    for index, part in enumerate(digest.parts, start=1):
+        if len(digest.parts) > 1:
+            typer.echo(f"----- message {index}/{len(digest.parts)} -----")
+        typer.echo(part if html else plain_text(part))
+
+
+@digest_app.command("send-due")
+def send_due_command(
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Run as if the clock read this ISO date-time (UTC unless an offset is given)"),
+    ] = None,
+) -> None:
+    """Send every digest that is due: one tick of the digest job, now or --at a time."""
+    from telegram import Bot
+
+    from bot.cli import settings_or_exit, with_database
+    from bot.digests import send_due
+
+    now = parse_instant(at) if at else None
+    settings = settings_or_exit()
+    if settings.telegram_bot_token is None:
+        typer.echo(NO_TOKEN, err=True)
+        raise typer.Exit(2)
+    token = settings.telegram_bot_token.get_secret_value()
+    options = {}
+    if settings.telegram_api_url:
+        base = settings.telegram_api_url.rstrip("/")
+        options = {"base_url": base, "base_file_url": base.removesuffix("/bot") + "/file/bot"}
+
+    async def work(database: Database):  # type: ignore[no-untyped-def]
+        async with Bot(token, **options) as bot:
+            # Waits for a running bot's tick on SQLite instead of skipping.
+            return await send_due(bot, database, now, settings=settings, wait_for_lock=120)
+
+    report = with_database(work, semantic=False)
+    typer.echo(report.summary())
+    for error in report.errors:
+        typer.echo(f"  {error}", err=True)
+    if report.locked_out:
+        raise typer.Exit(1)
+
+
+@digest_app.command("status")
+def status_command(
+    at: Annotated[str | None, typer.Option("--at", help="Count as if the clock read this ISO date-time")] = None,
+) -> None:
+    """Due now, sent today, failed, deactivated."""
+    from bot.cli import with_database
+    from bot.digests import digest_status
+
+    now = parse_instant(at) if at else None
+
+    async def work(database: Database):  # type: ignore[no-untyped-def]
+        return await digest_status(database, now)
+
+    status = with_database(work, semantic=False)
+    for line in status.lines():
+        typer.echo(line)
+    if status.failures:
+        typer.echo("failed today:")
+        for subscriber_id, chat_id, error in status.failures:
+            typer.echo(f"  subscriber {subscriber_id} (chat {chat_id}): {error}")

@@ -1,0 +1,887 @@
+"""Daily digests in process, on SQLite and PostgreSQL: the tick (`send_due`) against
+`LocalBotApi`, with Telegram's errors injected into the transport, a fake clock for the
+rate limits, and the subscribers' commands through the real handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from sqlmodel import select
+from telegram import Bot
+from telegram.error import NetworkError
+from telegram.request import RequestData
+
+from bot.config import Settings
+from bot.digests import (
+    NOTHING_NEW,
+    DigestKey,
+    RateLimiter,
+    TickReport,
+    compose,
+    digest_status,
+    send_due,
+)
+from bot.local_api import LocalBotApi
+from storage.engine import Database
+from storage.models import DeliveryState, DigestDelivery, Statement, Subscriber, Topic
+from storage.statements import add_statement, retract_statement
+from storage.subscriptions import (
+    add_actor,
+    get_subscriber,
+    set_notify_empty,
+    subscribe,
+    toggle_topic,
+)
+from storage.validation import validate_statement
+from tests.bot_harness import BotHarness, running_bot
+
+KYIV = "Europe/Kyiv"
+# Subscriptions are made at noon UTC on 1 Sep 2025; 08:00 in Kyiv (UTC+3) is 05:00 UTC.
+SUBSCRIBED_AT = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
+FIRST_DUE = datetime(2025, 9, 2, 5, 0, tzinfo=UTC)
+TOKEN = "123456:digest-tests"
+
+
+# -- helpers shared with the concurrency tests ----------------------------------
+
+
+_refs = itertools.count(1)
+
+
+async def record(
+    database: Database,
+    speaker: str = "Vladimir Putin",
+    topics: str = "ceasefire",
+    text: str | None = None,
+    said_on: str = "2025-08-20",
+    side: str = "Russia",
+) -> Statement:
+    number = next(_refs)
+    data = validate_statement(
+        {
+            "ref": f"d{number}",
+            "speaker": speaker,
+            "side": side,
+            "said_on": said_on,
+            "topics": topics,
+            "text": text or f"Statement number {number} by {speaker} on {topics}.",
+            "source": "Test wire",
+        }
+    )
+    return await add_statement(database, data, "test")
+
+
+async def subscribe_chat(
+    database: Database, chat_id: int, at: str = "08:00", zone: str = KYIV, now: datetime = SUBSCRIBED_AT
+) -> Subscriber:
+    hours, minutes = (int(part) for part in at.split(":"))
+    result = await subscribe(
+        database,
+        chat_id,
+        "private" if chat_id > 0 else "group",
+        digest_time=time(hours, minutes),
+        zone=zone,
+        default_time=time(8, 0),
+        default_zone="UTC",
+        now=now,
+    )
+    return result.subscriber
+
+
+class FakeTime:
+    """A clock that only moves when someone sleeps: rate limits are counted, not waited."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+class TelegramDouble(LocalBotApi):
+    """`LocalBotApi` whose sendMessage can answer as Telegram does when it refuses:
+    `fail(chat_id, status, description, parameters)` queues one refusal for that chat,
+    `network_down(chat_id, times)` makes the next attempts fail below HTTP."""
+
+    def __init__(self, clock: FakeTime | None = None) -> None:
+        super().__init__()
+        self.clock = clock
+        self.refusals: dict[int, list[tuple[int, str, dict[str, Any] | None]]] = {}
+        self.outages: dict[int, int] = {}
+        self.attempts: list[int] = []
+        self.sent_at: list[tuple[int, float]] = []
+        self.latency = 0.0
+
+    def fail(self, chat_id: int, status: int, description: str, parameters: dict[str, Any] | None = None, times: int = 1) -> None:
+        self.refusals.setdefault(chat_id, []).extend([(status, description, parameters)] * times)
+
+    def network_down(self, chat_id: int, times: int) -> None:
+        self.outages[chat_id] = times
+
+    def delivered(self, chat_id: int | None = None) -> list[str]:
+        return [
+            str(call.params["text"])
+            for call in self.sent("sendMessage")
+            if chat_id is None or int(call.params["chat_id"]) == chat_id
+        ]
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        if url.endswith("/sendMessage") and request_data is not None:
+            chat_id = int(json.loads(request_data.json_parameters["chat_id"]))
+            self.attempts.append(chat_id)
+            if self.latency:
+                await asyncio.sleep(self.latency)
+            if self.outages.get(chat_id):
+                self.outages[chat_id] -= 1
+                raise NetworkError("connection reset by peer")
+            queue = self.refusals.get(chat_id)
+            if queue:
+                status, description, parameters = queue.pop(0)
+                body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+                if parameters:
+                    body["parameters"] = parameters
+                return status, json.dumps(body).encode()
+            self.sent_at.append((chat_id, self.clock.now if self.clock else 0.0))
+        return await super().do_request(url, method, request_data, *args, **kwargs)
+
+
+class Telegram:
+    """A Bot on the double, and a tick runner with the fake clock."""
+
+    def __init__(self, database: Database, api: TelegramDouble, bot: Bot, clock: FakeTime) -> None:
+        self.database = database
+        self.api = api
+        self.bot = bot
+        self.clock = clock
+        self.limiter = RateLimiter(30, 1, clock=clock.clock, sleep=clock.sleep)
+
+    async def tick(self, now: datetime, **kwargs: Any) -> TickReport:
+        kwargs.setdefault("limiter", self.limiter)
+        kwargs.setdefault("concurrency", 1)
+        return await send_due(self.bot, self.database, now, **kwargs)
+
+
+@pytest_asyncio.fixture
+async def telegram(database: Database) -> AsyncIterator[Telegram]:
+    clock = FakeTime()
+    api = TelegramDouble(clock)
+    async with Bot(TOKEN, request=api, get_updates_request=api) as bot:
+        yield Telegram(database, api, bot, clock)
+
+
+async def deliveries(database: Database, subscriber_id: int | None = None) -> list[DigestDelivery]:
+    async with database.read() as session:
+        query = select(DigestDelivery).order_by(DigestDelivery.id)
+        if subscriber_id is not None:
+            query = query.where(DigestDelivery.subscriber_id == subscriber_id)
+        return list((await session.exec(query)).all())
+
+
+# -- content: only what is new -------------------------------------------------
+
+
+async def test_a_digest_holds_what_was_recorded_since_the_last_one(database: Database, telegram: Telegram) -> None:
+    before = await record(database, text="Recorded before the subscription.")
+    subscriber = await subscribe_chat(database, 501)
+    assert subscriber.cursor == before.id  # a new subscriber starts at the end of the record
+    assert subscriber.next_due_at == FIRST_DUE
+    fresh = await record(database, text="Recorded after the subscription.")
+    late = await record(database, text="Said long ago, recorded only now.", said_on="2025-01-15")
+    retracted = await record(database, text="Recorded, then retracted.")
+    await retract_statement(database, retracted.id or 0, "wrong speaker", "test")
+
+    assert (await telegram.tick(FIRST_DUE - timedelta(minutes=1))).due == 0
+    report = await telegram.tick(FIRST_DUE)
+    assert (report.due, report.sent, report.messages) == (1, 1, 1)
+    [text] = telegram.api.delivered(501)
+    assert "Recorded after the subscription." in text
+    assert "Said long ago, recorded only now." in text
+    assert "Recorded before" not in text and "retracted" not in text
+    assert "2 new statements" in text
+
+    # The same tick again, and later that day: nothing more.
+    assert (await telegram.tick(FIRST_DUE)).due == 0
+    assert (await telegram.tick(FIRST_DUE + timedelta(hours=10))).due == 0
+    assert len(telegram.api.delivered(501)) == 1
+
+    after = await get_subscriber(database, 501)
+    assert after is not None
+    assert after.cursor == retracted.id
+    assert after.next_due_at == FIRST_DUE + timedelta(days=1)
+    [delivery] = await deliveries(database, after.id)
+    assert delivery.state is DeliveryState.sent
+    assert (delivery.local_date, delivery.cursor_from, delivery.cursor_to, delivery.messages_sent) == (
+        date(2025, 9, 2), before.id, retracted.id, 1
+    )
+    assert fresh.id and late.id
+
+
+async def test_nothing_new_sends_nothing_unless_notes_are_on(database: Database, telegram: Telegram) -> None:
+    quiet = await subscribe_chat(database, 502)
+    noted = await subscribe_chat(database, 503)
+    await set_notify_empty(database, 503, True)
+
+    report = await telegram.tick(FIRST_DUE)
+    assert (report.due, report.sent, report.empty, report.messages) == (2, 0, 2, 1)
+    assert telegram.api.delivered(502) == []
+    assert telegram.api.delivered(503) == [NOTHING_NEW]
+    states = {d.subscriber_id: (d.state, d.messages_sent) for d in await deliveries(database)}
+    assert states == {quiet.id: (DeliveryState.empty, 0), noted.id: (DeliveryState.empty, 1)}
+    # Both move on to the next day all the same.
+    for chat_id in (502, 503):
+        subscriber = await get_subscriber(database, chat_id)
+        assert subscriber is not None and subscriber.next_due_at == FIRST_DUE + timedelta(days=1)
+
+
+async def test_new_statements_after_a_digest_go_into_the_next_one(database: Database, telegram: Telegram) -> None:
+    await subscribe_chat(database, 504)
+    await record(database, text="First day news.")
+    await telegram.tick(FIRST_DUE)
+    await record(database, text="Second day news.")
+    await telegram.tick(FIRST_DUE + timedelta(days=1))
+    first, second = telegram.api.delivered(504)
+    assert "First day news." in first and "Second day news." not in first
+    assert "Second day news." in second and "First day news." not in second
+
+
+# -- filters, grouping, "and N more", splitting --------------------------------
+
+
+async def test_filters_by_followed_topics_and_speakers(database: Database, telegram: Telegram) -> None:
+    for chat_id in (511, 512, 513, 514):
+        await subscribe_chat(database, chat_id)
+    await toggle_topic(database, 511, Topic.ceasefire)
+    putin_ceasefire = await record(database, "Vladimir Putin", "ceasefire", "Putin on the ceasefire.")
+    putin_territory = await record(database, "Vladimir Putin", "territory", "Putin on territory.")
+    zelensky_ceasefire = await record(database, "Volodymyr Zelensky", "ceasefire", "Zelensky on the ceasefire.", side="Ukraine")
+    await add_actor(database, 512, "Putin")
+    await toggle_topic(database, 513, Topic.ceasefire)
+    await add_actor(database, 513, "vladimir putin")
+    # The follows were set after the statements, but the cursor is older: all three are new.
+    await telegram.tick(FIRST_DUE)
+
+    def got(chat_id: int) -> set[str]:
+        text = "\n".join(telegram.api.delivered(chat_id))
+        return {s.text for s in (putin_ceasefire, putin_territory, zelensky_ceasefire) if s.text in text}
+
+    assert got(511) == {"Putin on the ceasefire.", "Zelensky on the ceasefire."}  # topic
+    assert got(512) == {"Putin on the ceasefire.", "Putin on territory."}  # speaker
+    assert got(513) == {"Putin on the ceasefire."}  # both narrow
+    assert got(514) == {"Putin on the ceasefire.", "Putin on territory.", "Zelensky on the ceasefire."}
+    assert "Following: ceasefire · Vladimir Putin" in telegram.api.delivered(513)[0]
+
+
+async def test_grouped_by_topic_newest_first_capped_with_and_more(database: Database) -> None:
+    for day in range(1, 8):
+        await record(database, topics="ceasefire", text=f"Ceasefire, day {day}.", said_on=f"2025-08-{day:02d}")
+    await record(database, topics="territory", text="Territory, older.", said_on="2025-07-01")
+    await record(database, topics="territory,ceasefire", text="Territory first, ceasefire second.", said_on="2025-07-02")
+    await record(database, topics="peace_terms", text="Peace terms.", said_on="2025-06-01")
+    digest = await compose(database, DigestKey((), (), 0, 10_000), section_limit=5)
+    [text] = digest.parts
+    assert digest.count == 10
+    # Sections in the product's topic order; each statement in one section only.
+    assert text.index("<b>Peace terms</b> · 1 new") < text.index("<b>Ceasefire</b> · 7 new") < text.index("<b>Territory</b> · 2 new")
+    assert text.count("Territory first, ceasefire second.") == 1
+    assert text.index("Territory first") > text.index("<b>Territory</b>")
+    # Newest said first, five shown, the rest counted with the command that lists them.
+    shown = [day for day in range(7, 0, -1) if f"Ceasefire, day {day}." in text]
+    assert shown == [7, 6, 5, 4, 3]
+    assert text.index("day 7.") < text.index("day 6.") < text.index("day 3.")
+    assert "… and 2 more: <code>/topic ceasefire</code>" in text
+    # Following only ceasefire, the two-topic statement is filed under it.
+    only_ceasefire = await compose(database, DigestKey(("ceasefire",), (), 0, 10_000), section_limit=10)
+    assert "<b>Ceasefire</b> · 8 new" in only_ceasefire.parts[0] and "<b>Territory</b>" not in only_ceasefire.parts[0]
+
+
+async def test_one_followed_speaker_gets_a_search_for_the_rest(database: Database) -> None:
+    statements = [await record(database, "Vladimir Putin", "talks") for _ in range(3)]
+    actor_id = statements[0].actor_id
+    digest = await compose(database, DigestKey((), (actor_id,), 0, 10_000), section_limit=1)
+    assert '… and 2 more: <code>/search topic:talks speaker:"Vladimir Putin"</code>' in digest.parts[0]
+
+
+async def test_a_long_digest_is_split_at_4096_characters(database: Database, telegram: Telegram) -> None:
+    await subscribe_chat(database, 521)
+    long_texts = []
+    for topic in Topic:
+        for number in range(5):
+            text = f"{topic.value} {number}: " + ("Long statement text, " * 30)
+            long_texts.append(text.strip())
+            await record(database, topics=topic.value, text=text)
+    report = await telegram.tick(FIRST_DUE)
+    parts = telegram.api.delivered(521)
+    assert len(parts) > 3 and report.messages == len(parts) and report.sent == 1
+    assert all(len(part) <= 4096 for part in parts)
+    joined = "\n".join(parts)
+    for text in long_texts:
+        assert joined.count(text) == 1
+    assert parts[0].startswith("<b>📰 Your daily digest</b>")
+    # The parts of one chat are a second apart (Telegram's per-chat limit).
+    times = [at for chat_id, at in telegram.api.sent_at if chat_id == 521]
+    assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(times))
+    [delivery] = await deliveries(database)
+    assert delivery.messages_sent == len(parts) and delivery.state is DeliveryState.sent
+
+
+async def test_subscribers_with_equal_filters_share_one_rendering(database: Database, telegram: Telegram) -> None:
+    for chat_id in range(531, 536):
+        await subscribe_chat(database, chat_id)
+    await subscribe_chat(database, 536)
+    await toggle_topic(database, 536, Topic.ceasefire)
+    await record(database, topics="ceasefire")
+    await record(database, topics="territory")
+    report = await telegram.tick(FIRST_DUE)
+    assert report.sent == 6
+    assert report.renders == 2
+    texts = {telegram.api.delivered(chat_id)[0] for chat_id in range(531, 536)}
+    assert len(texts) == 1
+
+
+# -- Telegram's errors ---------------------------------------------------------
+
+
+async def test_retry_after_waits_as_told_and_loses_nothing(database: Database, telegram: Telegram) -> None:
+    await subscribe_chat(database, 541)
+    await subscribe_chat(database, 542)
+    await record(database)
+    telegram.api.fail(541, 429, "Too Many Requests: retry after 7", {"retry_after": 7})
+    report = await telegram.tick(FIRST_DUE)
+    assert report.sent == 2 and report.failed == 0
+    assert len(telegram.api.delivered(541)) == 1 and len(telegram.api.delivered(542)) == 1
+    assert telegram.api.attempts.count(541) == 2
+    assert any(seconds >= 7 for seconds in telegram.clock.sleeps)
+    # Every send after the refusal waited: the next one went at least 7 s later.
+    first_sent = telegram.api.sent_at[0][1]
+    assert first_sent >= 7
+
+
+async def test_forbidden_deactivates_the_subscriber_and_the_rest_go_on(database: Database, telegram: Telegram) -> None:
+    blocked = await subscribe_chat(database, 543)
+    await subscribe_chat(database, 544)
+    await record(database)
+    telegram.api.fail(543, 403, "Forbidden: bot was blocked by the user")
+    report = await telegram.tick(FIRST_DUE)
+    assert (report.sent, report.deactivated) == (1, 1)
+    assert telegram.api.delivered(543) == [] and len(telegram.api.delivered(544)) == 1
+    gone = await get_subscriber(database, 543)
+    assert gone is not None and not gone.active
+    assert "blocked" in (gone.deactivated_reason or "")
+    [delivery] = await deliveries(database, blocked.id)
+    assert delivery.state is DeliveryState.failed
+    # Deactivated: never due again.
+    assert (await telegram.tick(FIRST_DUE + timedelta(days=1))).due == 1
+
+
+async def test_chat_not_found_also_deactivates(database: Database, telegram: Telegram) -> None:
+    await subscribe_chat(database, 545)
+    await record(database)
+    telegram.api.fail(545, 400, "Bad Request: chat not found")
+    report = await telegram.tick(FIRST_DUE)
+    assert report.deactivated == 1
+    assert not (await get_subscriber(database, 545)).active  # type: ignore[union-attr]
+
+
+async def test_chat_migrated_moves_the_subscription(database: Database, telegram: Telegram) -> None:
+    await subscribe_chat(database, -546)
+    await record(database)
+    telegram.api.fail(-546, 400, "Bad Request: group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": -1009999})
+    report = await telegram.tick(FIRST_DUE)
+    assert (report.sent, report.migrated) == (1, 1)
+    assert telegram.api.delivered(-546) == [] and len(telegram.api.delivered(-1009999)) == 1
+    assert await get_subscriber(database, -546) is None
+    moved = await get_subscriber(database, -1009999)
+    assert moved is not None and moved.active and moved.chat_type.value == "supergroup"
+
+
+async def test_bad_request_is_logged_with_the_subscriber_and_not_retried_forever(
+    database: Database, telegram: Telegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    subscriber = await subscribe_chat(database, 547)
+    statement = await record(database)
+    telegram.api.fail(547, 400, "Bad Request: can't parse entities", times=100)
+    with caplog.at_level(logging.ERROR, logger="bot.digests"):
+        report = await telegram.tick(FIRST_DUE)
+    assert report.failed == 1 and report.sent == 0
+    assert telegram.api.attempts.count(547) == 1
+    assert f"subscriber {subscriber.id} (chat 547)" in caplog.text and "can't parse entities" in caplog.text.lower()
+    [delivery] = await deliveries(database, subscriber.id)
+    assert delivery.state is DeliveryState.failed and "can't parse entities" in (delivery.error or "").lower()
+    after = await get_subscriber(database, 547)
+    assert after is not None and after.active
+    # Tried again tomorrow, not this tick or the next; nothing was delivered, so the
+    # statements are still to come.
+    assert after.next_due_at == FIRST_DUE + timedelta(days=1)
+    assert after.cursor == subscriber.cursor < (statement.id or 0)
+    assert (await telegram.tick(FIRST_DUE + timedelta(minutes=1))).due == 0
+
+
+async def test_network_errors_are_retried_with_backoff(database: Database, telegram: Telegram) -> None:
+    await subscribe_chat(database, 548)
+    await record(database)
+    telegram.api.network_down(548, 2)
+    report = await telegram.tick(FIRST_DUE)
+    assert report.sent == 1 and len(telegram.api.delivered(548)) == 1
+    assert telegram.api.attempts.count(548) == 3
+    assert telegram.clock.sleeps[:2] == [1.0, 2.0]
+
+
+async def test_a_long_outage_leaves_the_digest_to_the_next_tick(database: Database, telegram: Telegram) -> None:
+    subscriber = await subscribe_chat(database, 549)
+    await subscribe_chat(database, 550)
+    await record(database)
+    telegram.api.network_down(549, 10)
+    report = await telegram.tick(FIRST_DUE)
+    # Bounded: four attempts, then the tick stops instead of hammering a dead network.
+    assert telegram.api.attempts.count(549) == 4
+    assert report.deferred == 2 and report.sent == 0
+    [delivery] = await deliveries(database, subscriber.id)
+    assert delivery.state is DeliveryState.claimed
+    telegram.api.outages.clear()
+    later = await telegram.tick(FIRST_DUE + timedelta(minutes=1))
+    assert (later.sent, later.resumed) == (2, 1)
+    assert len(telegram.api.delivered(549)) == 1 and len(telegram.api.delivered(550)) == 1
+
+
+# -- exactly once, catch-up ----------------------------------------------------
+
+
+async def _claim_by_hand(database: Database, subscriber: Subscriber, cursor_to: int, sent: int, state: DeliveryState) -> None:
+    async with database.write() as session:
+        session.add(
+            DigestDelivery(
+                subscriber_id=subscriber.id or 0,
+                local_date=date(2025, 9, 2),
+                state=state,
+                cursor_from=subscriber.cursor,
+                cursor_to=cursor_to,
+                messages_sent=sent,
+            )
+        )
+
+
+async def test_a_claimed_delivery_resumes_after_the_confirmed_parts(database: Database, telegram: Telegram) -> None:
+    """What a restart finds when the last process died between claim and completion."""
+    subscriber = await subscribe_chat(database, 561)
+    last = None
+    for topic in Topic:
+        for _ in range(4):
+            last = await record(database, topics=topic.value, text="Long text, " * 60)
+    assert last is not None
+    parts = (await compose(database, DigestKey.of(subscriber, subscriber.cursor, last.id or 0))).parts
+    assert len(parts) >= 3
+    await _claim_by_hand(database, subscriber, last.id or 0, 2, DeliveryState.claimed)
+    # Recorded after the claim: not part of the resumed digest.
+    await record(database, text="Too late for this digest.")
+    report = await telegram.tick(FIRST_DUE)
+    assert (report.resumed, report.sent, report.messages) == (1, 1, len(parts) - 2)
+    assert telegram.api.delivered(561) == parts[2:]
+    after = await get_subscriber(database, 561)
+    assert after is not None and after.cursor == last.id
+    assert all("Too late for this digest." not in part for part in telegram.api.delivered(561))
+    await telegram.tick(FIRST_DUE + timedelta(days=1))
+    assert "Too late for this digest." in telegram.api.delivered(561)[-1]
+
+
+async def test_a_finished_delivery_whose_subscriber_did_not_move_on_sends_nothing(
+    database: Database, telegram: Telegram
+) -> None:
+    subscriber = await subscribe_chat(database, 562)
+    statement = await record(database)
+    await _claim_by_hand(database, subscriber, statement.id or 0, 1, DeliveryState.sent)
+    report = await telegram.tick(FIRST_DUE)
+    assert report.messages == 0 and telegram.api.delivered(562) == []
+    after = await get_subscriber(database, 562)
+    assert after is not None
+    assert after.cursor == statement.id and after.next_due_at == FIRST_DUE + timedelta(days=1)
+
+
+async def test_catch_up_after_several_days_is_one_digest_covering_all(database: Database, telegram: Telegram) -> None:
+    subscriber = await subscribe_chat(database, 571)
+    statements = [await record(database, text=f"Recorded during the outage, {n}.") for n in range(4)]
+    back = FIRST_DUE + timedelta(days=3, hours=2)  # 10:00 Kyiv, three days late
+    report = await telegram.tick(back)
+    assert (report.due, report.sent) == (1, 1)
+    [text] = telegram.api.delivered(571)
+    assert all(statement.text in text for statement in statements)
+    after = await get_subscriber(database, 571)
+    assert after is not None
+    assert after.cursor == statements[-1].id
+    assert after.next_due_at == FIRST_DUE + timedelta(days=4)  # the next regular 08:00
+    assert (await telegram.tick(back + timedelta(hours=1))).due == 0
+    [delivery] = await deliveries(database, subscriber.id)
+    assert delivery.local_date == date(2025, 9, 2)
+
+
+async def test_changing_the_time_after_todays_digest_does_not_send_a_second_one(
+    database: Database, telegram: Telegram
+) -> None:
+    from storage.subscriptions import set_digest_time
+
+    await subscribe_chat(database, 572)
+    await record(database)
+    await telegram.tick(FIRST_DUE)
+    await record(database)
+    # At 09:00 Kyiv the subscriber moves the digest to 20:00: today's is done, so tomorrow.
+    await set_digest_time(database, 572, time(20, 0), now=FIRST_DUE + timedelta(hours=1))
+    report = await telegram.tick(datetime(2025, 9, 2, 17, 0, tzinfo=UTC))
+    assert report.due == 1 and report.messages == 0
+    assert len(telegram.api.delivered(572)) == 1
+    after = await get_subscriber(database, 572)
+    assert after is not None and after.next_due_at == datetime(2025, 9, 3, 17, 0, tzinfo=UTC)
+
+
+async def test_paused_subscribers_are_skipped_and_resume_with_everything(database: Database, telegram: Telegram) -> None:
+    from storage.subscriptions import set_paused
+
+    await subscribe_chat(database, 573)
+    await record(database, text="While paused.")
+    await set_paused(database, 573, True, now=SUBSCRIBED_AT)
+    assert (await telegram.tick(FIRST_DUE)).due == 0
+    await set_paused(database, 573, False, now=FIRST_DUE + timedelta(hours=1))
+    await telegram.tick(FIRST_DUE + timedelta(days=1))
+    [text] = telegram.api.delivered(573)
+    assert "While paused." in text
+
+
+# -- rate ----------------------------------------------------------------------
+
+
+async def test_sends_stay_within_the_overall_and_per_chat_rates(database: Database, telegram: Telegram) -> None:
+    for chat_id in range(600, 640):
+        await subscribe_chat(database, chat_id)
+    await record(database)
+    report = await telegram.tick(FIRST_DUE)
+    assert report.sent == 40
+    times = sorted(at for _, at in telegram.api.sent_at)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert min(gaps) >= 1 / 30 - 1e-9
+    assert times[-1] - times[0] == pytest.approx(39 / 30)
+
+
+def test_the_limiter_spaces_slots_by_the_configured_rates() -> None:
+    clock = FakeTime()
+    paid = RateLimiter.from_settings(Settings(DIPLOBOT_DIGEST_RATE="1000", DIPLOBOT_DIGEST_CHAT_RATE="1"), clock=clock.clock)
+    slots = [paid.reserve(chat_id) for chat_id in range(1, 6)]
+    assert slots == pytest.approx([0.0, 0.001, 0.002, 0.003, 0.004])
+    assert paid.reserve(1) == pytest.approx(1.0)  # one a second per chat
+    group = RateLimiter(30, 1, clock=clock.clock)
+    assert group.reserve(-5) == 0.0 and group.reserve(-5) == pytest.approx(3.0)  # 20 a minute
+    group.hold(60)
+    assert group.reserve(7) == pytest.approx(60.0)
+
+
+# -- two tickers ---------------------------------------------------------------
+
+
+async def test_two_tickers_at_once_send_each_digest_once(
+    database: Database, telegram: Telegram, make_database: Any, db_engine: str
+) -> None:
+    for chat_id in range(700, 730):
+        await subscribe_chat(database, chat_id)
+    await record(database)
+    # A second Database on the same data stands for a second bot process.
+    if db_engine == "sqlite":
+        other = Database(database.url)
+    else:
+        other = Database(database.url, connect_args={"server_settings": {"search_path": await _search_path(database)}})
+    try:
+        slow = telegram.api
+        slow.latency = 0.01  # a round trip, so that the two interleave
+
+        async def tick(db: Database) -> TickReport:
+            return await send_due(telegram.bot, db, FIRST_DUE, concurrency=4, limiter=RateLimiter(1000, 1000))
+
+        reports = await asyncio.gather(tick(database), tick(other))
+    finally:
+        await other.close()
+    assert sorted(slow.attempts) == list(range(700, 730))
+    assert sum(report.sent for report in reports) == 30
+    if db_engine == "postgresql":
+        # Both took part, each skipping what the other had locked.
+        assert all(report.sent > 0 for report in reports)
+    else:
+        # SQLite: one process sends; the other tick stood aside.
+        assert sorted(report.locked_out for report in reports) == [False, True]
+    assert len(await deliveries(database)) == 30
+
+
+async def _search_path(database: Database) -> str:
+    async with database.read() as session:
+        connection = await session.connection()
+        return (await connection.exec_driver_sql("SHOW search_path")).scalar_one()
+
+
+# -- status --------------------------------------------------------------------
+
+
+async def test_status_counts_due_sent_failed_deactivated(database: Database, telegram: Telegram) -> None:
+    for chat_id in (801, 802, 803, 804):
+        await subscribe_chat(database, chat_id)
+    await record(database)
+    telegram.api.fail(802, 403, "Forbidden: bot was kicked from the group chat")
+    telegram.api.fail(803, 400, "Bad Request: message is too long")
+    status = await digest_status(database, FIRST_DUE)
+    assert (status.due_now, status.active) == (4, 4)
+    await telegram.tick(FIRST_DUE)
+    status = await digest_status(database, FIRST_DUE + timedelta(hours=1))
+    assert (status.sent_today, status.failed_today, status.deactivated, status.unfinished) == (2, 2, 1, 0)
+    assert any("message is too long" in error.lower() for _, chat_id, error in status.failures if chat_id == 803)
+
+
+# -- the subscribers' commands -------------------------------------------------
+
+
+class AdminsApi(LocalBotApi):
+    """Answers getChatMember: user 4242 administers every group, others are members."""
+
+    def _answer(self, call: Any) -> Any:
+        if call.method == "getChatMember":
+            user_id = int(call.params["user_id"])
+            status = "administrator" if user_id == 4242 else "member"
+            member: dict[str, Any] = {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": "U"}}
+            if status == "administrator":
+                member.update(
+                    can_be_edited=False, is_anonymous=False, can_manage_chat=True, can_delete_messages=True,
+                    can_manage_video_chats=True, can_restrict_members=True, can_promote_members=False,
+                    can_change_info=True, can_invite_users=True, can_post_stories=False,
+                    can_edit_stories=False, can_delete_stories=False,
+                )
+            return member
+        return super()._answer(call)
+
+
+@pytest_asyncio.fixture
+async def chat_bot(database: Database) -> AsyncIterator[BotHarness]:
+    async with running_bot(database) as harness:
+        yield harness
+
+
+async def test_subscribe_with_time_and_zone(chat_bot: BotHarness, database: Database) -> None:
+    await record(database)
+    user = chat_bot.user(901)
+    await user.send("/subscribe 07:30 Europe/Kyiv")
+    reply = chat_bot.last_text(901)
+    assert "Subscribed" in reply and "07:30" in reply and "Europe/Kyiv" in reply
+    assert "from now on" in reply
+    subscriber = await get_subscriber(database, 901)
+    assert subscriber is not None
+    assert (subscriber.digest_time, subscriber.timezone, subscriber.chat_type.value) == (time(7, 30), KYIV, "private")
+    async with database.read() as session:
+        assert subscriber.cursor == max((await session.exec(select(Statement.id))).all())
+    # Re-subscribing updates the time and keeps the rest.
+    await user.send("/subscribe 21:00")
+    assert "Updated" in chat_bot.last_text(901)
+    again = await get_subscriber(database, 901)
+    assert again is not None and (again.digest_time, again.timezone, again.cursor) == (time(21, 0), KYIV, subscriber.cursor)
+
+
+async def test_subscribe_defaults_from_configuration(chat_bot: BotHarness, database: Database) -> None:
+    await chat_bot.user(902).send("/subscribe")
+    subscriber = await get_subscriber(database, 902)
+    assert subscriber is not None and (subscriber.digest_time, subscriber.timezone) == (time(8, 0), "UTC")
+
+
+@pytest.mark.parametrize(
+    ("command", "named"),
+    [
+        ("/subscribe 08:00 Europe/Kiyv", "'Europe/Kiyv' is not a known IANA time zone"),
+        ("/subscribe 25:00 Europe/Kyiv", "'25:00' is not a time of day"),
+        ("/subscribe Mars/Olympus", "'Mars/Olympus' is not a known IANA time zone"),
+        ("/subscribe 8 Europe/Kyiv", "'8' is not a time of day"),
+    ],
+)
+async def test_a_bad_time_or_zone_is_named_and_changes_nothing(
+    chat_bot: BotHarness, database: Database, command: str, named: str
+) -> None:
+    user = chat_bot.user(903)
+    await user.send("/subscribe 06:00 Europe/Kyiv")
+    await user.send(command)
+    assert named in chat_bot.last_text(903)
+    subscriber = await get_subscriber(database, 903)
+    assert subscriber is not None and (subscriber.digest_time, subscriber.timezone) == (time(6, 0), KYIV)
+
+
+async def test_unsubscribe_and_subscribe_again_starts_from_now(chat_bot: BotHarness, database: Database) -> None:
+    user = chat_bot.user(904)
+    await user.send("/unsubscribe")
+    assert "no digest subscription" in chat_bot.last_text(904)
+    await user.send("/subscribe 08:00 Europe/Kyiv")
+    await user.send("/unsubscribe")
+    assert "Unsubscribed" in chat_bot.last_text(904)
+    gone = await get_subscriber(database, 904)
+    assert gone is not None and not gone.active and gone.deactivated_reason == "unsubscribed"
+    statement = await record(database)
+    await user.send("/subscribe")
+    back = await get_subscriber(database, 904)
+    assert back is not None and back.active and back.cursor == statement.id
+    assert back.timezone == KYIV  # the settings were kept
+
+
+async def test_settings_buttons_edit_the_same_message(chat_bot: BotHarness, database: Database) -> None:
+    user = chat_bot.user(905)
+    await user.send("/subscribe 08:00 Europe/Kyiv")
+    await user.send("/settings")
+    message = user.last_message()
+    assert "Topics: all" in message["text"] and "Speakers: all" in message["text"]
+
+    def button(label_part: str) -> str:
+        current = chat_bot.api.messages[(905, message["message_id"])]
+        for row in current["reply_markup"]["inline_keyboard"]:
+            for item in row:
+                if label_part in item["text"]:
+                    return item["callback_data"]
+        raise AssertionError(f"no button with {label_part!r}")
+
+    await user.press(message, button("Topics"))
+    await user.press(message, button("ceasefire"))
+    await user.press(message, button("territory"))
+    await user.press(message, button("territory"))
+    edits = chat_bot.calls("editMessageText")
+    assert {int(edit.params["message_id"]) for edit in edits} == {message["message_id"]}
+    assert "Topics: ceasefire" in edits[-1].params["text"]
+    assert (await get_subscriber(database, 905)).topics == ["ceasefire"]  # type: ignore[union-attr]
+
+    await user.press(message, button("Back"))
+    await user.press(message, button("Pause"))
+    assert (await get_subscriber(database, 905)).paused  # type: ignore[union-attr]
+    await user.press(message, button("Resume"))
+    await user.press(message, button("Notes: turn on"))
+    subscriber = await get_subscriber(database, 905)
+    assert subscriber is not None and not subscriber.paused and subscriber.notify_empty
+
+    await user.press(message, button("Time zone"))
+    await user.press(message, button("America/New_York"))
+    await user.press(message, button("Time"))
+    await user.send("06:45")
+    subscriber = await get_subscriber(database, 905)
+    assert subscriber is not None and (subscriber.timezone, subscriber.digest_time) == ("America/New_York", time(6, 45))
+    assert "Time: 06:45" in chat_bot.last_text(905)
+    assert {int(edit.params["message_id"]) for edit in chat_bot.calls("editMessageText")} == {message["message_id"]}
+
+
+async def test_speakers_are_added_by_typing_and_removed_by_button(chat_bot: BotHarness, database: Database) -> None:
+    await record(database, "Vladimir Putin")
+    await record(database, "Volodymyr Zelensky", side="Ukraine")
+    user = chat_bot.user(906)
+    await user.send("/subscribe")
+    await user.send("/settings")
+    message = user.last_message()
+    [speakers] = [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row if "Speakers" in b["text"]]
+    await user.press(message, speakers)
+    await user.send("Napoleon")
+    assert "no speaker called 'Napoleon'" in chat_bot.last_text(906)
+    await user.send("Путин")  # any alias, any script
+    assert "Following Vladimir Putin" in chat_bot.last_text(906)
+    subscriber = await get_subscriber(database, 906)
+    assert subscriber is not None and len(subscriber.actor_ids) == 1
+    # Text after that is a question again, not a speaker's name.
+    await user.send("Zelensky")
+    assert len((await get_subscriber(database, 906)).actor_ids) == 1  # type: ignore[union-attr]
+    await user.press(message, speakers)
+    current = chat_bot.api.messages[(906, message["message_id"])]
+    [remove] = [b["callback_data"] for row in current["reply_markup"]["inline_keyboard"] for b in row if "Vladimir Putin" in b["text"]]
+    await user.press(message, remove)
+    assert (await get_subscriber(database, 906)).actor_ids == []  # type: ignore[union-attr]
+    await user.send("/cancel")
+    assert "nothing changed" in chat_bot.last_text(906)
+
+
+async def test_digest_previews_without_moving_the_cursor(chat_bot: BotHarness, database: Database) -> None:
+    user = chat_bot.user(907)
+    await user.send("/digest")
+    assert "no digest subscription" in chat_bot.last_text(907)
+    await user.send("/subscribe 08:00 Europe/Kyiv")
+    await user.send("/digest")
+    assert NOTHING_NEW in chat_bot.last_text(907)
+    statement = await record(database, text="Fresh for the preview.")
+    before = await get_subscriber(database, 907)
+    await user.send("/digest")
+    assert "Preview" in chat_bot.last_text(907) and "Fresh for the preview." in chat_bot.last_text(907)
+    after = await get_subscriber(database, 907)
+    assert after is not None and before is not None
+    assert (after.cursor, after.next_due_at) == (before.cursor, before.next_due_at) and after.cursor < (statement.id or 0)
+    assert await deliveries(database) == []
+
+
+async def test_groups_subscribe_through_their_admins(database: Database) -> None:
+    from bot.app import build_application
+    from bot.local_api import LocalUser
+
+    api = AdminsApi()
+    application = build_application(
+        Settings(DIPLOBOT_LOAD_SAMPLE="false"), request=api, database=database, rate_limited=False
+    )
+    async with application:
+        admin = LocalUser(application, api, 4242, chat_id=-5001, chat_type="supergroup")
+        member = LocalUser(application, api, 77, chat_id=-5001, chat_type="supergroup")
+        await member.send("/subscribe 09:00 Europe/Kyiv")
+        assert await get_subscriber(database, -5001) is None
+        await admin.send("/subscribe 09:00 Europe/Kyiv")
+        subscriber = await get_subscriber(database, -5001)
+        assert subscriber is not None and subscriber.chat_type.value == "supergroup"
+        await member.send("/unsubscribe")
+        assert (await get_subscriber(database, -5001)).active  # type: ignore[union-attr]
+        texts = [str(call.params["text"]) for call in api.sent("sendMessage")]
+        assert texts[0] == texts[-1] == "Only the group's admins can change its digest."
+
+
+async def test_blocking_the_bot_ends_the_subscription(chat_bot: BotHarness, database: Database) -> None:
+    user = chat_bot.user(908)
+    await user.send("/subscribe")
+    await user._process(
+        {
+            "my_chat_member": {
+                "chat": user.chat,
+                "from": user.user,
+                "date": 0,
+                "old_chat_member": {"status": "member", "user": {"id": 1, "is_bot": True, "first_name": "bot"}},
+                "new_chat_member": {"status": "kicked", "until_date": 0, "user": {"id": 1, "is_bot": True, "first_name": "bot"}},
+            }
+        }
+    )
+    subscriber = await get_subscriber(database, 908)
+    assert subscriber is not None and not subscriber.active
+    assert subscriber.deactivated_reason == "the user blocked the bot"
+
+
+# -- the job -------------------------------------------------------------------
+
+
+async def test_one_repeating_job_sends_what_is_due(
+    chat_bot: BotHarness, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    from handlers.subscribers import JOB_NAME, schedule_digests
+
+    application = chat_bot.application
+    assert application.job_queue is not None
+    schedule_digests(application)  # idempotent: still one job, whoever calls it
+    [job] = application.job_queue.get_jobs_by_name(JOB_NAME)
+    assert job.job.trigger.interval == timedelta(seconds=30)
+    # A subscriber due long ago (the job runs on the real clock) gets one digest per run.
+    await subscribe_chat(database, 951)
+    await record(database, text="Sent by the job.")
+    with caplog.at_level(logging.INFO, logger="bot.digests"):
+        await job.run(application)
+        await job.run(application)
+    assert ["Sent by the job." in text for text in chat_bot.texts(951)] == [True]
+    ticks = [entry.getMessage() for entry in caplog.records if entry.getMessage().startswith("digest tick at")]
+    assert len(ticks) == 2
+    assert "due=1 sent=1" in ticks[0] and "messages=1" in ticks[0] and ticks[0].endswith("s")
+    assert "due=0" in ticks[1]
