@@ -14,7 +14,7 @@ from sqlalchemy import column as sa_column
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.actors import find_actors
+from storage.actors import find_actors, normalize_name
 from storage.engine import Database
 from storage.models import Stance, Statement, StatementPlace, StatementTopic, Status, Topic
 
@@ -35,15 +35,22 @@ STOPWORDS = frozenset(
 )
 
 
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
 def query_terms(query: str) -> list[str]:
-    """The content words of `query`, in order, each once."""
+    """The content words of `query`, in order, each once. A Cyrillic word also brings its
+    Latin transliteration ("Путин" -> "putin", "Донецк" -> "donetsk"): the record is in
+    English, its readers are not all."""
     terms: list[str] = []
     for match in _WORD.finditer(query.casefold()):
         word = match.group().strip("_")
         if not word or word in STOPWORDS or len(word) > MAX_TERM_LENGTH:
             continue
-        if word not in terms:
-            terms.append(word)
+        forms = [word, normalize_name(word)] if _CYRILLIC.search(word) else [word]
+        for form in forms:
+            if form and form not in terms and len(terms) < MAX_TERMS:
+                terms.append(form)
         if len(terms) == MAX_TERMS:
             break
     return terms

@@ -1,0 +1,267 @@
+"""`diplobot`, the operators' command line, run as the installed console script in a
+process of its own, as operators and scripts run it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storage.migrate import head_revision
+from storage.sample import sample_corpus
+from storage.statements import EXCHANGE_FIELDS
+
+DIPLOBOT = Path(sys.executable).with_name("diplobot")
+RESULT_KEYS = {"ref", "id", "speaker", "side", "said_on", "text", "source", "status", "score"}
+# A safety net against a hung process, not a measure of speed.
+PROCESS_TIMEOUT = 300
+
+pytestmark = pytest.mark.skipif(not DIPLOBOT.exists(), reason=f"the diplobot console script is not installed at {DIPLOBOT}")
+
+
+def cli_environment(database_url: str, **variables: str) -> dict[str, str]:
+    """The caller's environment without any bot setting of its own, plus ours."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("DIPLOBOT_") and name != "TELEGRAM_BOT_TOKEN"
+    }
+    environment.update({"DIPLOBOT_DATABASE_URL": database_url, "DIPLOBOT_LOAD_SAMPLE": "false"})
+    environment.update(variables)
+    return environment
+
+
+class Cli:
+    """`diplobot` against one database, run from a directory with no `.env`."""
+
+    def __init__(self, database_url: str, directory: Path) -> None:
+        self.database_url = database_url
+        self.directory = directory
+
+    def run(self, *arguments: str, stdin: str | None = None, **variables: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(DIPLOBOT), *arguments],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            cwd=self.directory,
+            env=cli_environment(self.database_url, **variables),
+            timeout=PROCESS_TIMEOUT,
+            check=False,
+        )
+
+    def ok(self, *arguments: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        result = self.run(*arguments, stdin=stdin)
+        assert result.returncode == 0, f"diplobot {' '.join(arguments)} failed:\n{result.stderr}"
+        return result
+
+    def export(self, fmt: str = "jsonl") -> str:
+        return self.ok("export", "--format", fmt).stdout
+
+
+def sqlite_cli(directory: Path) -> Cli:
+    return Cli(f"sqlite+aiosqlite:///{directory / 'record.db'}", directory)
+
+
+def write_sample(directory: Path) -> Path:
+    path = directory / "statements.jsonl"
+    path.write_bytes(sample_corpus())
+    return path
+
+
+def ask_json(cli: Cli, question: str) -> dict[str, Any]:
+    result = cli.ok("ask", question, "--json")
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1, result.stdout
+    return json.loads(lines[0])
+
+
+def assert_answers_donetsk(answer: dict[str, Any], sample_records: list[dict[str, Any]]) -> None:
+    assert answer["question"] == "Donetsk"
+    results = answer["results"]
+    by_ref = {result["ref"]: result for result in results}
+    assert {"s23", "s43"} <= set(by_ref)
+    for result in results:
+        assert set(result) == RESULT_KEYS
+        assert isinstance(result["id"], int) and isinstance(result["score"], int | float)
+    records = {record["ref"]: record for record in sample_records}
+    for ref in ("s23", "s43"):
+        record = records[ref]
+        assert by_ref[ref]["speaker"] == record["speaker"] == "Vladimir Putin"
+        for key in ("side", "said_on", "text", "source", "status"):
+            assert by_ref[ref][key] == record[key]
+    scores = [result["score"] for result in results]
+    assert scores == sorted(scores, reverse=True)
+
+
+# -- one imported record shared by the tests that leave it unchanged -------------------------
+
+
+class Imported:
+    """The sample imported once through the CLI, with what `import` and `export` printed."""
+
+    def __init__(self, cli: Cli, result: subprocess.CompletedProcess[str], export: str) -> None:
+        self.cli = cli
+        self.result = result
+        self.export = export
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Imported:
+    directory = tmp_path_factory.mktemp("cli")
+    cli = sqlite_cli(directory)
+    result = cli.run("import", str(write_sample(directory)))
+    assert result.returncode == 0, result.stderr
+    return Imported(cli, result, cli.export())
+
+
+@pytest.fixture
+def cli(imported: Imported) -> Cli:
+    return imported.cli
+
+
+def test_import_reports_what_it_added(imported: Imported) -> None:
+    assert "48 added, 0 updated, 0 unchanged" in imported.result.stdout
+
+
+def test_export_jsonl_to_stdout_gives_back_the_imported_lines(
+    imported: Imported, sample_records: list[dict[str, Any]]
+) -> None:
+    exported = [json.loads(line) for line in imported.export.splitlines()]
+
+    assert [line["ref"] for line in exported] == [record["ref"] for record in sample_records]
+    assert [line["text"] for line in exported] == [record["text"] for record in sample_records]
+
+
+def test_ask_json_prints_one_object_with_the_contract_keys(cli: Cli, sample_records: list[dict[str, Any]]) -> None:
+    assert_answers_donetsk(ask_json(cli, "Donetsk"), sample_records)
+
+
+def test_ask_from_stdin_prints_one_json_line_per_question(cli: Cli) -> None:
+    result = cli.ok("ask", "-", stdin="Donetsk\nqwertyuiop zxcvbnm\n\n  Crimea  \n")
+
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [answer["question"] for answer in answers] == ["Donetsk", "qwertyuiop zxcvbnm", "Crimea"]
+    assert {"s23", "s43"} <= {item["ref"] for item in answers[0]["results"]}
+    assert answers[1]["results"] == []
+    assert answers[2]["results"]
+    for answer in answers:
+        for item in answer["results"]:
+            assert set(item) == RESULT_KEYS
+
+
+def test_ask_as_text_lists_as_many_statements_as_asked_with_their_refs(cli: Cli) -> None:
+    lines = cli.ok("ask", "Donetsk", "--limit", "2").stdout.splitlines()
+
+    assert lines[0] == "Donetsk"
+    results = [line for line in lines[1:] if line.strip()]
+    assert len(results) == 2
+    assert all(line.lstrip().startswith("[s") for line in results)
+
+
+def test_a_broken_import_file_exits_non_zero_names_its_lines_and_changes_nothing(
+    imported: Imported, tmp_path: Path
+) -> None:
+    cli = imported.cli
+    good = json.loads(sample_corpus().decode().splitlines()[0])
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(
+        "\n".join(
+            [
+                json.dumps({**good, "text": "This update must not be applied."}),
+                '{"ref": "x2", "said_on":',
+                json.dumps({**good, "ref": "x3", "topics": ["weather"]}),
+                json.dumps({**good, "ref": "x4", "said_on": "2025-02-30"}),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+
+    result = cli.run("import", str(broken))
+
+    assert result.returncode != 0
+    assert "broken.jsonl: line 2: json:" in result.stderr
+    assert "broken.jsonl: line 3: topics:" in result.stderr
+    assert "broken.jsonl: line 4: said_on:" in result.stderr
+    assert "line 1:" not in result.stderr
+    assert "nothing was imported" in result.stderr
+    assert cli.export() == imported.export
+
+
+def test_export_csv_to_a_file(cli: Cli, tmp_path: Path, sample_records: list[dict[str, Any]]) -> None:
+    output = tmp_path / "out" / "statements.csv"
+    output.parent.mkdir()
+
+    result = cli.ok("export", "--format", "csv", "-o", str(output))
+
+    rows = list(csv.DictReader(io.StringIO(output.read_text(encoding="utf-8"), newline="")))
+    assert [row["ref"] for row in rows] == [record["ref"] for record in sample_records]
+    assert [row["topics"] for row in rows] == [";".join(record["topics"]) for record in sample_records]
+    assert list(rows[0]) == list(EXCHANGE_FIELDS)
+    assert str(output) in result.stderr
+    assert result.stdout == ""
+
+
+# -- each with a database of its own -------------------------------------------------------------
+
+
+def test_db_upgrade_of_a_new_database(tmp_path: Path) -> None:
+    cli = sqlite_cli(tmp_path)
+
+    result = cli.ok("db", "upgrade")
+
+    assert result.stdout.strip() == f"database at revision {head_revision()}"
+    assert (tmp_path / "record.db").exists()
+
+
+def test_dry_run_counts_and_writes_nothing(tmp_path: Path) -> None:
+    cli = sqlite_cli(tmp_path)
+
+    result = cli.ok("import", "--dry-run", str(write_sample(tmp_path)))
+
+    assert "dry run: 48 added, 0 updated, 0 unchanged; nothing was written" in result.stdout
+    assert cli.export() == ""
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DIPLOBOT_TIMEZONE", "Mars/Olympus_Mons"),
+        ("DIPLOBOT_DATABASE_URL", "mysql://bot@db/diplobot"),
+        ("DIPLOBOT_ADMIN_IDS", "12,abc"),
+    ],
+)
+def test_a_bad_configuration_variable_exits_2_with_one_line_naming_it(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    result = sqlite_cli(tmp_path).run("db", "upgrade", **{variable: value})
+
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert variable in lines[0]
+    assert result.stdout == ""
+    assert not (tmp_path / "record.db").exists()
+
+
+# -- PostgreSQL ----------------------------------------------------------------------------------
+
+
+def test_import_and_ask_on_postgresql(
+    postgres_database_url: str, tmp_path: Path, sample_records: list[dict[str, Any]]
+) -> None:
+    cli = Cli(postgres_database_url, tmp_path)
+
+    imported = cli.ok("import", str(write_sample(tmp_path)))
+
+    assert "48 added, 0 updated, 0 unchanged" in imported.stdout
+    assert_answers_donetsk(ask_json(cli, "Donetsk"), sample_records)
