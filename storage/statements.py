@@ -188,9 +188,13 @@ async def update_statement(
 
 
 async def add_statement(database: Database, data: StatementData, who: str) -> Statement:
-    async with database.write() as session:
-        statement = await create_statement(session, data, who)
-        await embed_statements(session, database, [statement])
+    try:
+        async with database.write() as session:
+            statement = await create_statement(session, data, who)
+            await embed_statements(session, database, [statement])
+    except IntegrityError:
+        # Another writer committed the same ref between our check and our insert.
+        raise Conflict(f"a statement with ref {data.ref!r} is already in the record") from None
     return statement
 
 
