@@ -1,16 +1,223 @@
 """Answering a reader's question from the record, for every surface, and the JSON shape
-`diplobot ask --json` promises."""
+`diplobot ask --json` promises.
+
+`answer()` reads the question (bot.questions), ranks the record with the full-text index
+and the stored sentence embeddings (storage.retrieval), and returns a page of statements
+with, for each contested claim or denial among them, the statements on the other side of
+it. When nothing in the record answers, the page is empty and `reason` says why."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from sqlalchemy.orm import joinedload
+from sqlmodel import col, or_, select
+
+from bot.questions import Understanding, understand
 from storage.engine import Database
-from storage.search import SearchHit, SearchPage, search
+from storage.models import Actor, LinkKind, Stance, Statement, StatementLink, Status
+from storage.retrieval import DEFAULT_OPTIONS, Options, RetrievalQuery, retrieve
+from storage.search import MAX_PAGE, SearchHit
+from storage.vector_index import RecordIndex, Selection, record_index
+
+#: Two statements are about the same event when their dates are at most this far apart.
+SAME_EVENT_DAYS = 7
+#: What every surface says when `Answer.nothing_found` (with `Answer.reason` if it helps).
+NOTHING_FOUND_HINT = "Nothing in the record answers this. Try /search with other words, or /topic."
 
 
-async def answer(database: Database, question: str, *, limit: int = 5, offset: int = 0) -> SearchPage:
-    return await search(database, question, limit=limit, offset=offset)
+@dataclass
+class Answer:
+    question: str
+    hits: list[SearchHit]
+    total: int
+    offset: int
+    limit: int
+    understood: Understanding | None = None
+    keyword_only: bool = False
+    #: For each contested claim or denial on the page (by statement id): the statements
+    #: that contradict it, to be shown beside it.
+    counterparts: dict[int, list[Statement]] = field(default_factory=dict)
+    #: Why nothing answers, when nothing does.
+    reason: str | None = None
+
+    @property
+    def statements(self) -> list[Statement]:
+        return [hit.statement for hit in self.hits]
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + len(self.hits) < self.total
+
+    @property
+    def nothing_found(self) -> bool:
+        return self.total == 0
+
+    @property
+    def understood_label(self) -> str:
+        """What the question was read as, e.g. "Russia · since Aug 2025" (may be empty)."""
+        return self.understood.label if self.understood else ""
+
+
+def retrieval_query(understanding: Understanding) -> RetrievalQuery:
+    """What retrieval needs of an understood question."""
+    return RetrievalQuery(
+        text=understanding.query,
+        semantic_text=understanding.semantic_query,
+        concepts=understanding.concepts,
+        framing=understanding.framing,
+        stances=tuple(stance.value for stance in understanding.stances),
+        selection=Selection(sides=understanding.sides, since=understanding.since, until=understanding.until),
+        speakers=understanding.speakers,
+        sides=understanding.boost_sides,
+        topics=tuple(topic.value for topic in understanding.topics),
+        places=understanding.places,
+        anchor=understanding.anchor,
+        anchor_after=understanding.anchor_after,
+        recent=understanding.recent,
+        names=understanding.names,
+        impossible=(
+            f"the record has nothing said by {understanding.unknown_speaker}"
+            if understanding.unknown_speaker else None
+        ),
+    )
+
+
+async def answer(
+    database: Database,
+    question: str,
+    *,
+    limit: int = 5,
+    offset: int = 0,
+    today: date | None = None,
+    options: Options = DEFAULT_OPTIONS,
+) -> Answer:
+    """One page of the statements that answer `question`, best first. `today` (default:
+    the date today) anchors relative dates ("last week"); `options` switch parts of the
+    method off, for measuring them (bot.evaluation)."""
+    limit = max(1, min(limit, MAX_PAGE))
+    offset = max(0, offset)
+    question = " ".join(question.split())
+    if not question:
+        return Answer(question, [], 0, offset, limit, reason="empty question")
+    # One read session (one snapshot of the record) for every step.
+    async with database.read() as session:
+        index = await record_index(database, session)
+        understanding = understand(question, index.facts, today=today)
+        ranked = await retrieve(database, retrieval_query(understanding), options, session)
+        page = list(zip(ranked.ids, ranked.scores, strict=True))[offset : offset + limit]
+        top = ranked.scores[0] if ranked.scores else 1.0
+        scored = [(statement_id, _display_score(score, top, ranked.keyword_only)) for statement_id, score in page]
+        loaded = await load_statements(session, [statement_id for statement_id, _ in scored])
+        hits = [SearchHit(loaded[statement_id], score) for statement_id, score in scored if statement_id in loaded]
+        counterparts = await _counterparts(session, index, [hit.statement for hit in hits])
+    return Answer(
+        question=question,
+        hits=hits,
+        total=len(ranked.ids),
+        offset=offset,
+        limit=limit,
+        understood=understanding,
+        keyword_only=ranked.keyword_only,
+        counterparts=counterparts,
+        reason=ranked.reason,
+    )
+
+
+async def load_statements(session: Any, ids: list[int]) -> dict[int, Statement]:
+    """Statements with speaker, topics and places, in two queries (the relationships'
+    default loading would take five)."""
+    if not ids:
+        return {}
+    rows = await session.exec(
+        select(Statement)
+        .where(col(Statement.id).in_(ids))
+        .options(
+            joinedload(Statement.actor).selectinload(Actor.aliases),
+            joinedload(Statement.topic_rows),
+            joinedload(Statement.place_rows),
+        )
+    )
+    return {statement.id: statement for statement in rows.unique().all()}
+
+
+def _display_score(score: float, top: float, keyword_only: bool) -> float:
+    """A relevance in [0, 1] for display and the JSON contract."""
+    if keyword_only:
+        value = score / top if top > 0 else 0.0
+    else:
+        value = score
+    return max(0.0, min(1.0, value))
+
+
+# -- both sides of a contested claim --------------------------------------------------------
+
+
+def _disputed(statement: Statement) -> bool:
+    return statement.status in (Status.contested, Status.denied) or statement.stance in (Stance.claim, Stance.denial)
+
+
+async def _counterparts(session: Any, index: RecordIndex, statements: list[Statement]) -> dict[int, list[Statement]]:
+    """For each disputed statement: what the record links to it as contradicting it, and
+    what the other side said about the same event (same topic and place, dates within a
+    week) when one of the two is a denial or the claim is contested."""
+    disputed = [statement for statement in statements if statement.id is not None and _disputed(statement)]
+    if not disputed:
+        return {}
+    wanted: dict[int, list[int]] = {}
+    ids = [statement.id for statement in disputed]
+    links = (
+        await session.exec(
+            select(StatementLink).where(
+                StatementLink.kind == LinkKind.contradicts,
+                or_(col(StatementLink.from_id).in_(ids), col(StatementLink.to_id).in_(ids)),
+            )
+        )
+    ).all()
+    for link in links:
+        for mine, other in ((link.from_id, link.to_id), (link.to_id, link.from_id)):
+            if mine in ids:
+                wanted.setdefault(mine, []).append(other)
+    for statement in disputed:
+        row = index.row(statement.id)  # type: ignore[arg-type]
+        if row is None:
+            continue
+        nearby = {other.id: other for place in row.places for other in index.at_place(place)}
+        for other in nearby.values():
+            if other.id == row.id or other.retracted or other.side.casefold() == row.side.casefold():
+                continue
+            if not other.topics & row.topics:
+                continue
+            gap = max(other.start - row.end, row.start - other.end, 0)
+            if gap > SAME_EVENT_DAYS:
+                continue
+            if _opposes(row.stance, row.status, other.stance, other.status):
+                wanted.setdefault(row.id, []).append(other.id)
+    if not wanted:
+        return {}
+    loaded = await load_statements(session, sorted({other for others in wanted.values() for other in others}))
+    return {
+        mine: [loaded[other] for other in dict.fromkeys(others) if other in loaded]
+        for mine, others in wanted.items()
+        if any(other in loaded for other in others)
+    }
+
+
+def _opposes(stance: str, status: str, other_stance: str, other_status: str) -> bool:
+    """A denial and what it denies (a claim, or a statement marked contested or denied),
+    either way round."""
+    claimish = {Stance.claim.value}
+    disputed = {Status.contested.value, Status.denied.value}
+    if other_stance == Stance.denial.value and (stance in claimish or status in disputed):
+        return True
+    if stance == Stance.denial.value and (other_stance in claimish or other_status in disputed):
+        return True
+    return False
+
+
+# -- the JSON contract --------------------------------------------------------------------
 
 
 def result_json(hit: SearchHit) -> dict[str, Any]:
@@ -24,9 +231,9 @@ def result_json(hit: SearchHit) -> dict[str, Any]:
         "text": statement.text,
         "source": statement.source,
         "status": statement.status.value,
-        "score": round(hit.score, 4),
+        "score": round(float(hit.score), 4),
     }
 
 
-def answer_json(question: str, page: SearchPage) -> dict[str, Any]:
-    return {"question": question, "results": [result_json(hit) for hit in page.hits]}
+def answer_json(question: str, answer: Any) -> dict[str, Any]:
+    return {"question": question, "results": [result_json(hit) for hit in answer.hits]}

@@ -212,5 +212,63 @@ def ask(
     with_database(work)
 
 
+@app.command("eval")
+def evaluate_answers(
+    questions: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help='Answerable questions: JSON lines {"q", "relevant": [refs]}')
+    ],
+    unanswerable: Annotated[
+        Path | None,
+        typer.Option("--unanswerable", "-u", exists=True, dir_okay=False, readable=True, help='Questions the record cannot answer: JSON lines {"q"}'),
+    ] = None,
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Use a fresh temporary SQLite database holding the bundled sample, not the configured one")
+    ] = False,
+    ablation: Annotated[bool, typer.Option("--ablation/--no-ablation", help="Also measure with each part of the method switched off")] = True,
+    model: Annotated[bool, typer.Option("--model/--no-model", help="Use the sentence-embedding model if installed")] = True,
+    per_question: Annotated[bool, typer.Option("--per-question", help="Also one JSON line per question")] = False,
+) -> None:
+    """Measure answers: recall@5 and MRR over QUESTIONS, the share of --unanswerable ones answered "nothing found"."""
+    import tempfile
+
+    from bot.evaluation import VARIANTS, evaluate, report_lines
+    from storage.migrate import upgrade
+    from storage.sample import load_sample
+    from storage.semantic import Embedder
+
+    variants = VARIANTS if ablation else VARIANTS[:1]
+
+    async def work(database: Database) -> list[str]:
+        report = await evaluate(database, questions, unanswerable, variants=variants)
+        return report_lines(report, per_question=per_question)
+
+    if not sample:
+        if model:
+            lines = with_database(work)
+        else:
+            lines = with_database(work, semantic=False)
+    else:
+        try:
+            configure_logging(load_settings().log_level)
+        except ConfigError:
+            configure_logging("WARNING")
+
+        async def on_sample() -> list[str]:
+            with tempfile.TemporaryDirectory() as directory:
+                database = Database(
+                    f"sqlite+aiosqlite:///{directory}/sample.db", embedder=Embedder.shared() if model else None
+                )
+                try:
+                    await upgrade(database)
+                    await load_sample(database)
+                    return await work(database)
+                finally:
+                    await database.close()
+
+        lines = asyncio.run(on_sample())
+    for line in lines:
+        typer.echo(line)
+
+
 def main() -> None:
     app()

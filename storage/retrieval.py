@@ -3,33 +3,46 @@ sentence embeddings, fused, with the question's filters applied to both and its 
 folded in; and the decision that nothing in the record answers.
 
 Fusion. Reciprocal rank fusion gives the keyword ranking an equal vote even when its best
-match shares one common word with the question, which is exactly the paraphrased
-question ("Will American soldiers be sent ...?" against "no US ground troops"): there it
-pulled good semantic answers down. Here the cosine similarity stays the backbone, on its
-own absolute scale, and the keyword score is added as a bounded bonus: each hit's score
-relative to the best hit, times a fixed weight, and times how much of the question the
-keyword match covers, so that a match on one word of five counts for little.
+match shares one common word with the question, which is exactly the paraphrased question
+("Will American soldiers be sent ...?" against "no US ground troops"): there it pulls good
+semantic answers down. Here the cosine similarity stays the backbone, on its own absolute
+scale, and the keyword evidence is added as a bounded bonus: the share of the question's
+words (weighted by how rare each is in the record) that the statement contains, scaled by
+its full-text rank, times a fixed weight. A match on one common word of five adds little;
+a statement holding every rare word of the question rises.
 
-Nothing found. The best cosine similarity tells whether anything in the record is about
-what was asked; the keyword evidence tells whether the question's distinctive words occur
-in the record at all. A question is answered when the best candidate is close enough, or
-close and backed by the words of the question; the thresholds were calibrated on
-questions written for that purpose (benchmarks/data/calibration_*.jsonl), not on the sets
-the evaluation reports.
+Nothing found. Three things say the record does not answer: a speaker or a proper name the
+record has never heard of ("What did Erdogan say ...", "the Kakhovka dam"); a best cosine
+similarity too low; words of the question the record holds nowhere. The last two are
+weighed together with the keyword coverage of the best match (see `Weights.threshold`);
+the weights were calibrated with benchmarks/calibrate_thresholds.py on question files
+written for that purpose, not on the files the evaluation reports.
 
-Without the model (`database.embedder is None`) the keyword ranking alone is used, with
-the same filters and boosts; that is logged once per process."""
+Without the model (`database.embedder is None`) the keyword evidence alone ranks, with the
+same filters and boosts; that is logged once per process.
+
+Cost per question: one round trip for the index's change counters, one for the term
+statistics (and the names), one for the full-text ranking (run while the model embeds the
+question in a worker thread), one for the texts of the leading candidates, then a dot
+product with the in-memory matrix of stored embeddings. Words found in more than a twentieth
+of the record are left out of the full-text query: they cost the most to rank and tell
+statements apart the least. Their statistics are kept until the record changes."""
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import math
-from collections.abc import Sequence
+import re
+import weakref
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, func, text
 from sqlmodel import col, select
 
 from storage.engine import Database
@@ -40,10 +53,23 @@ from storage.vector_index import TOPIC_BIT, RecordIndex, Selection, record_index
 log = logging.getLogger(__name__)
 
 #: How many candidates each ranking contributes to the fusion.
-SEMANTIC_CANDIDATES = 60
-KEYWORD_CANDIDATES = 100
-#: Answers shown at most for one question (pages included).
+SEMANTIC_CANDIDATES = 50
+KEYWORD_CANDIDATES = 50
+#: Candidates whose words are checked against the question (the keyword evidence).
+CHECKED_CANDIDATES = 25
+#: Answers shown at most for one question (pages included) ...
 MAX_ANSWERS = 50
+#: ... and at least, when anything answers (one page).
+FIRST_PAGE = 5
+#: A word in more than this share of the record (and more than `COMMON_MIN` statements)
+#: is too common to search for or to weigh.
+COMMON_SHARE = 0.05
+COMMON_MIN = 50
+#: Words whose statistics are kept between questions (until the record changes).
+TERM_CACHE_SIZE = 50_000
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SUFFIXES = ("ening", "ened", "ings", "ing", "ations", "ation", "ments", "ment", "ed", "es", "en", "s")
 
 
 @dataclass(frozen=True)
@@ -54,21 +80,33 @@ class Weights:
     speaker: float = 0.08
     side: float = 0.04
     topic: float = 0.03
+    stance: float = 0.03
     place: float = 0.05
     #: For "after the summit": answers the days right after it first.
     anchor: float = 0.10
     anchor_days: float = 10.0
     #: "recently": newer first.
     recent: float = 0.05
-    #: Nothing found below this cosine ...
-    min_cosine: float = 0.38
-    #: ... or below this one unless the keyword match covers enough of the question.
-    sure_cosine: float = 0.52
-    min_coverage: float = 0.5
-    #: Answers scoring this far below the best are not shown.
-    cutoff: float = 0.22
-    #: Keyword only (no model): nothing found below this coverage of the question.
-    keyword_min_coverage: float = 0.5
+    #: Nothing found when the evidence that the record answers falls below `threshold`:
+    #: the best cosine similarity, plus `coverage_weight` times the share of the
+    #: question's words (weighted by rarity) the best candidate contains, minus
+    #: `absent_penalty` times the share of them that occur nowhere in the record, plus
+    #: `filter_relief` when the question named for certain whose words or which dates it
+    #: asks about. Calibrated with benchmarks/calibrate_thresholds.py on the calibration
+    #: question files, not on the files the evaluation reports.
+    threshold: float = 0.32
+    coverage_weight: float = 0.2
+    absent_penalty: float = 0.7
+    filter_relief: float = 0.05
+    #: Past the first page, a statement is listed only if its cosine similarity reaches
+    #: `more_cosine` or it holds `more_coverage` of the question's words.
+    more_cosine: float = 0.35
+    more_coverage: float = 0.5
+    #: Keyword only (no model): nothing found when the best candidate covers less than
+    #: this share of the question's words, or when more than `keyword_max_absent` of them
+    #: occur nowhere in the record.
+    keyword_min_coverage: float = 0.1
+    keyword_max_absent: float = 0.45
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -76,22 +114,43 @@ DEFAULT_WEIGHTS = Weights()
 
 @dataclass(frozen=True)
 class RetrievalQuery:
-    """One question, as retrieval needs it (see bot.questions for where it comes from)."""
+    """One question, as retrieval needs it (bot.ask builds it from bot.questions)."""
 
     text: str
     semantic_text: str
-    content_terms: tuple[str, ...] = ()
+    #: The words to look for, each with its alternatives ("soldiers" or "troops"); empty
+    #: when only who and when are asked. None: the words of `text`, one by one.
+    concepts: tuple[tuple[str, ...], ...] | None = None
+    #: Words searched for that are not expected in an answer ("promise").
+    framing: tuple[str, ...] = ()
     selection: Selection = Selection()
     speakers: tuple[int, ...] = ()
     sides: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
+    stances: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
     anchor: date | None = None
     anchor_after: bool = True
     recent: bool = False
+    #: Proper names the question uses that the record knows as no speaker, party or
+    #: place: when the record does not mention one at all, nothing in it answers.
+    names: tuple[str, ...] = ()
     #: Set when the question cannot be answered from this record at all (it asks what a
     #: person said whom the record has never heard speak).
     impossible: str | None = None
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the nothing-found decision looks at."""
+
+    best_cosine: float | None
+    coverage: float
+    absent: float
+    filtered: bool
+    semantic: bool
+    #: Only who and when were asked: every statement passing the filters answers.
+    listing: bool = False
 
 
 @dataclass
@@ -100,12 +159,10 @@ class Ranked:
     scores: list[float] = field(default_factory=list)
     keyword_only: bool = False
     reason: str | None = None
-    best_cosine: float | None = None
-    coverage: float = 0.0
-    evidence: dict[str, float] = field(default_factory=dict)
+    features: Features | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Options:
     """Switches for measuring what each part adds (see bot.evaluation)."""
 
@@ -114,26 +171,156 @@ class Options:
     boosts: bool = True
     filters: bool = True
     thresholds: bool = True
+    #: "score": cosine plus bounded keyword bonus; "rrf": reciprocal rank fusion (k=60).
+    fusion: str = "score"
     weights: Weights = DEFAULT_WEIGHTS
 
 
 DEFAULT_OPTIONS = Options()
-_warned_keyword_only: set[int] = set()
+_warned: weakref.WeakSet[Database] = weakref.WeakSet()
 
 
 def _warn_keyword_only(database: Database, why: str) -> None:
-    key = id(database)
-    if key not in _warned_keyword_only:
-        _warned_keyword_only.add(key)
+    """Once per database object (so once per process in the bot)."""
+    if database not in _warned:
+        _warned.add(database)
         log.warning("answering questions with keyword search only: %s", why)
 
 
+def evidence_score(features: Features, weights: Weights = DEFAULT_WEIGHTS) -> float:
+    """How strongly the best candidates answer the question (see `Weights.threshold`)."""
+    score = (features.best_cosine or 0.0) + weights.coverage_weight * features.coverage
+    score -= weights.absent_penalty * features.absent
+    if features.filtered:
+        score += weights.filter_relief
+    return score
+
+
+def answers(features: Features, weights: Weights = DEFAULT_WEIGHTS) -> bool:
+    """Whether the best candidates answer the question at all."""
+    if features.listing:
+        return True
+    if not features.semantic:
+        return features.coverage >= weights.keyword_min_coverage and features.absent <= weights.keyword_max_absent
+    return evidence_score(features, weights) >= weights.threshold
+
+
+# -- the engine's full-text index ----------------------------------------------------------
+
+
+def word_stem(term: str) -> str:
+    """A prefix the word's other forms share ("threaten" and "threat", "halted" and
+    "halt"), for telling whether the record has the word in any form; words shorter than
+    five letters are kept whole."""
+    if len(term) < 5 or not term.isalpha():
+        return term
+    for suffix in _SUFFIXES:
+        if term.endswith(suffix) and len(term) - len(suffix) >= 4:
+            return term[: -len(suffix)]
+    return term
+
+
+@dataclass
+class TermStats:
+    """Per term, in how many statements the index finds it in any form (None: in too
+    many to count); per name, whether any statement mentions it."""
+
+    counts: dict[str, int | None] = field(default_factory=dict)
+    missing_names: list[str] = field(default_factory=list)
+
+
+async def term_stats(
+    database: Database,
+    terms: Sequence[str],
+    names: Sequence[str],
+    cap: int,
+    session: Any = None,
+    cache: dict[Any, Any] | None = None,
+) -> TermStats:
+    """One round trip for every term's document count and every name's presence. With
+    a `cache` (the record index's, emptied whenever the record changes), words asked
+    about before are not counted again."""
+    stats = TermStats()
+    cache = cache if cache is not None else {}
+    if len(cache) > TERM_CACHE_SIZE:
+        cache.clear()
+    pending_terms = []
+    for term in dict.fromkeys(terms):
+        if ("term", term, cap) in cache:
+            stats.counts[term] = cache[("term", term, cap)]
+        else:
+            pending_terms.append(term)
+    pending_names = []
+    for value in dict.fromkeys(names):
+        if ("name", value) in cache:
+            if not cache[("name", value)]:
+                stats.missing_names.append(value)
+        else:
+            pending_names.append(value)
+    columns: list[str] = []
+    params: dict[str, Any] = {"cap": cap + 1}
+    keys: list[tuple[str, str]] = []
+    for number, term in enumerate(pending_terms):
+        stem = word_stem(term)
+        if not _WORD.fullmatch(stem):
+            stats.counts[term] = 0
+            continue
+        name = f"t{number}"
+        if database.is_sqlite:
+            params[name] = f'"{stem}" *'
+            columns.append(
+                f"(SELECT count(*) FROM (SELECT 1 FROM statement_fts WHERE statement_fts MATCH :{name} LIMIT :cap))"
+            )
+        else:
+            params[name] = f"{stem}:*"
+            columns.append(
+                f"(CASE WHEN numnode(to_tsquery('english', :{name})) = 0 THEN -1 ELSE (SELECT count(*) FROM "
+                f"(SELECT 1 FROM statement WHERE search_vector @@ to_tsquery('english', :{name}) LIMIT :cap) AS c{number}) END)"
+            )
+        keys.append(("term", term))
+    for number, value in enumerate(pending_names):
+        words = _WORD.findall(value.casefold())
+        if not words:
+            continue
+        name = f"n{number}"
+        if database.is_sqlite:
+            params[name] = '"' + " ".join(words) + '"'
+            columns.append(f"(SELECT count(*) FROM (SELECT 1 FROM statement_fts WHERE statement_fts MATCH :{name} LIMIT 1))")
+        else:
+            params[name] = " ".join(words)
+            # A phrase of English stop words only is an empty query: no evidence of absence.
+            columns.append(
+                f"(CASE WHEN numnode(phraseto_tsquery('english', :{name})) = 0 THEN 1 ELSE (SELECT count(*) FROM "
+                f"(SELECT 1 FROM statement WHERE search_vector @@ phraseto_tsquery('english', :{name}) LIMIT 1) AS m{number}) END)"
+            )
+        keys.append(("name", value))
+    if not columns:
+        return stats
+    async with _session(database, session) as active:
+        connection = await active.connection()
+        row = (await connection.execute(text("SELECT " + ", ".join(columns)), params)).one()
+    for (kind, key), value in zip(keys, row, strict=True):
+        if kind == "term":
+            stats.counts[key] = cache[("term", key, cap)] = (
+                None if value is None or value < 0 or value > cap else int(value)
+            )
+        else:
+            cache[("name", key)] = bool(value)
+            if not value:
+                stats.missing_names.append(key)
+    return stats
+
+
 async def keyword_hits(
-    database: Database, terms: Sequence[str], selection: Selection, limit: int = KEYWORD_CANDIDATES
+    database: Database,
+    terms: Sequence[str],
+    selection: Selection,
+    limit: int = KEYWORD_CANDIDATES,
+    session: Any = None,
 ) -> list[tuple[int, float]]:
-    """The engine's own full-text ranking (FTS5 bm25 / ts_rank_cd) for an OR of `terms`,
-    best first, among the statements the selection roughly allows (the caller checks
-    each hit exactly against the index)."""
+    """The engine's own full-text ranking (FTS5 bm25 / ts_rank_cd, through
+    storage.search) for an OR of `terms`, best first, among the statements the selection
+    roughly allows (the caller checks each hit exactly against the index)."""
     if not terms:
         return []
     ranked, score = _ranked_query(database, list(terms))
@@ -151,50 +338,106 @@ async def keyword_hits(
     if selection.until is not None:
         clauses.append(col(Statement.said_on) <= selection.until)
     query = ranked.where(and_(True, *clauses)).order_by(score.desc(), col(Statement.id).desc()).limit(limit)
-    async with database.read() as session:
-        rows = (await session.exec(query)).all()
+    async with _session(database, session) as active:
+        rows = (await active.exec(query)).all()
     return [(int(row[0]), float(row[1] or 0.0)) for row in rows]
 
 
-async def term_presence(database: Database, terms: Sequence[str], ids: Sequence[int]) -> dict[int, set[str]]:
-    """Which of `terms` the full-text index finds in each of the statements `ids`."""
-    found: dict[int, set[str]] = {statement_id: set() for statement_id in ids}
-    if not terms or not ids:
-        return found
-    async with database.read() as session:
-        for term in terms:
-            ranked, _ = _ranked_query(database, [term])
-            rows = (await session.exec(ranked.where(col(Statement.id).in_(list(ids))))).all()
-            for row in rows:
-                found[int(row[0])].add(term)
-    return found
+async def candidate_words(database: Database, ids: Sequence[int], session: Any = None) -> dict[int, list[str]]:
+    """The indexed words of each statement (speaker and aliases, role, side, topics,
+    places, text, source), sorted, for prefix lookups."""
+    if not ids:
+        return {}
+    async with _session(database, session) as active:
+        rows = (
+            await active.exec(select(Statement.id, Statement.search_text).where(col(Statement.id).in_(list(ids))))
+        ).all()
+    return {int(statement_id): sorted(set(_WORD.findall((value or "").casefold()))) for statement_id, value in rows}
 
 
-async def term_document_counts(database: Database, terms: Sequence[str], cap: int = 1000) -> dict[str, int]:
-    """In how many statements the full-text index finds each term (up to `cap`)."""
-    counts: dict[str, int] = {}
-    if not terms:
-        return counts
-    async with database.read() as session:
-        for term in terms:
-            ranked, _ = _ranked_query(database, [term])
-            inner = ranked.limit(cap).subquery()
-            counts[term] = int((await session.exec(select(func.count()).select_from(inner))).one())
-    return counts
+@asynccontextmanager
+async def _session(database: Database, session: Any) -> AsyncIterator[Any]:
+    """The caller's session, or a read session of our own."""
+    if session is not None:
+        yield session
+        return
+    async with database.read() as own:
+        yield own
+
+
+def _has(words: list[str], stem: str) -> bool:
+    at = bisect.bisect_left(words, stem)
+    return at < len(words) and words[at].startswith(stem)
 
 
 def _idf(count: int, total: int) -> float:
     return math.log(1.0 + (total - count + 0.5) / (count + 0.5))
 
 
-async def retrieve(database: Database, query: RetrievalQuery, options: Options = DEFAULT_OPTIONS) -> Ranked:
+@dataclass
+class _Concepts:
+    """The question's concepts that tell statements apart, with their weights (rarer,
+    heavier; all summing to one), and the share of the weight the record lacks."""
+
+    stems: list[tuple[str, ...]] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    absent: float = 0.0
+    searched: list[str] = field(default_factory=list)
+
+    def coverage(self, words: list[str]) -> float:
+        return sum(
+            weight for stems, weight in zip(self.stems, self.weights, strict=True)
+            if any(_has(words, stem) for stem in stems)
+        )
+
+
+def _weigh(concepts: Sequence[tuple[str, ...]], stats: TermStats, total: int) -> _Concepts:
+    out = _Concepts()
+    raw: list[tuple[tuple[str, ...], float, bool]] = []
+    for concept in concepts:
+        counts = [stats.counts.get(term, 0) for term in concept]
+        if any(count is None for count in counts):
+            continue  # a word most statements contain tells nothing
+        present = [(term, count) for term, count in zip(concept, counts, strict=True) if count]
+        if not present:
+            raw.append((tuple(word_stem(term) for term in concept), _idf(0, total), False))
+            continue
+        raw.append((
+            tuple(word_stem(term) for term, _ in present),
+            max(_idf(count, total) for _, count in present),  # type: ignore[arg-type]
+            True,
+        ))
+        out.searched.extend(term for term, _ in present)
+    whole = sum(weight for _, weight, _ in raw)
+    if whole <= 0:
+        return out
+    for stems, weight, found in raw:
+        if found:
+            out.stems.append(stems)
+            out.weights.append(weight / whole)
+        else:
+            out.absent += weight / whole
+    return out
+
+
+# -- ranking --------------------------------------------------------------------------------
+
+
+async def retrieve(
+    database: Database, query: RetrievalQuery, options: Options = DEFAULT_OPTIONS, session: Any = None
+) -> Ranked:
     """Every statement that answers, best first (at most MAX_ANSWERS), or a reason why
-    none does."""
-    weights = options.weights
+    none does. Reads through `session` (a read session of the caller's) if given."""
     if query.impossible and options.thresholds:
         return Ranked(reason=query.impossible)
-    index = await record_index(database)
+    async with _session(database, session) as active:
+        return await _retrieve(database, active, query, options)
+
+
+async def _retrieve(database: Database, session: Any, query: RetrievalQuery, options: Options) -> Ranked:
+    index = await record_index(database, session)
     selection = query.selection if options.filters else Selection(include_retracted=query.selection.include_retracted)
+    filtered = selection.sides is not None or selection.since is not None or selection.until is not None
     use_semantic = options.semantic and database.embedder is not None and index.has_vectors
     if options.semantic and not use_semantic:
         _warn_keyword_only(
@@ -202,18 +445,56 @@ async def retrieve(database: Database, query: RetrievalQuery, options: Options =
             "the sentence-embedding model is not installed" if database.embedder is None
             else "no statement has a stored embedding yet",
         )
-    terms = list(query_terms(query.text)) if options.keyword else []
-    content = [term for term in query.content_terms if term in terms] if terms else list(query.content_terms)
+    concepts = list(query.concepts) if query.concepts is not None else [(term,) for term in query_terms(query.text)]
+    framing = list(query.framing)
+    list_mode = not concepts and (filtered or bool(query.speakers))
+    if list_mode:
+        framing = []
+    total = max(index.size, 1)
+    cap = max(COMMON_MIN, int(total * COMMON_SHARE))
 
-    keyword_task = asyncio.ensure_future(keyword_hits(database, terms, selection)) if terms else None
-    cosines = None
-    if use_semantic:
-        vector = (await asyncio.to_thread(database.embedder.embed, [query.semantic_text or query.text]))[0]  # type: ignore[union-attr]
-        cosines = index.similarities(vector)
-    hits = await keyword_task if keyword_task is not None else []
+    embedding = None
+    if use_semantic and not list_mode:
+        embedding = asyncio.ensure_future(
+            asyncio.to_thread(database.embedder.embed, [query.semantic_text or query.text])  # type: ignore[union-attr]
+        )
+    try:
+        terms = [term for concept in concepts for term in concept] + framing
+        names = list(query.names) if options.thresholds else []
+        stats = (
+            await term_stats(database, terms, names, cap, session, index.term_cache) if (terms or names) else TermStats()
+        )
+        if stats.missing_names:
+            return Ranked(keyword_only=not use_semantic, reason=f"the record does not mention {', '.join(stats.missing_names)}")
+        weighed = _weigh(concepts, stats, total)
+        searched = weighed.searched + [term for term in framing if stats.counts.get(term)]
+        hits = await keyword_hits(database, searched, selection, session=session) if options.keyword and searched else []
+        cosines = index.similarities((await embedding)[0]) if embedding is not None else None
+    finally:
+        if embedding is not None and not embedding.done():
+            embedding.cancel()
+    return await _rank(
+        database, session, index, query, options, selection, filtered, list_mode, use_semantic, weighed, hits, cosines
+    )
 
-    # Exact filter on the keyword hits; relative keyword strength.
-    positions: dict[int, int] = index.position
+
+async def _rank(
+    database: Database,
+    session: Any,
+    index: RecordIndex,
+    query: RetrievalQuery,
+    options: Options,
+    selection: Selection,
+    filtered: bool,
+    list_mode: bool,
+    use_semantic: bool,
+    weighed: _Concepts,
+    hits: list[tuple[int, float]],
+    cosines: Any,
+) -> Ranked:
+    weights = options.weights
+
+    # The keyword hits the filters allow (the SQL filter was approximate).
     keyword: dict[int, float] = {}
     for statement_id, score in hits:
         row = index.row(statement_id)
@@ -222,66 +503,136 @@ async def retrieve(database: Database, query: RetrievalQuery, options: Options =
     best_keyword = max(keyword.values(), default=0.0)
 
     candidates: dict[int, float] = {}
-    evidence: dict[str, float] = {}
     best_cosine = None
     if cosines is not None:
         import numpy as np
 
-        mask = index.mask(selection)
-        allowed = np.flatnonzero(mask & index.has_vector)
+        allowed = np.flatnonzero(index.mask(selection) & index.has_vector)
         if allowed.size:
-            local = cosines[allowed]
-            top = allowed[np.argsort(-local, kind="stable")[:SEMANTIC_CANDIDATES]]
+            top = allowed[np.argsort(-cosines[allowed], kind="stable")[:SEMANTIC_CANDIDATES]]
             best_cosine = float(cosines[top[0]])
             for position in top:
                 candidates[int(index.ids[position])] = float(cosines[position])
         for statement_id in keyword:
-            if statement_id not in candidates:
-                position = positions[statement_id]
-                candidates[statement_id] = float(cosines[position]) if index.has_vector[position] else 0.0
+            position = index.position[statement_id]
+            candidates.setdefault(statement_id, float(cosines[position]) if index.has_vector[position] else 0.0)
+    elif list_mode:
+        # Only who and when were asked ("What did Putin say last week?"): every statement
+        # that passes the filters, ranked by the boosts and by date.
+        candidates = {row.id: 0.0 for row in index.rows() if index.allows(row, selection)}
     else:
         candidates = {statement_id: 0.0 for statement_id in keyword}
+        if query.speakers and (candidates or weighed.absent <= options.weights.keyword_max_absent):
+            # Keyword only: what the speaker asked about said is a candidate too, after
+            # the statements that match the words ("What did Putin demand about ...").
+            speakers = set(query.speakers)
+            for row in index.rows():
+                if row.actor_id in speakers and index.allows(row, selection):
+                    candidates.setdefault(row.id, 0.0)
+        if not candidates and filtered and weighed.absent <= options.weights.keyword_max_absent:
+            # Keyword only, no word matched within the filters, but the question named who
+            # and when for certain and its words are in the record: what passes the
+            # filters answers, ranked by the boosts ("What did Washington threaten Moscow
+            # with in July?" against "very severe tariffs").
+            candidates = {row.id: 0.0 for row in index.rows() if index.allows(row, selection)}
+            list_mode = bool(candidates)
 
-    # Coverage: how much of what the question asks (its content words, weighted by how
-    # rare each is in the record) the best keyword matches contain.
-    coverage = 0.0
-    presence: dict[int, set[str]] = {}
-    if content and keyword:
-        counts = await term_document_counts(database, content)
-        total = max(index.size, 1)
-        idf = {term: _idf(counts.get(term, 0), total) for term in content}
-        leaders = sorted(keyword, key=keyword.__getitem__, reverse=True)[:10]
-        presence = await term_presence(database, content, leaders)
-        weight_all = sum(idf.values()) or 1.0
-        for statement_id in leaders:
-            covered = sum(idf[term] for term in presence.get(statement_id, ()))
-            coverage = max(coverage, covered / weight_all)
-        evidence["absent_terms"] = float(sum(1 for term in content if counts.get(term, 0) == 0))
-    evidence["content_terms"] = float(len(content))
+    # Keyword evidence for the leading candidates: the share of the question's words each
+    # one holds, in any form.
+    coverage: dict[int, float] = {}
+    if weighed.stems and candidates and options.keyword:
+        leading = list(dict.fromkeys([
+            *sorted(keyword, key=keyword.__getitem__, reverse=True)[:CHECKED_CANDIDATES],
+            *sorted(candidates, key=candidates.__getitem__, reverse=True)[:CHECKED_CANDIDATES],
+        ]))
+        words = await candidate_words(database, leading, session)
+        coverage = {statement_id: weighed.coverage(found) for statement_id, found in words.items()}
 
-    list_mode = not content and (selection.sides is not None or selection.since or selection.until or query.speakers)
-    if list_mode and not candidates:
-        # Only who and when were asked ("What did Putin say last week?"): every statement
-        # that passes the filters.
-        candidates = {row.id: 0.0 for row in index.rows() if index.allows(row, selection)}
-        if not candidates:
-            return Ranked(reason="nothing in the record matches those filters", keyword_only=not use_semantic)
+    scored = _score(index, candidates, keyword, best_keyword, coverage, query, options, semantic=cosines is not None)
+    if options.fusion == "rrf" and not list_mode:
+        by_cosine = sorted(candidates, key=lambda i: -candidates[i]) if cosines is not None else []
+        by_keyword = sorted(keyword, key=lambda i: -keyword[i])
+        fused: dict[int, float] = {}
+        for ranking in (by_cosine, by_keyword):
+            for rank, statement_id in enumerate(ranking, start=1):
+                fused[statement_id] = fused.get(statement_id, 0.0) + 1.0 / (60 + rank)
+        scored = [(fused.get(statement_id, 0.0), end, statement_id) for _, end, statement_id in scored]
+    if query.recent:
+        # "Recently": the date may outweigh small differences in closeness.
+        newest = max((end for _, end, _ in scored), default=0)
+        scored = [(score - weights.recent * min((newest - end) / 365.0, 1.0), end, i) for score, end, i in scored]
+    scored.sort(key=lambda item: (-item[0], -item[1], -item[2]))
 
-    scored: list[tuple[float, int, int]] = []
+    ranked = Ranked(
+        ids=[statement_id for _, _, statement_id in scored],
+        scores=[score for score, _, _ in scored],
+        keyword_only=not use_semantic,
+        features=Features(
+            best_cosine=best_cosine,
+            coverage=max(coverage.values(), default=0.0),
+            absent=weighed.absent,
+            filtered=filtered,
+            semantic=use_semantic,
+            listing=list_mode,
+        ),
+    )
+    if not ranked.ids:
+        ranked.reason = (
+            "nothing in the record matches those filters" if filtered else "nothing in the record matches the question"
+        )
+        return ranked
+    if options.thresholds and not list_mode:
+        if not answers(ranked.features, weights):  # type: ignore[arg-type]
+            ranked.reason = "nothing in the record is close enough to the question"
+            ranked.ids, ranked.scores = [], []
+            return ranked
+        # A first page always; past it, only statements that are about the question on
+        # their own: close in meaning, or holding most of its words.
+        def relevant(statement_id: int) -> bool:
+            if coverage.get(statement_id, 0.0) >= weights.more_coverage:
+                return True
+            if not use_semantic:
+                return True  # every candidate matched words, or the speaker, of the question
+            return candidates.get(statement_id, 0.0) >= weights.more_cosine
+
+        keep = [i for i, statement_id in enumerate(ranked.ids) if i < FIRST_PAGE or relevant(statement_id)]
+        ranked.ids = [ranked.ids[i] for i in keep]
+        ranked.scores = [ranked.scores[i] for i in keep]
+    ranked.ids, ranked.scores = ranked.ids[:MAX_ANSWERS], ranked.scores[:MAX_ANSWERS]
+    return ranked
+
+
+def _score(
+    index: RecordIndex,
+    candidates: dict[int, float],
+    keyword: dict[int, float],
+    best_keyword: float,
+    coverage: dict[int, float],
+    query: RetrievalQuery,
+    options: Options,
+    *,
+    semantic: bool,
+) -> list[tuple[float, int, int]]:
+    """(score, date, id) for every candidate: cosine (or nothing, keyword only), the
+    keyword bonus, and the boosts."""
+    weights = options.weights
+    keyword_weight = weights.keyword if semantic else 1.0
     topic_bits = 0
     for topic in query.topics:
         topic_bits |= TOPIC_BIT.get(topic, 0)  # type: ignore[call-overload]
     boost_sides = {side.casefold() for side in query.sides}
     boost_places = {place.casefold() for place in query.places}
+    anchor = query.anchor.toordinal() if query.anchor is not None else None
+    scored = []
     for statement_id, cosine in candidates.items():
         row = index.row(statement_id)
         if row is None:
             continue
-        score = cosine if (cosines is not None and not list_mode) else 0.0
-        if statement_id in keyword and best_keyword > 0 and not list_mode:
-            relative = keyword[statement_id] / best_keyword
-            share = 1.0 if cosines is None else max(coverage, 0.25)
-            score += weights.keyword * relative * share
+        score = cosine
+        covered = coverage.get(statement_id, 0.0)
+        if covered:
+            relative = keyword.get(statement_id, 0.0) / best_keyword if best_keyword > 0 else 0.0
+            score += keyword_weight * covered * (0.5 + 0.5 * relative)
         if options.boosts:
             if query.speakers and row.actor_id in query.speakers:
                 score += weights.speaker
@@ -289,63 +640,29 @@ async def retrieve(database: Database, query: RetrievalQuery, options: Options =
                 score += weights.side
             if topic_bits and row.topics & topic_bits:
                 score += weights.topic
+            if query.stances and row.stance in query.stances:
+                score += weights.stance
             if boost_places and any(place.casefold() in boost_places for place in row.places):
                 score += weights.place
-            if query.anchor is not None:
-                anchor = query.anchor.toordinal()
+            if anchor is not None:
                 distance = (row.start - anchor) if query.anchor_after else (anchor - row.end)
                 score += weights.anchor * math.exp(-max(distance, 0) / weights.anchor_days)
-            if query.recent or list_mode:
-                score += weights.recent * (row.end - 700_000) / 100_000  # monotone in the date
         scored.append((score, row.end, statement_id))
-    scored.sort(key=lambda item: (-item[0], -item[1], -item[2]))
-
-    ranked = Ranked(
-        ids=[statement_id for _, _, statement_id in scored],
-        scores=[score for score, _, _ in scored],
-        keyword_only=not use_semantic,
-        best_cosine=best_cosine,
-        coverage=coverage,
-        evidence=evidence,
-    )
-    if not options.thresholds:
-        ranked.ids, ranked.scores = ranked.ids[:MAX_ANSWERS], ranked.scores[:MAX_ANSWERS]
-        return ranked
-    if list_mode:
-        ranked.ids, ranked.scores = ranked.ids[:MAX_ANSWERS], ranked.scores[:MAX_ANSWERS]
-        return ranked
-    if not ranked.ids:
-        ranked.reason = "nothing in the record matches the question"
-        return ranked
-    if use_semantic:
-        sure = best_cosine is not None and best_cosine >= weights.sure_cosine
-        backed = best_cosine is not None and best_cosine >= weights.min_cosine and coverage >= weights.min_coverage
-        if not (sure or backed):
-            ranked.reason = "nothing in the record is close enough to the question"
-            ranked.ids, ranked.scores = [], []
-            return ranked
-    elif content and coverage < weights.keyword_min_coverage:
-        ranked.reason = "the record has too few of the question's words"
-        ranked.ids, ranked.scores = [], []
-        return ranked
-    top = ranked.scores[0]
-    keep = [i for i, score in enumerate(ranked.scores) if score >= top - weights.cutoff][:MAX_ANSWERS]
-    ranked.ids = [ranked.ids[i] for i in keep]
-    ranked.scores = [ranked.scores[i] for i in keep]
-    return ranked
+    return scored
 
 
 __all__ = [
     "DEFAULT_OPTIONS",
     "DEFAULT_WEIGHTS",
+    "Features",
     "Options",
     "Ranked",
     "RetrievalQuery",
     "Weights",
+    "answers",
+    "evidence_score",
     "keyword_hits",
     "retrieve",
+    "term_stats",
+    "word_stem",
 ]
-
-
-def _unused(index: RecordIndex) -> None:  # pragma: no cover - keeps the type import used
-    del index

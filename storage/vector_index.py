@@ -6,11 +6,13 @@ look at (side, speaker, dates, topics, places, stance, status).
 Nothing here embeds the corpus: the vectors are the ones written beside the statements
 when they were added or imported, so every process of a PostgreSQL deployment reads the
 same ones. The index is loaded on first use and then kept current cheaply: before each
-question one round trip reads a few counters (the audit log's newest entry, the newest
-statement, the number of statements and of aliases); when they moved, only the statements
-the new audit entries name are read again. Every change to a statement is audited, so the
-audit log is an exact change feed; the counters also catch writers that bypass it, which
-trigger a full reload."""
+question one round trip reads a few counters, each an index lookup (the audit log's newest
+entry, the newest statement, the newest alias and the number of aliases); when they moved,
+only the statements the new audit entries name, and new ones, are read again. Every change
+to a statement is audited, so the audit log is an exact change feed. Every ten seconds the
+number of statements is compared as well, to catch writers that bypass the audit log (a
+full reload follows), and statements stored without a vector are looked for again every
+thirty, in case another process filled them in."""
 
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ import logging
 import time
 import weakref
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -52,8 +55,13 @@ TOPIC_BIT = {topic: 1 << index for index, topic in enumerate(TOPICS)}
 #: Statements stored without a vector (written while no model was installed) are looked
 #: for again at most this often, in case another process filled them in.
 PENDING_RECHECK_S = 30.0
+#: How often the number of statements is compared with the index, to catch rows removed
+#: or added behind the audit log's back.
+COUNT_RECHECK_S = 10.0
 #: Read in pieces, so that one `IN (...)` never grows past what the drivers accept.
 _CHUNK = 900
+#: Rows per matrix-vector product block (see `similarities`).
+_BLOCK = 512
 
 
 def date_span(said_on: date, precision: DatePrecision) -> tuple[int, int]:
@@ -134,12 +142,16 @@ class RecordIndex:
         self._signature: tuple[Any, ...] | None = None
         self._audit_cursor = 0
         self._pending_checked = 0.0
+        self._counted = 0.0
+        #: Full-text statistics of words (see storage.retrieval), valid for one version.
+        self.term_cache: dict[str, Any] = {}
         self._facts = RecordFacts()
         self._version = 0
         self._alias_signature: tuple[Any, ...] | None = None
         self._actors: dict[int, tuple[str, tuple[str, ...]]] = {}
         self._order: list[_Row] = []
         self.position: dict[int, int] = {}
+        self._by_place: dict[str, list[_Row]] = {}
         # Dense arrays in row order (with numpy only), rebuilt after each change.
         self.matrix: npt.NDArray[np.float32] | None = None
         self.has_vector: npt.NDArray[np.bool_] | None = None
@@ -148,30 +160,45 @@ class RecordIndex:
 
     # -- keeping current ----------------------------------------------------------------
 
-    async def refresh(self) -> bool:
-        """Brings the index up to date with the database; True when anything changed."""
+    @asynccontextmanager
+    async def _reading(self, session: Any) -> AsyncIterator[Any]:
+        """The caller's read session, or one of our own."""
+        if session is not None:
+            yield session
+            return
+        async with self.database.read() as own:
+            yield own
+
+    async def refresh(self, session: Any = None) -> bool:
+        """Brings the index up to date with the database (read through `session` if
+        given); True when anything changed."""
         async with self._lock:
-            signature = await self._read_signature()
+            signature = await self._read_signature(session)
             if self._signature is None:
-                await self._load_all(signature)
+                await self._load_all(signature, session)
                 return True
             changed = False
             if signature != self._signature:
-                changed = await self._apply_changes(signature)
+                changed = await self._apply_changes(signature, session)
+            if time.monotonic() - self._counted >= COUNT_RECHECK_S and await self._count_differs(session):
+                # Rows went away or came in without an audit entry: start over.
+                await self._load_all(await self._read_signature(session), session)
+                return True
             if self._pending_recheck_due():
-                changed = await self._recheck_pending() or changed
+                changed = await self._recheck_pending(session) or changed
             if changed:
                 self._rebuild()
             return changed
 
-    async def _read_signature(self) -> tuple[Any, ...]:
-        async with self.database.read() as session:
+    async def _read_signature(self, session: Any = None) -> tuple[Any, ...]:
+        """The change counters, each an index lookup: newest audit entry, newest
+        statement, newest alias and the number of aliases."""
+        async with self._reading(session) as reader:
             row = (
-                await session.execute(
+                await reader.exec(
                     select(
                         select(func.max(AuditEntry.id)).scalar_subquery(),
                         select(func.max(Statement.id)).scalar_subquery(),
-                        select(func.count()).select_from(Statement).scalar_subquery(),
                         select(func.max(ActorAlias.id)).scalar_subquery(),
                         select(func.count()).select_from(ActorAlias).scalar_subquery(),
                     )
@@ -179,17 +206,29 @@ class RecordIndex:
             ).one()
         return tuple(row)
 
-    async def _load_all(self, signature: tuple[Any, ...]) -> None:
+    async def _count_differs(self, session: Any = None) -> bool:
+        """Whether the number of statements disagrees with the index (checked now and
+        then: a count reads the whole table on some engines)."""
+        self._counted = time.monotonic()
+        async with self._reading(session) as reader:
+            count = (await reader.exec(select(func.count()).select_from(Statement))).scalar_one()
+        if count != len(self._rows):
+            log.info("record index: %d statements in the database, %d indexed; reloading", count, len(self._rows))
+            self._signature = None
+            return True
+        return False
+
+    async def _load_all(self, signature: tuple[Any, ...], session: Any = None) -> None:
         started = time.perf_counter()
-        async with self.database.read() as session:
-            ids = [row[0] for row in (await session.execute(select(Statement.id))).all()]
+        async with self._reading(session) as reader:
+            ids = [row[0] for row in (await reader.exec(select(Statement.id))).all()]
         self._rows = {}
-        await self._read_rows(ids)
-        await self._read_actors()
+        await self._read_rows(ids, session)
+        await self._read_actors(session)
         self._signature = signature
-        self._alias_signature = signature[3:]
+        self._alias_signature = signature[2:]
         self._audit_cursor = signature[0] or 0
-        self._pending_checked = time.monotonic()
+        self._pending_checked = self._counted = time.monotonic()
         self.loads += 1
         self._rebuild()
         log.info(
@@ -199,13 +238,13 @@ class RecordIndex:
             1000 * (time.perf_counter() - started),
         )
 
-    async def _apply_changes(self, signature: tuple[Any, ...]) -> bool:
-        audit_max, statement_max, count, *aliases = signature
-        async with self.database.read() as session:
+    async def _apply_changes(self, signature: tuple[Any, ...], session: Any = None) -> bool:
+        audit_max, statement_max, *aliases = signature
+        async with self._reading(session) as reader:
             touched = {
                 row[0]
                 for row in (
-                    await session.execute(
+                    await reader.exec(
                         select(AuditEntry.statement_id).where(
                             col(AuditEntry.id) > self._audit_cursor,
                             col(AuditEntry.statement_id).is_not(None),
@@ -218,20 +257,15 @@ class RecordIndex:
                 touched |= {
                     row[0]
                     for row in (
-                        await session.execute(select(Statement.id).where(col(Statement.id) > known_max))
+                        await reader.exec(select(Statement.id).where(col(Statement.id) > known_max))
                     ).all()
                 }
-        await self._read_rows(sorted(touched))
+        await self._read_rows(sorted(touched), session)
         if tuple(aliases) != self._alias_signature:
-            await self._read_actors()
+            await self._read_actors(session)
             self._alias_signature = tuple(aliases)
         self._audit_cursor = audit_max or 0
         self._signature = signature
-        if count != len(self._rows):
-            # Rows went away or came in without an audit entry: start over.
-            log.info("record index: %d statements in the database, %d indexed; reloading", count, len(self._rows))
-            self._signature = None
-            await self._load_all(await self._read_signature())
         return True
 
     def _pending_recheck_due(self) -> bool:
@@ -242,14 +276,14 @@ class RecordIndex:
         self._pending_checked = time.monotonic()
         return any(row.vector is None for row in self._rows.values())
 
-    async def _recheck_pending(self) -> bool:
+    async def _recheck_pending(self, session: Any = None) -> bool:
         pending = [row.id for row in self._rows.values() if row.vector is None]
         found = False
-        async with self.database.read() as session:
+        async with self._reading(session) as reader:
             for start in range(0, len(pending), _CHUNK):
                 chunk = pending[start : start + _CHUNK]
                 rows = (
-                    await session.execute(
+                    await reader.exec(
                         select(Statement.id, Statement.embedding).where(
                             col(Statement.id).in_(chunk), col(Statement.embedding).is_not(None)
                         )
@@ -262,14 +296,14 @@ class RecordIndex:
                         found = True
         return found
 
-    async def _read_rows(self, ids: Sequence[int]) -> None:
+    async def _read_rows(self, ids: Sequence[int], session: Any = None) -> None:
         if not ids:
             return
-        async with self.database.read() as session:
+        async with self._reading(session) as reader:
             for start in range(0, len(ids), _CHUNK):
                 chunk = list(ids[start : start + _CHUNK])
                 base = (
-                    await session.execute(
+                    await reader.exec(
                         select(
                             Statement.id,
                             Statement.actor_id,
@@ -286,7 +320,7 @@ class RecordIndex:
                 ).all()
                 topics: dict[int, int] = {}
                 for statement_id, topic in (
-                    await session.execute(
+                    await reader.exec(
                         select(StatementTopic.statement_id, StatementTopic.topic).where(
                             col(StatementTopic.statement_id).in_(chunk)
                         )
@@ -295,7 +329,7 @@ class RecordIndex:
                     topics[statement_id] = topics.get(statement_id, 0) | TOPIC_BIT[Topic(topic)]
                 places: dict[int, list[str]] = {}
                 for statement_id, place in (
-                    await session.execute(
+                    await reader.exec(
                         select(StatementPlace.statement_id, StatementPlace.place)
                         .where(col(StatementPlace.statement_id).in_(chunk))
                         .order_by(StatementPlace.statement_id, StatementPlace.position)
@@ -338,14 +372,14 @@ class RecordIndex:
             return None
         return vector
 
-    async def _read_actors(self) -> None:
-        async with self.database.read() as session:
+    async def _read_actors(self, session: Any = None) -> None:
+        async with self._reading(session) as reader:
             actors = {
-                actor_id: name for actor_id, name in (await session.execute(select(Actor.id, Actor.name))).all()
+                actor_id: name for actor_id, name in (await reader.exec(select(Actor.id, Actor.name))).all()
             }
             aliases: dict[int, list[str]] = {}
             for actor_id, alias in (
-                await session.execute(select(ActorAlias.actor_id, ActorAlias.alias).order_by(ActorAlias.id))
+                await reader.exec(select(ActorAlias.actor_id, ActorAlias.alias).order_by(ActorAlias.id))
             ).all():
                 aliases.setdefault(actor_id, []).append(alias)
         self._actors = {
@@ -357,6 +391,11 @@ class RecordIndex:
         rows = sorted(self._rows.values(), key=lambda row: row.id)
         self._order = rows
         self.position = {row.id: index for index, row in enumerate(rows)}
+        by_place: dict[str, list[_Row]] = {}
+        for row in rows:
+            for place in row.places:
+                by_place.setdefault(place.casefold(), []).append(row)
+        self._by_place = by_place
         np = _numpy()
         if np is not None:
             # Dense arrays for filtering and scoring every row at once; without numpy
@@ -383,6 +422,7 @@ class RecordIndex:
             else:
                 self.matrix, self.has_vector = None, np.zeros(n, dtype=bool)
         self._version += 1
+        self.term_cache = {}
         self._facts = self._make_facts(rows)
 
     def _make_facts(self, rows: list[_Row]) -> RecordFacts:
@@ -452,6 +492,10 @@ class RecordIndex:
     def rows(self) -> Iterable[_Row]:
         return self._order
 
+    def at_place(self, place: str) -> list[_Row]:
+        """The statements about `place` (any spelling case)."""
+        return self._by_place.get(place.casefold(), [])
+
     def allows(self, row: _Row, selection: Selection) -> bool:
         """Whether one statement passes the selection (the same test as `mask`)."""
         if row.retracted and not selection.include_retracted:
@@ -488,7 +532,12 @@ class RecordIndex:
         np = _numpy_required()
         if self.matrix is None:
             return np.full(len(self._order), -1.0, dtype=np.float32)
-        scores = self.matrix @ np.asarray(query_vector, dtype=np.float32)
+        vector = np.asarray(query_vector, dtype=np.float32)
+        scores = np.empty(self.matrix.shape[0], dtype=np.float32)
+        # In blocks: a product this small is fastest on one core, and a block stays under
+        # the size at which BLAS fans out to threads that then wait for busy cores.
+        for start in range(0, self.matrix.shape[0], _BLOCK):
+            np.matmul(self.matrix[start : start + _BLOCK], vector, out=scores[start : start + _BLOCK])
         scores[~self.has_vector] = -1.0
         return scores
 
@@ -511,12 +560,13 @@ def _numpy_required() -> Any:
 _indexes: weakref.WeakKeyDictionary[Database, RecordIndex] = weakref.WeakKeyDictionary()
 
 
-async def record_index(database: Database) -> RecordIndex:
-    """The process's index of `database`, current as of now."""
+async def record_index(database: Database, session: Any = None) -> RecordIndex:
+    """The process's index of `database`, current as of now (checked through `session`,
+    a read session of the caller's, if given)."""
     index = _indexes.get(database)
     if index is None:
         index = _indexes[database] = RecordIndex(database)
-    await index.refresh()
+    await index.refresh(session)
     return index
 
 

@@ -1,0 +1,193 @@
+"""Answers to readers' questions on the sample corpus, through `bot.ask.answer()`, on SQLite
+and PostgreSQL: paraphrases (with the embedding model), the keyword fallback (without it),
+"nothing found", contested claims beside their denials, the in-memory index following
+writes, and the JSON contract of `diplobot ask --json`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from bot.ask import Answer, answer, answer_json
+from storage.engine import Database
+from storage.statements import add_statement, link_statements, retract_statement
+from storage.validation import StatementData
+from storage.vector_index import record_index
+
+#: "in July" and "since June" are read against the record's last date when today is
+#: later; a fixed today keeps the tests about the sample, whenever they run.
+TODAY = date(2026, 11, 27)
+
+
+@pytest.fixture
+async def model_database(
+    db_engine: str, make_database: Callable[..., Awaitable[Database]], shared_embedder: Any
+) -> Database:
+    """The sample corpus with embeddings stored on import (skipped without the model)."""
+    return await make_database(db_engine, sample=True, embedder=shared_embedder)
+
+
+@pytest.fixture
+async def keyword_database(sample_database: Database) -> Database:
+    """The sample corpus and no model: what a deployment without the extra runs."""
+    assert sample_database.embedder is None
+    return sample_database
+
+
+def refs(reply: Answer) -> list[str]:
+    return [hit.statement.ref for hit in reply.hits]
+
+
+async def ask(database: Database, question: str, **options: Any) -> Answer:
+    return await answer(database, question, today=TODAY, **options)
+
+
+# -- with the model ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Will American soldiers be sent to Ukraine?", {"s29", "s02"}),
+        ("Who warned that foreign troops would be targets?", {"s32"}),
+        ("What does Moscow want in exchange for ending the war?", {"s23", "s14", "s07", "s43"}),
+        ("Would Kyiv recognise that Crimea is Russian?", {"s09"}),
+    ],
+)
+async def test_paraphrases_find_the_statement(model_database: Database, question: str, expected: set[str]) -> None:
+    reply = await ask(model_database, question)
+    assert not reply.keyword_only
+    assert expected & set(refs(reply)[:5]), refs(reply)
+
+
+async def test_filters_from_the_question_hold_for_every_answer(model_database: Database) -> None:
+    reply = await ask(model_database, "What did Washington threaten Moscow with in July?", limit=10)
+    assert refs(reply)[:2] and set(refs(reply)[:2]) <= {"s17", "s19"}
+    assert all(hit.statement.side == "United States" for hit in reply.hits)
+    assert all(date(2025, 7, 1) <= hit.statement.said_on <= date(2025, 7, 31) for hit in reply.hits)
+    assert reply.understood_label == "United States · Jul 2025"
+
+
+async def test_only_who_and_when_lists_what_was_said(model_database: Database) -> None:
+    reply = await ask(model_database, "What did Trump say after the Alaska summit?")
+    assert refs(reply)[:2] == ["s22", "s24"]
+    assert all(hit.statement.speaker == "Donald Trump" for hit in reply.hits[:2])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Hamas say about the Gaza ceasefire proposal?",
+        "What did Erdogan offer as a mediator?",
+        "Did Russia attack the Kakhovka dam?",
+        "How do I bake sourdough bread?",
+    ],
+)
+async def test_what_the_record_cannot_answer_gets_nothing(model_database: Database, question: str) -> None:
+    reply = await ask(model_database, question)
+    assert reply.hits == [] and reply.total == 0 and reply.nothing_found
+    assert reply.reason
+    assert answer_json(question, reply) == {"question": question, "results": []}
+
+
+async def test_contested_claims_come_with_their_denials(model_database: Database) -> None:
+    reply = await ask(model_database, "Did Russia capture villages in Dnipropetrovsk region?")
+    by_ref = {hit.statement.ref: hit.statement for hit in reply.hits}
+    assert "s41" in by_ref, refs(reply)
+    claim = by_ref["s41"]
+    assert [other.ref for other in reply.counterparts[claim.id]] == ["s42"]  # type: ignore[index]
+    if "s42" in by_ref:
+        assert "s41" in [other.ref for other in reply.counterparts[by_ref["s42"].id]]  # type: ignore[index]
+    # Uncontested statements have none.
+    assert all(reply.counterparts.get(hit.statement.id or 0, []) == [] for hit in reply.hits
+               if hit.statement.ref not in {"s16", "s40", "s41", "s42"})
+
+
+async def test_linked_contradictions_count_too(model_database: Database) -> None:
+    first = await ask(model_database, "Who claimed Russian forces began an offensive in Dnipropetrovsk?")
+    offensive = next(hit.statement for hit in first.hits if hit.statement.ref == "s16")
+    denial = await add_statement(model_database, StatementData(
+        speaker="Ukrainian military", side="Ukraine", said_on=date(2025, 6, 3), topics=["battlefield"],
+        stance="denial", text="Denied that any Russian offensive had begun in the region.", source="Test wire",
+    ), "test")
+    await link_statements(model_database, denial.id, "contradicts", offensive.id, "test")  # type: ignore[arg-type]
+    reply = await ask(model_database, "Who claimed Russian forces began an offensive in Dnipropetrovsk?")
+    assert denial.id in [other.id for other in reply.counterparts[offensive.id]]  # type: ignore[index]
+
+
+async def test_the_index_sees_statements_added_after_it_was_loaded(model_database: Database) -> None:
+    question = "What did the Holy See offer about mediation between the parties?"
+    index = await record_index(model_database)
+    loads = index.loads
+    before = await ask(model_database, question)
+    assert "t-vatican" not in refs(before)
+    await add_statement(model_database, StatementData(
+        ref="t-vatican", speaker="Pietro Parolin", speaker_role="Secretary of State of the Holy See",
+        side="Holy See", said_on=date(2025, 11, 26), topics=["talks"], stance="offer",
+        text="The Holy See offered to host mediation between the parties and to help return children.",
+        source="Vatican News",
+    ), "test")
+    after = await ask(model_database, question)
+    assert refs(after)[:1] == ["t-vatican"]
+    assert index.loads == loads  # refreshed in place, not reloaded
+    # Retracted statements leave the answers.
+    await retract_statement(model_database, after.hits[0].statement.id, "duplicate", "test")  # type: ignore[arg-type]
+    assert "t-vatican" not in refs(await ask(model_database, question))
+
+
+async def test_scores_and_the_json_contract(model_database: Database) -> None:
+    question = "prisoner exchange in Istanbul"
+    reply = await ask(model_database, question)
+    payload = answer_json(question, reply)
+    assert payload["question"] == question
+    assert {result["ref"] for result in payload["results"][:2]} == {"s13", "s18"}
+    for result in payload["results"]:
+        assert set(result) == {"ref", "id", "speaker", "side", "said_on", "text", "source", "status", "score"}
+        assert isinstance(result["score"], float) and 0.0 <= result["score"] <= 1.0
+    scores = [result["score"] for result in payload["results"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+async def test_pages(model_database: Database) -> None:
+    first = await ask(model_database, "security guarantees for Ukraine", limit=2)
+    assert len(first.hits) == 2 and first.has_next and first.total > 2
+    second = await ask(model_database, "security guarantees for Ukraine", limit=2, offset=2)
+    assert not set(refs(first)) & set(refs(second))
+
+
+# -- without the model --------------------------------------------------------------------
+
+
+async def test_keyword_search_answers_without_the_model(
+    keyword_database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="storage.retrieval"):
+        reply = await ask(keyword_database, "prisoner exchange in Istanbul")
+        again = await ask(keyword_database, "Lavrov on security guarantees")
+    assert reply.keyword_only and again.keyword_only
+    assert set(refs(reply)[:2]) == {"s13", "s18"}
+    assert refs(again)[:1] == ["s30"]
+    warnings = [record for record in caplog.records if "keyword search only" in record.getMessage()]
+    assert len(warnings) == 1
+
+
+async def test_keyword_search_keeps_the_filters_and_says_nothing_found(keyword_database: Database) -> None:
+    reply = await ask(keyword_database, "What did Washington threaten Moscow with in July?")
+    assert set(refs(reply)) <= {"s17", "s19"} and refs(reply)
+    nothing = await ask(keyword_database, "What did Hamas say about the Gaza ceasefire proposal?")
+    assert nothing.hits == [] and nothing.reason
+
+
+async def test_keyword_index_sees_new_statements(keyword_database: Database) -> None:
+    await ask(keyword_database, "anything about Transnistria?")
+    await add_statement(keyword_database, StatementData(
+        ref="t-moldova", speaker="Maia Sandu", speaker_role="President of Moldova", side="Moldova",
+        said_on=date(2025, 11, 26), topics=["talks"], stance="appeal",
+        text="Called for Transnistria to be part of any settlement talks.", source="Test wire",
+    ), "test")
+    reply = await ask(keyword_database, "What did Moldova say about Transnistria?")
+    assert refs(reply)[:1] == ["t-moldova"]
