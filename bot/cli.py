@@ -189,6 +189,8 @@ def ask(
 ) -> None:
     """Answer questions from the record."""
     from bot.ask import answer, answer_json
+    from bot.console import terminal_text
+    from bot.listings import answer_html
 
     questions = [line.strip() for line in sys.stdin] if question == "-" else [question]
     questions = [text for text in questions if text]
@@ -199,15 +201,8 @@ def ask(
             page = await answer(database, text, limit=limit)
             if as_json:
                 typer.echo(json.dumps(answer_json(text, page), ensure_ascii=False))
-                continue
-            if not page.hits:
-                typer.echo(f"{text}\n  nothing in the record answers this\n")
-                continue
-            typer.echo(text)
-            for hit in page.hits:
-                s = hit.statement
-                typer.echo(f"  [{s.ref}] {s.said_on.isoformat()} {s.speaker} ({s.side}): {s.text} — {s.source}")
-            typer.echo("")
+            else:
+                typer.echo(terminal_text(answer_html(page)) + "\n")
 
     with_database(work)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from bot.ask import answer
+from bot.ask import NOTHING_FOUND_HINT, Answer, answer
 from bot.paging import PAGE_SIZE, Listing
 from bot.query_syntax import parse_search
 from bot.render import statement_compact, statement_list
@@ -15,12 +15,6 @@ from storage.errors import InvalidInput
 from storage.models import Statement, Topic
 from storage.search import SearchFilters, search
 from storage.statements import latest
-
-NOTHING_FOUND = (
-    "Nothing in the record answers that. Try /search with other words, "
-    "or browse a subject with /topic."
-)
-
 
 @dataclass(frozen=True)
 class ListingPage:
@@ -53,18 +47,31 @@ async def _search(database: Database, argument: str, offset: int) -> ListingPage
     return _page(heading, page.statements, offset, page.total, "No statement matches that search.")
 
 
-async def _ask(database: Database, argument: str, offset: int) -> ListingPage:
-    result = await answer(database, argument, limit=PAGE_SIZE, offset=offset)
+def answer_html(result: Answer) -> str:
+    """An answer as the reader sees it: what the question was understood as, each statement
+    cited (speaker, date, source), and contested claims beside their denials."""
     if not result.hits:
-        return ListingPage(escape(NOTHING_FOUND, quote=False), offset, 0, result.total)
-    counterparts: dict[int, list[Statement]] = getattr(result, "counterparts", {}) or {}
-    blocks = [f"<b>On</b> “{escape(argument, quote=False)}” ({_range(offset, len(result.hits), result.total)})"]
+        hint = escape(NOTHING_FOUND_HINT, quote=False)
+        return f"{hint}\n<i>{escape(result.reason, quote=False)}</i>" if result.reason else hint
+    heading = f"<b>On</b> “{escape(result.question, quote=False)}” ({_range(result.offset, len(result.hits), result.total)})"
+    if result.understood_label:
+        heading += f"\n<i>Understood as: {escape(result.understood_label, quote=False)}</i>"
+    blocks = [heading]
+    on_page = {hit.statement.id for hit in result.hits}
     for hit in result.hits:
         block = statement_compact(hit.statement)
-        for other in counterparts.get(hit.statement.id or 0, []):
-            block += "\n  ↔ <b>Disputed by</b>:\n" + statement_compact(other)
+        for other in result.counterparts.get(hit.statement.id or 0, []):
+            if other.id in on_page:
+                block += f"\n  ↔ <b>Disputed by</b> /statement_{other.id} on this page"
+            else:
+                block += "\n  ↔ <b>Disputed by</b>:\n" + statement_compact(other)
         blocks.append(block)
-    return ListingPage("\n\n".join(blocks), offset, len(result.hits), result.total)
+    return "\n\n".join(blocks)
+
+
+async def _ask(database: Database, argument: str, offset: int) -> ListingPage:
+    result = await answer(database, argument, limit=PAGE_SIZE, offset=offset)
+    return ListingPage(answer_html(result), offset, len(result.hits), result.total)
 
 
 async def _actor(database: Database, argument: str, offset: int) -> ListingPage:

@@ -47,7 +47,7 @@ from sqlmodel import col, select
 
 from storage.engine import Database
 from storage.models import Statement
-from storage.search import _ranked_query, query_terms
+from storage.search import ranked_query, query_terms
 from storage.vector_index import TOPIC_BIT, RecordIndex, Selection, record_index
 
 log = logging.getLogger(__name__)
@@ -323,7 +323,7 @@ async def keyword_hits(
     roughly allows (the caller checks each hit exactly against the index)."""
     if not terms:
         return []
-    ranked, score = _ranked_query(database, list(terms))
+    ranked, score = ranked_query(database, list(terms))
     clauses = []
     if not selection.include_retracted:
         clauses.append(col(Statement.retracted_at).is_(None))

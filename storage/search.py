@@ -129,7 +129,7 @@ def _filter_clauses(filters: SearchFilters, actor_ids: Sequence[int] | None) -> 
     return clauses
 
 
-def _ranked_query(database: Database, terms: list[str]) -> tuple[Select, ColumnElement[float]]:
+def ranked_query(database: Database, terms: list[str]) -> tuple[Select, ColumnElement[float]]:
     """Statement ids with a relevance score, from the engine's own index."""
     if database.is_sqlite:
         fts = table("statement_fts", sa_column("rowid"))
@@ -179,7 +179,7 @@ async def search(
             return SearchPage([], 0, offset, limit, terms)
         clauses = _filter_clauses(filters, actor_ids)
         if terms:
-            ranked, score = _ranked_query(database, terms)
+            ranked, score = ranked_query(database, terms)
         else:
             score = literal_column("0.0").label("score")
             ranked = select(Statement.id, score)
