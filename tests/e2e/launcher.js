@@ -22,6 +22,7 @@ const { getMe } = require('telegram-test-api/lib/routes/bot/getMe');
 const { getUpdates } = require('telegram-test-api/lib/routes/bot/getUpdates');
 const { sendMessage } = require('telegram-test-api/lib/routes/bot/sendMessage');
 const { editMessageText } = require('telegram-test-api/lib/routes/bot/editMessageText');
+const { editMessageReplyMarkup } = require('telegram-test-api/lib/routes/bot/editMessageReplyMarkup');
 const { unknownMethod } = require('telegram-test-api/lib/routes/bot/unknownMethod');
 
 const HOST = '127.0.0.1';
@@ -233,6 +234,23 @@ replaceRoute(editMessageText, (app, server) => {
         stored.message[key] = edit[key];
       }
     }
+    res.json({ ok: true, result: asTelegramMessage(stored) });
+  });
+});
+
+// Patch 4, second half: editMessageReplyMarkup has the same gap (`result: null`, and the new
+// keyboard merged into the old message). Replace the keyboard, or remove it when the edit
+// leaves it out, and answer the edited Message.
+replaceRoute(editMessageReplyMarkup, (app, server) => {
+  handle(app, '/bot:token/editMessageReplyMarkup', (req, res) => {
+    const edit = TelegramServer.normalizeMessage({ ...req.body });
+    const stored = findBotMessage(server, req.params.token, edit.chat_id, edit.message_id);
+    if (!stored) {
+      badRequest(res, 'message to edit not found');
+      return;
+    }
+    const { reply_markup: _replyMarkup, ...kept } = stored.message;
+    stored.message = edit.reply_markup === undefined ? kept : { ...kept, reply_markup: edit.reply_markup };
     res.json({ ok: true, result: asTelegramMessage(stored) });
   });
 });

@@ -82,6 +82,59 @@ async def test_admin_adds_in_one_line_and_a_reader_finds_it(running: EmulatorCli
     assert "reassurance force" in (found.text or "")
 
 
+async def _press(client: EmulatorClient, user, chat_id: int, label: str) -> None:  # noqa: ANN001
+    """Presses the button whose label contains `label` on the newest message showing one."""
+    for message in reversed(await client.bot_messages(chat_id)):
+        for row in message.inline_keyboard:
+            for button in row:
+                if label in button["text"]:
+                    await user.press_button(message, button["text"])
+                    return
+    raise AssertionError(f"no button {label!r} in chat {chat_id}")
+
+
+async def _wait_for_text(client: EmulatorClient, chat_id: int, fragment: str, timeout: float = 10.0) -> BotMessage:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        for message in reversed(await client.bot_messages(chat_id)):
+            if fragment in (message.text or ""):
+                return message
+        if asyncio.get_running_loop().time() > deadline:
+            texts = [message.text for message in await client.bot_messages(chat_id)]
+            raise AssertionError(f"no bot message with {fragment!r} in chat {chat_id}: {texts}")
+        await asyncio.sleep(0.05)
+
+
+async def test_admin_guided_add_with_button_presses(running: EmulatorClient) -> None:
+    admin = running.user(ADMIN, first_name="Admin")
+    await admin.send_command("/add")
+    await _wait_for_text(running, ADMIN, "Who said it?")
+    await admin.send_message("Emmanuel Macron")
+    await _wait_for_text(running, ADMIN, "When was it said?")
+    await admin.send_message("2025-11-26")
+    await _wait_for_text(running, ADMIN, "Which topics?")
+    await _press(running, admin, ADMIN, "security guarantees")
+    await running.wait_for_calls("editMessageReplyMarkup")
+    await _press(running, admin, ADMIN, "Done")
+    await _wait_for_text(running, ADMIN, "What kind of statement is it?")
+    await _press(running, admin, ADMIN, "commitment")
+    await _wait_for_text(running, ADMIN, "Send the statement's text")
+    await admin.send_message("France will provide air policing over western Ukraine after a ceasefire.")
+    await _wait_for_text(running, ADMIN, "Where was it reported?")
+    await admin.send_message("Elysee statement")
+    await _wait_for_text(running, ADMIN, "Send the link")
+    await _press(running, admin, ADMIN, "No link")
+    await _wait_for_text(running, ADMIN, "Preview")
+    await _press(running, admin, ADMIN, "Confirm")
+    added = await _wait_for_text(running, ADMIN, "Added #")
+    assert "air policing" in (added.text or "")
+
+    reader = running.user(READER)
+    await reader.send_command("/search air policing")
+    found = await _reply(running, READER, 0)
+    assert "Emmanuel Macron" in (found.text or "") and "air policing" in (found.text or "")
+
+
 async def test_non_admin_add_is_refused_and_changes_nothing(running: EmulatorClient) -> None:
     reader = running.user(READER)
     await reader.send_command("/add Somebody | 2025-11-26 | talks | A made-up statement about zebras. | Nowhere")
