@@ -34,7 +34,11 @@ async def running(
             raise AssertionError(f"diplobot did not start polling:\n{bot_log.read_text()}") from None
         yield emulator_client
         assert process.poll() is None, f"diplobot exited early:\n{bot_log.read_text()}"
-    assert process.returncode == 0, bot_log.read_text()
+    log = bot_log.read_text()
+    assert process.returncode == 0, log
+    assert "Application started" in log, "the log level in force hides the bot's own INFO lines"
+    secret = bot_token.split(":", 1)[1]
+    assert secret not in log, "the bot token leaked into the log"
 
 
 async def _reply(client: EmulatorClient, chat_id: int, before: int, timeout: float = 10.0) -> BotMessage:
