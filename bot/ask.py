@@ -19,7 +19,7 @@ from bot.questions import Understanding, understand
 from storage.engine import Database
 from storage.models import Actor, LinkKind, Stance, Statement, StatementLink, Status
 from storage.retrieval import DEFAULT_OPTIONS, Options, RetrievalQuery, retrieve
-from storage.search import MAX_PAGE, SearchHit
+from storage.search import MAX_PAGE, PageOfHits, SearchHit
 from storage.vector_index import RecordIndex, Selection, record_index
 
 #: Two statements are about the same event when their dates are at most this far apart.
@@ -29,7 +29,7 @@ NOTHING_FOUND_HINT = "Nothing in the record answers this. Try /search with other
 
 
 @dataclass
-class Answer:
+class Answer(PageOfHits):
     question: str
     hits: list[SearchHit]
     total: int
@@ -42,14 +42,6 @@ class Answer:
     counterparts: dict[int, list[Statement]] = field(default_factory=dict)
     #: Why nothing answers, when nothing does.
     reason: str | None = None
-
-    @property
-    def statements(self) -> list[Statement]:
-        return [hit.statement for hit in self.hits]
-
-    @property
-    def has_next(self) -> bool:
-        return self.offset + len(self.hits) < self.total
 
     @property
     def nothing_found(self) -> bool:

@@ -80,13 +80,12 @@ class SearchHit:
     score: float
 
 
-@dataclass
-class SearchPage:
+class PageOfHits:
+    """What every page of ranked statements offers its readers (search results, answers)."""
+
     hits: list[SearchHit]
     total: int
     offset: int
-    limit: int
-    terms: list[str] = field(default_factory=list)
 
     @property
     def statements(self) -> list[Statement]:
@@ -95,6 +94,15 @@ class SearchPage:
     @property
     def has_next(self) -> bool:
         return self.offset + len(self.hits) < self.total
+
+
+@dataclass
+class SearchPage(PageOfHits):
+    hits: list[SearchHit]
+    total: int
+    offset: int
+    limit: int
+    terms: list[str] = field(default_factory=list)
 
 
 def _filter_clauses(filters: SearchFilters, actor_ids: Sequence[int] | None) -> list[ColumnElement[bool]]:

@@ -25,6 +25,12 @@ def _single_line(value: str) -> str:
     return " ".join(value.split())
 
 
+def _at_most(value: str, limit: int) -> str:
+    if len(value) > limit:
+        raise ValueError(f"longer than {limit} characters")
+    return value
+
+
 def parse_said_on(value: str) -> tuple[date, DatePrecision]:
     """`2025-08-16`, `2025-08` or `2025`: how much of the date is known is part of it."""
     match = _PARTIAL_DATE.match(value.strip())
@@ -91,23 +97,17 @@ class StatementData(BaseModel):
     def _speaker(cls, value: str) -> str:
         if not value:
             raise ValueError("the speaker is missing")
-        if len(value) > 200:
-            raise ValueError("longer than 200 characters")
-        return value
+        return _at_most(value, 200)
 
     @field_validator("speaker_role")
     @classmethod
     def _role(cls, value: str) -> str:
-        if len(value) > 300:
-            raise ValueError("longer than 300 characters")
-        return value
+        return _at_most(value, 300)
 
     @field_validator("side")
     @classmethod
     def _side(cls, value: str) -> str:
-        if len(value) > 100:
-            raise ValueError("longer than 100 characters")
-        return value
+        return _at_most(value, 100)
 
     @field_validator("said_on", mode="before")
     @classmethod
@@ -165,9 +165,7 @@ class StatementData(BaseModel):
     def _source(cls, value: str) -> str:
         if not value:
             raise ValueError("the source is missing")
-        if len(value) > MAX_SOURCE:
-            raise ValueError(f"longer than {MAX_SOURCE} characters")
-        return value
+        return _at_most(value, MAX_SOURCE)
 
     @field_validator("source_url", mode="before")
     @classmethod
