@@ -217,7 +217,7 @@ def report_lines(report: Report, *, per_question: bool = False) -> list[str]:
                 "nothing_found": not result.answers, "reason": result.reason,
             }, ensure_ascii=False))
     lines.append("")
-    width = max(len(figures.variant) for figures in report.figures) + 2
+    width = max(len("variant"), *(len(figures.variant) for figures in report.figures)) + 2
     lines.append("variant".ljust(width) + "recall@5     MRR  answered  nothing found")
     for figures in report.figures:
         cells = [
