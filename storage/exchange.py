@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from storage.embedding_index import embed_statements
@@ -23,6 +24,7 @@ from storage.validation import StatementData, problems
 
 LIST_SEPARATOR = ";"
 _CHUNK = 500
+ANALYZE_AFTER = 1000
 
 
 class ExchangeFormat(StrEnum):
@@ -220,7 +222,13 @@ async def import_statements(
                 raise _DryRun
             await embed_statements(session, database, touched)
     except _DryRun:
-        pass
+        return report
+    if database.is_postgresql and report.added + report.updated >= ANALYZE_AFTER:
+        # Fresh statistics, or the planner keeps treating the table as small and searches
+        # through the GIN index's pending list slowly.
+        async with database.write_engine.connect() as connection:
+            await connection.execute(text("ANALYZE statement"))
+            await connection.commit()
     return report
 
 
