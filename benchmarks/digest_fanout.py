@@ -1,0 +1,332 @@
+"""Digest fan-out: one tick of the daily digest job, through the real Bot class over HTTP,
+to a local Bot API endpoint that answers at once and counts.
+
+Set-up, per run, in a fresh process: a copy of a corpus database (benchmarks/corpus.py,
+default 10k statements) with N subscribers (default 10k) whose filters and clocks are
+mixed as a real audience's are - about 40% follow every topic, the rest one to three
+topics; one in five follows one or two speakers; one in ten is a group; one in five asked
+for "nothing new" notes; fifteen time zones, digest times from 06:00 to 22:00. Each
+subscribed 25 hours ago and got its previous digest then, so every one of them is due
+now and its digest holds what was recorded since: the last 20 to 80 statements of the
+record, depending on its time zone and digest time (the same for everyone at the same
+local time, as in life).
+
+The tick is `bot.digests.send_due(application, database, utcnow())` - exactly what the
+JobQueue job runs - on the application `diplobot run` builds (`bot.app.build_application`,
+PTB's `AIORateLimiter` included), whose `ExtBot` talks HTTP to the endpoint
+(`DIPLOBOT_TELEGRAM_API_URL`). The endpoint (benchmarks/common.py, in its own process so
+the bot's CPU time is its own) enforces Telegram's limits as stated: at most `--rate`
+messages in any one-second window, one a second per private chat, 20 a minute per group;
+over them it answers 429. It counts messages per chat, 429s and duplicates.
+
+Checked after the tick: every due subscriber got exactly the messages its digest has
+(re-composed with `bot.digests.compose` from the range the delivery row recorded): none
+lost, none doubled.
+
+Figures: achieved rate (messages over the span from the first to the last message at
+the endpoint), tick duration, CPU time per message of the bot process, its peak resident
+memory (and the tick's own increase over what the process held before it).
+
+    .venv/bin/python benchmarks/digest_fanout.py --subscribers 1000 --rate 1000     # quick (~15 s)
+    .venv/bin/python benchmarks/digest_fanout.py --subscribers 10000 --rate 30      # (a) ~6 min
+    .venv/bin/python benchmarks/digest_fanout.py --subscribers 10000 --rate 1000    # (b)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, time as time_of_day, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (  # noqa: E402
+    CACHE,
+    EndpointProcess,
+    Report,
+    add_project_to_path,
+    cpu_seconds,
+    log,
+    peak_rss_mb,
+    reset_peak_rss,
+    rss_mb,
+)
+from corpus import corpus_database_url  # noqa: E402
+
+add_project_to_path()
+
+ZONES = [
+    "Europe/Kyiv", "Europe/Moscow", "Europe/Berlin", "Europe/London", "Europe/Warsaw", "America/New_York",
+    "America/Chicago", "America/Los_Angeles", "Asia/Tokyo", "Asia/Dubai", "Asia/Kolkata", "Australia/Sydney",
+    "UTC", "America/Sao_Paulo", "Asia/Tbilisi",
+]
+TOKEN = "123456:digest-benchmark"
+
+
+# -- set-up ------------------------------------------------------------------------------------
+
+
+def prepare_database(source_url: str, subscribers: int, seed: int) -> tuple[str, Path]:
+    """A scratch copy of the corpus database with the subscribers in it."""
+    source = Path(source_url.split("///", 1)[1])
+    with sqlite3.connect(source) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    target = CACHE / f"digest-{subscribers}.db"
+    for suffix in ("", "-wal", "-shm", ".digest-lock"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+    return f"sqlite+aiosqlite:///{target}", target
+
+
+async def add_subscribers(database: Any, count: int, seed: int, now: datetime) -> dict[str, Any]:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from storage.models import ChatType, Statement, Subscriber, Topic
+    from storage.subscriptions import next_due_at
+
+    rng = random.Random(seed)
+    async with database.read() as session:
+        end = (await session.exec(select(func.max(Statement.id)))).one() or 0
+        # The speakers who say the most: the ones people follow.
+        top = (await session.exec(
+            select(Statement.actor_id).group_by(Statement.actor_id).order_by(func.count().desc()).limit(30)
+        )).all()
+    topics = [topic.value for topic in Topic]
+    subscribed_at = now - timedelta(hours=25)
+    backlog: dict[tuple[str, time_of_day], int] = {}
+    rows = []
+    for index in range(count):
+        zone = rng.choice(ZONES)
+        at = time_of_day(rng.randint(6, 21), rng.choice((0, 30)))
+        followed = [] if rng.random() < 0.4 else sorted(rng.sample(topics, rng.randint(1, 3)), key=topics.index)
+        actors = sorted(rng.sample(list(top), rng.randint(1, 2))) if rng.random() < 0.2 else []
+        group = rng.random() < 0.1
+        new = backlog.setdefault((zone, at), rng.randint(20, 80))
+        rows.append(Subscriber(
+            chat_id=-(1_000_000_000_000 + index) if group else 5_000_000_000 + index,
+            chat_type=ChatType.supergroup if group else ChatType.private,
+            timezone=zone,
+            digest_time=at,
+            topics=followed,
+            actor_ids=actors,
+            notify_empty=rng.random() < 0.2,
+            cursor=max(0, end - new),
+            next_due_at=next_due_at(at, zone, subscribed_at),
+            created_at=subscribed_at,
+        ))
+    async with database.write() as session:
+        session.add_all(rows)
+    return {"subscribers": count, "record_end": end, "groups": sum(1 for row in rows if row.chat_id < 0)}
+
+
+# -- one run (in its own process) ---------------------------------------------------------------
+
+
+async def expected_messages(database: Any, now: datetime) -> dict[int, int]:
+    """Per chat: the messages its digest has, composed again from the range its delivery
+    row recorded (the oracle the endpoint's counts are checked against)."""
+    from sqlmodel import col, select
+
+    from bot.digests import DigestKey, compose
+    from storage.models import DigestDelivery, Subscriber
+
+    async with database.read() as session:
+        rows = (await session.exec(
+            select(Subscriber, DigestDelivery).join(DigestDelivery, col(DigestDelivery.subscriber_id) == col(Subscriber.id))
+        )).all()
+    cache: dict[Any, int] = {}
+    expected: dict[int, int] = {}
+    for subscriber, delivery in rows:
+        key = DigestKey.of(subscriber, delivery.cursor_from, delivery.cursor_to)
+        if key not in cache:
+            cache[key] = len((await compose(database, key)).parts)
+        parts = cache[key] or (1 if subscriber.notify_empty else 0)
+        expected[subscriber.chat_id] = expected.get(subscriber.chat_id, 0) + parts
+    return expected
+
+
+async def one_run(args: argparse.Namespace) -> dict[str, Any]:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from bot.app import build_application
+    from bot.config import Settings
+    from bot.digests import send_due
+    from storage.engine import Database
+    from storage.models import Subscriber
+    from storage.semantic import Embedder
+    from storage.subscriptions import local_date  # noqa: F401  (imported as the bot has it)
+
+    source_url, _ = await corpus_database_url("sqlite", args.size, embeddings="synthetic", seed=args.seed)
+    url, path = prepare_database(source_url, args.subscribers, args.seed)
+    now = datetime.now(UTC)
+    # The bot process holds the sentence model too; so does this one, for its memory to be the bot's.
+    database = Database(url, embedder=Embedder.shared() if args.model else None)
+    endpoint = EndpointProcess(rate=args.endpoint_rate or args.rate, chat_interval=args.chat_interval)
+    try:
+        setup = await add_subscribers(database, args.subscribers, args.seed, now)
+        settings = Settings(
+            TELEGRAM_BOT_TOKEN=TOKEN, DIPLOBOT_TELEGRAM_API_URL=endpoint.url, DIPLOBOT_DATABASE_URL=url,
+            DIPLOBOT_DIGEST_RATE=str(args.rate), DIPLOBOT_LOAD_SAMPLE="false",
+        )
+        application = build_application(settings, database=database)
+        async with application:
+            async with database.read() as session:
+                due = (await session.exec(select(func.count()).select_from(Subscriber).where(Subscriber.next_due_at <= now))).one()
+            endpoint.reset()
+            before_rss = rss_mb()
+            reset_peak_rss()
+            cpu_before = cpu_seconds()
+            started = time.perf_counter()
+            report = await send_due(application, database, datetime.now(UTC))
+            duration = time.perf_counter() - started
+            cpu = cpu_seconds() - cpu_before
+            peak = peak_rss_mb()
+        stats = endpoint.stats()
+        expected = await expected_messages(database, now)
+    finally:
+        endpoint.close()
+        await database.close()
+    delivered = {int(chat): count for chat, count in stats["delivered"].items()}
+    lost = sum(max(0, count - delivered.get(chat, 0)) for chat, count in expected.items())
+    extra = sum(max(0, count - expected.get(chat, 0)) for chat, count in delivered.items())
+    messages = stats["messages"]
+    span = stats["span_s"] or duration
+    per_second = stats["per_second"]
+    first_minute = sum(per_second[:60]) / min(60, len(per_second)) if per_second else 0.0
+    for suffix in ("", "-wal", "-shm", ".digest-lock"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return {
+        "subscribers": args.subscribers,
+        "rate": args.rate,
+        "due": due,
+        "tick_due": report.due,
+        "sent": report.sent,
+        "empty": report.empty,
+        "failed": report.failed,
+        "deferred": report.deferred,
+        "renders": report.renders,
+        "messages": messages,
+        "expected": sum(expected.values()),
+        "lost": lost,
+        "duplicates": stats["duplicates"] + extra,
+        "http_429": stats["too_many_requests"],
+        "http_429_per_chat": stats["too_many_requests_per_chat"],
+        "max_in_1s": stats["max_in_1s_window"],
+        "tick_s": round(duration, 2),
+        "span_s": round(span, 2),
+        "msg_per_s": round(messages / span, 1) if span else None,
+        "first_60s_msg_per_s": round(first_minute, 1),
+        "share_of_rate": round(messages / span / args.rate, 3) if span else None,
+        "cpu_ms_per_msg": round(1000 * cpu / messages, 3) if messages else None,
+        "rss_before_mb": before_rss,
+        "peak_rss_mb": peak,
+        "tick_rss_increase_mb": round(peak - before_rss, 1),
+        "groups": setup["groups"],
+        "errors": report.errors[:3],
+    }
+
+
+async def floor_run(args: argparse.Namespace) -> dict[str, Any]:
+    """The Bot class alone: the same application's bot sending fixed 1.5 kB HTML messages to
+    distinct chats over the same HTTP endpoint, as many at once as the tick's default, no
+    database, no PTB rate limiter - what no digest tick through this Bot can beat."""
+    from telegram import LinkPreviewOptions
+    from telegram.constants import ParseMode
+
+    from bot.app import build_application
+    from bot.config import Settings
+    from bot.digests import default_concurrency
+
+    endpoint = EndpointProcess(rate=1_000_000, chat_interval=0.0)
+    try:
+        settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, DIPLOBOT_TELEGRAM_API_URL=endpoint.url,
+                            DIPLOBOT_DIGEST_RATE=str(args.rate), DIPLOBOT_LOAD_SAMPLE="false")
+        application = build_application(settings, database=object(), rate_limited=False)  # type: ignore[arg-type]
+        text = "<b>📰 Your daily digest</b>\n" + "A statement of the record, as a digest shows it. " * 30
+        count = args.subscribers
+        concurrency = default_concurrency(settings)
+        async with application:
+            pending = list(range(count))
+
+            async def worker() -> None:
+                while pending:
+                    index = pending.pop()
+                    await application.bot.send_message(
+                        chat_id=5_000_000_000 + index, text=text, parse_mode=ParseMode.HTML,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True))
+
+            cpu_before = cpu_seconds()
+            started = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            duration = time.perf_counter() - started
+            cpu = cpu_seconds() - cpu_before
+        stats = endpoint.stats()
+    finally:
+        endpoint.close()
+    return {
+        "subscribers": "floor: Bot.send_message only", "rate": args.rate, "messages": stats["messages"],
+        "tick_s": round(duration, 2), "msg_per_s": round(stats["messages"] / duration, 1),
+        "cpu_ms_per_msg": round(1000 * cpu / count, 3), "concurrency": concurrency,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subscribers", type=int, action="append", help="subscribers (repeatable; default 1000)")
+    parser.add_argument("--rate", type=float, action="append",
+                        help="DIPLOBOT_DIGEST_RATE, msg/s (repeatable; default 1000); the endpoint enforces the same")
+    parser.add_argument("--endpoint-rate", type=float, help="the endpoint's limit if not --rate")
+    parser.add_argument("--chat-interval", type=float, default=1.0,
+                        help="the endpoint's least interval between two messages to one private chat (default 1.0 s)")
+    parser.add_argument("--size", type=int, default=10_000, help="statements in the corpus (default 10000)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-model", dest="model", action="store_false",
+                        help="do not load the sentence model (the bot process holds it; default: loaded)")
+    parser.add_argument("--no-table", dest="table", action="store_false")
+    parser.add_argument("--floor", action="store_true",
+                        help="also time the Bot class alone (send_message to --subscribers chats, no database)")
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--floor-one", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one or args.floor_one:
+        args.subscribers, args.rate = args.subscribers[0], args.rate[0]
+        print(json.dumps(asyncio.run(floor_run(args) if args.floor_one else one_run(args))), flush=True)
+        return
+    report = Report("digest_fanout", table=args.table, columns=[
+        "subscribers", "rate", "due", "sent", "empty", "renders", "messages", "expected", "lost", "duplicates",
+        "http_429", "http_429_per_chat", "max_in_1s", "tick_s", "msg_per_s", "first_60s_msg_per_s", "share_of_rate", "cpu_ms_per_msg", "peak_rss_mb",
+        "tick_rss_increase_mb",
+    ])
+    report.machine()
+    asyncio.run(corpus_database_url("sqlite", args.size, embeddings="synthetic", seed=args.seed))
+    for rate in args.rate or [1000.0]:
+        for subscribers in args.subscribers or [1000]:
+            log(f"digest fan-out: {subscribers:,} subscribers at {rate:g} msg/s")
+            command = [sys.executable, __file__, "--one", "--subscribers", str(subscribers), "--rate", str(rate),
+                       "--size", str(args.size), "--seed", str(args.seed)]
+            command += ["--chat-interval", str(args.chat_interval)]
+            if args.endpoint_rate:
+                command += ["--endpoint-rate", str(args.endpoint_rate)]
+            if not args.model:
+                command.append("--no-model")
+            result = subprocess.run(command, stdout=subprocess.PIPE, check=True, text=True)
+            report.emit(json.loads(result.stdout.strip().splitlines()[-1]))
+            if args.floor:
+                command[command.index("--one")] = "--floor-one"
+                result = subprocess.run(command, stdout=subprocess.PIPE, check=True, text=True)
+                report.emit(json.loads(result.stdout.strip().splitlines()[-1]))
+    report.finish("Digest fan-out: one tick, real Bot over HTTP to a local endpoint enforcing Telegram's limits")
+
+
+if __name__ == "__main__":
+    main()

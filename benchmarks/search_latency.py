@@ -1,0 +1,389 @@
+"""Search latency: the very functions the bot calls, beside the engine's own floor.
+
+For each engine and size, two workloads (benchmarks/corpus.py writes both against the
+corpus's own speakers, places and times):
+
+* keyword queries, as `/search` runs them: `bot.query_syntax.parse_search` then
+  `storage.search.search(database, text, filters, limit=PAGE_SIZE)` - the count of matches,
+  the ranked page, the page's statements with speaker, topics and places;
+* questions, as `/ask` and plain text run them: `bot.ask.answer(database, question,
+  limit=PAGE_SIZE)` - question understanding, the keyword and semantic rankings, their
+  fusion, the nothing-found decision, the page and its counterparts.
+
+Timed in the same run, query by query, interleaved with the function, through the bare
+driver (the stdlib `sqlite3` module / `asyncpg`: no ORM, no async wrapper), with the same
+words (for questions: the words retrieval looks for, the question's concepts):
+
+* `floor`: the raw engine query - FTS5 `MATCH` ordered by `bm25()` / `@@
+  websearch_to_tsquery` ordered by `ts_rank_cd`, top five, on the index alone (no join,
+  no filter): what ranking these words costs the engine at all. `ratio` is the function's
+  p95 over this one's.
+* `same_sql`: the SQL the function sends, written by hand - the count of matches, the
+  ranked page joined to the statements (not retracted, the query's filters, recency
+  breaking ties), and the page's rows with speaker, topics and places; `page_sql` is the
+  ranked page query alone. `orm_ratio` (function over `same_sql`) is what the ORM and the
+  async driver add; `same_sql` over `floor` is what the shape of the SQL adds.
+* for questions also `embed` (the model embedding the question) and `matvec` (the
+  question against every stored vector): no semantic search answers in less.
+
+    .venv/bin/python benchmarks/search_latency.py --size 10000                # quick, SQLite
+    .venv/bin/python benchmarks/search_latency.py --size 100000 --size 1000000 \\
+        --backend sqlite --backend postgresql --postgres-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
+
+Latencies are over every query and every round (p50/p95/p99 in ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sqlite3
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Report, add_project_to_path, asyncpg_dsn, latency_summary, log, rss_mb  # noqa: E402
+from corpus import add_corpus_arguments, corpus_database_url, keyword_queries, query_embedder, questions  # noqa: E402
+
+add_project_to_path()
+
+from bot.ask import answer, retrieval_query  # noqa: E402
+from bot.paging import PAGE_SIZE  # noqa: E402
+from bot.query_syntax import parse_search  # noqa: E402
+from bot.questions import understand  # noqa: E402
+from storage.actors import normalize_name  # noqa: E402
+from storage.engine import Database  # noqa: E402
+from storage.search import SearchFilters, query_terms, search  # noqa: E402
+from storage.vector_index import record_index  # noqa: E402
+
+# -- the floor: raw SQL through the bare driver ------------------------------------------------
+
+
+class RawSqlite:
+    """The stdlib driver on the same file, with the pragmas the project sets."""
+
+    def __init__(self, path: str) -> None:
+        self.connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA foreign_keys=ON")
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def engine(self, terms: Sequence[str], limit: int) -> list[Any]:
+        """FTS5 alone: the ranked top of the index, no join, no filter."""
+        return self.connection.execute(
+            "SELECT rowid, bm25(statement_fts) AS rank FROM statement_fts WHERE statement_fts MATCH ? "
+            "ORDER BY rank LIMIT ?", (" OR ".join(f'"{term}"' for term in terms), limit)).fetchall()
+
+    def search(self, terms: Sequence[str], filters: SearchFilters, limit: int, *, match_only: bool = False) -> list[Any]:
+        db = self.connection
+        where = ["statement_fts MATCH ?", "s.retracted_at IS NULL"]
+        params: list[Any] = [" OR ".join(f'"{term}"' for term in terms)]
+        if filters.speaker:
+            ids = [row[0] for row in db.execute(
+                "SELECT actor_id FROM actor_alias WHERE normalized = ?", (normalize_name(filters.speaker),))]
+            where.append(f"s.actor_id IN ({','.join('?' * len(ids)) or 'NULL'})")
+            params += ids
+        if filters.side:
+            where.append("lower(s.side) = ?")
+            params.append(filters.side.strip().lower())
+        if filters.topic:
+            where.append("EXISTS (SELECT 1 FROM statement_topic t WHERE t.statement_id = s.id AND t.topic = ?)")
+            params.append(filters.topic.value)
+        if filters.since:
+            where.append("s.said_on >= ?")
+            params.append(filters.since.isoformat())
+        if filters.until:
+            where.append("s.said_on <= ?")
+            params.append(filters.until.isoformat())
+        clause = " AND ".join(where)
+        page = db.execute(
+            "SELECT s.id, -bm25(statement_fts) AS score FROM statement s "
+            f"JOIN statement_fts ON statement_fts.rowid = s.id WHERE {clause} "
+            "ORDER BY score DESC, s.said_on DESC, s.id DESC LIMIT ?",
+            (*params, limit),
+        ).fetchall()
+        if match_only:
+            return page
+        db.execute(
+            f"SELECT count(*) FROM statement s JOIN statement_fts ON statement_fts.rowid = s.id WHERE {clause}",
+            params,
+        ).fetchone()
+        ids = [row[0] for row in page]
+        if ids:
+            marks = ",".join("?" * len(ids))
+            db.execute(
+                "SELECT s.*, a.name FROM statement s JOIN actor a ON a.id = s.actor_id "
+                f"WHERE s.id IN ({marks})", ids).fetchall()
+            db.execute(f"SELECT statement_id, topic FROM statement_topic WHERE statement_id IN ({marks}) "
+                       "ORDER BY statement_id, position", ids).fetchall()
+            db.execute(f"SELECT statement_id, place FROM statement_place WHERE statement_id IN ({marks}) "
+                       "ORDER BY statement_id, position", ids).fetchall()
+        return page
+
+
+class RawPostgres:
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    @classmethod
+    async def connect(cls, url: str) -> RawPostgres:
+        import asyncpg
+
+        return cls(await asyncpg.connect(asyncpg_dsn(url)))
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+    async def engine(self, terms: Sequence[str], limit: int) -> list[Any]:
+        """The tsvector index alone: the ranked top, no join, no filter."""
+        return await self.connection.fetch(
+            "SELECT id, ts_rank_cd(search_vector, q) AS rank FROM statement, websearch_to_tsquery('english', $1) q "
+            "WHERE search_vector @@ q ORDER BY rank DESC LIMIT $2", " or ".join(terms), limit)
+
+    async def search(self, terms: Sequence[str], filters: SearchFilters, limit: int, *, match_only: bool = False) -> list[Any]:
+        db = self.connection
+        params: list[Any] = [" or ".join(terms)]
+        where = ["s.search_vector @@ q", "s.retracted_at IS NULL"]
+
+        def param(value: Any) -> str:
+            params.append(value)
+            return f"${len(params)}"
+
+        if filters.speaker:
+            ids = [row[0] for row in await db.fetch(
+                "SELECT actor_id FROM actor_alias WHERE normalized = $1", normalize_name(filters.speaker))]
+            where.append(f"s.actor_id = ANY({param(ids)}::int[])")
+        if filters.side:
+            where.append(f"lower(s.side) = {param(filters.side.strip().lower())}")
+        if filters.topic:
+            where.append("EXISTS (SELECT 1 FROM statement_topic t WHERE t.statement_id = s.id "
+                         f"AND t.topic = {param(filters.topic.value)})")
+        if filters.since:
+            where.append(f"s.said_on >= {param(filters.since)}")
+        if filters.until:
+            where.append(f"s.said_on <= {param(filters.until)}")
+        clause = " AND ".join(where)
+        source = "FROM statement s, websearch_to_tsquery('english', $1) q"
+        page = await db.fetch(
+            f"SELECT s.id, ts_rank_cd(s.search_vector, q) AS score {source} WHERE {clause} "
+            f"ORDER BY score DESC, s.said_on DESC, s.id DESC LIMIT {param(limit)}",
+            *params,
+        )
+        if match_only:
+            return page
+        await db.fetchval(f"SELECT count(*) {source} WHERE {clause}", *params[:-1])
+        ids = [row[0] for row in page]
+        if ids:
+            await db.fetch("SELECT s.*, a.name FROM statement s JOIN actor a ON a.id = s.actor_id "
+                           "WHERE s.id = ANY($1::int[])", ids)
+            await db.fetch("SELECT statement_id, topic FROM statement_topic WHERE statement_id = ANY($1::int[]) "
+                           "ORDER BY statement_id, position", ids)
+            await db.fetch("SELECT statement_id, place FROM statement_place WHERE statement_id = ANY($1::int[]) "
+                           "ORDER BY statement_id, position", ids)
+        return page
+
+
+class Floor:
+    """The raw search on either engine, awaitable."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.sqlite: RawSqlite | None = None
+        self.postgres: RawPostgres | None = None
+
+    async def open(self) -> None:
+        if self.database.is_sqlite:
+            from sqlalchemy.engine import make_url
+
+            self.sqlite = RawSqlite(str(make_url(self.database.url).database))
+        else:
+            self.postgres = await RawPostgres.connect(self.database.url)
+
+    async def close(self) -> None:
+        if self.sqlite:
+            self.sqlite.close()
+        if self.postgres:
+            await self.postgres.close()
+
+    async def engine(self, terms: Sequence[str], filters: SearchFilters) -> None:
+        if not terms:
+            return
+        if self.sqlite is not None:
+            self.sqlite.engine(terms, PAGE_SIZE)
+        else:
+            assert self.postgres is not None
+            await self.postgres.engine(terms, PAGE_SIZE)
+
+    async def search(self, terms: Sequence[str], filters: SearchFilters, *, match_only: bool = False) -> None:
+        if not terms:
+            return
+        if self.sqlite is not None:
+            self.sqlite.search(terms, filters, PAGE_SIZE, match_only=match_only)
+        else:
+            assert self.postgres is not None
+            await self.postgres.search(terms, filters, PAGE_SIZE, match_only=match_only)
+
+
+# -- the runs ------------------------------------------------------------------------------------
+
+
+async def timed(call: Callable[[], Awaitable[Any]]) -> float:
+    started = time.perf_counter()
+    await call()
+    return time.perf_counter() - started
+
+
+def question_terms(question: str, facts: Any) -> list[str]:
+    """The words retrieval looks for in the full-text index for this question."""
+    query = retrieval_query(understand(question, facts, today=date.today()))
+    concepts = list(query.concepts) if query.concepts else [(term,) for term in query_terms(query.text)]
+    return list(dict.fromkeys(term for concept in concepts for term in concept))
+
+
+async def run_workload(
+    kind: str,
+    items: list[str],
+    function: Callable[[str], Awaitable[Any]],
+    floor_terms: Callable[[str], tuple[list[str], SearchFilters]],
+    floor: Floor,
+    rounds: int,
+    extra_floors: dict[str, Callable[[str], Awaitable[Any]]] | None = None,
+) -> dict[str, list[float]]:
+    samples: dict[str, list[float]] = {"function": [], "engine": [], "same_sql": [], "page_sql": []}
+    for name in extra_floors or {}:
+        samples[name] = []
+    prepared = {item: floor_terms(item) for item in items}
+    for item in items:  # warm caches (page cache, the record index, the model)
+        await function(item)
+        await floor.search(*prepared[item])
+    rng = random.Random(13)
+    for round_number in range(rounds):
+        order = list(items)
+        rng.shuffle(order)
+        for item in order:
+            terms, filters = prepared[item]
+            samples["function"].append(await timed(lambda: function(item)))
+            samples["engine"].append(await timed(lambda: floor.engine(terms, filters)))
+            samples["same_sql"].append(await timed(lambda: floor.search(terms, filters)))
+            samples["page_sql"].append(await timed(lambda: floor.search(terms, filters, match_only=True)))
+            for name, extra in (extra_floors or {}).items():
+                samples[name].append(await timed(lambda: extra(item)))
+        log(f"  {kind}: round {round_number + 1}/{rounds} done")
+    return samples
+
+
+async def bench_one(report: Report, backend: str, size: int, args: argparse.Namespace) -> None:
+    url, meta = await corpus_database_url(
+        backend, size, embeddings=args.embeddings, seed=args.seed, postgres_url=args.postgres_url, fresh=args.fresh,
+    )
+    database = Database(url, embedder=query_embedder(args.embeddings))
+    floor = Floor(database)
+    await floor.open()
+    try:
+        index = None
+        index_load_s = None
+        if "questions" in args.workload:
+            started = time.perf_counter()
+            index = await record_index(database)
+            index_load_s = round(time.perf_counter() - started, 2)
+        common = {"backend": backend, "size": size, "embeddings": args.embeddings}
+        if "keyword" in args.workload:
+            items = keyword_queries(size, seed=args.seed)
+
+            def keyword_terms(query: str) -> tuple[list[str], SearchFilters]:
+                parsed = parse_search(query)
+                return query_terms(parsed.text), parsed.filters
+
+            async def keyword_function(query: str) -> Any:
+                parsed = parse_search(query)
+                return await search(database, parsed.text, parsed.filters, limit=PAGE_SIZE)
+
+            samples = await run_workload("keyword", items, keyword_function, keyword_terms, floor, args.rounds)
+            emit(report, {**common, "workload": "keyword (/search)"}, samples)
+        if "questions" in args.workload:
+            items = questions(size, seed=args.seed)
+            extra: dict[str, Callable[[str], Awaitable[Any]]] = {}
+            if database.embedder is not None and index.matrix is not None:
+                import numpy as np
+
+                embedder = database.embedder
+                vector = np.asarray(embedder.embed(["warm up"])[0], dtype=np.float32)
+
+                async def embed(question: str) -> Any:
+                    return embedder.embed([question])
+
+                async def matvec(question: str) -> Any:
+                    return index.matrix @ vector
+
+                extra = {"embed": embed, "matvec": matvec}
+
+            async def ask_function(question: str) -> Any:
+                return await answer(database, question, limit=PAGE_SIZE)
+
+            samples = await run_workload(
+                "questions", items, ask_function,
+                lambda question: (question_terms(question, index.facts), SearchFilters()),
+                floor, args.rounds, extra,
+            )
+            emit(report, {**common, "workload": "questions (/ask)"}, samples)
+        report.emit({**common, "workload": "process", "index_load_s": index_load_s,
+                     "rss_mb": rss_mb(), "import_statements_per_s": meta.get("statements_per_s")}, tabulate=False)
+    finally:
+        await floor.close()
+        await database.close()
+
+
+def emit(report: Report, common: dict[str, Any], samples: dict[str, list[float]]) -> None:
+    function = latency_summary(samples["function"])
+    engine = latency_summary(samples["engine"])
+    same_sql = latency_summary(samples["same_sql"])
+    row = {
+        **common,
+        "n": function["n"],
+        "p50_ms": function["p50_ms"],
+        "p95_ms": function["p95_ms"],
+        "p99_ms": function["p99_ms"],
+        "floor_p50_ms": engine["p50_ms"],
+        "floor_p95_ms": engine["p95_ms"],
+        "floor_p99_ms": engine["p99_ms"],
+        "ratio_p95": round(function["p95_ms"] / engine["p95_ms"], 2) if engine["p95_ms"] else None,
+        "same_sql_p95_ms": same_sql["p95_ms"],
+        "page_sql_p95_ms": latency_summary(samples["page_sql"])["p95_ms"],
+        "orm_ratio_p95": round(function["p95_ms"] / same_sql["p95_ms"], 2) if same_sql["p95_ms"] else None,
+    }
+    for name in ("embed", "matvec"):
+        if name in samples:
+            row[f"{name}_p95_ms"] = latency_summary(samples[name])["p95_ms"]
+    report.emit(row)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_corpus_arguments(parser, sizes=True)
+    parser.add_argument("--rounds", type=int, default=5, help="times each query is timed (default 5)")
+    parser.add_argument("--workload", choices=("keyword", "questions"), action="append",
+                        help="keyword (/search) or questions (/ask); default both")
+    args = parser.parse_args()
+    args.workload = args.workload or ["keyword", "questions"]
+    report = Report("search_latency", table=args.table, columns=[
+        "backend", "size", "workload", "n", "p50_ms", "p95_ms", "p99_ms", "floor_p50_ms", "floor_p95_ms",
+        "floor_p99_ms", "ratio_p95", "same_sql_p95_ms", "page_sql_p95_ms", "orm_ratio_p95", "embed_p95_ms",
+        "matvec_p95_ms",
+    ])
+    report.machine()
+    for backend in args.backend or ["sqlite"]:
+        for size in args.size or [10_000]:
+            log(f"search latency: {backend}, {size:,} statements")
+            asyncio.run(bench_one(report, backend, size, args))
+    report.finish("Search latency (ms): the bot's function, and the raw engine query with the same words (floor)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""Updates a second through `Application.process_update`: `/ask`, `/search`, and the
+framework's own floor, on the real application.
+
+The application is the one `diplobot run` builds (`bot.app.build_application`: every
+handler, the error handler, the JobQueue started, `post_init` run), on a corpus database
+(benchmarks/corpus.py), with `bot.local_api.LocalBotApi` as its transport: the bot's
+replies are answered in process, at once, so only the bot's own work is timed. Each
+update is built from its JSON as polling builds it (`Update.de_json`) and handed to
+`process_update`, one after the other (the application processes updates sequentially,
+`concurrent_updates(False)`).
+
+Floors, in the same application and run: `/bench_noop`, a handler in group -1 that does
+nothing and stops dispatch (the framework: parsing the update, matching handlers,
+building the context); `/bench_echo`, one that sends a fixed reply through the same
+`reply()` helper the commands use (framework plus one sendMessage through the fake
+transport).
+
+The bot runs without PTB's `AIORateLimiter` here: with it, replies are held to
+Telegram's ~30 messages a second overall, which would be all this measured.
+
+    .venv/bin/python benchmarks/update_throughput.py --size 10000     # quick
+    .venv/bin/python benchmarks/update_throughput.py --size 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Report, add_project_to_path, cpu_seconds, latency_summary, log, rss_mb  # noqa: E402
+from corpus import add_corpus_arguments, corpus_database_url, keyword_queries, query_embedder, questions  # noqa: E402
+
+add_project_to_path()
+
+from telegram import Update  # noqa: E402
+from telegram.ext import ApplicationHandlerStop, CommandHandler  # noqa: E402
+
+from bot.app import build_application  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.local_api import LocalBotApi  # noqa: E402
+from handlers.common import reply  # noqa: E402
+from storage.engine import Database  # noqa: E402
+from storage.vector_index import record_index  # noqa: E402
+
+USERS = [1001 + index for index in range(20)]
+
+
+async def noop(update: Update, context: Any) -> None:
+    raise ApplicationHandlerStop
+
+
+async def echo(update: Update, context: Any) -> None:
+    await reply(update, "<b>ok</b>")
+    raise ApplicationHandlerStop
+
+
+_update_ids = itertools.count(1)
+_message_ids = itertools.count(1)
+
+
+def message_update(user_id: int, text: str) -> dict[str, Any]:
+    content: dict[str, Any] = {"text": text}
+    if text.startswith("/"):
+        content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {
+        "update_id": next(_update_ids),
+        "message": {
+            "message_id": next(_message_ids),
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private", "first_name": "Reader"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "Reader"},
+            **content,
+        },
+    }
+
+
+async def run_updates(application: Any, texts: list[str], rounds: int) -> dict[str, Any]:
+    payloads = [message_update(USERS[index % len(USERS)], text) for index, text in enumerate(texts)]
+    for payload in payloads:  # warm up: the record index, the model, the page cache
+        await application.process_update(Update.de_json(payload, application.bot))
+    durations = []
+    cpu_before = cpu_seconds()
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for payload in payloads:
+            payload = {**payload, "update_id": next(_update_ids)}
+            begun = time.perf_counter()
+            await application.process_update(Update.de_json(payload, application.bot))
+            durations.append(time.perf_counter() - begun)
+    wall = time.perf_counter() - started
+    cpu = cpu_seconds() - cpu_before
+    summary = latency_summary(durations)
+    return {
+        "updates": len(durations),
+        "updates_per_s": round(len(durations) / wall, 1),
+        "p50_ms": summary["p50_ms"],
+        "p95_ms": summary["p95_ms"],
+        "p99_ms": summary["p99_ms"],
+        "cpu_ms_per_update": round(1000 * cpu / len(durations), 3),
+    }
+
+
+async def bench_one(report: Report, backend: str, size: int, args: argparse.Namespace) -> None:
+    url, _ = await corpus_database_url(
+        backend, size, embeddings=args.embeddings, seed=args.seed, postgres_url=args.postgres_url, fresh=args.fresh,
+    )
+    database = Database(url, embedder=query_embedder(args.embeddings))
+    api = LocalBotApi()
+    settings = Settings(DIPLOBOT_LOAD_SAMPLE="false", DIPLOBOT_ADMIN_IDS="", DIPLOBOT_DATABASE_URL=url)
+    application = build_application(settings, request=api, database=database, rate_limited=False)
+    application.add_handler(CommandHandler("bench_noop", noop), group=-1)
+    application.add_handler(CommandHandler("bench_echo", echo), group=-1)
+    common = {"backend": backend, "size": size, "embeddings": args.embeddings}
+    try:
+        async with application:
+            await application.post_init(application)  # type: ignore[misc]
+            await application.start()
+            try:
+                await record_index(database)
+                workloads = {
+                    "noop (framework floor)": ["/bench_noop"] * 200,
+                    "echo (floor + 1 reply)": ["/bench_echo"] * 200,
+                    "/search": [f"/search {query}" for query in keyword_queries(size, seed=args.seed)],
+                    "/ask": [f"/ask {question}" for question in questions(size, seed=args.seed)],
+                }
+                for name, texts in workloads.items():
+                    if args.workload and not any(name.startswith(wanted) for wanted in args.workload):
+                        continue
+                    log(f"  {name}: {len(texts) * args.rounds} updates")
+                    api.clear()
+                    figures = await run_updates(application, texts, args.rounds)
+                    replies = len(api.sent("sendMessage"))
+                    report.emit({**common, "workload": name, **figures, "replies": replies, "rss_mb": rss_mb()})
+            finally:
+                await application.stop()
+    finally:
+        await database.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_corpus_arguments(parser, sizes=True)
+    parser.add_argument("--rounds", type=int, default=3, help="times each update is processed (default 3)")
+    parser.add_argument("--workload", action="append", help="noop, echo, /search or /ask (repeatable; default all)")
+    args = parser.parse_args()
+    report = Report("update_throughput", table=args.table, columns=[
+        "backend", "size", "workload", "updates", "updates_per_s", "p50_ms", "p95_ms", "p99_ms",
+        "cpu_ms_per_update", "rss_mb",
+    ])
+    report.machine()
+    for backend in args.backend or ["sqlite"]:
+        for size in args.size or [10_000]:
+            log(f"update throughput: {backend}, {size:,} statements")
+            asyncio.run(bench_one(report, backend, size, args))
+    report.finish("Updates through Application.process_update (fake transport, sequential)")
+
+
+if __name__ == "__main__":
+    main()
