@@ -19,6 +19,7 @@ from bot.runtime import open_database
 from handlers import admins, readers, subscribers
 from handlers.errors import error_handler
 from storage.engine import Database
+from storage.vector_index import record_index
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,9 @@ async def _post_init(application: BotApplication) -> None:
         application.bot_data[DATABASE] = await open_database(settings, with_sample=True)
     await set_commands(application, settings)
     subscribers.schedule_digests(application)
+    # Loaded in the background: at a million statements it takes tens of seconds, which
+    # must not delay polling; a question that comes first waits for it (the index locks).
+    application.create_task(record_index(application.bot_data[DATABASE]), name="load the record index")
 
 
 async def _post_shutdown(application: BotApplication) -> None:

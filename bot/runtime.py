@@ -11,7 +11,6 @@ from storage.engine import Database
 from storage.migrate import upgrade
 from storage.sample import load_sample_if_empty
 from storage.semantic import Embedder
-from storage.vector_index import record_index
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +26,6 @@ async def open_database(settings: Settings, *, with_sample: bool = False, semant
         filled = await embed_missing(database)
         if filled:
             log.info("embedded %d statements recorded without the model", filled)
-        await record_index(database)  # loaded now, not on the first reader's question
     except BaseException:
         await database.close()
         raise
