@@ -289,6 +289,9 @@ async def preview(
 # -- rate ----------------------------------------------------------------------
 
 
+FREE_BROADCAST_RATE = 30.0
+
+
 class RateLimiter:
     """Spaces sends: `1/rate` seconds apart overall, `1/chat_rate` apart per chat (groups
     no more than `group_rate`). Each caller reserves the next free slot, then sleeps until
@@ -304,6 +307,8 @@ class RateLimiter:
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.interval = 1.0 / rate
+        # Above Telegram's free 30 messages/s, only paid broadcasts are granted the rate.
+        self.paid_broadcast = rate > FREE_BROADCAST_RATE
         self.chat_interval = 1.0 / chat_rate
         self.group_interval = max(self.chat_interval, 1.0 / group_rate)
         self.clock = clock
@@ -672,6 +677,7 @@ class _Tick:
                     text=text_html,
                     parse_mode=ParseMode.HTML,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    allow_paid_broadcast=self.limiter.paid_broadcast or None,
                 )
             except RetryAfter as error:
                 floods += 1
