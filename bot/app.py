@@ -79,9 +79,15 @@ async def _post_init(application: BotApplication) -> None:
         application.bot_data[DATABASE] = await open_database(settings, with_sample=True)
     await set_commands(application, settings)
     subscribers.schedule_digests(application)
-    # Loaded in the background: at a million statements it takes tens of seconds, which
-    # must not delay polling; a question that comes first waits for it (the index locks).
-    application.create_task(record_index(application.bot_data[DATABASE]), name="load the record index")
+    # Loaded in the background once the application runs: at a million statements it takes
+    # tens of seconds, which must not delay polling; a question that comes first waits for
+    # it (the index locks).
+    if application.job_queue is not None:
+        application.job_queue.run_once(_load_record_index, when=0, name="load the record index")
+
+
+async def _load_record_index(context: BotContext) -> None:
+    await record_index(context.database)
 
 
 async def _post_shutdown(application: BotApplication) -> None:
