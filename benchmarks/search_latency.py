@@ -29,6 +29,11 @@ words (for questions: the words retrieval looks for, the question's concepts):
     .venv/bin/python benchmarks/search_latency.py --size 10000                # quick, SQLite
     .venv/bin/python benchmarks/search_latency.py --size 100000 --size 1000000 \\
         --backend sqlite --backend postgresql --postgres-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python benchmarks/search_latency.py --size 1000000 --proposed --rounds 2
+
+`--proposed` times `/search` as it is beside fix 1 of BENCHMARKS.md (count and rank on the
+FTS index alone, with the retraction state added to it; optionally the newest 100k first)
+on a migrated copy of the SQLite database (`benchmarks/.cache/proposed-*.db`).
 
 Latencies are over every query and every round (p50/p95/p99 in ms).
 """
@@ -340,6 +345,133 @@ async def bench_one(report: Report, backend: str, size: int, args: argparse.Name
         await database.close()
 
 
+# -- fix 1 of BENCHMARKS.md, measured on a copy of the database ---------------------------------
+
+#: The retraction state as a second FTS5 column (on a copy; the migration fix 1 proposes).
+_FTS_WITH_STATE = [
+    "DROP TRIGGER IF EXISTS statement_fts_update", "DROP TRIGGER IF EXISTS statement_fts_delete",
+    "DROP TRIGGER IF EXISTS statement_fts_insert", "DROP TABLE IF EXISTS statement_fts",
+    "ALTER TABLE statement ADD COLUMN fts_state TEXT GENERATED ALWAYS AS "
+    "(CASE WHEN retracted_at IS NULL THEN '' ELSE 'retracted' END) VIRTUAL",
+    "CREATE VIRTUAL TABLE statement_fts USING fts5(search_text, fts_state, content='statement', "
+    "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER statement_fts_insert AFTER INSERT ON statement BEGIN INSERT INTO statement_fts"
+    "(rowid, search_text, fts_state) VALUES (new.id, new.search_text, new.fts_state); END",
+    "CREATE TRIGGER statement_fts_delete AFTER DELETE ON statement BEGIN INSERT INTO statement_fts"
+    "(statement_fts, rowid, search_text, fts_state) VALUES ('delete', old.id, old.search_text, old.fts_state); END",
+    "CREATE TRIGGER statement_fts_update AFTER UPDATE OF search_text, retracted_at ON statement BEGIN "
+    "INSERT INTO statement_fts(statement_fts, rowid, search_text, fts_state) "
+    "VALUES ('delete', old.id, old.search_text, old.fts_state); "
+    "INSERT INTO statement_fts(rowid, search_text, fts_state) VALUES (new.id, new.search_text, new.fts_state); END",
+    "INSERT INTO statement_fts(statement_fts) VALUES ('rebuild')",
+]
+
+
+def proposed_copy(url: str) -> str:
+    """A copy of the SQLite database with the retraction state in its FTS index."""
+    import shutil
+
+    from sqlalchemy.engine import make_url
+
+    source = Path(str(make_url(url).database))
+    target = source.with_name("proposed-" + source.name)
+    if not target.exists():
+        log(f"  copying {source.name} and adding the retraction state to its FTS index")
+        with sqlite3.connect(source) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        partial = target.with_suffix(".partial")
+        shutil.copyfile(source, partial)
+        connection = sqlite3.connect(partial, isolation_level=None)
+        for statement in _FTS_WITH_STATE:
+            connection.execute(statement)
+        connection.close()
+        partial.replace(target)
+    return f"sqlite+aiosqlite:///{target}"
+
+
+def fts_first_search(window: int | None) -> Callable[..., Awaitable[Any]]:
+    """`search()` as fix 1 proposes: with no filter but "not retracted", count and rank on
+    the FTS index alone; optionally rank within the newest `window` statements first."""
+    from storage.search import SearchPage, hydrate
+
+    async def fts_first(database: Database, query: str, filters: SearchFilters | None = None, *,
+                        limit: int = 5, offset: int = 0) -> Any:
+        filters = filters or SearchFilters()
+        terms = query_terms(query)
+        if not terms or not filters.is_empty or not database.is_sqlite:
+            return await search(database, query, filters, limit=limit, offset=offset)
+        words = " OR ".join(f'"{term}"' for term in terms)
+        match = f"(search_text: ({words}))" + ("" if filters.include_retracted else " NOT (fts_state: retracted)")
+        wanted = offset + limit
+        ranked = ("SELECT rowid, -bm25(statement_fts, 1.0, 0.0) FROM statement_fts WHERE statement_fts MATCH ? {} "
+                  "ORDER BY bm25(statement_fts, 1.0, 0.0), rowid DESC LIMIT ?")
+        async with database.read() as session:
+            connection = await session.connection()
+            total = (await connection.exec_driver_sql(
+                "SELECT count(*) FROM statement_fts WHERE statement_fts MATCH ?", (match,))).scalar() or 0
+            rows = None
+            if window and total > wanted:
+                newest = (await connection.exec_driver_sql("SELECT max(id) FROM statement")).scalar() or 0
+                rows = (await connection.exec_driver_sql(
+                    ranked.format("AND rowid > ?"), (match, newest - window, wanted))).all()
+                if len(rows) < wanted:
+                    rows = None
+            if rows is None:
+                rows = (await connection.exec_driver_sql(ranked.format(""), (match, wanted))).all()
+            hits = await hydrate(session, [(int(row[0]), float(row[1])) for row in rows[offset:]])
+        return SearchPage(hits, total, offset, limit, terms)
+
+    return fts_first
+
+
+async def bench_proposed(report: Report, size: int, args: argparse.Namespace) -> None:
+    url, _ = await corpus_database_url(
+        "sqlite", size, embeddings=args.embeddings, seed=args.seed, fresh=args.fresh,
+    )
+    database = Database(proposed_copy(url))
+    floor = Floor(database)
+    await floor.open()
+    variants = {
+        "as it is": search,
+        "fix 1: FTS index alone": fts_first_search(None),
+        "fix 1 + newest 100k first": fts_first_search(100_000),
+    }
+    items = keyword_queries(size, seed=args.seed)
+    parsed = {item: parse_search(item) for item in items}
+    samples: dict[str, list[tuple[str, float]]] = {name: [] for name in [*variants, "floor"]}
+    try:
+        for item in items:
+            for function in variants.values():
+                await function(database, parsed[item].text, parsed[item].filters, limit=PAGE_SIZE)
+        rng = random.Random(13)
+        for round_number in range(args.rounds):
+            order = list(items)
+            rng.shuffle(order)
+            for item in order:
+                query = parsed[item]
+                for name, function in variants.items():
+                    seconds = await timed(lambda: function(database, query.text, query.filters, limit=PAGE_SIZE))
+                    samples[name].append((item, seconds))
+                seconds = await timed(lambda: floor.engine(query_terms(query.text), query.filters))
+                samples["floor"].append((item, seconds))
+            log(f"  proposed: round {round_number + 1}/{args.rounds} done")
+    finally:
+        await floor.close()
+        await database.close()
+    classes = {
+        "all": lambda item: True,
+        "unfiltered": lambda item: parsed[item].filters.is_empty,
+        "filtered": lambda item: not parsed[item].filters.is_empty,
+    }
+    for name, values in samples.items():
+        row: dict[str, Any] = {"backend": "sqlite", "size": size, "workload": f"/search {name}"}
+        for label, wanted in classes.items():
+            summary = latency_summary([seconds for item, seconds in values if wanted(item)])
+            row[f"{label}_p50_ms"] = summary["p50_ms"]
+            row[f"{label}_p95_ms"] = summary["p95_ms"]
+        report.emit(row)
+
+
 def emit(report: Report, common: dict[str, Any], samples: dict[str, list[float]]) -> None:
     function = latency_summary(samples["function"])
     engine = latency_summary(samples["engine"])
@@ -370,7 +502,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="times each query is timed (default 5)")
     parser.add_argument("--workload", choices=("keyword", "questions"), action="append",
                         help="keyword (/search) or questions (/ask); default both")
+    parser.add_argument("--proposed", action="store_true",
+                        help="SQLite /search as it is beside fix 1 of BENCHMARKS.md, on a migrated copy of the database")
     args = parser.parse_args()
+    if args.proposed:
+        report = Report("search_latency", table=args.table)
+        report.machine()
+        for size in args.size or [10_000]:
+            log(f"search latency, fix 1: sqlite, {size:,} statements")
+            asyncio.run(bench_proposed(report, size, args))
+        report.finish("/search as it is and with fix 1 (ms), by class of query; floor: FTS5 top five on the index alone")
+        return
     args.workload = args.workload or ["keyword", "questions"]
     report = Report("search_latency", table=args.table, columns=[
         "backend", "size", "workload", "n", "p50_ms", "p95_ms", "p99_ms", "floor_p50_ms", "floor_p95_ms",
