@@ -509,7 +509,15 @@ async def _rank(
 
         allowed = np.flatnonzero(index.mask(selection) & index.has_vector)
         if allowed.size:
-            top = allowed[np.argsort(-cosines[allowed], kind="stable")[:SEMANTIC_CANDIDATES]]
+            scores = -cosines[allowed]
+            if allowed.size > SEMANTIC_CANDIDATES:
+                # Only the best few are needed: partition (linear) instead of sorting the
+                # whole record, then order those by score, earlier position first on ties.
+                best = np.argpartition(scores, SEMANTIC_CANDIDATES - 1)[:SEMANTIC_CANDIDATES]
+                order = best[np.lexsort((best, scores[best]))]
+            else:
+                order = np.argsort(scores, kind="stable")
+            top = allowed[order]
             best_cosine = float(cosines[top[0]])
             for position in top:
                 candidates[int(index.ids[position])] = float(cosines[position])
