@@ -447,7 +447,7 @@ class BotApiEndpoint:
             self._arrived.clear()
             try:
                 await asyncio.wait_for(self._arrived.wait(), timeout=min(timeout, 5.0))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         return 200, {"ok": True, "result": self.updates[:100]}
 
@@ -463,8 +463,6 @@ class BotApiEndpoint:
         return 200, {"ok": True, "result": True}
 
     async def handle(self, reader: Any, writer: Any) -> None:
-        from urllib.parse import parse_qsl
-
         try:
             while True:
                 request_line = await reader.readline()

@@ -59,7 +59,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (  # noqa: E402
+from common import (
     CACHE,
     Progress,
     Report,
@@ -72,7 +72,7 @@ from common import (  # noqa: E402
 
 add_project_to_path()
 
-from storage.actors import normalize_name  # noqa: E402
+from storage.actors import normalize_name
 
 FIRST_DAY = date(2016, 1, 1)
 LAST_DAY = date(2025, 12, 31)
@@ -794,6 +794,20 @@ def database_key(size: int, embeddings: str, seed: int = DEFAULT_SEED) -> str:
     return f"{size}_{embeddings}" + ("" if seed == DEFAULT_SEED else f"_s{seed}")
 
 
+async def _postgres_count(url: str) -> int | None:
+    """The statements in a benchmark database (None when it has no schema: dropped)."""
+    import asyncpg
+    from common import asyncpg_dsn
+
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        return await connection.fetchval("SELECT count(*) FROM statement")
+    except asyncpg.UndefinedTableError:
+        return None
+    finally:
+        await connection.close()
+
+
 def _meta_path(backend: str, key: str) -> Path:
     return CACHE / f"{backend}-{key}.meta.json"
 
@@ -837,7 +851,9 @@ async def corpus_database_url(
         if backend == "sqlite" and path is not None and path.exists():
             return url, meta
         if backend == "postgresql":
-            return await create_postgres_database(server, f"diplobot_bench_{key}"), meta  # type: ignore[arg-type]
+            url = await create_postgres_database(server, f"diplobot_bench_{key}")  # type: ignore[arg-type]
+            if await _postgres_count(url) == size:
+                return url, meta
     # Build it.
     statements_path, actors_path, generate_s = generate(size, seed, progress=progress)
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -902,7 +918,7 @@ def main() -> None:
     report = Report("corpus", table=args.table)
     report.machine()
     if args.generate_only:
-        statements_path, actors_path, seconds = generate(args.size, args.seed, force=args.fresh, progress=not args.quiet)
+        statements_path, _, seconds = generate(args.size, args.seed, force=args.fresh, progress=not args.quiet)
         report.emit({
             "size": args.size, "file": str(statements_path.relative_to(CACHE.parent.parent)),
             "file_mb": round(statements_path.stat().st_size / 2**20, 1),

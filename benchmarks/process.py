@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (  # noqa: E402
+from common import (
     CACHE,
     EndpointProcess,
     Report,
@@ -47,7 +47,7 @@ from common import (  # noqa: E402
     process_cpu_seconds,
     rss_mb,
 )
-from corpus import add_corpus_arguments, corpus_database_url, questions  # noqa: E402
+from corpus import add_corpus_arguments, corpus_database_url, questions
 
 add_project_to_path()
 

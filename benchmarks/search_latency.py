@@ -52,19 +52,32 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Report, add_project_to_path, asyncpg_dsn, latency_summary, log, rss_mb  # noqa: E402
-from corpus import add_corpus_arguments, corpus_database_url, keyword_queries, query_embedder, questions  # noqa: E402
+from common import (
+    Report,
+    add_project_to_path,
+    asyncpg_dsn,
+    latency_summary,
+    log,
+    rss_mb,
+)
+from corpus import (
+    add_corpus_arguments,
+    corpus_database_url,
+    keyword_queries,
+    query_embedder,
+    questions,
+)
 
 add_project_to_path()
 
-from bot.ask import answer, retrieval_query  # noqa: E402
-from bot.paging import PAGE_SIZE  # noqa: E402
-from bot.query_syntax import parse_search  # noqa: E402
-from bot.questions import understand  # noqa: E402
-from storage.actors import normalize_name  # noqa: E402
-from storage.engine import Database  # noqa: E402
-from storage.search import SearchFilters, query_terms, search  # noqa: E402
-from storage.vector_index import record_index  # noqa: E402
+from bot.ask import answer, retrieval_query
+from bot.paging import PAGE_SIZE
+from bot.query_syntax import parse_search
+from bot.questions import understand
+from storage.actors import normalize_name
+from storage.engine import Database
+from storage.search import SearchFilters, query_terms, search
+from storage.vector_index import record_index
 
 # -- the floor: raw SQL through the bare driver ------------------------------------------------
 
@@ -239,9 +252,9 @@ class Floor:
 # -- the runs ------------------------------------------------------------------------------------
 
 
-async def timed(call: Callable[[], Awaitable[Any]]) -> float:
+async def timed(call: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> float:
     started = time.perf_counter()
-    await call()
+    await call(*args, **kwargs)
     return time.perf_counter() - started
 
 
@@ -274,12 +287,12 @@ async def run_workload(
         rng.shuffle(order)
         for item in order:
             terms, filters = prepared[item]
-            samples["function"].append(await timed(lambda: function(item)))
-            samples["engine"].append(await timed(lambda: floor.engine(terms, filters)))
-            samples["same_sql"].append(await timed(lambda: floor.search(terms, filters)))
-            samples["page_sql"].append(await timed(lambda: floor.search(terms, filters, match_only=True)))
+            samples["function"].append(await timed(function, item))
+            samples["engine"].append(await timed(floor.engine, terms, filters))
+            samples["same_sql"].append(await timed(floor.search, terms, filters))
+            samples["page_sql"].append(await timed(floor.search, terms, filters, match_only=True))
             for name, extra in (extra_floors or {}).items():
-                samples[name].append(await timed(lambda: extra(item)))
+                samples[name].append(await timed(extra, item))
         log(f"  {kind}: round {round_number + 1}/{rounds} done")
     return samples
 
@@ -351,18 +364,28 @@ async def bench_one(report: Report, backend: str, size: int, args: argparse.Name
 _FTS_WITH_STATE = [
     "DROP TRIGGER IF EXISTS statement_fts_update", "DROP TRIGGER IF EXISTS statement_fts_delete",
     "DROP TRIGGER IF EXISTS statement_fts_insert", "DROP TABLE IF EXISTS statement_fts",
-    "ALTER TABLE statement ADD COLUMN fts_state TEXT GENERATED ALWAYS AS "
-    "(CASE WHEN retracted_at IS NULL THEN '' ELSE 'retracted' END) VIRTUAL",
-    "CREATE VIRTUAL TABLE statement_fts USING fts5(search_text, fts_state, content='statement', "
-    "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER statement_fts_insert AFTER INSERT ON statement BEGIN INSERT INTO statement_fts"
-    "(rowid, search_text, fts_state) VALUES (new.id, new.search_text, new.fts_state); END",
-    "CREATE TRIGGER statement_fts_delete AFTER DELETE ON statement BEGIN INSERT INTO statement_fts"
-    "(statement_fts, rowid, search_text, fts_state) VALUES ('delete', old.id, old.search_text, old.fts_state); END",
-    "CREATE TRIGGER statement_fts_update AFTER UPDATE OF search_text, retracted_at ON statement BEGIN "
-    "INSERT INTO statement_fts(statement_fts, rowid, search_text, fts_state) "
-    "VALUES ('delete', old.id, old.search_text, old.fts_state); "
-    "INSERT INTO statement_fts(rowid, search_text, fts_state) VALUES (new.id, new.search_text, new.fts_state); END",
+    (
+        "ALTER TABLE statement ADD COLUMN fts_state TEXT GENERATED ALWAYS AS "
+        "(CASE WHEN retracted_at IS NULL THEN '' ELSE 'retracted' END) VIRTUAL"
+    ),
+    (
+        "CREATE VIRTUAL TABLE statement_fts USING fts5(search_text, fts_state, content='statement', "
+        "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')"
+    ),
+    (
+        "CREATE TRIGGER statement_fts_insert AFTER INSERT ON statement BEGIN INSERT INTO statement_fts"
+        "(rowid, search_text, fts_state) VALUES (new.id, new.search_text, new.fts_state); END"
+    ),
+    (
+        "CREATE TRIGGER statement_fts_delete AFTER DELETE ON statement BEGIN INSERT INTO statement_fts"
+        "(statement_fts, rowid, search_text, fts_state) VALUES ('delete', old.id, old.search_text, old.fts_state); END"
+    ),
+    (
+        "CREATE TRIGGER statement_fts_update AFTER UPDATE OF search_text, retracted_at ON statement BEGIN "
+        "INSERT INTO statement_fts(statement_fts, rowid, search_text, fts_state) "
+        "VALUES ('delete', old.id, old.search_text, old.fts_state); "
+        "INSERT INTO statement_fts(rowid, search_text, fts_state) VALUES (new.id, new.search_text, new.fts_state); END"
+    ),
     "INSERT INTO statement_fts(statement_fts) VALUES ('rebuild')",
 ]
 
@@ -450,9 +473,9 @@ async def bench_proposed(report: Report, size: int, args: argparse.Namespace) ->
             for item in order:
                 query = parsed[item]
                 for name, function in variants.items():
-                    seconds = await timed(lambda: function(database, query.text, query.filters, limit=PAGE_SIZE))
+                    seconds = await timed(function, database, query.text, query.filters, limit=PAGE_SIZE)
                     samples[name].append((item, seconds))
-                seconds = await timed(lambda: floor.engine(query_terms(query.text), query.filters))
+                seconds = await timed(floor.engine, query_terms(query.text), query.filters)
                 samples["floor"].append((item, seconds))
             log(f"  proposed: round {round_number + 1}/{args.rounds} done")
     finally:

@@ -33,20 +33,33 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Report, add_project_to_path, cpu_seconds, latency_summary, log, rss_mb  # noqa: E402
-from corpus import add_corpus_arguments, corpus_database_url, keyword_queries, query_embedder, questions  # noqa: E402
+from common import (
+    Report,
+    add_project_to_path,
+    cpu_seconds,
+    latency_summary,
+    log,
+    rss_mb,
+)
+from corpus import (
+    add_corpus_arguments,
+    corpus_database_url,
+    keyword_queries,
+    query_embedder,
+    questions,
+)
 
 add_project_to_path()
 
-from telegram import Update  # noqa: E402
-from telegram.ext import ApplicationHandlerStop, CommandHandler  # noqa: E402
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, CommandHandler
 
-from bot.app import build_application  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.local_api import LocalBotApi  # noqa: E402
-from handlers.common import reply  # noqa: E402
-from storage.engine import Database  # noqa: E402
-from storage.vector_index import record_index  # noqa: E402
+from bot.app import build_application
+from bot.config import Settings
+from bot.local_api import LocalBotApi
+from handlers.common import reply
+from storage.engine import Database
+from storage.vector_index import record_index
 
 USERS = [1001 + index for index in range(20)]
 
