@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import json
 import sys
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -38,9 +37,8 @@ from bot.ask import retrieval_query  # noqa: E402
 from bot.evaluation import read_questions  # noqa: E402
 from bot.questions import understand  # noqa: E402
 from storage.engine import Database  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
 from storage.retrieval import DEFAULT_WEIGHTS, Features, Options, Weights, answers, retrieve  # noqa: E402
-from storage.sample import load_sample  # noqa: E402
+from storage.sample import temporary_sample_database  # noqa: E402
 from storage.semantic import Embedder  # noqa: E402
 from storage.vector_index import record_index  # noqa: E402
 
@@ -121,17 +119,9 @@ def scan(
 
 
 async def calibrate(semantic: bool, min_answered: float) -> dict[str, object]:
-    with tempfile.TemporaryDirectory() as directory:
-        database = Database(
-            f"sqlite+aiosqlite:///{directory}/calibration.db", embedder=Embedder.shared() if semantic else None
-        )
-        try:
-            await upgrade(database)
-            await load_sample(database)
-            good = await features(database, ANSWERABLE)
-            bad = await features(database, UNANSWERABLE)
-        finally:
-            await database.close()
+    async with temporary_sample_database(Embedder.shared() if semantic else None) as database:
+        good = await features(database, ANSWERABLE)
+        bad = await features(database, UNANSWERABLE)
     if semantic:
         result = scan(
             good, bad, ("absent_penalty", frange(0.0, 0.8, 0.1)), ("threshold", frange(0.30, 0.56, 0.02)), min_answered

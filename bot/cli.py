@@ -224,11 +224,8 @@ def evaluate_answers(
     per_question: Annotated[bool, typer.Option("--per-question", help="Also one JSON line per question")] = False,
 ) -> None:
     """Measure answers: recall@5 and MRR over QUESTIONS, the share of --unanswerable ones answered "nothing found"."""
-    import tempfile
-
     from bot.evaluation import VARIANTS, evaluate, report_lines
-    from storage.migrate import upgrade
-    from storage.sample import load_sample
+    from storage.sample import temporary_sample_database
     from storage.semantic import Embedder
 
     variants = VARIANTS if ablation else VARIANTS[:1]
@@ -238,10 +235,7 @@ def evaluate_answers(
         return report_lines(report, per_question=per_question)
 
     if not sample:
-        if model:
-            lines = with_database(work)
-        else:
-            lines = with_database(work, semantic=False)
+        lines = with_database(work, semantic=model)
     else:
         try:
             configure_logging(load_settings().log_level)
@@ -249,16 +243,8 @@ def evaluate_answers(
             configure_logging("WARNING")
 
         async def on_sample() -> list[str]:
-            with tempfile.TemporaryDirectory() as directory:
-                database = Database(
-                    f"sqlite+aiosqlite:///{directory}/sample.db", embedder=Embedder.shared() if model else None
-                )
-                try:
-                    await upgrade(database)
-                    await load_sample(database)
-                    return await work(database)
-                finally:
-                    await database.close()
+            async with temporary_sample_database(Embedder.shared() if model else None) as database:
+                return await work(database)
 
         lines = asyncio.run(on_sample())
     for line in lines:

@@ -1040,7 +1040,6 @@ def understand(
     previous_subject_end: int | None = None
     for start, end, refs in matched:
         before = words[start - 1] if start > 0 else ""
-        before2 = words[start - 2] if start > 1 else ""
         after = words[end] if end < len(words) else ""
         if after == "s" and end + 1 < len(words):  # possessive: "Putin's"
             after = words[end + 1]

@@ -187,7 +187,7 @@ def _side_needed(speaker: str, similar: list[str]) -> str:
 @answers_errors
 async def add_line(update: Update, context: BotContext) -> None:
     try:
-        data = parse_add_line(command_argument(update, context))
+        data = parse_add_line(command_argument(update))
     except AddLineError as error:
         await reply(update, _add_problem(error))
         return
@@ -735,7 +735,7 @@ async def ended_button(update: Update, context: BotContext) -> None:
 @admins_only
 @answers_errors
 async def edit_command(update: Update, context: BotContext) -> None:
-    parts = command_argument(update, context).split(maxsplit=2)
+    parts = command_argument(update).split(maxsplit=2)
     statement_id = _statement_id(parts[0]) if parts else None
     if len(parts) < 3 or statement_id is None:
         await reply(update, f"To change one field of a statement: {EDIT_USAGE}")
@@ -752,7 +752,7 @@ async def edit_command(update: Update, context: BotContext) -> None:
 @admins_only
 @answers_errors
 async def retract_command(update: Update, context: BotContext) -> None:
-    parts = command_argument(update, context).split(maxsplit=1)
+    parts = command_argument(update).split(maxsplit=1)
     statement_id = _statement_id(parts[0]) if parts else None
     if len(parts) < 2 or statement_id is None:
         await reply(update, f"To retract a statement: {RETRACT_USAGE}")
@@ -771,7 +771,7 @@ _RESPONDS_TO = re.compile(r"\bresponds[\s-]+to\b", re.IGNORECASE)
 @admins_only
 @answers_errors
 async def link_command(update: Update, context: BotContext) -> None:
-    parts = _RESPONDS_TO.sub("responds_to", command_argument(update, context)).split()
+    parts = _RESPONDS_TO.sub("responds_to", command_argument(update)).split()
     ids = [_statement_id(parts[0]), _statement_id(parts[2])] if len(parts) == 3 else []
     if len(parts) != 3 or None in ids:
         await reply(update, f"To link two statements: {LINK_USAGE}")
@@ -809,7 +809,7 @@ async def import_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    argument = command_argument(update, context).lower()
+    argument = command_argument(update).lower()
     if argument and argument not in _DRY_RUN:
         await reply(update, f"⚠️ {h(argument[:40])}: not an /import option.\n{IMPORT_USAGE}")
         return
@@ -836,7 +836,7 @@ async def import_command(update: Update, context: BotContext) -> None:
 @admins_only_to_read
 @answers_errors
 async def export_command(update: Update, context: BotContext) -> None:
-    argument = command_argument(update, context).lower().lstrip(".")
+    argument = command_argument(update).lower().lstrip(".")
     fmt = _EXPORT_FORMATS.get(argument)
     chat = update.effective_chat
     if fmt is None or chat is None:

@@ -42,16 +42,12 @@ async def reply(
     return sent
 
 
-async def reply_plain(update: Update, text: str) -> None:
-    await reply(update, escape(text, quote=False))
-
-
 def who(update: Update) -> str:
     user = update.effective_user
     return f"tg:{user.id}" if user else "tg:unknown"
 
 
-def command_argument(update: Update, context: BotContext) -> str:
+def command_argument(update: Update) -> str:
     """The text after the command, as typed (spaces and line breaks kept)."""
     message = update.effective_message
     text = (message.text or message.caption or "") if message else ""

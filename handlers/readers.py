@@ -67,7 +67,7 @@ def _too_long(text: str) -> bool:
 
 @answers_errors
 async def start(update: Update, context: BotContext) -> None:
-    payload = command_argument(update, context)
+    payload = command_argument(update)
     if payload.startswith("s") and payload[1:].isdigit():
         await _show_statement(update, context, int(payload[1:]))
         return
@@ -91,7 +91,7 @@ async def help_command(update: Update, context: BotContext) -> None:
 
 @answers_errors
 async def latest_command(update: Update, context: BotContext) -> None:
-    argument = command_argument(update, context)
+    argument = command_argument(update)
     if argument and not (argument.isdigit() and 1 <= int(argument) <= 50):
         raise InvalidInput("N", "give a number from 1 to 50, e.g. /latest 10")
     if argument and int(argument) != PAGE_SIZE:
@@ -104,7 +104,7 @@ async def latest_command(update: Update, context: BotContext) -> None:
 
 @answers_errors
 async def search_command(update: Update, context: BotContext) -> None:
-    query = command_argument(update, context)
+    query = command_argument(update)
     if not query:
         await reply(update, "Say what to look for, e.g. <code>/search ceasefire speaker:putin</code>")
         return
@@ -125,7 +125,7 @@ async def _ask(update: Update, context: BotContext, question: str) -> None:
 
 @answers_errors
 async def ask_command(update: Update, context: BotContext) -> None:
-    await _ask(update, context, command_argument(update, context))
+    await _ask(update, context, command_argument(update))
 
 
 @answers_errors
@@ -148,7 +148,7 @@ async def plain_text(update: Update, context: BotContext) -> None:
 
 @answers_errors
 async def actor_command(update: Update, context: BotContext) -> None:
-    name = command_argument(update, context)
+    name = command_argument(update)
     if not name:
         await reply(update, "Whose statements? e.g. <code>/actor Zelensky</code>")
         return
@@ -184,7 +184,7 @@ async def _latest_per_topic(context: BotContext, actor_id: int, name: str) -> st
 
 @answers_errors
 async def topic_command(update: Update, context: BotContext) -> None:
-    argument = command_argument(update, context)
+    argument = command_argument(update)
     if not argument:
         stats = await record_stats(context.database)
         lines = [
@@ -209,7 +209,7 @@ async def _show_statement(update: Update, context: BotContext, statement_id: int
 
 @answers_errors
 async def statement_command(update: Update, context: BotContext) -> None:
-    argument = command_argument(update, context).lstrip("#")
+    argument = command_argument(update).lstrip("#")
     if not argument.isdigit() or len(argument) > 12:
         raise InvalidInput("ID", "give a statement number, e.g. /statement 23")
     await _show_statement(update, context, int(argument))

@@ -263,7 +263,7 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
     if not await may_manage(update, context):
         await reply(update, ADMINS_ONLY)
         return
-    digest_time, zone = parse_subscribe_argument(command_argument(update, context))
+    digest_time, zone = parse_subscribe_argument(command_argument(update))
     settings = context.settings
     user = update.effective_user
     result = await subscribe(
@@ -430,11 +430,9 @@ async def typed_setting(update: Update, context: BotContext) -> None:
         return
     value = message.text.strip()
     field = state["field"]
-    view = "main"
     confirmation = ""
     try:
         if field == "speaker":
-            view = "speakers"
             async with context.database.read() as session:
                 actors = await find_actors(session, value) if len(value) <= 200 else []
             if not actors:
@@ -444,8 +442,6 @@ async def typed_setting(update: Update, context: BotContext) -> None:
                 await reply(update, f"“{escape(value[:60], quote=False)}” could mean:", InlineKeyboardMarkup(_rows(choices, 1)))
                 raise ApplicationHandlerStop
             await add_actor_id(context.database, chat.id, actors[0].id or 0)
-            context.chat_data.pop(INPUT_KEY, None)
-            view = "main"
             confirmation = f"✅ Following {escape(actors[0].name, quote=False)}. Tap Speakers to add another."
         elif field == "time":
             try:
@@ -453,7 +449,6 @@ async def typed_setting(update: Update, context: BotContext) -> None:
             except ValueError as error:
                 raise InvalidInput("time", f"{error}; type e.g. 08:00, or /cancel") from None
             await set_digest_time(context.database, chat.id, digest_time)
-            context.chat_data.pop(INPUT_KEY, None)
             confirmation = f"✅ Time: {digest_time:%H:%M}."
         elif field == "zone":
             try:
@@ -461,14 +456,14 @@ async def typed_setting(update: Update, context: BotContext) -> None:
             except ValueError as error:
                 raise InvalidInput("time zone", f"{error}; or /cancel") from None
             await set_timezone(context.database, chat.id, zone)
-            context.chat_data.pop(INPUT_KEY, None)
             confirmation = f"✅ Time zone: {zone.key}."
     except RecordError as error:
         await reply(update, f"⚠️ {escape(str(error), quote=False)}")
         raise ApplicationHandlerStop from None
+    context.chat_data.pop(INPUT_KEY, None)
     subscriber = await get_subscriber(context.database, chat.id)
     if subscriber is not None and subscriber.active:
-        text, keyboard = await _settings_view(context, subscriber, view)
+        text, keyboard = await _settings_view(context, subscriber, "main")
         try:
             await context.bot.edit_message_text(
                 split_message(text)[0], chat_id=chat.id, message_id=state["message_id"],

@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlmodel import col, select
 
 if TYPE_CHECKING:
-    from sqlmodel.ext.asyncio.session import AsyncSession
-
     from storage.engine import Database
     from storage.models import Statement
 
@@ -45,7 +43,8 @@ async def embed_texts(embedder: TextEmbedder, texts: list[str]) -> list[bytes]:
     return [to_bytes(vector) for vector in vectors]
 
 
-async def embed_statements(session: AsyncSession, database: Database, statements: list[Statement]) -> None:
+async def embed_statements(database: Database, statements: list[Statement]) -> None:
+    """Sets each statement's vector; the caller's session writes it with the statement."""
     if database.embedder is None or not statements:
         return
     vectors = await embed_texts(database.embedder, [document_text(statement) for statement in statements])
@@ -69,5 +68,5 @@ async def embed_missing(database: Database, batch: int = 256) -> int:
             ).all()
             if not rows:
                 return done
-            await embed_statements(session, database, list(rows))
+            await embed_statements(database, list(rows))
             done += len(rows)

@@ -220,7 +220,7 @@ async def import_statements(
                         report.unchanged += 1
             if dry_run:
                 raise _DryRun
-            await embed_statements(session, database, touched)
+            await embed_statements(database, touched)
     except _DryRun:
         return report
     if database.is_postgresql and report.added + report.updated >= ANALYZE_AFTER:

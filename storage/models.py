@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Optional
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, ForeignKey, Index, Text, UniqueConstraint, text
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -144,6 +144,14 @@ class StatementPlace(SQLModel, table=True):
 class Statement(SQLModel, table=True):
     __table_args__ = (
         Index("ix_statement_said_on", "said_on"),
+        # Start-up looks for statements still without a vector: with this partial index it
+        # reads only those, not the whole table.
+        Index(
+            "ix_statement_unembedded",
+            "id",
+            sqlite_where=text("embedding IS NULL"),
+            postgresql_where=text("embedding IS NULL"),
+        ),
         Index("ix_statement_side", "side"),
         CheckConstraint("length(text) > 0", name="ck_statement_text_not_empty"),
     )

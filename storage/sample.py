@@ -4,14 +4,19 @@ aliases of its speakers, loaded into an empty database on first run."""
 from __future__ import annotations
 
 import json
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 
 from sqlalchemy import func
 from sqlmodel import select
 
 from storage.actors import add_aliases, get_or_create_actor
+from storage.embedding_index import TextEmbedder
 from storage.engine import Database
 from storage.exchange import ImportReport, import_statements
+from storage.migrate import upgrade
 from storage.models import Statement
 
 SAMPLE_WHO = "sample"
@@ -48,3 +53,17 @@ async def load_sample_if_empty(database: Database) -> ImportReport | None:
     if not await is_empty(database):
         return None
     return await load_sample(database)
+
+
+@asynccontextmanager
+async def temporary_sample_database(embedder: TextEmbedder | None = None) -> AsyncIterator[Database]:
+    """A fresh SQLite file holding the sample, deleted afterwards: figures measured on it
+    are reproducible wherever they are rerun."""
+    with tempfile.TemporaryDirectory() as directory:
+        database = Database(f"sqlite+aiosqlite:///{directory}/sample.db", embedder=embedder)
+        try:
+            await upgrade(database)
+            await load_sample(database)
+            yield database
+        finally:
+            await database.close()

@@ -191,7 +191,7 @@ async def add_statement(database: Database, data: StatementData, who: str) -> St
     try:
         async with database.write() as session:
             statement = await create_statement(session, data, who)
-            await embed_statements(session, database, [statement])
+            await embed_statements(database, [statement])
     except IntegrityError:
         # Another writer committed the same ref between our check and our insert.
         raise Conflict(f"a statement with ref {data.ref!r} is already in the record") from None
@@ -261,7 +261,7 @@ async def edit_statement(database: Database, statement_id: int, field: str, valu
         data = validate_statement(_edited_values(exchange_record(statement), field, value))
         changed = await update_statement(session, statement, data, who)
         if changed:
-            await embed_statements(session, database, [statement])
+            await embed_statements(database, [statement])
     if not changed:
         raise InvalidInput(field, "that is already its value; nothing changed")
     return statement
