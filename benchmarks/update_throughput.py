@@ -5,9 +5,12 @@ The application is the one `diplobot run` builds (`bot.app.build_application`: e
 handler, the error handler, the JobQueue started, `post_init` run), on a corpus database
 (benchmarks/corpus.py), with `bot.local_api.LocalBotApi` as its transport: the bot's
 replies are answered in process, at once, so only the bot's own work is timed. Each
-update is built from its JSON as polling builds it (`Update.de_json`) and handed to
-`process_update`, one after the other (the application processes updates sequentially,
-`concurrent_updates(False)`).
+update is built from its JSON as polling builds it (`Update.de_json`) and handed over
+twice: one after the other to `process_update` (one reader at a time), then all of a
+round at once through the application's update processor as polling hands them over
+(`bot.updates.PerChatUpdateProcessor`: 20 readers' chats side by side, each chat in
+order). Latency is from hand-over to the reply; at once, it includes the wait for a
+running place.
 
 Floors, in the same application and run: `/bench_noop`, a handler in group -1 that does
 nothing and stops dispatch (the framework: parsing the update, matching handlers,
@@ -93,19 +96,30 @@ def message_update(user_id: int, text: str) -> dict[str, Any]:
     }
 
 
-async def run_updates(application: Any, texts: list[str], rounds: int) -> dict[str, Any]:
+async def process(application: Any, payload: dict[str, Any], concurrent: bool) -> float:
+    """One update as polling hands it over: through the application's update processor
+    when updates run concurrently, straight to `process_update` otherwise."""
+    update = Update.de_json({**payload, "update_id": next(_update_ids)}, application.bot)
+    begun = time.perf_counter()
+    if concurrent:
+        await application.update_processor.process_update(update, application.process_update(update))
+    else:
+        await application.process_update(update)
+    return time.perf_counter() - begun
+
+
+async def run_updates(application: Any, texts: list[str], rounds: int, concurrent: bool) -> dict[str, Any]:
     payloads = [message_update(USERS[index % len(USERS)], text) for index, text in enumerate(texts)]
     for payload in payloads:  # warm up: the record index, the model, the page cache
-        await application.process_update(Update.de_json(payload, application.bot))
-    durations = []
+        await process(application, payload, concurrent=False)
+    durations: list[float] = []
     cpu_before = cpu_seconds()
     started = time.perf_counter()
     for _ in range(rounds):
-        for payload in payloads:
-            payload = {**payload, "update_id": next(_update_ids)}
-            begun = time.perf_counter()
-            await application.process_update(Update.de_json(payload, application.bot))
-            durations.append(time.perf_counter() - begun)
+        if concurrent:
+            durations += await asyncio.gather(*(process(application, payload, True) for payload in payloads))
+        else:
+            durations += [await process(application, payload, False) for payload in payloads]
     wall = time.perf_counter() - started
     cpu = cpu_seconds() - cpu_before
     summary = latency_summary(durations)
@@ -145,11 +159,16 @@ async def bench_one(report: Report, backend: str, size: int, args: argparse.Name
                 for name, texts in workloads.items():
                     if args.workload and not any(name.startswith(wanted) for wanted in args.workload):
                         continue
-                    log(f"  {name}: {len(texts) * args.rounds} updates")
-                    api.clear()
-                    figures = await run_updates(application, texts, args.rounds)
-                    replies = len(api.sent("sendMessage"))
-                    report.emit({**common, "workload": name, **figures, "replies": replies, "rss_mb": rss_mb()})
+                    for concurrent in (False, True):
+                        mode = f"{len(USERS)} chats at once" if concurrent else "one at a time"
+                        log(f"  {name}, {mode}: {len(texts) * args.rounds} updates")
+                        api.clear()
+                        figures = await run_updates(application, texts, args.rounds, concurrent)
+                        replies = len(api.sent("sendMessage"))
+                        report.emit({
+                            **common, "workload": name, "mode": mode, **figures,
+                            "replies": replies, "rss_mb": rss_mb(),
+                        })
             finally:
                 await application.stop()
     finally:
@@ -163,7 +182,7 @@ def main() -> None:
     parser.add_argument("--workload", action="append", help="noop, echo, /search or /ask (repeatable; default all)")
     args = parser.parse_args()
     report = Report("update_throughput", table=args.table, columns=[
-        "backend", "size", "workload", "updates", "updates_per_s", "p50_ms", "p95_ms", "p99_ms",
+        "backend", "size", "workload", "mode", "updates", "updates_per_s", "p50_ms", "p95_ms", "p99_ms",
         "cpu_ms_per_update", "rss_mb",
     ])
     report.machine()
@@ -171,7 +190,7 @@ def main() -> None:
         for size in args.size or [10_000]:
             log(f"update throughput: {backend}, {size:,} statements")
             asyncio.run(bench_one(report, backend, size, args))
-    report.finish("Updates through Application.process_update (fake transport, sequential)")
+    report.finish("Updates through Application.process_update (fake transport)")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.context import DATABASE, PAGES, SETTINGS, BotApplication, BotContext
 from bot.paging import PageStore
 from bot.runtime import open_database
+from bot.updates import PerChatUpdateProcessor
 from handlers import admins, readers, subscribers
 from handlers.errors import error_handler
 from storage.engine import Database
@@ -46,7 +47,7 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .concurrent_updates(False)
+        .concurrent_updates(PerChatUpdateProcessor())
     )
     if settings.telegram_api_url:
         base = settings.telegram_api_url.rstrip("/")
