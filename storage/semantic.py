@@ -50,9 +50,8 @@ TOKENIZER_PATH: Final = Path(__file__).resolve().parent / "semantic_assets" / "t
 #: Up to this many texts per model call amortise the per-call overhead...
 _BATCH_SIZE: Final = 32
 #: ...but a batch holds at most this many (padded) word pieces: attention
-#: memory grows with batch x length^2 and onnxruntime's arena keeps its peak
-#: for the life of the process. Measured resident size after embedding texts
-#: of 256 pieces: ~1.5 GB at 32 per batch, ~0.53 GB at 8, ~0.37 GB at 4 (this
+#: memory grows with batch x length^2. Measured resident size after embedding
+#: texts of 256 pieces (with onnxruntime's arena, which kept that peak): ~1.5 GB at 32 per batch, ~0.53 GB at 8, ~0.37 GB at 4 (this
 #: budget); corpus embedding time did not change measurably.
 _BATCH_TOKENS: Final = 1024
 #: One shared, noisy 2-core machine runs the bot, its database and this model:
@@ -171,6 +170,10 @@ class Embedder:
             # Spinning worker threads would burn the second core between
             # queries, stealing it from the event loop and the database.
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            # The arena keeps the peak of the longest batch ever embedded for the life of
+            # the process (+40-55 MB after embedding the sample corpus, measured); without
+            # it questions and statements embed as fast within this machine's noise.
+            options.enable_cpu_mem_arena = False
             session = ort.InferenceSession(
                 str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
             )
