@@ -812,6 +812,25 @@ def _meta_path(backend: str, key: str) -> Path:
     return CACHE / f"{backend}-{key}.meta.json"
 
 
+async def _upgrade_cached(url: str) -> float:
+    """Brings a database cached at an older revision to the tree's schema, as `diplobot
+    run` would on start; returns the seconds it took (at 1M statements a migration that
+    rebuilds the full-text index takes minutes)."""
+    from storage.engine import Database
+    from storage.migrate import upgrade
+
+    database = Database(url)
+    started = time.perf_counter()
+    try:
+        await upgrade(database)
+    finally:
+        await database.close()
+    upgrade_s = round(time.perf_counter() - started, 2)
+    if upgrade_s > 1:
+        log(f"upgraded the cached database to the current schema in {upgrade_s} s")
+    return upgrade_s
+
+
 async def corpus_database_url(
     backend: str,
     size: int,
@@ -849,11 +868,11 @@ async def corpus_database_url(
             meta = None
     if meta is not None:
         if backend == "sqlite" and path is not None and path.exists():
-            return url, meta
+            return url, {**meta, "upgrade_s": await _upgrade_cached(url)}
         if backend == "postgresql":
             url = await create_postgres_database(server, f"diplobot_bench_{key}")  # type: ignore[arg-type]
             if await _postgres_count(url) == size:
-                return url, meta
+                return url, {**meta, "upgrade_s": await _upgrade_cached(url)}
     # Build it.
     statements_path, actors_path, generate_s = generate(size, seed, progress=progress)
     CACHE.mkdir(parents=True, exist_ok=True)

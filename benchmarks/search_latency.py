@@ -19,23 +19,21 @@ words (for questions: the words retrieval looks for, the question's concepts):
   no filter): what ranking these words costs the engine at all. `ratio` is the function's
   p95 over this one's.
 * `same_sql`: the SQL the function sends, written by hand - the count of matches, the
-  ranked page joined to the statements (not retracted, the query's filters, recency
-  breaking ties), and the page's rows with speaker, topics and places; `page_sql` is the
-  ranked page query alone. `orm_ratio` (function over `same_sql`) is what the ORM and the
-  async driver add; `same_sql` over `floor` is what the shape of the SQL adds.
+  ranked page, and the page's rows with speaker, topics and places; `page_sql` is the
+  ranked page query alone. Without filters on SQLite both count and page read the FTS
+  index alone (the retraction state is in it; the newest `RECENT_WINDOW` statements
+  ranked first); with filters, and on PostgreSQL, every match is joined to its row (not
+  retracted, the query's filters). `orm_ratio` (function over `same_sql`) is what the ORM
+  and the async driver add; `same_sql` over `floor` is what the shape of the SQL adds.
 * for questions also `embed` (the model embedding the question) and `matvec` (the
   question against every stored vector): no semantic search answers in less.
 
     .venv/bin/python benchmarks/search_latency.py --size 10000                # quick, SQLite
     .venv/bin/python benchmarks/search_latency.py --size 100000 --size 1000000 \\
         --backend sqlite --backend postgresql --postgres-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
-    .venv/bin/python benchmarks/search_latency.py --size 1000000 --proposed --rounds 2
 
-`--proposed` times `/search` as it is beside fix 1 of BENCHMARKS.md (count and rank on the
-FTS index alone, with the retraction state added to it; optionally the newest 100k first)
-on a migrated copy of the SQLite database (`benchmarks/.cache/proposed-*.db`).
-
-Latencies are over every query and every round (p50/p95/p99 in ms).
+A cached corpus built at an older revision is upgraded first (`upgrade_s`: at 1M, the
+rebuild of the FTS index). Latencies are over every query and every round (p50/p95/p99 in ms).
 """
 
 from __future__ import annotations
@@ -76,7 +74,7 @@ from bot.query_syntax import parse_search
 from bot.questions import understand
 from storage.actors import normalize_name
 from storage.engine import Database
-from storage.search import SearchFilters, query_terms, search
+from storage.search import RECENT_WINDOW, SearchFilters, fts_match, query_terms, search
 from storage.vector_index import record_index
 
 # -- the floor: raw SQL through the bare driver ------------------------------------------------
@@ -96,13 +94,51 @@ class RawSqlite:
     def engine(self, terms: Sequence[str], limit: int) -> list[Any]:
         """FTS5 alone: the ranked top of the index, no join, no filter."""
         return self.connection.execute(
-            "SELECT rowid, bm25(statement_fts) AS rank FROM statement_fts WHERE statement_fts MATCH ? "
-            "ORDER BY rank LIMIT ?", (" OR ".join(f'"{term}"' for term in terms), limit)).fetchall()
+            "SELECT rowid, bm25(statement_fts, 1.0, 0.0) AS rank FROM statement_fts WHERE statement_fts MATCH ? "
+            "ORDER BY rank LIMIT ?", (fts_match(terms, include_retracted=True), limit)).fetchall()
+
+    def ranked_on_index(self, match: str, limit: int) -> list[Any]:
+        """The first page as `storage.search.rank_on_index` reads it: the newest
+        RECENT_WINDOW statements first, the older ones if those fall short."""
+        db = self.connection
+        ranked = ("SELECT rowid, -bm25(statement_fts, 1.0, 0.0) AS score FROM statement_fts "
+                  "WHERE statement_fts MATCH ? {} ORDER BY score DESC, rowid DESC LIMIT ?")
+        boundary = (db.execute("SELECT max(id) FROM statement").fetchone()[0] or 0) - RECENT_WINDOW
+        if boundary <= 0:
+            return db.execute(ranked.format(""), (match, limit)).fetchall()
+        page = db.execute(ranked.format("AND rowid > ?"), (match, boundary, limit)).fetchall()
+        if len(page) < limit:
+            page += db.execute(ranked.format("AND rowid <= ?"), (match, boundary, limit - len(page))).fetchall()
+        return page
 
     def search(self, terms: Sequence[str], filters: SearchFilters, limit: int, *, match_only: bool = False) -> list[Any]:
         db = self.connection
+        if filters.is_empty:
+            match = fts_match(terms, include_retracted=False)
+            page = self.ranked_on_index(match, limit)
+            if not match_only:
+                db.execute("SELECT count(*) FROM statement_fts WHERE statement_fts MATCH ?", (match,)).fetchone()
+        else:
+            page = self.joined(terms, filters, limit, match_only=match_only)
+        if match_only:
+            return page
+        ids = [row[0] for row in page]
+        if ids:
+            marks = ",".join("?" * len(ids))
+            db.execute(
+                "SELECT s.*, a.name FROM statement s JOIN actor a ON a.id = s.actor_id "
+                f"WHERE s.id IN ({marks})", ids).fetchall()
+            db.execute(f"SELECT statement_id, topic FROM statement_topic WHERE statement_id IN ({marks}) "
+                       "ORDER BY statement_id, position", ids).fetchall()
+            db.execute(f"SELECT statement_id, place FROM statement_place WHERE statement_id IN ({marks}) "
+                       "ORDER BY statement_id, position", ids).fetchall()
+        return page
+
+    def joined(self, terms: Sequence[str], filters: SearchFilters, limit: int, *, match_only: bool) -> list[Any]:
+        """The count and the ranked page with every match joined to its row."""
+        db = self.connection
         where = ["statement_fts MATCH ?", "s.retracted_at IS NULL"]
-        params: list[Any] = [" OR ".join(f'"{term}"' for term in terms)]
+        params: list[Any] = [fts_match(terms, include_retracted=True)]
         if filters.speaker:
             ids = [row[0] for row in db.execute(
                 "SELECT actor_id FROM actor_alias WHERE normalized = ?", (normalize_name(filters.speaker),))]
@@ -122,27 +158,16 @@ class RawSqlite:
             params.append(filters.until.isoformat())
         clause = " AND ".join(where)
         page = db.execute(
-            "SELECT s.id, -bm25(statement_fts) AS score FROM statement s "
+            "SELECT s.id, -bm25(statement_fts, 1.0, 0.0) AS score FROM statement s "
             f"JOIN statement_fts ON statement_fts.rowid = s.id WHERE {clause} "
-            "ORDER BY score DESC, s.said_on DESC, s.id DESC LIMIT ?",
+            "ORDER BY score DESC, s.id DESC LIMIT ?",
             (*params, limit),
         ).fetchall()
-        if match_only:
-            return page
-        db.execute(
-            f"SELECT count(*) FROM statement s JOIN statement_fts ON statement_fts.rowid = s.id WHERE {clause}",
-            params,
-        ).fetchone()
-        ids = [row[0] for row in page]
-        if ids:
-            marks = ",".join("?" * len(ids))
+        if not match_only:
             db.execute(
-                "SELECT s.*, a.name FROM statement s JOIN actor a ON a.id = s.actor_id "
-                f"WHERE s.id IN ({marks})", ids).fetchall()
-            db.execute(f"SELECT statement_id, topic FROM statement_topic WHERE statement_id IN ({marks}) "
-                       "ORDER BY statement_id, position", ids).fetchall()
-            db.execute(f"SELECT statement_id, place FROM statement_place WHERE statement_id IN ({marks}) "
-                       "ORDER BY statement_id, position", ids).fetchall()
+                f"SELECT count(*) FROM statement s JOIN statement_fts ON statement_fts.rowid = s.id WHERE {clause}",
+                params,
+            ).fetchone()
         return page
 
 
@@ -191,7 +216,7 @@ class RawPostgres:
         source = "FROM statement s, websearch_to_tsquery('english', $1) q"
         page = await db.fetch(
             f"SELECT s.id, ts_rank_cd(s.search_vector, q) AS score {source} WHERE {clause} "
-            f"ORDER BY score DESC, s.said_on DESC, s.id DESC LIMIT {param(limit)}",
+            f"ORDER BY score DESC, s.id DESC LIMIT {param(limit)}",
             *params,
         )
         if match_only:
@@ -273,8 +298,10 @@ async def run_workload(
     floor: Floor,
     rounds: int,
     extra_floors: dict[str, Callable[[str], Awaitable[Any]]] | None = None,
-) -> dict[str, list[float]]:
+) -> tuple[dict[str, list[float]], list[str]]:
+    """The samples of each measurement, and the item each sample was timed with."""
     samples: dict[str, list[float]] = {"function": [], "engine": [], "same_sql": [], "page_sql": []}
+    timed_items: list[str] = []
     for name in extra_floors or {}:
         samples[name] = []
     prepared = {item: floor_terms(item) for item in items}
@@ -287,6 +314,7 @@ async def run_workload(
         rng.shuffle(order)
         for item in order:
             terms, filters = prepared[item]
+            timed_items.append(item)
             samples["function"].append(await timed(function, item))
             samples["engine"].append(await timed(floor.engine, terms, filters))
             samples["same_sql"].append(await timed(floor.search, terms, filters))
@@ -294,7 +322,7 @@ async def run_workload(
             for name, extra in (extra_floors or {}).items():
                 samples[name].append(await timed(extra, item))
         log(f"  {kind}: round {round_number + 1}/{rounds} done")
-    return samples
+    return samples, timed_items
 
 
 async def bench_one(report: Report, backend: str, size: int, args: argparse.Namespace) -> None:
@@ -323,8 +351,19 @@ async def bench_one(report: Report, backend: str, size: int, args: argparse.Name
                 parsed = parse_search(query)
                 return await search(database, parsed.text, parsed.filters, limit=PAGE_SIZE)
 
-            samples = await run_workload("keyword", items, keyword_function, keyword_terms, floor, args.rounds)
+            samples, timed_items = await run_workload(
+                "keyword", items, keyword_function, keyword_terms, floor, args.rounds
+            )
             emit(report, {**common, "workload": "keyword (/search)"}, samples)
+            # Without filters SQLite counts and ranks on the FTS index alone; with them
+            # every match is joined to its row.
+            for label, unfiltered in (("no filters", True), ("filters", False)):
+                kept = [
+                    number for number, item in enumerate(timed_items)
+                    if parse_search(item).filters.is_empty == unfiltered
+                ]
+                emit(report, {**common, "workload": f"keyword (/search), {label}"},
+                     {name: [values[number] for number in kept] for name, values in samples.items()})
         if "questions" in args.workload:
             items = questions(size, seed=args.seed)
             extra: dict[str, Callable[[str], Awaitable[Any]]] = {}
@@ -345,154 +384,17 @@ async def bench_one(report: Report, backend: str, size: int, args: argparse.Name
             async def ask_function(question: str) -> Any:
                 return await answer(database, question, limit=PAGE_SIZE)
 
-            samples = await run_workload(
+            samples, _ = await run_workload(
                 "questions", items, ask_function,
                 lambda question: (question_terms(question, index.facts), SearchFilters()),
                 floor, args.rounds, extra,
             )
             emit(report, {**common, "workload": "questions (/ask)"}, samples)
-        report.emit({**common, "workload": "process", "index_load_s": index_load_s,
+        report.emit({**common, "workload": "process", "upgrade_s": meta.get("upgrade_s"), "index_load_s": index_load_s,
                      "rss_mb": rss_mb(), "import_statements_per_s": meta.get("statements_per_s")}, tabulate=False)
     finally:
         await floor.close()
         await database.close()
-
-
-# -- fix 1 of BENCHMARKS.md, measured on a copy of the database ---------------------------------
-
-#: The retraction state as a second FTS5 column (on a copy; the migration fix 1 proposes).
-_FTS_WITH_STATE = [
-    "DROP TRIGGER IF EXISTS statement_fts_update", "DROP TRIGGER IF EXISTS statement_fts_delete",
-    "DROP TRIGGER IF EXISTS statement_fts_insert", "DROP TABLE IF EXISTS statement_fts",
-    (
-        "ALTER TABLE statement ADD COLUMN fts_state TEXT GENERATED ALWAYS AS "
-        "(CASE WHEN retracted_at IS NULL THEN '' ELSE 'retracted' END) VIRTUAL"
-    ),
-    (
-        "CREATE VIRTUAL TABLE statement_fts USING fts5(search_text, fts_state, content='statement', "
-        "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')"
-    ),
-    (
-        "CREATE TRIGGER statement_fts_insert AFTER INSERT ON statement BEGIN INSERT INTO statement_fts"
-        "(rowid, search_text, fts_state) VALUES (new.id, new.search_text, new.fts_state); END"
-    ),
-    (
-        "CREATE TRIGGER statement_fts_delete AFTER DELETE ON statement BEGIN INSERT INTO statement_fts"
-        "(statement_fts, rowid, search_text, fts_state) VALUES ('delete', old.id, old.search_text, old.fts_state); END"
-    ),
-    (
-        "CREATE TRIGGER statement_fts_update AFTER UPDATE OF search_text, retracted_at ON statement BEGIN "
-        "INSERT INTO statement_fts(statement_fts, rowid, search_text, fts_state) "
-        "VALUES ('delete', old.id, old.search_text, old.fts_state); "
-        "INSERT INTO statement_fts(rowid, search_text, fts_state) VALUES (new.id, new.search_text, new.fts_state); END"
-    ),
-    "INSERT INTO statement_fts(statement_fts) VALUES ('rebuild')",
-]
-
-
-def proposed_copy(url: str) -> str:
-    """A copy of the SQLite database with the retraction state in its FTS index."""
-    import shutil
-
-    from sqlalchemy.engine import make_url
-
-    source = Path(str(make_url(url).database))
-    target = source.with_name("proposed-" + source.name)
-    if not target.exists():
-        log(f"  copying {source.name} and adding the retraction state to its FTS index")
-        with sqlite3.connect(source) as connection:
-            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        partial = target.with_suffix(".partial")
-        shutil.copyfile(source, partial)
-        connection = sqlite3.connect(partial, isolation_level=None)
-        for statement in _FTS_WITH_STATE:
-            connection.execute(statement)
-        connection.close()
-        partial.replace(target)
-    return f"sqlite+aiosqlite:///{target}"
-
-
-def fts_first_search(window: int | None) -> Callable[..., Awaitable[Any]]:
-    """`search()` as fix 1 proposes: with no filter but "not retracted", count and rank on
-    the FTS index alone; optionally rank within the newest `window` statements first."""
-    from storage.search import SearchPage, hydrate
-
-    async def fts_first(database: Database, query: str, filters: SearchFilters | None = None, *,
-                        limit: int = 5, offset: int = 0) -> Any:
-        filters = filters or SearchFilters()
-        terms = query_terms(query)
-        if not terms or not filters.is_empty or not database.is_sqlite:
-            return await search(database, query, filters, limit=limit, offset=offset)
-        words = " OR ".join(f'"{term}"' for term in terms)
-        match = f"(search_text: ({words}))" + ("" if filters.include_retracted else " NOT (fts_state: retracted)")
-        wanted = offset + limit
-        ranked = ("SELECT rowid, -bm25(statement_fts, 1.0, 0.0) FROM statement_fts WHERE statement_fts MATCH ? {} "
-                  "ORDER BY bm25(statement_fts, 1.0, 0.0), rowid DESC LIMIT ?")
-        async with database.read() as session:
-            connection = await session.connection()
-            total = (await connection.exec_driver_sql(
-                "SELECT count(*) FROM statement_fts WHERE statement_fts MATCH ?", (match,))).scalar() or 0
-            rows = None
-            if window and total > wanted:
-                newest = (await connection.exec_driver_sql("SELECT max(id) FROM statement")).scalar() or 0
-                rows = (await connection.exec_driver_sql(
-                    ranked.format("AND rowid > ?"), (match, newest - window, wanted))).all()
-                if len(rows) < wanted:
-                    rows = None
-            if rows is None:
-                rows = (await connection.exec_driver_sql(ranked.format(""), (match, wanted))).all()
-            hits = await hydrate(session, [(int(row[0]), float(row[1])) for row in rows[offset:]])
-        return SearchPage(hits, total, offset, limit, terms)
-
-    return fts_first
-
-
-async def bench_proposed(report: Report, size: int, args: argparse.Namespace) -> None:
-    url, _ = await corpus_database_url(
-        "sqlite", size, embeddings=args.embeddings, seed=args.seed, fresh=args.fresh,
-    )
-    database = Database(proposed_copy(url))
-    floor = Floor(database)
-    await floor.open()
-    variants = {
-        "as it is": search,
-        "fix 1: FTS index alone": fts_first_search(None),
-        "fix 1 + newest 100k first": fts_first_search(100_000),
-    }
-    items = keyword_queries(size, seed=args.seed)
-    parsed = {item: parse_search(item) for item in items}
-    samples: dict[str, list[tuple[str, float]]] = {name: [] for name in [*variants, "floor"]}
-    try:
-        for item in items:
-            for function in variants.values():
-                await function(database, parsed[item].text, parsed[item].filters, limit=PAGE_SIZE)
-        rng = random.Random(13)
-        for round_number in range(args.rounds):
-            order = list(items)
-            rng.shuffle(order)
-            for item in order:
-                query = parsed[item]
-                for name, function in variants.items():
-                    seconds = await timed(function, database, query.text, query.filters, limit=PAGE_SIZE)
-                    samples[name].append((item, seconds))
-                seconds = await timed(floor.engine, query_terms(query.text), query.filters)
-                samples["floor"].append((item, seconds))
-            log(f"  proposed: round {round_number + 1}/{args.rounds} done")
-    finally:
-        await floor.close()
-        await database.close()
-    classes = {
-        "all": lambda item: True,
-        "unfiltered": lambda item: parsed[item].filters.is_empty,
-        "filtered": lambda item: not parsed[item].filters.is_empty,
-    }
-    for name, values in samples.items():
-        row: dict[str, Any] = {"backend": "sqlite", "size": size, "workload": f"/search {name}"}
-        for label, wanted in classes.items():
-            summary = latency_summary([seconds for item, seconds in values if wanted(item)])
-            row[f"{label}_p50_ms"] = summary["p50_ms"]
-            row[f"{label}_p95_ms"] = summary["p95_ms"]
-        report.emit(row)
 
 
 def emit(report: Report, common: dict[str, Any], samples: dict[str, list[float]]) -> None:
@@ -525,17 +427,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="times each query is timed (default 5)")
     parser.add_argument("--workload", choices=("keyword", "questions"), action="append",
                         help="keyword (/search) or questions (/ask); default both")
-    parser.add_argument("--proposed", action="store_true",
-                        help="SQLite /search as it is beside fix 1 of BENCHMARKS.md, on a migrated copy of the database")
     args = parser.parse_args()
-    if args.proposed:
-        report = Report("search_latency", table=args.table)
-        report.machine()
-        for size in args.size or [10_000]:
-            log(f"search latency, fix 1: sqlite, {size:,} statements")
-            asyncio.run(bench_proposed(report, size, args))
-        report.finish("/search as it is and with fix 1 (ms), by class of query; floor: FTS5 top five on the index alone")
-        return
     args.workload = args.workload or ["keyword", "questions"]
     report = Report("search_latency", table=args.table, columns=[
         "backend", "size", "workload", "n", "p50_ms", "p95_ms", "p99_ms", "floor_p50_ms", "floor_p95_ms",

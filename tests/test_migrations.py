@@ -3,6 +3,8 @@ integrity rules live in the database itself, not only in Python."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -10,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from storage.engine import Database
 from storage.migrate import current_revision, downgrade, head_revision, schema_drift, upgrade
 from storage.models import Statement
-from storage.search import search
-from storage.statements import add_statement
+from storage.search import SearchFilters, search
+from storage.statements import add_statement, retract_statement
 from storage.validation import validate_statement
 
 RECORD_TABLES = {
@@ -45,13 +47,14 @@ async def table_names(database: Database) -> set[str]:
 
 
 async def search_index_objects(database: Database) -> set[str]:
-    """The engine's own full-text index: FTS5 table and triggers, or tsvector column and GIN index."""
+    """The engine's own full-text index: FTS5 table, its content view and triggers, or
+    tsvector column and GIN index."""
     async with database.read_engine.connect() as connection:
         if database.is_sqlite:
             rows = await connection.execute(
                 text(
                     "SELECT type || ':' || name FROM sqlite_master "
-                    "WHERE name = 'statement_fts' OR type = 'trigger'"
+                    "WHERE name = 'statement_fts' OR type IN ('trigger', 'view')"
                 )
             )
             return {row[0] for row in rows}
@@ -77,6 +80,7 @@ def expected_search_index(database: Database) -> set[str]:
     if database.is_sqlite:
         return {
             "table:statement_fts",
+            "view:statement_fts_source",
             "trigger:statement_fts_insert",
             "trigger:statement_fts_delete",
             "trigger:statement_fts_update",
@@ -146,6 +150,79 @@ async def test_upgrade_at_head_is_a_no_op(database: Database) -> None:
     assert await current_revision(database) == head_revision()
     page = await search(database, "repeated upgrade")
     assert [hit.statement.ref for hit in page.hits] == ["m3"]
+
+
+# -- the retraction state in the full-text index (0003) -----------------------------
+
+BEFORE_STATE = "0002"
+
+
+async def index_shape(database: Database) -> set[tuple[str, ...]]:
+    """Everything the full-text index is made of, as the engine keeps it (SQL text included)."""
+    if not database.is_sqlite:
+        return {(name,) for name in await search_index_objects(database)}
+    async with database.read_engine.connect() as connection:
+        rows = await connection.execute(
+            text(
+                "SELECT type, name, tbl_name, sql FROM sqlite_master "
+                "WHERE name LIKE 'statement_fts%' OR type IN ('trigger', 'view')"
+            )
+        )
+        return {tuple(row) for row in rows}
+
+
+async def fts_integrity_check(database: Database) -> None:
+    """FTS5's own check that the index holds what its content says (raises if not)."""
+    if database.is_sqlite:
+        async with database.write_engine.begin() as connection:
+            await connection.execute(text("INSERT INTO statement_fts(statement_fts) VALUES ('integrity-check')"))
+
+
+async def test_upgrade_of_a_record_indexes_its_retracted_statements(unmigrated_database: Database) -> None:
+    database = unmigrated_database
+    await upgrade(database, BEFORE_STATE)
+    await add_one(database, "kept", "Envoys discussed a maritime truce in Riyadh.")
+    gone = await add_one(database, "gone", "Envoys rejected a maritime truce in Riyadh.")
+    await retract_statement(database, gone.id, "Misattributed.", "tester")
+
+    await upgrade(database)
+
+    assert await schema_drift(database) == []
+    await fts_integrity_check(database)
+    page = await search(database, "maritime truce")
+    assert ([hit.statement.ref for hit in page.hits], page.total) == (["kept"], 1)
+    page = await search(database, "maritime truce", SearchFilters(include_retracted=True))
+    assert ([hit.statement.ref for hit in page.hits], page.total) == (["gone", "kept"], 2)
+
+
+async def test_downgrade_restores_the_index_as_it_was_and_upgrade_works_again(
+    unmigrated_database: Database, make_database: Any, db_engine: str
+) -> None:
+    database = unmigrated_database
+    before = await make_database(db_engine, migrate=False)
+    await upgrade(before, BEFORE_STATE)
+    await upgrade(database)
+    await add_one(database, "kept", "Envoys discussed a maritime truce in Riyadh.")
+    gone = await add_one(database, "gone", "Envoys rejected a maritime truce in Riyadh.")
+    await retract_statement(database, gone.id, "Misattributed.", "tester")
+
+    await downgrade(database, BEFORE_STATE)
+
+    assert await current_revision(database) == BEFORE_STATE
+    assert await index_shape(database) == await index_shape(before)
+    await fts_integrity_check(database)
+    # Written while the index had no state column: the upgrade must still see it.
+    await add_one(database, "late", "A maritime truce, again, in Riyadh.")
+
+    await upgrade(database)
+
+    assert await current_revision(database) == head_revision()
+    assert await schema_drift(database) == []
+    assert await search_index_objects(database) == expected_search_index(database)
+    await fts_integrity_check(database)
+    page = await search(database, "maritime truce", limit=10)
+    assert sorted(hit.statement.ref for hit in page.hits) == ["kept", "late"]
+    assert page.total == 2
 
 
 # -- integrity in the database ---------------------------------------------------

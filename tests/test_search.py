@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -9,10 +11,13 @@ import pytest
 from sqlmodel import select
 
 from storage.engine import Database
+from storage.exchange import import_statements
 from storage.models import Stance, Statement, Status, Topic
+from storage.retrieval import keyword_hits
 from storage.search import MAX_PAGE, SearchFilters, search
-from storage.statements import add_statement, edit_statement, retract_statement
+from storage.statements import add_statement, edit_statement, exchange_record, retract_statement
 from storage.validation import validate_statement
+from storage.vector_index import Selection
 
 
 def refs(page: Any) -> list[str]:
@@ -170,14 +175,22 @@ async def test_a_better_match_ranks_above_a_newer_one(database: Database) -> Non
     assert page.total == 2
 
 
-async def test_equal_scores_are_broken_by_recency(database: Database) -> None:
+# A filter that keeps every statement the tests add: the same search through the joined
+# path (with filters) instead of the index alone (without).
+KEEP_ALL = SearchFilters(since=date(1900, 1, 1))
+
+
+@pytest.mark.parametrize("filters", [None, KEEP_ALL], ids=["index", "joined"])
+async def test_equal_scores_go_to_the_most_recently_recorded(
+    database: Database, filters: SearchFilters | None
+) -> None:
     text = "Prisoner exchange agreed in Istanbul."
     for ref, said_on in [("march", "2025-03-01"), ("may", "2025-05-01"), ("april", "2025-04-01")]:
         await add(database, ref, said_on, text, topics=["prisoners"])
 
-    page = await search(database, "Istanbul exchange")
+    page = await search(database, "Istanbul exchange", filters)
 
-    assert refs(page) == ["may", "april", "march"]
+    assert refs(page) == ["april", "may", "march"]
     assert len({hit.score for hit in page.hits}) == 1
     assert page.hits[0].score > 0
 
@@ -244,6 +257,55 @@ async def test_retracted_statements_are_left_out_unless_asked_for(sample_databas
     assert included.total == default.total + 1
 
 
+async def unretract(database: Database, ref: str) -> None:
+    """As an import of a corrected record does it: the status back to reported."""
+    record = exchange_record(await by_ref(database, ref))
+    record.update(status="reported", retraction_reason=None)
+    report = await import_statements(database, "fix.jsonl", json.dumps(record).encode(), "tester")
+    assert report.updated == 1
+
+
+@pytest.mark.parametrize("filters", [SearchFilters(), KEEP_ALL], ids=["index", "joined"])
+async def test_retracting_and_unretracting_take_effect_in_every_search(
+    database: Database, filters: SearchFilters
+) -> None:
+    await add(database, "kept", "2025-03-01", "Ceasefire talks resume in Geneva.")
+    gone = await add(database, "gone", "2025-04-01", "Ceasefire talks collapse in Geneva.")
+    with_retracted = replace(filters, include_retracted=True)
+    assert refs(await search(database, "Geneva talks", filters)) == ["gone", "kept"]
+
+    await retract_statement(database, gone.id, "Misattributed.", "tester")
+
+    page = await search(database, "Geneva talks", filters)
+    assert (refs(page), page.total) == (["kept"], 1)
+    page = await search(database, "Geneva talks", with_retracted)
+    assert (refs(page), page.total) == (["gone", "kept"], 2)
+    assert [hit.statement.is_retracted for hit in page.hits] == [True, False]
+
+    await unretract(database, "gone")
+
+    page = await search(database, "Geneva talks", filters)
+    assert (refs(page), page.total) == (["gone", "kept"], 2)
+
+
+@pytest.mark.parametrize("include_retracted", [False, True])
+async def test_the_index_alone_and_the_joined_path_agree(
+    sample_database: Database, include_retracted: bool
+) -> None:
+    """Same statements, same order, same scores, same total, with or without filters."""
+    await retract_statement(sample_database, (await by_ref(sample_database, "s43")).id, "Unverified.", "tester")
+    unfiltered = SearchFilters(include_retracted=include_retracted)
+    filtered = replace(KEEP_ALL, include_retracted=include_retracted)
+    for query in ["peace security", "Donetsk", "ceasefire talks Putin", "Zelensky"]:
+        index = await search(sample_database, query, unfiltered, limit=MAX_PAGE)
+        joined = await search(sample_database, query, filtered, limit=MAX_PAGE)
+
+        assert index.total > 0, query
+        assert refs(index) == refs(joined), query
+        assert [hit.score for hit in index.hits] == [hit.score for hit in joined.hits], query
+        assert index.total == joined.total, query
+
+
 async def test_an_edit_updates_the_full_text_index(database: Database) -> None:
     statement = await add(database, "e1", "2025-05-01", "Talks planned in Geneva.")
     assert refs(await search(database, "Geneva")) == ["e1"]
@@ -264,6 +326,135 @@ async def test_speaker_aliases_role_places_and_topics_are_searchable(database: D
 
     for question in ["Kallas", "foreign policy chief", "Tallinn", "security guarantees"]:
         assert refs(await search(database, question)) == ["w1"], question
+
+
+# -- the newest statements first (SQLite, without filters) ---------------------------------
+
+# In recording order; with a window of 4 the newest four (from new-weak on) come first.
+WINDOW_RECORD = [
+    ("old-best", "Zaporizhzhia ceasefire: a ceasefire around the Zaporizhzhia plant.", False),
+    ("old-good", "A ceasefire near Zaporizhzhia.", False),
+    ("old-other", "Prisoner exchange in Istanbul.", False),
+    ("new-weak", "Calls for a ceasefire by winter, then for elections, then for aid in spring.", False),
+    ("new-retracted", "Zaporizhzhia ceasefire, ceasefire, Zaporizhzhia.", True),
+    ("new-good", "A ceasefire near Zaporizhzhia, said again.", False),
+    ("new-other", "Grain shipments resume.", False),
+]
+WINDOWED = ["new-good", "new-weak", "old-best", "old-good"]
+BY_RELEVANCE = ["old-best", "old-good", "new-good", "new-weak"]
+
+
+async def window_record(make_database: Any) -> Database:
+    database = await make_database("sqlite")
+    for number, (ref, text, retracted) in enumerate(WINDOW_RECORD):
+        statement = await add(database, ref, f"2025-0{number + 1}-01", text, topics=["sanctions"])
+        if retracted:
+            await retract_statement(database, statement.id, "Misquoted.", "tester")
+    return database
+
+
+async def test_the_newest_statements_are_ranked_first(make_database: Any) -> None:
+    database = await window_record(make_database)
+
+    windowed = await search(database, "Zaporizhzhia ceasefire", window=4, limit=MAX_PAGE)
+    whole = await search(database, "Zaporizhzhia ceasefire", window=len(WINDOW_RECORD), limit=MAX_PAGE)
+
+    assert refs(windowed) == WINDOWED
+    assert refs(whole) == BY_RELEVANCE
+    assert windowed.total == whole.total == 4
+    # Both old matches score above both new ones, and come after them.
+    scores = [hit.score for hit in whole.hits]
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) == 4
+
+
+async def test_the_window_also_orders_retracted_statements_when_asked_for(make_database: Any) -> None:
+    database = await window_record(make_database)
+
+    page = await search(
+        database, "Zaporizhzhia ceasefire", SearchFilters(include_retracted=True), window=4, limit=MAX_PAGE
+    )
+
+    assert refs(page) == ["new-retracted", *WINDOWED]
+    assert page.total == 5
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3])
+async def test_pages_across_the_window_give_every_match_once_in_order(make_database: Any, limit: int) -> None:
+    database = await window_record(make_database)
+
+    seen: list[str] = []
+    for offset in range(0, 7, limit):
+        page = await search(database, "Zaporizhzhia ceasefire", window=4, limit=limit, offset=offset)
+        assert page.total == len(WINDOWED)
+        assert page.has_next == (offset + limit < len(WINDOWED))
+        seen.extend(refs(page))
+
+    assert seen == WINDOWED
+
+
+async def test_filters_rank_the_whole_record(make_database: Any) -> None:
+    database = await window_record(make_database)
+
+    page = await search(database, "Zaporizhzhia ceasefire", KEEP_ALL, window=4, limit=MAX_PAGE)
+
+    assert refs(page) == BY_RELEVANCE
+
+
+# -- the retraction state cannot be reached from a query ------------------------------------
+
+# FTS5 syntax aimed at the state column, and the words that remain of it.
+STATE_SYNTAX = [
+    ("fts_state: retracted", "fts_state retracted"),
+    ("fts_state:retracted", "fts_state retracted"),
+    ("{fts_state}: retracted", "fts_state retracted"),
+    ("{search_text fts_state}: live", "search_text fts_state live"),
+    ('"retracted"', "retracted"),
+    ("retract*", "retract"),
+    ("NEAR(fts_state retracted)", "fts_state retracted"),
+    ("-fts_state", "fts_state"),
+    ("Geneva NOT fts_state: retracted", "Geneva fts_state retracted"),
+    ("Geneva OR fts_state: live", "Geneva fts_state live"),
+    ("fts_state: retracted) OR (Geneva", "fts_state retracted Geneva"),
+]
+
+
+@pytest.mark.parametrize("filters", [SearchFilters(), KEEP_ALL], ids=["index", "joined"])
+@pytest.mark.parametrize("include_retracted", [False, True])
+async def test_query_syntax_never_reaches_the_retraction_state(
+    database: Database, filters: SearchFilters, include_retracted: bool
+) -> None:
+    await add(database, "live", "2025-03-01", "Geneva talks stall.")
+    gone = await add(database, "gone", "2025-04-01", "Geneva talks resume.")
+    await retract_statement(database, gone.id, "Misattributed.", "tester")
+    filters = replace(filters, include_retracted=include_retracted)
+    geneva = ["gone", "live"] if include_retracted else ["live"]
+
+    for query, plain in STATE_SYNTAX:
+        page = await search(database, query, filters)
+        reference = await search(database, plain, filters)
+        assert (refs(page), page.total) == (refs(reference), reference.total), query
+        assert refs(page) == (geneva if "Geneva" in query else []), query
+
+
+# -- the keyword step of questions --------------------------------------------------------
+
+
+@pytest.mark.parametrize("include_retracted", [False, True])
+async def test_keyword_hits_agree_with_and_without_a_selection(
+    sample_database: Database, include_retracted: bool
+) -> None:
+    await retract_statement(sample_database, (await by_ref(sample_database, "s43")).id, "Unverified.", "tester")
+    s43 = (await by_ref(sample_database, "s43")).id
+    terms = ["donetsk", "ceasefire", "putin"]
+
+    alone = await keyword_hits(sample_database, terms, Selection(include_retracted=include_retracted))
+    joined = await keyword_hits(
+        sample_database, terms, Selection(since=date(1900, 1, 1), include_retracted=include_retracted)
+    )
+
+    assert len(alone) > 5
+    assert alone == joined
+    assert (s43 in dict(alone)) == include_retracted
 
 
 # -- hostile input ----------------------------------------------------------------------
