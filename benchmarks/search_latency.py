@@ -21,9 +21,9 @@ words (for questions: the words retrieval looks for, the question's concepts):
 * `same_sql`: the SQL the function sends, written by hand - the count of matches, the
   ranked page, and the page's rows with speaker, topics and places; `page_sql` is the
   ranked page query alone. Without filters on SQLite both count and page read the FTS
-  index alone (the retraction state is in it; the newest `RECENT_WINDOW` statements
-  ranked first); with filters, and on PostgreSQL, every match is joined to its row (not
-  retracted, the query's filters). `orm_ratio` (function over `same_sql`) is what the ORM
+  index alone (the retraction state is in it); with filters, and on PostgreSQL, every
+  match is joined to its row (not retracted, the query's filters); either way the newest
+  `RECENT_WINDOW` statements are ranked first, the older ones if those fall short. `orm_ratio` (function over `same_sql`) is what the ORM
   and the async driver add; `same_sql` over `floor` is what the shape of the SQL adds.
 * for questions also `embed` (the model embedding the question) and `matvec` (the
   question against every stored vector): no semantic search answers in less.
@@ -157,12 +157,16 @@ class RawSqlite:
             where.append("s.said_on <= ?")
             params.append(filters.until.isoformat())
         clause = " AND ".join(where)
-        page = db.execute(
-            "SELECT s.id, -bm25(statement_fts, 1.0, 0.0) AS score FROM statement s "
-            f"JOIN statement_fts ON statement_fts.rowid = s.id WHERE {clause} "
-            "ORDER BY score DESC, s.id DESC LIMIT ?",
-            (*params, limit),
-        ).fetchall()
+        ranked = ("SELECT s.id, -bm25(statement_fts, 1.0, 0.0) AS score FROM statement s "
+                  f"JOIN statement_fts ON statement_fts.rowid = s.id WHERE {clause} {{}} "
+                  "ORDER BY score DESC, s.id DESC LIMIT ?")
+        boundary = (db.execute("SELECT max(id) FROM statement").fetchone()[0] or 0) - RECENT_WINDOW
+        if boundary <= 0:
+            page = db.execute(ranked.format(""), (*params, limit)).fetchall()
+        else:
+            page = db.execute(ranked.format("AND s.id > ?"), (*params, boundary, limit)).fetchall()
+            if len(page) < limit:
+                page += db.execute(ranked.format("AND s.id <= ?"), (*params, boundary, limit - len(page))).fetchall()
         if not match_only:
             db.execute(
                 f"SELECT count(*) FROM statement s JOIN statement_fts ON statement_fts.rowid = s.id WHERE {clause}",
@@ -214,14 +218,26 @@ class RawPostgres:
             where.append(f"s.said_on <= {param(filters.until)}")
         clause = " AND ".join(where)
         source = "FROM statement s, websearch_to_tsquery('english', $1) q"
-        page = await db.fetch(
-            f"SELECT s.id, ts_rank_cd(s.search_vector, q) AS score {source} WHERE {clause} "
-            f"ORDER BY score DESC, s.id DESC LIMIT {param(limit)}",
-            *params,
-        )
+        boundary = (await db.fetchval("SELECT max(id) FROM statement") or 0) - RECENT_WINDOW
+
+        async def ranked(tier: str, *values: Any) -> list[Any]:
+            """The page among the matches passing `tier` ("{}" for each of `values`)."""
+            marks = [f"${len(params) + number}" for number in range(1, len(values) + 1)]
+            return await db.fetch(
+                f"SELECT s.id, ts_rank_cd(s.search_vector, q) AS score {source} WHERE {clause} "
+                f"{tier.format(*marks)} ORDER BY score DESC, s.id DESC LIMIT {marks[-1]}",
+                *params, *values,
+            )
+
+        if boundary <= 0:
+            page = await ranked("", limit)
+        else:
+            page = await ranked("AND s.id > {}", boundary, limit)
+            if len(page) < limit:
+                page += await ranked("AND s.id <= {}", boundary, limit - len(page))
         if match_only:
             return page
-        await db.fetchval(f"SELECT count(*) {source} WHERE {clause}", *params[:-1])
+        await db.fetchval(f"SELECT count(*) {source} WHERE {clause}", *params)
         ids = [row[0] for row in page]
         if ids:
             await db.fetch("SELECT s.*, a.name FROM statement s JOIN actor a ON a.id = s.actor_id "

@@ -5,11 +5,11 @@ words it finds, so no syntax of theirs can make the engine raise."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, table, text
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, literal_column, table, text
 from sqlalchemy import column as sa_column
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,8 +21,7 @@ from storage.models import Stance, Statement, StatementPlace, StatementTopic, St
 MAX_TERMS = 32
 MAX_TERM_LENGTH = 64
 MAX_PAGE = 50
-#: Unfiltered word searches on SQLite rank the newest this many recorded statements first
-#: (see `rank_on_index`).
+#: Word searches rank the newest this many recorded statements first (see `recent_first`).
 RECENT_WINDOW = 100_000
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -191,49 +190,73 @@ async def count_on_index(session: AsyncSession, match: str, *, newer_than: int =
     return int(counted.scalar_one())
 
 
+Scored = list[tuple[int, float]]
+#: A page of ranked ids among the statements recorded after id `boundary` (newer=True),
+#: up to it (newer=False) or all of them (newer=None): (newer, boundary, skip, take).
+PageReader = Callable[[bool | None, int, int, int], Awaitable[Scored]]
+
+
+async def recent_first(
+    session: AsyncSession,
+    read_page: PageReader,
+    count_newer: Callable[[int], Awaitable[int]],
+    *,
+    offset: int,
+    limit: int,
+    window: int | None,
+) -> Scored:
+    """The page `offset` to `offset + limit` of a ranking taken in two tiers: the matches
+    among the newest `window` recorded statements by relevance, then the older matches by
+    relevance.
+
+    Ranking scores every match before it can return the best: for a word in a quarter of
+    the record, ~190 ms with FTS5 at 1M statements against ~20 ms within the newest 100k,
+    and readers of a record kept for years look for current positions first. The older
+    tier is ranked only for the pages that reach it, so paging stays consistent; below
+    `window` statements there is one tier and nothing changes."""
+    boundary = 0
+    if window is not None:
+        connection = await session.connection()
+        newest = (await connection.execute(text("SELECT max(id) FROM statement"))).scalar_one()
+        boundary = (newest or 0) - window
+    if boundary <= 0:
+        return await read_page(None, boundary, offset, limit)
+    hits = await read_page(True, boundary, offset, limit)
+    if len(hits) == limit:
+        return hits
+    newer = offset + len(hits) if hits else await count_newer(boundary)
+    return hits + await read_page(False, boundary, max(0, offset - newer), limit - len(hits))
+
+
 async def rank_on_index(
     session: AsyncSession, match: str, *, offset: int, limit: int, window: int | None
-) -> list[tuple[int, float]]:
+) -> Scored:
     """Ids and scores of the matches `offset` to `offset + limit` of the FTS5 query `match`
-    (SQLite), best first, from the index alone: no row of `statement` is read. Joining
-    every match to its row (each holds a 1.5 kB vector) to drop the retracted ones cost
-    3-5 times the ranking itself; `fts_match` drops them inside the index.
+    (SQLite), best first (recent first with a `window`), from the index alone: no row of
+    `statement` is read. Joining every match to its row (each holds a 1.5 kB vector) to
+    drop the retracted ones cost 3-5 times the ranking itself; `fts_match` drops them
+    inside the index.
 
     Ties go to the most recently recorded statement (higher id): the index knows a row by
     its rowid alone, and the joined path (`search` with filters, `keyword_hits` with a
-    selection) breaks ties the same way, so a filter never reorders what it keeps.
-
-    With a `window`, the order is: the matches among the newest `window` recorded
-    statements by relevance, then the older matches by relevance. bm25() scores every
-    match before it can return the best, ~190 ms for a word in a quarter of the record
-    at 1M statements against ~20 ms within the newest 100k, and readers of a record kept
-    for years look for current positions first. The older matches are ranked only for
-    the pages that reach them, so paging stays consistent; below `window` statements
-    nothing changes."""
+    selection) breaks ties the same way, so a filter never reorders what it keeps."""
     connection = await session.connection()
-    boundary = 0
-    if window is not None:
-        newest = (await connection.execute(text("SELECT max(id) FROM statement"))).scalar_one()
-        boundary = (newest or 0) - window
+    tiers = {None: "", True: " AND rowid > :boundary", False: " AND rowid <= :boundary"}
 
-    async def ranked(rowids: str, skip: int, take: int) -> list[tuple[int, float]]:
-        """The page of the matches whose rowid passes `rowids` (against `boundary`)."""
+    async def read_page(newer: bool | None, boundary: int, skip: int, take: int) -> Scored:
         rows = await connection.execute(
             text(
-                f"SELECT rowid, -{_BM25} AS score FROM statement_fts WHERE statement_fts MATCH :match{rowids} "
+                f"SELECT rowid, -{_BM25} AS score FROM statement_fts WHERE statement_fts MATCH :match{tiers[newer]} "
                 "ORDER BY score DESC, rowid DESC LIMIT :take OFFSET :skip"
             ),
             {"match": match, "boundary": boundary, "take": take, "skip": skip},
         )
         return [(int(rowid), float(score)) for rowid, score in rows]
 
-    if boundary <= 0:
-        return await ranked("", offset, limit)
-    hits = await ranked(" AND rowid > :boundary", offset, limit)
-    if len(hits) == limit:
-        return hits
-    newer = offset + len(hits) if hits else await count_on_index(session, match, newer_than=boundary)
-    return hits + await ranked(" AND rowid <= :boundary", max(0, offset - newer), limit - len(hits))
+    async def count_newer(boundary: int) -> int:
+        return await count_on_index(session, match, newer_than=boundary)
+
+    return await recent_first(session, read_page, count_newer, offset=offset, limit=limit, window=window)
 
 
 async def _actor_ids(session: AsyncSession, filters: SearchFilters) -> list[int] | None:
@@ -253,10 +276,9 @@ async def search(
     offset: int = 0,
     window: int = RECENT_WINDOW,
 ) -> SearchPage:
-    """Best matches first, ties to the most recently recorded; on SQLite without filters,
-    the best among the newest `window` recorded statements first (see `rank_on_index`).
-    With no words, the statements that pass the filters, newest said first; with neither,
-    nothing."""
+    """Best matches first, ties to the most recently recorded, the best among the newest
+    `window` recorded statements before older ones (see `recent_first`). With no words,
+    the statements that pass the filters, newest said first; with neither, nothing."""
     filters = filters or SearchFilters()
     limit = max(1, min(limit, MAX_PAGE))
     offset = max(0, offset)
@@ -273,7 +295,7 @@ async def search(
             if actor_ids == []:
                 return SearchPage([], 0, offset, limit, terms)
             clauses = _filter_clauses(filters, actor_ids)
-            total, scored = await _search_joined(session, database, terms, clauses, offset, limit)
+            total, scored = await _search_joined(session, database, terms, clauses, offset, limit, window)
         hits = await hydrate(session, scored)
     return SearchPage(hits, total, offset, limit, terms)
 
@@ -285,20 +307,32 @@ async def _search_joined(
     clauses: list[ColumnElement[bool]],
     offset: int,
     limit: int,
-) -> tuple[int, list[tuple[int, float]]]:
+    window: int,
+) -> tuple[int, Scored]:
     """The count and the page of the statements passing `clauses`, each match joined to
-    its row."""
-    if terms:
-        ranked, score = ranked_query(database, terms)
-        order = [score.desc(), col(Statement.id).desc()]
-    else:
-        score = literal_column("0.0").label("score")
-        ranked = select(Statement.id, score)
-        order = [col(Statement.said_on).desc(), col(Statement.id).desc()]
+    its row; word queries recent first (`recent_first`), as on the index alone."""
+    if not terms:
+        listed = select(Statement.id, literal_column("0.0").label("score")).where(and_(True, *clauses))
+        total = (await session.exec(select(func.count()).select_from(listed.subquery()))).one()
+        page = await session.exec(
+            listed.order_by(col(Statement.said_on).desc(), col(Statement.id).desc()).offset(offset).limit(limit)
+        )
+        return total, [(row[0], 0.0) for row in page.all()]
+    ranked, score = ranked_query(database, terms)
     ranked = ranked.where(and_(True, *clauses))
+    tiers = {None: True, True: col(Statement.id) > bindparam("boundary"), False: col(Statement.id) <= bindparam("boundary")}
+
+    async def read_page(newer: bool | None, boundary: int, skip: int, take: int) -> Scored:
+        query = ranked.where(tiers[newer]).order_by(score.desc(), col(Statement.id).desc()).offset(skip).limit(take)
+        rows = await session.exec(query, params={"boundary": boundary})
+        return [(row[0], float(row[1] or 0.0)) for row in rows.all()]
+
+    async def count_newer(boundary: int) -> int:
+        counted = select(func.count()).select_from(ranked.where(tiers[True]).subquery())
+        return int((await session.exec(counted, params={"boundary": boundary})).one())
+
     total = (await session.exec(select(func.count()).select_from(ranked.subquery()))).one()
-    page = (await session.exec(ranked.order_by(*order).offset(offset).limit(limit))).all()
-    return total, [(row[0], float(row[1] or 0.0)) for row in page]
+    return total, await recent_first(session, read_page, count_newer, offset=offset, limit=limit, window=window)
 
 
 async def hydrate(session: AsyncSession, scored: list[tuple[int, float]]) -> list[SearchHit]:
