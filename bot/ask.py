@@ -176,14 +176,12 @@ async def _counterparts(session: Any, index: RecordIndex, statements: list[State
         row = index.row(statement.id)  # type: ignore[arg-type]
         if row is None:
             continue
-        nearby = {other.id: other for place in row.places for other in index.at_place(place)}
+        week = (row.start - SAME_EVENT_DAYS, row.end + SAME_EVENT_DAYS)
+        nearby = {other.id: other for place in row.places for other in index.at_place(place, between=week)}
         for other in nearby.values():
             if other.id == row.id or other.retracted or other.side.casefold() == row.side.casefold():
                 continue
             if not other.topics & row.topics:
-                continue
-            gap = max(other.start - row.end, row.start - other.end, 0)
-            if gap > SAME_EVENT_DAYS:
                 continue
             if _opposes(row.stance, row.status, other.stance, other.status):
                 wanted.setdefault(row.id, []).append(other.id)

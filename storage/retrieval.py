@@ -42,12 +42,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import and_, func, text
 from sqlmodel import col, select
 
 from storage.engine import Database
 from storage.models import Statement
-from storage.search import ranked_query, query_terms
+from storage.search import FTS_TEXT, fts_match, query_terms, rank_on_index, ranked_query
 from storage.vector_index import TOPIC_BIT, RecordIndex, Selection, record_index
 
 log = logging.getLogger(__name__)
@@ -267,7 +269,7 @@ async def term_stats(
             continue
         name = f"t{number}"
         if database.is_sqlite:
-            params[name] = f'"{stem}" *'
+            params[name] = f'{FTS_TEXT} : "{stem}" *'
             columns.append(
                 f"(SELECT count(*) FROM (SELECT 1 FROM statement_fts WHERE statement_fts MATCH :{name} LIMIT :cap))"
             )
@@ -284,7 +286,7 @@ async def term_stats(
             continue
         name = f"n{number}"
         if database.is_sqlite:
-            params[name] = '"' + " ".join(words) + '"'
+            params[name] = f'{FTS_TEXT} : "' + " ".join(words) + '"'
             columns.append(f"(SELECT count(*) FROM (SELECT 1 FROM statement_fts WHERE statement_fts MATCH :{name} LIMIT 1))")
         else:
             params[name] = " ".join(words)
@@ -320,9 +322,19 @@ async def keyword_hits(
 ) -> list[tuple[int, float]]:
     """The engine's own full-text ranking (FTS5 bm25 / ts_rank_cd, through
     storage.search) for an OR of `terms`, best first, among the statements the selection
-    roughly allows (the caller checks each hit exactly against the index)."""
+    roughly allows (the caller checks each hit exactly against the index).
+
+    With nothing selected but retraction, SQLite ranks on its index alone, over the whole
+    record: unlike `/search`, no window of recent statements first. The words that make
+    ranking slow (in more than COMMON_SHARE of the record) are left out before this, and
+    a window would keep an older statement holding every rare word of the question out
+    of the candidates."""
     if not terms:
         return []
+    if database.is_sqlite and selection == Selection(include_retracted=selection.include_retracted):
+        match = fts_match(terms, include_retracted=selection.include_retracted)
+        async with _session(database, session) as active:
+            return await rank_on_index(active, match, offset=0, limit=limit, window=None)
     ranked, score = ranked_query(database, list(terms))
     clauses = []
     if not selection.include_retracted:
@@ -492,22 +504,23 @@ async def _rank(
     hits: list[tuple[int, float]],
     cosines: Any,
 ) -> Ranked:
+    """Candidates are rows of the index (arrays of them, best first where the order
+    matters), scored all at once."""
     weights = options.weights
+    columns = index.columns
 
     # The keyword hits the filters allow (the SQL filter was approximate).
-    keyword: dict[int, float] = {}
-    for statement_id, score in hits:
-        row = index.row(statement_id)
-        if row is not None and index.allows(row, selection):
-            keyword[statement_id] = score
-    best_keyword = max(keyword.values(), default=0.0)
+    hit_rows = index.locate([statement_id for statement_id, _ in hits])
+    hit_scores = np.array([score for _, score in hits], dtype=np.float64)
+    allowed_hits = hit_rows >= 0
+    allowed_hits[allowed_hits] = index.mask(selection, hit_rows[allowed_hits])
+    keyword_rows, keyword_scores = hit_rows[allowed_hits], hit_scores[allowed_hits]
+    best_keyword = float(keyword_scores.max()) if keyword_scores.size else 0.0
 
-    candidates: dict[int, float] = {}
     best_cosine = None
     if cosines is not None:
-        import numpy as np
-
-        allowed = np.flatnonzero(index.mask(selection) & index.has_vector)
+        allowed = np.flatnonzero(index.mask(selection) & columns.has_vector)
+        top = np.empty(0, dtype=np.intp)
         if allowed.size:
             scores = -cosines[allowed]
             if allowed.size > SEMANTIC_CANDIDATES:
@@ -519,61 +532,61 @@ async def _rank(
                 order = np.argsort(scores, kind="stable")
             top = allowed[order]
             best_cosine = float(cosines[top[0]])
-            for position in top:
-                candidates[int(index.ids[position])] = float(cosines[position])
-        for statement_id in keyword:
-            position = index.position[statement_id]
-            candidates.setdefault(statement_id, float(cosines[position]) if index.has_vector[position] else 0.0)
+        rows = np.concatenate([top, keyword_rows[~np.isin(keyword_rows, top)]])
     elif list_mode:
         # Only who and when were asked ("What did Putin say last week?"): every statement
         # that passes the filters, ranked by the boosts and by date.
-        candidates = {row.id: 0.0 for row in index.rows() if index.allows(row, selection)}
+        rows = np.flatnonzero(index.mask(selection))
     else:
-        candidates = {statement_id: 0.0 for statement_id in keyword}
-        if query.speakers and (candidates or weighed.absent <= options.weights.keyword_max_absent):
+        rows = keyword_rows
+        if query.speakers and (rows.size or weighed.absent <= weights.keyword_max_absent):
             # Keyword only: what the speaker asked about said is a candidate too, after
             # the statements that match the words ("What did Putin demand about ...").
-            speakers = set(query.speakers)
-            for row in index.rows():
-                if row.actor_id in speakers and index.allows(row, selection):
-                    candidates.setdefault(row.id, 0.0)
-        if not candidates and filtered and weighed.absent <= options.weights.keyword_max_absent:
+            speaking = np.flatnonzero(index.mask(selection) & index.of_actors(query.speakers))
+            rows = np.concatenate([rows, speaking[~np.isin(speaking, rows)]])
+        if not rows.size and filtered and weighed.absent <= weights.keyword_max_absent:
             # Keyword only, no word matched within the filters, but the question named who
             # and when for certain and its words are in the record: what passes the
             # filters answers, ranked by the boosts ("What did Washington threaten Moscow
             # with in July?" against "very severe tariffs").
-            candidates = {row.id: 0.0 for row in index.rows() if index.allows(row, selection)}
-            list_mode = bool(candidates)
+            rows = np.flatnonzero(index.mask(selection))
+            list_mode = bool(rows.size)
+    if cosines is not None:
+        closeness = np.where(columns.has_vector[rows], cosines[rows], 0.0).astype(np.float64)
+    else:
+        closeness = np.zeros(len(rows))
+    ids = columns.ids[rows]
 
     # Keyword evidence for the leading candidates: the share of the question's words each
     # one holds, in any form.
     coverage: dict[int, float] = {}
-    if weighed.stems and candidates and options.keyword:
-        leading = list(dict.fromkeys([
-            *sorted(keyword, key=keyword.__getitem__, reverse=True)[:CHECKED_CANDIDATES],
-            *sorted(candidates, key=candidates.__getitem__, reverse=True)[:CHECKED_CANDIDATES],
-        ]))
-        words = await candidate_words(database, leading, session)
+    if weighed.stems and rows.size and options.keyword:
+        leading = dict.fromkeys([
+            *columns.ids[keyword_rows[_descending(keyword_scores)[:CHECKED_CANDIDATES]]].tolist(),
+            *ids[_descending(closeness)[:CHECKED_CANDIDATES]].tolist(),
+        ])
+        words = await candidate_words(database, list(leading), session)
         coverage = {statement_id: weighed.coverage(found) for statement_id, found in words.items()}
+    covered = _lookup(ids, np.array(list(coverage), dtype=np.int64), np.array(list(coverage.values())))
 
-    scored = _score(index, candidates, keyword, best_keyword, coverage, query, options, semantic=cosines is not None)
+    scores = _score(
+        index, rows, closeness, covered, keyword_rows, keyword_scores, best_keyword, query, options,
+        semantic=cosines is not None,
+    )
+    ends = columns.ends[rows]
     if options.fusion == "rrf" and not list_mode:
-        by_cosine = sorted(candidates, key=lambda i: -candidates[i]) if cosines is not None else []
-        by_keyword = sorted(keyword, key=lambda i: -keyword[i])
-        fused: dict[int, float] = {}
-        for ranking in (by_cosine, by_keyword):
-            for rank, statement_id in enumerate(ranking, start=1):
-                fused[statement_id] = fused.get(statement_id, 0.0) + 1.0 / (60 + rank)
-        scored = [(fused.get(statement_id, 0.0), end, statement_id) for _, end, statement_id in scored]
-    if query.recent:
+        fused = np.zeros(len(rows))
+        if cosines is not None:
+            fused[_descending(closeness)] += 1.0 / (60 + np.arange(1, len(rows) + 1))
+        by_keyword = keyword_rows[_descending(keyword_scores)]
+        fused += _lookup(rows, by_keyword, 1.0 / (60 + np.arange(1, len(by_keyword) + 1)))
+        scores = fused
+    if query.recent and rows.size:
         # "Recently": the date may outweigh small differences in closeness.
-        newest = max((end for _, end, _ in scored), default=0)
-        scored = [(score - weights.recent * min((newest - end) / 365.0, 1.0), end, i) for score, end, i in scored]
-    scored.sort(key=lambda item: (-item[0], -item[1], -item[2]))
+        scores = scores - weights.recent * np.minimum((ends.max() - ends) / 365.0, 1.0)
+    order = np.lexsort((-ids, -ends, -scores))
 
     ranked = Ranked(
-        ids=[statement_id for _, _, statement_id in scored],
-        scores=[score for score, _, _ in scored],
         keyword_only=not use_semantic,
         features=Features(
             best_cosine=best_cosine,
@@ -584,7 +597,7 @@ async def _rank(
             listing=list_mode,
         ),
     )
-    if not ranked.ids:
+    if not rows.size:
         ranked.reason = (
             "nothing in the record matches those filters" if filtered else "nothing in the record matches the question"
         )
@@ -592,71 +605,79 @@ async def _rank(
     if options.thresholds and not list_mode:
         if not answers(ranked.features, weights):  # type: ignore[arg-type]
             ranked.reason = "nothing in the record is close enough to the question"
-            ranked.ids, ranked.scores = [], []
             return ranked
         # A first page always; past it, only statements that are about the question on
-        # their own: close in meaning, or holding most of its words.
-        def relevant(statement_id: int) -> bool:
-            if coverage.get(statement_id, 0.0) >= weights.more_coverage:
-                return True
-            if not use_semantic:
-                return True  # every candidate matched words, or the speaker, of the question
-            return candidates.get(statement_id, 0.0) >= weights.more_cosine
-
-        keep = [i for i, statement_id in enumerate(ranked.ids) if i < FIRST_PAGE or relevant(statement_id)]
-        ranked.ids = [ranked.ids[i] for i in keep]
-        ranked.scores = [ranked.scores[i] for i in keep]
-    ranked.ids, ranked.scores = ranked.ids[:MAX_ANSWERS], ranked.scores[:MAX_ANSWERS]
+        # their own: close in meaning, or holding most of its words (every keyword-only
+        # candidate matched words, or the speaker, of the question).
+        relevant = (covered >= weights.more_coverage) | (not use_semantic) | (closeness >= weights.more_cosine)
+        order = order[(np.arange(len(order)) < FIRST_PAGE) | relevant[order]]
+    order = order[:MAX_ANSWERS]
+    ranked.ids, ranked.scores = ids[order].tolist(), scores[order].tolist()
     return ranked
 
 
 def _score(
     index: RecordIndex,
-    candidates: dict[int, float],
-    keyword: dict[int, float],
+    rows: npt.NDArray[np.intp],
+    closeness: npt.NDArray[np.float64],
+    covered: npt.NDArray[np.float64],
+    keyword_rows: npt.NDArray[np.intp],
+    keyword_scores: npt.NDArray[np.float64],
     best_keyword: float,
-    coverage: dict[int, float],
     query: RetrievalQuery,
     options: Options,
     *,
     semantic: bool,
-) -> list[tuple[float, int, int]]:
-    """(score, date, id) for every candidate: cosine (or nothing, keyword only), the
-    keyword bonus, and the boosts."""
+) -> npt.NDArray[np.float64]:
+    """The score of each of `rows`: its cosine (zero, keyword only), the keyword bonus
+    (`covered`: the share of the question's words it holds) and the boosts."""
     weights = options.weights
     keyword_weight = weights.keyword if semantic else 1.0
+    if best_keyword > 0:
+        relative = _lookup(rows, keyword_rows, keyword_scores) / best_keyword
+    else:
+        relative = np.zeros(len(rows))
+    scores = closeness + keyword_weight * covered * (0.5 + 0.5 * relative)
+    if not options.boosts:
+        return scores
+    columns = index.columns
     topic_bits = 0
     for topic in query.topics:
         topic_bits |= TOPIC_BIT.get(topic, 0)  # type: ignore[call-overload]
-    boost_sides = {side.casefold() for side in query.sides}
-    boost_places = {place.casefold() for place in query.places}
-    anchor = query.anchor.toordinal() if query.anchor is not None else None
-    scored = []
-    for statement_id, cosine in candidates.items():
-        row = index.row(statement_id)
-        if row is None:
-            continue
-        score = cosine
-        covered = coverage.get(statement_id, 0.0)
-        if covered:
-            relative = keyword.get(statement_id, 0.0) / best_keyword if best_keyword > 0 else 0.0
-            score += keyword_weight * covered * (0.5 + 0.5 * relative)
-        if options.boosts:
-            if query.speakers and row.actor_id in query.speakers:
-                score += weights.speaker
-            if boost_sides and row.side.casefold() in boost_sides:
-                score += weights.side
-            if topic_bits and row.topics & topic_bits:
-                score += weights.topic
-            if query.stances and row.stance in query.stances:
-                score += weights.stance
-            if boost_places and any(place.casefold() in boost_places for place in row.places):
-                score += weights.place
-            if anchor is not None:
-                distance = (row.start - anchor) if query.anchor_after else (anchor - row.end)
-                score += weights.anchor * math.exp(-max(distance, 0) / weights.anchor_days)
-        scored.append((score, row.end, statement_id))
-    return scored
+    if query.speakers:
+        scores += np.where(index.of_actors(query.speakers, rows), weights.speaker, 0.0)
+    if query.sides:
+        scores += np.where(index.of_sides(query.sides, rows), weights.side, 0.0)
+    if topic_bits:
+        scores += np.where((columns.topics[rows] & topic_bits) != 0, weights.topic, 0.0)
+    if query.stances:
+        scores += np.where(index.of_stances(query.stances, rows), weights.stance, 0.0)
+    if query.places:
+        scores += np.where(index.about_places(query.places, rows), weights.place, 0.0)
+    if query.anchor is not None:
+        anchor = query.anchor.toordinal()
+        distance = columns.starts[rows] - anchor if query.anchor_after else anchor - columns.ends[rows]
+        scores += weights.anchor * np.exp(-np.maximum(distance, 0) / weights.anchor_days)
+    return scores
+
+
+def _descending(values: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+    """Positions of `values`, greatest first, ties in their order (as `sorted(...,
+    reverse=True)` orders them)."""
+    return np.argsort(-values, kind="stable")
+
+
+def _lookup(
+    keys: npt.NDArray[Any], table_keys: npt.NDArray[Any], table_values: npt.NDArray[Any]
+) -> npt.NDArray[np.float64]:
+    """For each of `keys`, the value beside it in `table_keys`, or 0 where it is not."""
+    found = np.zeros(len(keys))
+    if len(table_keys):
+        order = np.argsort(table_keys)
+        at = order[np.searchsorted(table_keys, keys, sorter=order).clip(max=len(table_keys) - 1)]
+        hit = table_keys[at] == keys
+        found[hit] = table_values[at[hit]]
+    return found
 
 
 __all__ = [
