@@ -20,6 +20,7 @@ embedded), and each `--size` of the corpus database (benchmarks/corpus.py) on ea
 
     .venv/bin/python benchmarks/process.py --size 10000                   # quick
     .venv/bin/python benchmarks/process.py --size 100000 --size 1000000
+    .venv/bin/python benchmarks/process.py --size 1000000 --keyword-only   # DIPLOBOT_SEMANTIC=false
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def diplobot_command() -> list[str]:
 #: Where the child processes keep their bytecode (see `--no-bytecode`).
 PYCACHE = CACHE / "pycache"
 BYTECODE = True
+SEMANTIC = True
 
 
 def environment(database_url: str, api_url: str, *, load_sample: bool) -> dict[str, str]:
@@ -83,6 +85,7 @@ def environment(database_url: str, api_url: str, *, load_sample: bool) -> dict[s
         DIPLOBOT_LOAD_SAMPLE="true" if load_sample else "false",
         DIPLOBOT_LOG_LEVEL="WARNING",
         DIPLOBOT_ADMIN_IDS="",
+        DIPLOBOT_SEMANTIC="true" if SEMANTIC else "false",
     )
     return env
 
@@ -196,9 +199,12 @@ def main() -> None:
     parser.add_argument("--no-first-run", dest="first_run", action="store_false", help="skip the empty-database start")
     parser.add_argument("--no-bytecode", dest="bytecode", action="store_false",
                         help="start as the environment is (PYTHONDONTWRITEBYTECODE kept: every module compiled at each start)")
+    parser.add_argument("--keyword-only", dest="semantic", action="store_false",
+                        help="start with DIPLOBOT_SEMANTIC=false: no sentence model, no vectors in memory")
     args = parser.parse_args()
-    global BYTECODE
+    global BYTECODE, SEMANTIC
     BYTECODE = args.bytecode
+    SEMANTIC = args.semantic
     report = Report("process", table=args.table, columns=[
         "scenario", "size", "startup_s", "startup_cpu_s", "first_run_startup_s", "imports_s", "idle_rss_mb", "first_answer_s",
         "rss_after_ask_mb", "peak_rss_mb",
@@ -219,7 +225,8 @@ def main() -> None:
                 backend, size, embeddings=args.embeddings, seed=args.seed, postgres_url=args.postgres_url, fresh=args.fresh,
             ))
             log(f"process: {backend}, {size:,} statements")
-            scenario(report, f"{backend} {args.embeddings}", url, load_sample=False, size=size, repeat=args.repeat,
+            mode = args.embeddings if args.semantic else f"{args.embeddings}, keyword only"
+            scenario(report, f"{backend} {mode}", url, load_sample=False, size=size, repeat=args.repeat,
                      ask=questions(size, seed=args.seed)[:10], extra={})
     report.finish("diplobot run: start-up (s) and resident memory (MiB)")
 

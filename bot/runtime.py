@@ -16,7 +16,8 @@ log = logging.getLogger(__name__)
 
 
 async def open_database(settings: Settings, *, with_sample: bool = False, semantic: bool = True) -> Database:
-    database = Database(settings.database_url, embedder=Embedder.shared() if semantic else None)
+    with_model = semantic and settings.semantic
+    database = Database(settings.database_url, embedder=Embedder.shared() if with_model else None)
     try:
         await upgrade(database)
         if with_sample and settings.load_sample:

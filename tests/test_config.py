@@ -50,6 +50,7 @@ def test_defaults() -> None:
     assert settings.digest_time == "08:00"
     assert settings.default_digest_time == time(8, 0)
     assert settings.load_sample is True
+    assert settings.semantic is True
     assert settings.log_level == "INFO"
     assert not settings.is_admin(None) and not settings.is_admin(1)
 
@@ -62,6 +63,7 @@ def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DIPLOBOT_TIMEZONE", "Europe/Kyiv")
     monkeypatch.setenv("DIPLOBOT_DIGEST_TIME", "7:30")
     monkeypatch.setenv("DIPLOBOT_LOAD_SAMPLE", "false")
+    monkeypatch.setenv("DIPLOBOT_SEMANTIC", "false")
     monkeypatch.setenv("DIPLOBOT_LOG_LEVEL", "debug")
 
     settings = load_settings()
@@ -77,6 +79,7 @@ def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.digest_time == "07:30"
     assert settings.default_digest_time == time(7, 30)
     assert settings.load_sample is False
+    assert settings.semantic is False
     assert settings.log_level == "DEBUG"
 
 
@@ -130,6 +133,7 @@ def test_blank_token_and_api_url_mean_none(monkeypatch: pytest.MonkeyPatch) -> N
         ("DIPLOBOT_LOG_LEVEL", "LOUD"),
         ("DIPLOBOT_LOG_LEVEL", "Level 5"),
         ("DIPLOBOT_LOAD_SAMPLE", "perhaps"),
+        ("DIPLOBOT_SEMANTIC", "maybe"),
         ("DIPLOBOT_TELEGRAM_API_URL", "ftp://example.org/bot"),
     ],
 )

@@ -13,14 +13,19 @@ import struct
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
 
 import pytest
 
-pytest.importorskip("numpy", reason="numpy is not installed (the 'semantic' extra)")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from storage.semantic import DIMENSION, MAX_TOKENS, Embedder, from_bytes, to_bytes  # noqa: E402
+from bot.config import Settings
+from bot.runtime import open_database
+from storage.semantic import DIMENSION, MAX_TOKENS, Embedder, from_bytes, to_bytes
+from storage.models import Statement
+from storage.statements import add_statement
+from storage.validation import StatementData
 
 _MODEL_PACKAGES = {
     "onnxruntime": "onnxruntime",
@@ -275,3 +280,34 @@ def test_malformed_vectors_are_rejected() -> None:
         from_bytes(b"\x00\x00\x00")
     with pytest.raises(ValueError):
         to_bytes(np.zeros((2, DIMENSION), dtype=np.float32))
+
+
+# -- switched off by configuration ------------------------------------------------------
+
+
+@needs_model
+async def test_without_the_model_statements_wait_for_it_and_are_embedded_when_it_returns(
+    tmp_path: Path, fresh_shared: None
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'record.db'}"
+    keyword_only = Settings(DIPLOBOT_DATABASE_URL=url, DIPLOBOT_SEMANTIC="false")
+    database = await open_database(keyword_only)
+    try:
+        assert database.embedder is None
+        added = await add_statement(database, StatementData(
+            speaker="Test Speaker", side="Testland", said_on=date(2025, 6, 3), topics=["ceasefire"],
+            text="Proposed a ceasefire along the front line.", source="Test wire",
+        ), "tester")
+        assert added.embedding is None
+    finally:
+        await database.close()
+
+    database = await open_database(Settings(DIPLOBOT_DATABASE_URL=url))
+    try:
+        assert database.embedder is not None
+        async with database.read() as session:
+            stored = await session.get(Statement, added.id)
+        assert stored is not None and stored.embedding is not None
+        assert from_bytes(stored.embedding).shape == (DIMENSION,)
+    finally:
+        await database.close()
