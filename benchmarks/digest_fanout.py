@@ -12,12 +12,13 @@ record, depending on its time zone and digest time (the same for everyone at the
 local time, as in life).
 
 The tick is `bot.digests.send_due(application, database, utcnow())` - exactly what the
-JobQueue job runs - on the application `diplobot run` builds (`bot.app.build_application`,
-PTB's `AIORateLimiter` included), whose `ExtBot` talks HTTP to the endpoint
-(`DIPLOBOT_TELEGRAM_API_URL`). The endpoint (benchmarks/common.py, in its own process so
-the bot's CPU time is its own) enforces Telegram's limits as stated: at most `--rate`
-messages in any one-second window, one a second per private chat, 20 a minute per group;
-over them it answers 429. It counts messages per chat, 429s and duplicates.
+JobQueue job runs - on the application `diplobot run` builds (`bot.app.build_application`),
+whose digest Bot (without PTB's `AIORateLimiter`, which is for readers' replies) talks
+HTTP to the endpoint (`DIPLOBOT_TELEGRAM_API_URL`) over the application's connection
+pool. The endpoint (benchmarks/common.py, in its own process so the bot's CPU time is its
+own) enforces Telegram's limits as stated: at most `--rate` messages in any one-second
+window, one a second per private chat, 20 a minute per group; over them it answers 429.
+It counts messages per chat, 429s and duplicates.
 
 Checked after the tick: every due subscriber got exactly the messages its digest has
 (re-composed with `bot.digests.compose` from the range the delivery row recorded): none
@@ -28,12 +29,10 @@ the endpoint), tick duration, CPU time per message of the bot process, its peak 
 memory (and the tick's own increase over what the process held before it).
 
     .venv/bin/python benchmarks/digest_fanout.py --subscribers 100 --rate 1000      # quick (~40 s)
-    .venv/bin/python benchmarks/digest_fanout.py --subscribers 10000 --rate 30      # (a) ~6 min
+    .venv/bin/python benchmarks/digest_fanout.py --subscribers 10000 --rate 30      # (a) ~10 min
     .venv/bin/python benchmarks/digest_fanout.py --subscribers 10000 --rate 1000    # (b)
 
-`--proposed` measures the changes BENCHMARKS.md recommends for `bot/digests.py` and
-`bot/app.py`, patched into the benchmark's own process (`apply_proposed`), before they are
-made in the tree; `--floor` adds the Bot class alone (no database, no limiter) as the floor.
+`--floor` adds the Bot class alone (no database, no limiter) as the floor.
 """
 
 from __future__ import annotations
@@ -131,113 +130,6 @@ async def add_subscribers(database: Any, count: int, seed: int, now: datetime) -
     async with database.write() as session:
         session.add_all(rows)
     return {"subscribers": count, "record_end": end, "groups": sum(1 for row in rows if row.chat_id < 0)}
-
-
-# -- the recommended changes, as a patch applied in this process only ----------------------
-
-#: The global limiter releases at most floor(rate) sends in any (1 s + this) window.
-WINDOW_GUARD_S = 0.03
-#: Margin on the per-chat and per-group spacing (1.05 left per-chat 429s when the loop is saturated).
-CHAT_MARGIN = 1.2
-#: HTTP sends in flight at once (more crowd httpx's connection pool: see BENCHMARKS.md).
-SENDS_AT_ONCE = 8
-
-
-def apply_proposed(rate: float) -> None:
-    """Patches `bot.digests` and `bot.app` in this process with the changes BENCHMARKS.md
-    recommends (fixes 4-6), to measure them before they are made in the tree:
-
-    * the limiter waits for the chat's own slot before taking a global one (no head-of-line
-      blocking), keeps a 20% margin per chat and group, and releases a send only when fewer
-      than floor(rate) went in the last 1.03 s, on the ideal timeline otherwise;
-    * workers: 60 at 30/s, up to 400 at higher rates; at most 8 sends in flight;
-    * PTB's limiter does not retry on its own (the tick handles RetryAfter) and lets the
-      configured rate through (what `allow_paid_broadcast=True` does for paid rates);
-    * every distinct digest of the tick is composed before the first send."""
-    import collections
-    import math
-
-    from sqlmodel import col, select
-    from telegram.ext import AIORateLimiter, ExtBot
-
-    import bot.app as app_module
-    from bot import digests
-    from storage.models import Subscriber
-
-    class Limiter(AIORateLimiter):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs["overall_max_rate"] = max(30.0, rate)
-            kwargs["max_retries"] = 0
-            super().__init__(*args, **kwargs)
-
-    app_module.AIORateLimiter = Limiter  # type: ignore[misc]
-
-    original_init = digests.RateLimiter.__init__
-
-    def __init__(self: Any, rate: float, chat_rate: float, **kwargs: Any) -> None:
-        original_init(self, rate, chat_rate, **kwargs)
-        self.chat_interval *= CHAT_MARGIN
-        self.group_interval *= CHAT_MARGIN
-        self._released = collections.deque(maxlen=max(1, math.floor(1.0 / self.interval + 1e-9)))
-        self._gate = asyncio.Lock()
-        self._ideal = 0.0
-
-    async def acquire(self: Any, chat_id: int) -> None:
-        while True:
-            now = self.clock()
-            ready = max(self._held_until, self._next_in_chat.get(chat_id, 0.0))
-            if ready <= now:
-                break
-            await self.sleep(ready - now)
-        released = self._released
-        async with self._gate:
-            while True:
-                now = self.clock()
-                full = len(released) == released.maxlen
-                earliest = max(self._held_until, self._ideal,
-                               released[0] + 1.0 + WINDOW_GUARD_S if full else 0.0)
-                if earliest <= now:
-                    break
-                await self.sleep(earliest - now)
-            now = self.clock()
-            released.append(now)
-            self._ideal = max(self._ideal, now - 4 * self.interval) + self.interval
-            self._next_in_chat[chat_id] = now + (self.group_interval if chat_id < 0 else self.chat_interval)
-
-    digests.RateLimiter.__init__ = __init__  # type: ignore[method-assign]
-    digests.RateLimiter.acquire = acquire  # type: ignore[method-assign]
-
-    original_send_due = digests.send_due
-
-    async def send_due(*args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("concurrency", min(400, max(60, round(2 * rate))))
-        return await original_send_due(*args, **kwargs)
-
-    digests.send_due = send_due  # type: ignore[assignment]
-
-    original_run = digests._Tick.run
-
-    async def run(self: Any, concurrency: int) -> None:
-        self.end = await digests.record_end(self.database)
-        ids = await self.due_ids()
-        if ids:
-            async with self.database.read() as session:
-                due = (await session.exec(select(Subscriber).where(col(Subscriber.id).in_(ids)))).all()
-            for key in {digests.DigestKey.of(s, s.cursor, max(self.end, s.cursor)) for s in due}:
-                await self.digest(key)
-        await original_run(self, concurrency)
-
-    digests._Tick.run = run  # type: ignore[method-assign]
-
-    original_send_message = ExtBot.send_message
-    gates: dict[int, asyncio.Semaphore] = {}
-
-    async def send_message(self: Any, *args: Any, **kwargs: Any) -> Any:
-        gate = gates.setdefault(id(asyncio.get_running_loop()), asyncio.Semaphore(SENDS_AT_ONCE))
-        async with gate:
-            return await original_send_message(self, *args, **kwargs)
-
-    ExtBot.send_message = send_message  # type: ignore[method-assign]
 
 
 # -- one run (in its own process) ---------------------------------------------------------------
@@ -349,14 +241,14 @@ async def one_run(args: argparse.Namespace) -> dict[str, Any]:
 
 async def floor_run(args: argparse.Namespace) -> dict[str, Any]:
     """The Bot class alone: the same application's bot sending fixed 1.5 kB HTML messages to
-    distinct chats over the same HTTP endpoint, as many at once as the tick's default, no
+    distinct chats over the same HTTP endpoint, as many at once as the tick sends, no
     database, no PTB rate limiter - what no digest tick through this Bot can beat."""
     from telegram import LinkPreviewOptions
     from telegram.constants import ParseMode
 
     from bot.app import build_application
     from bot.config import Settings
-    from bot.digests import default_concurrency
+    from bot.digests import SENDS_IN_FLIGHT
 
     endpoint = EndpointProcess(rate=1_000_000, chat_interval=0.0)
     try:
@@ -365,7 +257,7 @@ async def floor_run(args: argparse.Namespace) -> dict[str, Any]:
         application = build_application(settings, database=object(), rate_limited=False)  # type: ignore[arg-type]
         text = "<b>📰 Your daily digest</b>\n" + "A statement of the record, as a digest shows it. " * 30
         count = args.subscribers
-        concurrency = default_concurrency(settings)
+        concurrency = SENDS_IN_FLIGHT
         async with application:
             pending = list(range(count))
 
@@ -404,8 +296,6 @@ def main() -> None:
     parser.add_argument("--no-model", dest="model", action="store_false",
                         help="do not load the sentence model (the bot process holds it; default: loaded)")
     parser.add_argument("--no-table", dest="table", action="store_false")
-    parser.add_argument("--proposed", action="store_true",
-                        help="measure the changes BENCHMARKS.md recommends, patched into this process (see apply_proposed)")
     parser.add_argument("--floor", action="store_true",
                         help="also time the Bot class alone (send_message to --subscribers chats, no database)")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
@@ -413,8 +303,6 @@ def main() -> None:
     args = parser.parse_args()
     if args.one or args.floor_one:
         args.subscribers, args.rate = args.subscribers[0], args.rate[0]
-        if args.proposed and args.one:
-            apply_proposed(args.rate)
         print(json.dumps(asyncio.run(floor_run(args) if args.floor_one else one_run(args))), flush=True)
         return
     report = Report("digest_fanout", table=args.table, columns=[
@@ -434,11 +322,8 @@ def main() -> None:
                 command += ["--endpoint-rate", str(args.endpoint_rate)]
             if not args.model:
                 command.append("--no-model")
-            if args.proposed:
-                command.append("--proposed")
             result = subprocess.run(command, stdout=subprocess.PIPE, check=True, text=True)
-            report.emit({"code": "proposed" if args.proposed else "as it is",
-                         **json.loads(result.stdout.strip().splitlines()[-1])})
+            report.emit({"code": "tree", **json.loads(result.stdout.strip().splitlines()[-1])})
             if args.floor:
                 command[command.index("--one")] = "--floor-one"
                 result = subprocess.run(command, stdout=subprocess.PIPE, check=True, text=True)

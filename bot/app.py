@@ -14,6 +14,7 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.context import DATABASE, PAGES, SETTINGS, BotApplication, BotContext
+from bot.digests import DIGEST_BOT, digest_bot
 from bot.paging import PageStore
 from bot.runtime import open_database
 from bot.updates import PerChatUpdateProcessor
@@ -24,8 +25,9 @@ from storage.vector_index import record_index
 
 log = logging.getLogger(__name__)
 
-# Telegram allows ~30 messages/s overall and ~1/s per chat; the limiter keeps us there and
-# retries after a RetryAfter (it does not unless max_retries is set).
+# Telegram allows ~30 messages/s overall and ~1/s per chat; the limiter keeps readers'
+# replies there and retries after a RetryAfter (it does not unless max_retries is set).
+# Digests bypass it: they have a limiter of their own (bot.digests).
 RATE_LIMIT_RETRIES = 3
 CONSOLE_TOKEN = "0:console"
 
@@ -58,6 +60,7 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
     application: BotApplication = builder.build()  # type: ignore[assignment]
     application.bot_data[SETTINGS] = settings
+    application.bot_data[DIGEST_BOT] = digest_bot(token, settings.telegram_api_url, application.bot.request)
     application.bot_data[PAGES] = PageStore()
     application.bot_data["owns_database"] = database is None
     if database is not None:

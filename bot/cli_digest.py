@@ -72,10 +72,8 @@ def send_due_command(
     ] = None,
 ) -> None:
     """Send every digest that is due: one tick of the digest job, now or --at a time."""
-    from telegram import Bot
-
     from bot.cli import settings_or_exit, with_database
-    from bot.digests import send_due
+    from bot.digests import digest_bot, send_due
 
     now = parse_instant(at) if at else None
     settings = settings_or_exit()
@@ -83,13 +81,9 @@ def send_due_command(
         typer.echo(NO_TOKEN, err=True)
         raise typer.Exit(2)
     token = settings.telegram_bot_token.get_secret_value()
-    options = {}
-    if settings.telegram_api_url:
-        base = settings.telegram_api_url.rstrip("/")
-        options = {"base_url": base, "base_file_url": base.removesuffix("/bot") + "/file/bot"}
 
     async def work(database: Database):  # type: ignore[no-untyped-def]
-        async with Bot(token, **options) as bot:
+        async with digest_bot(token, settings.telegram_api_url) as bot:
             # Waits for a running bot's tick on SQLite instead of skipping.
             return await send_due(bot, database, now, settings=settings, wait_for_lock=120)
 

@@ -7,27 +7,34 @@ is how the tests move the clock). A tick
 1. takes the end of the record (`cursor_to`): the highest statement id, read while no
    statement write is in flight (on PostgreSQL under a brief SHARE lock on the table, so
    an id handed out to a transaction that has not committed yet is never skipped);
-2. lists the subscribers whose `next_due_at` has passed (active, not paused);
-3. for each, takes ownership, claims a delivery row, sends, records, completes.
+2. reads the subscribers whose `next_due_at` has passed (active, not paused), each with
+   its open delivery, in one query;
+3. composes every distinct digest among them (subscribers with the same filters and range
+   share one), so that no composing stalls the sending;
+4. for each subscriber, takes ownership, claims a delivery row, sends, records, completes.
 
-Ownership: on PostgreSQL the subscriber's row is locked with
+Ownership: on PostgreSQL the subscriber's row is read again and locked with
 `SELECT ... FOR NO KEY UPDATE SKIP LOCKED` in a transaction held open while its digest is
 sent (the NO KEY variant of FOR UPDATE, so the delivery rows inserted meanwhile, whose
 foreign key takes a KEY SHARE lock on that row, are not blocked by their own owner); a
 second bot process skips rows that are locked, and a crashed process's locks go with its
 connection. On SQLite only one process sends: each tick holds an exclusive `flock` on
 `<database file>.digest-lock` (released by the OS when the process dies); a tick that
-finds it taken is skipped (the CLI waits for it instead).
+finds it taken is skipped (the CLI waits for it instead). There the tick's one read
+stands; the claim itself checks that the subscriber is still due (an unsubscribe or a
+pause during a long tick wins).
 
 Exactly once. The delivery row (unique per subscriber and local date) is committed in
 state `claimed` with the statement range it covers (`cursor_from`, `cursor_to`) before
 anything is sent. The digest is rendered into parts of at most 4096 characters; after
-Telegram confirms part k, `messages_sent = k` is committed on the row. When every part is
-confirmed the row becomes `sent` (or `empty`), and then the subscriber's `cursor` moves
-to `cursor_to` and `next_due_at` to the next local day. Whoever owns the subscriber next
-and finds a `claimed` row (the process died between claim and completion) re-renders
-the same range and resumes at part `messages_sent + 1`; a finished row whose subscriber
-was not advanced yet (death between the two commits) is completed without sending.
+Telegram confirms part k, `messages_sent = k` is committed on the row. The last part is
+recorded together with the completion, in one transaction: the row becomes `sent` (or
+`empty`), the subscriber's `cursor` moves to `cursor_to` and `next_due_at` to the next
+local day (on PostgreSQL in the transaction that holds the lock). Whoever owns the
+subscriber next and finds a `claimed` row (the process died between claim and
+completion) re-renders the same range and resumes at part `messages_sent + 1`. A claim
+that finds the day's row taken (the subscriber moved its time after that day's digest)
+moves the subscriber on without sending.
 
 The window that remains: a crash after Telegram accepted part k but before
 `messages_sent = k` was committed (or a network error after Telegram accepted the
@@ -42,11 +49,13 @@ subscription and the tick carries on; ChatMigrated moves the subscription to the
 id and resends there; any other BadRequest marks the day's delivery failed, logged with
 the subscriber (the statements come again in the next digest when nothing was sent);
 network errors are retried with backoff a few times, after which the delivery stays
-claimed for the next tick, which resumes it.
+claimed for the next tick, which resumes it. Digests go through a Bot without PTB's
+`AIORateLimiter` (`digest_bot`), so that these answers reach the tick as they are.
 
-Rate: one limiter per bot keeps sends `1/digest_rate` apart overall (30/s by default,
+Rate: one `RateLimiter` per bot keeps sends to `digest_rate` overall (30/s by default,
 1000/s for paid broadcasts) and `1/digest_chat_rate` apart per chat (1/s), groups at most
-20 a minute. Clock and sleep are injectable, so tests count instead of waiting.
+20 a minute, with margins; many subscribers are in progress at once (most of them waiting
+between the parts of a digest), with at most `SENDS_IN_FLIGHT` HTTP requests at a time.
 
 Test hook: when the environment variable DIPLOBOT_DIGEST_CRASH_AT is `claimed`,
 `sent:N` or `recorded:N`, the process exits at once (`os._exit`, no cleanup, like a kill)
@@ -57,12 +66,16 @@ part N was recorded. It exists for the crash tests and does nothing when unset.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
+import gc
 import logging
+import math
 import os
 import time as time_module
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -85,6 +98,7 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import Application
+from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
@@ -102,7 +116,15 @@ from storage.models import (
     utcnow,
 )
 from storage.search import hydrate
-from storage.subscriptions import local_date, max_statement_id, next_due_at
+from storage.subscriptions import (
+    claim_delivery,
+    delivery_on,
+    due_at,
+    due_subscribers,
+    local_date,
+    max_statement_id,
+    next_due_at,
+)
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +138,7 @@ STATEMENT_LOCK_TIMEOUT = "10s"
 CRASH_HOOK = "DIPLOBOT_DIGEST_CRASH_AT"
 CRASH_EXIT_CODE = 75
 LIMITER = "digest_limiter"
+DIGEST_BOT = "digest_bot"
 NOTHING_NEW = "📭 Nothing new in the record since your last digest."
 _CHAT_GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
 
@@ -188,7 +211,7 @@ def _pack(blocks: list[str], limit: int) -> list[str]:
 
 
 def render_digest(
-    sections: dict[str, list[Statement]],
+    sections: dict[str, list[str]],
     totals: dict[str, int],
     *,
     topics: tuple[str, ...] = (),
@@ -196,8 +219,8 @@ def render_digest(
     limit: int = MESSAGE_LIMIT,
 ) -> list[str]:
     """The digest as Telegram HTML messages: a heading, one section per topic (the
-    product's topic order), newest first, each capped with "and N more" and the command
-    that lists them."""
+    product's topic order) of statements already rendered (`statement_compact`), newest
+    first, each capped with "and N more" and the command that lists them."""
     speakers = speakers or []
     count = sum(totals.values())
     following = []
@@ -215,62 +238,98 @@ def render_digest(
             continue
         total = totals[topic]
         blocks.append(f"<b>{_topic_title(topic)}</b> · {total} new")
-        blocks.extend(statement_compact(statement) for statement in shown)
+        blocks.extend(shown)
         if total > len(shown):
             blocks.append(f"… and {total - len(shown)} more: <code>{escape(_more_command(topic, speakers), quote=False)}</code>")
     blocks.append("<i>Topics, speakers, time: /settings</i>")
     return _pack(blocks, limit)
 
 
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """A statement of a digest's range under one of its topics, as the sections see it."""
+
+    statement_id: int
+    said_on: Any
+    actor_id: int
+    topic: str
+
+
+def _sections(rows: list[_Placed], key: DigestKey, section_limit: int) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """Per topic, how many statements of `rows` (sorted by id, then by the statement's own
+    order of its topics) the key's digest has, and the ids of those it shows: followed
+    topics and followed speakers both narrow it (none followed means all), and each
+    statement goes to one section, the first of its topics the subscriber follows."""
+    start = bisect.bisect_right(rows, key.cursor_from, key=lambda row: row.statement_id)
+    end = bisect.bisect_right(rows, key.cursor_to, key=lambda row: row.statement_id)
+    topics, actors = set(key.topics), set(key.actor_ids)
+    placed: dict[int, _Placed] = {}
+    for row in rows[start:end]:
+        if (topics and row.topic not in topics) or (actors and row.actor_id not in actors):
+            continue
+        placed.setdefault(row.statement_id, row)
+    by_topic: dict[str, list[tuple[Any, int]]] = {}
+    for row in placed.values():
+        by_topic.setdefault(row.topic, []).append((row.said_on, row.statement_id))
+    totals: dict[str, int] = {}
+    shown: dict[str, list[int]] = {}
+    for topic, entries in by_topic.items():
+        entries.sort(reverse=True)  # newest said first, then latest recorded
+        totals[topic] = len(entries)
+        shown[topic] = [statement_id for _, statement_id in entries[:section_limit]]
+    return totals, shown
+
+
+async def compose_all(
+    database: Database, keys: Collection[DigestKey], *, section_limit: int = SECTION_LIMIT, limit: int = MESSAGE_LIMIT
+) -> dict[DigestKey, Digest]:
+    """The digest of each key: the statements recorded in (cursor_from, cursor_to] that
+    pass its filters, retracted ones left out. The digests of a tick overlap (the same
+    days, topics and speakers), so the statements of all their ranges are read in one
+    query, and each one shown is loaded and rendered once, not once per digest."""
+    if not keys:
+        return {}
+    async with database.read() as session:
+        query = (
+            select(col(Statement.id), col(Statement.said_on), col(Statement.actor_id), col(StatementTopic.topic))
+            .join(StatementTopic, col(StatementTopic.statement_id) == col(Statement.id))
+            .where(
+                col(Statement.id) > min(key.cursor_from for key in keys),
+                col(Statement.id) <= max(key.cursor_to for key in keys),
+                col(Statement.retracted_at).is_(None),
+            )
+            .order_by(col(Statement.id), col(StatementTopic.position))
+        )
+        rows = [
+            _Placed(statement_id or 0, said, actor_id, topic.value if isinstance(topic, Topic) else str(topic))
+            for statement_id, said, actor_id, topic in (await session.exec(query)).all()
+        ]
+        sections = {key: _sections(rows, key, section_limit) for key in keys}
+        ids = sorted({i for _, shown in sections.values() for ids in shown.values() for i in ids})
+        hits = await hydrate(session, [(statement_id, 0.0) for statement_id in ids])
+        blocks = {hit.statement.id: statement_compact(hit.statement) for hit in hits}
+        actor_ids = sorted({actor_id for key in keys for actor_id in key.actor_ids})
+        names: dict[int | None, str] = {}
+        if actor_ids:
+            names = dict((await session.exec(select(Actor.id, Actor.name).where(col(Actor.id).in_(actor_ids)))).all())
+    digests = {}
+    for key, (totals, shown) in sections.items():
+        count = sum(totals.values())
+        if count == 0:
+            digests[key] = Digest(key, [], 0)
+            continue
+        speakers = sorted(names[actor_id] for actor_id in key.actor_ids if actor_id in names)
+        rendered = {topic: [blocks[i] for i in ids if i in blocks] for topic, ids in shown.items()}
+        parts = render_digest(rendered, totals, topics=key.topics, speakers=speakers, limit=limit)
+        digests[key] = Digest(key, parts, count)
+    return digests
+
+
 async def compose(
     database: Database, key: DigestKey, *, section_limit: int = SECTION_LIMIT, limit: int = MESSAGE_LIMIT
 ) -> Digest:
-    """The digest of the statements recorded in (cursor_from, cursor_to] that pass the
-    filters (followed topics and followed speakers both narrow it; none followed means
-    all), retracted ones left out."""
-    async with database.read() as session:
-        query = (
-            select(Statement.id, Statement.said_on, StatementTopic.topic, StatementTopic.position)
-            .join(StatementTopic, col(StatementTopic.statement_id) == col(Statement.id))
-            .where(
-                col(Statement.id) > key.cursor_from,
-                col(Statement.id) <= key.cursor_to,
-                col(Statement.retracted_at).is_(None),
-            )
-        )
-        if key.actor_ids:
-            query = query.where(col(Statement.actor_id).in_(key.actor_ids))
-        if key.topics:
-            query = query.where(col(StatementTopic.topic).in_(key.topics))
-        # Each statement goes to one section: the first of its topics the subscriber follows.
-        placed: dict[int, tuple[int, str, Any]] = {}
-        for statement_id, said, topic, position in (await session.exec(query)).all():
-            topic_value = topic.value if isinstance(topic, Topic) else str(topic)
-            if statement_id not in placed or position < placed[statement_id][0]:
-                placed[statement_id] = (position, topic_value, said)
-        by_topic: dict[str, list[tuple[Any, int]]] = {}
-        for statement_id, (_, topic_value, said) in placed.items():
-            by_topic.setdefault(topic_value, []).append((said, statement_id))
-        totals: dict[str, int] = {}
-        wanted: dict[str, list[int]] = {}
-        for topic_value, entries in by_topic.items():
-            entries.sort(reverse=True)  # newest said first, then latest recorded
-            totals[topic_value] = len(entries)
-            wanted[topic_value] = [statement_id for _, statement_id in entries[:section_limit]]
-        ids = [statement_id for shown in wanted.values() for statement_id in shown]
-        hits = {hit.statement.id: hit.statement for hit in await hydrate(session, [(i, 0.0) for i in ids])}
-        sections = {
-            topic_value: [hits[i] for i in shown if i in hits] for topic_value, shown in wanted.items()
-        }
-        speakers: list[str] = []
-        if key.actor_ids:
-            rows = await session.exec(select(Actor.name).where(col(Actor.id).in_(key.actor_ids)).order_by(Actor.name))
-            speakers = list(rows.all())
-    count = sum(totals.values())
-    if count == 0:
-        return Digest(key, [], 0)
-    parts = render_digest(sections, totals, topics=key.topics, speakers=speakers, limit=limit)
-    return Digest(key, parts, count)
+    """One digest (see `compose_all`)."""
+    return (await compose_all(database, [key], section_limit=section_limit, limit=limit))[key]
 
 
 async def preview(
@@ -290,12 +349,38 @@ async def preview(
 
 
 FREE_BROADCAST_RATE = 30.0
+#: Telegram counts messages by when they arrive, and the event loop moves a send by some
+#: milliseconds: no more than floor(rate) sends are released in any window this long.
+WINDOW_SECONDS = 1.03
+#: Margin on the per-chat and per-group intervals, for the same reason; 5% still drew
+#: per-chat 429s when the event loop was saturated (BENCHMARKS.md).
+CHAT_MARGIN = 1.2
+#: How many intervals the overall timeline may fall behind the clock: a send released
+#: late lets this many go without waiting, so the average keeps to the rate (the window
+#: still caps every second).
+CATCH_UP_SLOTS = 4
+#: HTTP sends in flight at once: more crowd the connection pool and cost CPU per send.
+SENDS_IN_FLIGHT = 8
+#: Subscribers in progress at once, at the most: beyond this CPU, not waiting, bounds the rate.
+MAX_WORKERS = 400
+#: On PostgreSQL each subscriber in progress holds a pooled connection (its lock) and takes
+#: a second one for each claim and progress commit; SQLAlchemy's default pool has 15, and
+#: readers' queries need some of them.
+POSTGRESQL_WORKERS = 8
 
 
 class RateLimiter:
-    """Spaces sends: `1/rate` seconds apart overall, `1/chat_rate` apart per chat (groups
-    no more than `group_rate`). Each caller reserves the next free slot, then sleeps until
-    it; `hold(seconds)` (flood control) pushes every later slot back."""
+    """Spaces digest sends: about `rate` a second overall, `1/chat_rate` seconds apart per
+    chat (groups no more than `group_rate`), each with a margin (`CHAT_MARGIN`).
+
+    A send first waits for its chat's own slot, holding nothing, so a digest waiting a
+    second between its parts delays no other chat; then it takes the next overall slot.
+    Overall slots follow an ideal timeline `1/rate` apart that a late wake-up does not push
+    back (up to `CATCH_UP_SLOTS` behind the clock), and no more than floor(rate) sends go in
+    any `WINDOW_SECONDS`, so catching up never bursts past Telegram's limit. A chat's next
+    slot counts from when its send actually went, not from when it was planned.
+    `hold(seconds)` (flood control) holds every send. Clock and sleep are injectable, so
+    tests count instead of waiting."""
 
     def __init__(
         self,
@@ -309,11 +394,13 @@ class RateLimiter:
         self.interval = 1.0 / rate
         # Above Telegram's free 30 messages/s, only paid broadcasts are granted the rate.
         self.paid_broadcast = rate > FREE_BROADCAST_RATE
-        self.chat_interval = 1.0 / chat_rate
-        self.group_interval = max(self.chat_interval, 1.0 / group_rate)
+        self.chat_interval = CHAT_MARGIN / chat_rate
+        self.group_interval = max(self.chat_interval, CHAT_MARGIN / group_rate)
         self.clock = clock
         self.sleep = sleep
-        self._next = 0.0
+        self._released: deque[float] = deque(maxlen=max(1, math.floor(rate + 1e-9)))
+        self._gate = asyncio.Lock()
+        self._ideal = 0.0
         self._next_in_chat: dict[int, float] = {}
         self._held_until = 0.0
 
@@ -324,19 +411,27 @@ class RateLimiter:
     def hold(self, seconds: float) -> None:
         self._held_until = max(self._held_until, self.clock() + seconds)
 
-    def reserve(self, chat_id: int) -> float:
-        """The slot (clock time) at which the next message to `chat_id` may go."""
-        now = self.clock()
-        slot = max(now, self._next, self._held_until, self._next_in_chat.get(chat_id, 0.0))
-        self._next = slot + self.interval
-        self._next_in_chat[chat_id] = slot + (self.group_interval if chat_id < 0 else self.chat_interval)
-        if len(self._next_in_chat) > 10_000:
-            self._next_in_chat = {chat: due for chat, due in self._next_in_chat.items() if due > now}
-        return slot
-
     async def acquire(self, chat_id: int) -> None:
-        delay = self.reserve(chat_id) - self.clock()
-        if delay > 0:
+        """Returns when a message to `chat_id` may go."""
+        await self._wait_until(lambda: max(self._held_until, self._next_in_chat.get(chat_id, 0.0)))
+        async with self._gate:
+            await self._wait_until(self._next_overall)
+            now = self.clock()
+            self._released.append(now)
+            self._ideal = max(self._ideal, now - CATCH_UP_SLOTS * self.interval) + self.interval
+            self._next_in_chat[chat_id] = now + (self.group_interval if chat_id < 0 else self.chat_interval)
+            if len(self._next_in_chat) > 10_000:
+                self._next_in_chat = {chat: due for chat, due in self._next_in_chat.items() if due > now}
+
+    def _next_overall(self) -> float:
+        released = self._released
+        window_full = len(released) == released.maxlen
+        return max(self._held_until, self._ideal, released[0] + WINDOW_SECONDS if window_full else 0.0)
+
+    async def _wait_until(self, ready: Callable[[], float]) -> None:
+        """Sleeps until `ready()` has passed; asked again after each sleep, since a hold may
+        have moved it meanwhile."""
+        while (delay := ready() - self.clock()) > 0:
             await self.sleep(delay)
 
 
@@ -449,36 +544,58 @@ async def record_end(database: Database) -> int:
         return await max_statement_id(session)
 
 
-def _due(now: datetime) -> Any:
-    return (
-        col(Subscriber.active).is_(True),
-        col(Subscriber.paused).is_(False),
-        col(Subscriber.next_due_at) <= now,
-    )
+class _Writes:
+    """The tick's write transactions. On SQLite they queue here, one at a time: SQLite has
+    one writer anyway, and writers left to queue in its busy handler sleep in growing
+    steps, some of them (hundreds of subscribers in progress) past the busy timeout."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._one_at_a_time = asyncio.Lock() if database.is_sqlite else None
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        async with self._one_at_a_time or contextlib.nullcontext(), self.database.write() as session:
+            yield session
 
 
 class _Owner:
-    """A subscriber this tick alone is working on; its changes go through here."""
+    """A subscriber this tick alone is working on, with its open delivery if it had one;
+    its changes go through here."""
 
-    def __init__(self, database: Database, subscriber: Subscriber, session: AsyncSession | None) -> None:
-        self.database = database
+    def __init__(
+        self,
+        writes: _Writes,
+        subscriber: Subscriber,
+        open_delivery: DigestDelivery | None,
+        session: AsyncSession | None,
+    ) -> None:
+        self.writes = writes
         self.subscriber = subscriber
+        self.open_delivery = open_delivery
         self.session = session
 
-    async def update(self, **values: Any) -> None:
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """On PostgreSQL the transaction that holds the subscriber's lock (it commits when
+        the digest is done), on SQLite one of its own: either way what is written in one
+        `transaction()` commits together."""
+        if self.session is not None:
+            yield self.session
+            return
+        async with self.writes.transaction() as session:
+            yield session
+
+    async def update(self, session: AsyncSession, **values: Any) -> None:
         for name, value in values.items():
             setattr(self.subscriber, name, value)
-        if self.session is not None:
-            await self.session.flush()
-            return
-        async with self.database.write() as session:
-            await session.exec(update(Subscriber).where(col(Subscriber.id) == self.subscriber.id).values(**values))
+        await session.exec(update(Subscriber).where(col(Subscriber.id) == self.subscriber.id).values(**values))
 
     async def new_chat_taken(self, chat_id: int) -> bool:
         query = select(Subscriber.id).where(Subscriber.chat_id == chat_id)
         if self.session is not None:
             return (await self.session.exec(query)).first() is not None
-        async with self.database.read() as session:
+        async with self.writes.database.read() as session:
             return (await session.exec(query)).first() is not None
 
 
@@ -501,41 +618,47 @@ class _Tick:
         self.report = TickReport(at=now)
         self.end = 0
         self.stopped = False
-        self._digests: dict[DigestKey, asyncio.Task[Digest]] = {}
+        self._digests: dict[DigestKey, Digest] = {}
+        self._in_flight = asyncio.Semaphore(SENDS_IN_FLIGHT)
+        self._writes = _Writes(database)
+
+    async def compose(self, keys: Collection[DigestKey]) -> None:
+        """Compose once, send many: one rendering per distinct key in a tick."""
+        self._digests.update(await compose_all(self.database, keys, section_limit=self.section_limit))
+        self.report.renders += len(keys)
 
     async def digest(self, key: DigestKey) -> Digest:
-        """Compose once, send many: one rendering per distinct key in a tick."""
-        task = self._digests.get(key)
-        if task is None:
-            self.report.renders += 1
-            task = asyncio.ensure_future(compose(self.database, key, section_limit=self.section_limit))
-            self._digests[key] = task
-        return await asyncio.shield(task)
+        """Composed with the others before sending began, unless the subscriber changed
+        since (PostgreSQL reads it again under its lock)."""
+        if key not in self._digests:
+            await self.compose([key])
+        return self._digests[key]
 
-    async def due_ids(self) -> list[int]:
-        async with self.database.read() as session:
-            rows = await session.exec(
-                select(Subscriber.id).where(*_due(self.now)).order_by(col(Subscriber.next_due_at), col(Subscriber.id))
-            )
-            return [row for row in rows.all() if row is not None]
+    def _key(self, subscriber: Subscriber, delivery: DigestDelivery | None) -> DigestKey:
+        """The digest a subscriber gets: its delivery's range, or, before the claim, the
+        range the claim will record."""
+        if delivery is not None:
+            return DigestKey.of(subscriber, delivery.cursor_from, delivery.cursor_to)
+        return DigestKey.of(subscriber, subscriber.cursor, max(self.end, subscriber.cursor))
 
     @contextlib.asynccontextmanager
-    async def own(self, subscriber_id: int) -> AsyncIterator[_Owner | None]:
-        query = select(Subscriber).where(col(Subscriber.id) == subscriber_id, *_due(self.now))
-        if self.database.is_postgresql:
-            async with self.database.write() as session:
-                locked = query.with_for_update(skip_locked=True, key_share=True)
-                subscriber = (await session.exec(locked)).first()
-                yield _Owner(self.database, subscriber, session) if subscriber else None
+    async def own(self, subscriber: Subscriber, open_delivery: DigestDelivery | None) -> AsyncIterator[_Owner | None]:
+        """SQLite: the tick's read stands (one process sends; the claim checks the
+        subscriber is still due). PostgreSQL: the subscriber is read again and locked for as
+        long as its digest is sent, or None when another process holds it or sent it."""
+        if not self.database.is_postgresql:
+            yield _Owner(self._writes, subscriber, open_delivery, None)
             return
-        async with self.database.read() as session:
-            subscriber = (await session.exec(query)).first()
-        yield _Owner(self.database, subscriber, None) if subscriber else None
+        async with self.database.write() as session:
+            found = await due_subscribers(session, self.now, subscriber_id=subscriber.id, lock=True)
+            # Detached, as on SQLite: changes go as the owner's UPDATEs, not as a flush too.
+            session.expunge_all()
+            yield _Owner(self._writes, *found[0], session) if found else None
 
     # -- one subscriber ------------------------------------------------------------
 
-    async def deliver(self, subscriber_id: int) -> None:
-        async with self.own(subscriber_id) as owner:
+    async def deliver(self, subscriber: Subscriber, open_delivery: DigestDelivery | None) -> None:
+        async with self.own(subscriber, open_delivery) as owner:
             if owner is None:
                 self.report.skipped += 1
                 return
@@ -543,31 +666,27 @@ class _Tick:
 
     async def _deliver(self, owner: _Owner) -> None:
         subscriber = owner.subscriber
-        delivery = await self._unfinished(subscriber)
+        delivery = owner.open_delivery
         if delivery is not None:
             self.report.resumed += 1
             log.info("resuming digest delivery %s to chat %s after part %s", delivery.id, subscriber.chat_id, delivery.messages_sent)
         else:
-            day = local_date(subscriber.next_due_at, subscriber.timezone)
-            done = await self._delivery_on(subscriber, day)
-            if done is not None:
-                # Delivered that day already (the process stopped before moving the
-                # subscriber on, or the subscriber changed the time after today's digest).
-                await self._advance(owner, done)
-                return
-            delivery = await self._claim(subscriber, day)
+            delivery = await self._claim(owner)
             if delivery is None:
-                self.report.skipped += 1
                 return
             _crash_hook("claimed")
-        digest = await self.digest(DigestKey.of(subscriber, delivery.cursor_from, delivery.cursor_to))
+        digest = await self.digest(self._key(subscriber, delivery))
         parts = digest.parts or ([NOTHING_NEW] if subscriber.notify_empty else [])
+        first = delivery.messages_sent
         try:
-            for index in range(delivery.messages_sent, len(parts)):
+            for index in range(first, len(parts)):
                 await self._send(owner, parts[index])
                 _crash_hook(f"sent:{index + 1}")
-                await self._progress(delivery, index + 1)
-                _crash_hook(f"recorded:{index + 1}")
+                self.report.messages += 1
+                delivery.messages_sent = index + 1
+                if delivery.messages_sent < len(parts):  # the last is recorded with the completion
+                    await self._progress(delivery)
+                    _crash_hook(f"recorded:{index + 1}")
         except _Deferred as error:
             self.report.deferred += 1
             self.stopped = True
@@ -575,14 +694,13 @@ class _Tick:
             return
         except _ChatGone as error:
             reason = str(error)[:300]
-            await self._finish(delivery, DeliveryState.failed, reason)
-            await owner.update(active=False, deactivated_reason=reason)
+            await self._complete(owner, delivery, DeliveryState.failed, reason, active=False, deactivated_reason=reason)
             self.report.deactivated += 1
             log.info("subscriber %s (chat %s) deactivated: %s", subscriber.id, subscriber.chat_id, reason)
             return
         except BadRequest as error:
-            await self._finish(delivery, DeliveryState.failed, str(error))
-            await self._advance(owner, delivery)
+            failed = DeliveryState.failed
+            await self._complete(owner, delivery, failed, str(error), **self._advanced(subscriber, delivery, failed))
             self.report.failed += 1
             self.report.errors.append(f"subscriber {subscriber.id} chat {subscriber.chat_id}: {error}")
             log.error(
@@ -591,75 +709,67 @@ class _Tick:
             )
             return
         state = DeliveryState.empty if digest.is_empty else DeliveryState.sent
-        await self._finish(delivery, state, None)
-        await self._advance(owner, delivery)
+        await self._complete(owner, delivery, state, None, **self._advanced(subscriber, delivery, state))
+        if len(parts) > first:
+            _crash_hook(f"recorded:{len(parts)}")
         if digest.is_empty:
             self.report.empty += 1
         else:
             self.report.sent += 1
 
-    async def _unfinished(self, subscriber: Subscriber) -> DigestDelivery | None:
-        async with self.database.read() as session:
-            rows = await session.exec(
-                select(DigestDelivery)
-                .where(DigestDelivery.subscriber_id == subscriber.id, DigestDelivery.state == DeliveryState.claimed)
-                .order_by(col(DigestDelivery.id))
-            )
-            return rows.first()
-
-    async def _delivery_on(self, subscriber: Subscriber, day: Any) -> DigestDelivery | None:
-        async with self.database.read() as session:
-            rows = await session.exec(
-                select(DigestDelivery).where(DigestDelivery.subscriber_id == subscriber.id, DigestDelivery.local_date == day)
-            )
-            return rows.first()
-
-    async def _claim(self, subscriber: Subscriber, day: Any) -> DigestDelivery | None:
-        delivery = DigestDelivery(
-            subscriber_id=subscriber.id or 0,
-            local_date=day,
-            state=DeliveryState.claimed,
-            cursor_from=subscriber.cursor,
-            cursor_to=max(self.end, subscriber.cursor),
-            claimed_at=self.now,
-        )
+    async def _claim(self, owner: _Owner) -> DigestDelivery | None:
+        """The day's delivery row, committed before anything is sent; None when there is
+        nothing to send: the subscriber is not due any more, or that day's digest went out
+        already (the subscriber moved the time after it): then it moves on to the next day."""
+        subscriber = owner.subscriber
+        day = local_date(subscriber.next_due_at, subscriber.timezone)
         try:
-            async with self.database.write() as session:
-                session.add(delivery)
+            async with self._writes.transaction() as session:
+                delivery = await claim_delivery(session, subscriber, day, max(self.end, subscriber.cursor), self.now)
         except IntegrityError:
+            async with self.database.read() as session:
+                done = await delivery_on(session, subscriber.id or 0, day)
+            async with owner.transaction() as session:
+                await owner.update(session, **self._advanced(subscriber, done, done.state))
             return None
+        if delivery is None:
+            self.report.skipped += 1
         return delivery
 
-    async def _progress(self, delivery: DigestDelivery, sent: int) -> None:
-        delivery.messages_sent = sent
-        self.report.messages += 1
-        async with self.database.write() as session:
-            await session.exec(
-                update(DigestDelivery).where(col(DigestDelivery.id) == delivery.id).values(messages_sent=sent)
-            )
-
-    async def _finish(self, delivery: DigestDelivery, state: DeliveryState, error: str | None) -> None:
-        delivery.state = state
-        delivery.error = error
-        async with self.database.write() as session:
+    async def _progress(self, delivery: DigestDelivery) -> None:
+        async with self._writes.transaction() as session:
             await session.exec(
                 update(DigestDelivery)
                 .where(col(DigestDelivery.id) == delivery.id)
-                .values(state=state, error=error, finished_at=self.now)
+                .values(messages_sent=delivery.messages_sent)
             )
 
-    async def _advance(self, owner: _Owner, delivery: DigestDelivery) -> None:
-        """Moves the subscriber past a finished delivery: the cursor to its end (unless it
+    async def _complete(
+        self, owner: _Owner, delivery: DigestDelivery, state: DeliveryState, error: str | None, **subscriber: Any
+    ) -> None:
+        """Finishes the delivery and changes the subscriber (moves it on, or ends it) in one
+        transaction: there is no state in which one is done and not the other."""
+        delivery.state = state
+        delivery.error = error
+        async with owner.transaction() as session:
+            await session.exec(
+                update(DigestDelivery)
+                .where(col(DigestDelivery.id) == delivery.id)
+                .values(state=state, error=error, finished_at=self.now, messages_sent=delivery.messages_sent)
+            )
+            await owner.update(session, **subscriber)
+
+    def _advanced(self, subscriber: Subscriber, delivery: DigestDelivery, state: DeliveryState) -> dict[str, Any]:
+        """The subscriber moved past a finished delivery: the cursor to its end (unless it
         failed before anything was sent: then those statements come next time), the due
         time to the next local day after now."""
-        subscriber = owner.subscriber
         values: dict[str, Any] = {
             "next_due_at": next_due_at(subscriber.digest_time, subscriber.timezone, max(self.now, subscriber.next_due_at))
         }
-        delivered = delivery.state in (DeliveryState.sent, DeliveryState.empty) or delivery.messages_sent > 0
+        delivered = state in (DeliveryState.sent, DeliveryState.empty) or delivery.messages_sent > 0
         if delivered and delivery.cursor_to > subscriber.cursor:
             values["cursor"] = delivery.cursor_to
-        await owner.update(**values)
+        return values
 
     # -- one message ---------------------------------------------------------------
 
@@ -672,13 +782,14 @@ class _Tick:
             chat_id = owner.subscriber.chat_id
             await self.limiter.acquire(chat_id)
             try:
-                return await self.bot.send_message(
-                    chat_id=chat_id,
-                    text=text_html,
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                    allow_paid_broadcast=self.limiter.paid_broadcast or None,
-                )
+                async with self._in_flight:
+                    return await self.bot.send_message(
+                        chat_id=chat_id,
+                        text=text_html,
+                        parse_mode=ParseMode.HTML,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True),
+                        allow_paid_broadcast=self.limiter.paid_broadcast or None,
+                    )
             except RetryAfter as error:
                 floods += 1
                 wait = _retry_after(error)
@@ -710,34 +821,59 @@ class _Tick:
         old_chat_id = subscriber.chat_id
         if await owner.new_chat_taken(new_chat_id):
             raise _ChatGone(f"migrated to chat {new_chat_id}, which has its own subscription")
-        await owner.update(chat_id=new_chat_id, chat_type=ChatType.supergroup)
+        async with owner.transaction() as session:
+            await owner.update(session, chat_id=new_chat_id, chat_type=ChatType.supergroup)
         self.report.migrated += 1
         log.info("subscriber %s moved from chat %s to %s (group upgraded)", subscriber.id, old_chat_id, new_chat_id)
 
     # -- all of them -----------------------------------------------------------------
 
-    async def run(self, concurrency: int) -> None:
+    async def run(self, workers: int) -> None:
         self.end = await record_end(self.database)
-        ids = await self.due_ids()
-        self.report.due = len(ids)
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for subscriber_id in ids:
-            queue.put_nowait(subscriber_id)
+        async with self.database.read() as session:
+            due = await due_subscribers(session, self.now)
+        self.report.due = len(due)
+        # Every distinct digest is composed before the first send: composing is CPU work
+        # that, done between sends, stalls the event loop and bunches the sends after it.
+        await self.compose({self._key(subscriber, open_delivery) for subscriber, open_delivery in due})
+        queue: asyncio.Queue[tuple[Subscriber, DigestDelivery | None]] = asyncio.Queue()
+        for item in due:
+            queue.put_nowait(item)
 
         async def worker() -> None:
             while not queue.empty():
-                subscriber_id = queue.get_nowait()
+                subscriber, open_delivery = queue.get_nowait()
                 if self.stopped:
                     self.report.deferred += 1
                     continue
                 try:
-                    await self.deliver(subscriber_id)
+                    await self.deliver(subscriber, open_delivery)
                 except Exception as error:
                     self.report.failed += 1
-                    self.report.errors.append(f"subscriber {subscriber_id}: {error!r}")
-                    log.exception("digest to subscriber %s failed", subscriber_id)
+                    self.report.errors.append(f"subscriber {subscriber.id}: {error!r}")
+                    log.exception("digest to subscriber %s failed", subscriber.id)
 
-        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(ids) or 1)))))
+        # What the process holds now lives through the tick; a full collection traversing
+        # it (hundreds of MB with the sentence model) stalls the event loop for 100-200 ms
+        # and bunches the sends after the stall past Telegram's limits.
+        gc.freeze()
+        try:
+            await asyncio.gather(*(worker() for _ in range(max(1, min(workers, len(due))))))
+        finally:
+            gc.unfreeze()
+
+
+def digest_bot(token: str, api_url: str | None, request: BaseRequest | None = None) -> Bot:
+    """The Bot digests go through: without PTB's `AIORateLimiter`, which would hold them
+    to 30/s, retry a refused send on its own and, on any 429, hold every request and then
+    release them together. The tick spaces its sends and handles RetryAfter itself.
+    `request`: the transport to share (the application's); by default a pool of its own
+    with room for the sends in flight."""
+    request = request or HTTPXRequest(connection_pool_size=SENDS_IN_FLIGHT)
+    if not api_url:
+        return Bot(token, request=request)
+    base = api_url.rstrip("/")
+    return Bot(token, base_url=base, base_file_url=base.removesuffix("/bot") + "/file/bot", request=request)
 
 
 def _bot_and_settings(application_or_bot: Any, settings: Settings | None) -> tuple[Bot, Settings, RateLimiter | None]:
@@ -745,14 +881,17 @@ def _bot_and_settings(application_or_bot: Any, settings: Settings | None) -> tup
         from bot.context import SETTINGS
 
         settings = settings or application_or_bot.bot_data.get(SETTINGS)
-        return application_or_bot.bot, settings or Settings(), application_or_bot.bot_data.get(LIMITER)
+        return application_or_bot.bot_data[DIGEST_BOT], settings or Settings(), application_or_bot.bot_data.get(LIMITER)
     return application_or_bot, settings or Settings(), None
 
 
-def default_concurrency(settings: Settings) -> int:
-    """Enough sends in flight to reach the overall rate over a ~100 ms round trip, few
-    enough to leave the connection pool room."""
-    return max(1, min(8, round(settings.digest_rate / 8)))
+def default_concurrency(settings: Settings, database: Database) -> int:
+    """Subscribers in progress at once: enough to keep to the overall rate while most of
+    them wait the per-chat interval between the parts of a digest - twice the sends one
+    such interval holds (60 at 30/s, 1/s per chat) - within `MAX_WORKERS`, and within
+    `POSTGRESQL_WORKERS` on PostgreSQL."""
+    workers = min(MAX_WORKERS, max(1, math.ceil(2 * settings.digest_rate / settings.digest_chat_rate)))
+    return min(workers, POSTGRESQL_WORKERS) if database.is_postgresql else workers
 
 
 async def send_due(
@@ -767,7 +906,8 @@ async def send_due(
     wait_for_lock: float = 0.0,
 ) -> TickReport:
     """One tick: every subscriber due at `now` (aware; default: the clock) gets its digest.
-    The job and `diplobot digest send-due` both run exactly this."""
+    The job and `diplobot digest send-due` both run exactly this. An application sends
+    through its `DIGEST_BOT` (see `digest_bot`), a Bot as it is."""
     now = (now or utcnow()).astimezone(UTC)
     bot, settings, kept = _bot_and_settings(application_or_bot, settings)
     limiter = limiter or kept or RateLimiter.from_settings(settings)
@@ -780,7 +920,7 @@ async def send_due(
             tick.report.locked_out = True
         else:
             try:
-                await tick.run(concurrency or default_concurrency(settings))
+                await tick.run(concurrency or default_concurrency(settings, database))
             except OperationalError as error:
                 # PostgreSQL: statement writes held the table past the lock timeout.
                 tick.report.errors.append(f"database busy: {error.orig!r}")
@@ -840,7 +980,7 @@ async def digest_status(database: Database, now: datetime | None = None) -> Dige
             subscribers=await count(session, Subscriber),
             active=await count(session, Subscriber, active),
             paused=await count(session, Subscriber, active, col(Subscriber.paused).is_(True)),
-            due_now=await count(session, Subscriber, *_due(now)),
+            due_now=await count(session, Subscriber, *due_at(now)),
             sent_today=await count(session, DigestDelivery, DigestDelivery.state == DeliveryState.sent, finished_today),
             empty_today=await count(session, DigestDelivery, DigestDelivery.state == DeliveryState.empty, finished_today),
             failed_today=await count(session, DigestDelivery, DigestDelivery.state == DeliveryState.failed, finished_today),

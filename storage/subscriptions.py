@@ -24,16 +24,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, insert, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.actors import resolve_actor
 from storage.engine import Database
 from storage.errors import InvalidInput, NotFound
-from storage.models import Actor, ChatType, Statement, Subscriber, Topic, utcnow
+from storage.models import Actor, ChatType, DeliveryState, DigestDelivery, Statement, Subscriber, Topic, utcnow
 
 MAX_ACTORS = 20
 UNSUBSCRIBED = "unsubscribed"
@@ -102,6 +103,78 @@ def local_date(instant: datetime, zone: ZoneInfo | str) -> date:
 
 async def max_statement_id(session: AsyncSession) -> int:
     return (await session.exec(select(func.max(Statement.id)))).one() or 0
+
+
+def due_at(now: datetime) -> tuple[Any, ...]:
+    """The conditions of a subscription whose digest is due at `now`."""
+    return (
+        col(Subscriber.active).is_(True),
+        col(Subscriber.paused).is_(False),
+        col(Subscriber.next_due_at) <= now,
+    )
+
+
+async def due_subscribers(
+    session: AsyncSession, now: datetime, *, subscriber_id: int | None = None, lock: bool = False
+) -> list[tuple[Subscriber, DigestDelivery | None]]:
+    """The subscribers due at `now`, earliest first, each with its open (`claimed`)
+    delivery if it has one: one query for a whole tick, not several per subscriber.
+
+    `subscriber_id` narrows it to one; `lock` (PostgreSQL) locks the subscriber rows it
+    returns `FOR NO KEY UPDATE SKIP LOCKED` for the session's transaction, leaving out
+    those another transaction holds (see bot/digests.py on ownership)."""
+    query = (
+        select(Subscriber, DigestDelivery)
+        .outerjoin(
+            DigestDelivery,
+            and_(
+                col(DigestDelivery.subscriber_id) == col(Subscriber.id),
+                col(DigestDelivery.state) == DeliveryState.claimed,
+            ),
+        )
+        .where(*due_at(now))
+        .order_by(col(Subscriber.next_due_at), col(Subscriber.id), col(DigestDelivery.id))
+    )
+    if subscriber_id is not None:
+        query = query.where(col(Subscriber.id) == subscriber_id)
+    if lock:
+        query = query.with_for_update(of=Subscriber, skip_locked=True, key_share=True)
+    due: dict[int, tuple[Subscriber, DigestDelivery | None]] = {}
+    for subscriber, open_delivery in (await session.exec(query)).all():
+        due.setdefault(subscriber.id or 0, (subscriber, open_delivery))
+    return list(due.values())
+
+
+async def claim_delivery(
+    session: AsyncSession, subscriber: Subscriber, day: date, cursor_to: int, now: datetime
+) -> DigestDelivery | None:
+    """Inserts the day's delivery row in state `claimed`, covering the statements after the
+    subscriber's cursor up to `cursor_to`, if the subscriber is still due at `now` (a
+    tick's one read of the due subscribers may be minutes old when it comes to this one:
+    an unsubscribe or a pause since then wins). None when it is not due any more; raises
+    `IntegrityError` when that day has a delivery already (unique per subscriber and day)."""
+    values: dict[str, Any] = {
+        "subscriber_id": subscriber.id,
+        "local_date": day,
+        "state": DeliveryState.claimed,
+        "cursor_from": subscriber.cursor,
+        "cursor_to": cursor_to,
+        "messages_sent": 0,
+        "claimed_at": now,
+    }
+    columns = DigestDelivery.__table__.c  # type: ignore[attr-defined]
+    still_due = select(Subscriber.id).where(col(Subscriber.id) == subscriber.id, *due_at(now)).exists()
+    row = select(*(literal(value, columns[name].type) for name, value in values.items())).where(still_due)
+    statement = insert(DigestDelivery).from_select(list(values), row).returning(col(DigestDelivery.id))
+    delivery_id = (await session.exec(statement)).scalar_one_or_none()  # type: ignore[call-overload]
+    if delivery_id is None:
+        return None
+    return DigestDelivery(id=delivery_id, **values)
+
+
+async def delivery_on(session: AsyncSession, subscriber_id: int, day: date) -> DigestDelivery:
+    query = select(DigestDelivery).where(DigestDelivery.subscriber_id == subscriber_id, DigestDelivery.local_date == day)
+    return (await session.exec(query)).one()
 
 
 async def _load(session: AsyncSession, chat_id: int) -> Subscriber | None:

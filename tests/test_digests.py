@@ -5,15 +5,18 @@ rate limits, and the subscribers' commands through the real handlers."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 import pytest_asyncio
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from telegram import Bot
 from telegram.error import NetworkError
@@ -22,6 +25,7 @@ from telegram.request import RequestData
 from bot.config import Settings
 from bot.digests import (
     NOTHING_NEW,
+    WINDOW_SECONDS,
     DigestKey,
     RateLimiter,
     TickReport,
@@ -35,10 +39,12 @@ from storage.models import DeliveryState, DigestDelivery, Statement, Subscriber,
 from storage.statements import add_statement, retract_statement
 from storage.subscriptions import (
     add_actor,
+    claim_delivery,
     get_subscriber,
     set_notify_empty,
     subscribe,
     toggle_topic,
+    unsubscribe,
 )
 from storage.validation import validate_statement
 from tests.bot_harness import BotHarness, running_bot
@@ -439,7 +445,8 @@ async def test_network_errors_are_retried_with_backoff(database: Database, teleg
     report = await telegram.tick(FIRST_DUE)
     assert report.sent == 1 and len(telegram.api.delivered(548)) == 1
     assert telegram.api.attempts.count(548) == 3
-    assert telegram.clock.sleeps[:2] == [1.0, 2.0]
+    # The backoffs; the shorter sleeps between them keep the chat's spacing from the attempt before.
+    assert [seconds for seconds in telegram.clock.sleeps if seconds >= 1.0] == [1.0, 2.0]
 
 
 async def test_a_long_outage_leaves_the_digest_to_the_next_tick(database: Database, telegram: Telegram) -> None:
@@ -560,6 +567,103 @@ async def test_paused_subscribers_are_skipped_and_resume_with_everything(databas
     assert "While paused." in text
 
 
+@contextlib.contextmanager
+def on_every_statement(database: Database, listener: Callable[[str], None]) -> Iterator[None]:
+    """Calls `listener` with each SQL statement the database's drivers are given."""
+
+    def seen(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        listener(statement)
+
+    engines = {database.read_engine.sync_engine, database.write_engine.sync_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", seen)
+
+
+async def test_a_tick_costs_the_same_few_statements_per_subscriber_however_many_are_due(
+    database: Database, telegram: Telegram, db_engine: str
+) -> None:
+    # 1, 4 and 10 subscribers due at 08:00, 09:00 and 10:00 Kyiv, all with the same digest.
+    chats = itertools.count(1100)
+    sizes = {8: 1, 9: 4, 10: 10}
+    for hour, count in sizes.items():
+        for _ in range(count):
+            await subscribe_chat(database, next(chats), f"{hour:02d}:00")
+    await record(database)
+    statements: dict[int, list[str]] = {}
+    for hour, count in sizes.items():
+        seen: list[str] = []
+        with on_every_statement(database, seen.append):
+            report = await telegram.tick(FIRST_DUE + timedelta(hours=hour - 8))
+        assert (report.due, report.sent, report.renders) == (count, count, 1)
+        statements[count] = [text for text in seen if not text.startswith(("BEGIN", "SET", "LOCK"))]
+
+    def per_subscriber(kind: str = "") -> list[float]:
+        totals = {count: sum(1 for text in texts if text.startswith(kind)) for count, texts in statements.items()}
+        return [(totals[4] - totals[1]) / 3, (totals[10] - totals[4]) / 6]
+
+    # The due subscribers and their open deliveries are read once a tick; on PostgreSQL
+    # each is read again under its lock. Per subscriber besides: its claim, and its
+    # completion (the delivery finished, the subscriber moved on).
+    assert per_subscriber("SELECT") == [1, 1] if db_engine == "postgresql" else [0, 0]
+    assert per_subscriber("INSERT") == [1, 1]
+    assert per_subscriber("UPDATE") == [2, 2]
+    assert per_subscriber() == [4, 4] if db_engine == "postgresql" else [3, 3]
+
+
+async def test_the_delivery_is_finished_and_the_subscriber_moved_on_together_or_not_at_all(
+    database: Database, telegram: Telegram
+) -> None:
+    subscriber = await subscribe_chat(database, 581)
+    statement = await record(database)
+
+    def database_fails_on_moving_on(text: str) -> None:
+        if text.startswith("UPDATE subscriber"):
+            raise RuntimeError("the database went away")
+
+    with on_every_statement(database, database_fails_on_moving_on):
+        report = await telegram.tick(FIRST_DUE)
+    assert report.failed == 1 and len(telegram.api.delivered(581)) == 1
+    [delivery] = await deliveries(database)
+    assert delivery.state is DeliveryState.claimed and delivery.finished_at is None
+    unmoved = await get_subscriber(database, 581)
+    assert unmoved is not None and (unmoved.cursor, unmoved.next_due_at) == (subscriber.cursor, FIRST_DUE)
+
+    report = await telegram.tick(FIRST_DUE + timedelta(minutes=1))
+    assert (report.resumed, report.sent) == (1, 1)
+    [delivery] = await deliveries(database)
+    assert (delivery.state, delivery.messages_sent) == (DeliveryState.sent, 1)
+    after = await get_subscriber(database, 581)
+    assert after is not None and (after.cursor, after.next_due_at) == (statement.id, FIRST_DUE + timedelta(days=1))
+    # The last part is recorded with the completion, so it went again: the one-message window.
+    assert len(telegram.api.delivered(581)) == 2
+
+
+async def test_a_claim_is_taken_only_while_the_subscriber_is_due_and_once_a_day(database: Database) -> None:
+    subscriber = await subscribe_chat(database, 582)
+    day = date(2025, 9, 2)
+    async with database.write() as session:
+        assert await claim_delivery(session, subscriber, day, 10, FIRST_DUE - timedelta(minutes=1)) is None
+    async with database.write() as session:
+        claimed = await claim_delivery(session, subscriber, day, 10, FIRST_DUE)
+    assert claimed is not None and claimed.id is not None
+    [stored] = await deliveries(database, subscriber.id)
+    assert (stored.id, stored.state, stored.cursor_from, stored.cursor_to) == (
+        claimed.id, DeliveryState.claimed, subscriber.cursor, 10
+    )
+    with pytest.raises(IntegrityError):
+        async with database.write() as session:
+            await claim_delivery(session, subscriber, day, 10, FIRST_DUE)
+    # Unsubscribed after the tick read it: no claim for the next day either.
+    await unsubscribe(database, 582)
+    async with database.write() as session:
+        assert await claim_delivery(session, subscriber, day + timedelta(days=1), 10, FIRST_DUE + timedelta(days=1)) is None
+
+
 # -- rate ----------------------------------------------------------------------
 
 
@@ -572,19 +676,10 @@ async def test_sends_stay_within_the_overall_and_per_chat_rates(database: Databa
     times = sorted(at for _, at in telegram.api.sent_at)
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert min(gaps) >= 1 / 30 - 1e-9
-    assert times[-1] - times[0] == pytest.approx(39 / 30)
-
-
-def test_the_limiter_spaces_slots_by_the_configured_rates() -> None:
-    clock = FakeTime()
-    paid = RateLimiter.from_settings(Settings(DIPLOBOT_DIGEST_RATE="1000", DIPLOBOT_DIGEST_CHAT_RATE="1"), clock=clock.clock)
-    slots = [paid.reserve(chat_id) for chat_id in range(1, 6)]
-    assert slots == pytest.approx([0.0, 0.001, 0.002, 0.003, 0.004])
-    assert paid.reserve(1) == pytest.approx(1.0)  # one a second per chat
-    group = RateLimiter(30, 1, clock=clock.clock)
-    assert group.reserve(-5) == 0.0 and group.reserve(-5) == pytest.approx(3.0)  # 20 a minute
-    group.hold(60)
-    assert group.reserve(7) == pytest.approx(60.0)
+    # The first 30 go 1/30 s apart; the 31st waits until a whole window holds no more than 30.
+    assert times[29] == pytest.approx(29 / 30)
+    assert times[30] - times[0] == pytest.approx(WINDOW_SECONDS)
+    assert times[-1] - times[0] == pytest.approx(39 / 30 + WINDOW_SECONDS - 1)
 
 
 # -- two tickers ---------------------------------------------------------------
