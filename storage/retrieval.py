@@ -481,13 +481,26 @@ async def _retrieve(database: Database, session: Any, query: RetrievalQuery, opt
         weighed = _weigh(concepts, stats, total)
         searched = weighed.searched + [term for term in framing if stats.counts.get(term)]
         hits = await keyword_hits(database, searched, selection, session=session) if options.keyword and searched else []
-        cosines = index.similarities((await embedding)[0]) if embedding is not None else None
+        cosines = await _similarities(index, (await embedding)[0]) if embedding is not None else None
     finally:
         if embedding is not None and not embedding.done():
             embedding.cancel()
     return await _rank(
         database, session, index, query, options, selection, filtered, list_mode, use_semantic, weighed, hits, cosines
     )
+
+
+async def _similarities(index: RecordIndex, query_vector: Any) -> npt.NDArray[np.float32]:
+    """The question against every stored vector, off the event loop: the product reads the
+    whole matrix (13 ms at 100k statements, 130 ms at 1M) with the GIL released, and on
+    the loop it would hold up every other chat's update, a `/help` included, that long.
+    Should the record change while it runs, the rows are scored again as they now stand,
+    so that scores and rows stay aligned."""
+    columns = index.columns
+    cosines = await asyncio.to_thread(index.similarities, query_vector)
+    if index.columns is not columns:
+        cosines = index.similarities(query_vector)
+    return cosines
 
 
 async def _rank(

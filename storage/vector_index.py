@@ -710,15 +710,17 @@ class RecordIndex:
     def similarities(self, query_vector: Any) -> npt.NDArray[np.float32]:
         """Cosine similarity of the (unit) query vector to every row; rows without a stored
         vector get -1, below anything real."""
-        if self.matrix is None:
-            return np.full(self.size, -1.0, dtype=np.float32)
+        # One consistent pair, even if a refresh swaps them while this runs in a thread.
+        matrix, has_vector = self.matrix, self.columns.has_vector
+        if matrix is None:
+            return np.full(len(has_vector), -1.0, dtype=np.float32)
         vector = np.asarray(query_vector, dtype=np.float32)
-        scores = np.empty(self.matrix.shape[0], dtype=np.float32)
+        scores = np.empty(matrix.shape[0], dtype=np.float32)
         # In blocks: a product this small is fastest on one core, and a block stays under
         # the size at which BLAS fans out to threads that then wait for busy cores.
-        for start in range(0, self.matrix.shape[0], _BLOCK):
-            np.matmul(self.matrix[start : start + _BLOCK], vector, out=scores[start : start + _BLOCK])
-        scores[~self.columns.has_vector] = -1.0
+        for start in range(0, matrix.shape[0], _BLOCK):
+            np.matmul(matrix[start : start + _BLOCK], vector, out=scores[start : start + _BLOCK])
+        scores[~has_vector] = -1.0
         return scores
 
     def _statements(self, rows: npt.NDArray[np.intp]) -> list[IndexedStatement]:
