@@ -17,7 +17,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Iterable, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -130,20 +130,14 @@ def stopwatch() -> Any:
 
 def machine() -> dict[str, Any]:
     model = ""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    with suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as info:
+        for line in info:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
     memory_kb = 0
-    try:
-        with open("/proc/meminfo", encoding="ascii") as info:
-            memory_kb = int(info.readline().split()[1])
-    except OSError:
-        pass
+    with suppress(OSError), open("/proc/meminfo", encoding="ascii") as info:
+        memory_kb = int(info.readline().split()[1])
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "cpu": model or platform.processor(),
@@ -445,10 +439,8 @@ class BotApiEndpoint:
         if not self.updates:
             timeout = float(params.get("timeout") or 0)
             self._arrived.clear()
-            try:
+            with suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), timeout=min(timeout, 5.0))
-            except TimeoutError:
-                pass
         return 200, {"ok": True, "result": self.updates[:100]}
 
     async def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -538,12 +530,10 @@ def serve_bot_api(port: int, rate: float, chat_interval: float, ready: Any = Non
         async with server:
             await server.serve_forever()
 
-    try:
+    with suppress(ImportError):
         import uvloop  # type: ignore[import-not-found]
 
         uvloop.install()
-    except ImportError:
-        pass
     asyncio.run(main())
 
 
