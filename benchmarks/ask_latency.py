@@ -1,4 +1,4 @@
-"""How long `bot.ask.answer()` takes at 10,000 statements: p50, p95 and p99 of one reader's
+"""How long `bot.answering.ask.answer()` takes at 10,000 statements: p50, p95 and p99 of one reader's
 question, end to end (understanding, the engine's full-text query, the query embedding,
 fusion, the nothing-found decision, loading the page and its counterparts), on SQLite and,
 when DIPLOBOT_TEST_POSTGRES_URL is set, on PostgreSQL.
@@ -40,14 +40,15 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import LargeBinary, bindparam, text  # noqa: E402
 
-from bot.ask import answer  # noqa: E402
-from storage.embedding_index import document_text  # noqa: E402
+from bot.answering.ask import answer  # noqa: E402
+from storage.embeddings import document_text  # noqa: E402
 from storage.engine import Database  # noqa: E402
 from storage.exchange import import_statements  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.sample import sample_aliases, sample_corpus, seed_aliases  # noqa: E402
-from storage.semantic import Embedder, to_bytes  # noqa: E402
-from storage.vector_index import record_index  # noqa: E402
+from bot.answering.embedder import Embedder  # noqa: E402
+from storage.embeddings import to_bytes  # noqa: E402
+from bot.answering.record_index import record_index  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
 DATA = ROOT / "benchmarks" / "data"
@@ -162,7 +163,7 @@ async def fill(database: Database, content: bytes, vectors: dict[str, bytes]) ->
         connection = await session.connection()
         for start in range(0, len(rows), 1000):
             await connection.execute(update, rows[start : start + 1000])
-    from storage.embedding_index import embed_missing
+    from storage.embeddings import embed_missing
 
     await embed_missing(database)  # the sample's own statements
     if database.is_postgresql:

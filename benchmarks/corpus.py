@@ -715,7 +715,7 @@ def import_embedder(mode: str) -> Any:
         return None
     if mode == "synthetic":
         return SyntheticEmbedder()
-    from storage.semantic import Embedder
+    from bot.answering.embedder import Embedder
 
     embedder = Embedder.shared()
     if embedder is None:
@@ -728,7 +728,7 @@ def query_embedder(mode: str) -> Any:
     model when statements have vectors, nothing when they have none."""
     if mode == "none":
         return None
-    from storage.semantic import Embedder
+    from bot.answering.embedder import Embedder
 
     return Embedder.shared()
 

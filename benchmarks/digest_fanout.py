@@ -11,7 +11,7 @@ now and its digest holds what was recorded since: the last 20 to 80 statements o
 record, depending on its time zone and digest time (the same for everyone at the same
 local time, as in life).
 
-The tick is `bot.digests.send_due(application, database, utcnow())` - exactly what the
+The tick is `bot.digests.tick.send_due(application, database, utcnow())` - exactly what the
 JobQueue job runs - on the application `diplobot run` builds (`bot.app.build_application`),
 whose digest Bot (without PTB's `AIORateLimiter`, which is for readers' replies) talks
 HTTP to the endpoint (`DIPLOBOT_TELEGRAM_API_URL`) over the application's connection
@@ -21,7 +21,7 @@ window, one a second per private chat, 20 a minute per group; over them it answe
 It counts messages per chat, 429s and duplicates.
 
 Checked after the tick: every due subscriber got exactly the messages its digest has
-(re-composed with `bot.digests.compose` from the range the delivery row recorded): none
+(re-composed with `bot.digests.tick.compose` from the range the delivery row recorded): none
 lost, none doubled.
 
 Figures: achieved rate (messages over the span from the first to the last message at
@@ -140,7 +140,7 @@ async def expected_messages(database: Any, now: datetime) -> dict[int, int]:
     row recorded (the oracle the endpoint's counts are checked against)."""
     from sqlmodel import col, select
 
-    from bot.digests import DigestKey, compose
+    from bot.digests.tick import DigestKey, compose
     from storage.models import DigestDelivery, Subscriber
 
     async with database.read() as session:
@@ -164,10 +164,10 @@ async def one_run(args: argparse.Namespace) -> dict[str, Any]:
 
     from bot.app import build_application
     from bot.config import Settings
-    from bot.digests import send_due
+    from bot.digests.tick import send_due
     from storage.engine import Database
     from storage.models import Subscriber
-    from storage.semantic import Embedder
+    from bot.answering.embedder import Embedder
 
     source_url, _ = await corpus_database_url("sqlite", args.size, embeddings="synthetic", seed=args.seed)
     url, path = prepare_database(source_url, args.subscribers, args.seed)
@@ -248,7 +248,7 @@ async def floor_run(args: argparse.Namespace) -> dict[str, Any]:
 
     from bot.app import build_application
     from bot.config import Settings
-    from bot.digests import SENDS_IN_FLIGHT
+    from bot.digests.tick import SENDS_IN_FLIGHT
 
     endpoint = EndpointProcess(rate=1_000_000, chat_interval=0.0)
     try:

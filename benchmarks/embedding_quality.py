@@ -1,7 +1,7 @@
 """Retrieval quality and cost of the offline sentence embedder, alone and fused with BM25.
 
 Answers two questions before semantic search is wired into the bot:
-does all-MiniLM-L6-v2 (int8 ONNX, storage.semantic) find the statements that
+does all-MiniLM-L6-v2 (int8 ONNX, bot.answering.embedder) find the statements that
 answer readers' questions, and what does combining it with keyword search add
 over either alone? Every ranking is scored on the same questions with the same
 metrics:
@@ -53,7 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from storage.semantic import Embedder  # noqa: E402
+from bot.answering.embedder import Embedder  # noqa: E402
 
 DEFAULT_STATEMENTS = ROOT / "bot" / "data" / "statements.jsonl"
 DEFAULT_QUESTIONS = ROOT / "benchmarks" / "data" / "dev_questions.jsonl"

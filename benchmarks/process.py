@@ -7,7 +7,7 @@ Bot API endpoint (benchmarks/common.py) that answers at once. Measured:
 * `startup_s`: from spawning the process to its first `getUpdates` call, i.e. until it
   is ready to take updates (interpreter, imports, the embedding model, migrations check,
   sample check, `embed_missing`, the command menus, the JobQueue);
-* `imports_s`: the interpreter and `import bot.cli, bot.app` alone, for comparison;
+* `imports_s`: the interpreter and `import bot.cli.main, bot.app` alone, for comparison;
 * `idle_rss_mb`: resident memory 3 s after it is ready, before any update;
 * `first_answer_s`: from pushing one `/ask` update to the bot's reply (the first question
   loads the in-memory record index);
@@ -60,7 +60,7 @@ def diplobot_command() -> list[str]:
     script = Path(sys.executable).parent / "diplobot"
     if script.exists():
         return [str(script), "run"]
-    return [sys.executable, "-c", "from bot.cli import main; main()", "run"]
+    return [sys.executable, "-c", "from bot.cli.main import app; app()", "run"]
 
 
 #: Where the child processes keep their bytecode (see `--no-bytecode`).
@@ -159,7 +159,7 @@ def one_start(database_url: str, *, load_sample: bool, ask: list[str], stderr_pa
 def imports_seconds() -> float:
     env = environment("sqlite+aiosqlite:///unused.db", "http://127.0.0.1:9/bot", load_sample=False)
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import bot.cli, bot.app"], check=True, env=env,
+    subprocess.run([sys.executable, "-c", "import bot.cli.main, bot.app"], check=True, env=env,
                    cwd=Path(__file__).resolve().parent.parent)
     return time.perf_counter() - started
 

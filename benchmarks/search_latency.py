@@ -3,10 +3,10 @@
 For each engine and size, two workloads (benchmarks/corpus.py writes both against the
 corpus's own speakers, places and times):
 
-* keyword queries, as `/search` runs them: `bot.query_syntax.parse_search` then
+* keyword queries, as `/search` runs them: `bot.input.search_syntax.parse_search` then
   `storage.search.search(database, text, filters, limit=PAGE_SIZE)` - the count of matches,
   the ranked page, the page's statements with speaker, topics and places;
-* questions, as `/ask` and plain text run them: `bot.ask.answer(database, question,
+* questions, as `/ask` and plain text run them: `bot.answering.ask.answer(database, question,
   limit=PAGE_SIZE)` - question understanding, the keyword and semantic rankings, their
   fusion, the nothing-found decision, the page and its counterparts.
 
@@ -68,14 +68,14 @@ from corpus import (
 
 add_project_to_path()
 
-from bot.ask import answer, retrieval_query
-from bot.paging import PAGE_SIZE
-from bot.query_syntax import parse_search
-from bot.questions import understand
+from bot.answering.ask import answer, retrieval_query
+from bot.presentation.paging import PAGE_SIZE
+from bot.input.search_syntax import parse_search
+from bot.answering.questions import understand
 from storage.actors import normalize_name
 from storage.engine import Database
 from storage.search import RECENT_WINDOW, SearchFilters, fts_match, query_terms, search
-from storage.vector_index import record_index
+from bot.answering.record_index import record_index
 
 # -- the floor: raw SQL through the bare driver ------------------------------------------------
 

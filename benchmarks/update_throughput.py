@@ -3,7 +3,7 @@ framework's own floor, on the real application.
 
 The application is the one `diplobot run` builds (`bot.app.build_application`: every
 handler, the error handler, the JobQueue started, `post_init` run), on a corpus database
-(benchmarks/corpus.py), with `bot.local_api.LocalBotApi` as its transport: the bot's
+(benchmarks/corpus.py), with `bot.local.bot_api.LocalBotApi` as its transport: the bot's
 replies are answered in process, at once, so only the bot's own work is timed. Each
 update is built from its JSON as polling builds it (`Update.de_json`) and handed over
 twice: one after the other to `process_update` (one reader at a time), then all of a
@@ -59,10 +59,10 @@ from telegram.ext import ApplicationHandlerStop, CommandHandler
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.local_api import LocalBotApi
+from bot.local.bot_api import LocalBotApi
 from handlers.common import reply
 from storage.engine import Database
-from storage.vector_index import record_index
+from bot.answering.record_index import record_index
 
 USERS = [1001 + index for index in range(20)]
 

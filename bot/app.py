@@ -14,20 +14,20 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.context import DATABASE, PAGES, SETTINGS, BotApplication, BotContext
-from bot.digests import DIGEST_BOT, digest_bot
-from bot.paging import PageStore
+from bot.digests.tick import DIGEST_BOT, digest_bot
+from bot.presentation.paging import PageStore
 from bot.runtime import open_database
 from bot.updates import PerChatUpdateProcessor
 from handlers import admins, readers, subscribers
 from handlers.errors import error_handler
 from storage.engine import Database
-from storage.vector_index import record_index
+from bot.answering.record_index import record_index
 
 log = logging.getLogger(__name__)
 
 # Telegram allows ~30 messages/s overall and ~1/s per chat; the limiter keeps readers'
 # replies there and retries after a RetryAfter (it does not unless max_retries is set).
-# Digests bypass it: they have a limiter of their own (bot.digests).
+# Digests bypass it: they have a limiter of their own (bot.digests.tick).
 RATE_LIMIT_RETRIES = 3
 CONSOLE_TOKEN = "0:console"
 

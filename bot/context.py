@@ -8,7 +8,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
-from bot.paging import PageStore
+from bot.presentation.paging import PageStore
 from storage.engine import Database
 
 SETTINGS = "settings"

@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 
 from bot.config import Settings
-from storage.embedding_index import embed_missing
+from storage.embeddings import embed_missing
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.sample import load_sample_if_empty
-from storage.semantic import Embedder
+from bot.answering.embedder import Embedder
 
 log = logging.getLogger(__name__)
 

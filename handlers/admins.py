@@ -27,7 +27,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.add_command import (
+from bot.input.add_line import (
     EXAMPLE,
     PARTS,
     USAGE,
@@ -46,7 +46,7 @@ from bot.add_command import (
     statement_values,
 )
 from bot.context import BotContext
-from bot.render import h, said_on, statement_compact, statement_full, statement_preview
+from bot.presentation.html import h, said_on, statement_compact, statement_full, statement_preview
 from handlers.common import admins_only, answers_errors, command_argument, reply, who
 from storage.actors import find_actors, known_speaker
 from storage.engine import Database

@@ -13,7 +13,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
 from bot.context import BotContext
-from bot.render import split_message
+from bot.presentation.html import split_message
 from storage.errors import RecordError
 
 log = logging.getLogger(__name__)

@@ -10,10 +10,10 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.listings import load_listing
-from bot.paging import PAGE_SIZE, Listing, page_keyboard, parse_page_data
-from bot.query_syntax import parse_search
-from bot.render import said_on, split_message, statement_full, statement_list
+from bot.presentation.listings import load_listing
+from bot.presentation.paging import PAGE_SIZE, Listing, page_keyboard, parse_page_data
+from bot.input.search_syntax import parse_search
+from bot.presentation.html import said_on, split_message, statement_full, statement_list
 from handlers.common import MAX_QUERY, answers_errors, command_argument, reply
 from storage.actors import find_actors
 from storage.errors import InvalidInput, NotFound

@@ -3,7 +3,7 @@
 /subscribe [HH:MM] [Area/City], /unsubscribe, /settings (one message, edited in place by
 its buttons), /digest (a preview that moves nothing). Groups subscribe too; there only the
 group's admins change the subscription. The digests themselves go out from
-`bot.digests`, whose job `schedule_digests` registers."""
+`bot.digests.tick`, whose job `schedule_digests` registers."""
 
 from __future__ import annotations
 
@@ -35,8 +35,8 @@ from telegram.ext import (
 
 from bot.config import parse_time_of_day, parse_timezone
 from bot.context import BotContext
-from bot.digests import NOTHING_NEW, TICK_SECONDS, preview, send_due
-from bot.render import split_message
+from bot.digests.tick import NOTHING_NEW, TICK_SECONDS, preview, send_due
+from bot.presentation.html import split_message
 from handlers.common import answers_errors, command_argument, reply
 from storage.actors import find_actors
 from storage.errors import InvalidInput, NotFound, RecordError

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.embedding_index import TextEmbedder
+from storage.embeddings import TextEmbedder
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 

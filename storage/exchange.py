@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from storage.embedding_index import embed_statements
+from storage.embeddings import embed_statements
 from storage.engine import Database
 from storage.models import AuditAction, Statement
 from storage.actors import ActorResolver

@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from storage.actors import add_aliases, get_or_create_actor
-from storage.embedding_index import TextEmbedder
+from storage.embeddings import TextEmbedder
 from storage.engine import Database
 from storage.exchange import ImportReport, import_statements
 from storage.migrate import upgrade

@@ -13,7 +13,7 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.actors import ActorResolver, normalize_name, usual_side
-from storage.embedding_index import embed_statements
+from storage.embeddings import embed_statements
 from storage.engine import Database
 from storage.errors import Conflict, InvalidInput, NotFound
 from storage.models import (

@@ -11,7 +11,7 @@ from typing import Any
 from bot.app import build_application
 from bot.config import Settings
 from bot.context import BotApplication
-from bot.local_api import ApiCall, LocalBotApi, LocalUser
+from bot.local.bot_api import ApiCall, LocalBotApi, LocalUser
 from storage.engine import Database
 
 ADMIN_ID = 4242

@@ -384,7 +384,7 @@ _MODEL_PACKAGES = {
 
 @pytest.fixture(scope="session")
 def shared_embedder() -> Any:
-    from storage.semantic import Embedder
+    from bot.answering.embedder import Embedder
 
     embedder = Embedder.shared()
     if embedder is None:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.add_command import (
+from bot.input.add_line import (
     USAGE,
     AddLineError,
     Speaker,

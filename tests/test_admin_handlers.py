@@ -17,7 +17,7 @@ import pytest_asyncio
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bot.local_api import LocalUser
+from bot.local.bot_api import LocalUser
 from handlers import admins
 from storage.engine import Database
 from storage.exchange import ExchangeFormat, export_statements, import_statements

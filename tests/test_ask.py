@@ -1,4 +1,4 @@
-"""Answers to readers' questions on the sample corpus, through `bot.ask.answer()`, on SQLite
+"""Answers to readers' questions on the sample corpus, through `bot.answering.ask.answer()`, on SQLite
 and PostgreSQL: paraphrases (with the embedding model), the keyword fallback (without it),
 "nothing found", contested claims beside their denials, the in-memory index following
 writes, and the JSON contract of `diplobot ask --json`."""
@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from bot.ask import Answer, answer, answer_json
+from bot.answering.ask import Answer, answer, answer_json
 from storage.engine import Database
 from storage.statements import add_statement, link_statements, retract_statement
 from storage.validation import StatementData
-from storage.vector_index import record_index
+from bot.answering.record_index import record_index
 
 #: "in July" and "since June" are read against the record's last date when today is
 #: later; a fixed today keeps the tests about the sample, whenever they run.
@@ -165,7 +165,7 @@ async def test_pages(model_database: Database) -> None:
 async def test_keyword_search_answers_without_the_model(
     keyword_database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="storage.retrieval"):
+    with caplog.at_level(logging.WARNING, logger="bot.answering.retrieval"):
         reply = await ask(keyword_database, "prisoner exchange in Istanbul")
         again = await ask(keyword_database, "Lavrov on security guarantees")
     assert reply.keyword_only and again.keyword_only

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.console import terminal_text
+from bot.local.console import terminal_text
 
 DIPLOBOT = Path(sys.executable).with_name("diplobot")
 

@@ -25,7 +25,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy.engine import make_url
 
-from bot.digests import CRASH_EXIT_CODE, CRASH_HOOK, DigestKey, compose
+from bot.digests.tick import CRASH_EXIT_CODE, CRASH_HOOK, DigestKey, compose
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import Topic
@@ -82,7 +82,7 @@ def diplobot() -> list[str]:
     if script.exists():
         return [str(script)]
     found = shutil.which("diplobot")
-    return [found] if found else [sys.executable, "-c", "from bot.cli import app; app()"]
+    return [found] if found else [sys.executable, "-c", "from bot.cli.main import app; app()"]
 
 
 class Cli:

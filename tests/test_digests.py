@@ -23,7 +23,7 @@ from telegram.error import NetworkError
 from telegram.request import RequestData
 
 from bot.config import Settings
-from bot.digests import (
+from bot.digests.tick import (
     NOTHING_NEW,
     WINDOW_SECONDS,
     DigestKey,
@@ -33,7 +33,7 @@ from bot.digests import (
     digest_status,
     send_due,
 )
-from bot.local_api import LocalBotApi
+from bot.local.bot_api import LocalBotApi
 from storage.engine import Database
 from storage.models import DeliveryState, DigestDelivery, Statement, Subscriber, Topic
 from storage.statements import add_statement, retract_statement
@@ -422,7 +422,7 @@ async def test_bad_request_is_logged_with_the_subscriber_and_not_retried_forever
     subscriber = await subscribe_chat(database, 547)
     statement = await record(database)
     telegram.api.fail(547, 400, "Bad Request: can't parse entities", times=100)
-    with caplog.at_level(logging.ERROR, logger="bot.digests"):
+    with caplog.at_level(logging.ERROR, logger="bot.digests.tick"):
         report = await telegram.tick(FIRST_DUE)
     assert report.failed == 1 and report.sent == 0
     assert telegram.api.attempts.count(547) == 1
@@ -917,7 +917,7 @@ async def test_digest_previews_without_moving_the_cursor(chat_bot: BotHarness, d
 
 async def test_groups_subscribe_through_their_admins(database: Database) -> None:
     from bot.app import build_application
-    from bot.local_api import LocalUser
+    from bot.local.bot_api import LocalUser
 
     api = AdminsApi()
     application = build_application(
@@ -972,7 +972,7 @@ async def test_one_repeating_job_sends_what_is_due(
     # A subscriber due long ago (the job runs on the real clock) gets one digest per run.
     await subscribe_chat(database, 951)
     await record(database, text="Sent by the job.")
-    with caplog.at_level(logging.INFO, logger="bot.digests"):
+    with caplog.at_level(logging.INFO, logger="bot.digests.tick"):
         await job.run(application)
         await job.run(application)
     assert ["Sent by the job." in text for text in chat_bot.texts(951)] == [True]

@@ -1,4 +1,4 @@
-"""Question understanding (bot.questions): a pure function of the question, what the record
+"""Question understanding (bot.answering.questions): a pure function of the question, what the record
 knows (speakers, sides, places, event dates) and today's date. No database here: the facts
 are written out as a record would report them."""
 
@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from bot.questions import Understanding, understand
+from bot.answering.questions import Understanding, understand
 from storage.models import Stance, Topic
-from storage.vector_index import KnownActor, RecordFacts
+from bot.answering.record_index import KnownActor, RecordFacts
 
 PUTIN, ZELENSKY, TRUMP, LAVROV, KREMLIN, UMEROV, MACRON = 1, 2, 3, 4, 5, 6, 7
 

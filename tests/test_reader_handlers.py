@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-import bot.listings as bot_listings
+import bot.presentation.listings as bot_listings
 from handlers.errors import SORRY
 from storage.engine import Database
 from storage.models import AuditEntry, Statement

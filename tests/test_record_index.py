@@ -1,4 +1,4 @@
-"""The in-memory record index (storage.vector_index) against the database it mirrors, on
+"""The in-memory record index (bot.answering.record_index) against the database it mirrors, on
 SQLite and PostgreSQL: after a load in several batches, after statements are added,
 edited and retracted (rows, facts and matrix rows must stay with their statement, or a
 question would get another statement's score), with statements stored without a vector,
@@ -16,15 +16,15 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, select
 
-import storage.vector_index as vector_index
-from bot.ask import answer
-from storage.embedding_index import embed_missing
+import bot.answering.record_index as vector_index
+from bot.answering.ask import answer
+from storage.embeddings import embed_missing
 from storage.engine import Database
 from storage.models import Statement, StatementPlace, StatementTopic
-from storage.retrieval import Options, RetrievalQuery, retrieve
+from bot.answering.retrieval import Options, RetrievalQuery, retrieve
 from storage.statements import add_statement, edit_statement, retract_statement
 from storage.validation import StatementData
-from storage.vector_index import (
+from bot.answering.record_index import (
     TOPIC_BIT,
     IndexedStatement,
     RecordIndex,

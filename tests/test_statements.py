@@ -496,7 +496,8 @@ async def test_stats_of_an_empty_record(database: Database) -> None:
 async def test_statements_are_stored_with_their_embedding(
     db_engine: str, make_database, shared_embedder
 ) -> None:
-    from storage.semantic import DIMENSION, from_bytes
+    from bot.answering.embedder import DIMENSION
+    from storage.embeddings import from_bytes
 
     database = await make_database(db_engine, embedder=shared_embedder)
 

@@ -252,7 +252,7 @@ class RecordIndex:
         self._audit_cursor = 0
         self._pending_checked = 0.0
         self._counted = 0.0
-        #: Full-text statistics of words (see storage.retrieval), valid for one version.
+        #: Full-text statistics of words (see bot.answering.retrieval), valid for one version.
         self.term_cache: dict[str, Any] = {}
         self._facts = RecordFacts()
         self._version = 0

@@ -7,6 +7,8 @@ import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
+import numpy.typing as npt
 from sqlmodel import col, select
 
 if TYPE_CHECKING:
@@ -37,8 +39,6 @@ def document_text(statement: Describable) -> str:
 
 async def embed_texts(embedder: TextEmbedder, texts: list[str]) -> list[bytes]:
     """Runs the model off the event loop; the float32 bytes are what the columns store."""
-    from storage.semantic import to_bytes
-
     vectors = await asyncio.to_thread(embedder.embed, texts)
     return [to_bytes(vector) for vector in vectors]
 
@@ -70,3 +70,27 @@ async def embed_missing(database: Database, batch: int = 256) -> int:
                 return done
             await embed_statements(database, list(rows))
             done += len(rows)
+
+
+def to_bytes(vector: npt.ArrayLike) -> bytes:
+    """A vector as float32 little-endian bytes, for a BLOB / bytea column.
+
+    A fixed byte order keeps stored vectors readable if the database moves to
+    a machine of another architecture.
+    """
+    array = np.asarray(vector, dtype="<f4")
+    if array.ndim != 1:
+        raise ValueError(f"expected a single vector, got shape {array.shape}")
+    return array.tobytes()
+
+
+def from_bytes(blob: bytes | bytearray | memoryview) -> npt.NDArray[np.float32]:
+    """The vector stored by :func:`to_bytes`, as native float32.
+
+    Returns a writable copy: a view on the driver's buffer would be read-only
+    and would keep that buffer alive.
+    """
+    raw = bytes(blob)
+    if len(raw) % 4:
+        raise ValueError(f"{len(raw)} bytes is not a whole number of float32 values")
+    return np.frombuffer(raw, dtype="<f4").astype(np.float32)

@@ -50,7 +50,7 @@ from sqlmodel import col, select
 from storage.engine import Database
 from storage.models import Statement
 from storage.search import FTS_TEXT, fts_match, query_terms, rank_on_index, ranked_query
-from storage.vector_index import TOPIC_BIT, RecordIndex, Selection, record_index
+from bot.answering.record_index import TOPIC_BIT, RecordIndex, Selection, record_index
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ DEFAULT_WEIGHTS = Weights()
 
 @dataclass(frozen=True)
 class RetrievalQuery:
-    """One question, as retrieval needs it (bot.ask builds it from bot.questions)."""
+    """One question, as retrieval needs it (bot.answering.ask builds it from bot.answering.questions)."""
 
     text: str
     semantic_text: str
@@ -166,7 +166,7 @@ class Ranked:
 
 @dataclass(frozen=True)
 class Options:
-    """Switches for measuring what each part adds (see bot.evaluation)."""
+    """Switches for measuring what each part adds (see bot.answering.evaluation)."""
 
     semantic: bool = True
     keyword: bool = True

@@ -23,12 +23,12 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.ask import answer as answer_question
+from bot.answering.ask import answer as answer_question
 from storage.engine import Database
 from storage.models import Statement
-from storage.retrieval import DEFAULT_OPTIONS, Options, RetrievalQuery, retrieve
+from bot.answering.retrieval import DEFAULT_OPTIONS, Options, RetrievalQuery, retrieve
 from storage.search import search
-from storage.vector_index import Selection, record_index
+from bot.answering.record_index import Selection, record_index
 
 K = 5
 

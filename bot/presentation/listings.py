@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from bot.ask import NOTHING_FOUND_HINT, Answer, answer
-from bot.paging import PAGE_SIZE, Listing
-from bot.query_syntax import parse_search
-from bot.render import statement_compact, statement_list
+from bot.answering.ask import NOTHING_FOUND_HINT, Answer, answer
+from bot.presentation.paging import PAGE_SIZE, Listing
+from bot.input.search_syntax import parse_search
+from bot.presentation.html import statement_compact, statement_list
 from storage.engine import Database
 from storage.errors import InvalidInput
 from storage.models import Statement, Topic

@@ -11,7 +11,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from bot.cli_digest import digest_app
+from bot.cli.digest import digest_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
 from bot.runtime import open_database
@@ -70,7 +70,7 @@ def run(
             "set TELEGRAM_BOT_TOKEN (environment or .env) to connect to Telegram.",
             err=True,
         )
-        from bot.console import run_console
+        from bot.local.console import run_console
 
         asyncio.run(run_console(settings, admin=True))
         return
@@ -96,7 +96,7 @@ def console(
     admin: Annotated[bool, typer.Option("--admin", help="Play an admin")] = False,
 ) -> None:
     """Talk to the bot's handlers in the terminal, without Telegram."""
-    from bot.console import run_console
+    from bot.local.console import run_console
 
     asyncio.run(run_console(settings_or_exit(), user_id=user_id, admin=admin))
 
@@ -188,9 +188,9 @@ def ask(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=50, help="How many statements")] = 5,
 ) -> None:
     """Answer questions from the record."""
-    from bot.ask import answer, answer_json
-    from bot.console import terminal_text
-    from bot.listings import answer_html
+    from bot.answering.ask import answer, answer_json
+    from bot.local.console import terminal_text
+    from bot.presentation.listings import answer_html
 
     questions = [line.strip() for line in sys.stdin] if question == "-" else [question]
     questions = [text for text in questions if text]
@@ -224,9 +224,9 @@ def evaluate_answers(
     per_question: Annotated[bool, typer.Option("--per-question", help="Also one JSON line per question")] = False,
 ) -> None:
     """Measure answers: recall@5 and MRR over QUESTIONS, the share of --unanswerable ones answered "nothing found"."""
-    from bot.evaluation import VARIANTS, evaluate, report_lines
+    from bot.answering.evaluation import VARIANTS, evaluate, report_lines
     from storage.sample import temporary_sample_database
-    from storage.semantic import Embedder
+    from bot.answering.embedder import Embedder
 
     variants = VARIANTS if ablation else VARIANTS[:1]
 
@@ -249,7 +249,3 @@ def evaluate_answers(
         lines = asyncio.run(on_sample())
     for line in lines:
         typer.echo(line)
-
-
-def main() -> None:
-    app()

@@ -36,7 +36,7 @@ from datetime import date, timedelta
 from storage.actors import normalize_name
 from storage.models import Stance, Topic
 from storage.search import query_terms
-from storage.vector_index import KnownActor, RecordFacts
+from bot.answering.record_index import KnownActor, RecordFacts
 
 # -- general vocabularies -------------------------------------------------------------
 

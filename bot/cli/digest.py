@@ -1,6 +1,6 @@
 """`diplobot digest ...`: the operators' view of the daily digests.
 
-`send-due` runs the very tick the bot's job runs (`bot.digests.send_due`), once, now or as
+`send-due` runs the very tick the bot's job runs (`bot.digests.tick.send_due`), once, now or as
 if the clock read `--at`; it is how an operator catches up by hand and how the tests move
 the clock."""
 
@@ -36,8 +36,8 @@ def preview_command(
     html: Annotated[bool, typer.Option("--html", help="Print the messages as the HTML sent to Telegram")] = False,
 ) -> None:
     """Print the chat's next digest as it stands now (moves nothing)."""
-    from bot.cli import with_database
-    from bot.digests import NOTHING_NEW, plain_text, preview
+    from bot.cli.main import with_database
+    from bot.digests.tick import NOTHING_NEW, plain_text, preview
 
     async def work(database: Database):  # type: ignore[no-untyped-def]
         return await preview(database, chat_id)
@@ -72,8 +72,8 @@ def send_due_command(
     ] = None,
 ) -> None:
     """Send every digest that is due: one tick of the digest job, now or --at a time."""
-    from bot.cli import settings_or_exit, with_database
-    from bot.digests import digest_bot, send_due
+    from bot.cli.main import settings_or_exit, with_database
+    from bot.digests.tick import digest_bot, send_due
 
     now = parse_instant(at) if at else None
     settings = settings_or_exit()
@@ -100,8 +100,8 @@ def status_command(
     at: Annotated[str | None, typer.Option("--at", help="Count as if the clock read this ISO date-time")] = None,
 ) -> None:
     """Due now, sent today, failed, deactivated."""
-    from bot.cli import with_database
-    from bot.digests import digest_status
+    from bot.cli.main import with_database
+    from bot.digests.tick import digest_status
 
     now = parse_instant(at) if at else None
 

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.local_api import ApiCall, LocalBotApi, LocalUser
+from bot.local.bot_api import ApiCall, LocalBotApi, LocalUser
 
 CONSOLE_USER_ID = 1
 PROMPT = "you> "

@@ -1,8 +1,8 @@
 """Answering a reader's question from the record, for every surface, and the JSON shape
 `diplobot ask --json` promises.
 
-`answer()` reads the question (bot.questions), ranks the record with the full-text index
-and the stored sentence embeddings (storage.retrieval), and returns a page of statements
+`answer()` reads the question (bot.answering.questions), ranks the record with the full-text index
+and the stored sentence embeddings (bot.answering.retrieval), and returns a page of statements
 with, for each contested claim or denial among them, the statements on the other side of
 it. When nothing in the record answers, the page is empty and `reason` says why."""
 
@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy.orm import joinedload
 from sqlmodel import col, or_, select
 
-from bot.questions import Understanding, understand
+from bot.answering.questions import Understanding, understand
 from storage.engine import Database
 from storage.models import Actor, LinkKind, Stance, Statement, StatementLink, Status
-from storage.retrieval import DEFAULT_OPTIONS, Options, RetrievalQuery, retrieve
+from bot.answering.retrieval import DEFAULT_OPTIONS, Options, RetrievalQuery, retrieve
 from storage.search import MAX_PAGE, PageOfHits, SearchHit
-from storage.vector_index import RecordIndex, Selection, record_index
+from bot.answering.record_index import RecordIndex, Selection, record_index
 
 #: Two statements are about the same event when their dates are at most this far apart.
 SAME_EVENT_DAYS = 7
@@ -88,7 +88,7 @@ async def answer(
 ) -> Answer:
     """One page of the statements that answer `question`, best first. `today` (default:
     the date today) anchors relative dates ("last week"); `options` switch parts of the
-    method off, for measuring them (bot.evaluation)."""
+    method off, for measuring them (bot.answering.evaluation)."""
     limit = max(1, min(limit, MAX_PAGE))
     offset = max(0, offset)
     question = " ".join(question.split())

