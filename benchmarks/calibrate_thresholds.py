@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:
 
 from bot.answering.ask import retrieval_query  # noqa: E402
 from bot.answering.evaluation import read_questions  # noqa: E402
-from bot.answering.questions import understand  # noqa: E402
+from bot.answering.understanding import understand  # noqa: E402
 from storage.engine import Database  # noqa: E402
 from bot.answering.retrieval import DEFAULT_WEIGHTS, Features, Options, Weights, answers, retrieve  # noqa: E402
 from storage.sample import temporary_sample_database  # noqa: E402

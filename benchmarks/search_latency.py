@@ -71,7 +71,7 @@ add_project_to_path()
 from bot.answering.ask import answer, retrieval_query
 from bot.presentation.paging import PAGE_SIZE
 from bot.input.search_syntax import parse_search
-from bot.answering.questions import understand
+from bot.answering.understanding import understand
 from storage.actors import normalize_name
 from storage.engine import Database
 from storage.search import RECENT_WINDOW, SearchFilters, fts_match, query_terms, search

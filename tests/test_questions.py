@@ -1,4 +1,4 @@
-"""Question understanding (bot.answering.questions): a pure function of the question, what the record
+"""Question understanding (bot.answering.understanding): a pure function of the question, what the record
 knows (speakers, sides, places, event dates) and today's date. No database here: the facts
 are written out as a record would report them."""
 
@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from bot.answering.questions import Understanding, understand
+from bot.answering.understanding import Understanding, understand
 from storage.models import Stance, Topic
 from bot.answering.record_index import KnownActor, RecordFacts
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import joinedload
 from sqlmodel import col, or_, select
 
-from bot.answering.questions import Understanding, understand
+from bot.answering.understanding import Understanding, understand
 from storage.engine import Database
 from storage.models import Actor, LinkKind, Stance, Statement, StatementLink, Status
 from bot.answering.retrieval import DEFAULT_OPTIONS, Options, RetrievalQuery, retrieve
