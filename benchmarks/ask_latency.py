@@ -48,7 +48,7 @@ from storage.migrate import upgrade  # noqa: E402
 from storage.sample import sample_aliases, sample_corpus, seed_aliases  # noqa: E402
 from bot.answering.embedder import Embedder  # noqa: E402
 from storage.embeddings import to_bytes  # noqa: E402
-from bot.answering.record_index import record_index  # noqa: E402
+from bot.answering.record_index.loading import record_index  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
 DATA = ROOT / "benchmarks" / "data"

@@ -1,10 +1,10 @@
-"""Calibrating the "nothing found" decision of bot.answering.retrieval on questions kept apart
+"""Calibrating the "nothing found" decision (bot.answering.weights) on questions kept apart
 for the purpose: benchmarks/data/calibration_questions.jsonl (answerable, with the refs
 that answer them) and benchmarks/data/calibration_unanswerable.jsonl. The files the
 evaluation reports (dev_questions.jsonl, unanswerable_questions.jsonl, and the hold-out
 files) are not read.
 
-For each question it records what the decision looks at (see bot.answering.retrieval.Features),
+For each question it records what the decision looks at (see bot.answering.weights.Features),
 then scans a grid of the two thresholds that matter most, the others fixed in advance:
 
 * with the model: `threshold` x `absent_penalty` (coverage_weight and filter_relief as
@@ -37,10 +37,12 @@ from bot.answering.ask import retrieval_query  # noqa: E402
 from bot.answering.evaluation import read_questions  # noqa: E402
 from bot.answering.understanding import understand  # noqa: E402
 from storage.engine import Database  # noqa: E402
-from bot.answering.retrieval import DEFAULT_WEIGHTS, Features, Options, Weights, answers, retrieve  # noqa: E402
+from bot.answering.query import Options  # noqa: E402
+from bot.answering.retrieval import retrieve  # noqa: E402
+from bot.answering.weights import DEFAULT_WEIGHTS, Features, Weights, answers  # noqa: E402
 from storage.sample import temporary_sample_database  # noqa: E402
 from bot.answering.embedder import Embedder  # noqa: E402
-from bot.answering.record_index import record_index  # noqa: E402
+from bot.answering.record_index.loading import record_index  # noqa: E402
 
 ANSWERABLE = ROOT / "benchmarks" / "data" / "calibration_questions.jsonl"
 UNANSWERABLE = ROOT / "benchmarks" / "data" / "calibration_unanswerable.jsonl"

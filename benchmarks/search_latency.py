@@ -75,7 +75,7 @@ from bot.answering.understanding import understand
 from storage.actors import normalize_name
 from storage.engine import Database
 from storage.search import RECENT_WINDOW, SearchFilters, fts_match, query_terms, search
-from bot.answering.record_index import record_index
+from bot.answering.record_index.loading import record_index
 
 # -- the floor: raw SQL through the bare driver ------------------------------------------------
 

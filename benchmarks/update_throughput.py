@@ -62,7 +62,7 @@ from bot.config import Settings
 from bot.local.bot_api import LocalBotApi
 from handlers.common import reply
 from storage.engine import Database
-from bot.answering.record_index import record_index
+from bot.answering.record_index.loading import record_index
 
 USERS = [1001 + index for index in range(20)]
 

@@ -21,7 +21,7 @@ from bot.updates import PerChatUpdateProcessor
 from handlers import admins, readers, subscribers
 from handlers.errors import error_handler
 from storage.engine import Database
-from bot.answering.record_index import record_index
+from bot.answering.record_index.loading import record_index
 
 log = logging.getLogger(__name__)
 

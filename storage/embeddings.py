@@ -4,23 +4,14 @@ PostgreSQL deployment shares them and no query ever re-embeds the corpus."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 from sqlmodel import col, select
 
-if TYPE_CHECKING:
-    from storage.engine import Database
-    from storage.models import Statement
-
-
-class TextEmbedder(Protocol):
-    @property
-    def model_id(self) -> str: ...
-
-    def embed(self, texts: Sequence[str]) -> Any: ...
+from storage.engine import Database, TextEmbedder
+from storage.models import Statement
 
 
 class Describable(Protocol):
@@ -54,8 +45,6 @@ async def embed_statements(database: Database, statements: list[Statement]) -> N
 
 async def embed_missing(database: Database, batch: int = 256) -> int:
     """Fills in what was written while no model was installed; returns how many."""
-    from storage.models import Statement
-
     if database.embedder is None:
         return 0
     done = 0

@@ -3,19 +3,27 @@ and the per-engine settings that make SQLite safe for concurrent writers."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.embeddings import TextEmbedder
-
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class TextEmbedder(Protocol):
+    """What a `Database` needs of the sentence model it may carry (bot.answering.embedder
+    provides one): storage stays free of the model itself."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    def embed(self, texts: Sequence[str]) -> Any: ...
 
 
 def _tune_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
@@ -100,3 +108,14 @@ class Database:
         await self.read_engine.dispose()
         if self.write_engine is not self.read_engine:
             await self.write_engine.dispose()
+
+
+@asynccontextmanager
+async def reading(database: Database, session: AsyncSession | None) -> AsyncIterator[AsyncSession]:
+    """The caller's session, so that several reads see one snapshot of the record, or a
+    read session of our own."""
+    if session is not None:
+        yield session
+        return
+    async with database.read() as own:
+        yield own

@@ -13,8 +13,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from storage.actors import add_aliases, get_or_create_actor
-from storage.embeddings import TextEmbedder
-from storage.engine import Database
+from storage.engine import Database, TextEmbedder
 from storage.exchange import ImportReport, import_statements
 from storage.migrate import upgrade
 from storage.models import Statement

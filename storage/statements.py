@@ -1,5 +1,5 @@
 """Adding, editing, retracting and linking statements: each validated, each audited, each
-in one transaction. Nothing here knows about Telegram."""
+in one transaction; and reading them back. Nothing here knows about Telegram."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,6 +18,7 @@ from storage.embeddings import embed_statements
 from storage.engine import Database
 from storage.errors import Conflict, InvalidInput, NotFound
 from storage.models import (
+    Actor,
     AuditAction,
     AuditEntry,
     LinkKind,
@@ -336,6 +338,37 @@ async def linked_statements(database: Database, statement_id: int) -> list[Linke
             if other is not None:
                 found.append(LinkedStatement(link.kind, outgoing, other))
         return found
+
+
+async def contradicting_links(session: AsyncSession, ids: list[int]) -> list[StatementLink]:
+    """The links saying one of `ids` contradicts another statement, or is contradicted."""
+    return list(
+        (
+            await session.exec(
+                select(StatementLink).where(
+                    StatementLink.kind == LinkKind.contradicts,
+                    or_(col(StatementLink.from_id).in_(ids), col(StatementLink.to_id).in_(ids)),
+                )
+            )
+        ).all()
+    )
+
+
+async def load_statements(session: AsyncSession, ids: list[int]) -> dict[int, Statement]:
+    """Statements with speaker, topics and places, in two queries (the relationships'
+    default loading would take five)."""
+    if not ids:
+        return {}
+    rows = await session.exec(
+        select(Statement)
+        .where(col(Statement.id).in_(ids))
+        .options(
+            joinedload(Statement.actor).selectinload(Actor.aliases),
+            joinedload(Statement.topic_rows),
+            joinedload(Statement.place_rows),
+        )
+    )
+    return {statement.id: statement for statement in rows.unique().all()}
 
 
 async def latest(database: Database, limit: int = 5, offset: int = 0) -> tuple[list[Statement], int]:

@@ -16,7 +16,7 @@ from bot.answering.ask import Answer, answer, answer_json
 from storage.engine import Database
 from storage.statements import add_statement, link_statements, retract_statement
 from storage.validation import StatementData
-from bot.answering.record_index import record_index
+from bot.answering.record_index.loading import record_index
 
 #: "in July" and "since June" are read against the record's last date when today is
 #: later; a fixed today keeps the tests about the sample, whenever they run.

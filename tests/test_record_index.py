@@ -16,22 +16,17 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, select
 
-import bot.answering.record_index as vector_index
+import bot.answering.record_index.loading as vector_index
 from bot.answering.ask import answer
 from storage.embeddings import embed_missing
 from storage.engine import Database
 from storage.models import Statement, StatementPlace, StatementTopic
-from bot.answering.retrieval import Options, RetrievalQuery, retrieve
+from bot.answering.query import Options, RetrievalQuery
+from bot.answering.retrieval import retrieve
 from storage.statements import add_statement, edit_statement, retract_statement
 from storage.validation import StatementData
-from bot.answering.record_index import (
-    TOPIC_BIT,
-    IndexedStatement,
-    RecordIndex,
-    Selection,
-    date_span,
-    record_index,
-)
+from bot.answering.record_index.columns import TOPIC_BIT, IndexedStatement, Selection, date_span
+from bot.answering.record_index.loading import RecordIndex, record_index
 
 
 class Vectors:

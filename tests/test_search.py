@@ -13,11 +13,11 @@ from sqlmodel import select
 from storage.engine import Database
 from storage.exchange import import_statements
 from storage.models import Stance, Statement, Status, Topic
-from bot.answering.retrieval import keyword_hits
+from bot.answering.keywords import keyword_hits
 from storage.search import MAX_PAGE, SearchFilters, search
 from storage.statements import add_statement, edit_statement, exchange_record, retract_statement
 from storage.validation import validate_statement
-from bot.answering.record_index import Selection
+from bot.answering.record_index.columns import Selection
 
 
 def refs(page: Any) -> list[str]:

@@ -12,15 +12,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy.orm import joinedload
-from sqlmodel import col, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.answering.query import DEFAULT_OPTIONS, Options, RetrievalQuery
 from bot.answering.understanding import Understanding, understand
+from bot.answering.record_index.arrays import RecordArrays
+from bot.answering.record_index.columns import Selection
+from bot.answering.record_index.loading import record_index
+from bot.answering.retrieval import retrieve
 from storage.engine import Database
-from storage.models import Actor, LinkKind, Stance, Statement, StatementLink, Status
-from bot.answering.retrieval import DEFAULT_OPTIONS, Options, RetrievalQuery, retrieve
+from storage.models import Stance, Statement, Status
 from storage.search import MAX_PAGE, PageOfHits, SearchHit
-from bot.answering.record_index import RecordIndex, Selection, record_index
+from storage.statements import contradicting_links, load_statements
 
 #: Two statements are about the same event when their dates are at most this far apart.
 SAME_EVENT_DAYS = 7
@@ -118,23 +121,6 @@ async def answer(
     )
 
 
-async def load_statements(session: Any, ids: list[int]) -> dict[int, Statement]:
-    """Statements with speaker, topics and places, in two queries (the relationships'
-    default loading would take five)."""
-    if not ids:
-        return {}
-    rows = await session.exec(
-        select(Statement)
-        .where(col(Statement.id).in_(ids))
-        .options(
-            joinedload(Statement.actor).selectinload(Actor.aliases),
-            joinedload(Statement.topic_rows),
-            joinedload(Statement.place_rows),
-        )
-    )
-    return {statement.id: statement for statement in rows.unique().all()}
-
-
 def _display_score(score: float, top: float, keyword_only: bool) -> float:
     """A relevance in [0, 1] for display and the JSON contract."""
     if keyword_only:
@@ -151,7 +137,9 @@ def _disputed(statement: Statement) -> bool:
     return statement.status in (Status.contested, Status.denied) or statement.stance in (Stance.claim, Stance.denial)
 
 
-async def _counterparts(session: Any, index: RecordIndex, statements: list[Statement]) -> dict[int, list[Statement]]:
+async def _counterparts(
+    session: AsyncSession, index: RecordArrays, statements: list[Statement]
+) -> dict[int, list[Statement]]:
     """For each disputed statement: what the record links to it as contradicting it, and
     what the other side said about the same event (same topic and place, dates within a
     week) when one of the two is a denial or the claim is contested."""
@@ -160,18 +148,10 @@ async def _counterparts(session: Any, index: RecordIndex, statements: list[State
         return {}
     wanted: dict[int, list[int]] = {}
     ids = [statement.id for statement in disputed]
-    links = (
-        await session.exec(
-            select(StatementLink).where(
-                StatementLink.kind == LinkKind.contradicts,
-                or_(col(StatementLink.from_id).in_(ids), col(StatementLink.to_id).in_(ids)),
-            )
-        )
-    ).all()
-    for link in links:
-        for mine, other in ((link.from_id, link.to_id), (link.to_id, link.from_id)):
+    for link in await contradicting_links(session, ids):  # type: ignore[arg-type]
+        for mine, linked in ((link.from_id, link.to_id), (link.to_id, link.from_id)):
             if mine in ids:
-                wanted.setdefault(mine, []).append(other)
+                wanted.setdefault(mine, []).append(linked)
     for statement in disputed:
         row = index.row(statement.id)  # type: ignore[arg-type]
         if row is None:

@@ -26,9 +26,11 @@ from sqlmodel import select
 from bot.answering.ask import answer as answer_question
 from storage.engine import Database
 from storage.models import Statement
-from bot.answering.retrieval import DEFAULT_OPTIONS, Options, RetrievalQuery, retrieve
+from bot.answering.query import DEFAULT_OPTIONS, Options, RetrievalQuery
+from bot.answering.retrieval import retrieve
 from storage.search import search
-from bot.answering.record_index import Selection, record_index
+from bot.answering.record_index.columns import Selection
+from bot.answering.record_index.loading import record_index
 
 K = 5
 

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli.common import settings_or_exit, with_database
 from storage.engine import Database
 
 digest_app = typer.Typer(help="Daily digests: preview, send what is due, status.", no_args_is_help=True)
@@ -36,7 +37,6 @@ def preview_command(
     html: Annotated[bool, typer.Option("--html", help="Print the messages as the HTML sent to Telegram")] = False,
 ) -> None:
     """Print the chat's next digest as it stands now (moves nothing)."""
-    from bot.cli.main import with_database
     from bot.digests.tick import NOTHING_NEW, plain_text, preview
 
     async def work(database: Database):  # type: ignore[no-untyped-def]
@@ -72,7 +72,6 @@ def send_due_command(
     ] = None,
 ) -> None:
     """Send every digest that is due: one tick of the digest job, now or --at a time."""
-    from bot.cli.main import settings_or_exit, with_database
     from bot.digests.tick import digest_bot, send_due
 
     now = parse_instant(at) if at else None
@@ -100,7 +99,6 @@ def status_command(
     at: Annotated[str | None, typer.Option("--at", help="Count as if the clock read this ISO date-time")] = None,
 ) -> None:
     """Due now, sent today, failed, deactivated."""
-    from bot.cli.main import with_database
     from bot.digests.tick import digest_status
 
     now = parse_instant(at) if at else None

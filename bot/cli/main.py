@@ -5,20 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
+from bot.cli.common import settings_or_exit, with_database
 from bot.cli.digest import digest_app
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, load_settings
 from bot.logs import configure_logging
-from bot.runtime import open_database
 from storage.engine import Database
 from storage.exchange import ExchangeFormat, export_statements, import_statements
-
-T = TypeVar("T")
 
 app = typer.Typer(
     help="diplobot: the record of what the parties to a war say about ending it.",
@@ -28,30 +25,6 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(digest_app, name="digest")
-
-
-def settings_or_exit() -> Settings:
-    try:
-        settings = load_settings()
-    except ConfigError as error:
-        typer.echo(f"configuration error: {error}", err=True)
-        raise typer.Exit(2) from None
-    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
-    configure_logging(settings.log_level, token)
-    return settings
-
-
-def with_database(work: Callable[[Database], Awaitable[T]], *, semantic: bool = True) -> T:
-    settings = settings_or_exit()
-
-    async def main() -> T:
-        database = await open_database(settings, semantic=semantic)
-        try:
-            return await work(database)
-        finally:
-            await database.close()
-
-    return asyncio.run(main())
 
 
 @app.command("run")

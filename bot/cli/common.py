@@ -1,0 +1,41 @@
+"""What the commands of `diplobot` share (bot.cli.main and its sub-commands): the settings,
+or a clear exit, and a database open for the length of one command."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import typer
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
+from bot.runtime import open_database
+from storage.engine import Database
+
+T = TypeVar("T")
+
+
+def settings_or_exit() -> Settings:
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        typer.echo(f"configuration error: {error}", err=True)
+        raise typer.Exit(2) from None
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
+    configure_logging(settings.log_level, token)
+    return settings
+
+
+def with_database(work: Callable[[Database], Awaitable[T]], *, semantic: bool = True) -> T:
+    settings = settings_or_exit()
+
+    async def main() -> T:
+        database = await open_database(settings, semantic=semantic)
+        try:
+            return await work(database)
+        finally:
+            await database.close()
+
+    return asyncio.run(main())

@@ -1,0 +1,105 @@
+"""The engine's full-text index as question answering reads it (bot.answering.keywords):
+how many statements hold a word in any form, whether any holds a name, the engine's own
+ranking of a few words under filters, and each statement's indexed text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, text
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.engine import Database
+from storage.models import Statement
+from storage.search import FTS_TEXT, fts_match, rank_on_index, ranked_query
+
+
+async def term_counts(
+    database: Database, session: AsyncSession, prefixes: Sequence[str], phrases: Sequence[Sequence[str]], cap: int
+) -> tuple[list[int | None], list[bool]]:
+    """In one round trip: in how many statements the index finds each of `prefixes` (a
+    word's stem, as a prefix; None when in more than `cap`, or when the engine makes no
+    query of it), and whether any statement holds each of `phrases` (words in a row)."""
+    if not prefixes and not phrases:
+        return [], []
+    columns: list[str] = []
+    params: dict[str, Any] = {"cap": cap + 1}
+    for number, stem in enumerate(prefixes):
+        name = f"t{number}"
+        if database.is_sqlite:
+            params[name] = f'{FTS_TEXT} : "{stem}" *'
+            columns.append(
+                f"(SELECT count(*) FROM (SELECT 1 FROM statement_fts WHERE statement_fts MATCH :{name} LIMIT :cap))"
+            )
+        else:
+            params[name] = f"{stem}:*"
+            columns.append(
+                f"(CASE WHEN numnode(to_tsquery('english', :{name})) = 0 THEN -1 ELSE (SELECT count(*) FROM "
+                f"(SELECT 1 FROM statement WHERE search_vector @@ to_tsquery('english', :{name}) LIMIT :cap) AS c{number}) END)"
+            )
+    for number, words in enumerate(phrases):
+        name = f"n{number}"
+        if database.is_sqlite:
+            params[name] = f'{FTS_TEXT} : "' + " ".join(words) + '"'
+            columns.append(f"(SELECT count(*) FROM (SELECT 1 FROM statement_fts WHERE statement_fts MATCH :{name} LIMIT 1))")
+        else:
+            params[name] = " ".join(words)
+            # A phrase of English stop words only is an empty query: no evidence of absence.
+            columns.append(
+                f"(CASE WHEN numnode(phraseto_tsquery('english', :{name})) = 0 THEN 1 ELSE (SELECT count(*) FROM "
+                f"(SELECT 1 FROM statement WHERE search_vector @@ phraseto_tsquery('english', :{name}) LIMIT 1) AS m{number}) END)"
+            )
+    connection = await session.connection()
+    row = (await connection.execute(text("SELECT " + ", ".join(columns)), params)).one()
+    counts = [None if value is None or value < 0 or value > cap else int(value) for value in row[: len(prefixes)]]
+    return counts, [bool(value) for value in row[len(prefixes) :]]
+
+
+async def keyword_ranking(
+    database: Database,
+    session: AsyncSession,
+    terms: Sequence[str],
+    *,
+    include_retracted: bool,
+    sides: Sequence[str] | None,
+    actor_ids: Sequence[int] | None,
+    said_from: date | None,
+    said_until: date | None,
+    limit: int,
+) -> list[tuple[int, float]]:
+    """The engine's own full-text ranking (FTS5 bm25 / ts_rank_cd) for an OR of `terms`,
+    best first, among the statements said by one of `actor_ids` for one of `sides`
+    (case aside) between `said_from` and `said_until` (None: any).
+
+    With no filter but retraction, SQLite ranks on its index alone, over the whole
+    record: unlike `/search`, no window of recent statements first. The caller leaves
+    out the words that make ranking slow, and a window would keep an older statement
+    holding every rare word of the question out of the candidates."""
+    if database.is_sqlite and sides is None and actor_ids is None and said_from is None and said_until is None:
+        match = fts_match(terms, include_retracted=include_retracted)
+        return await rank_on_index(session, match, offset=0, limit=limit, window=None)
+    ranked, score = ranked_query(database, list(terms))
+    clauses: list[ColumnElement[bool]] = []
+    if not include_retracted:
+        clauses.append(col(Statement.retracted_at).is_(None))
+    if sides is not None:
+        clauses.append(func.lower(Statement.side).in_([side.casefold() for side in sides] or [""]))
+    if actor_ids is not None:
+        clauses.append(col(Statement.actor_id).in_(actor_ids or (-1,)))
+    if said_from is not None:
+        clauses.append(col(Statement.said_on) >= said_from)
+    if said_until is not None:
+        clauses.append(col(Statement.said_on) <= said_until)
+    query = ranked.where(and_(True, *clauses)).order_by(score.desc(), col(Statement.id).desc()).limit(limit)
+    rows = (await session.exec(query)).all()  # type: ignore[call-overload]
+    return [(int(row[0]), float(row[1] or 0.0)) for row in rows]
+
+
+async def indexed_texts(session: AsyncSession, ids: Sequence[int]) -> list[tuple[int, str | None]]:
+    """What the index holds of each statement: speaker and aliases, role, side, topics,
+    places, text and source, as one text."""
+    rows = await session.exec(select(Statement.id, Statement.search_text).where(col(Statement.id).in_(list(ids))))
+    return [(int(statement_id), value) for statement_id, value in rows.all()]  # type: ignore[arg-type]
