@@ -3,7 +3,9 @@ tick run against the Telegram double on a fake clock, the delivery rows."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -91,3 +93,12 @@ async def deliveries(database: Database, subscriber_id: int | None = None) -> li
         if subscriber_id is not None:
             query = query.where(DigestDelivery.subscriber_id == subscriber_id)
         return list((await session.exec(query)).all())
+
+
+@contextlib.asynccontextmanager
+async def telegram_on(database: Database) -> AsyncIterator[Telegram]:
+    """A Bot on a fresh Telegram double with a fake clock, ticking on `database`."""
+    clock = FakeTime()
+    api = TelegramDouble(clock)
+    async with Bot(TOKEN, request=api, get_updates_request=api) as bot:
+        yield Telegram(database, api, bot, clock)
