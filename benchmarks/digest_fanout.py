@@ -21,8 +21,8 @@ window, one a second per private chat, 20 a minute per group; over them it answe
 It counts messages per chat, 429s and duplicates.
 
 Checked after the tick: every due subscriber got exactly the messages its digest has
-(re-composed with `bot.digests.tick.compose` from the range the delivery row recorded): none
-lost, none doubled.
+(re-composed with `bot.digests.compose.compose` from the range the delivery row
+recorded): none lost, none doubled.
 
 Figures: achieved rate (messages over the span from the first to the last message at
 the endpoint), tick duration, CPU time per message of the bot process, its peak resident
@@ -140,7 +140,7 @@ async def expected_messages(database: Any, now: datetime) -> dict[int, int]:
     row recorded (the oracle the endpoint's counts are checked against)."""
     from sqlmodel import col, select
 
-    from bot.digests.tick import DigestKey, compose
+    from bot.digests.compose import DigestKey, compose
     from storage.models import DigestDelivery, Subscriber
 
     async with database.read() as session:
@@ -248,7 +248,7 @@ async def floor_run(args: argparse.Namespace) -> dict[str, Any]:
 
     from bot.app import build_application
     from bot.config import Settings
-    from bot.digests.tick import SENDS_IN_FLIGHT
+    from bot.digests.sender import SENDS_IN_FLIGHT
 
     endpoint = EndpointProcess(rate=1_000_000, chat_interval=0.0)
     try:

@@ -14,7 +14,8 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.context import DATABASE, PAGES, SETTINGS, BotApplication, BotContext
-from bot.digests.tick import DIGEST_BOT, digest_bot
+from bot.digests.schedule import schedule_digests
+from bot.digests.sender import DIGEST_BOT, digest_bot
 from bot.presentation.paging import PageStore
 from bot.runtime import open_database
 from bot.updates import PerChatUpdateProcessor
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 # Telegram allows ~30 messages/s overall and ~1/s per chat; the limiter keeps readers'
 # replies there and retries after a RetryAfter (it does not unless max_retries is set).
-# Digests bypass it: they have a limiter of their own (bot.digests.tick).
+# Digests bypass it: they have a limiter of their own (bot.digests.rate_limit).
 RATE_LIMIT_RETRIES = 3
 CONSOLE_TOKEN = "0:console"
 
@@ -82,7 +83,7 @@ async def _post_init(application: BotApplication) -> None:
     if DATABASE not in application.bot_data:
         application.bot_data[DATABASE] = await open_database(settings, with_sample=True)
     await set_commands(application, settings)
-    subscribers.schedule_digests(application)
+    schedule_digests(application)
     # Loaded in the background once the application runs: at a million statements it takes
     # tens of seconds, which must not delay polling; a question that comes first waits for
     # it (the index locks).

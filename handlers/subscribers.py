@@ -3,7 +3,7 @@
 /subscribe [HH:MM] [Area/City], /unsubscribe, /settings (one message, edited in place by
 its buttons), /digest (a preview that moves nothing). Groups subscribe too; there only the
 group's admins change the subscription. The digests themselves go out from
-`bot.digests.tick`, whose job `schedule_digests` registers."""
+`bot.digests.tick`, whose job `bot.digests.schedule` registers."""
 
 from __future__ import annotations
 
@@ -35,12 +35,12 @@ from telegram.ext import (
 
 from bot.config import parse_time_of_day, parse_timezone
 from bot.context import BotContext
-from bot.digests.tick import NOTHING_NEW, TICK_SECONDS, preview, send_due
+from bot.digests.compose import NOTHING_NEW, preview
 from bot.presentation.html import split_message
 from handlers.common import answers_errors, command_argument, reply
 from storage.actors import find_actors
 from storage.errors import InvalidInput, NotFound, RecordError
-from storage.models import ChatType, Subscriber, Topic, utcnow
+from storage.models import ChatType, Subscriber, Topic
 from storage.subscriptions import (
     actor_names,
     add_actor_id,
@@ -63,7 +63,6 @@ log = logging.getLogger(__name__)
 PREFIX = "ds"
 INPUT_KEY = "digest_input"
 INPUT_SECONDS = 300
-JOB_NAME = "daily-digests"
 QUICK_TIMES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "22:00")
 QUICK_ZONES = (
     "Europe/Kyiv", "Europe/London", "Europe/Berlin", "Europe/Warsaw",
@@ -528,28 +527,3 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(settings_button, pattern=rf"^{PREFIX}:"))
     application.add_handler(ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated))
-
-
-async def digest_job(context: BotContext) -> None:
-    try:
-        await send_due(context.application, context.database, utcnow())
-    except Exception:
-        log.exception("digest tick failed")
-
-
-def schedule_digests(application: Application) -> None:  # type: ignore[type-arg]
-    """One repeating job for every subscriber: the database says who is due."""
-    job_queue = application.job_queue
-    if job_queue is None:
-        log.warning("no JobQueue (install python-telegram-bot[job-queue]): digests are not sent")
-        return
-    if job_queue.get_jobs_by_name(JOB_NAME):
-        return
-    job_queue.run_repeating(
-        digest_job,
-        interval=TICK_SECONDS,
-        first=TICK_SECONDS / 3,
-        name=JOB_NAME,
-        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": TICK_SECONDS},
-    )
-

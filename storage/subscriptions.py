@@ -24,17 +24,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, insert, literal
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.actors import resolve_actor
 from storage.engine import Database
 from storage.errors import InvalidInput, NotFound
-from storage.models import Actor, ChatType, DeliveryState, DigestDelivery, Statement, Subscriber, Topic, utcnow
+from storage.models import Actor, ChatType, Statement, Subscriber, Topic, utcnow
 
 MAX_ACTORS = 20
 UNSUBSCRIBED = "unsubscribed"
@@ -105,93 +104,28 @@ async def max_statement_id(session: AsyncSession) -> int:
     return (await session.exec(select(func.max(Statement.id)))).one() or 0
 
 
-def due_at(now: datetime) -> tuple[Any, ...]:
-    """The conditions of a subscription whose digest is due at `now`."""
-    return (
-        col(Subscriber.active).is_(True),
-        col(Subscriber.paused).is_(False),
-        col(Subscriber.next_due_at) <= now,
-    )
-
-
-async def due_subscribers(
-    session: AsyncSession, now: datetime, *, subscriber_id: int | None = None, lock: bool = False
-) -> list[tuple[Subscriber, DigestDelivery | None]]:
-    """The subscribers due at `now`, earliest first, each with its open (`claimed`)
-    delivery if it has one: one query for a whole tick, not several per subscriber.
-
-    `subscriber_id` narrows it to one; `lock` (PostgreSQL) locks the subscriber rows it
-    returns `FOR NO KEY UPDATE SKIP LOCKED` for the session's transaction, leaving out
-    those another transaction holds (see bot/digests.py on ownership)."""
-    query = (
-        select(Subscriber, DigestDelivery)
-        .outerjoin(
-            DigestDelivery,
-            and_(
-                col(DigestDelivery.subscriber_id) == col(Subscriber.id),
-                col(DigestDelivery.state) == DeliveryState.claimed,
-            ),
-        )
-        .where(*due_at(now))
-        .order_by(col(Subscriber.next_due_at), col(Subscriber.id), col(DigestDelivery.id))
-    )
-    if subscriber_id is not None:
-        query = query.where(col(Subscriber.id) == subscriber_id)
-    if lock:
-        query = query.with_for_update(of=Subscriber, skip_locked=True, key_share=True)
-    due: dict[int, tuple[Subscriber, DigestDelivery | None]] = {}
-    for subscriber, open_delivery in (await session.exec(query)).all():
-        due.setdefault(subscriber.id or 0, (subscriber, open_delivery))
-    return list(due.values())
-
-
-async def claim_delivery(
-    session: AsyncSession, subscriber: Subscriber, day: date, cursor_to: int, now: datetime
-) -> DigestDelivery | None:
-    """Inserts the day's delivery row in state `claimed`, covering the statements after the
-    subscriber's cursor up to `cursor_to`, if the subscriber is still due at `now` (a
-    tick's one read of the due subscribers may be minutes old when it comes to this one:
-    an unsubscribe or a pause since then wins). None when it is not due any more; raises
-    `IntegrityError` when that day has a delivery already (unique per subscriber and day)."""
-    values: dict[str, Any] = {
-        "subscriber_id": subscriber.id,
-        "local_date": day,
-        "state": DeliveryState.claimed,
-        "cursor_from": subscriber.cursor,
-        "cursor_to": cursor_to,
-        "messages_sent": 0,
-        "claimed_at": now,
-    }
-    columns = DigestDelivery.__table__.c  # type: ignore[attr-defined]
-    still_due = select(Subscriber.id).where(col(Subscriber.id) == subscriber.id, *due_at(now)).exists()
-    row = select(*(literal(value, columns[name].type) for name, value in values.items())).where(still_due)
-    statement = insert(DigestDelivery).from_select(list(values), row).returning(col(DigestDelivery.id))
-    delivery_id = (await session.exec(statement)).scalar_one_or_none()  # type: ignore[call-overload]
-    if delivery_id is None:
-        return None
-    return DigestDelivery(id=delivery_id, **values)
-
-
-async def delivery_on(session: AsyncSession, subscriber_id: int, day: date) -> DigestDelivery:
-    query = select(DigestDelivery).where(DigestDelivery.subscriber_id == subscriber_id, DigestDelivery.local_date == day)
-    return (await session.exec(query)).one()
-
-
-async def _load(session: AsyncSession, chat_id: int) -> Subscriber | None:
+async def load_subscriber(session: AsyncSession, chat_id: int) -> Subscriber | None:
     return (await session.exec(select(Subscriber).where(Subscriber.chat_id == chat_id))).first()
 
 
 async def get_subscriber(database: Database, chat_id: int) -> Subscriber | None:
     async with database.read() as session:
-        return await _load(session, chat_id)
+        return await load_subscriber(session, chat_id)
 
 
 async def actor_names(database: Database, actor_ids: list[int]) -> dict[int, str]:
     if not actor_ids:
         return {}
     async with database.read() as session:
-        rows = await session.exec(select(Actor.id, Actor.name).where(col(Actor.id).in_(actor_ids)))
-        return {actor_id: name for actor_id, name in rows.all() if actor_id is not None}
+        return await actor_names_in(session, actor_ids)
+
+
+async def actor_names_in(session: AsyncSession, actor_ids: list[int]) -> dict[int, str]:
+    """The names of the speakers followed, by id (ids no longer in the record left out)."""
+    if not actor_ids:
+        return {}
+    rows = await session.exec(select(Actor.id, Actor.name).where(col(Actor.id).in_(actor_ids)))
+    return {actor_id: name for actor_id, name in rows.all() if actor_id is not None}
 
 
 # -- writing -------------------------------------------------------------------
@@ -223,7 +157,7 @@ async def subscribe(
     first digest holds what is recorded from now on, not the whole archive."""
     now = now or utcnow()
     async with database.write() as session:
-        subscriber = await _load(session, chat_id)
+        subscriber = await load_subscriber(session, chat_id)
         created = subscriber is None or not subscriber.active
         if subscriber is None:
             subscriber = Subscriber(
@@ -260,7 +194,7 @@ async def unsubscribe(database: Database, chat_id: int) -> bool:
 async def deactivate(database: Database, chat_id: int, reason: str) -> bool:
     """Stops digests to the chat (unsubscribed, blocked the bot, removed it from a group)."""
     async with database.write() as session:
-        subscriber = await _load(session, chat_id)
+        subscriber = await load_subscriber(session, chat_id)
         if subscriber is None or not subscriber.active:
             return False
         subscriber.active = False
@@ -273,7 +207,7 @@ async def _change(
 ) -> Subscriber:
     now = now or utcnow()
     async with database.write() as session:
-        subscriber = await _load(session, chat_id)
+        subscriber = await load_subscriber(session, chat_id)
         if subscriber is None or not subscriber.active:
             raise NotFound("this chat has no digest subscription; /subscribe first")
         before = (subscriber.digest_time, subscriber.timezone, subscriber.paused)
@@ -374,10 +308,10 @@ async def migrate_chat(database: Database, old_chat_id: int, new_chat_id: int) -
     """A group became a supergroup (new chat id): the subscription moves with it. When the
     new chat has a subscription of its own already, that one wins and the old one ends."""
     async with database.write() as session:
-        subscriber = await _load(session, old_chat_id)
+        subscriber = await load_subscriber(session, old_chat_id)
         if subscriber is None:
             return False
-        if await _load(session, new_chat_id) is not None:
+        if await load_subscriber(session, new_chat_id) is not None:
             subscriber.active = False
             subscriber.deactivated_reason = f"migrated to chat {new_chat_id}, which has its own subscription"
             return False

@@ -2,9 +2,9 @@
 process against the Bot API emulator, killed between claim and completion and restarted,
 and run twice at once; the messages the emulator received are counted.
 
-The crashes use the test hook DIPLOBOT_DIGEST_CRASH_AT (see bot/digests.py): the process
-ends with `os._exit` at the chosen point, without cleanup, as a kill would leave it. One
-test also kills with SIGKILL at an arbitrary moment."""
+The crashes use the test hook DIPLOBOT_DIGEST_CRASH_AT (see bot/digests/crash_hook.py):
+the process ends with `os._exit` at the chosen point, without cleanup, as a kill would
+leave it. One test also kills with SIGKILL at an arbitrary moment."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ import pytest
 import pytest_asyncio
 from sqlalchemy.engine import make_url
 
-from bot.digests.tick import CRASH_EXIT_CODE, CRASH_HOOK, DigestKey, compose
+from bot.digests.compose import DigestKey, compose
+from bot.digests.crash_hook import CRASH_EXIT_CODE, CRASH_HOOK
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import Topic
@@ -37,7 +38,7 @@ from tests.e2e.emulator import (
     missing_requirement,
     new_bot_token,
 )
-from tests.test_digests import FIRST_DUE, SUBSCRIBED_AT, record
+from tests.support.digests import FIRST_DUE, SUBSCRIBED_AT, record
 
 CHAT = 5001
 AT = FIRST_DUE.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -199,7 +200,8 @@ async def test_crash_mid_digest_resumes_after_the_confirmed_parts(
 
 async def test_the_remaining_window_is_one_message(cli: Cli, telegram: EmulatorClient, shared_url: str) -> None:
     """Killed after Telegram accepted part 2 but before it was recorded: part 2 is sent
-    again on restart (documented in bot/digests.py), and nothing else is doubled or lost."""
+    again on restart (documented in bot/digests/tick.py), and nothing else is doubled or
+    lost."""
     parts = await prepare(shared_url, [CHAT], long=True)
     crashed = cli.send_due(crash_at="sent:2")
     assert crashed.returncode == CRASH_EXIT_CODE, crashed.stderr

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import pytest
 
 from bot.config import Settings
-from bot.digests.tick import CHAT_MARGIN, WINDOW_SECONDS, RateLimiter
+from bot.digests.rate_limit import CHAT_MARGIN, WINDOW_SECONDS, RateLimiter
 
 T = TypeVar("T")
 

@@ -1,202 +1,46 @@
-"""Daily digests in process, on SQLite and PostgreSQL: the tick (`send_due`) against
-`LocalBotApi`, with Telegram's errors injected into the transport, a fake clock for the
-rate limits, and the subscribers' commands through the real handlers."""
+"""Daily digests in process, on SQLite and PostgreSQL: the tick (`send_due`) against the
+Telegram double (tests/support/telegram.py), with Telegram's errors injected into the
+transport, a fake clock for the rate limits, and the job that runs the tick. Exactly once
+across crashes and tickers: test_digest_exactly_once.py."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
-import json
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
-from telegram import Bot
-from telegram.error import NetworkError
-from telegram.request import RequestData
 
-from bot.config import Settings
-from bot.digests.tick import (
-    NOTHING_NEW,
-    WINDOW_SECONDS,
-    DigestKey,
-    RateLimiter,
-    TickReport,
-    compose,
-    digest_status,
-    send_due,
-)
-from bot.local.bot_api import LocalBotApi
+from bot.digests.compose import NOTHING_NEW, DigestKey, compose
+from bot.digests.rate_limit import WINDOW_SECONDS
+from bot.digests.schedule import JOB_NAME, schedule_digests
+from bot.digests.status import digest_status
 from storage.engine import Database
-from storage.models import DeliveryState, DigestDelivery, Statement, Subscriber, Topic
-from storage.statements import add_statement, retract_statement
+from storage.models import DeliveryState, Topic
+from storage.statements import retract_statement
 from storage.subscriptions import (
     add_actor,
-    claim_delivery,
     get_subscriber,
     set_notify_empty,
-    subscribe,
     toggle_topic,
-    unsubscribe,
 )
-from storage.validation import validate_statement
-from tests.bot_harness import BotHarness, running_bot
-
-KYIV = "Europe/Kyiv"
-# Subscriptions are made at noon UTC on 1 Sep 2025; 08:00 in Kyiv (UTC+3) is 05:00 UTC.
-SUBSCRIBED_AT = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
-FIRST_DUE = datetime(2025, 9, 2, 5, 0, tzinfo=UTC)
-TOKEN = "123456:digest-tests"
-
-
-# -- helpers shared with the concurrency tests ----------------------------------
-
-
-_refs = itertools.count(1)
-
-
-async def record(
-    database: Database,
-    speaker: str = "Vladimir Putin",
-    topics: str = "ceasefire",
-    text: str | None = None,
-    said_on: str = "2025-08-20",
-    side: str = "Russia",
-) -> Statement:
-    number = next(_refs)
-    data = validate_statement(
-        {
-            "ref": f"d{number}",
-            "speaker": speaker,
-            "side": side,
-            "said_on": said_on,
-            "topics": topics,
-            "text": text or f"Statement number {number} by {speaker} on {topics}.",
-            "source": "Test wire",
-        }
-    )
-    return await add_statement(database, data, "test")
-
-
-async def subscribe_chat(
-    database: Database, chat_id: int, at: str = "08:00", zone: str = KYIV, now: datetime = SUBSCRIBED_AT
-) -> Subscriber:
-    hours, minutes = (int(part) for part in at.split(":"))
-    result = await subscribe(
-        database,
-        chat_id,
-        "private" if chat_id > 0 else "group",
-        digest_time=time(hours, minutes),
-        zone=zone,
-        default_time=time(8, 0),
-        default_zone="UTC",
-        now=now,
-    )
-    return result.subscriber
-
-
-class FakeTime:
-    """A clock that only moves when someone sleeps: rate limits are counted, not waited."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
-
-
-class TelegramDouble(LocalBotApi):
-    """`LocalBotApi` whose sendMessage can answer as Telegram does when it refuses:
-    `fail(chat_id, status, description, parameters)` queues one refusal for that chat,
-    `network_down(chat_id, times)` makes the next attempts fail below HTTP."""
-
-    def __init__(self, clock: FakeTime | None = None) -> None:
-        super().__init__()
-        self.clock = clock
-        self.refusals: dict[int, list[tuple[int, str, dict[str, Any] | None]]] = {}
-        self.outages: dict[int, int] = {}
-        self.attempts: list[int] = []
-        self.sent_at: list[tuple[int, float]] = []
-        self.latency = 0.0
-
-    def fail(self, chat_id: int, status: int, description: str, parameters: dict[str, Any] | None = None, times: int = 1) -> None:
-        self.refusals.setdefault(chat_id, []).extend([(status, description, parameters)] * times)
-
-    def network_down(self, chat_id: int, times: int) -> None:
-        self.outages[chat_id] = times
-
-    def delivered(self, chat_id: int | None = None) -> list[str]:
-        return [
-            str(call.params["text"])
-            for call in self.sent("sendMessage")
-            if chat_id is None or int(call.params["chat_id"]) == chat_id
-        ]
-
-    async def do_request(
-        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
-    ) -> tuple[int, bytes]:
-        if url.endswith("/sendMessage") and request_data is not None:
-            chat_id = int(json.loads(request_data.json_parameters["chat_id"]))
-            self.attempts.append(chat_id)
-            if self.latency:
-                await asyncio.sleep(self.latency)
-            if self.outages.get(chat_id):
-                self.outages[chat_id] -= 1
-                raise NetworkError("connection reset by peer")
-            queue = self.refusals.get(chat_id)
-            if queue:
-                status, description, parameters = queue.pop(0)
-                body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
-                if parameters:
-                    body["parameters"] = parameters
-                return status, json.dumps(body).encode()
-            self.sent_at.append((chat_id, self.clock.now if self.clock else 0.0))
-        return await super().do_request(url, method, request_data, *args, **kwargs)
-
-
-class Telegram:
-    """A Bot on the double, and a tick runner with the fake clock."""
-
-    def __init__(self, database: Database, api: TelegramDouble, bot: Bot, clock: FakeTime) -> None:
-        self.database = database
-        self.api = api
-        self.bot = bot
-        self.clock = clock
-        self.limiter = RateLimiter(30, 1, clock=clock.clock, sleep=clock.sleep)
-
-    async def tick(self, now: datetime, **kwargs: Any) -> TickReport:
-        kwargs.setdefault("limiter", self.limiter)
-        kwargs.setdefault("concurrency", 1)
-        return await send_due(self.bot, self.database, now, **kwargs)
+from tests.bot_harness import running_bot
+from tests.support.digests import (
+    FIRST_DUE,
+    Telegram,
+    deliveries,
+    record,
+    subscribe_chat,
+    telegram_on,
+)
 
 
 @pytest_asyncio.fixture
 async def telegram(database: Database) -> AsyncIterator[Telegram]:
-    clock = FakeTime()
-    api = TelegramDouble(clock)
-    async with Bot(TOKEN, request=api, get_updates_request=api) as bot:
-        yield Telegram(database, api, bot, clock)
-
-
-async def deliveries(database: Database, subscriber_id: int | None = None) -> list[DigestDelivery]:
-    async with database.read() as session:
-        query = select(DigestDelivery).order_by(DigestDelivery.id)
-        if subscriber_id is not None:
-            query = query.where(DigestDelivery.subscriber_id == subscriber_id)
-        return list((await session.exec(query)).all())
+    async with telegram_on(database) as telegram:
+        yield telegram
 
 
 # -- content: only what is new -------------------------------------------------
@@ -367,7 +211,7 @@ async def test_retry_after_waits_as_told_and_loses_nothing(database: Database, t
     await subscribe_chat(database, 541)
     await subscribe_chat(database, 542)
     await record(database)
-    telegram.api.fail(541, 429, "Too Many Requests: retry after 7", {"retry_after": 7})
+    telegram.api.retry_after(541, 7)
     report = await telegram.tick(FIRST_DUE)
     assert report.sent == 2 and report.failed == 0
     assert len(telegram.api.delivered(541)) == 1 and len(telegram.api.delivered(542)) == 1
@@ -382,7 +226,7 @@ async def test_forbidden_deactivates_the_subscriber_and_the_rest_go_on(database:
     blocked = await subscribe_chat(database, 543)
     await subscribe_chat(database, 544)
     await record(database)
-    telegram.api.fail(543, 403, "Forbidden: bot was blocked by the user")
+    telegram.api.blocked(543)
     report = await telegram.tick(FIRST_DUE)
     assert (report.sent, report.deactivated) == (1, 1)
     assert telegram.api.delivered(543) == [] and len(telegram.api.delivered(544)) == 1
@@ -407,7 +251,7 @@ async def test_chat_not_found_also_deactivates(database: Database, telegram: Tel
 async def test_chat_migrated_moves_the_subscription(database: Database, telegram: Telegram) -> None:
     await subscribe_chat(database, -546)
     await record(database)
-    telegram.api.fail(-546, 400, "Bad Request: group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": -1009999})
+    telegram.api.migrated(-546, -1009999)
     report = await telegram.tick(FIRST_DUE)
     assert (report.sent, report.migrated) == (1, 1)
     assert telegram.api.delivered(-546) == [] and len(telegram.api.delivered(-1009999)) == 1
@@ -466,204 +310,6 @@ async def test_a_long_outage_leaves_the_digest_to_the_next_tick(database: Databa
     assert len(telegram.api.delivered(549)) == 1 and len(telegram.api.delivered(550)) == 1
 
 
-# -- exactly once, catch-up ----------------------------------------------------
-
-
-async def _claim_by_hand(database: Database, subscriber: Subscriber, cursor_to: int, sent: int, state: DeliveryState) -> None:
-    async with database.write() as session:
-        session.add(
-            DigestDelivery(
-                subscriber_id=subscriber.id or 0,
-                local_date=date(2025, 9, 2),
-                state=state,
-                cursor_from=subscriber.cursor,
-                cursor_to=cursor_to,
-                messages_sent=sent,
-            )
-        )
-
-
-async def test_a_claimed_delivery_resumes_after_the_confirmed_parts(database: Database, telegram: Telegram) -> None:
-    """What a restart finds when the last process died between claim and completion."""
-    subscriber = await subscribe_chat(database, 561)
-    last = None
-    for topic in Topic:
-        for _ in range(4):
-            last = await record(database, topics=topic.value, text="Long text, " * 60)
-    assert last is not None
-    parts = (await compose(database, DigestKey.of(subscriber, subscriber.cursor, last.id or 0))).parts
-    assert len(parts) >= 3
-    await _claim_by_hand(database, subscriber, last.id or 0, 2, DeliveryState.claimed)
-    # Recorded after the claim: not part of the resumed digest.
-    await record(database, text="Too late for this digest.")
-    report = await telegram.tick(FIRST_DUE)
-    assert (report.resumed, report.sent, report.messages) == (1, 1, len(parts) - 2)
-    assert telegram.api.delivered(561) == parts[2:]
-    after = await get_subscriber(database, 561)
-    assert after is not None and after.cursor == last.id
-    assert all("Too late for this digest." not in part for part in telegram.api.delivered(561))
-    await telegram.tick(FIRST_DUE + timedelta(days=1))
-    assert "Too late for this digest." in telegram.api.delivered(561)[-1]
-
-
-async def test_a_finished_delivery_whose_subscriber_did_not_move_on_sends_nothing(
-    database: Database, telegram: Telegram
-) -> None:
-    subscriber = await subscribe_chat(database, 562)
-    statement = await record(database)
-    await _claim_by_hand(database, subscriber, statement.id or 0, 1, DeliveryState.sent)
-    report = await telegram.tick(FIRST_DUE)
-    assert report.messages == 0 and telegram.api.delivered(562) == []
-    after = await get_subscriber(database, 562)
-    assert after is not None
-    assert after.cursor == statement.id and after.next_due_at == FIRST_DUE + timedelta(days=1)
-
-
-async def test_catch_up_after_several_days_is_one_digest_covering_all(database: Database, telegram: Telegram) -> None:
-    subscriber = await subscribe_chat(database, 571)
-    statements = [await record(database, text=f"Recorded during the outage, {n}.") for n in range(4)]
-    back = FIRST_DUE + timedelta(days=3, hours=2)  # 10:00 Kyiv, three days late
-    report = await telegram.tick(back)
-    assert (report.due, report.sent) == (1, 1)
-    [text] = telegram.api.delivered(571)
-    assert all(statement.text in text for statement in statements)
-    after = await get_subscriber(database, 571)
-    assert after is not None
-    assert after.cursor == statements[-1].id
-    assert after.next_due_at == FIRST_DUE + timedelta(days=4)  # the next regular 08:00
-    assert (await telegram.tick(back + timedelta(hours=1))).due == 0
-    [delivery] = await deliveries(database, subscriber.id)
-    assert delivery.local_date == date(2025, 9, 2)
-
-
-async def test_changing_the_time_after_todays_digest_does_not_send_a_second_one(
-    database: Database, telegram: Telegram
-) -> None:
-    from storage.subscriptions import set_digest_time
-
-    await subscribe_chat(database, 572)
-    await record(database)
-    await telegram.tick(FIRST_DUE)
-    await record(database)
-    # At 09:00 Kyiv the subscriber moves the digest to 20:00: today's is done, so tomorrow.
-    await set_digest_time(database, 572, time(20, 0), now=FIRST_DUE + timedelta(hours=1))
-    report = await telegram.tick(datetime(2025, 9, 2, 17, 0, tzinfo=UTC))
-    assert report.due == 1 and report.messages == 0
-    assert len(telegram.api.delivered(572)) == 1
-    after = await get_subscriber(database, 572)
-    assert after is not None and after.next_due_at == datetime(2025, 9, 3, 17, 0, tzinfo=UTC)
-
-
-async def test_paused_subscribers_are_skipped_and_resume_with_everything(database: Database, telegram: Telegram) -> None:
-    from storage.subscriptions import set_paused
-
-    await subscribe_chat(database, 573)
-    await record(database, text="While paused.")
-    await set_paused(database, 573, True, now=SUBSCRIBED_AT)
-    assert (await telegram.tick(FIRST_DUE)).due == 0
-    await set_paused(database, 573, False, now=FIRST_DUE + timedelta(hours=1))
-    await telegram.tick(FIRST_DUE + timedelta(days=1))
-    [text] = telegram.api.delivered(573)
-    assert "While paused." in text
-
-
-@contextlib.contextmanager
-def on_every_statement(database: Database, listener: Callable[[str], None]) -> Iterator[None]:
-    """Calls `listener` with each SQL statement the database's drivers are given."""
-
-    def seen(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        listener(statement)
-
-    engines = {database.read_engine.sync_engine, database.write_engine.sync_engine}
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", seen)
-    try:
-        yield
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", seen)
-
-
-async def test_a_tick_costs_the_same_few_statements_per_subscriber_however_many_are_due(
-    database: Database, telegram: Telegram, db_engine: str
-) -> None:
-    # 1, 4 and 10 subscribers due at 08:00, 09:00 and 10:00 Kyiv, all with the same digest.
-    chats = itertools.count(1100)
-    sizes = {8: 1, 9: 4, 10: 10}
-    for hour, count in sizes.items():
-        for _ in range(count):
-            await subscribe_chat(database, next(chats), f"{hour:02d}:00")
-    await record(database)
-    statements: dict[int, list[str]] = {}
-    for hour, count in sizes.items():
-        seen: list[str] = []
-        with on_every_statement(database, seen.append):
-            report = await telegram.tick(FIRST_DUE + timedelta(hours=hour - 8))
-        assert (report.due, report.sent, report.renders) == (count, count, 1)
-        statements[count] = [text for text in seen if not text.startswith(("BEGIN", "SET", "LOCK"))]
-
-    def per_subscriber(kind: str = "") -> list[float]:
-        totals = {count: sum(1 for text in texts if text.startswith(kind)) for count, texts in statements.items()}
-        return [(totals[4] - totals[1]) / 3, (totals[10] - totals[4]) / 6]
-
-    # The due subscribers and their open deliveries are read once a tick; on PostgreSQL
-    # each is read again under its lock. Per subscriber besides: its claim, and its
-    # completion (the delivery finished, the subscriber moved on).
-    assert per_subscriber("SELECT") == [1, 1] if db_engine == "postgresql" else [0, 0]
-    assert per_subscriber("INSERT") == [1, 1]
-    assert per_subscriber("UPDATE") == [2, 2]
-    assert per_subscriber() == [4, 4] if db_engine == "postgresql" else [3, 3]
-
-
-async def test_the_delivery_is_finished_and_the_subscriber_moved_on_together_or_not_at_all(
-    database: Database, telegram: Telegram
-) -> None:
-    subscriber = await subscribe_chat(database, 581)
-    statement = await record(database)
-
-    def database_fails_on_moving_on(text: str) -> None:
-        if text.startswith("UPDATE subscriber"):
-            raise RuntimeError("the database went away")
-
-    with on_every_statement(database, database_fails_on_moving_on):
-        report = await telegram.tick(FIRST_DUE)
-    assert report.failed == 1 and len(telegram.api.delivered(581)) == 1
-    [delivery] = await deliveries(database)
-    assert delivery.state is DeliveryState.claimed and delivery.finished_at is None
-    unmoved = await get_subscriber(database, 581)
-    assert unmoved is not None and (unmoved.cursor, unmoved.next_due_at) == (subscriber.cursor, FIRST_DUE)
-
-    report = await telegram.tick(FIRST_DUE + timedelta(minutes=1))
-    assert (report.resumed, report.sent) == (1, 1)
-    [delivery] = await deliveries(database)
-    assert (delivery.state, delivery.messages_sent) == (DeliveryState.sent, 1)
-    after = await get_subscriber(database, 581)
-    assert after is not None and (after.cursor, after.next_due_at) == (statement.id, FIRST_DUE + timedelta(days=1))
-    # The last part is recorded with the completion, so it went again: the one-message window.
-    assert len(telegram.api.delivered(581)) == 2
-
-
-async def test_a_claim_is_taken_only_while_the_subscriber_is_due_and_once_a_day(database: Database) -> None:
-    subscriber = await subscribe_chat(database, 582)
-    day = date(2025, 9, 2)
-    async with database.write() as session:
-        assert await claim_delivery(session, subscriber, day, 10, FIRST_DUE - timedelta(minutes=1)) is None
-    async with database.write() as session:
-        claimed = await claim_delivery(session, subscriber, day, 10, FIRST_DUE)
-    assert claimed is not None and claimed.id is not None
-    [stored] = await deliveries(database, subscriber.id)
-    assert (stored.id, stored.state, stored.cursor_from, stored.cursor_to) == (
-        claimed.id, DeliveryState.claimed, subscriber.cursor, 10
-    )
-    with pytest.raises(IntegrityError):
-        async with database.write() as session:
-            await claim_delivery(session, subscriber, day, 10, FIRST_DUE)
-    # Unsubscribed after the tick read it: no claim for the next day either.
-    await unsubscribe(database, 582)
-    async with database.write() as session:
-        assert await claim_delivery(session, subscriber, day + timedelta(days=1), 10, FIRST_DUE + timedelta(days=1)) is None
-
-
 # -- rate ----------------------------------------------------------------------
 
 
@@ -680,47 +326,6 @@ async def test_sends_stay_within_the_overall_and_per_chat_rates(database: Databa
     assert times[29] == pytest.approx(29 / 30)
     assert times[30] - times[0] == pytest.approx(WINDOW_SECONDS)
     assert times[-1] - times[0] == pytest.approx(39 / 30 + WINDOW_SECONDS - 1)
-
-
-# -- two tickers ---------------------------------------------------------------
-
-
-async def test_two_tickers_at_once_send_each_digest_once(
-    database: Database, telegram: Telegram, make_database: Any, db_engine: str
-) -> None:
-    for chat_id in range(700, 730):
-        await subscribe_chat(database, chat_id)
-    await record(database)
-    # A second Database on the same data stands for a second bot process.
-    if db_engine == "sqlite":
-        other = Database(database.url)
-    else:
-        other = Database(database.url, connect_args={"server_settings": {"search_path": await _search_path(database)}})
-    try:
-        slow = telegram.api
-        slow.latency = 0.01  # a round trip, so that the two interleave
-
-        async def tick(db: Database) -> TickReport:
-            return await send_due(telegram.bot, db, FIRST_DUE, concurrency=4, limiter=RateLimiter(1000, 1000))
-
-        reports = await asyncio.gather(tick(database), tick(other))
-    finally:
-        await other.close()
-    assert sorted(slow.attempts) == list(range(700, 730))
-    assert sum(report.sent for report in reports) == 30
-    if db_engine == "postgresql":
-        # Both took part, each skipping what the other had locked.
-        assert all(report.sent > 0 for report in reports)
-    else:
-        # SQLite: one process sends; the other tick stood aside.
-        assert sorted(report.locked_out for report in reports) == [False, True]
-    assert len(await deliveries(database)) == 30
-
-
-async def _search_path(database: Database) -> str:
-    async with database.read() as session:
-        connection = await session.connection()
-        return (await connection.exec_driver_sql("SHOW search_path")).scalar_one()
 
 
 # -- status --------------------------------------------------------------------
@@ -740,243 +345,24 @@ async def test_status_counts_due_sent_failed_deactivated(database: Database, tel
     assert any("message is too long" in error.lower() for _, chat_id, error in status.failures if chat_id == 803)
 
 
-# -- the subscribers' commands -------------------------------------------------
-
-
-class AdminsApi(LocalBotApi):
-    """Answers getChatMember: user 4242 administers every group, others are members."""
-
-    def _answer(self, call: Any) -> Any:
-        if call.method == "getChatMember":
-            user_id = int(call.params["user_id"])
-            status = "administrator" if user_id == 4242 else "member"
-            member: dict[str, Any] = {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": "U"}}
-            if status == "administrator":
-                member.update(
-                    can_be_edited=False, is_anonymous=False, can_manage_chat=True, can_delete_messages=True,
-                    can_manage_video_chats=True, can_restrict_members=True, can_promote_members=False,
-                    can_change_info=True, can_invite_users=True, can_post_stories=False,
-                    can_edit_stories=False, can_delete_stories=False,
-                )
-            return member
-        return super()._answer(call)
-
-
-@pytest_asyncio.fixture
-async def chat_bot(database: Database) -> AsyncIterator[BotHarness]:
-    async with running_bot(database) as harness:
-        yield harness
-
-
-async def test_subscribe_with_time_and_zone(chat_bot: BotHarness, database: Database) -> None:
-    await record(database)
-    user = chat_bot.user(901)
-    await user.send("/subscribe 07:30 Europe/Kyiv")
-    reply = chat_bot.last_text(901)
-    assert "Subscribed" in reply and "07:30" in reply and "Europe/Kyiv" in reply
-    assert "from now on" in reply
-    subscriber = await get_subscriber(database, 901)
-    assert subscriber is not None
-    assert (subscriber.digest_time, subscriber.timezone, subscriber.chat_type.value) == (time(7, 30), KYIV, "private")
-    async with database.read() as session:
-        assert subscriber.cursor == max((await session.exec(select(Statement.id))).all())
-    # Re-subscribing updates the time and keeps the rest.
-    await user.send("/subscribe 21:00")
-    assert "Updated" in chat_bot.last_text(901)
-    again = await get_subscriber(database, 901)
-    assert again is not None and (again.digest_time, again.timezone, again.cursor) == (time(21, 0), KYIV, subscriber.cursor)
-
-
-async def test_subscribe_defaults_from_configuration(chat_bot: BotHarness, database: Database) -> None:
-    await chat_bot.user(902).send("/subscribe")
-    subscriber = await get_subscriber(database, 902)
-    assert subscriber is not None and (subscriber.digest_time, subscriber.timezone) == (time(8, 0), "UTC")
-
-
-@pytest.mark.parametrize(
-    ("command", "named"),
-    [
-        ("/subscribe 08:00 Europe/Kiyv", "'Europe/Kiyv' is not a known IANA time zone"),
-        ("/subscribe 25:00 Europe/Kyiv", "'25:00' is not a time of day"),
-        ("/subscribe Mars/Olympus", "'Mars/Olympus' is not a known IANA time zone"),
-        ("/subscribe 8 Europe/Kyiv", "'8' is not a time of day"),
-    ],
-)
-async def test_a_bad_time_or_zone_is_named_and_changes_nothing(
-    chat_bot: BotHarness, database: Database, command: str, named: str
-) -> None:
-    user = chat_bot.user(903)
-    await user.send("/subscribe 06:00 Europe/Kyiv")
-    await user.send(command)
-    assert named in chat_bot.last_text(903)
-    subscriber = await get_subscriber(database, 903)
-    assert subscriber is not None and (subscriber.digest_time, subscriber.timezone) == (time(6, 0), KYIV)
-
-
-async def test_unsubscribe_and_subscribe_again_starts_from_now(chat_bot: BotHarness, database: Database) -> None:
-    user = chat_bot.user(904)
-    await user.send("/unsubscribe")
-    assert "no digest subscription" in chat_bot.last_text(904)
-    await user.send("/subscribe 08:00 Europe/Kyiv")
-    await user.send("/unsubscribe")
-    assert "Unsubscribed" in chat_bot.last_text(904)
-    gone = await get_subscriber(database, 904)
-    assert gone is not None and not gone.active and gone.deactivated_reason == "unsubscribed"
-    statement = await record(database)
-    await user.send("/subscribe")
-    back = await get_subscriber(database, 904)
-    assert back is not None and back.active and back.cursor == statement.id
-    assert back.timezone == KYIV  # the settings were kept
-
-
-async def test_settings_buttons_edit_the_same_message(chat_bot: BotHarness, database: Database) -> None:
-    user = chat_bot.user(905)
-    await user.send("/subscribe 08:00 Europe/Kyiv")
-    await user.send("/settings")
-    message = user.last_message()
-    assert "Topics: all" in message["text"] and "Speakers: all" in message["text"]
-
-    def button(label_part: str) -> str:
-        current = chat_bot.api.messages[(905, message["message_id"])]
-        for row in current["reply_markup"]["inline_keyboard"]:
-            for item in row:
-                if label_part in item["text"]:
-                    return item["callback_data"]
-        raise AssertionError(f"no button with {label_part!r}")
-
-    await user.press(message, button("Topics"))
-    await user.press(message, button("ceasefire"))
-    await user.press(message, button("territory"))
-    await user.press(message, button("territory"))
-    edits = chat_bot.calls("editMessageText")
-    assert {int(edit.params["message_id"]) for edit in edits} == {message["message_id"]}
-    assert "Topics: ceasefire" in edits[-1].params["text"]
-    assert (await get_subscriber(database, 905)).topics == ["ceasefire"]  # type: ignore[union-attr]
-
-    await user.press(message, button("Back"))
-    await user.press(message, button("Pause"))
-    assert (await get_subscriber(database, 905)).paused  # type: ignore[union-attr]
-    await user.press(message, button("Resume"))
-    await user.press(message, button("Notes: turn on"))
-    subscriber = await get_subscriber(database, 905)
-    assert subscriber is not None and not subscriber.paused and subscriber.notify_empty
-
-    await user.press(message, button("Time zone"))
-    await user.press(message, button("America/New_York"))
-    await user.press(message, button("Time"))
-    await user.send("06:45")
-    subscriber = await get_subscriber(database, 905)
-    assert subscriber is not None and (subscriber.timezone, subscriber.digest_time) == ("America/New_York", time(6, 45))
-    assert "Time: 06:45" in chat_bot.last_text(905)
-    assert {int(edit.params["message_id"]) for edit in chat_bot.calls("editMessageText")} == {message["message_id"]}
-
-
-async def test_speakers_are_added_by_typing_and_removed_by_button(chat_bot: BotHarness, database: Database) -> None:
-    await record(database, "Vladimir Putin")
-    await record(database, "Volodymyr Zelensky", side="Ukraine")
-    user = chat_bot.user(906)
-    await user.send("/subscribe")
-    await user.send("/settings")
-    message = user.last_message()
-    [speakers] = [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row if "Speakers" in b["text"]]
-    await user.press(message, speakers)
-    await user.send("Napoleon")
-    assert "no speaker called 'Napoleon'" in chat_bot.last_text(906)
-    await user.send("Путин")  # any alias, any script
-    assert "Following Vladimir Putin" in chat_bot.last_text(906)
-    subscriber = await get_subscriber(database, 906)
-    assert subscriber is not None and len(subscriber.actor_ids) == 1
-    # Text after that is a question again, not a speaker's name.
-    await user.send("Zelensky")
-    assert len((await get_subscriber(database, 906)).actor_ids) == 1  # type: ignore[union-attr]
-    await user.press(message, speakers)
-    current = chat_bot.api.messages[(906, message["message_id"])]
-    [remove] = [b["callback_data"] for row in current["reply_markup"]["inline_keyboard"] for b in row if "Vladimir Putin" in b["text"]]
-    await user.press(message, remove)
-    assert (await get_subscriber(database, 906)).actor_ids == []  # type: ignore[union-attr]
-    await user.send("/cancel")
-    assert "nothing changed" in chat_bot.last_text(906)
-
-
-async def test_digest_previews_without_moving_the_cursor(chat_bot: BotHarness, database: Database) -> None:
-    user = chat_bot.user(907)
-    await user.send("/digest")
-    assert "no digest subscription" in chat_bot.last_text(907)
-    await user.send("/subscribe 08:00 Europe/Kyiv")
-    await user.send("/digest")
-    assert NOTHING_NEW in chat_bot.last_text(907)
-    statement = await record(database, text="Fresh for the preview.")
-    before = await get_subscriber(database, 907)
-    await user.send("/digest")
-    assert "Preview" in chat_bot.last_text(907) and "Fresh for the preview." in chat_bot.last_text(907)
-    after = await get_subscriber(database, 907)
-    assert after is not None and before is not None
-    assert (after.cursor, after.next_due_at) == (before.cursor, before.next_due_at) and after.cursor < (statement.id or 0)
-    assert await deliveries(database) == []
-
-
-async def test_groups_subscribe_through_their_admins(database: Database) -> None:
-    from bot.app import build_application
-    from bot.local.bot_api import LocalUser
-
-    api = AdminsApi()
-    application = build_application(
-        Settings(DIPLOBOT_LOAD_SAMPLE="false"), request=api, database=database, rate_limited=False
-    )
-    async with application:
-        admin = LocalUser(application, api, 4242, chat_id=-5001, chat_type="supergroup")
-        member = LocalUser(application, api, 77, chat_id=-5001, chat_type="supergroup")
-        await member.send("/subscribe 09:00 Europe/Kyiv")
-        assert await get_subscriber(database, -5001) is None
-        await admin.send("/subscribe 09:00 Europe/Kyiv")
-        subscriber = await get_subscriber(database, -5001)
-        assert subscriber is not None and subscriber.chat_type.value == "supergroup"
-        await member.send("/unsubscribe")
-        assert (await get_subscriber(database, -5001)).active  # type: ignore[union-attr]
-        texts = [str(call.params["text"]) for call in api.sent("sendMessage")]
-        assert texts[0] == texts[-1] == "Only the group's admins can change its digest."
-
-
-async def test_blocking_the_bot_ends_the_subscription(chat_bot: BotHarness, database: Database) -> None:
-    user = chat_bot.user(908)
-    await user.send("/subscribe")
-    await user._process(
-        {
-            "my_chat_member": {
-                "chat": user.chat,
-                "from": user.user,
-                "date": 0,
-                "old_chat_member": {"status": "member", "user": {"id": 1, "is_bot": True, "first_name": "bot"}},
-                "new_chat_member": {"status": "kicked", "until_date": 0, "user": {"id": 1, "is_bot": True, "first_name": "bot"}},
-            }
-        }
-    )
-    subscriber = await get_subscriber(database, 908)
-    assert subscriber is not None and not subscriber.active
-    assert subscriber.deactivated_reason == "the user blocked the bot"
-
-
 # -- the job -------------------------------------------------------------------
 
 
-async def test_one_repeating_job_sends_what_is_due(
-    chat_bot: BotHarness, database: Database, caplog: pytest.LogCaptureFixture
-) -> None:
-    from handlers.subscribers import JOB_NAME, schedule_digests
-
-    application = chat_bot.application
-    assert application.job_queue is not None
-    schedule_digests(application)  # idempotent: still one job, whoever calls it
-    [job] = application.job_queue.get_jobs_by_name(JOB_NAME)
-    assert job.job.trigger.interval == timedelta(seconds=30)
-    # A subscriber due long ago (the job runs on the real clock) gets one digest per run.
-    await subscribe_chat(database, 951)
-    await record(database, text="Sent by the job.")
-    with caplog.at_level(logging.INFO, logger="bot.digests.tick"):
-        await job.run(application)
-        await job.run(application)
-    assert ["Sent by the job." in text for text in chat_bot.texts(951)] == [True]
-    ticks = [entry.getMessage() for entry in caplog.records if entry.getMessage().startswith("digest tick at")]
-    assert len(ticks) == 2
-    assert "due=1 sent=1" in ticks[0] and "messages=1" in ticks[0] and ticks[0].endswith("s")
-    assert "due=0" in ticks[1]
+async def test_one_repeating_job_sends_what_is_due(database: Database, caplog: pytest.LogCaptureFixture) -> None:
+    async with running_bot(database) as chat_bot:
+        application = chat_bot.application
+        assert application.job_queue is not None
+        schedule_digests(application)  # idempotent: still one job, whoever calls it
+        [job] = application.job_queue.get_jobs_by_name(JOB_NAME)
+        assert job.job.trigger.interval == timedelta(seconds=30)
+        # A subscriber due long ago (the job runs on the real clock) gets one digest per run.
+        await subscribe_chat(database, 951)
+        await record(database, text="Sent by the job.")
+        with caplog.at_level(logging.INFO, logger="bot.digests.tick"):
+            await job.run(application)
+            await job.run(application)
+        assert ["Sent by the job." in text for text in chat_bot.texts(951)] == [True]
+        ticks = [entry.getMessage() for entry in caplog.records if entry.getMessage().startswith("digest tick at")]
+        assert len(ticks) == 2
+        assert "due=1 sent=1" in ticks[0] and "messages=1" in ticks[0] and ticks[0].endswith("s")
+        assert "due=0" in ticks[1]

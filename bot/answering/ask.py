@@ -1,7 +1,7 @@
 """Answering a reader's question from the record, for every surface, and the JSON shape
 `diplobot ask --json` promises.
 
-`answer()` reads the question (bot.answering.questions), ranks the record with the full-text index
+`answer()` reads the question (bot.answering.understanding), ranks the record with the full-text index
 and the stored sentence embeddings (bot.answering.retrieval), and returns a page of statements
 with, for each contested claim or denial among them, the statements on the other side of
 it. When nothing in the record answers, the page is empty and `reason` says why."""

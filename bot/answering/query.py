@@ -12,7 +12,7 @@ from bot.answering.weights import DEFAULT_WEIGHTS, Features, Weights
 
 @dataclass(frozen=True)
 class RetrievalQuery:
-    """One question, as retrieval needs it (bot.answering.ask builds it from bot.answering.questions)."""
+    """One question, as retrieval needs it (bot.answering.ask builds it from bot.answering.understanding)."""
 
     text: str
     semantic_text: str

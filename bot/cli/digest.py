@@ -37,7 +37,7 @@ def preview_command(
     html: Annotated[bool, typer.Option("--html", help="Print the messages as the HTML sent to Telegram")] = False,
 ) -> None:
     """Print the chat's next digest as it stands now (moves nothing)."""
-    from bot.digests.tick import NOTHING_NEW, plain_text, preview
+    from bot.digests.compose import NOTHING_NEW, plain_text, preview
 
     async def work(database: Database):  # type: ignore[no-untyped-def]
         return await preview(database, chat_id)
@@ -72,7 +72,8 @@ def send_due_command(
     ] = None,
 ) -> None:
     """Send every digest that is due: one tick of the digest job, now or --at a time."""
-    from bot.digests.tick import digest_bot, send_due
+    from bot.digests.sender import digest_bot
+    from bot.digests.tick import send_due
 
     now = parse_instant(at) if at else None
     settings = settings_or_exit()
@@ -99,7 +100,7 @@ def status_command(
     at: Annotated[str | None, typer.Option("--at", help="Count as if the clock read this ISO date-time")] = None,
 ) -> None:
     """Due now, sent today, failed, deactivated."""
-    from bot.digests.tick import digest_status
+    from bot.digests.status import digest_status
 
     now = parse_instant(at) if at else None
 

@@ -1,0 +1,216 @@
+"""The subscribers' commands in process: /subscribe, /unsubscribe, /settings and its
+buttons, /digest, what Telegram tells of blocked bots, through the real handlers and
+database with the Telegram double."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import time
+
+import pytest
+import pytest_asyncio
+from sqlmodel import select
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.digests.compose import NOTHING_NEW
+from bot.local.bot_api import LocalUser
+from storage.engine import Database
+from storage.models import Statement
+from storage.subscriptions import get_subscriber
+from tests.bot_harness import BotHarness, running_bot
+from tests.support.digests import KYIV, deliveries, record
+from tests.support.telegram import TelegramDouble
+
+GROUP_ADMIN = 4242
+
+
+@pytest_asyncio.fixture
+async def chat_bot(database: Database) -> AsyncIterator[BotHarness]:
+    async with running_bot(database) as harness:
+        yield harness
+
+
+async def test_subscribe_with_time_and_zone(chat_bot: BotHarness, database: Database) -> None:
+    await record(database)
+    user = chat_bot.user(901)
+    await user.send("/subscribe 07:30 Europe/Kyiv")
+    reply = chat_bot.last_text(901)
+    assert "Subscribed" in reply and "07:30" in reply and "Europe/Kyiv" in reply
+    assert "from now on" in reply
+    subscriber = await get_subscriber(database, 901)
+    assert subscriber is not None
+    assert (subscriber.digest_time, subscriber.timezone, subscriber.chat_type.value) == (time(7, 30), KYIV, "private")
+    async with database.read() as session:
+        assert subscriber.cursor == max((await session.exec(select(Statement.id))).all())
+    # Re-subscribing updates the time and keeps the rest.
+    await user.send("/subscribe 21:00")
+    assert "Updated" in chat_bot.last_text(901)
+    again = await get_subscriber(database, 901)
+    assert again is not None and (again.digest_time, again.timezone, again.cursor) == (time(21, 0), KYIV, subscriber.cursor)
+
+
+async def test_subscribe_defaults_from_configuration(chat_bot: BotHarness, database: Database) -> None:
+    await chat_bot.user(902).send("/subscribe")
+    subscriber = await get_subscriber(database, 902)
+    assert subscriber is not None and (subscriber.digest_time, subscriber.timezone) == (time(8, 0), "UTC")
+
+
+@pytest.mark.parametrize(
+    ("command", "named"),
+    [
+        ("/subscribe 08:00 Europe/Kiyv", "'Europe/Kiyv' is not a known IANA time zone"),
+        ("/subscribe 25:00 Europe/Kyiv", "'25:00' is not a time of day"),
+        ("/subscribe Mars/Olympus", "'Mars/Olympus' is not a known IANA time zone"),
+        ("/subscribe 8 Europe/Kyiv", "'8' is not a time of day"),
+    ],
+)
+async def test_a_bad_time_or_zone_is_named_and_changes_nothing(
+    chat_bot: BotHarness, database: Database, command: str, named: str
+) -> None:
+    user = chat_bot.user(903)
+    await user.send("/subscribe 06:00 Europe/Kyiv")
+    await user.send(command)
+    assert named in chat_bot.last_text(903)
+    subscriber = await get_subscriber(database, 903)
+    assert subscriber is not None and (subscriber.digest_time, subscriber.timezone) == (time(6, 0), KYIV)
+
+
+async def test_unsubscribe_and_subscribe_again_starts_from_now(chat_bot: BotHarness, database: Database) -> None:
+    user = chat_bot.user(904)
+    await user.send("/unsubscribe")
+    assert "no digest subscription" in chat_bot.last_text(904)
+    await user.send("/subscribe 08:00 Europe/Kyiv")
+    await user.send("/unsubscribe")
+    assert "Unsubscribed" in chat_bot.last_text(904)
+    gone = await get_subscriber(database, 904)
+    assert gone is not None and not gone.active and gone.deactivated_reason == "unsubscribed"
+    statement = await record(database)
+    await user.send("/subscribe")
+    back = await get_subscriber(database, 904)
+    assert back is not None and back.active and back.cursor == statement.id
+    assert back.timezone == KYIV  # the settings were kept
+
+
+async def test_settings_buttons_edit_the_same_message(chat_bot: BotHarness, database: Database) -> None:
+    user = chat_bot.user(905)
+    await user.send("/subscribe 08:00 Europe/Kyiv")
+    await user.send("/settings")
+    message = user.last_message()
+    assert "Topics: all" in message["text"] and "Speakers: all" in message["text"]
+
+    def button(label_part: str) -> str:
+        current = chat_bot.api.messages[(905, message["message_id"])]
+        for row in current["reply_markup"]["inline_keyboard"]:
+            for item in row:
+                if label_part in item["text"]:
+                    return item["callback_data"]
+        raise AssertionError(f"no button with {label_part!r}")
+
+    await user.press(message, button("Topics"))
+    await user.press(message, button("ceasefire"))
+    await user.press(message, button("territory"))
+    await user.press(message, button("territory"))
+    edits = chat_bot.calls("editMessageText")
+    assert {int(edit.params["message_id"]) for edit in edits} == {message["message_id"]}
+    assert "Topics: ceasefire" in edits[-1].params["text"]
+    assert (await get_subscriber(database, 905)).topics == ["ceasefire"]  # type: ignore[union-attr]
+
+    await user.press(message, button("Back"))
+    await user.press(message, button("Pause"))
+    assert (await get_subscriber(database, 905)).paused  # type: ignore[union-attr]
+    await user.press(message, button("Resume"))
+    await user.press(message, button("Notes: turn on"))
+    subscriber = await get_subscriber(database, 905)
+    assert subscriber is not None and not subscriber.paused and subscriber.notify_empty
+
+    await user.press(message, button("Time zone"))
+    await user.press(message, button("America/New_York"))
+    await user.press(message, button("Time"))
+    await user.send("06:45")
+    subscriber = await get_subscriber(database, 905)
+    assert subscriber is not None and (subscriber.timezone, subscriber.digest_time) == ("America/New_York", time(6, 45))
+    assert "Time: 06:45" in chat_bot.last_text(905)
+    assert {int(edit.params["message_id"]) for edit in chat_bot.calls("editMessageText")} == {message["message_id"]}
+
+
+async def test_speakers_are_added_by_typing_and_removed_by_button(chat_bot: BotHarness, database: Database) -> None:
+    await record(database, "Vladimir Putin")
+    await record(database, "Volodymyr Zelensky", side="Ukraine")
+    user = chat_bot.user(906)
+    await user.send("/subscribe")
+    await user.send("/settings")
+    message = user.last_message()
+    [speakers] = [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row if "Speakers" in b["text"]]
+    await user.press(message, speakers)
+    await user.send("Napoleon")
+    assert "no speaker called 'Napoleon'" in chat_bot.last_text(906)
+    await user.send("Путин")  # any alias, any script
+    assert "Following Vladimir Putin" in chat_bot.last_text(906)
+    subscriber = await get_subscriber(database, 906)
+    assert subscriber is not None and len(subscriber.actor_ids) == 1
+    # Text after that is a question again, not a speaker's name.
+    await user.send("Zelensky")
+    assert len((await get_subscriber(database, 906)).actor_ids) == 1  # type: ignore[union-attr]
+    await user.press(message, speakers)
+    current = chat_bot.api.messages[(906, message["message_id"])]
+    [remove] = [b["callback_data"] for row in current["reply_markup"]["inline_keyboard"] for b in row if "Vladimir Putin" in b["text"]]
+    await user.press(message, remove)
+    assert (await get_subscriber(database, 906)).actor_ids == []  # type: ignore[union-attr]
+    await user.send("/cancel")
+    assert "nothing changed" in chat_bot.last_text(906)
+
+
+async def test_digest_previews_without_moving_the_cursor(chat_bot: BotHarness, database: Database) -> None:
+    user = chat_bot.user(907)
+    await user.send("/digest")
+    assert "no digest subscription" in chat_bot.last_text(907)
+    await user.send("/subscribe 08:00 Europe/Kyiv")
+    await user.send("/digest")
+    assert NOTHING_NEW in chat_bot.last_text(907)
+    statement = await record(database, text="Fresh for the preview.")
+    before = await get_subscriber(database, 907)
+    await user.send("/digest")
+    assert "Preview" in chat_bot.last_text(907) and "Fresh for the preview." in chat_bot.last_text(907)
+    after = await get_subscriber(database, 907)
+    assert after is not None and before is not None
+    assert (after.cursor, after.next_due_at) == (before.cursor, before.next_due_at) and after.cursor < (statement.id or 0)
+    assert await deliveries(database) == []
+
+
+async def test_groups_subscribe_through_their_admins(database: Database) -> None:
+    api = TelegramDouble(group_admins={GROUP_ADMIN})
+    application = build_application(
+        Settings(DIPLOBOT_LOAD_SAMPLE="false"), request=api, database=database, rate_limited=False
+    )
+    async with application:
+        admin = LocalUser(application, api, GROUP_ADMIN, chat_id=-5001, chat_type="supergroup")
+        member = LocalUser(application, api, 77, chat_id=-5001, chat_type="supergroup")
+        await member.send("/subscribe 09:00 Europe/Kyiv")
+        assert await get_subscriber(database, -5001) is None
+        await admin.send("/subscribe 09:00 Europe/Kyiv")
+        subscriber = await get_subscriber(database, -5001)
+        assert subscriber is not None and subscriber.chat_type.value == "supergroup"
+        await member.send("/unsubscribe")
+        assert (await get_subscriber(database, -5001)).active  # type: ignore[union-attr]
+        texts = [str(call.params["text"]) for call in api.sent("sendMessage")]
+        assert texts[0] == texts[-1] == "Only the group's admins can change its digest."
+
+
+async def test_blocking_the_bot_ends_the_subscription(chat_bot: BotHarness, database: Database) -> None:
+    user = chat_bot.user(908)
+    await user.send("/subscribe")
+    await user._process(
+        {
+            "my_chat_member": {
+                "chat": user.chat,
+                "from": user.user,
+                "date": 0,
+                "old_chat_member": {"status": "member", "user": {"id": 1, "is_bot": True, "first_name": "bot"}},
+                "new_chat_member": {"status": "kicked", "until_date": 0, "user": {"id": 1, "is_bot": True, "first_name": "bot"}},
+            }
+        }
+    )
+    subscriber = await get_subscriber(database, 908)
+    assert subscriber is not None and not subscriber.active
+    assert subscriber.deactivated_reason == "the user blocked the bot"
