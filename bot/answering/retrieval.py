@@ -77,7 +77,7 @@ async def _retrieve(database: Database, session: AsyncSession, query: RetrievalQ
     embedding = None
     if use_semantic and not list_mode:
         embedding = asyncio.ensure_future(
-            asyncio.to_thread(database.embedder.embed, [query.semantic_text or query.text])  # type: ignore[union-attr]
+            asyncio.to_thread(database.embedder.embed_query, query.semantic_text or query.text)  # type: ignore[union-attr]
         )
     try:
         terms = [term for concept in concepts for term in concept] + framing
@@ -90,7 +90,7 @@ async def _retrieve(database: Database, session: AsyncSession, query: RetrievalQ
         weighed = weigh(concepts, stats, total)
         searched = weighed.searched + [term for term in framing if stats.counts.get(term)]
         hits = await keyword_hits(database, searched, selection, session=session) if options.keyword and searched else []
-        cosines = await _similarities(index, (await embedding)[0]) if embedding is not None else None
+        cosines = await _similarities(index, await embedding) if embedding is not None else None
     finally:
         if embedding is not None and not embedding.done():
             embedding.cancel()

@@ -183,8 +183,12 @@ def ask(
 @app.command("eval")
 def evaluate_answers(
     questions: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help='Answerable questions: JSON lines {"q", "relevant": [refs]}')
-    ],
+        Path | None,
+        typer.Argument(
+            exists=True, dir_okay=False, readable=True,
+            help='Answerable questions: JSON lines {"q", "relevant": [refs]}. Without it: the whole suite of --suite on the sample',
+        ),
+    ] = None,
     unanswerable: Annotated[
         Path | None,
         typer.Option("--unanswerable", "-u", exists=True, dir_okay=False, readable=True, help='Questions the record cannot answer: JSON lines {"q"}'),
@@ -195,8 +199,13 @@ def evaluate_answers(
     ablation: Annotated[bool, typer.Option("--ablation/--no-ablation", help="Also measure with each part of the method switched off")] = True,
     model: Annotated[bool, typer.Option("--model/--no-model", help="Use the sentence-embedding model if installed")] = True,
     per_question: Annotated[bool, typer.Option("--per-question", help="Also one JSON line per question")] = False,
+    suite: Annotated[
+        Path, typer.Option("--suite", file_okay=False, help="Folder of the question sets (dev, calibration, holdout; en, uk, ru)")
+    ] = Path("benchmarks/data"),
 ) -> None:
-    """Measure answers: recall@5 and MRR over QUESTIONS, the share of --unanswerable ones answered "nothing found"."""
+    """Measure answers: recall@5 and MRR over QUESTIONS, the share of --unanswerable ones answered
+    "nothing found"; without QUESTIONS, every set of --suite per language, on the bundled sample."""
+    from bot.answering.eval_suite import evaluate_suite, suite_lines
     from bot.answering.evaluation import VARIANTS, evaluate, report_lines
     from storage.sample import temporary_sample_database
     from bot.answering.embedder import Embedder
@@ -204,10 +213,14 @@ def evaluate_answers(
     variants = VARIANTS if ablation else VARIANTS[:1]
 
     async def work(database: Database) -> list[str]:
+        if questions is None:
+            if not suite.is_dir():
+                raise typer.BadParameter(f"{suite} is not a folder of question sets", param_hint="--suite")
+            return suite_lines(await evaluate_suite(database, suite, variants))
         report = await evaluate(database, questions, unanswerable, variants=variants)
         return report_lines(report, per_question=per_question)
 
-    if not sample:
+    if not sample and questions is not None:
         lines = with_database(work, semantic=model)
     else:
         try:

@@ -1,0 +1,250 @@
+"""Reading a question in English, Ukrainian or Russian for what the sentence model cannot
+weigh on its own: whom it names (a speaker, a side, a place of the record), when it asks
+about, and the names and words it uses that the record may not hold.
+
+Names are matched word by word, both transliterated to Latin letters (storage.actors), with
+room for inflection: a question word matches a name's
+word when they are equal, or when the name's word (four letters or more) begins it and at
+most three letters follow ("Донецька", "Зеленського", "Putin's"). Stems in the data files
+("серп" for серпень, серпня, серпні) match the same way. Short names ("US", "ЄС") match only
+as written, in capitals, so "us" is not the United States. Everything a reader may call
+by name is data (bot/data/vocabulary); the code knows no conflict."""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from bot.answering.record_index import RecordFacts
+from bot.answering.understanding.words import load_places, load_sides, load_topics
+from storage.actors import normalize_name
+from storage.search import STOPWORDS
+
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+_SENTENCE_END = re.compile(r"[.!?:;«»\"“”(]\s*$")
+#: A name's word this long or longer may be followed by an ending in the question.
+_STEM_MIN = 4
+_ENDING_MAX = 3
+
+
+def fold(word: str) -> str:
+    return unicodedata.normalize("NFKC", word).casefold().replace("ё", "е").replace("’", "'")
+
+
+def is_cyrillic(text: str) -> bool:
+    return bool(_CYRILLIC.search(text))
+
+
+@dataclass(frozen=True)
+class _Name:
+    kind: str  # "speaker", "side" or "place"
+    value: str | int  # actor id, side or place
+    words: tuple[str, ...]  # folded
+    exact: bool  # short or all-capitals: matched only as written
+
+
+@dataclass(frozen=True)
+class Reading:
+    speakers: frozenset[int] = frozenset()
+    sides: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
+    #: First and last day the question asks about, when it names a month, season or year.
+    span: tuple[date, date] | None = None
+    #: Capitalised words that are none of the record's speakers, sides or places, nor a
+    #: word of a question: proper names the record must hold for it to answer. Cyrillic
+    #: ones come with their Latin transliteration.
+    names: tuple[str, ...] = ()
+    #: The question's other content words in Latin script, to count how many the record
+    #: holds nowhere (Cyrillic words cannot be looked up in an English record); words the
+    #: vocabulary knows for a topic are left out, as synonyms of what the record says.
+    content_words: tuple[str, ...] = ()
+    cyrillic: bool = False
+
+
+@dataclass(frozen=True)
+class _Data:
+    #: Words readers use for the record's topics ("soldiers" for troops): never "absent".
+    topic_words: frozenset[str]
+    months: tuple[tuple[int, str], ...]
+    seasons: tuple[tuple[str, int, int], ...]
+    not_names: frozenset[str]
+    question_words: frozenset[str]
+    after_words: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def _data() -> _Data:
+    raw: dict[str, Any] = json.loads(
+        resources.files("bot").joinpath("data/vocabulary/reading.json").read_text(encoding="utf-8")
+    )
+    months = tuple((number, fold(word)) for number, words in enumerate(raw["months"], start=1) for word in words)
+    seasons = tuple((fold(word), int(first), int(last)) for word, (first, last) in raw["seasons"].items())
+    topic_words = frozenset(
+        fold(word) for words in load_topics().words.values() for phrase in words for word in _WORD.findall(phrase)
+    )
+    return _Data(
+        topic_words=topic_words,
+        months=months,
+        seasons=seasons,
+        not_names=frozenset(fold(word) for word in raw["not_names"]),
+        question_words=frozenset(fold(word) for word in raw["question_words"]),
+        after_words=frozenset(fold(word) for word in raw["after_words"]),
+    )
+
+
+def _word_matches(asked: str, known: str) -> bool:
+    if asked == known:
+        return True
+    return len(known) >= _STEM_MIN and asked.startswith(known) and len(asked) - len(known) <= _ENDING_MAX
+
+
+_built: list[tuple[RecordFacts, tuple[_Name, ...]]] = []
+
+
+def _names(facts: RecordFacts) -> tuple[_Name, ...]:
+    """Every way of naming a speaker, side or place the record holds, longest first; built
+    once for each state of the record (the facts object changes with it)."""
+    if _built and _built[0][0] is facts:
+        return _built[0][1]
+    names = _build_names(facts)
+    _built[:] = [(facts, names)]
+    return names
+
+
+def _build_names(facts: RecordFacts) -> tuple[_Name, ...]:
+    found: list[_Name] = []
+
+    def add(kind: str, value: str | int, name: str) -> None:
+        words = tuple(key for key in (normalize_name(word) for word in _WORD.findall(name)) if key)
+        if words:
+            exact = len(name) <= 3 or (name.isupper() and len(name) <= 4)
+            found.append(_Name(kind, value, words, exact))
+
+    for actor in facts.actors:
+        for name in (actor.name, *actor.aliases):
+            add("speaker", actor.id, name)
+    record_sides = {side.casefold(): side for side in facts.sides}
+    for words in load_sides().sides:
+        side = record_sides.get(words.side.casefold())
+        if side is None:
+            continue
+        for name in (words.side, *words.names, *words.capitals, *words.institutions, *words.adjectives, *words.people):
+            add("side", side, name)
+    record_places = {place.casefold(): place for place in facts.places}
+    places = load_places()
+    for place, aliases in places.aliases.items():
+        held = [record_places[part.casefold()] for part in (place, *places.parts.get(place, ())) if part.casefold() in record_places]
+        for value in held:
+            for name in (place, *aliases):
+                add("place", value, name)
+    for place in facts.places:
+        add("place", place, place)
+    return tuple(sorted(found, key=lambda name: -len(name.words)))
+
+
+def _month_or_season(word: str) -> tuple[int, int] | None:
+    data = _data()
+    for number, known in data.months:
+        if word == known or (is_cyrillic(known) and _word_matches(word, known)):
+            return number, number
+    for known, first, last in data.seasons:
+        if word == known or (is_cyrillic(known) and _word_matches(word, known)):
+            return first, last
+    return None
+
+
+def _span(words: list[str], raw: list[str], last: date | None) -> tuple[date, date] | None:
+    """The months asked about: a month or season without a year is the latest one the
+    record can hold (on or before its last date)."""
+    years = [int(word) for word in words if _YEAR.match(word)]
+    year = years[0] if years else None
+    anchor = last or date.today()
+    spans: list[tuple[date, date]] = []
+    for word, written in zip(words, raw, strict=True):
+        months = _month_or_season(word)
+        # "May I ask", "the march on Kyiv": English month names count only capitalised.
+        if months is None or (not is_cyrillic(word) and word in ("may", "march") and not written[0].isupper()):
+            continue
+        first, last_month = months
+        start_year = year if year is not None else (anchor.year if first <= anchor.month else anchor.year - 1)
+        end_year = start_year + (1 if last_month < first else 0)
+        spans.append((date(start_year, first, 1), date(end_year, last_month, calendar.monthrange(end_year, last_month)[1])))
+    if spans:
+        return min(span[0] for span in spans), max(span[1] for span in spans)
+    if year is not None:
+        return date(year, 1, 1), date(year, 12, 31)
+    return None
+
+
+def read(question: str, facts: RecordFacts) -> Reading:
+    matches = list(_WORD.finditer(question))
+    raw = [match.group() for match in matches]
+    words = [fold(word) for word in raw]
+    # Names are compared in one script: "Путіна" and "Putin" meet as "putina" and "putin".
+    keys = [normalize_name(word) for word in raw]
+    covered = [False] * len(words)
+    speakers: set[int] = set()
+    sides: set[str] = set()
+    places: set[str] = set()
+    for name in _names(facts):
+        width = len(name.words)
+        for at in range(len(words) - width + 1):
+            if any(covered[at : at + width]):
+                continue
+            if name.exact:
+                hit = tuple(keys[at : at + width]) == name.words and all(
+                    not word.islower() for word in raw[at : at + width]
+                )
+            else:
+                hit = all(_word_matches(keys[at + k], name.words[k]) for k in range(width))
+            if hit:
+                covered[at : at + width] = [True] * width
+                if name.kind == "speaker":
+                    speakers.add(int(name.value))
+                elif name.kind == "side":
+                    sides.add(str(name.value))
+                else:
+                    places.add(str(name.value))
+    data = _data()
+    names: list[str] = []
+    content: list[str] = []
+    for at, (word, written) in enumerate(zip(words, raw, strict=True)):
+        if covered[at] or word.isdigit() or _month_or_season(word) is not None:
+            continue
+        starts_sentence = at == 0 or bool(_SENTENCE_END.search(question[: matches[at].start()]))
+        if written[0].isupper() and not starts_sentence:
+            if word not in data.not_names and not any(_word_matches(word, known) for known in data.not_names):
+                names.append(written)
+            continue
+        if (
+            not is_cyrillic(word)
+            and len(word) >= 4
+            and word not in STOPWORDS
+            and word not in data.question_words
+            and word not in data.topic_words
+        ):
+            content.append(word)
+    span = _span(words, raw, facts.last_date)
+    if span is None and facts.last_date is not None and data.after_words & set(words):
+        # "after the Alaska summit", "після переговорів у Стамбулі": from the first talks there.
+        events = [facts.events[place] for place in places if place in facts.events]
+        if events:
+            span = (min(events), facts.last_date)
+    return Reading(
+        speakers=frozenset(speakers),
+        sides=frozenset(sides),
+        places=frozenset(places),
+        span=span,
+        names=tuple(dict.fromkeys(names)),
+        content_words=tuple(dict.fromkeys(content)),
+        cyrillic=is_cyrillic(question),
+    )
