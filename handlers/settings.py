@@ -28,12 +28,15 @@ from bot.context import BotContext
 from bot.presentation.callbacks import SettingsButton
 from bot.presentation.html import h, split_message
 from bot.presentation.settings import (
+    NO_LONGER_SUBSCRIBED,
     NOT_SUBSCRIBED,
     NOTHING_CHANGED,
     following,
     settings_keyboard,
     settings_text,
     speaker_choices,
+    time_set,
+    zone_set,
 )
 from handlers.common import answers_errors, reply
 from handlers.dialogues import State, dialogue
@@ -192,7 +195,7 @@ async def settings_button(update: Update, context: BotContext) -> State:
         _forget(update, context)
     subscriber = await get_subscriber(context.database, chat.id)
     if subscriber is None or not subscriber.active:
-        await query.answer("This chat has no digest subscription any more.", show_alert=True)
+        await query.answer(NO_LONGER_SUBSCRIBED, show_alert=True)
         await _edit(query, NOT_SUBSCRIBED, None)
         return state
     await query.answer(toast)
@@ -230,7 +233,7 @@ async def _set_time(update: Update, context: BotContext, chat_id: int, value: st
     except ValueError as error:
         raise InvalidInput("time", f"{error}; type e.g. 08:00, or /cancel") from None
     await set_digest_time(context.database, chat_id, digest_time)
-    return f"✅ Time: {digest_time:%H:%M}."
+    return time_set(digest_time)
 
 
 async def _set_zone(update: Update, context: BotContext, chat_id: int, value: str) -> str | None:
@@ -239,7 +242,7 @@ async def _set_zone(update: Update, context: BotContext, chat_id: int, value: st
     except ValueError as error:
         raise InvalidInput("time zone", f"{error}; or /cancel") from None
     await set_timezone(context.database, chat_id, zone)
-    return f"✅ Time zone: {h(zone.key)}."
+    return zone_set(zone)
 
 
 def _typed(setter: Setter) -> Callable[[Update, BotContext], Coroutine[Any, Any, State]]:

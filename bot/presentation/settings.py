@@ -3,6 +3,7 @@ are tapped, and what /subscribe and /digest say about the next digest."""
 
 from __future__ import annotations
 
+from datetime import time
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -28,6 +29,7 @@ NOT_SUBSCRIBED = (
     "<code>/subscribe [HH:MM] [Area/City]</code> starts one, e.g. <code>/subscribe 08:00 Europe/Kyiv</code>"
 )
 NOTHING_CHANGED = "OK, nothing changed."
+NO_LONGER_SUBSCRIBED = "This chat has no digest subscription any more."
 
 _PROMPTS = {
     "topics": "Tap a topic to follow it or stop following it. Following none means every topic.",
@@ -129,3 +131,11 @@ def speaker_choices(typed: str, actors: list[Actor]) -> tuple[str, InlineKeyboar
 
 def following(actor: Actor) -> str:
     return f"✅ Following {h(actor.name)}. Tap Speakers to add another."
+
+
+def time_set(digest_time: time) -> str:
+    return f"✅ Time: {digest_time:%H:%M}."
+
+
+def zone_set(zone: ZoneInfo) -> str:
+    return f"✅ Time zone: {h(zone.key)}."
