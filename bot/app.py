@@ -4,12 +4,11 @@ the same wiring for Telegram, the terminal console and the tests."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from telegram import BotCommandScopeChat, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.config import Settings
@@ -19,8 +18,7 @@ from bot.digests.sender import DIGEST_BOT, digest_bot
 from bot.presentation.paging import PageStore
 from bot.runtime import open_database
 from bot.updates import PerChatUpdateProcessor
-from handlers import admins, readers, subscribers
-from handlers.errors import error_handler
+from handlers import admin, readers, register_all, subscribers
 from storage.engine import Database
 from bot.answering.record_index.loading import record_index
 
@@ -66,16 +64,8 @@ def build_application(
     application.bot_data["owns_database"] = database is None
     if database is not None:
         application.bot_data[DATABASE] = database
-    register_handlers(application)
+    register_all(application)
     return application
-
-
-def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    readers.register(application)
-    subscribers.register(application)
-    admins.register(application)
-    readers.register_plain_text(application)
-    application.add_error_handler(error_handler)
 
 
 async def _post_init(application: BotApplication) -> None:
@@ -106,7 +96,7 @@ async def set_commands(application: BotApplication, settings: Settings) -> None:
     await application.bot.set_my_commands(public, scope=BotCommandScopeDefault())
     for admin_id in sorted(settings.admin_ids):
         try:
-            await application.bot.set_my_commands(public + admins.COMMANDS, scope=BotCommandScopeChat(admin_id))
+            await application.bot.set_my_commands(public + admin.COMMANDS, scope=BotCommandScopeChat(admin_id))
         except TelegramError as error:
             # An admin who never opened a chat with the bot has no chat to scope to yet.
             log.warning("admin menu not set for %s: %s", admin_id, error)

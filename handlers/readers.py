@@ -10,17 +10,18 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.presentation.listings import load_listing
-from bot.presentation.paging import PAGE_SIZE, Listing, page_keyboard, parse_page_data
 from bot.input.search_syntax import parse_search
+from bot.presentation.callbacks import PageButton
 from bot.presentation.html import said_on, split_message, statement_full, statement_list
+from bot.presentation.listings import load_listing
+from bot.presentation.paging import PAGE_SIZE, Listing, page_keyboard
 from handlers.common import MAX_QUERY, answers_errors, command_argument, reply
 from storage.actors import find_actors
 from storage.errors import InvalidInput, NotFound
 from storage.models import Topic
 from storage.search import SearchFilters, search
-from storage.stats import record_stats
 from storage.statements import get_statement, latest, linked_statements
+from storage.stats import record_stats
 
 HELP = """<b>Ask me</b> in your own words, e.g. <i>What does Moscow want for Donetsk?</i>
 Plain text works in a private chat; in groups, mention me or reply to me.
@@ -240,18 +241,15 @@ async def page_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
-    parsed = parse_page_data(query.data)
-    listing = context.pages.recall(parsed[0]) if parsed else None
-    if parsed is None or listing is None:
+    pressed = PageButton.parse(query.data)
+    listing = context.pages.recall(pressed.key) if pressed else None
+    if pressed is None or listing is None:
         await query.answer("This list has expired; run the command again.", show_alert=True)
         return
-    key, offset = parsed
-    page = await load_listing(context.database, listing, offset)
+    page = await load_listing(context.database, listing, pressed.offset)
     await query.answer()
     await query.edit_message_text(
-        split_message(page.html)[0],
-        reply_markup=page_keyboard(key, page.offset, page.shown, page.total),
-        disable_web_page_preview=True,
+        split_message(page.html)[0], reply_markup=page_keyboard(pressed.key, page.offset, page.shown, page.total)
     )
 
 
@@ -277,11 +275,11 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("topic", topic_command))
     application.add_handler(CommandHandler("statement", statement_command))
     application.add_handler(MessageHandler(filters.Regex(_STATEMENT_SHORTCUT), statement_shortcut))
-    application.add_handler(CallbackQueryHandler(page_button, pattern=r"^pg:"))
+    application.add_handler(CallbackQueryHandler(page_button, pattern=PageButton.PATTERN))
 
 
 def register_plain_text(application: Application) -> None:  # type: ignore[type-arg]
-    """Registered last: within a group the first matching handler wins, so dialogues (the
-    guided /add) and every known command see the update before these catch-alls."""
+    """Registered last: the first matching handler wins, so the dialogues and every known
+    command see the update before these catch-alls."""
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, plain_text))
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))

@@ -18,7 +18,10 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.local.bot_api import LocalUser
-from handlers import admins
+from bot.presentation import add_dialogue as add_dialogue_text
+from bot.presentation.admin import MAX_LISTED_PROBLEMS
+from bot.record import MAX_IMPORT_BYTES
+from handlers.admin import add_dialogue
 from storage.engine import Database
 from storage.exchange import ExchangeFormat, export_statements, import_statements
 from storage.models import (
@@ -495,7 +498,7 @@ async def test_the_guided_add_wants_a_private_chat(bot: BotHarness, record: Data
 
 
 async def test_an_idle_guided_add_times_out_and_says_so(record: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(admins, "DIALOGUE_TIMEOUT", timedelta(seconds=0.3))
+    monkeypatch.setattr(add_dialogue, "DIALOGUE_TIMEOUT", timedelta(seconds=0.3))
     before = await snapshot(record)
     async with running_bot(record) as bot:
         admin = bot.admin()
@@ -529,7 +532,7 @@ async def test_a_button_of_a_finished_dialogue_is_answered(bot: BotHarness) -> N
 
     await admin.press(preview, buttons(preview)["✅ Confirm"])
 
-    assert last_alert(bot) == {"callback_query_id": last_alert(bot)["callback_query_id"], "text": admins.STALE_BUTTON, "show_alert": True}
+    assert last_alert(bot) == {"callback_query_id": last_alert(bot)["callback_query_id"], "text": add_dialogue_text.STALE_BUTTON, "show_alert": True}
 
 
 # -- /edit, /retract, /link --------------------------------------------------------
@@ -796,7 +799,7 @@ async def test_a_long_list_of_problems_is_cut_short(bot: BotHarness, record: Dat
 
     answer = "\n".join(bot.texts(ADMIN_ID))
     assert "45 problem(s) found; nothing was imported" in answer
-    assert answer.count("• line ") == admins.MAX_LISTED_PROBLEMS
+    assert answer.count("• line ") == MAX_LISTED_PROBLEMS
     assert "• line 30: stance:" in answer and "• line 31:" not in answer
     assert "… and 15 more" in answer
     assert await snapshot(record) == before
@@ -805,7 +808,7 @@ async def test_a_long_list_of_problems_is_cut_short(bot: BotHarness, record: Dat
 async def test_an_oversized_import_is_refused_before_downloading(bot: BotHarness, record: Database) -> None:
     before = await snapshot(record)
 
-    await bot.admin().send_document("huge.jsonl", b" " * (admins.MAX_IMPORT_BYTES + 1), caption="/import")
+    await bot.admin().send_document("huge.jsonl", b" " * (MAX_IMPORT_BYTES + 1), caption="/import")
 
     answer = bot.last_text(ADMIN_ID)
     assert "huge.jsonl is 5.0 MB" in answer and "up to 5 MB" in answer and "Nothing was imported" in answer

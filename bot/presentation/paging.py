@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.presentation.callbacks import PageButton
+
 PAGE_SIZE = 5
-PAGE_PREFIX = "pg"
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,8 @@ class PageStore:
 def page_keyboard(key: str, offset: int, shown: int, total: int, size: int = PAGE_SIZE) -> InlineKeyboardMarkup | None:
     buttons = []
     if offset > 0:
-        buttons.append(InlineKeyboardButton("◀ Previous", callback_data=f"{PAGE_PREFIX}:{key}:{max(0, offset - size)}"))
+        buttons.append(InlineKeyboardButton("◀ Previous", callback_data=PageButton(key, max(0, offset - size)).encode()))
     if offset + shown < total:
-        buttons.append(InlineKeyboardButton("Next ▶", callback_data=f"{PAGE_PREFIX}:{key}:{offset + size}"))
+        buttons.append(InlineKeyboardButton("Next ▶", callback_data=PageButton(key, offset + size).encode()))
     return InlineKeyboardMarkup([buttons]) if buttons else None
 
-
-def parse_page_data(data: str) -> tuple[str, int] | None:
-    parts = data.split(":")
-    if len(parts) != 3 or parts[0] != PAGE_PREFIX or not parts[2].isdigit():
-        return None
-    return parts[1], int(parts[2])

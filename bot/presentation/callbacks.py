@@ -1,0 +1,93 @@
+"""Every inline button's callback data, one small dataclass per kind. Telegram carries at
+most 64 bytes back and forth; each kind starts with its own prefix, so a handler's pattern
+says which kind it takes and `parse` reads the rest (None for data that is not of the
+kind, e.g. a button of an older release). The wire format is `prefix:part:part`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+SEPARATOR = ":"
+
+
+def _pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(rf"^{prefix}{SEPARATOR}")
+
+
+@dataclass(frozen=True)
+class PageButton:
+    """Previous / next under a result list: the listing's key in the page store and the
+    offset to show."""
+
+    PREFIX: ClassVar[str] = "pg"
+    PATTERN: ClassVar[re.Pattern[str]] = _pattern(PREFIX)
+
+    key: str
+    offset: int
+
+    def encode(self) -> str:
+        return SEPARATOR.join((self.PREFIX, self.key, str(self.offset)))
+
+    @classmethod
+    def parse(cls, data: str) -> PageButton | None:
+        parts = data.split(SEPARATOR)
+        if len(parts) != 3 or parts[0] != cls.PREFIX or not parts[2].isdigit():
+            return None
+        return cls(parts[1], int(parts[2]))
+
+
+@dataclass(frozen=True)
+class SettingsButton:
+    """A button of the /settings message: what it does, and its argument (a topic, a
+    speaker's id, a time as HHMM, a time zone) when it has one."""
+
+    PREFIX: ClassVar[str] = "ds"
+    PATTERN: ClassVar[re.Pattern[str]] = _pattern(PREFIX)
+
+    action: str
+    argument: str = ""
+
+    def encode(self) -> str:
+        parts = (self.PREFIX, self.action, self.argument) if self.argument else (self.PREFIX, self.action)
+        return SEPARATOR.join(parts)
+
+    @classmethod
+    def parse(cls, data: str) -> SettingsButton | None:
+        parts = data.split(SEPARATOR, 2)
+        if len(parts) < 2 or parts[0] != cls.PREFIX:
+            return None
+        return cls(parts[1], parts[2] if len(parts) > 2 else "")
+
+
+@dataclass(frozen=True)
+class AddButton:
+    """A button of the guided /add: the dialogue's nonce (a button of an earlier dialogue
+    does nothing), the step it answers and the choice, if any."""
+
+    PREFIX: ClassVar[str] = "add"
+    PATTERN: ClassVar[re.Pattern[str]] = _pattern(PREFIX)
+
+    nonce: str
+    step: str
+    choice: str = ""
+
+    def encode(self) -> str:
+        parts = (
+            (self.PREFIX, self.nonce, self.step, self.choice) if self.choice else (self.PREFIX, self.nonce, self.step)
+        )
+        return SEPARATOR.join(parts)
+
+    @classmethod
+    def parse(cls, data: str) -> AddButton | None:
+        parts = data.split(SEPARATOR)
+        if len(parts) not in (3, 4) or parts[0] != cls.PREFIX:
+            return None
+        return cls(parts[1], parts[2], parts[3] if len(parts) == 4 else "")
+
+    @classmethod
+    def step_pattern(cls, *steps: str) -> re.Pattern[str]:
+        """The buttons of these steps, of any dialogue (the handler checks the nonce)."""
+        alternatives = "|".join(re.escape(step) for step in steps)
+        return re.compile(rf"^{cls.PREFIX}{SEPARATOR}\w+{SEPARATOR}(?:{alternatives})(?:{SEPARATOR}|$)")

@@ -1,0 +1,163 @@
+"""The record's changes as the admins' commands ask for them: add, edit, retract, link,
+import and export, plus the speaker look-ups that adding needs. Nothing of Telegram here:
+handlers parse the update, call these, and render what they return; every change is
+audited under `who`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from storage.actors import find_actors, known_speaker
+from storage.engine import Database
+from storage.errors import InvalidInput
+from storage.exchange import ExchangeFormat, ImportReport, export_statements, import_statements
+from storage.models import Actor, Statement, StatementLink, StatementTopic
+from storage.statements import (
+    LinkedStatement,
+    add_statement,
+    edit_statement,
+    get_statement,
+    link_statements,
+    linked_statements,
+    retract_statement,
+)
+from storage.validation import StatementData
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+SIMILAR_SPEAKERS = 5
+
+
+# -- speakers ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KnownSpeaker:
+    """A speaker the record files a name under, with their usual side (None: none yet)."""
+
+    name: str
+    side: str | None
+
+
+async def find_speakers(database: Database, name: str) -> list[Actor]:
+    """Every speaker `name` may mean, by name or alias, in any script."""
+    async with database.read() as session:
+        return await find_actors(session, name)
+
+
+async def similar_speakers(database: Database, name: str) -> list[str]:
+    """Speakers of the record `name` may be short for ("Putin" -> "Vladimir Putin")."""
+    return [actor.name for actor in await find_speakers(database, name)][:SIMILAR_SPEAKERS]
+
+
+async def recorded_speaker(database: Database, name: str) -> KnownSpeaker | None:
+    """The speaker adding a statement would file `name` under; None for someone new."""
+    async with database.read() as session:
+        known = await known_speaker(session, name)
+    return KnownSpeaker(known[0].name, known[1]) if known else None
+
+
+# -- adding ------------------------------------------------------------------------
+
+
+class SideNeeded(InvalidInput):
+    """A speaker new to the record, and no side given: the admin is asked for it."""
+
+    def __init__(self, speaker: str, similar: list[str]) -> None:
+        super().__init__("side", f"the record has no side for {speaker!r}")
+        self.speaker = speaker
+        self.similar = similar
+
+
+async def add(database: Database, data: StatementData, who: str) -> Statement:
+    """Adds the statement; `SideNeeded`, with the names the admin may have meant, when the
+    speaker is new and has no side."""
+    try:
+        return await add_statement(database, data, who)
+    except InvalidInput as error:
+        if error.field == "side" and not data.side:
+            raise SideNeeded(data.speaker, await similar_speakers(database, data.speaker)) from None
+        raise
+
+
+def unsaved(data: StatementData, added_by: str) -> Statement:
+    """The statement as `add` would store it, held in memory only (for a preview)."""
+    return Statement(
+        ref="(new)",
+        actor=Actor(name=data.speaker),
+        speaker_role=data.speaker_role,
+        side=data.side,
+        said_on=data.said_on,
+        date_precision=data.date_precision,
+        stance=data.stance,
+        text=data.text,
+        is_quote=data.is_quote,
+        source=data.source,
+        source_url=data.source_url,
+        status=data.status,
+        added_by=added_by,
+        topic_rows=[StatementTopic(topic=topic, position=index) for index, topic in enumerate(data.topics)],
+    )
+
+
+# -- changing ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A statement after a change, with its links, to show in full."""
+
+    statement: Statement
+    links: list[LinkedStatement]
+
+
+@dataclass(frozen=True)
+class Linked:
+    link: StatementLink
+    source: Statement
+    target: Statement
+
+
+async def edit(database: Database, statement_id: int, field: str, value: str, who: str) -> Changed:
+    statement = await edit_statement(database, statement_id, field, value, who)
+    return Changed(statement, await linked_statements(database, statement_id))
+
+
+async def retract(database: Database, statement_id: int, reason: str, who: str) -> Changed:
+    """The statement stays in the record, marked retracted, with the reason."""
+    statement = await retract_statement(database, statement_id, reason, who)
+    return Changed(statement, await linked_statements(database, statement_id))
+
+
+async def link(database: Database, from_id: int, kind: str, to_id: int, who: str) -> Linked:
+    created = await link_statements(database, from_id, kind, to_id, who)
+    return Linked(created, await get_statement(database, from_id), await get_statement(database, to_id))
+
+
+# -- import and export -------------------------------------------------------------
+
+
+class TooLarge(InvalidInput):
+    def __init__(self, name: str) -> None:
+        super().__init__("file", f"{name} is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+
+
+async def import_file(database: Database, name: str, content: bytes, who: str, *, dry_run: bool) -> ImportReport:
+    """Every line checked before any is written: all of the file, or none of it."""
+    if len(content) > MAX_IMPORT_BYTES:
+        raise TooLarge(name)
+    return await import_statements(database, name, content, who, dry_run=dry_run)
+
+
+@dataclass(frozen=True)
+class Export:
+    content: bytes
+    file_name: str
+    statements: int
+
+
+async def export(database: Database, fmt: ExchangeFormat, today: date) -> Export:
+    """The whole record, retracted statements included, in a file named for `today`."""
+    content = await export_statements(database, fmt)
+    statements = content.count(b"\n") - (1 if fmt is ExchangeFormat.csv else 0)
+    return Export(content, f"diplobot-{today.isoformat()}.{fmt.value}", statements)

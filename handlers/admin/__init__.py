@@ -1,0 +1,48 @@
+"""Admins change the record: add (in one line or through a guided dialogue), edit, retract,
+link, import; and export it and count it. Every handler here is behind one `AdminFilter`;
+everyone else is told the command is the admins'."""
+
+from __future__ import annotations
+
+from telegram import BotCommand
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler
+
+from bot.context import SETTINGS
+from bot.presentation.callbacks import AddButton
+from handlers.admin import add_dialogue
+from handlers.admin.access import AdminFilter, refuse_change, refuse_read
+from handlers.admin.add_line import WITH_ARGUMENTS, add_line
+from handlers.admin.changes import edit_command, link_command, retract_command
+from handlers.admin.stats import stats_command
+from handlers.admin.transfer import IMPORT_CAPTION, export_command, import_command
+
+COMMANDS = [
+    BotCommand("add", "Add a statement (one line, or a guided dialogue)"),
+    BotCommand("edit", "Change one field of a statement"),
+    BotCommand("retract", "Retract a statement, with the reason"),
+    BotCommand("link", "Link statements: contradicts / responds_to"),
+    BotCommand("import", "Import a JSONL or CSV file (as its caption)"),
+    BotCommand("export", "The whole record as a file"),
+    BotCommand("stats", "What the record holds"),
+]
+CHANGING = ["add", "edit", "retract", "link", "import"]
+READING = ["export", "stats"]
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """The one-line /add comes before the dialogue, whose entry point is /add alone; the
+    buttons of finished dialogues are answered after it."""
+    admins = AdminFilter(application.bot_data[SETTINGS])
+    application.add_handler(CommandHandler("add", add_line, filters=admins & WITH_ARGUMENTS))
+    application.add_handler(CommandHandler("edit", edit_command, filters=admins))
+    application.add_handler(CommandHandler("retract", retract_command, filters=admins))
+    application.add_handler(CommandHandler("link", link_command, filters=admins))
+    application.add_handler(CommandHandler("import", import_command, filters=admins))
+    application.add_handler(MessageHandler(admins & IMPORT_CAPTION, import_command))
+    application.add_handler(CommandHandler("export", export_command, filters=admins))
+    application.add_handler(CommandHandler("stats", stats_command, filters=admins))
+    application.add_handler(add_dialogue.conversation(admins))
+    application.add_handler(CallbackQueryHandler(add_dialogue.ended_button, pattern=AddButton.PATTERN))
+    application.add_handler(CommandHandler(CHANGING, refuse_change, filters=~admins))
+    application.add_handler(MessageHandler(~admins & IMPORT_CAPTION, refuse_change))
+    application.add_handler(CommandHandler(READING, refuse_read, filters=~admins))

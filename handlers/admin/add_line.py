@@ -1,0 +1,33 @@
+"""/add with its parts on one line: the statement is read, added and shown, or the part
+that is wrong is named and nothing is added."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import filters
+
+from bot import record
+from bot.context import BotContext
+from bot.input.add_line import AddLineError, parse_add_line
+from bot.presentation.admin import add_problem, added, side_needed
+from handlers.common import answers_errors, command_argument, reply, who
+
+WITH_ARGUMENTS = filters.Regex(re.compile(r"^/add(?:@\w+)?\s+\S"))
+"""`/add` followed by anything: the one-line form (`/add` alone starts the dialogue)."""
+
+
+@answers_errors
+async def add_line(update: Update, context: BotContext) -> None:
+    try:
+        data = parse_add_line(command_argument(update))
+    except AddLineError as error:
+        await reply(update, add_problem(error))
+        return
+    try:
+        statement = await record.add(context.database, data, who(update))
+    except record.SideNeeded as needed:
+        await reply(update, side_needed(needed.speaker, needed.similar))
+        return
+    await reply(update, added(statement))

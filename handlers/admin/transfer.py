@@ -1,0 +1,76 @@
+"""/import (a JSONL or CSV document, as its caption or in reply to it) and /export (the
+whole record as a file), both in the exchange format."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from telegram import InputFile, Update
+from telegram.ext import filters
+
+from bot import record
+from bot.context import BotContext
+from bot.presentation.admin import (
+    EXPORT_USAGE,
+    IMPORT_USAGE,
+    export_caption,
+    import_larger_than_limit,
+    import_too_large,
+    imported,
+    not_an_import_option,
+)
+from handlers.common import answers_errors, command_argument, reply, who
+from storage.exchange import ExchangeFormat
+
+IMPORT_CAPTION = filters.Document.ALL & filters.CaptionRegex(re.compile(r"^/import(?:@\w+)?(?:\s|$)"))
+"""A document sent with /import as its caption."""
+
+_DRY_RUN = {"dry", "dry-run", "--dry-run", "dryrun", "check"}
+_EXPORT_FORMATS = {
+    "": ExchangeFormat.jsonl,
+    "jsonl": ExchangeFormat.jsonl,
+    "json": ExchangeFormat.jsonl,
+    "csv": ExchangeFormat.csv,
+}
+
+
+@answers_errors
+async def import_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    argument = command_argument(update).lower()
+    if argument and argument not in _DRY_RUN:
+        await reply(update, not_an_import_option(argument))
+        return
+    document = message.document or (message.reply_to_message.document if message.reply_to_message else None)
+    if document is None:
+        await reply(update, IMPORT_USAGE)
+        return
+    name = document.file_name or "the file"
+    if document.file_size and document.file_size > record.MAX_IMPORT_BYTES:
+        # Refused before downloading: Telegram says how large the file is.
+        await reply(update, import_too_large(name, document.file_size))
+        return
+    content = bytes(await (await document.get_file()).download_as_bytearray())
+    try:
+        report = await record.import_file(context.database, name, content, who(update), dry_run=argument in _DRY_RUN)
+    except record.TooLarge:
+        await reply(update, import_larger_than_limit(name))
+        return
+    await reply(update, imported(name, report))
+
+
+@answers_errors
+async def export_command(update: Update, context: BotContext) -> None:
+    fmt = _EXPORT_FORMATS.get(command_argument(update).lower().lstrip("."))
+    chat = update.effective_chat
+    if fmt is None or chat is None:
+        await reply(update, f"⚠️ Which format? {EXPORT_USAGE}")
+        return
+    today = datetime.now(context.settings.default_zone).date()
+    export = await record.export(context.database, fmt, today)
+    await chat.send_document(
+        InputFile(export.content, filename=export.file_name), caption=export_caption(export.statements, fmt)
+    )
