@@ -291,3 +291,17 @@ async def test_without_the_model_statements_wait_for_it_and_are_embedded_when_it
         assert from_bytes(stored.embedding).shape == (DIMENSION,)
     finally:
         await database.close()
+
+
+@needs_model
+async def test_precomputed_sample_vectors_are_the_models_own(embedder: Embedder) -> None:
+    from sqlmodel import select
+
+    from storage.embeddings import document_text
+    from storage.sample import temporary_sample_database
+
+    async with temporary_sample_database(None) as database:
+        async with database.read() as session:
+            statement = (await session.exec(select(Statement).limit(1))).one()
+    text = document_text(statement)
+    np.testing.assert_allclose(embedder.embed([text])[0], embedder.embed_uncached([text])[0], atol=1e-5)

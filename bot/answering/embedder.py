@@ -31,6 +31,8 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from bot.answering import known_vectors
+
 __all__ = ["DIMENSION", "MODEL_ID", "Embedder"]
 
 log = logging.getLogger(__name__)
@@ -114,10 +116,24 @@ class Embedder:
         return MODEL_ID
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """Passage vectors for statements, one row each, in input order."""
+        """Passage vectors for statements, one row each, in input order; those of the bundled
+        sample come from the table computed ahead of time (bot.answering.known_vectors)."""
         if isinstance(texts, str):
             # A bare string is a Sequence[str] of characters: a silent bug.
             raise TypeError("embed() takes a list of texts, not a single string")
+        texts = list(texts)
+        out = np.empty((len(texts), DIMENSION), dtype=np.float32)
+        known = known_vectors.lookup(MODEL_ID, texts)
+        missing = [at for at, vector in enumerate(known) if vector is None]
+        for at, vector in enumerate(known):
+            if vector is not None:
+                out[at] = vector
+        if missing:
+            out[missing] = self.embed_uncached([texts[at] for at in missing])
+        return out
+
+    def embed_uncached(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Passage vectors from the model itself."""
         if not texts:
             return np.empty((0, DIMENSION), dtype=np.float32)
         with self._lock:

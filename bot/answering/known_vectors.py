@@ -1,0 +1,75 @@
+"""Passage vectors computed ahead of time for the bundled sample corpus, so that the first
+start of `make run`, the evaluation and the tests do not wait for the model to embed the
+same 48 statements again (~5 s of CPU each time). Keyed by the SHA-256 of the exact text
+the model reads and by the model's id: a changed text or model simply misses and is
+embedded as usual, so the table can be stale but never wrong.
+
+Regenerate after changing the sample, `storage.embeddings.document_text` or the model:
+
+    .venv/bin/python -m bot.answering.known_vectors
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+FILE = "data/sample_vectors.npz"
+
+
+def key(model_id: str, text: str) -> str:
+    return hashlib.sha256(f"{model_id}\n{text}".encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, npt.NDArray[np.float32]]:
+    resource = resources.files("bot").joinpath(FILE)
+    if not resource.is_file():
+        return {}
+    with resource.open("rb") as stream, np.load(stream) as data:
+        keys = [str(value) for value in data["keys"]]
+        return dict(zip(keys, data["vectors"].astype(np.float32), strict=True))
+
+
+def lookup(model_id: str, texts: list[str]) -> list[npt.NDArray[np.float32] | None]:
+    table = _table()
+    return [table.get(key(model_id, text)) for text in texts]
+
+
+def main() -> None:
+    """Embed the sample corpus as the bot stores it and write the table."""
+    from bot.answering.embedder import Embedder
+    from storage.embeddings import document_text
+    from storage.sample import sample_corpus
+
+    embedder = Embedder.load()
+    if embedder is None:
+        raise SystemExit("the sentence model is not installed")
+
+    class _Record:
+        def __init__(self, line: dict[str, object]) -> None:
+            self.__dict__.update(line)
+            self.date_precision = line.get("date_precision", "day")
+
+    from datetime import date
+
+    texts = []
+    for raw in sample_corpus().decode().splitlines():
+        line = json.loads(raw)
+        line["said_on"] = date.fromisoformat(line["said_on"])
+        texts.append(document_text(_Record(line)))  # type: ignore[arg-type]
+    _table.cache_clear()
+    vectors = embedder.embed_uncached(texts)
+    path = Path(__file__).resolve().parents[1] / FILE
+    np.savez_compressed(path, keys=np.array([key(embedder.model_id, text) for text in texts]), vectors=vectors)
+    print(f"{len(texts)} vectors written to {path}")
+
+
+if __name__ == "__main__":
+    main()
