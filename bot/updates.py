@@ -1,6 +1,6 @@
 """How updates are scheduled: different chats at once, one chat in order.
 
-A question spends most of its time in SQLite, PostgreSQL, onnxruntime and numpy, which
+A question spends most of its time in SQLite, PostgreSQL, the model's C engine and numpy, which
 all release the GIL, so readers in different chats can be answered side by side on
 several cores. Within one chat, order matters: a guided `/add` dialogue, a page button
 and the next question must each see what the previous update left behind, which is why

