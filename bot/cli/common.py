@@ -17,12 +17,17 @@ from storage.engine import Database
 T = TypeVar("T")
 
 
+def configuration_error(message: str) -> typer.Exit:
+    """One line for the operator; the caller raises what this returns (exit status 2)."""
+    typer.echo(f"configuration error: {message}", err=True)
+    return typer.Exit(2)
+
+
 def settings_or_exit() -> Settings:
     try:
         settings = load_settings()
     except ConfigError as error:
-        typer.echo(f"configuration error: {error}", err=True)
-        raise typer.Exit(2) from None
+        raise configuration_error(str(error)) from None
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
     configure_logging(settings.log_level, token)
     return settings

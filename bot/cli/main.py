@@ -10,9 +10,9 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import settings_or_exit, with_database
+from bot.cli.common import configuration_error, settings_or_exit, with_database
 from bot.cli.digest import digest_app
-from bot.config import ConfigError, load_settings
+from bot.config import GENERATE_SECRET, ConfigError, Settings, load_settings, parse_webhook_secret
 from bot.logs import configure_logging
 from storage.engine import Database
 from storage.exchange import ExchangeFormat, export_statements, import_statements
@@ -32,11 +32,12 @@ def run(
     webhook_url: Annotated[str | None, typer.Option(help="Public HTTPS URL Telegram posts updates to (webhook mode)")] = None,
     listen: Annotated[str, typer.Option(help="Address the webhook server binds")] = "0.0.0.0",
     port: Annotated[int, typer.Option(help="Port the webhook server binds")] = 8443,
-    secret_token: Annotated[str | None, typer.Option(envvar="DIPLOBOT_WEBHOOK_SECRET", help="Secret Telegram sends with each webhook call")] = None,
+    secret_token: Annotated[str | None, typer.Option(help="Secret Telegram sends with each webhook call (default: DIPLOBOT_WEBHOOK_SECRET)")] = None,
     url_path: Annotated[str, typer.Option(help="Path of the webhook endpoint")] = "telegram",
 ) -> None:
     """Run the bot: long polling, or a webhook with --webhook-url. Without a token, the console."""
     settings = settings_or_exit()
+    secret = webhook_secret(settings, secret_token) if webhook_url is not None else None
     if settings.telegram_bot_token is None:
         typer.echo(
             "No TELEGRAM_BOT_TOKEN configured, so this is the terminal console on the same handlers; "
@@ -58,9 +59,25 @@ def run(
         port=port,
         url_path=url_path,
         webhook_url=f"{webhook_url.rstrip('/')}/{url_path}",
-        secret_token=secret_token,
+        secret_token=secret,
         allowed_updates=ALLOWED_UPDATES,
     )
+
+
+def webhook_secret(settings: Settings, option: str | None) -> str:
+    """Without a secret anyone who learns the webhook's URL could post forged updates, as
+    any user, admins included: webhook mode does not start without one."""
+    if option is not None:
+        try:
+            return parse_webhook_secret(option.strip())
+        except ValueError as error:
+            raise configuration_error(f"--secret-token: {error}") from None
+    if settings.webhook_secret is None:
+        raise configuration_error(
+            "DIPLOBOT_WEBHOOK_SECRET: webhook mode needs a secret, so that only Telegram can post "
+            f"updates; generate one with `{GENERATE_SECRET}` and set it in the environment or .env"
+        )
+    return settings.webhook_secret.get_secret_value()
 
 
 @app.command("console")
