@@ -200,10 +200,18 @@ async def import_statements(
             for chunk_start in range(0, len(valid), _CHUNK):
                 chunk = [data for _, data in valid[chunk_start : chunk_start + _CHUNK]]
                 refs = [data.ref for data in chunk]
+                # Locked (PostgreSQL: FOR UPDATE, in id order) like any edit: an update is
+                # decided on, and audited from, the statement as it is now.
                 existing = {
                     statement.ref: statement
                     for statement in (
-                        await session.exec(select(Statement).where(col(Statement.ref).in_(refs)))
+                        await session.exec(
+                            select(Statement)
+                            .where(col(Statement.ref).in_(refs))
+                            .order_by(col(Statement.id))
+                            .with_for_update()
+                            .execution_options(populate_existing=True)
+                        )
                     ).all()
                 }
                 new = [data for data in chunk if data.ref not in existing]

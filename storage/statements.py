@@ -207,6 +207,19 @@ async def _load(session: AsyncSession, statement_id: int) -> Statement:
     return statement
 
 
+async def lock_statement(session: AsyncSession, statement_id: int) -> Statement:
+    """The statement as it is now, its row locked until the transaction ends, for a writer
+    that changes it. On PostgreSQL (SELECT … FOR UPDATE) a second writer waits here, then
+    reads what the first one committed, so no change is made to, or audited from, a stale
+    copy (an edit of a statement retracted meanwhile, a search text missing the other
+    writer's change). SQLite writers already hold the database's write lock (BEGIN
+    IMMEDIATE), so there it is a plain read."""
+    statement = await session.get(Statement, statement_id, with_for_update=True, populate_existing=True)
+    if statement is None:
+        raise NotFound(f"no statement #{statement_id} in the record")
+    return statement
+
+
 async def get_statement(database: Database, statement_id: int) -> Statement:
     async with database.read() as session:
         return await _load(session, statement_id)
@@ -257,7 +270,7 @@ def _edited_values(current: dict[str, Any], field: str, value: str) -> dict[str,
 
 async def edit_statement(database: Database, statement_id: int, field: str, value: str, who: str) -> Statement:
     async with database.write() as session:
-        statement = await _load(session, statement_id)
+        statement = await lock_statement(session, statement_id)
         if statement.is_retracted:
             raise Conflict(f"statement #{statement_id} is retracted; it stays as it was")
         data = validate_statement(_edited_values(exchange_record(statement), field, value))
@@ -277,15 +290,20 @@ async def retract_statement(database: Database, statement_id: int, reason: str, 
     if len(reason) > MAX_REASON:
         raise InvalidInput("reason", f"longer than {MAX_REASON} characters")
     async with database.write() as session:
-        statement = await _load(session, statement_id)
-        if statement.is_retracted:
-            raise Conflict(f"statement #{statement_id} was already retracted")
-        before = exchange_record(statement)
-        statement.status = Status.retracted
-        statement.retracted_at = utcnow()
-        statement.retraction_reason = reason
-        statement.updated_at = utcnow()
-        _audit(session, who, AuditAction.retract, statement, before, exchange_record(statement))
+        return await retract_in(session, statement_id, reason, who)
+
+
+async def retract_in(session: AsyncSession, statement_id: int, reason: str, who: str) -> Statement:
+    """The retraction within the caller's transaction; `reason` already checked."""
+    statement = await lock_statement(session, statement_id)
+    if statement.is_retracted:
+        raise Conflict(f"statement #{statement_id} was already retracted")
+    before = exchange_record(statement)
+    statement.status = Status.retracted
+    statement.retracted_at = utcnow()
+    statement.retraction_reason = reason
+    statement.updated_at = utcnow()
+    _audit(session, who, AuditAction.retract, statement, before, exchange_record(statement))
     return statement
 
 
@@ -307,8 +325,10 @@ async def link_statements(
         raise InvalidInput("link", "a statement cannot be linked to itself")
     try:
         async with database.write() as session:
+            # In id order, so two writers locking the same pair queue instead of deadlocking.
+            for statement_id in sorted((from_id, to_id)):
+                await lock_statement(session, statement_id)
             source = await _load(session, from_id)
-            await _load(session, to_id)
             link = StatementLink(from_id=from_id, to_id=to_id, kind=link_kind, created_by=who)
             session.add(link)
             await session.flush()
