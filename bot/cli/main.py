@@ -15,7 +15,7 @@ from bot.cli.digest import digest_app
 from bot.config import GENERATE_SECRET, ConfigError, Settings, load_settings, parse_webhook_secret
 from bot.logs import configure_logging
 from storage.engine import Database
-from storage.exchange import ExchangeFormat, export_statements, import_statements
+from storage.exchange import UNRETRACT_OPTION, ExchangeFormat, export_statements, import_statements
 
 app = typer.Typer(
     help="diplobot: the record of what the parties to a war say about ending it.",
@@ -141,16 +141,24 @@ def health() -> None:
 def import_file(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="A JSON-lines or CSV file")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count, write nothing")] = False,
+    allow_unretract: Annotated[
+        bool, typer.Option(UNRETRACT_OPTION, help="Let the file restore statements retracted in the record")
+    ] = False,
 ) -> None:
-    """Import statements (all or nothing; idempotent by ref)."""
+    """Import statements (all or nothing; idempotent by ref). A statement retracted in the
+    record stays retracted, and its line is reported as skipped, unless --allow-unretract."""
     content = file.read_bytes()
 
     async def work(database: Database):  # type: ignore[no-untyped-def]
-        return await import_statements(database, file.name, content, f"cli:{file.name}", dry_run=dry_run)
+        return await import_statements(
+            database, file.name, content, f"cli:{file.name}", dry_run=dry_run, allow_unretract=allow_unretract
+        )
 
     report = with_database(work)
     for problem in report.problems:
         typer.echo(f"{file.name}: {problem}", err=True)
+    for skipped in report.skipped:
+        typer.echo(f"{file.name}: {skipped}", err=True)
     typer.echo(report.summary(), err=not report.ok)
     if not report.ok:
         raise typer.Exit(1)
