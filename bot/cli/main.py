@@ -15,6 +15,7 @@ from bot.cli.digest import digest_app
 from bot.config import GENERATE_SECRET, ConfigError, Settings, load_settings, parse_webhook_secret
 from bot.logs import configure_logging
 from storage.engine import Database
+from storage.errors import RecordError
 from storage.exchange import UNRETRACT_OPTION, ExchangeFormat, export_statements, import_statements
 
 app = typer.Typer(
@@ -101,15 +102,57 @@ def db_upgrade() -> None:
 
 
 @db_app.command("downgrade")
-def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. base")]) -> None:
-    """Undo migrations down to REVISION."""
-    from storage.migrate import current_revision, downgrade
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. base")],
+    yes: Annotated[bool, typer.Option("--yes", help="Consent to dropping the record's tables (a downgrade to base)")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --yes: drop them even though they hold statements or subscriptions")
+    ] = False,
+) -> None:
+    """Undo migrations down to REVISION. Undoing the first one (base) drops every table: it
+    shows what would be lost and needs --yes, and --yes --force when the record is not empty."""
+    from storage.migrate import DROPS_TABLES, current_revision, downgrade, revisions_undone
+    from storage.stats import rows_held
 
-    async def work(database: Database) -> str | None:
-        await downgrade(database, revision)
-        return await current_revision(database)
+    settings = settings_or_exit()
 
-    typer.echo(f"database at revision {with_database(work, semantic=False)}")
+    async def work() -> str | None:
+        # Not `open_database`: it would first upgrade what is to be downgraded.
+        database = Database(settings.database_url)
+        try:
+            if DROPS_TABLES & set(await revisions_undone(database, revision)):
+                consent_to_drop(await rows_held(database), yes=yes, force=force)
+            await downgrade(database, revision)
+            return await current_revision(database)
+        finally:
+            await database.close()
+
+    try:
+        reached = asyncio.run(work())
+    except RecordError as error:
+        typer.echo(f"diplobot db downgrade: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"database at revision {reached}")
+
+
+def consent_to_drop(held: dict[str, int], *, yes: bool, force: bool) -> None:
+    """Says what dropping the tables would lose; returns only when the operator consented
+    (--yes, and --force as well when there are statements or subscriptions to lose)."""
+    lost = ", ".join(f"{count} {name}" for name, count in held.items())
+    typer.echo(f"This downgrade drops every table of the record, with all they hold: {lost}.", err=True)
+    holds_data = bool(held["statements"] or held["subscriptions"])
+    backup = "Export the record first (diplobot export -o record.jsonl)"
+    if not yes:
+        flags = "--yes --force" if holds_data else "--yes"
+        typer.echo(f"Nothing was changed. {backup}, then run it again with {flags}.", err=True)
+        raise typer.Exit(1)
+    if holds_data and not force:
+        typer.echo(
+            f"Refused: the record holds statements or subscriptions, and nothing was changed. {backup}; "
+            "add --force to drop them anyway.",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 @app.command("health")
