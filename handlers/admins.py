@@ -48,7 +48,7 @@ from bot.input.add_line import (
 from bot.context import BotContext
 from bot.presentation.html import h, said_on, statement_compact, statement_full, statement_preview
 from handlers.common import admins_only, answers_errors, command_argument, reply, who
-from storage.actors import find_actors, known_speaker
+from storage.actors import UNKNOWN_SIDE, find_actors, known_speaker
 from storage.engine import Database
 from storage.errors import InvalidInput
 from storage.exchange import ExchangeFormat, ImportReport, export_statements, import_statements
@@ -170,35 +170,43 @@ def _add_problem(error: AddLineError) -> str:
     )
 
 
-def _side_needed(speaker: str, similar: list[str]) -> str:
-    meant = ""
-    if similar:
-        names = ", ".join(f"<b>{h(name)}</b>" for name in similar)
-        meant = f" Did you mean {names}? Then write the name as recorded."
+def _did_you_mean(speaker: str, similar: list[str]) -> str:
+    names = ", ".join(f"<b>{h(name)}</b>" for name in similar)
     return (
-        f"⚠️ <b>Part 1 (speaker)</b>: the record has no side for <b>{h(speaker)}</b>.{meant} "
-        "For a speaker new to the record, say which side they speak for, in brackets after the name: "
-        f"<code>/add {h(speaker)} (United Kingdom) | …</code>\n"
+        f"⚠️ <b>Part 1 (speaker)</b>: no speaker is recorded as <b>{h(speaker)}</b>. Did you mean {names}? "
+        "Then write the name as recorded. For someone new, say which side they speak for, in brackets "
+        f"after the name: <code>/add {h(speaker)} (United Kingdom) | …</code>\n"
         "Nothing was added."
+    )
+
+
+def _side_left_open(statement: Statement) -> str:
+    return (
+        f"\n\n⚠️ The record has no side for <b>{h(statement.speaker)}</b> yet, so this statement's side "
+        f"is left open (<i>{UNKNOWN_SIDE}</i>). Set it: <code>/edit {statement.id} side SIDE</code>, "
+        f"e.g. <code>/edit {statement.id} side United Kingdom</code>"
     )
 
 
 @admins_only
 @answers_errors
 async def add_line(update: Update, context: BotContext) -> None:
+    """A speaker new to the record is recorded with the side left open (and the admin told
+    how to set it); a name that is part of a recorded one ("Putin") is asked about instead,
+    so that no second speaker is made for someone already in the record."""
     try:
         data = parse_add_line(command_argument(update))
     except AddLineError as error:
         await reply(update, _add_problem(error))
         return
-    try:
-        statement = await add_statement(context.database, data, who(update))
-    except InvalidInput as error:
-        if error.field == "side" and not data.side:
-            await reply(update, _side_needed(data.speaker, await _similar_speakers(context.database, data.speaker)))
+    if not data.side and await _known_speaker(context.database, data.speaker) is None:
+        similar = await _similar_speakers(context.database, data.speaker)
+        if similar:
+            await reply(update, _did_you_mean(data.speaker, similar))
             return
-        raise
-    await reply(update, _added(statement))
+    statement = await add_statement(context.database, data, who(update))
+    note = _side_left_open(statement) if statement.side == UNKNOWN_SIDE else ""
+    await reply(update, _added(statement) + note)
 
 
 # -- /add, the guided dialogue -----------------------------------------------------

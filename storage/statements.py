@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.actors import ActorResolver, normalize_name, usual_side
+from storage.actors import UNKNOWN_SIDE, ActorResolver, normalize_name, usual_side
 from storage.embeddings import embed_statements
 from storage.engine import Database
 from storage.errors import Conflict, InvalidInput, NotFound
@@ -79,9 +79,7 @@ def search_text(statement: Statement) -> str:
 async def _apply(session: AsyncSession, statement: Statement, data: StatementData, actors: ActorResolver) -> None:
     actor = await actors.get_or_create(data.speaker)
     if not data.side:
-        data.side = await usual_side(session, actor.id) or ""
-        if not data.side:
-            raise InvalidInput("side", f"the record has no side for {actor.name}; give one")
+        data.side = await usual_side(session, actor.id) or UNKNOWN_SIDE
     statement.actor = actor
     statement.actor_id = actor.id  # type: ignore[assignment]
     statement.speaker_role = data.speaker_role
