@@ -44,15 +44,22 @@ def parse_time_of_day(value: str) -> time:
     return time(hour, minute)
 
 
+#: Longer than any IANA name, and what a subscription can store.
+MAX_TIMEZONE_NAME = 64
+
+
 def parse_timezone(value: str) -> ZoneInfo:
-    """Accepts IANA names only ("Europe/Kyiv"), which survive DST rule changes."""
+    """Accepts IANA names only ("Europe/Kyiv"), which survive DST rule changes. A name is
+    looked up as a file, so a directory ("Europe") or a name too long for the file system
+    fails with an OSError: that is an unknown zone too."""
     name = value.strip()
+    shown = name if len(name) <= MAX_TIMEZONE_NAME else name[:MAX_TIMEZONE_NAME] + "…"
     try:
-        if not name or name.startswith(("/", ".")) or ".." in name:
+        if not name or len(name) > MAX_TIMEZONE_NAME or name.startswith(("/", ".")) or ".." in name:
             raise ZoneInfoNotFoundError(name)
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{value!r} is not a known IANA time zone (e.g. Europe/Kyiv)") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"{shown!r} is not a known IANA time zone (e.g. Europe/Kyiv)") from None
 
 
 def parse_webhook_secret(value: str) -> str:

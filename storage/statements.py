@@ -27,9 +27,10 @@ from storage.models import (
     StatementPlace,
     StatementTopic,
     Status,
+    is_row_id,
     utcnow,
 )
-from storage.validation import StatementData, parse_said_on, validate_statement
+from storage.validation import StatementData, parse_said_on, refuse_nul, validate_statement
 
 EXCHANGE_FIELDS = (
     "ref", "said_on", "date_precision", "speaker", "speaker_role", "side", "topics",
@@ -199,7 +200,7 @@ async def add_statement(database: Database, data: StatementData, who: str) -> St
 
 
 async def _load(session: AsyncSession, statement_id: int) -> Statement:
-    statement = await session.get(Statement, statement_id)
+    statement = await session.get(Statement, statement_id) if is_row_id(statement_id) else None
     if statement is None:
         raise NotFound(f"no statement #{statement_id} in the record")
     return statement
@@ -212,7 +213,11 @@ async def lock_statement(session: AsyncSession, statement_id: int) -> Statement:
     copy (an edit of a statement retracted meanwhile, a search text missing the other
     writer's change). SQLite writers already hold the database's write lock (BEGIN
     IMMEDIATE), so there it is a plain read."""
-    statement = await session.get(Statement, statement_id, with_for_update=True, populate_existing=True)
+    statement = (
+        await session.get(Statement, statement_id, with_for_update=True, populate_existing=True)
+        if is_row_id(statement_id)
+        else None
+    )
     if statement is None:
         raise NotFound(f"no statement #{statement_id} in the record")
     return statement
@@ -282,7 +287,7 @@ async def edit_statement(database: Database, statement_id: int, field: str, valu
 
 async def retract_statement(database: Database, statement_id: int, reason: str, who: str) -> Statement:
     """Retracted statements stay in the record with their reason; nothing is deleted."""
-    reason = " ".join(reason.split())
+    reason = " ".join(refuse_nul("reason", reason).split())
     if not reason:
         raise InvalidInput("reason", "say why the statement is retracted")
     if len(reason) > MAX_REASON:
