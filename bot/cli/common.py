@@ -28,9 +28,15 @@ def settings_or_exit() -> Settings:
         settings = load_settings()
     except ConfigError as error:
         raise configuration_error(str(error)) from None
-    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
-    configure_logging(settings.log_level, token)
+    configure_logging(settings.log_level, *secrets(settings))
     return settings
+
+
+def secrets(settings: Settings) -> list[str]:
+    """What no log line and no error message may show."""
+    return [
+        secret.get_secret_value() for secret in (settings.telegram_bot_token, settings.webhook_secret) if secret
+    ]
 
 
 def with_database(work: Callable[[Database], Awaitable[T]], *, semantic: bool = True) -> T:

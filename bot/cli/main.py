@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import configuration_error, settings_or_exit, with_database
+from bot.cli.common import configuration_error, secrets, settings_or_exit, with_database
 from bot.cli.digest import digest_app
 from bot.config import GENERATE_SECRET, ConfigError, Settings, load_settings, parse_webhook_secret
 from bot.logs import configure_logging
@@ -22,6 +22,8 @@ app = typer.Typer(
     help="diplobot: the record of what the parties to a war say about ending it.",
     no_args_is_help=True,
     add_completion=False,
+    # Local variables can hold the bot token.
+    pretty_exceptions_show_locals=False,
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -49,20 +51,29 @@ def run(
 
         asyncio.run(run_console(settings, admin=True))
         return
+    from telegram.error import InvalidToken
+
     from bot.app import ALLOWED_UPDATES, build_application
 
+    if secret is not None:
+        configure_logging(settings.log_level, *secrets(settings), secret)
     application = build_application(settings)
-    if webhook_url is None:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
-        return
-    application.run_webhook(
-        listen=listen,
-        port=port,
-        url_path=url_path,
-        webhook_url=f"{webhook_url.rstrip('/')}/{url_path}",
-        secret_token=secret,
-        allowed_updates=ALLOWED_UPDATES,
-    )
+    try:
+        if webhook_url is None:
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+            return
+        application.run_webhook(
+            listen=listen,
+            port=port,
+            url_path=url_path,
+            webhook_url=f"{webhook_url.rstrip('/')}/{url_path}",
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    except InvalidToken:
+        # Its message quotes the token: this line says what to do instead.
+        typer.echo("TELEGRAM_BOT_TOKEN: Telegram rejected the token; check it with @BotFather", err=True)
+        raise typer.Exit(1) from None
 
 
 def webhook_secret(settings: Settings, option: str | None) -> str:
