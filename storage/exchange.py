@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -113,7 +114,24 @@ def parse_jsonl(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LineP
     return rows, found
 
 
+# A spreadsheet runs a cell that begins with = + - @ (or a tab or carriage return before
+# one) as a formula: an exported CSV opened in one could run what a statement's text says.
+# Such a cell is exported with an apostrophe before it (the spreadsheets' own "this is
+# text" mark), and so is one that already begins with apostrophes before such a character;
+# import takes exactly one apostrophe off those, so a CSV export imports back exactly.
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+
+
+def neutralise_formula(cell: str) -> str:
+    return "'" + cell if _FORMULA.match(cell) else cell
+
+
+def restore_formula(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell[1:]) else cell
+
+
 def _csv_value(name: str, cell: str) -> Any:
+    cell = restore_formula(cell)
     if name in ("topics", "places"):
         return [part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip()]
     if name == "is_quote":
@@ -287,7 +305,7 @@ async def export_statements(database: Database, fmt: ExchangeFormat) -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(EXCHANGE_FIELDS)
     for record in records:
-        writer.writerow([_csv_cell(record.get(name)) for name in EXCHANGE_FIELDS])
+        writer.writerow([neutralise_formula(_csv_cell(record.get(name))) for name in EXCHANGE_FIELDS])
     return buffer.getvalue().encode()
 
 
