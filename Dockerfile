@@ -36,7 +36,10 @@ WORKDIR /app
 # Numeric, so that the runtime (and Kubernetes' runAsNonRoot) can tell it is not root.
 USER 10001:10001
 
-ENV DIPLOBOT_DATABASE_URL=sqlite+aiosqlite:////data/diplobot.db
+# A deployment starts with an empty record: the 48 sample statements are for trying the bot
+# (`-e DIPLOBOT_LOAD_SAMPLE=true`), not for readers of a real one.
+ENV DIPLOBOT_DATABASE_URL=sqlite+aiosqlite:////data/diplobot.db \
+    DIPLOBOT_LOAD_SAMPLE=false
 VOLUME /data
 
 # Exits 0 when the configured database answers at the newest schema.

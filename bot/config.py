@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import time
 from functools import cached_property
 from typing import Annotated
@@ -14,6 +15,9 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/diplobot.db"
+# Telegram takes 1-256 of these characters; fewer than 16 random ones could be guessed.
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+GENERATE_SECRET = "openssl rand -hex 32"
 
 # Users paste the URLs their hosting shows them; the async drivers are the only ones we run.
 _DRIVER_FOR_SCHEME = {
@@ -40,15 +44,33 @@ def parse_time_of_day(value: str) -> time:
     return time(hour, minute)
 
 
+#: Longer than any IANA name, and what a subscription can store.
+MAX_TIMEZONE_NAME = 64
+
+
 def parse_timezone(value: str) -> ZoneInfo:
-    """Accepts IANA names only ("Europe/Kyiv"), which survive DST rule changes."""
+    """Accepts IANA names only ("Europe/Kyiv"), which survive DST rule changes. A name is
+    looked up as a file, so a directory ("Europe") or a name too long for the file system
+    fails with an OSError: that is an unknown zone too."""
     name = value.strip()
+    shown = name if len(name) <= MAX_TIMEZONE_NAME else name[:MAX_TIMEZONE_NAME] + "…"
     try:
-        if not name or name.startswith(("/", ".")) or ".." in name:
+        if not name or len(name) > MAX_TIMEZONE_NAME or name.startswith(("/", ".")) or ".." in name:
             raise ZoneInfoNotFoundError(name)
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{value!r} is not a known IANA time zone (e.g. Europe/Kyiv)") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"{shown!r} is not a known IANA time zone (e.g. Europe/Kyiv)") from None
+
+
+def parse_webhook_secret(value: str) -> str:
+    """The secret Telegram sends with each webhook call; whoever lacks it is refused."""
+    if not _WEBHOOK_SECRET.match(value):
+        # The value is not echoed: it is a secret.
+        raise ValueError(
+            "a webhook secret is 16 to 256 letters, digits, _ or - "
+            f"(generate one with `{GENERATE_SECRET}`)"
+        )
+    return value
 
 
 def normalise_database_url(value: str) -> str:
@@ -86,11 +108,21 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="DIPLOBOT_LOG_LEVEL")
     digest_rate: float = Field(default=30.0, gt=0, alias="DIPLOBOT_DIGEST_RATE")
     digest_chat_rate: float = Field(default=1.0, gt=0, alias="DIPLOBOT_DIGEST_CHAT_RATE")
+    # Webhook mode refuses to start without it: Telegram sends it with every update, and
+    # the webhook server turns away any post that lacks it.
+    webhook_secret: SecretStr | None = Field(default=None, alias="DIPLOBOT_WEBHOOK_SECRET")
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _valid_webhook_secret(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_webhook_secret(value.strip()) if value.strip() else None
+        return value
 
     @field_validator("telegram_api_url", mode="before")
     @classmethod

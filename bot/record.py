@@ -60,24 +60,26 @@ async def recorded_speaker(database: Database, name: str) -> KnownSpeaker | None
 # -- adding ------------------------------------------------------------------------
 
 
-class SideNeeded(InvalidInput):
-    """A speaker new to the record, and no side given: the admin is asked for it."""
+class MaybeRecordedSpeaker(InvalidInput):
+    """A name that is part of a recorded speaker's ("Putin" for "Vladimir Putin"), with no
+    side given: the admin is asked which one was meant, so that no second speaker is made
+    for someone already in the record."""
 
     def __init__(self, speaker: str, similar: list[str]) -> None:
-        super().__init__("side", f"the record has no side for {speaker!r}")
+        super().__init__("speaker", f"no speaker is recorded as {speaker!r}")
         self.speaker = speaker
         self.similar = similar
 
 
 async def add(database: Database, data: StatementData, who: str) -> Statement:
-    """Adds the statement; `SideNeeded`, with the names the admin may have meant, when the
-    speaker is new and has no side."""
-    try:
-        return await add_statement(database, data, who)
-    except InvalidInput as error:
-        if error.field == "side" and not data.side:
-            raise SideNeeded(data.speaker, await similar_speakers(database, data.speaker)) from None
-        raise
+    """Adds the statement. A speaker new to the record without a side is recorded with the
+    side left open (`UNKNOWN_SIDE`), for the admin to set; `MaybeRecordedSpeaker` when the
+    name may be a recorded speaker's."""
+    if not data.side and await recorded_speaker(database, data.speaker) is None:
+        similar = await similar_speakers(database, data.speaker)
+        if similar:
+            raise MaybeRecordedSpeaker(data.speaker, similar)
+    return await add_statement(database, data, who)
 
 
 def unsaved(data: StatementData, added_by: str) -> Statement:

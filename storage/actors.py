@@ -144,11 +144,16 @@ class ActorResolver:
         return actor
 
 
+#: The side of a statement whose speaker is new to the record and came without one: the
+#: statement is recorded all the same, and an admin sets the side later (`/edit ID side …`).
+UNKNOWN_SIDE = "unknown"
+
+
 async def usual_side(session: AsyncSession, actor_id: int | None) -> str | None:
     """The side the speaker's latest statement was recorded for, so admins need not type it."""
     result = await session.exec(
         select(Statement.side)
-        .where(Statement.actor_id == actor_id)
+        .where(Statement.actor_id == actor_id, Statement.side != UNKNOWN_SIDE)
         .order_by(col(Statement.said_on).desc(), col(Statement.id).desc())
         .limit(1)
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -17,7 +18,7 @@ from sqlmodel import col, select
 
 from storage.embeddings import embed_statements
 from storage.engine import Database
-from storage.models import AuditAction, Statement
+from storage.models import AuditAction, Statement, Status
 from storage.actors import ActorResolver
 from storage.statements import EXCHANGE_FIELDS, create_statements, exchange_record, update_statement
 from storage.validation import StatementData, problems
@@ -42,12 +43,30 @@ class LineProblem:
         return f"line {self.line}: {self.field}: {self.message}"
 
 
+KEPT_RETRACTED = "retracted in the record, and kept retracted"
+UNRETRACT_OPTION = "--allow-unretract"
+_LISTED_SKIPS = 10
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A line the import left alone on purpose (not a problem: the rest is imported)."""
+
+    line: int
+    ref: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.ref}: skipped: {self.reason}"
+
+
 @dataclass
 class ImportReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
     problems: list[LineProblem] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
     dry_run: bool = False
 
     @property
@@ -58,6 +77,13 @@ class ImportReport:
         if not self.ok:
             return f"{len(self.problems)} problem(s) found; nothing was imported"
         counts = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+        if self.skipped:
+            refs = ", ".join(skip.ref for skip in self.skipped[:_LISTED_SKIPS])
+            more = f" and {len(self.skipped) - _LISTED_SKIPS} more" if len(self.skipped) > _LISTED_SKIPS else ""
+            counts += (
+                f", {len(self.skipped)} skipped ({refs}{more}: {KEPT_RETRACTED}; "
+                f"`diplobot import {UNRETRACT_OPTION}` restores them)"
+            )
         return f"dry run: {counts}; nothing was written" if self.dry_run else counts
 
 
@@ -88,7 +114,24 @@ def parse_jsonl(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LineP
     return rows, found
 
 
+# A spreadsheet runs a cell that begins with = + - @ (or a tab or carriage return before
+# one) as a formula: an exported CSV opened in one could run what a statement's text says.
+# Such a cell is exported with an apostrophe before it (the spreadsheets' own "this is
+# text" mark), and so is one that already begins with apostrophes before such a character;
+# import takes exactly one apostrophe off those, so a CSV export imports back exactly.
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+
+
+def neutralise_formula(cell: str) -> str:
+    return "'" + cell if _FORMULA.match(cell) else cell
+
+
+def restore_formula(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell[1:]) else cell
+
+
 def _csv_value(name: str, cell: str) -> Any:
+    cell = restore_formula(cell)
     if name in ("topics", "places"):
         return [part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip()]
     if name == "is_quote":
@@ -186,8 +229,10 @@ class _DryRun(Exception):
 
 
 async def import_statements(
-    database: Database, name: str, content: bytes, who: str, *, dry_run: bool = False
+    database: Database, name: str, content: bytes, who: str, *, dry_run: bool = False, allow_unretract: bool = False
 ) -> ImportReport:
+    """A statement retracted in the record stays retracted when the file has it live (an
+    older export, say): that line is skipped and reported, unless `allow_unretract`."""
     rows, found = parse_exchange(name, content)
     valid, invalid = validate_rows(rows)
     report = ImportReport(problems=sorted(found + invalid, key=lambda problem: problem.line), dry_run=dry_run)
@@ -198,20 +243,32 @@ async def import_statements(
             actors = ActorResolver(session)
             touched: list[Statement] = []
             for chunk_start in range(0, len(valid), _CHUNK):
-                chunk = [data for _, data in valid[chunk_start : chunk_start + _CHUNK]]
+                numbered = valid[chunk_start : chunk_start + _CHUNK]
+                chunk = [data for _, data in numbered]
                 refs = [data.ref for data in chunk]
+                # Locked (PostgreSQL: FOR UPDATE, in id order) like any edit: an update is
+                # decided on, and audited from, the statement as it is now.
                 existing = {
                     statement.ref: statement
                     for statement in (
-                        await session.exec(select(Statement).where(col(Statement.ref).in_(refs)))
+                        await session.exec(
+                            select(Statement)
+                            .where(col(Statement.ref).in_(refs))
+                            .order_by(col(Statement.id))
+                            .with_for_update()
+                            .execution_options(populate_existing=True)
+                        )
                     ).all()
                 }
                 new = [data for data in chunk if data.ref not in existing]
                 touched += await create_statements(session, new, who, AuditAction.import_add, actors)
                 report.added += len(new)
-                for data in chunk:
+                for number, data in numbered:
                     current = existing.get(data.ref or "")
                     if current is None:
+                        continue
+                    if current.is_retracted and data.status is not Status.retracted and not allow_unretract:
+                        report.skipped.append(Skipped(number, current.ref, KEPT_RETRACTED))
                         continue
                     if await update_statement(session, current, data, who, AuditAction.import_update, actors):
                         touched.append(current)
@@ -248,7 +305,7 @@ async def export_statements(database: Database, fmt: ExchangeFormat) -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(EXCHANGE_FIELDS)
     for record in records:
-        writer.writerow([_csv_cell(record.get(name)) for name in EXCHANGE_FIELDS])
+        writer.writerow([neutralise_formula(_csv_cell(record.get(name))) for name in EXCHANGE_FIELDS])
     return buffer.getvalue().encode()
 
 

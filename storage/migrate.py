@@ -11,10 +11,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlmodel import SQLModel
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from storage.engine import Database
+from storage.errors import InvalidInput
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -22,6 +24,8 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 FTS_TABLE_PREFIX = "statement_fts"
 PG_SEARCH_COLUMN = "search_vector"
 PG_SEARCH_INDEX = "ix_statement_search_vector"
+#: Revisions whose downgrade drops the record's tables, with everything in them.
+DROPS_TABLES = frozenset({"0001"})
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
@@ -55,6 +59,19 @@ async def upgrade(database: Database, revision: str = "head") -> None:
 async def downgrade(database: Database, revision: str = "base") -> None:
     async with database.write_engine.begin() as connection:
         await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), revision))
+
+
+async def revisions_undone(database: Database, target: str) -> list[str]:
+    """The revisions a downgrade to `target` would undo, newest first, reckoned as Alembic
+    itself does (relative targets such as `-1` included); a target it cannot reach is
+    named in an `InvalidInput`."""
+    current = await current_revision(database)
+    script = ScriptDirectory.from_config(alembic_config())
+    try:
+        steps = script._downgrade_revs(target, current)  # what `command.downgrade` runs
+    except CommandError as error:
+        raise InvalidInput("revision", str(error)) from None
+    return [step.revision.revision for step in steps]
 
 
 async def current_revision(database: Database) -> str | None:

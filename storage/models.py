@@ -16,6 +16,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+#: The largest id a row can have: ids are 32-bit integers on PostgreSQL.
+MAX_ROW_ID = 2**31 - 1
+
+
+def is_row_id(value: int) -> bool:
+    """Whether `value` can be a row's id at all. A user may type any number; PostgreSQL
+    refuses to compare an integer column with one beyond its range (an error, not "no such
+    row"), so such a number is known to match nothing before it is asked."""
+    return 0 < value <= MAX_ROW_ID
+
+
 class Topic(StrEnum):
     peace_terms = "peace_terms"
     security_guarantees = "security_guarantees"

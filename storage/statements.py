@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.actors import ActorResolver, normalize_name, usual_side
+from storage.actors import UNKNOWN_SIDE, ActorResolver, normalize_name, usual_side
 from storage.embeddings import embed_statements
 from storage.engine import Database
 from storage.errors import Conflict, InvalidInput, NotFound
@@ -27,9 +27,10 @@ from storage.models import (
     StatementPlace,
     StatementTopic,
     Status,
+    is_row_id,
     utcnow,
 )
-from storage.validation import StatementData, parse_said_on, validate_statement
+from storage.validation import StatementData, parse_said_on, refuse_nul, validate_statement
 
 EXCHANGE_FIELDS = (
     "ref", "said_on", "date_precision", "speaker", "speaker_role", "side", "topics",
@@ -79,9 +80,7 @@ def search_text(statement: Statement) -> str:
 async def _apply(session: AsyncSession, statement: Statement, data: StatementData, actors: ActorResolver) -> None:
     actor = await actors.get_or_create(data.speaker)
     if not data.side:
-        data.side = await usual_side(session, actor.id) or ""
-        if not data.side:
-            raise InvalidInput("side", f"the record has no side for {actor.name}; give one")
+        data.side = await usual_side(session, actor.id) or UNKNOWN_SIDE
     statement.actor = actor
     statement.actor_id = actor.id  # type: ignore[assignment]
     statement.speaker_role = data.speaker_role
@@ -201,7 +200,24 @@ async def add_statement(database: Database, data: StatementData, who: str) -> St
 
 
 async def _load(session: AsyncSession, statement_id: int) -> Statement:
-    statement = await session.get(Statement, statement_id)
+    statement = await session.get(Statement, statement_id) if is_row_id(statement_id) else None
+    if statement is None:
+        raise NotFound(f"no statement #{statement_id} in the record")
+    return statement
+
+
+async def lock_statement(session: AsyncSession, statement_id: int) -> Statement:
+    """The statement as it is now, its row locked until the transaction ends, for a writer
+    that changes it. On PostgreSQL (SELECT … FOR UPDATE) a second writer waits here, then
+    reads what the first one committed, so no change is made to, or audited from, a stale
+    copy (an edit of a statement retracted meanwhile, a search text missing the other
+    writer's change). SQLite writers already hold the database's write lock (BEGIN
+    IMMEDIATE), so there it is a plain read."""
+    statement = (
+        await session.get(Statement, statement_id, with_for_update=True, populate_existing=True)
+        if is_row_id(statement_id)
+        else None
+    )
     if statement is None:
         raise NotFound(f"no statement #{statement_id} in the record")
     return statement
@@ -257,7 +273,7 @@ def _edited_values(current: dict[str, Any], field: str, value: str) -> dict[str,
 
 async def edit_statement(database: Database, statement_id: int, field: str, value: str, who: str) -> Statement:
     async with database.write() as session:
-        statement = await _load(session, statement_id)
+        statement = await lock_statement(session, statement_id)
         if statement.is_retracted:
             raise Conflict(f"statement #{statement_id} is retracted; it stays as it was")
         data = validate_statement(_edited_values(exchange_record(statement), field, value))
@@ -271,21 +287,26 @@ async def edit_statement(database: Database, statement_id: int, field: str, valu
 
 async def retract_statement(database: Database, statement_id: int, reason: str, who: str) -> Statement:
     """Retracted statements stay in the record with their reason; nothing is deleted."""
-    reason = " ".join(reason.split())
+    reason = " ".join(refuse_nul("reason", reason).split())
     if not reason:
         raise InvalidInput("reason", "say why the statement is retracted")
     if len(reason) > MAX_REASON:
         raise InvalidInput("reason", f"longer than {MAX_REASON} characters")
     async with database.write() as session:
-        statement = await _load(session, statement_id)
-        if statement.is_retracted:
-            raise Conflict(f"statement #{statement_id} was already retracted")
-        before = exchange_record(statement)
-        statement.status = Status.retracted
-        statement.retracted_at = utcnow()
-        statement.retraction_reason = reason
-        statement.updated_at = utcnow()
-        _audit(session, who, AuditAction.retract, statement, before, exchange_record(statement))
+        return await retract_in(session, statement_id, reason, who)
+
+
+async def retract_in(session: AsyncSession, statement_id: int, reason: str, who: str) -> Statement:
+    """The retraction within the caller's transaction; `reason` already checked."""
+    statement = await lock_statement(session, statement_id)
+    if statement.is_retracted:
+        raise Conflict(f"statement #{statement_id} was already retracted")
+    before = exchange_record(statement)
+    statement.status = Status.retracted
+    statement.retracted_at = utcnow()
+    statement.retraction_reason = reason
+    statement.updated_at = utcnow()
+    _audit(session, who, AuditAction.retract, statement, before, exchange_record(statement))
     return statement
 
 
@@ -307,8 +328,10 @@ async def link_statements(
         raise InvalidInput("link", "a statement cannot be linked to itself")
     try:
         async with database.write() as session:
+            # In id order, so two writers locking the same pair queue instead of deadlocking.
+            for statement_id in sorted((from_id, to_id)):
+                await lock_statement(session, statement_id)
             source = await _load(session, from_id)
-            await _load(session, to_id)
             link = StatementLink(from_id=from_id, to_id=to_id, kind=link_kind, created_by=who)
             session.add(link)
             await session.flush()

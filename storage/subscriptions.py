@@ -33,7 +33,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.actors import resolve_actor
 from storage.engine import Database
 from storage.errors import InvalidInput, NotFound
-from storage.models import Actor, ChatType, Statement, Subscriber, Topic, utcnow
+from storage.models import Actor, ChatType, Statement, Subscriber, Topic, is_row_id, utcnow
 
 MAX_ACTORS = 20
 UNSUBSCRIBED = "unsubscribed"
@@ -284,7 +284,7 @@ async def add_actor(database: Database, chat_id: int, name: str) -> tuple[Subscr
 
 async def add_actor_id(database: Database, chat_id: int, actor_id: int) -> Subscriber:
     async with database.read() as session:
-        if await session.get(Actor, actor_id) is None:
+        if not is_row_id(actor_id) or await session.get(Actor, actor_id) is None:
             raise NotFound(f"no speaker #{actor_id} in the record")
 
     def change(subscriber: Subscriber) -> None:

@@ -21,6 +21,18 @@ _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
 
 
+NUL = "\x00"
+NUL_PROBLEM = "contains a NUL character (\\0), which the record does not take"
+
+
+def refuse_nul(field: str, value: str) -> str:
+    """PostgreSQL cannot store a NUL character and SQLite would keep it invisibly: the
+    record takes none, on either engine."""
+    if NUL in value:
+        raise InvalidInput(field, NUL_PROBLEM)
+    return value
+
+
 def _single_line(value: str) -> str:
     return " ".join(value.split())
 
@@ -86,6 +98,16 @@ class StatementData(BaseModel):
     status: Status = Status.reported
     retraction_reason: str | None = None
     ref: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            for name, value in values.items():
+                items = value if isinstance(value, list) else [value]
+                if any(isinstance(item, str) and NUL in item for item in items):
+                    raise ValueError(f"{name}: {NUL_PROBLEM}")
+        return values
 
     @field_validator("speaker", "speaker_role", "side", "source")
     @classmethod

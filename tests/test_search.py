@@ -258,10 +258,10 @@ async def test_retracted_statements_are_left_out_unless_asked_for(sample_databas
 
 
 async def unretract(database: Database, ref: str) -> None:
-    """As an import of a corrected record does it: the status back to reported."""
+    """As an import of a corrected record does it, when told to: the status back to reported."""
     record = exchange_record(await by_ref(database, ref))
     record.update(status="reported", retraction_reason=None)
-    report = await import_statements(database, "fix.jsonl", json.dumps(record).encode(), "tester")
+    report = await import_statements(database, "fix.jsonl", json.dumps(record).encode(), "tester", allow_unretract=True)
     assert report.updated == 1
 
 

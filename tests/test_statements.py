@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from storage.actors import UNKNOWN_SIDE
 from storage.engine import Database
 from storage.errors import Conflict, InvalidInput, NotFound
 from storage.exchange import ExchangeFormat, export_statements
@@ -123,16 +124,16 @@ async def test_add_with_a_ref_already_in_the_record_is_refused_and_writes_nothin
     assert await snapshot(sample_database) == before
 
 
-async def test_add_of_a_new_speaker_without_a_side_is_refused_and_creates_no_actor(sample_database: Database) -> None:
-    before = await snapshot(sample_database)
+async def test_add_of_a_new_speaker_without_a_side_records_it_with_the_side_open(sample_database: Database) -> None:
+    added = await add_statement(
+        sample_database, validate_statement(statement_values(ref=None, speaker="Recep Erdogan", side="")), WHO
+    )
 
-    with pytest.raises(InvalidInput) as raised:
-        await add_statement(
-            sample_database, validate_statement(statement_values(speaker="Recep Erdogan", side="")), WHO
-        )
-
-    assert raised.value.field == "side"
-    assert await snapshot(sample_database) == before
+    assert (added.speaker, added.side) == ("Recep Erdogan", UNKNOWN_SIDE)
+    again = await add_statement(
+        sample_database, validate_statement(statement_values(ref=None, speaker="Recep Erdogan", side="", text="Again.")), WHO
+    )
+    assert again.side == UNKNOWN_SIDE, "an open side is never taken as the speaker's usual one"
 
 
 @pytest.mark.parametrize(

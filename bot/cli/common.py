@@ -17,15 +17,26 @@ from storage.engine import Database
 T = TypeVar("T")
 
 
+def configuration_error(message: str) -> typer.Exit:
+    """One line for the operator; the caller raises what this returns (exit status 2)."""
+    typer.echo(f"configuration error: {message}", err=True)
+    return typer.Exit(2)
+
+
 def settings_or_exit() -> Settings:
     try:
         settings = load_settings()
     except ConfigError as error:
-        typer.echo(f"configuration error: {error}", err=True)
-        raise typer.Exit(2) from None
-    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
-    configure_logging(settings.log_level, token)
+        raise configuration_error(str(error)) from None
+    configure_logging(settings.log_level, *secrets(settings))
     return settings
+
+
+def secrets(settings: Settings) -> list[str]:
+    """What no log line and no error message may show."""
+    return [
+        secret.get_secret_value() for secret in (settings.telegram_bot_token, settings.webhook_secret) if secret
+    ]
 
 
 def with_database(work: Callable[[Database], Awaitable[T]], *, semantic: bool = True) -> T:

@@ -10,17 +10,20 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import settings_or_exit, with_database
+from bot.cli.common import configuration_error, secrets, settings_or_exit, with_database
 from bot.cli.digest import digest_app
-from bot.config import ConfigError, load_settings
+from bot.config import GENERATE_SECRET, ConfigError, Settings, load_settings, parse_webhook_secret
 from bot.logs import configure_logging
 from storage.engine import Database
-from storage.exchange import ExchangeFormat, export_statements, import_statements
+from storage.errors import RecordError
+from storage.exchange import UNRETRACT_OPTION, ExchangeFormat, export_statements, import_statements
 
 app = typer.Typer(
     help="diplobot: the record of what the parties to a war say about ending it.",
     no_args_is_help=True,
     add_completion=False,
+    # Local variables can hold the bot token.
+    pretty_exceptions_show_locals=False,
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -32,11 +35,12 @@ def run(
     webhook_url: Annotated[str | None, typer.Option(help="Public HTTPS URL Telegram posts updates to (webhook mode)")] = None,
     listen: Annotated[str, typer.Option(help="Address the webhook server binds")] = "0.0.0.0",
     port: Annotated[int, typer.Option(help="Port the webhook server binds")] = 8443,
-    secret_token: Annotated[str | None, typer.Option(envvar="DIPLOBOT_WEBHOOK_SECRET", help="Secret Telegram sends with each webhook call")] = None,
+    secret_token: Annotated[str | None, typer.Option(help="Secret Telegram sends with each webhook call (default: DIPLOBOT_WEBHOOK_SECRET)")] = None,
     url_path: Annotated[str, typer.Option(help="Path of the webhook endpoint")] = "telegram",
 ) -> None:
     """Run the bot: long polling, or a webhook with --webhook-url. Without a token, the console."""
     settings = settings_or_exit()
+    secret = webhook_secret(settings, secret_token) if webhook_url is not None else None
     if settings.telegram_bot_token is None:
         typer.echo(
             "No TELEGRAM_BOT_TOKEN configured, so this is the terminal console on the same handlers; "
@@ -47,20 +51,45 @@ def run(
 
         asyncio.run(run_console(settings, admin=True))
         return
+    from telegram.error import InvalidToken
+
     from bot.app import ALLOWED_UPDATES, build_application
 
+    if secret is not None:
+        configure_logging(settings.log_level, *secrets(settings), secret)
     application = build_application(settings)
-    if webhook_url is None:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
-        return
-    application.run_webhook(
-        listen=listen,
-        port=port,
-        url_path=url_path,
-        webhook_url=f"{webhook_url.rstrip('/')}/{url_path}",
-        secret_token=secret_token,
-        allowed_updates=ALLOWED_UPDATES,
-    )
+    try:
+        if webhook_url is None:
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+            return
+        application.run_webhook(
+            listen=listen,
+            port=port,
+            url_path=url_path,
+            webhook_url=f"{webhook_url.rstrip('/')}/{url_path}",
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    except InvalidToken:
+        # Its message quotes the token: this line says what to do instead.
+        typer.echo("TELEGRAM_BOT_TOKEN: Telegram rejected the token; check it with @BotFather", err=True)
+        raise typer.Exit(1) from None
+
+
+def webhook_secret(settings: Settings, option: str | None) -> str:
+    """Without a secret anyone who learns the webhook's URL could post forged updates, as
+    any user, admins included: webhook mode does not start without one."""
+    if option is not None:
+        try:
+            return parse_webhook_secret(option.strip())
+        except ValueError as error:
+            raise configuration_error(f"--secret-token: {error}") from None
+    if settings.webhook_secret is None:
+        raise configuration_error(
+            "DIPLOBOT_WEBHOOK_SECRET: webhook mode needs a secret, so that only Telegram can post "
+            f"updates; generate one with `{GENERATE_SECRET}` and set it in the environment or .env"
+        )
+    return settings.webhook_secret.get_secret_value()
 
 
 @app.command("console")
@@ -84,15 +113,57 @@ def db_upgrade() -> None:
 
 
 @db_app.command("downgrade")
-def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. base")]) -> None:
-    """Undo migrations down to REVISION."""
-    from storage.migrate import current_revision, downgrade
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. base")],
+    yes: Annotated[bool, typer.Option("--yes", help="Consent to dropping the record's tables (a downgrade to base)")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --yes: drop them even though they hold statements or subscriptions")
+    ] = False,
+) -> None:
+    """Undo migrations down to REVISION. Undoing the first one (base) drops every table: it
+    shows what would be lost and needs --yes, and --yes --force when the record is not empty."""
+    from storage.migrate import DROPS_TABLES, current_revision, downgrade, revisions_undone
+    from storage.stats import rows_held
 
-    async def work(database: Database) -> str | None:
-        await downgrade(database, revision)
-        return await current_revision(database)
+    settings = settings_or_exit()
 
-    typer.echo(f"database at revision {with_database(work, semantic=False)}")
+    async def work() -> str | None:
+        # Not `open_database`: it would first upgrade what is to be downgraded.
+        database = Database(settings.database_url)
+        try:
+            if DROPS_TABLES & set(await revisions_undone(database, revision)):
+                consent_to_drop(await rows_held(database), yes=yes, force=force)
+            await downgrade(database, revision)
+            return await current_revision(database)
+        finally:
+            await database.close()
+
+    try:
+        reached = asyncio.run(work())
+    except RecordError as error:
+        typer.echo(f"diplobot db downgrade: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"database at revision {reached}")
+
+
+def consent_to_drop(held: dict[str, int], *, yes: bool, force: bool) -> None:
+    """Says what dropping the tables would lose; returns only when the operator consented
+    (--yes, and --force as well when there are statements or subscriptions to lose)."""
+    lost = ", ".join(f"{count} {name}" for name, count in held.items())
+    typer.echo(f"This downgrade drops every table of the record, with all they hold: {lost}.", err=True)
+    holds_data = bool(held["statements"] or held["subscriptions"])
+    backup = "Export the record first (diplobot export -o record.jsonl)"
+    if not yes:
+        flags = "--yes --force" if holds_data else "--yes"
+        typer.echo(f"Nothing was changed. {backup}, then run it again with {flags}.", err=True)
+        raise typer.Exit(1)
+    if holds_data and not force:
+        typer.echo(
+            f"Refused: the record holds statements or subscriptions, and nothing was changed. {backup}; "
+            "add --force to drop them anyway.",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 @app.command("health")
@@ -124,16 +195,24 @@ def health() -> None:
 def import_file(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="A JSON-lines or CSV file")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count, write nothing")] = False,
+    allow_unretract: Annotated[
+        bool, typer.Option(UNRETRACT_OPTION, help="Let the file restore statements retracted in the record")
+    ] = False,
 ) -> None:
-    """Import statements (all or nothing; idempotent by ref)."""
+    """Import statements (all or nothing; idempotent by ref). A statement retracted in the
+    record stays retracted, and its line is reported as skipped, unless --allow-unretract."""
     content = file.read_bytes()
 
     async def work(database: Database):  # type: ignore[no-untyped-def]
-        return await import_statements(database, file.name, content, f"cli:{file.name}", dry_run=dry_run)
+        return await import_statements(
+            database, file.name, content, f"cli:{file.name}", dry_run=dry_run, allow_unretract=allow_unretract
+        )
 
     report = with_database(work)
     for problem in report.problems:
         typer.echo(f"{file.name}: {problem}", err=True)
+    for skipped in report.skipped:
+        typer.echo(f"{file.name}: {skipped}", err=True)
     typer.echo(report.summary(), err=not report.ok)
     if not report.ok:
         raise typer.Exit(1)

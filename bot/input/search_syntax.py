@@ -4,14 +4,14 @@ until:2025-12-31 side:russia place:Donetsk stance:demand status:contested`."""
 from __future__ import annotations
 
 import re
-import shlex
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
 
 from storage.errors import InvalidInput
 from storage.models import Stance, Status
 from storage.search import SearchFilters
-from storage.validation import parse_said_on, parse_topics
+from storage.validation import NUL, parse_said_on, parse_topics
 
 FILTER_KEYS = ("speaker", "side", "topic", "place", "stance", "status", "since", "until")
 _FILTER = re.compile(r'(?i)\b(' + "|".join(FILTER_KEYS) + r'):("[^"]*"|\'[^\']*\'|\S+)')
@@ -33,9 +33,17 @@ def _date(key: str, value: str, *, end: bool) -> date:
     if precision.value == "year":
         return date(day.year, 12, 31)
     if precision.value == "month":
-        next_month = date(day.year + day.month // 12, day.month % 12 + 1, 1)
-        return date.fromordinal(next_month.toordinal() - 1)
+        # The month's last day, also for December 9999 (there is no month after it).
+        return date(day.year, day.month, monthrange(day.year, day.month)[1])
     return day
+
+
+def _unquoted(key: str, raw: str) -> str:
+    if raw[0] not in "\"'":
+        return raw
+    if len(raw) < 2 or raw[-1] != raw[0]:
+        raise InvalidInput(key, f"the quotation mark is not closed, e.g. {key}:\"Vladimir Putin\"")
+    return raw[1:-1]
 
 
 def _enum(key: str, value: str, enum: type[Stance] | type[Status]) -> Stance | Status:
@@ -47,10 +55,12 @@ def _enum(key: str, value: str, enum: type[Stance] | type[Status]) -> Stance | S
 
 
 def parse_search(query: str) -> ParsedQuery:
+    # A NUL character is no part of any word (and PostgreSQL refuses it in a query).
+    query = query.replace(NUL, " ")
     values: dict[str, str] = {}
     for match in _FILTER.finditer(query):
         key, raw = match.group(1).lower(), match.group(2)
-        value = shlex.split(raw)[0] if raw[0] in "\"'" else raw
+        value = _unquoted(key, raw)
         if not value.strip():
             raise InvalidInput(key, "empty value")
         values[key] = value.strip()

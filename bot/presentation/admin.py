@@ -7,6 +7,7 @@ from __future__ import annotations
 from bot.input.add_line import EXAMPLE, PARTS, USAGE, AddLineError
 from bot.presentation.html import h, statement_compact, statement_full
 from bot.record import MAX_IMPORT_BYTES, Changed, Linked
+from storage.actors import UNKNOWN_SIDE
 from storage.exchange import ExchangeFormat, ImportReport
 from storage.models import Stance, Statement, Topic
 from storage.statements import EDITABLE_FIELDS
@@ -51,7 +52,14 @@ def _stance_hint(statement: Statement) -> str:
 
 
 def added(statement: Statement) -> str:
-    return f"✅ Added #{statement.id}\n\n{statement_full(statement)}\n\n{_stance_hint(statement)}"
+    text = f"✅ Added #{statement.id}\n\n{statement_full(statement)}\n\n{_stance_hint(statement)}"
+    if statement.side == UNKNOWN_SIDE:
+        text += (
+            f"\n\n⚠️ The record has no side for <b>{h(statement.speaker)}</b> yet, so this statement's side "
+            f"is left open (<i>{UNKNOWN_SIDE}</i>). Set it: <code>/edit {statement.id} side SIDE</code>, "
+            f"e.g. <code>/edit {statement.id} side United Kingdom</code>"
+        )
+    return text
 
 
 def add_problem(error: AddLineError) -> str:
@@ -74,15 +82,12 @@ def add_problem(error: AddLineError) -> str:
     )
 
 
-def side_needed(speaker: str, similar: list[str]) -> str:
-    meant = ""
-    if similar:
-        names = ", ".join(f"<b>{h(name)}</b>" for name in similar)
-        meant = f" Did you mean {names}? Then write the name as recorded."
+def did_you_mean(speaker: str, similar: list[str]) -> str:
+    names = ", ".join(f"<b>{h(name)}</b>" for name in similar)
     return (
-        f"⚠️ <b>Part 1 (speaker)</b>: the record has no side for <b>{h(speaker)}</b>.{meant} "
-        "For a speaker new to the record, say which side they speak for, in brackets after the name: "
-        f"<code>/add {h(speaker)} (United Kingdom) | …</code>\n"
+        f"⚠️ <b>Part 1 (speaker)</b>: no speaker is recorded as <b>{h(speaker)}</b>. Did you mean {names}? "
+        "Then write the name as recorded. For someone new, say which side they speak for, in brackets "
+        f"after the name: <code>/add {h(speaker)} (United Kingdom) | …</code>\n"
         "Nothing was added."
     )
 

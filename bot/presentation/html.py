@@ -103,7 +103,9 @@ def _record_body(statement: Statement) -> str:
         _text(statement),
         "",
         f"Source: {_source(statement)}",
-        f"Recorded {statement.added_at:%Y-%m-%d} by {h(statement.added_by)}",
+        # When, never by whom: readers do not learn who recorded a statement (that stays
+        # in the audit log).
+        f"Recorded {statement.added_at:%Y-%m-%d}",
     ]
     return "\n".join(lines)
 

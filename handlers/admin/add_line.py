@@ -11,7 +11,7 @@ from telegram.ext import filters
 from bot import record
 from bot.context import BotContext
 from bot.input.add_line import AddLineError, parse_add_line
-from bot.presentation.admin import add_problem, added, side_needed
+from bot.presentation.admin import add_problem, added, did_you_mean
 from handlers.common import answers_errors, command_argument, reply, who
 
 WITH_ARGUMENTS = filters.Regex(re.compile(r"^/add(?:@\w+)?\s+\S"))
@@ -27,7 +27,7 @@ async def add_line(update: Update, context: BotContext) -> None:
         return
     try:
         statement = await record.add(context.database, data, who(update))
-    except record.SideNeeded as needed:
-        await reply(update, side_needed(needed.speaker, needed.similar))
+    except record.MaybeRecordedSpeaker as maybe:
+        await reply(update, did_you_mean(maybe.speaker, maybe.similar))
         return
     await reply(update, added(statement))

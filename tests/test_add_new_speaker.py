@@ -1,0 +1,92 @@
+"""A one-line `/add` naming a speaker new to the record, without a side, is recorded all
+the same: the side is left open ("unknown") and the admin is told how to set it. A name
+that is part of a recorded speaker's ("Putin" for Vladimir Putin) is asked about instead."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest_asyncio
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from storage.actors import UNKNOWN_SIDE
+from storage.engine import Database
+from storage.models import AuditAction, AuditEntry, Statement
+from storage.statements import add_statement, get_statement
+from storage.validation import validate_statement
+from tests.bot_harness import ADMIN_ID, BotHarness, running_bot
+
+
+@pytest_asyncio.fixture
+async def bot(database: Database) -> AsyncIterator[BotHarness]:
+    values = {
+        "ref": "t1", "speaker": "Vladimir Putin", "side": "Russia", "said_on": "2025-08-16",
+        "topics": ["ceasefire"], "text": "Russia is ready for a ceasefire.", "source": "Kremlin",
+    }
+    await add_statement(database, validate_statement(values), "seed")
+    async with running_bot(database) as harness:
+        yield harness
+
+
+def add(speaker: str, text: str = "We are prepared to back a deal with boots on the ground.") -> str:
+    return f"/add {speaker} | 2025-03-02 | security_guarantees | {text} | BBC"
+
+
+async def statement_count(database: Database) -> int:
+    async with database.read() as session:
+        return (await session.exec(select(func.count()).select_from(Statement))).one()
+
+
+async def test_a_new_speaker_without_a_side_is_recorded_with_the_side_open(bot: BotHarness, database: Database) -> None:
+    await bot.admin().send(add("Keir Starmer"))
+
+    answer = bot.last_text(ADMIN_ID)
+    assert "Added #2" in answer
+    assert "no side for <b>Keir Starmer</b> yet" in answer
+    assert "<code>/edit 2 side SIDE</code>" in answer
+    stored = await get_statement(database, 2)
+    assert (stored.speaker, stored.side) == ("Keir Starmer", UNKNOWN_SIDE)
+    async with database.read() as session:
+        audit = (await session.exec(select(AuditEntry).where(AuditEntry.statement_id == 2))).one()
+    assert audit.action is AuditAction.add and audit.after is not None and audit.after["side"] == UNKNOWN_SIDE
+
+
+async def test_once_the_side_is_set_the_speakers_next_statements_take_it(bot: BotHarness, database: Database) -> None:
+    admin = bot.admin()
+    await admin.send(add("Keir Starmer"))
+    await admin.send("/edit 2 side United Kingdom")
+    assert "Edited #2" in bot.last_text(ADMIN_ID)
+
+    await admin.send(add("Keir Starmer", "The coalition of the willing will meet in Paris."))
+
+    answer = bot.last_text(ADMIN_ID)
+    assert "Added #3" in answer and "left open" not in answer
+    assert (await get_statement(database, 3)).side == "United Kingdom"
+
+
+async def test_a_speaker_recorded_only_with_an_open_side_is_still_open_next_time(bot: BotHarness, database: Database) -> None:
+    admin = bot.admin()
+    await admin.send(add("Keir Starmer"))
+    await admin.send(add("Keir Starmer", "The coalition of the willing will meet in Paris."))
+
+    assert "left open" in bot.last_text(ADMIN_ID)
+    assert (await get_statement(database, 3)).side == UNKNOWN_SIDE
+
+
+async def test_a_side_in_brackets_is_taken_as_before(bot: BotHarness, database: Database) -> None:
+    await bot.admin().send(add("Keir Starmer (United Kingdom)"))
+
+    assert "left open" not in bot.last_text(ADMIN_ID)
+    assert (await get_statement(database, 2)).side == "United Kingdom"
+
+
+async def test_part_of_a_recorded_name_is_asked_about_and_nothing_is_added(bot: BotHarness, database: Database) -> None:
+    await bot.admin().send(add("Putin"))
+
+    answer = bot.last_text(ADMIN_ID)
+    assert "Did you mean <b>Vladimir Putin</b>?" in answer and "Nothing was added" in answer
+    assert await statement_count(database) == 1
+    async with database.read() as session:
+        sides = (await session.exec(select(Statement.side).order_by(col(Statement.id)))).all()
+    assert sides == ["Russia"]

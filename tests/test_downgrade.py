@@ -1,0 +1,109 @@
+"""`diplobot db downgrade` to base drops every table: it says what would be lost and needs
+consent (--yes), and --yes --force when there are statements or subscriptions to lose. A
+downgrade that drops no table needs none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from subprocess import CompletedProcess
+
+import pytest
+
+from alembic.script import ScriptDirectory
+
+from storage.migrate import alembic_config, head_revision
+from storage.sample import sample_corpus
+from tests.test_cli import DIPLOBOT, Cli, sqlite_cli
+
+pytestmark = pytest.mark.skipif(not DIPLOBOT.exists(), reason=f"the diplobot console script is not installed at {DIPLOBOT}")
+
+QUICK = {"DIPLOBOT_SEMANTIC": "false"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def cli(request: pytest.FixtureRequest, tmp_path: Path) -> Cli:
+    if request.param == "sqlite":
+        return sqlite_cli(tmp_path)
+    return Cli(request.getfixturevalue("postgres_database_url"), tmp_path)
+
+
+def run(cli: Cli, *arguments: str) -> CompletedProcess[str]:
+    return cli.run(*arguments, **QUICK)
+
+
+def statements_held(cli: Cli) -> int:
+    result = run(cli, "export")
+    assert result.returncode == 0, result.stderr
+    return len(result.stdout.splitlines())
+
+
+@pytest.fixture
+def filled(cli: Cli, tmp_path: Path) -> Cli:
+    sample = tmp_path / "sample.jsonl"
+    sample.write_bytes(sample_corpus())
+    assert run(cli, "import", str(sample)).returncode == 0
+    return cli
+
+
+def test_downgrade_to_base_says_what_would_be_lost_and_changes_nothing_without_consent(filled: Cli) -> None:
+    result = run(filled, "db", "downgrade", "base")
+
+    assert result.returncode == 1
+    assert "drops every table" in result.stderr
+    assert "48 statements" in result.stderr and "0 subscriptions" in result.stderr
+    assert "audit entries" in result.stderr
+    assert "Nothing was changed" in result.stderr and "--yes --force" in result.stderr
+    assert "diplobot export" in result.stderr
+    assert result.stdout == ""
+    assert statements_held(filled) == 48
+
+
+def test_yes_alone_does_not_drop_a_record_that_holds_statements(filled: Cli) -> None:
+    result = run(filled, "db", "downgrade", "base", "--yes")
+
+    assert result.returncode == 1
+    assert "Refused" in result.stderr and "--force" in result.stderr
+    assert statements_held(filled) == 48
+
+
+def test_yes_and_force_drop_it(filled: Cli) -> None:
+    result = run(filled, "db", "downgrade", "base", "--yes", "--force")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "database at revision None"
+
+
+def test_yes_drops_an_empty_record(cli: Cli) -> None:
+    assert run(cli, "db", "upgrade").returncode == 0
+
+    result = run(cli, "db", "downgrade", "base", "--yes")
+
+    assert result.returncode == 0, result.stderr
+    assert "0 statements" in result.stderr
+    assert result.stdout.strip() == "database at revision None"
+
+
+def test_a_relative_target_that_reaches_base_is_caught_too(filled: Cli) -> None:
+    result = run(filled, "db", "downgrade", "--", "-3")
+
+    assert result.returncode == 1
+    assert "48 statements" in result.stderr
+    assert statements_held(filled) == 48
+
+
+def test_a_downgrade_that_drops_no_table_needs_no_consent(filled: Cli) -> None:
+    result = run(filled, "db", "downgrade", "--", "-1")
+
+    assert result.returncode == 0, result.stderr
+    previous = ScriptDirectory.from_config(alembic_config()).get_revision(head_revision()).down_revision
+    assert result.stdout.strip() == f"database at revision {previous}"
+    assert statements_held(filled) == 48
+
+
+def test_an_unknown_revision_is_one_line(cli: Cli) -> None:
+    assert run(cli, "db", "upgrade").returncode == 0
+
+    result = run(cli, "db", "downgrade", "nope")
+
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "nope" in result.stderr
