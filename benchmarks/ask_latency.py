@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import LargeBinary, bindparam, text  # noqa: E402
 
 from bot.answering.ask import answer  # noqa: E402
-from storage.embeddings import document_text  # noqa: E402
+from storage.embeddings import exchange_text  # noqa: E402
 from storage.engine import Database  # noqa: E402
 from storage.exchange import import_statements  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
@@ -117,14 +117,6 @@ def generate(count: int, seed: int) -> list[dict[str, Any]]:
     return out
 
 
-class _Doc:
-    def __init__(self, record: dict[str, Any]) -> None:
-        self.speaker = record["speaker"]
-        self.speaker_role = record.get("speaker_role", "")
-        self.side = record["side"]
-        self.text = record["text"]
-
-
 def corpus(count: int, seed: int, embedder: Embedder | SyntheticEmbedder) -> tuple[bytes, dict[str, bytes]]:
     """The generated statements as JSON lines, and each one's embedding (cached)."""
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -138,7 +130,7 @@ def corpus(count: int, seed: int, embedder: Embedder | SyntheticEmbedder) -> tup
         vectors = np.load(vectors_file)
     else:
         started = time.perf_counter()
-        vectors = embedder.embed([document_text(_Doc(record)) for record in records])
+        vectors = embedder.embed([exchange_text(record) for record in records])
         np.save(vectors_file, vectors)
         statements_file.write_bytes(content)
         emit({"kind": "embedded", "statements": count, "seconds": round(time.perf_counter() - started, 1)})

@@ -4,8 +4,10 @@ PostgreSQL deployment shares them and no query ever re-embeds the corpus."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +49,37 @@ def document_text(statement: Describable) -> str:
     if statement.topics:
         body += f" Topics: {', '.join(topic.replace('_', ' ') for topic in statement.topics)}."
     return body
+
+
+@dataclass(frozen=True)
+class _ExchangeLine:
+    speaker: str
+    speaker_role: str
+    side: str
+    said_on: date
+    date_precision: DatePrecision
+    source: str
+    text: str
+    topics: list[str]
+    places: list[str]
+
+
+def exchange_text(line: Mapping[str, Any]) -> str:
+    """`document_text` of a statement still in the exchange format (a JSON line as a
+    dict), for embedding corpora ahead of import."""
+    return document_text(
+        _ExchangeLine(
+            speaker=line["speaker"],
+            speaker_role=line.get("speaker_role", ""),
+            side=line.get("side", ""),
+            said_on=date.fromisoformat(line["said_on"]),
+            date_precision=DatePrecision(line.get("date_precision", "day")),
+            source=line.get("source", ""),
+            text=line["text"],
+            topics=list(line.get("topics", [])),
+            places=list(line.get("places", [])),
+        )
+    )
 
 
 def _long_date(day: date, precision: DatePrecision) -> str:

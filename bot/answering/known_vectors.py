@@ -45,25 +45,13 @@ def lookup(model_id: str, texts: list[str]) -> list[npt.NDArray[np.float32] | No
 def main() -> None:
     """Embed the sample corpus as the bot stores it and write the table."""
     from bot.answering.embedder import Embedder
-    from storage.embeddings import document_text
+    from storage.embeddings import exchange_text
     from storage.sample import sample_corpus
 
     embedder = Embedder.load()
     if embedder is None:
         raise SystemExit("the sentence model is not installed")
-
-    class _Record:
-        def __init__(self, line: dict[str, object]) -> None:
-            self.__dict__.update(line)
-            self.date_precision = line.get("date_precision", "day")
-
-    from datetime import date
-
-    texts = []
-    for raw in sample_corpus().decode().splitlines():
-        line = json.loads(raw)
-        line["said_on"] = date.fromisoformat(line["said_on"])
-        texts.append(document_text(_Record(line)))  # type: ignore[arg-type]
+    texts = [exchange_text(json.loads(raw)) for raw in sample_corpus().decode().splitlines() if raw.strip()]
     _table.cache_clear()
     vectors = embedder.embed_uncached(texts)
     path = Path(__file__).resolve().parents[1] / FILE
