@@ -19,7 +19,7 @@ from bot.digests.sender import DIGEST_BOT, digest_bot
 from bot.presentation.paging import PageStore
 from bot.runtime import open_database
 from bot.updates import PerChatUpdateProcessor
-from handlers import admins, readers, subscribers
+from handlers import admins, positions, readers, subscribers
 from handlers.errors import error_handler
 from storage.engine import Database
 from bot.answering.record_index.loading import record_index
@@ -72,6 +72,7 @@ def build_application(
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     readers.register(application)
+    positions.register(application)
     subscribers.register(application)
     admins.register(application)
     readers.register_plain_text(application)
@@ -102,7 +103,7 @@ async def _post_shutdown(application: BotApplication) -> None:
 
 async def set_commands(application: BotApplication, settings: Settings) -> None:
     """The public menu for everyone; admins see their commands too, in their own chats."""
-    public = readers.COMMANDS + subscribers.COMMANDS
+    public = readers.COMMANDS + positions.COMMANDS + subscribers.COMMANDS
     await application.bot.set_my_commands(public, scope=BotCommandScopeDefault())
     for admin_id in sorted(settings.admin_ids):
         try:

@@ -12,6 +12,7 @@ import typer
 
 from bot.cli.common import settings_or_exit, with_database
 from bot.cli.digest import digest_app
+from bot.cli.positions import register as register_positions
 from bot.config import ConfigError, load_settings
 from bot.logs import configure_logging
 from storage.engine import Database
@@ -222,3 +223,6 @@ def evaluate_answers(
         lines = asyncio.run(on_sample())
     for line in lines:
         typer.echo(line)
+
+
+register_positions(app, with_database)

@@ -1,0 +1,276 @@
+"""The pictures: the position matrix as a grid, a timeline as dots over time. Drawn with
+matplotlib's Agg canvas on figures of our own (no pyplot: no global state), laid out in
+pixels so that every picture of the same shape has the same size and its cells sit where
+`MatrixLayout` says. Callers run these in a worker thread; one lock keeps two drawings from
+sharing matplotlib's font cache at the same moment."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+
+from bot.positions.matrix import Cell, Matrix
+from bot.positions.text import matrix_heading, timeline_heading
+from bot.positions.timeline import SubjectKind, Timeline, TimelinePoint
+from bot.positions.vocabulary import family_of, stance_families
+from bot.presentation.html import said_on
+from storage.models import DatePrecision, Stance
+
+DPI = 100
+#: Rows of a matrix picture and lanes of a timeline (the ones with most statements); the
+#: JSON and the text carry them all.
+MAX_ROWS = 40
+#: Timeline points labelled with their ref (the newest ones).
+MAX_LABELS = 60
+EMPTY = "#EEEEEE"
+INK = "#222222"
+SHIFT_MARKER = "^"
+CONDITION_MARKER = "D"
+#: Marker shapes of the stances within a family, in the family's order.
+_SHAPES = ("o", "s", "^", "D", "v")
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class MatrixLayout:
+    """Where everything of a matrix picture goes, in pixels from the top left."""
+
+    rows: int
+    columns: int
+    cell_width: int = 136
+    cell_height: int = 64
+    label_width: int = 200
+    header_height: int = 96
+    legend_height: int = 118
+    margin: int = 16
+    min_width: int = 600
+
+    @property
+    def width(self) -> int:
+        return max(self.min_width, 2 * self.margin + self.label_width + self.columns * self.cell_width)
+
+    @property
+    def height(self) -> int:
+        return self.header_height + max(self.rows, 1) * self.cell_height + self.legend_height + self.margin
+
+    def cell_box(self, row: int, column: int) -> tuple[int, int, int, int]:
+        """Left, top, width, height of a cell."""
+        left = self.margin + self.label_width + column * self.cell_width
+        return left, self.header_height + row * self.cell_height, self.cell_width, self.cell_height
+
+    def swatch_point(self, row: int, column: int) -> tuple[int, int]:
+        """A pixel of the cell that only its colour covers (below the text, off the markers)."""
+        left, top, width, height = self.cell_box(row, column)
+        return left + width // 2, top + int(height * 0.9)
+
+    def shift_point(self, row: int, column: int) -> tuple[int, int]:
+        left, top, width, _ = self.cell_box(row, column)
+        return left + width - 13, top + 13
+
+    def condition_point(self, row: int, column: int) -> tuple[int, int]:
+        left, top, _, _ = self.cell_box(row, column)
+        return left + 13, top + 13
+
+
+@dataclass(frozen=True)
+class TimelineLayout:
+    lanes: int
+    width: int = 1280
+    lane_height: int = 44
+    top: int = 76
+    bottom: int = 120
+    label_width: int = 210
+    margin: int = 24
+
+    @property
+    def height(self) -> int:
+        return self.top + max(self.lanes, 1) * self.lane_height + self.bottom
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _canvas(width: int, height: int) -> tuple[Figure, Any]:
+    figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0, 0, 1, 1))
+    axes.set_xlim(0, width)
+    axes.set_ylim(height, 0)
+    axes.axis("off")
+    return figure, axes
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
+    return buffer.getvalue()
+
+
+def _marker(axes: Any, point: tuple[float, float], shape: str, face: str, edge: str, size: float = 8) -> None:
+    axes.plot([point[0]], [point[1]], marker=shape, markersize=size, markerfacecolor=face,
+              markeredgecolor=edge, markeredgewidth=1.2, linestyle="none")
+
+
+def _draw_cell(axes: Any, layout: MatrixLayout, row: int, column: int, cell: Cell | None) -> None:
+    left, top, width, height = layout.cell_box(row, column)
+    colour = family_of(cell.stance).colour if cell else EMPTY
+    axes.add_patch(Rectangle((left + 1, top + 1), width - 2, height - 2, facecolor=colour, edgecolor="none", linewidth=0))
+    if cell is None:
+        return
+    centre = left + width / 2
+    axes.text(centre, top + height * 0.42, cell.stance.value, ha="center", va="center", fontsize=10,
+              fontweight="bold", color="white")
+    axes.text(centre, top + height * 0.7, f"{_clip(cell.ref, 9)} · {said_on(cell.said_on, cell.precision)}",
+              ha="center", va="center", fontsize=7.5, color="white")
+    if cell.shift:
+        _marker(axes, layout.shift_point(row, column), SHIFT_MARKER, INK, "white")
+    if cell.conditional:
+        _marker(axes, layout.condition_point(row, column), CONDITION_MARKER, "white", INK, 7)
+
+
+def _matrix_legend(axes: Any, layout: MatrixLayout, top: float) -> None:
+    x = layout.margin
+    y = top + 20
+    for family in stance_families():
+        axes.add_patch(Rectangle((x, y - 7), 24, 14, facecolor=family.colour, edgecolor="none"))
+        axes.text(x + 32, y, family.label, va="center", fontsize=9, color=INK)
+        y += 19
+    _marker(axes, (x + 12, y), SHIFT_MARKER, INK, "white")
+    axes.text(x + 32, y, "shift: the latest stance differs from the one before it", va="center", fontsize=9, color=INK)
+    y += 19
+    _marker(axes, (x + 12, y), CONDITION_MARKER, "white", INK, 7)
+    axes.text(x + 32, y, "conditional: a condition, or wording such as “only if”, “unless”", va="center",
+              fontsize=9, color=INK)
+
+
+def draw_matrix(matrix: Matrix) -> bytes:
+    rows = matrix.rows[:MAX_ROWS]
+    layout = MatrixLayout(len(rows), len(matrix.topics))
+    with _LOCK:
+        figure, axes = _canvas(layout.width, layout.height)
+        axes.text(layout.margin, 26, matrix_heading(matrix), fontsize=14, fontweight="bold", va="center", color=INK)
+        latest = matrix.latest
+        shown = f"the {len(rows)} with most statements of {len(matrix.rows)}" if len(rows) < len(matrix.rows) else f"{len(rows)}"
+        subtitle = f"each cell: the latest statement on the topic · {shown} {matrix.by.value}s"
+        if latest is not None:
+            subtitle += f" · as of {said_on(latest.said_on, latest.precision)}"
+        axes.text(layout.margin, 50, subtitle, fontsize=9, va="center", color="#555555")
+        for column, topic in enumerate(matrix.topics):
+            left, top, width, _ = layout.cell_box(0, column)
+            label = textwrap.fill(topic.replace("_", " "), 13)
+            axes.text(left + width / 2, top - 6, label, ha="center", va="bottom", fontsize=9, fontweight="bold", color=INK)
+        for index, row in enumerate(rows):
+            _, top, _, height = layout.cell_box(index, 0)
+            axes.text(layout.margin + layout.label_width - 10, top + height / 2, _clip(row, 28), ha="right",
+                      va="center", fontsize=10, color=INK)
+            for column, topic in enumerate(matrix.topics):
+                _draw_cell(axes, layout, index, column, matrix.cell(row, topic))
+        _matrix_legend(axes, layout, layout.header_height + max(len(rows), 1) * layout.cell_height)
+        return _png(figure)
+
+
+def _span(point: TimelinePoint) -> tuple[float, float]:
+    """The days the statement may have been made on, as matplotlib date numbers."""
+    if point.precision is DatePrecision.year:
+        first, last = date(point.said_on.year, 1, 1), date(point.said_on.year, 12, 31)
+    elif point.precision is DatePrecision.month:
+        first = point.said_on.replace(day=1)
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    else:
+        first = last = point.said_on
+    return float(date2num(first)), float(date2num(last))
+
+
+def _middle(point: TimelinePoint) -> float:
+    start, end = _span(point)
+    return (start + end) / 2
+
+
+def _shape(stance: Stance) -> str:
+    return _SHAPES[family_of(stance).stances.index(stance) % len(_SHAPES)]
+
+
+#: Where ref labels go, in points from their dot: above, below, further above, further below.
+_LABEL_OFFSETS = (8, -13, 17, -22)
+
+
+def _label_offsets(points: list[TimelinePoint], lane_of: dict[str, int]) -> list[int]:
+    """For each point, the first label position not crowded by the lane's previous label
+    there (closer than 3% of the time shown); above when all are."""
+    xs = [_middle(point) for point in points]
+    room = (max(xs) - min(xs)) * 0.03 if xs else 0.0
+    last: dict[tuple[int, int], float] = {}
+    offsets = []
+    for point, x in zip(points, xs, strict=True):
+        lane = lane_of[point.lane]
+        offset = next(
+            (offset for offset in _LABEL_OFFSETS if x - last.get((lane, offset), float("-inf")) > room), _LABEL_OFFSETS[0]
+        )
+        last[(lane, offset)] = x
+        offsets.append(offset)
+    return offsets
+
+
+def draw_timeline(timeline: Timeline) -> bytes:
+    lanes = timeline.lanes[:MAX_ROWS]
+    lane_of = {lane: index for index, lane in enumerate(lanes)}
+    points = [point for point in timeline.points if point.lane in lane_of]
+    layout = TimelineLayout(len(lanes))
+    width, height = layout.width, layout.height
+    with _LOCK:
+        figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, facecolor="white")
+        FigureCanvasAgg(figure)
+        axes = figure.add_axes((
+            layout.label_width / width, layout.bottom / height,
+            (width - layout.label_width - layout.margin) / width, (height - layout.top - layout.bottom) / height,
+        ))
+        figure.text(layout.margin / width, 1 - 26 / height, _clip(timeline_heading(timeline), 90), fontsize=14,
+                    fontweight="bold", va="center", color=INK)
+        lane_word = "side" if timeline.subject.kind is SubjectKind.topic else "topic"
+        figure.text(layout.margin / width, 1 - 50 / height,
+                    f"{timeline.statements} statements · one lane per {lane_word} · colour: stance family · "
+                    f"a bar spans a date known only to the month or year · refs on the newest {MAX_LABELS}",
+                    fontsize=9, va="center", color="#555555")
+        by_stance: defaultdict[Stance, list[TimelinePoint]] = defaultdict(list)
+        for point in points:
+            start, end = _span(point)
+            if start != end:
+                axes.hlines(lane_of[point.lane], start, end, colors=family_of(point.stance).colour, linewidth=3, alpha=0.35)
+            by_stance[point.stance].append(point)
+        for stance, group in by_stance.items():
+            axes.scatter([_middle(point) for point in group], [lane_of[point.lane] for point in group], s=46,
+                         marker=_shape(stance), color=family_of(stance).colour, edgecolors="white", linewidths=0.6, zorder=3)
+        labelled = points[-MAX_LABELS:]
+        for point, offset in zip(labelled, _label_offsets(labelled, lane_of), strict=True):
+            axes.annotate(_clip(point.ref, 12), (_middle(point), lane_of[point.lane]), xytext=(0, offset),
+                          textcoords="offset points", ha="center", va="center", fontsize=7, color=INK)
+        axes.set_yticks(range(len(lanes)), [_clip(lane.replace("_", " "), 28) for lane in lanes], fontsize=9)
+        axes.set_ylim(len(lanes) - 0.4, -0.6)
+        locator = AutoDateLocator()
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        axes.margins(x=0.04)
+        axes.grid(axis="x", color="#DDDDDD", linewidth=0.8)
+        axes.set_axisbelow(True)
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        present = {point.stance for point in points}
+        handles = [
+            Line2D([], [], marker=_shape(stance), linestyle="none", markersize=8, color=family.colour, label=stance.value)
+            for family in stance_families() for stance in family.stances if stance in present
+        ]
+        figure.legend(handles=handles, loc="lower center", ncol=min(6, len(handles)), frameon=False, fontsize=9,
+                      bbox_to_anchor=(0.5, 6 / height))
+        return _png(figure)
