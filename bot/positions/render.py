@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.collections import PatchCollection
 from matplotlib.patches import Rectangle
 
 from bot.positions.matrix import Cell, Matrix
@@ -40,6 +42,8 @@ CONDITION_MARKER = "D"
 #: Marker shapes of the stances within a family, in the family's order.
 _SHAPES = ("o", "s", "^", "D", "v")
 _LOCK = threading.Lock()
+#: Names and refs are drawn as they are written: a "$" in them is no formula.
+_STYLE = {"text.parse_math": False}
 
 
 @dataclass(frozen=True)
@@ -118,47 +122,64 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _marker(axes: Any, point: tuple[float, float], shape: str, face: str, edge: str, size: float = 8) -> None:
-    axes.plot([point[0]], [point[1]], marker=shape, markersize=size, markerfacecolor=face,
-              markeredgecolor=edge, markeredgewidth=1.2, linestyle="none")
+def _markers(axes: Any, points: list[tuple[int, int]], shape: str, face: str, edge: str, size: float = 8) -> None:
+    """One artist for all marks of a kind (one per mark would cost a draw call each)."""
+    if points:
+        axes.plot([x for x, _ in points], [y for _, y in points], marker=shape, markersize=size, markerfacecolor=face,
+                  markeredgecolor=edge, markeredgewidth=1.2, linestyle="none")
 
 
-def _draw_cell(axes: Any, layout: MatrixLayout, row: int, column: int, cell: Cell | None) -> None:
-    left, top, width, height = layout.cell_box(row, column)
-    colour = family_of(cell.stance).colour if cell else EMPTY
-    axes.add_patch(Rectangle((left + 1, top + 1), width - 2, height - 2, facecolor=colour, edgecolor="none", linewidth=0))
-    if cell is None:
-        return
-    centre = left + width / 2
+def _draw_cells(axes: Any, layout: MatrixLayout, matrix: Matrix, rows: tuple[str, ...]) -> None:
+    """Every cell's rectangle in one collection, then the words and the marks on top."""
+    boxes, colours = [], []
+    shifts: list[tuple[int, int]] = []
+    conditions: list[tuple[int, int]] = []
+    for row_index, row in enumerate(rows):
+        for column, topic in enumerate(matrix.topics):
+            cell = matrix.cell(row, topic)
+            left, top, width, height = layout.cell_box(row_index, column)
+            boxes.append(Rectangle((left + 1, top + 1), width - 2, height - 2))
+            colours.append(family_of(cell.stance).colour if cell else EMPTY)
+            if cell is None:
+                continue
+            _label_cell(axes, cell, left + width / 2, top, height)
+            if cell.shift:
+                shifts.append(layout.shift_point(row_index, column))
+            if cell.conditional:
+                conditions.append(layout.condition_point(row_index, column))
+    axes.add_collection(PatchCollection(boxes, facecolors=colours, edgecolors="none", linewidths=0), autolim=False)
+    _markers(axes, shifts, SHIFT_MARKER, INK, "white")
+    _markers(axes, conditions, CONDITION_MARKER, "white", INK, 7)
+
+
+def _label_cell(axes: Any, cell: Cell, centre: float, top: int, height: int) -> None:
     axes.text(centre, top + height * 0.42, cell.stance.value, ha="center", va="center", fontsize=10,
-              fontweight="bold", color="white")
+          fontweight="bold", color="white")
     axes.text(centre, top + height * 0.7, f"{_clip(cell.ref, 9)} · {said_on(cell.said_on, cell.precision)}",
-              ha="center", va="center", fontsize=7.5, color="white")
-    if cell.shift:
-        _marker(axes, layout.shift_point(row, column), SHIFT_MARKER, INK, "white")
-    if cell.conditional:
-        _marker(axes, layout.condition_point(row, column), CONDITION_MARKER, "white", INK, 7)
+          ha="center", va="center", fontsize=7.5, color="white")
 
 
 def _matrix_legend(axes: Any, layout: MatrixLayout, top: float) -> None:
     x = layout.margin
     y = top + 20
+    swatches = []
     for family in stance_families():
-        axes.add_patch(Rectangle((x, y - 7), 24, 14, facecolor=family.colour, edgecolor="none"))
+        swatches.append(Rectangle((x, y - 7), 24, 14, facecolor=family.colour, edgecolor="none"))
         axes.text(x + 32, y, family.label, va="center", fontsize=9, color=INK)
         y += 19
-    _marker(axes, (x + 12, y), SHIFT_MARKER, INK, "white")
+    axes.add_collection(PatchCollection(swatches, match_original=True), autolim=False)
+    _markers(axes, [(x + 12, y)], SHIFT_MARKER, INK, "white")
     axes.text(x + 32, y, "shift: the latest stance differs from the one before it", va="center", fontsize=9, color=INK)
     y += 19
-    _marker(axes, (x + 12, y), CONDITION_MARKER, "white", INK, 7)
+    _markers(axes, [(x + 12, y)], CONDITION_MARKER, "white", INK, 7)
     axes.text(x + 32, y, "conditional: a condition, or wording such as “only if”, “unless”", va="center",
-              fontsize=9, color=INK)
+          fontsize=9, color=INK)
 
 
 def draw_matrix(matrix: Matrix) -> bytes:
     rows = matrix.rows[:MAX_ROWS]
     layout = MatrixLayout(len(rows), len(matrix.topics))
-    with _LOCK:
+    with _LOCK, rc_context(_STYLE):
         figure, axes = _canvas(layout.width, layout.height)
         axes.text(layout.margin, 26, matrix_heading(matrix), fontsize=14, fontweight="bold", va="center", color=INK)
         latest = matrix.latest
@@ -174,9 +195,8 @@ def draw_matrix(matrix: Matrix) -> bytes:
         for index, row in enumerate(rows):
             _, top, _, height = layout.cell_box(index, 0)
             axes.text(layout.margin + layout.label_width - 10, top + height / 2, _clip(row, 28), ha="right",
-                      va="center", fontsize=10, color=INK)
-            for column, topic in enumerate(matrix.topics):
-                _draw_cell(axes, layout, index, column, matrix.cell(row, topic))
+                  va="center", fontsize=10, color=INK)
+        _draw_cells(axes, layout, matrix, rows)
         _matrix_legend(axes, layout, layout.header_height + max(len(rows), 1) * layout.cell_height)
         return _png(figure)
 
@@ -229,7 +249,7 @@ def draw_timeline(timeline: Timeline) -> bytes:
     points = [point for point in timeline.points if point.lane in lane_of]
     layout = TimelineLayout(len(lanes))
     width, height = layout.width, layout.height
-    with _LOCK:
+    with _LOCK, rc_context(_STYLE):
         figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, facecolor="white")
         FigureCanvasAgg(figure)
         axes = figure.add_axes((
