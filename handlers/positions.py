@@ -37,6 +37,10 @@ MAX_LINKS = 20
 _BY_CODE = {RowKind.side: "s", RowKind.speaker: "p"}
 _CODE_BY = {code: by for by, code in _BY_CODE.items()}
 EXPIRED = "The record has changed since this picture; run /positions again."
+USAGE = (
+    "Whose timeline? e.g. <code>/timeline Putin</code>, <code>/timeline Ukraine</code> "
+    "or <code>/timeline territory</code>"
+)
 
 COMMANDS = [
     BotCommand("positions", "Who stands where on each topic, as a picture"),
@@ -114,8 +118,11 @@ async def positions_command(update: Update, context: BotContext) -> None:
     matrix, png = await matrix_picture(context.database, RowKind.side, topic)
     keyboard = rows_keyboard(matrix)
     await chat.send_photo(
-        png, caption=matrix_caption(matrix, buttons=keyboard is not None), parse_mode=ParseMode.HTML,
-        reply_markup=keyboard, filename="positions.png",
+        png,
+        caption=matrix_caption(matrix, buttons=keyboard is not None),
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard,
+        filename="positions.png",
     )
 
 
@@ -126,7 +133,7 @@ async def timeline_command(update: Update, context: BotContext) -> None:
     if chat is None:
         return
     if not name:
-        await reply(update, "Whose timeline? e.g. <code>/timeline Putin</code>, <code>/timeline Ukraine</code> or <code>/timeline territory</code>")
+        await reply(update, USAGE)
         return
     if len(name) > MAX_QUERY:
         raise InvalidInput("name", "that is not a name")

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, func
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from storage.engine import Database
@@ -51,11 +52,11 @@ class EntryFilter:
     def clauses(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = [col(Statement.retracted_at).is_(None)]
         if self.topic is not None:
-            found.append(StatementTopic.topic == self.topic)
+            found.append(col(StatementTopic.topic) == self.topic)
         if self.side is not None:
             found.append(func.lower(Statement.side) == self.side.strip().lower())
         if self.actor_id is not None:
-            found.append(Statement.actor_id == self.actor_id)
+            found.append(col(Statement.actor_id) == self.actor_id)
         return found
 
 
@@ -64,11 +65,17 @@ async def position_entries(
 ) -> list[PositionEntry]:
     """Every live statement once per topic it is on, in no particular order (the caller
     orders them: how imprecise dates sort is its decision, not the engine's)."""
-    row = Statement.side if by is RowKind.side else Actor.name
+    row = col(Statement.side) if by is RowKind.side else col(Actor.name)
+    # SQLAlchemy's own select: sqlmodel's is typed for at most four columns.
     query = (
-        select(
-            Statement.id, Statement.ref, row, StatementTopic.topic, Statement.said_on,
-            Statement.date_precision, Statement.stance,
+        sa_select(
+            col(Statement.id),
+            col(Statement.ref),
+            row,
+            col(StatementTopic.topic),
+            col(Statement.said_on),
+            col(Statement.date_precision),
+            col(Statement.stance),
         )
         .join(StatementTopic, col(StatementTopic.statement_id) == Statement.id)
         .where(*where.clauses())
@@ -76,7 +83,7 @@ async def position_entries(
     if by is RowKind.speaker:
         query = query.join(Actor, col(Actor.id) == Statement.actor_id)
     async with database.read() as session:
-        rows = (await session.exec(query)).all()
+        rows = (await session.execute(query)).all()
     return [
         PositionEntry(
             int(statement_id), ref, name, Topic(topic).value, said_on, DatePrecision(precision), Stance(stance)
@@ -92,8 +99,10 @@ async def statement_texts(database: Database, statement_ids: Iterable[int]) -> d
     async with database.read() as session:
         for start in range(0, len(wanted), _ID_CHUNK):
             chunk = wanted[start : start + _ID_CHUNK]
-            rows = await session.exec(select(Statement.id, Statement.text).where(col(Statement.id).in_(chunk)))
-            texts.update({int(statement_id): text for statement_id, text in rows.all()})
+            rows = await session.exec(
+                select(col(Statement.id), col(Statement.text)).where(col(Statement.id).in_(chunk))
+            )
+            texts.update({statement_id: text for statement_id, text in rows.all() if statement_id is not None})
     return texts
 
 
@@ -102,16 +111,16 @@ async def record_version(database: Database) -> tuple[int, int, int]:
     import writes an audit entry; the newest statement id and the count catch rows that
     came or went without one. Three index lookups (the count reads the smallest index)."""
     async with database.read() as session:
-        row = (
-            await session.exec(
-                select(
-                    select(func.max(AuditEntry.id)).scalar_subquery(),
-                    select(func.max(Statement.id)).scalar_subquery(),
-                    select(func.count()).select_from(Statement).scalar_subquery(),
+        audit, newest, count = (
+            await session.execute(
+                sa_select(
+                    sa_select(func.max(AuditEntry.id)).scalar_subquery(),
+                    sa_select(func.max(Statement.id)).scalar_subquery(),
+                    sa_select(func.count()).select_from(Statement).scalar_subquery(),
                 )
             )
         ).one()
-    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+    return int(audit or 0), int(newest or 0), int(count or 0)
 
 
 async def side_named(database: Database, name: str) -> str | None:

@@ -52,19 +52,39 @@ async def test_cells_hold_the_latest_statement_of_each_row_on_each_topic(shared_
     assert matrix.topics == tuple(topic.value for topic in Topic)
     assert len(matrix.cells) == 31
     assert cell_of(matrix, "United States", "peace_terms")["history"] == [
-        "s01", "s10", "s17", "s19", "s24", "s26", "s34", "s36", "s39"
+        "s01",
+        "s10",
+        "s17",
+        "s19",
+        "s24",
+        "s26",
+        "s34",
+        "s36",
+        "s39",
     ]
     # A single statement: no shift; a plain commitment is not conditional.
     assert cell_of(matrix, "United Kingdom", "foreign_troops") == {
-        "row": "United Kingdom", "topic": "foreign_troops", "ref": "s04", "said_on": "2025-03-02",
-        "stance": "commitment", "history": ["s04"], "shift": False, "conditional": False,
+        "row": "United Kingdom",
+        "topic": "foreign_troops",
+        "ref": "s04",
+        "said_on": "2025-03-02",
+        "stance": "commitment",
+        "history": ["s04"],
+        "shift": False,
+        "conditional": False,
     }
     # The stance "condition" is conditional by itself.
     assert cell_of(matrix, "Russia", "sanctions")["conditional"] is True
     # "subject to acceptance by Russia": conditional by its wording.
     assert cell_of(matrix, "Ukraine", "ceasefire") == {
-        "row": "Ukraine", "topic": "ceasefire", "ref": "s05", "said_on": "2025-03-11", "stance": "acceptance",
-        "history": ["s46", "s05"], "shift": True, "conditional": True,
+        "row": "Ukraine",
+        "topic": "ceasefire",
+        "ref": "s05",
+        "said_on": "2025-03-11",
+        "stance": "acceptance",
+        "history": ["s46", "s05"],
+        "shift": True,
+        "conditional": True,
     }
     assert matrix.cell("France", "territory") is None
     assert (matrix.shifts, matrix.conditionals) == (18, 7)
@@ -73,10 +93,20 @@ async def test_cells_hold_the_latest_statement_of_each_row_on_each_topic(shared_
 async def test_month_precision_dates_print_and_sort_as_what_they_are(shared_sample_database: Database) -> None:
     matrix = await position_matrix(shared_sample_database)
     russia = cell_of(matrix, "Russia", "battlefield")
-    assert (russia["ref"], russia["said_on"], russia["history"], russia["shift"]) == ("s41", "2025-08", ["s16", "s41"], False)
+    assert (russia["ref"], russia["said_on"], russia["history"], russia["shift"]) == (
+        "s41",
+        "2025-08",
+        ["s16", "s41"],
+        False,
+    )
     # Two statements of "Aug 2025": recording order decides; claim -> denial is a shift.
     ukraine = cell_of(matrix, "Ukraine", "battlefield")
-    assert (ukraine["ref"], ukraine["history"], ukraine["stance"], ukraine["shift"]) == ("s42", ["s40", "s42"], "denial", True)
+    assert (ukraine["ref"], ukraine["history"], ukraine["stance"], ukraine["shift"]) == (
+        "s42",
+        ["s40", "s42"],
+        "denial",
+        True,
+    )
 
 
 def entry(statement_id: int, said_on: date, precision: DatePrecision) -> PositionEntry:
@@ -137,8 +167,14 @@ async def test_a_retraction_moves_the_cell_back_at_once(sample_database: Databas
     assert await record_version(sample_database) != version
     after = await position_matrix(sample_database)
     assert cell_of(after, "Russia", "territory") == {
-        "row": "Russia", "topic": "territory", "ref": "s43", "said_on": "2025-08", "stance": "condition",
-        "history": ["s14", "s43"], "shift": True, "conditional": True,
+        "row": "Russia",
+        "topic": "territory",
+        "ref": "s43",
+        "said_on": "2025-08",
+        "stance": "condition",
+        "history": ["s14", "s43"],
+        "shift": True,
+        "conditional": True,
     }
 
 
@@ -146,15 +182,26 @@ async def test_a_precise_date_in_the_same_month_is_the_latest_word(sample_databa
     """Russia's territory cell ends with s23 (16 Aug); a statement recorded later but known
     only as "Aug 2025" does not displace it, one dated 17 Aug does."""
     common = {"speaker": "Sergei Lavrov", "side": "Russia", "topics": ["territory"], "source": "TASS"}
-    await add_statement(sample_database, validate_statement(
-        {**common, "ref": "m1", "said_on": "2025-08-01", "date_precision": "month", "stance": "rejection", "text": "Rejected any freeze of the front."}), "t")
+    month = {"ref": "m1", "said_on": "2025-08-01", "date_precision": "month", "stance": "rejection"}
+    await add_statement(
+        sample_database, validate_statement({**common, **month, "text": "Rejected any freeze of the front."}), "t"
+    )
     matrix = await position_matrix(sample_database)
     assert cell_of(matrix, "Russia", "territory")["history"] == ["s14", "s43", "m1", "s23"]
-    await add_statement(sample_database, validate_statement(
-        {**common, "ref": "d1", "said_on": "2025-08-17", "stance": "warning", "text": "Warned against delay."}), "t")
+    await add_statement(
+        sample_database,
+        validate_statement(
+            {**common, "ref": "d1", "said_on": "2025-08-17", "stance": "warning", "text": "Warned against delay."}
+        ),
+        "t",
+    )
     cell = cell_of(await position_matrix(sample_database), "Russia", "territory")
     assert (cell["ref"], cell["said_on"], cell["stance"], cell["shift"], cell["conditional"]) == (
-        "d1", "2025-08-17", "warning", True, False
+        "d1",
+        "2025-08-17",
+        "warning",
+        True,
+        False,
     )
 
 
@@ -181,13 +228,16 @@ async def test_text_says_every_mark_in_words(shared_sample_database: Database) -
     assert len(caption) <= 1024 and "Tap a side" in caption
 
 
+PUTIN_TOPICS = ("peace_terms", "security_guarantees", "ceasefire", "territory", "foreign_troops", "talks")
+
+
 @pytest.mark.parametrize(
     ("name", "kind", "shown", "lanes"),
     [
         ("territory", SubjectKind.topic, "territory", ("United States", "Russia", "Ukraine")),
         ("Security guarantees", SubjectKind.topic, "security guarantees", None),
         ("ukraine", SubjectKind.side, "Ukraine", None),
-        ("Путин", SubjectKind.speaker, "Vladimir Putin", ("peace_terms", "security_guarantees", "ceasefire", "territory", "foreign_troops", "talks")),
+        ("Путин", SubjectKind.speaker, "Vladimir Putin", PUTIN_TOPICS),
         ("speaker:United States", SubjectKind.speaker, "United States", None),
         ("United States", SubjectKind.side, "United States", None),
     ],
@@ -204,9 +254,22 @@ async def test_timeline_subjects(
 
 
 async def test_timeline_of_a_topic_in_time_order(shared_sample_database: Database) -> None:
-    timeline, _ = await timeline_picture(shared_sample_database, await resolve_subject(shared_sample_database, "territory"))
+    timeline, _ = await timeline_picture(
+        shared_sample_database, await resolve_subject(shared_sample_database, "territory")
+    )
     assert [point.ref for point in timeline.points] == [
-        "s01", "s09", "s10", "s14", "s43", "s44", "s20", "s23", "s26", "s33", "s34", "s36"
+        "s01",
+        "s09",
+        "s10",
+        "s14",
+        "s43",
+        "s44",
+        "s20",
+        "s23",
+        "s26",
+        "s33",
+        "s34",
+        "s36",
     ]
     assert {point.lane for point in timeline.points if point.ref == "s23"} == {"Russia"}
 

@@ -52,8 +52,12 @@ async def test_positions_sends_the_matrix_as_a_photo_with_a_summary_and_row_butt
     assert "6 sides × 10 topics: 31 positions, 18 shifts, 7 conditional." in photo["caption"]
     assert photo_of(bot).size == (photo["photo"][0]["width"], photo["photo"][0]["height"])
     assert [item["text"] for item in buttons(photo)] == [
-        "United States · 8 topics", "Russia · 8 topics", "Ukraine · 7 topics", "France · 4 topics",
-        "European Union · 2 topics", "United Kingdom · 2 topics",
+        "United States · 8 topics",
+        "Russia · 8 topics",
+        "Ukraine · 7 topics",
+        "France · 4 topics",
+        "European Union · 2 topics",
+        "United Kingdom · 2 topics",
     ]
     assert all(len(item["callback_data"].encode()) < 64 for item in buttons(photo))
 
@@ -88,7 +92,9 @@ async def test_positions_for_one_topic_has_a_button_per_cell(bot: BotHarness) ->
     photo = user.last_message()
     assert "Positions by side · territory" in photo["caption"]
     assert [item["text"] for item in buttons(photo)] == [
-        "United States · proposal ◆", "Russia · demand ▲ ◆", "Ukraine · rejection ▲",
+        "United States · proposal ◆",
+        "Russia · demand ▲ ◆",
+        "Ukraine · rejection ▲",
     ]
     await user.press(photo, button(photo, "Ukraine"))
     assert bot.last_text(user.chat_id).startswith("<b>Ukraine · territory</b>: 3 statements")

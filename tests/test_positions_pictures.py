@@ -19,6 +19,7 @@ from storage.errors import NotFound
 from storage.models import Topic
 from storage.positions import RowKind
 
+
 def decoded(png: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG"
@@ -29,8 +30,14 @@ def rgb(colour: str) -> tuple[int, int, int]:
     return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
-def is_dark(pixel: tuple[int, int, int]) -> bool:
-    return max(pixel) < 90
+def pixel(image: Image.Image, point: tuple[int, int]) -> tuple[int, ...]:
+    value = image.getpixel(point)
+    assert isinstance(value, tuple)
+    return value
+
+
+def is_dark(colour: tuple[int, ...]) -> bool:
+    return max(colour) < 90
 
 
 async def test_the_matrix_picture_paints_every_cell_in_its_family_colour(shared_sample_database: Database) -> None:
@@ -42,28 +49,30 @@ async def test_the_matrix_picture_paints_every_cell_in_its_family_colour(shared_
     for row_index, row in enumerate(matrix.rows):
         for column, topic in enumerate(matrix.topics):
             cell = matrix.cell(row, topic)
-            swatch = image.getpixel(layout.swatch_point(row_index, column))
+            swatch = pixel(image, layout.swatch_point(row_index, column))
             if cell is None:
                 assert swatch == rgb(EMPTY), (row, topic)
                 continue
             colour = rgb(family_of(cell.stance).colour)
             assert swatch == colour, (row, topic, cell.stance)
-            assert is_dark(image.getpixel(layout.shift_point(row_index, column))) == cell.shift, (row, topic)
-            condition_mark = image.getpixel(layout.condition_point(row_index, column))
+            assert is_dark(pixel(image, layout.shift_point(row_index, column))) == cell.shift, (row, topic)
+            condition_mark = pixel(image, layout.condition_point(row_index, column))
             assert (condition_mark != colour) == cell.conditional, (row, topic)
             painted += 1
     assert painted == len(matrix.cells) == 31
 
 
-async def test_russia_on_territory_is_drawn_as_a_pressing_shifted_conditional_cell(shared_sample_database: Database) -> None:
+async def test_russia_on_territory_is_drawn_as_a_pressing_shifted_conditional_cell(
+    shared_sample_database: Database,
+) -> None:
     matrix, png = await matrix_picture(shared_sample_database)
     image = decoded(png)
     layout = MatrixLayout(len(matrix.rows), len(matrix.topics))
     row, column = matrix.rows.index("Russia"), matrix.topics.index("territory")
     pressing = next(family for family in stance_families() if family.name == "pressing")
-    assert image.getpixel(layout.swatch_point(row, column)) == rgb(pressing.colour)
-    assert is_dark(image.getpixel(layout.shift_point(row, column)))
-    assert image.getpixel(layout.condition_point(row, column)) == (255, 255, 255)
+    assert pixel(image, layout.swatch_point(row, column)) == rgb(pressing.colour)
+    assert is_dark(pixel(image, layout.shift_point(row, column)))
+    assert pixel(image, layout.condition_point(row, column)) == (255, 255, 255)
 
 
 async def test_one_topic_makes_a_narrow_picture(shared_sample_database: Database) -> None:
@@ -91,7 +100,9 @@ async def test_an_empty_record_has_no_picture(database: Database) -> None:
 
 
 @pytest.mark.parametrize(("name", "lanes"), [("territory", 3), ("Putin", 6), ("Ukraine", 7)])
-async def test_timeline_pictures_show_each_stance_family_present(shared_sample_database: Database, name: str, lanes: int) -> None:
+async def test_timeline_pictures_show_each_stance_family_present(
+    shared_sample_database: Database, name: str, lanes: int
+) -> None:
     timeline, png = await timeline_picture(shared_sample_database, await resolve_subject(shared_sample_database, name))
     image = decoded(png)
     assert len(timeline.lanes) == lanes

@@ -52,7 +52,9 @@ def register(app: typer.Typer, with_database: WithDatabase) -> None:
         topic: Annotated[str | None, typer.Option("--topic", "-t", help="Only this topic, e.g. territory")] = None,
         by: Annotated[RowKind, typer.Option("--by", help="Rows: sides or speakers")] = RowKind.side,
         as_json: Annotated[bool, typer.Option("--json", help='Print {"by": ..., "cells": [...]}')] = False,
-        png: Annotated[Path | None, typer.Option("--png", dir_okay=False, help="Write the matrix as a PNG picture")] = None,
+        png: Annotated[
+            Path | None, typer.Option("--png", dir_okay=False, help="Write the matrix as a PNG picture")
+        ] = None,
     ) -> None:
         """Who stands where: each row's latest statement on each topic, shifts and conditions marked."""
         from bot.positions.service import matrix_picture, position_matrix
@@ -77,7 +79,12 @@ def register(app: typer.Typer, with_database: WithDatabase) -> None:
 
     @app.command("timeline")
     def timeline(
-        name: Annotated[str, typer.Argument(help="A speaker (any alias), a side or a topic; side:, speaker: or topic: in front settles it")],
+        name: Annotated[
+            str,
+            typer.Argument(
+                help="A speaker (any alias), a side or a topic; side:, speaker: or topic: in front settles it"
+            ),
+        ],
         png: Annotated[Path, typer.Option("--png", dir_okay=False, help="The PNG file to write")],
     ) -> None:
         """Draw a subject's statements over time: a topic by side, a speaker or side by topic."""

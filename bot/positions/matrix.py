@@ -107,7 +107,9 @@ class Matrix:
     @property
     def latest(self) -> Cell | None:
         """The newest word in the whole matrix."""
-        return max(self.cells.values(), key=lambda cell: in_time(cell.said_on, cell.precision, cell.statement_id), default=None)
+        return max(
+            self.cells.values(), key=lambda cell: in_time(cell.said_on, cell.precision, cell.statement_id), default=None
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {"by": self.by.value, "cells": [cell.as_json() for cell in self.ordered_cells()]}

@@ -10,16 +10,18 @@ import io
 import textwrap
 import threading
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PatchCollection
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.collections import PatchCollection
 from matplotlib.patches import Rectangle
 
 from bot.positions.matrix import Cell, Matrix
@@ -42,8 +44,13 @@ CONDITION_MARKER = "D"
 #: Marker shapes of the stances within a family, in the family's order.
 _SHAPES = ("o", "s", "^", "D", "v")
 _LOCK = threading.Lock()
-#: Names and refs are drawn as they are written: a "$" in them is no formula.
-_STYLE = {"text.parse_math": False}
+
+
+@contextmanager
+def _drawing() -> Iterator[None]:
+    """One drawing at a time; names and refs drawn as written (a "$" in them is no formula)."""
+    with _LOCK, rc_context({"text.parse_math": False}):
+        yield
 
 
 @dataclass(frozen=True)
@@ -122,18 +129,26 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _markers(axes: Any, points: list[tuple[int, int]], shape: str, face: str, edge: str, size: float = 8) -> None:
+def _markers(axes: Any, points: list[tuple[float, float]], shape: str, face: str, edge: str, size: float = 8) -> None:
     """One artist for all marks of a kind (one per mark would cost a draw call each)."""
     if points:
-        axes.plot([x for x, _ in points], [y for _, y in points], marker=shape, markersize=size, markerfacecolor=face,
-                  markeredgecolor=edge, markeredgewidth=1.2, linestyle="none")
+        axes.plot(
+            [x for x, _ in points],
+            [y for _, y in points],
+            marker=shape,
+            markersize=size,
+            markerfacecolor=face,
+            markeredgecolor=edge,
+            markeredgewidth=1.2,
+            linestyle="none",
+        )
 
 
 def _draw_cells(axes: Any, layout: MatrixLayout, matrix: Matrix, rows: tuple[str, ...]) -> None:
     """Every cell's rectangle in one collection, then the words and the marks on top."""
     boxes, colours = [], []
-    shifts: list[tuple[int, int]] = []
-    conditions: list[tuple[int, int]] = []
+    shifts: list[tuple[float, float]] = []
+    conditions: list[tuple[float, float]] = []
     for row_index, row in enumerate(rows):
         for column, topic in enumerate(matrix.topics):
             cell = matrix.cell(row, topic)
@@ -153,10 +168,25 @@ def _draw_cells(axes: Any, layout: MatrixLayout, matrix: Matrix, rows: tuple[str
 
 
 def _label_cell(axes: Any, cell: Cell, centre: float, top: int, height: int) -> None:
-    axes.text(centre, top + height * 0.42, cell.stance.value, ha="center", va="center", fontsize=10,
-          fontweight="bold", color="white")
-    axes.text(centre, top + height * 0.7, f"{_clip(cell.ref, 9)} · {said_on(cell.said_on, cell.precision)}",
-          ha="center", va="center", fontsize=7.5, color="white")
+    axes.text(
+        centre,
+        top + height * 0.42,
+        cell.stance.value,
+        ha="center",
+        va="center",
+        fontsize=10,
+        fontweight="bold",
+        color="white",
+    )
+    axes.text(
+        centre,
+        top + height * 0.7,
+        f"{_clip(cell.ref, 9)} · {said_on(cell.said_on, cell.precision)}",
+        ha="center",
+        va="center",
+        fontsize=7.5,
+        color="white",
+    )
 
 
 def _matrix_legend(axes: Any, layout: MatrixLayout, top: float) -> None:
@@ -172,18 +202,28 @@ def _matrix_legend(axes: Any, layout: MatrixLayout, top: float) -> None:
     axes.text(x + 32, y, "shift: the latest stance differs from the one before it", va="center", fontsize=9, color=INK)
     y += 19
     _markers(axes, [(x + 12, y)], CONDITION_MARKER, "white", INK, 7)
-    axes.text(x + 32, y, "conditional: a condition, or wording such as “only if”, “unless”", va="center",
-          fontsize=9, color=INK)
+    axes.text(
+        x + 32,
+        y,
+        "conditional: a condition, or wording such as “only if”, “unless”",
+        va="center",
+        fontsize=9,
+        color=INK,
+    )
 
 
 def draw_matrix(matrix: Matrix) -> bytes:
     rows = matrix.rows[:MAX_ROWS]
     layout = MatrixLayout(len(rows), len(matrix.topics))
-    with _LOCK, rc_context(_STYLE):
+    with _drawing():
         figure, axes = _canvas(layout.width, layout.height)
         axes.text(layout.margin, 26, matrix_heading(matrix), fontsize=14, fontweight="bold", va="center", color=INK)
         latest = matrix.latest
-        shown = f"the {len(rows)} with most statements of {len(matrix.rows)}" if len(rows) < len(matrix.rows) else f"{len(rows)}"
+        shown = (
+            f"the {len(rows)} with most statements of {len(matrix.rows)}"
+            if len(rows) < len(matrix.rows)
+            else f"{len(rows)}"
+        )
         subtitle = f"each cell: the latest statement on the topic · {shown} {matrix.by.value}s"
         if latest is not None:
             subtitle += f" · as of {said_on(latest.said_on, latest.precision)}"
@@ -191,11 +231,20 @@ def draw_matrix(matrix: Matrix) -> bytes:
         for column, topic in enumerate(matrix.topics):
             left, top, width, _ = layout.cell_box(0, column)
             label = textwrap.fill(topic.replace("_", " "), 13)
-            axes.text(left + width / 2, top - 6, label, ha="center", va="bottom", fontsize=9, fontweight="bold", color=INK)
+            axes.text(
+                left + width / 2, top - 6, label, ha="center", va="bottom", fontsize=9, fontweight="bold", color=INK
+            )
         for index, row in enumerate(rows):
             _, top, _, height = layout.cell_box(index, 0)
-            axes.text(layout.margin + layout.label_width - 10, top + height / 2, _clip(row, 28), ha="right",
-                  va="center", fontsize=10, color=INK)
+            axes.text(
+                layout.margin + layout.label_width - 10,
+                top + height / 2,
+                _clip(row, 28),
+                ha="right",
+                va="center",
+                fontsize=10,
+                color=INK,
+            )
         _draw_cells(axes, layout, matrix, rows)
         _matrix_legend(axes, layout, layout.header_height + max(len(rows), 1) * layout.cell_height)
         return _png(figure)
@@ -236,7 +285,8 @@ def _label_offsets(points: list[TimelinePoint], lane_of: dict[str, int]) -> list
     for point, x in zip(points, xs, strict=True):
         lane = lane_of[point.lane]
         offset = next(
-            (offset for offset in _LABEL_OFFSETS if x - last.get((lane, offset), float("-inf")) > room), _LABEL_OFFSETS[0]
+            (offset for offset in _LABEL_OFFSETS if x - last.get((lane, offset), float("-inf")) > room),
+            _LABEL_OFFSETS[0],
         )
         last[(lane, offset)] = x
         offsets.append(offset)
@@ -249,33 +299,67 @@ def draw_timeline(timeline: Timeline) -> bytes:
     points = [point for point in timeline.points if point.lane in lane_of]
     layout = TimelineLayout(len(lanes))
     width, height = layout.width, layout.height
-    with _LOCK, rc_context(_STYLE):
+    with _drawing():
         figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, facecolor="white")
         FigureCanvasAgg(figure)
-        axes = figure.add_axes((
-            layout.label_width / width, layout.bottom / height,
-            (width - layout.label_width - layout.margin) / width, (height - layout.top - layout.bottom) / height,
-        ))
-        figure.text(layout.margin / width, 1 - 26 / height, _clip(timeline_heading(timeline), 90), fontsize=14,
-                    fontweight="bold", va="center", color=INK)
+        axes = figure.add_axes(
+            (
+                layout.label_width / width,
+                layout.bottom / height,
+                (width - layout.label_width - layout.margin) / width,
+                (height - layout.top - layout.bottom) / height,
+            )
+        )
+        figure.text(
+            layout.margin / width,
+            1 - 26 / height,
+            _clip(timeline_heading(timeline), 90),
+            fontsize=14,
+            fontweight="bold",
+            va="center",
+            color=INK,
+        )
         lane_word = "side" if timeline.subject.kind is SubjectKind.topic else "topic"
-        figure.text(layout.margin / width, 1 - 50 / height,
-                    f"{timeline.statements} statements · one lane per {lane_word} · colour: stance family · "
-                    f"a bar spans a date known only to the month or year · refs on the newest {MAX_LABELS}",
-                    fontsize=9, va="center", color="#555555")
+        figure.text(
+            layout.margin / width,
+            1 - 50 / height,
+            f"{timeline.statements} statements · one lane per {lane_word} · colour: stance family · "
+            f"a bar spans a date known only to the month or year · refs on the newest {MAX_LABELS}",
+            fontsize=9,
+            va="center",
+            color="#555555",
+        )
         by_stance: defaultdict[Stance, list[TimelinePoint]] = defaultdict(list)
         for point in points:
             start, end = _span(point)
             if start != end:
-                axes.hlines(lane_of[point.lane], start, end, colors=family_of(point.stance).colour, linewidth=3, alpha=0.35)
+                axes.hlines(
+                    lane_of[point.lane], start, end, colors=family_of(point.stance).colour, linewidth=3, alpha=0.35
+                )
             by_stance[point.stance].append(point)
         for stance, group in by_stance.items():
-            axes.scatter([_middle(point) for point in group], [lane_of[point.lane] for point in group], s=46,
-                         marker=_shape(stance), color=family_of(stance).colour, edgecolors="white", linewidths=0.6, zorder=3)
+            axes.scatter(
+                [_middle(point) for point in group],
+                [lane_of[point.lane] for point in group],
+                s=46,
+                marker=_shape(stance),
+                color=family_of(stance).colour,
+                edgecolors="white",
+                linewidths=0.6,
+                zorder=3,
+            )
         labelled = points[-MAX_LABELS:]
         for point, offset in zip(labelled, _label_offsets(labelled, lane_of), strict=True):
-            axes.annotate(_clip(point.ref, 12), (_middle(point), lane_of[point.lane]), xytext=(0, offset),
-                          textcoords="offset points", ha="center", va="center", fontsize=7, color=INK)
+            axes.annotate(
+                _clip(point.ref, 12),
+                (_middle(point), lane_of[point.lane]),
+                xytext=(0, offset),
+                textcoords="offset points",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color=INK,
+            )
         axes.set_yticks(range(len(lanes)), [_clip(lane.replace("_", " "), 28) for lane in lanes], fontsize=9)
         axes.set_ylim(len(lanes) - 0.4, -0.6)
         locator = AutoDateLocator()
@@ -288,9 +372,19 @@ def draw_timeline(timeline: Timeline) -> bytes:
             axes.spines[side].set_visible(False)
         present = {point.stance for point in points}
         handles = [
-            Line2D([], [], marker=_shape(stance), linestyle="none", markersize=8, color=family.colour, label=stance.value)
-            for family in stance_families() for stance in family.stances if stance in present
+            Line2D(
+                [], [], marker=_shape(stance), linestyle="none", markersize=8, color=family.colour, label=stance.value
+            )
+            for family in stance_families()
+            for stance in family.stances
+            if stance in present
         ]
-        figure.legend(handles=handles, loc="lower center", ncol=min(6, len(handles)), frameon=False, fontsize=9,
-                      bbox_to_anchor=(0.5, 6 / height))
+        figure.legend(
+            handles=handles,
+            loc="lower center",
+            ncol=min(6, len(handles)),
+            frameon=False,
+            fontsize=9,
+            bbox_to_anchor=(0.5, 6 / height),
+        )
         return _png(figure)

@@ -82,7 +82,9 @@ async def matrix_picture(
 
     version, matrix = await _matrix(database, by, topic)
     if not matrix.cells:
-        raise NotFound("no statements in the record" + (f" on {topic.value.replace('_', ' ')}" if topic else "") + " yet")
+        raise NotFound(
+            "no statements in the record" + (f" on {topic.value.replace('_', ' ')}" if topic else "") + " yet"
+        )
     key = ("matrix.png", by, topic)
     png: bytes | None = cache_of(database).get(version, key)
     if png is None:

@@ -10,6 +10,7 @@ from bot.positions.timeline import SubjectKind, Timeline
 from bot.presentation.html import h, said_on
 from storage.positions import RowKind
 
+
 def _topic(name: str) -> str:
     return name.replace("_", " ")
 

@@ -103,14 +103,22 @@ def build_timeline(subject: Subject, entries: Iterable[PositionEntry]) -> Timeli
     ordered = sorted(entries, key=chronological_key)
     by_topic = subject.kind is not SubjectKind.topic
     points = tuple(
-        TimelinePoint(entry.statement_id, entry.ref, entry.topic if by_topic else entry.row, entry.said_on, entry.precision, entry.stance)
+        TimelinePoint(
+            entry.statement_id,
+            entry.ref,
+            entry.topic if by_topic else entry.row,
+            entry.said_on,
+            entry.precision,
+            entry.stance,
+        )
         for entry in ordered
     )
+    lanes: tuple[str, ...]
     if by_topic:
         present = {point.lane for point in points}
         lanes = tuple(member.value for member in Topic if member.value in present)
     else:
-        counts = Counter(point.lane for point in points)
+        counts: Counter[str] = Counter(point.lane for point in points)
         lanes = tuple(sorted(counts, key=lambda lane: (-counts[lane], lane.casefold(), lane)))
     return Timeline(subject, lanes, points)
 
