@@ -83,7 +83,8 @@ async def position_entries(
     if by is RowKind.speaker:
         query = query.join(Actor, col(Actor.id) == Statement.actor_id)
     async with database.read() as session:
-        rows = (await session.execute(query)).all()
+        connection = await session.connection()
+        rows = (await connection.execute(query)).all()
     return [
         PositionEntry(
             int(statement_id), ref, name, Topic(topic).value, said_on, DatePrecision(precision), Stance(stance)
@@ -111,8 +112,9 @@ async def record_version(database: Database) -> tuple[int, int, int]:
     import writes an audit entry; the newest statement id and the count catch rows that
     came or went without one. Three index lookups (the count reads the smallest index)."""
     async with database.read() as session:
+        connection = await session.connection()
         audit, newest, count = (
-            await session.execute(
+            await connection.execute(
                 sa_select(
                     sa_select(func.max(AuditEntry.id)).scalar_subquery(),
                     sa_select(func.max(Statement.id)).scalar_subquery(),

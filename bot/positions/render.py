@@ -35,7 +35,8 @@ DPI = 100
 #: Rows of a matrix picture and lanes of a timeline (the ones with most statements); the
 #: JSON and the text carry them all.
 MAX_ROWS = 40
-#: Timeline points labelled with their ref (the newest ones).
+#: Timelines of up to this many points label each with its ref; longer ones only each
+#: lane's newest (labels of more would pile into an unreadable block).
 MAX_LABELS = 60
 EMPTY = "#EEEEEE"
 INK = "#222222"
@@ -44,6 +45,7 @@ CONDITION_MARKER = "D"
 #: Marker shapes of the stances within a family, in the family's order.
 _SHAPES = ("o", "s", "^", "D", "v")
 _LOCK = threading.Lock()
+_SLACK = 0.25
 
 
 @contextmanager
@@ -113,12 +115,20 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _canvas(width: int, height: int) -> tuple[Figure, Any]:
-    figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, facecolor="white")
+def _figure(width: int, height: int) -> Figure:
+    """A figure of exactly width x height pixels: Agg truncates inches x dpi, and 4.6 in
+    at 100 dpi is 459.99... pixels, so a quarter pixel is added."""
+    figure = Figure(figsize=((width + _SLACK) / DPI, (height + _SLACK) / DPI), dpi=DPI, facecolor="white")
     FigureCanvasAgg(figure)
+    return figure
+
+
+def _canvas(width: int, height: int) -> tuple[Figure, Any]:
+    figure = _figure(width, height)
     axes = figure.add_axes((0, 0, 1, 1))
-    axes.set_xlim(0, width)
-    axes.set_ylim(height, 0)
+    # Data coordinates are pixels from the top left.
+    axes.set_xlim(0, width + _SLACK)
+    axes.set_ylim(height + _SLACK, 0)
     axes.axis("off")
     return figure, axes
 
@@ -181,10 +191,10 @@ def _label_cell(axes: Any, cell: Cell, centre: float, top: int, height: int) -> 
     axes.text(
         centre,
         top + height * 0.7,
-        f"{_clip(cell.ref, 9)} · {said_on(cell.said_on, cell.precision)}",
+        f"{_clip(cell.ref, 8)} · {said_on(cell.said_on, cell.precision)}",
         ha="center",
         va="center",
-        fontsize=7.5,
+        fontsize=7,
         color="white",
     )
 
@@ -239,10 +249,10 @@ def draw_matrix(matrix: Matrix) -> bytes:
             axes.text(
                 layout.margin + layout.label_width - 10,
                 top + height / 2,
-                _clip(row, 28),
+                _clip(row, 26),
                 ha="right",
                 va="center",
-                fontsize=10,
+                fontsize=9,
                 color=INK,
             )
         _draw_cells(axes, layout, matrix, rows)
@@ -250,8 +260,10 @@ def draw_matrix(matrix: Matrix) -> bytes:
         return _png(figure)
 
 
-def _span(point: TimelinePoint) -> tuple[float, float]:
-    """The days the statement may have been made on, as matplotlib date numbers."""
+def _span(point: TimelinePoint, day_zero: float) -> tuple[float, float]:
+    """The first and last day the statement may have been made on, as matplotlib date
+    numbers (`day_zero` plus the day's ordinal: date2num per point costs more than the
+    rest of a timeline)."""
     if point.precision is DatePrecision.year:
         first, last = date(point.said_on.year, 1, 1), date(point.said_on.year, 12, 31)
     elif point.precision is DatePrecision.month:
@@ -259,12 +271,7 @@ def _span(point: TimelinePoint) -> tuple[float, float]:
         last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     else:
         first = last = point.said_on
-    return float(date2num(first)), float(date2num(last))
-
-
-def _middle(point: TimelinePoint) -> float:
-    start, end = _span(point)
-    return (start + end) / 2
+    return day_zero + first.toordinal(), day_zero + last.toordinal()
 
 
 def _shape(stance: Stance) -> str:
@@ -275,15 +282,23 @@ def _shape(stance: Stance) -> str:
 _LABEL_OFFSETS = (8, -13, 17, -22)
 
 
-def _label_offsets(points: list[TimelinePoint], lane_of: dict[str, int]) -> list[int]:
+def _labelled(points: list[TimelinePoint]) -> list[int]:
+    """Which points get their ref written beside them (see MAX_LABELS), oldest first."""
+    if len(points) <= MAX_LABELS:
+        return list(range(len(points)))
+    newest: dict[str, int] = {}
+    for index, point in enumerate(points):
+        newest[point.lane] = index
+    return sorted(newest.values())
+
+
+def _label_offsets(lanes: list[int], xs: list[float]) -> list[int]:
     """For each point, the first label position not crowded by the lane's previous label
     there (closer than 3% of the time shown); above when all are."""
-    xs = [_middle(point) for point in points]
     room = (max(xs) - min(xs)) * 0.03 if xs else 0.0
     last: dict[tuple[int, int], float] = {}
     offsets = []
-    for point, x in zip(points, xs, strict=True):
-        lane = lane_of[point.lane]
+    for lane, x in zip(lanes, xs, strict=True):
         offset = next(
             (offset for offset in _LABEL_OFFSETS if x - last.get((lane, offset), float("-inf")) > room),
             _LABEL_OFFSETS[0],
@@ -300,8 +315,7 @@ def draw_timeline(timeline: Timeline) -> bytes:
     layout = TimelineLayout(len(lanes))
     width, height = layout.width, layout.height
     with _drawing():
-        figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, facecolor="white")
-        FigureCanvasAgg(figure)
+        figure = _figure(width, height)
         axes = figure.add_axes(
             (
                 layout.label_width / width,
@@ -320,27 +334,34 @@ def draw_timeline(timeline: Timeline) -> bytes:
             color=INK,
         )
         lane_word = "side" if timeline.subject.kind is SubjectKind.topic else "topic"
+        labelled = _labelled(points)
+        labels = "ref on each point" if len(labelled) == len(points) else f"ref on each {lane_word}'s newest"
         figure.text(
             layout.margin / width,
             1 - 50 / height,
             f"{timeline.statements} statements · one lane per {lane_word} · colour: stance family · "
-            f"a bar spans a date known only to the month or year · refs on the newest {MAX_LABELS}",
+            f"a bar spans a date known only to the month or year · {labels}",
             fontsize=9,
             va="center",
             color="#555555",
         )
-        by_stance: defaultdict[Stance, list[TimelinePoint]] = defaultdict(list)
-        for point in points:
-            start, end = _span(point)
+        day_zero = float(date2num(date(2000, 1, 1))) - date(2000, 1, 1).toordinal()
+        spans = [_span(point, day_zero) for point in points]
+        xs = [(start + end) / 2 for start, end in spans]
+        ys = [lane_of[point.lane] for point in points]
+        bars: defaultdict[str, list[tuple[int, float, float]]] = defaultdict(list)
+        dots: defaultdict[Stance, list[int]] = defaultdict(list)
+        for index, (point, (start, end)) in enumerate(zip(points, spans, strict=True)):
             if start != end:
-                axes.hlines(
-                    lane_of[point.lane], start, end, colors=family_of(point.stance).colour, linewidth=3, alpha=0.35
-                )
-            by_stance[point.stance].append(point)
-        for stance, group in by_stance.items():
+                bars[family_of(point.stance).colour].append((ys[index], start, end))
+            dots[point.stance].append(index)
+        for colour, spanned in bars.items():
+            lane_ys, starts, ends = zip(*spanned, strict=True)
+            axes.hlines(lane_ys, starts, ends, colors=colour, linewidth=3, alpha=0.35)
+        for stance, indexes in dots.items():
             axes.scatter(
-                [_middle(point) for point in group],
-                [lane_of[point.lane] for point in group],
+                [xs[index] for index in indexes],
+                [ys[index] for index in indexes],
                 s=46,
                 marker=_shape(stance),
                 color=family_of(stance).colour,
@@ -348,11 +369,11 @@ def draw_timeline(timeline: Timeline) -> bytes:
                 linewidths=0.6,
                 zorder=3,
             )
-        labelled = points[-MAX_LABELS:]
-        for point, offset in zip(labelled, _label_offsets(labelled, lane_of), strict=True):
+        offsets = _label_offsets([ys[index] for index in labelled], [xs[index] for index in labelled])
+        for index, offset in zip(labelled, offsets, strict=True):
             axes.annotate(
-                _clip(point.ref, 12),
-                (_middle(point), lane_of[point.lane]),
+                _clip(points[index].ref, 12),
+                (xs[index], ys[index]),
                 xytext=(0, offset),
                 textcoords="offset points",
                 ha="center",

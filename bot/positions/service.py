@@ -37,6 +37,11 @@ class VersionedCache:
         self._items.move_to_end(key)
         return self._items[key]
 
+    def clear(self) -> None:
+        """Forget everything (what a change to the record does, without one)."""
+        self._items.clear()
+        self.version = None
+
     def put(self, version: Version, key: Hashable, value: Any) -> None:
         if version != self.version:
             self._items.clear()
