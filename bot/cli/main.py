@@ -225,4 +225,4 @@ def evaluate_answers(
         typer.echo(line)
 
 
-register_positions(app, with_database)
+register_positions(app)

@@ -1,6 +1,5 @@
 """`diplobot positions` and `diplobot timeline`: positions at a glance for operators and
-scripts, as JSON, a picture or text. Registered on the main app by `register`, which is
-handed the main module's database runner (so this module never imports the main one)."""
+scripts, as JSON, a picture or text. `register` adds them to the main app."""
 
 from __future__ import annotations
 
@@ -11,13 +10,12 @@ from typing import Annotated, Any
 
 import typer
 
+from bot.cli.common import with_database
 from storage.engine import Database
 from storage.errors import RecordError
 from storage.models import Topic
 from storage.positions import RowKind
 from storage.validation import parse_topics
-
-WithDatabase = Callable[..., Any]
 
 
 def _topic(value: str | None) -> Topic | None:
@@ -32,7 +30,7 @@ def _topic(value: str | None) -> Topic | None:
     return topics[0]
 
 
-def _run(with_database: WithDatabase, work: Callable[[Database], Awaitable[Any]]) -> Any:
+def _run(work: Callable[[Database], Awaitable[Any]]) -> Any:
     """The work on the configured database; the record's answer to bad input on stderr."""
     try:
         return with_database(work, semantic=False)
@@ -46,7 +44,7 @@ def _write(path: Path, png: bytes) -> None:
     typer.echo(f"wrote {path}", err=True)
 
 
-def register(app: typer.Typer, with_database: WithDatabase) -> None:
+def register(app: typer.Typer) -> None:
     @app.command("positions")
     def positions(
         topic: Annotated[str | None, typer.Option("--topic", "-t", help="Only this topic, e.g. territory")] = None,
@@ -66,7 +64,7 @@ def register(app: typer.Typer, with_database: WithDatabase) -> None:
                 return await matrix_picture(database, by, chosen)
             return await position_matrix(database, by, chosen), None
 
-        matrix, picture = _run(with_database, work)
+        matrix, picture = _run(work)
         if picture is not None and png is not None:
             _write(png, picture)
         if as_json:
@@ -96,6 +94,6 @@ def register(app: typer.Typer, with_database: WithDatabase) -> None:
         async def work(database: Database) -> Any:
             return await timeline_picture(database, await resolve_subject(database, name))
 
-        found, picture = _run(with_database, work)
+        found, picture = _run(work)
         _write(png, picture)
         typer.echo(terminal_text(timeline_caption(found)), err=True)
