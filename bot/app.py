@@ -18,7 +18,7 @@ from bot.digests.sender import DIGEST_BOT, digest_bot
 from bot.presentation.paging import PageStore
 from bot.runtime import open_database
 from bot.updates import PerChatUpdateProcessor
-from handlers import admin, readers, register_all, subscribers
+from handlers import admin, positions, readers, register_all, subscribers
 from storage.engine import Database
 from bot.answering.record_index.loading import record_index
 
@@ -92,7 +92,7 @@ async def _post_shutdown(application: BotApplication) -> None:
 
 async def set_commands(application: BotApplication, settings: Settings) -> None:
     """The public menu for everyone; admins see their commands too, in their own chats."""
-    public = readers.COMMANDS + subscribers.COMMANDS
+    public = readers.COMMANDS + positions.COMMANDS + subscribers.COMMANDS
     await application.bot.set_my_commands(public, scope=BotCommandScopeDefault())
     for admin_id in sorted(settings.admin_ids):
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import admin, dialogues, readers, settings, subscribers
+from handlers import admin, dialogues, positions, readers, settings, subscribers
 from handlers.errors import error_handler
 
 
@@ -18,6 +18,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     /cancel with no dialogue to leave; last the catch-alls, plain text as a question and
     unknown commands. The error handler sees whatever escaped a handler."""
     readers.register(application)
+    positions.register(application)
     subscribers.register(application)
     settings.register(application)
     admin.register(application)

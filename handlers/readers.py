@@ -35,6 +35,10 @@ Plain text works in a private chat; in groups, mention me or reply to me.
 /topic TOPIC — <code>/topic security_guarantees</code>; /topic alone lists topics
 /statement ID — the full record, <code>/statement 23</code>
 
+<b>Positions at a glance</b>
+/positions [TOPIC] — who stands where, as a picture; <code>/positions text</code> says it in words
+/timeline NAME|TOPIC — statements over time, <code>/timeline Putin</code>, <code>/timeline territory</code>
+
 <b>Daily digest</b>
 /subscribe [HH:MM] [Area/City] — <code>/subscribe 08:00 Europe/Kyiv</code>
 /settings — time, time zone, topics and speakers followed, pause

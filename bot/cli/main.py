@@ -13,6 +13,7 @@ import typer
 from bot.cli.common import configuration_error, secrets, settings_or_exit, with_database
 from bot.cli.digest import digest_app
 from bot.config import GENERATE_SECRET, ConfigError, Settings, load_settings, parse_webhook_secret
+from bot.cli.positions import register as register_positions
 from bot.logs import configure_logging
 from storage.engine import Database
 from storage.errors import RecordError
@@ -314,3 +315,6 @@ def evaluate_answers(
         lines = asyncio.run(on_sample())
     for line in lines:
         typer.echo(line)
+
+
+register_positions(app)

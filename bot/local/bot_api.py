@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 BOT_USER = {"id": 1, "is_bot": True, "first_name": "diplobot", "username": "diplobot_bot"}
 
 
@@ -118,6 +120,16 @@ class LocalBotApi(BaseRequest):
             self.files[file_id] = data
             document = {"file_id": file_id, "file_unique_id": file_id, "file_name": name, "file_size": len(data)}
             return self._message(params["chat_id"], document=document, caption=params.get("caption", ""))
+        if call.method == "sendPhoto":
+            _, data = call.files.get("photo", ("photo", b""))
+            file_id = f"sent-{len(self.files)}"
+            self.files[file_id] = data
+            width, height = struct.unpack(">II", data[16:24]) if data.startswith(PNG_SIGNATURE) else (0, 0)
+            photo = [{"file_id": file_id, "file_unique_id": file_id, "width": width, "height": height, "file_size": len(data)}]
+            content = {"photo": photo, "caption": params.get("caption", "")}
+            if "reply_markup" in params:
+                content["reply_markup"] = params["reply_markup"]
+            return self._message(params["chat_id"], **content)
         if call.method in ("editMessageText", "editMessageReplyMarkup"):
             key = (int(params["chat_id"]), int(params["message_id"]))
             message = self.messages.get(key) or self._message(params["chat_id"])

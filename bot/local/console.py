@@ -82,12 +82,17 @@ class ConsoleView:
             prefix = "bot (edited)> " if call.method == "editMessageText" else "bot> "
             self.out.write(prefix + terminal_text(str(call.params.get("text", "")), styled=self.styled) + "\n")
             self._buttons(call, result)
-        elif call.method == "sendDocument" and isinstance(result, dict):
-            name, data = call.files.get("document", ("document", b""))
+        elif call.method in ("sendDocument", "sendPhoto") and isinstance(result, dict):
+            part = "document" if call.method == "sendDocument" else "photo"
+            name, data = call.files.get(part, (part, b""))
             path = Path.cwd() / Path(name).name
             path.write_bytes(data)
             caption = terminal_text(str(call.params.get("caption", "")), styled=self.styled)
-            self.out.write(f"bot> [file saved: {path}] {caption}\n")
+            kind = "file" if part == "document" else "picture"
+            self.out.write(f"bot> [{kind} saved: {path}] {caption}\n")
+            self._buttons(call, result)
+        elif call.method == "editMessageReplyMarkup":
+            self._buttons(call, result)
         elif call.method == "answerCallbackQuery" and call.params.get("text"):
             self.out.write(f"bot (notice)> {call.params['text']}\n")
         self.out.flush()

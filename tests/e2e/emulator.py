@@ -192,6 +192,17 @@ class BotDocument:
 
 
 @dataclass(frozen=True)
+class BotPhoto:
+    """A picture the bot sent: its size as read from the PNG, and the uploaded bytes."""
+
+    file_id: str
+    width: int
+    height: int
+    file_size: int | None
+    content: bytes | None
+
+
+@dataclass(frozen=True)
 class BotMessage:
     """A message the bot sent, with any later edits applied."""
 
@@ -202,6 +213,7 @@ class BotMessage:
     parse_mode: str | None
     reply_markup: dict[str, Any] | None
     document: BotDocument | None
+    photo: BotPhoto | None
     #: Milliseconds since the epoch, when the bot sent it.
     time_ms: int
     #: The stored request as the bot sent it (form values are strings).
@@ -211,6 +223,7 @@ class BotMessage:
     def from_stored(cls, stored: dict[str, Any]) -> Self:
         message = stored["message"]
         document = message.get("document")
+        photo = (message.get("photo") or [None])[-1]
         return cls(
             message_id=stored["messageId"],
             chat_id=int(message["chat_id"]),
@@ -228,6 +241,15 @@ class BotMessage:
                 content=base64.b64decode(document["content_base64"])
                 if "content_base64" in document
                 else None,
+            ),
+            photo=None
+            if photo is None
+            else BotPhoto(
+                file_id=photo["file_id"],
+                width=photo["width"],
+                height=photo["height"],
+                file_size=photo.get("file_size"),
+                content=base64.b64decode(photo["content_base64"]) if "content_base64" in photo else None,
             ),
             time_ms=stored["time"],
             raw=message,

@@ -51,7 +51,7 @@ function findBotMessage(server, token, chatId, messageId) {
 
 /**
  * The Message that Telegram answers for a stored bot message. Built from storage so that
- * sendMessage, sendDocument and editMessageText all answer the same shape.
+ * sendMessage, sendDocument, sendPhoto and editMessageText all answer the same shape.
  */
 function asTelegramMessage(stored) {
   const { message } = stored;
@@ -70,6 +70,9 @@ function asTelegramMessage(stored) {
   if (message.document) {
     const { content_base64: _content, ...document } = message.document;
     result.document = document;
+  }
+  if (message.photo) {
+    result.photo = message.photo.map(({ content_base64: _content, ...size }) => size);
   }
   if (message.reply_markup && 'inline_keyboard' in message.reply_markup) {
     result.reply_markup = message.reply_markup;
@@ -156,6 +159,26 @@ function documentFrom(req) {
     file_size: file.content.length,
     content_base64: file.content.toString('base64'),
   };
+}
+
+/** A sent picture as Telegram answers it: one PhotoSize, its width and height read from the PNG header. */
+function photoFrom(req) {
+  const file = uploadedFile(req, 'photo');
+  if (!file) {
+    const id = String(req.body.photo);
+    return [{ file_id: id, file_unique_id: id, width: 0, height: 0 }];
+  }
+  const { content } = file;
+  const png = content.length >= 24 && content.subarray(1, 4).toString('latin1') === 'PNG';
+  const id = crypto.randomUUID();
+  return [{
+    file_id: `photo-${id}`,
+    file_unique_id: id,
+    width: png ? content.readUInt32BE(16) : 0,
+    height: png ? content.readUInt32BE(20) : 0,
+    file_size: content.length,
+    content_base64: content.toString('base64'),
+  }];
 }
 
 /** Runs before every package route: request parsing and recording for the tests. */
@@ -289,15 +312,21 @@ replaceRoute(getUpdates, (app, server) => {
 });
 
 // Patch 6: every method the package does not know answered HTTP 500, so e.g. setMyCommands or
-// sendChatAction raised in the bot. Answer `true`, except sendDocument, which is stored like a
-// sent message (file name, size and the uploaded bytes) and answered with that Message.
+// sendChatAction raised in the bot. Answer `true`, except sendDocument and sendPhoto, which are
+// stored like a sent message (the upload's name or dimensions, size and bytes) and answered
+// with that Message.
+const UPLOADS = {
+  sendDocument: (req) => ({ document: documentFrom(req) }),
+  sendPhoto: (req) => ({ photo: photoFrom(req) }),
+};
 replaceRoute(unknownMethod, (app, server) => {
   handle(app, '/bot:token/:method', (req, res) => {
-    if (req.params.method !== 'sendDocument') {
+    const upload = UPLOADS[req.params.method];
+    if (!upload) {
       res.json({ ok: true, result: true });
       return;
     }
-    const body = TelegramServer.normalizeMessage({ ...req.body, document: documentFrom(req) });
+    const body = TelegramServer.normalizeMessage({ ...req.body, ...upload(req) });
     const stored = storeBotMessage(server, body, req.params.token);
     res.json({ ok: true, result: asTelegramMessage(stored) });
   });

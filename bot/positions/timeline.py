@@ -1,0 +1,131 @@
+"""A timeline: one subject's statements over time. For a topic, one lane per side (who said
+what on it, when); for a side or a speaker, one lane per topic (a statement on two topics
+shows in both lanes), since a single lane would hide what moved where."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from bot.positions.matrix import chronological_key
+from storage.actors import find_actors, resolve_actor
+from storage.engine import Database
+from storage.errors import InvalidInput, NotFound
+from storage.models import DatePrecision, Stance, Topic
+from storage.positions import EntryFilter, PositionEntry, RowKind, position_entries, side_named
+
+MAX_NAME = 200
+_QUALIFIED = re.compile(r"^(topic|side|speaker)\s*:\s*(.+)$", re.IGNORECASE)
+
+
+class SubjectKind(StrEnum):
+    topic = "topic"
+    side = "side"
+    speaker = "speaker"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Whose or which timeline: `key` is the topic's value, the side as the record spells
+    it, or the speaker's actor id."""
+
+    kind: SubjectKind
+    name: str
+    key: str
+
+
+def _topic(text: str) -> Topic | None:
+    try:
+        return Topic(text.strip().lower().replace(" ", "_").replace("-", "_"))
+    except ValueError:
+        return None
+
+
+async def resolve_subject(database: Database, text: str) -> Subject:
+    """A topic first, then a side, then a speaker (by any alias); `topic:`, `side:` or
+    `speaker:` in front settles it when a name is more than one of these (the side
+    "United States" and the speaker "United States", say)."""
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidInput("name", "say which speaker, side or topic, e.g. /timeline Putin or /timeline territory")
+    if len(text) > MAX_NAME:
+        raise InvalidInput("name", f"longer than {MAX_NAME} characters; that is not a name")
+    qualified = _QUALIFIED.match(text)
+    wanted, name = (SubjectKind(qualified.group(1).lower()), qualified.group(2)) if qualified else (None, text)
+    if wanted in (None, SubjectKind.topic):
+        topic = _topic(name)
+        if topic is not None:
+            return Subject(SubjectKind.topic, topic.value.replace("_", " "), topic.value)
+        if wanted is SubjectKind.topic:
+            known = ", ".join(member.value for member in Topic)
+            raise InvalidInput("topic", f"unknown topic {name[:60]!r} (one of: {known})")
+    if wanted in (None, SubjectKind.side):
+        side = await side_named(database, name)
+        if side is not None:
+            return Subject(SubjectKind.side, side, side)
+        if wanted is SubjectKind.side:
+            raise NotFound(f"no side called {name[:60]!r} in the record")
+    async with database.read() as session:
+        if wanted is None and not await find_actors(session, name):
+            raise NotFound(f"nothing in the record is called {name[:60]!r}: not a topic, a side or a speaker")
+        actor = await resolve_actor(session, name)
+    return Subject(SubjectKind.speaker, actor.name, str(actor.id))
+
+
+@dataclass(frozen=True)
+class TimelinePoint:
+    statement_id: int
+    ref: str
+    lane: str
+    said_on: date
+    precision: DatePrecision
+    stance: Stance
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Points oldest first (see bot.positions.matrix for how imprecise dates sort)."""
+
+    subject: Subject
+    lanes: tuple[str, ...]
+    points: tuple[TimelinePoint, ...]
+
+    @property
+    def statements(self) -> int:
+        return len({point.statement_id for point in self.points})
+
+
+def build_timeline(subject: Subject, entries: Iterable[PositionEntry]) -> Timeline:
+    ordered = sorted(entries, key=chronological_key)
+    by_topic = subject.kind is not SubjectKind.topic
+    points = tuple(
+        TimelinePoint(
+            entry.statement_id,
+            entry.ref,
+            entry.topic if by_topic else entry.row,
+            entry.said_on,
+            entry.precision,
+            entry.stance,
+        )
+        for entry in ordered
+    )
+    lanes: tuple[str, ...]
+    if by_topic:
+        present = {point.lane for point in points}
+        lanes = tuple(member.value for member in Topic if member.value in present)
+    else:
+        counts: Counter[str] = Counter(point.lane for point in points)
+        lanes = tuple(sorted(counts, key=lambda lane: (-counts[lane], lane.casefold(), lane)))
+    return Timeline(subject, lanes, points)
+
+
+async def timeline_entries(database: Database, subject: Subject) -> list[PositionEntry]:
+    if subject.kind is SubjectKind.topic:
+        return await position_entries(database, RowKind.side, EntryFilter(topic=Topic(subject.key)))
+    if subject.kind is SubjectKind.side:
+        return await position_entries(database, RowKind.side, EntryFilter(side=subject.key))
+    return await position_entries(database, RowKind.speaker, EntryFilter(actor_id=int(subject.key)))
