@@ -56,8 +56,9 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if rate_limited:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
-    application: BotApplication = builder.build()  # type: ignore[assignment]
+        # The builder's type parameters are fixed by the first call; PTB types its limiter loosely.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))  # type: ignore[arg-type]
+    application: BotApplication = builder.build()
     application.bot_data[SETTINGS] = settings
     application.bot_data[DIGEST_BOT] = digest_bot(token, settings.telegram_api_url, application.bot.request)
     application.bot_data[PAGES] = PageStore()

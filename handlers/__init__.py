@@ -12,7 +12,7 @@ from handlers import admin, dialogues, positions, readers, settings, subscribers
 from handlers.errors import error_handler
 
 
-def register_all(application: Application) -> None:  # type: ignore[type-arg]
+def register_all(application: Application) -> None:
     """Commands and buttons first; then the dialogues (the typed answers of /settings before
     the guided /add, so that text typed for /settings is never an answer to /add); then
     /cancel with no dialogue to leave; last the catch-alls, plain text as a question and

@@ -71,6 +71,6 @@ async def nothing_to_cancel(update: Update, context: BotContext) -> None:
     await reply(update, NOTHING_TO_CANCEL)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """After every dialogue: /cancel that none of them took."""
     application.add_handler(CommandHandler(CANCEL, nothing_to_cancel))

@@ -203,7 +203,7 @@ async def position_button(update: Update, context: BotContext) -> None:
     await _show_cell(update, context, cell)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     application.add_handler(CommandHandler("positions", positions_command))
     application.add_handler(CommandHandler("timeline", timeline_command))
     application.add_handler(CallbackQueryHandler(position_button, pattern=rf"^{PREFIX}:"))

@@ -269,7 +269,7 @@ COMMANDS = [
 ]
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("latest", latest_command))
@@ -282,7 +282,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(page_button, pattern=PageButton.PATTERN))
 
 
-def register_plain_text(application: Application) -> None:  # type: ignore[type-arg]
+def register_plain_text(application: Application) -> None:
     """Registered last: the first matching handler wins, so the dialogues and every known
     command see the update before these catch-alls."""
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, plain_text))

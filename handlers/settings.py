@@ -302,6 +302,6 @@ def settings_dialogue() -> ConversationHandler[BotContext]:
     )
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     application.add_handler(CommandHandler("settings", settings_command))
     application.add_handler(settings_dialogue())

@@ -65,9 +65,9 @@ async def find_actors(session: AsyncSession, name: str) -> list[Actor]:
         .join(ActorAlias)
         .where(
             or_(
-                ActorAlias.normalized.like(f"{escaped} %", escape="\\"),
-                ActorAlias.normalized.like(f"% {escaped}", escape="\\"),
-                ActorAlias.normalized.like(f"% {escaped} %", escape="\\"),
+                col(ActorAlias.normalized).like(f"{escaped} %", escape="\\"),
+                col(ActorAlias.normalized).like(f"% {escaped}", escape="\\"),
+                col(ActorAlias.normalized).like(f"% {escaped} %", escape="\\"),
             )
         )
         .order_by(Actor.name)

@@ -137,7 +137,7 @@ async def claim_delivery(
     still_due = select(Subscriber.id).where(col(Subscriber.id) == subscriber.id, *due_at(now)).exists()
     row = select(*(literal(value, columns[name].type) for name, value in values.items())).where(still_due)
     statement = insert(DigestDelivery).from_select(list(values), row).returning(col(DigestDelivery.id))
-    delivery_id = (await session.exec(statement)).scalar_one_or_none()  # type: ignore[call-overload]
+    delivery_id = (await session.exec(statement)).scalar_one_or_none()
     if delivery_id is None:
         return None
     return DigestDelivery(id=delivery_id, **values)

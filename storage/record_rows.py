@@ -46,7 +46,7 @@ async def change_counters(session: AsyncSession) -> tuple[Any, ...]:
     """Each an index lookup: the newest audit entry, the newest statement, the newest
     alias and the number of aliases."""
     row = (
-        await session.exec(  # type: ignore[call-overload]
+        await session.exec(
             select(
                 select(func.max(AuditEntry.id)).scalar_subquery(),
                 select(func.max(Statement.id)).scalar_subquery(),
@@ -60,7 +60,7 @@ async def change_counters(session: AsyncSession) -> tuple[Any, ...]:
 
 async def count_statements(session: AsyncSession) -> int:
     """Reads the whole table on some engines."""
-    counted = await session.exec(select(func.count()).select_from(Statement))  # type: ignore[call-overload]
+    counted = await session.exec(select(func.count()).select_from(Statement))
     return int(counted.scalar_one())
 
 
@@ -93,7 +93,7 @@ async def statement_rows(session: AsyncSession, where: IdCondition, *, with_vect
     `with_vectors`."""
     vector = col(Statement.embedding) if with_vectors else null()
     statements = (
-        await session.exec(  # type: ignore[call-overload]
+        await session.exec(
             select(
                 col(Statement.id),
                 col(Statement.actor_id),

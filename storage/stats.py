@@ -46,7 +46,7 @@ class RecordStats:
 
 async def record_stats(database: Database) -> RecordStats:
     async with database.read() as session:
-        async def scalar(query):  # type: ignore[no-untyped-def]
+        async def scalar(query):
             return (await session.exec(query)).one()
 
         live = col(Statement.retracted_at).is_(None)

@@ -131,7 +131,8 @@ def read_questions(path: str | Path) -> list[dict[str, Any]]:
 
 async def _refs(database: Database) -> dict[int, str]:
     async with database.read() as session:
-        return {row[0]: row[1] for row in (await session.exec(select(Statement.id, Statement.ref))).all()}
+        rows = (await session.exec(select(Statement.id, Statement.ref))).all()
+        return {statement_id: ref for statement_id, ref in rows if statement_id is not None}
 
 
 async def ranked_refs(

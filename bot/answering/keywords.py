@@ -187,7 +187,7 @@ def weigh(concepts: Sequence[tuple[str, ...]], stats: TermStats, total: int) -> 
             continue
         raw.append((
             tuple(word_stem(term) for term, _ in present),
-            max(_idf(count, total) for _, count in present),  # type: ignore[arg-type]
+            max(_idf(count, total) for _, count in present),
             True,
         ))
         out.searched.extend(term for term, _ in present)

@@ -39,7 +39,7 @@ def preview_command(
     """Print the chat's next digest as it stands now (moves nothing)."""
     from bot.digests.compose import NOTHING_NEW, plain_text, preview
 
-    async def work(database: Database):  # type: ignore[no-untyped-def]
+    async def work(database: Database):
         return await preview(database, chat_id)
 
     found = with_database(work, semantic=False)
@@ -82,7 +82,7 @@ def send_due_command(
         raise typer.Exit(2)
     token = settings.telegram_bot_token.get_secret_value()
 
-    async def work(database: Database):  # type: ignore[no-untyped-def]
+    async def work(database: Database):
         async with digest_bot(token, settings.telegram_api_url) as bot:
             # Waits for a running bot's tick on SQLite instead of skipping.
             return await send_due(bot, database, now, settings=settings, wait_for_lock=120)
@@ -104,7 +104,7 @@ def status_command(
 
     now = parse_instant(at) if at else None
 
-    async def work(database: Database):  # type: ignore[no-untyped-def]
+    async def work(database: Database):
         return await digest_status(database, now)
 
     status = with_database(work, semantic=False)

@@ -204,7 +204,7 @@ def import_file(
     record stays retracted, and its line is reported as skipped, unless --allow-unretract."""
     content = file.read_bytes()
 
-    async def work(database: Database):  # type: ignore[no-untyped-def]
+    async def work(database: Database):
         return await import_statements(
             database, file.name, content, f"cli:{file.name}", dry_run=dry_run, allow_unretract=allow_unretract
         )

@@ -24,7 +24,7 @@ async def digest_job(context: BotContext) -> None:
         log.exception("digest tick failed")
 
 
-def schedule_digests(application: Application) -> None:  # type: ignore[type-arg]
+def schedule_digests(application: Application) -> None:
     """One repeating job for every subscriber: the database says who is due."""
     job_queue = application.job_queue
     if job_queue is None:

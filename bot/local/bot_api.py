@@ -82,7 +82,8 @@ class LocalBotApi(BaseRequest):
             if request_data.contains_files:
                 for name, upload in request_data.multipart_data.items():
                     if isinstance(upload, tuple):
-                        files[name] = (str(upload[0]), bytes(upload[1]))
+                        content = upload[1]
+                        files[name] = (str(upload[0]), content if isinstance(content, bytes) else content.read())
         call = ApiCall(api_method, params, files)
         self.calls.append(call)
         result = self._answer(call)

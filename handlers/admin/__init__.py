@@ -29,7 +29,7 @@ CHANGING = ["add", "edit", "retract", "link", "import"]
 READING = ["export", "stats"]
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """The one-line /add comes before the dialogue, whose entry point is /add alone; the
     buttons of finished dialogues are answered after it."""
     admins = AdminFilter(application.bot_data[SETTINGS])

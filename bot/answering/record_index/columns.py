@@ -8,7 +8,7 @@ of the columns (`IndexedStatement`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
@@ -145,7 +145,7 @@ class Batch:
     """Statements as read, ids ascending: each fact as a sequence (strings already coded),
     the stored vectors, and the place entries (the statement's number in the batch)."""
 
-    facts: dict[str, Sequence[Any]]
+    facts: Mapping[str, Sequence[Any]]
     vectors: list[bytes | None]
     place_of: list[int]
     place_codes: list[int]
