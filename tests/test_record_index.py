@@ -41,6 +41,9 @@ class Vectors:
             out[row] = vector / np.linalg.norm(vector)
         return out
 
+    def embed_query(self, text: str) -> Any:
+        return self.embed([text])[0]
+
 
 def data(ref: str, **values: Any) -> StatementData:
     return StatementData(**{

@@ -16,6 +16,7 @@ def test_every_file_is_package_data_that_loads() -> None:
     assert names == [
         "english_grammar.json",
         "places.json",
+        "reading.json",
         "sides.json",
         "slavic_grammar.json",
         "stances.json",
