@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import admin, dialogues, readers, settings, subscribers
+from handlers import admin, alerts, channels, dialogues, inline, readers, settings, subscribers
 from handlers.errors import error_handler
 
 
@@ -19,6 +19,9 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     unknown commands. The error handler sees whatever escaped a handler."""
     readers.register(application)
     subscribers.register(application)
+    alerts.register(application)
+    channels.register(application)
+    inline.register(application)
     settings.register(application)
     admin.register(application)
     dialogues.register(application)

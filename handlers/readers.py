@@ -57,7 +57,7 @@ _STATEMENT_SHORTCUT = re.compile(r"^/statement_(\d+)(?:@\w+)?$")
 
 
 async def show_listing(update: Update, context: BotContext, listing: Listing) -> None:
-    page = await load_listing(context.database, listing)
+    page = await load_listing(context.database, listing, bot_username=context.bot.username)
     key = context.pages.remember(listing)
     await reply(update, page.html, page_keyboard(key, page.offset, page.shown, page.total))
 
@@ -98,7 +98,8 @@ async def latest_command(update: Update, context: BotContext) -> None:
     if argument and int(argument) != PAGE_SIZE:
         statements, total = await latest(context.database, limit=int(argument))
         heading = f"<b>Latest {len(statements)} of {total}</b>"
-        await reply(update, statement_list(heading, statements) if statements else "The record is empty.")
+        shown = statement_list(heading, statements, context.bot.username) if statements else "The record is empty."
+        await reply(update, shown)
         return
     await show_listing(update, context, Listing("latest", ""))
 
@@ -205,7 +206,7 @@ async def topic_command(update: Update, context: BotContext) -> None:
 async def _show_statement(update: Update, context: BotContext, statement_id: int) -> None:
     statement = await get_statement(context.database, statement_id)
     links = await linked_statements(context.database, statement_id)
-    await reply(update, statement_full(statement, links))
+    await reply(update, statement_full(statement, links, context.bot.username))
 
 
 @answers_errors
@@ -246,7 +247,7 @@ async def page_button(update: Update, context: BotContext) -> None:
     if pressed is None or listing is None:
         await query.answer("This list has expired; run the command again.", show_alert=True)
         return
-    page = await load_listing(context.database, listing, pressed.offset)
+    page = await load_listing(context.database, listing, pressed.offset, context.bot.username)
     await query.answer()
     await query.edit_message_text(
         split_message(page.html)[0], reply_markup=page_keyboard(pressed.key, page.offset, page.shown, page.total)

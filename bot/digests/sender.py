@@ -17,7 +17,7 @@ import logging
 import warnings
 from collections.abc import Awaitable, Callable
 
-from telegram import Bot, LinkPreviewOptions, Message
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -92,11 +92,15 @@ class DigestSender:
         return Deferred(reason)
 
     async def send(
-        self, text_html: str, chat_id: Callable[[], int], migrate: Callable[[int], Awaitable[None]]
+        self,
+        text_html: str,
+        chat_id: Callable[[], int],
+        migrate: Callable[[int], Awaitable[None]],
+        keyboard: InlineKeyboardMarkup | None = None,
     ) -> Message:
-        """`text_html` to the chat `chat_id()` names. When Telegram says the group became a
-        supergroup, `migrate(new_chat_id)` moves the subscription (after which `chat_id()`
-        names the new chat) and the part goes there."""
+        """`text_html` (with `keyboard` under it, if any) to the chat `chat_id()` names.
+        When Telegram says the group became a supergroup, `migrate(new_chat_id)` moves the
+        subscription (after which `chat_id()` names the new chat) and the part goes there."""
         floods = 0
         network_failures = 0
         while True:
@@ -112,6 +116,7 @@ class DigestSender:
                         parse_mode=ParseMode.HTML,
                         link_preview_options=LinkPreviewOptions(is_disabled=True),
                         allow_paid_broadcast=self.limiter.paid_broadcast or None,
+                        reply_markup=keyboard,
                     )
             except RetryAfter as error:
                 floods += 1
