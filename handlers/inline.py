@@ -22,7 +22,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
     try:
         page = await inline_page(context.database, query.query, query.offset, context.bot.username)
     except RecordError:  # e.g. a filter with a bad value: nothing matches it
-        page = InlinePage([], "")
+        page = InlinePage([], None)
     button = None
     if not page.results and not query.offset:
         button = InlineQueryResultsButton(text=NOTHING_FOUND, start_parameter=START_PARAMETER)

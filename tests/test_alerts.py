@@ -209,7 +209,9 @@ async def test_an_import_of_500_is_one_message_per_chat_with_pages(database: Dat
     result = await tick(telegram)
     assert (result.claimed, result.sent, result.messages) == (2, 2, 2)
     [to_reader] = telegram.api.delivered(READER)
-    assert "500 new statements match</b> your alerts “ceasefire” (500) · “remark number” (500) (1–5 of 500)" in to_reader
+    assert (
+        "500 new statements match</b> your alerts “ceasefire” (500) · “remark number” (500) (1–5 of 500)" in to_reader
+    )
     assert to_reader.count("Ceasefire remark number") == 5
     [to_group] = telegram.api.delivered(GROUP)
     assert "500 new statements match</b> your alert “speaker:putin” (1–5 of 500)" in to_group

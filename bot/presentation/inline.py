@@ -36,8 +36,8 @@ CACHE_SECONDS = 30
 @dataclass(frozen=True)
 class InlinePage:
     results: list[InlineQueryResultArticle]
-    #: The offset Telegram sends back for more; empty when there is no more.
-    next_offset: str
+    #: The offset Telegram sends back for more; None when there is no more.
+    next_offset: str | None
 
 
 def parse_offset(offset: str) -> int:
@@ -87,4 +87,4 @@ async def inline_page(database: Database, words: str, offset: str, bot_username:
     statements, total = await _found(database, " ".join(words.split()), start)
     end = start + len(statements)
     more = bool(statements) and end < total and end <= MAX_INLINE_OFFSET
-    return InlinePage([article(statement, bot_username) for statement in statements], str(end) if more else "")
+    return InlinePage([article(statement, bot_username) for statement in statements], str(end) if more else None)
