@@ -40,6 +40,15 @@ Plain text works in a private chat; in groups, mention me or reply to me.
 /settings — time, time zone, topics and speakers followed, pause
 /digest — preview my next digest now
 /unsubscribe — stop the digest
+
+<b>Alerts</b>: told at once when a matching statement is recorded
+/alert WORDS [speaker: side: topic:] — <code>/alert ceasefire speaker:putin</code>
+/alerts — my alerts, to remove one; <code>/alert off N</code> removes alert N
+
+<b>Sharing</b>
+Every statement carries its 🔗 share link. In any chat, type <code>@{bot} WORDS</code> to find a statement and post it.
+/channel @name — digest and alerts for a channel you administer (/channel explains)
+
 /cancel — leave a dialogue"""
 
 ADMIN_HELP = """
@@ -87,7 +96,8 @@ async def start(update: Update, context: BotContext) -> None:
 async def help_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     is_admin = context.settings.is_admin(user.id if user else None)
-    await reply(update, HELP + (ADMIN_HELP if is_admin else ""))
+    text = HELP.replace("{bot}", escape(context.bot.username or "bot", quote=False))
+    await reply(update, text + (ADMIN_HELP if is_admin else ""))
 
 
 @answers_errors

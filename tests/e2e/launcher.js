@@ -326,6 +326,9 @@ function knownChat(token, reference) {
 function chatMember(known, userId) {
   const status = known.members[String(userId)] || 'left';
   const user = { id: userId, is_bot: userId === 666, first_name: `User ${userId}` };
+  if (status === 'creator') {
+    return { status, user, is_anonymous: false };
+  }
   if (status !== 'administrator') {
     return { status, user };
   }
