@@ -46,7 +46,7 @@ from bot.config import Settings
 from bot.context import SETTINGS
 from bot.digests.owner import Writes
 from bot.digests.rate_limit import RateLimiter
-from bot.digests.sender import DIGEST_BOT, ChatGone, Deferred, DigestSender
+from bot.digests.sender import DIGEST_BOT, ChatGone, Deferred, DigestSender, username_of
 from bot.digests.sender_lock import sender_lock
 from bot.digests.tick import LIMITER
 from bot.presentation.alerts import load_alert_page
@@ -222,7 +222,7 @@ class _Tick:
         log.info("alerts moved from chat %s to %s (group upgraded)", old_chat_id, new_chat_id)
 
 
-async def _sender_of(
+def _sender_of(
     application_or_bot: Any, settings: Settings | None, limiter: RateLimiter | None
 ) -> tuple[Bot, RateLimiter, str | None]:
     """An application's digest Bot and shared limiter (digests and alerts keep to one
@@ -230,10 +230,9 @@ async def _sender_of(
     if isinstance(application_or_bot, Application):
         settings = settings or application_or_bot.bot_data.get(SETTINGS) or Settings()
         shared = application_or_bot.bot_data.setdefault(LIMITER, limiter or RateLimiter.from_settings(settings))
-        return application_or_bot.bot_data[DIGEST_BOT], shared, application_or_bot.bot.username
+        return application_or_bot.bot_data[DIGEST_BOT], shared, username_of(application_or_bot)
     bot: Bot = application_or_bot
-    username = (await bot.get_me()).username
-    return bot, limiter or RateLimiter.from_settings(settings or Settings()), username
+    return bot, limiter or RateLimiter.from_settings(settings or Settings()), username_of(bot)
 
 
 async def send_alerts(
@@ -249,7 +248,7 @@ async def send_alerts(
     `DIGEST_BOT` under the limiter its digests use, a Bot as it is."""
     now = (now or utcnow()).astimezone(UTC)
     started = time_module.monotonic()
-    bot, limiter, username = await _sender_of(application_or_bot, settings, limiter)
+    bot, limiter, username = _sender_of(application_or_bot, settings, limiter)
     tick = _Tick(bot, database, now, limiter, username)
     async with one_tick(database, wait_for_lock) as held:
         if not held:

@@ -16,6 +16,7 @@ import asyncio
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
@@ -27,6 +28,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.ext import Application
 from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
@@ -64,6 +66,16 @@ def digest_bot(token: str, api_url: str | None, request: BaseRequest | None = No
         return Bot(token, request=request)
     base = api_url.rstrip("/")
     return Bot(token, base_url=base, base_file_url=base.removesuffix("/bot") + "/file/bot", request=request)
+
+
+def username_of(application_or_bot: Application[Any, Any, Any, Any, Any, Any] | Bot) -> str | None:
+    """The bot's username, for share links: an application's own Bot knows it, a Bot once
+    it is initialised (it asked getMe); None before."""
+    bot = application_or_bot.bot if isinstance(application_or_bot, Application) else application_or_bot
+    try:
+        return bot.username
+    except RuntimeError:
+        return None
 
 
 def _retry_after(error: RetryAfter) -> float:
