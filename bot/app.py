@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
+from bot.alerts.schedule import schedule_alerts
 from bot.config import Settings
 from bot.context import DATABASE, PAGES, SETTINGS, BotApplication, BotContext
 from bot.digests.schedule import schedule_digests
@@ -18,7 +19,7 @@ from bot.digests.sender import DIGEST_BOT, digest_bot
 from bot.presentation.paging import PageStore
 from bot.runtime import open_database
 from bot.updates import PerChatUpdateProcessor
-from handlers import admin, positions, readers, register_all, subscribers
+from handlers import admin, alerts, channels, positions, readers, register_all, subscribers
 from storage.engine import Database
 from bot.answering.record_index.loading import record_index
 
@@ -75,6 +76,7 @@ async def _post_init(application: BotApplication) -> None:
         application.bot_data[DATABASE] = await open_database(settings, with_sample=True)
     await set_commands(application, settings)
     schedule_digests(application)
+    schedule_alerts(application)
     # Loaded in the background once the application runs: at a million statements it takes
     # tens of seconds, which must not delay polling; a question that comes first waits for
     # it (the index locks).
@@ -93,7 +95,7 @@ async def _post_shutdown(application: BotApplication) -> None:
 
 async def set_commands(application: BotApplication, settings: Settings) -> None:
     """The public menu for everyone; admins see their commands too, in their own chats."""
-    public = readers.COMMANDS + positions.COMMANDS + subscribers.COMMANDS
+    public = readers.COMMANDS + positions.COMMANDS + subscribers.COMMANDS + alerts.COMMANDS + channels.COMMANDS
     await application.bot.set_my_commands(public, scope=BotCommandScopeDefault())
     for admin_id in sorted(settings.admin_ids):
         try:
@@ -103,4 +105,4 @@ async def set_commands(application: BotApplication, settings: Settings) -> None:
             log.warning("admin menu not set for %s: %s", admin_id, error)
 
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER, Update.INLINE_QUERY]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import admin, dialogues, positions, readers, settings, subscribers
+from handlers import admin, alerts, channels, dialogues, inline, positions, readers, settings, subscribers
 from handlers.errors import error_handler
 
 
@@ -20,6 +20,9 @@ def register_all(application: Application) -> None:
     readers.register(application)
     positions.register(application)
     subscribers.register(application)
+    alerts.register(application)
+    channels.register(application)
+    inline.register(application)
     settings.register(application)
     admin.register(application)
     dialogues.register(application)

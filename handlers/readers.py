@@ -44,6 +44,15 @@ Plain text works in a private chat; in groups, mention me or reply to me.
 /settings — time, time zone, topics and speakers followed, pause
 /digest — preview my next digest now
 /unsubscribe — stop the digest
+
+<b>Alerts</b>: told at once when a matching statement is recorded
+/alert WORDS [speaker: side: topic:] — <code>/alert ceasefire speaker:putin</code>
+/alerts — my alerts, to remove one; <code>/alert off N</code> removes alert N
+
+<b>Sharing</b>
+Every statement carries its 🔗 share link. In any chat, type <code>@{bot} WORDS</code> to find a statement and post it.
+/channel @name — digest and alerts for a channel you administer (/channel explains)
+
 /cancel — leave a dialogue"""
 
 ADMIN_HELP = """
@@ -61,7 +70,7 @@ _STATEMENT_SHORTCUT = re.compile(r"^/statement_(\d+)(?:@\w+)?$")
 
 
 async def show_listing(update: Update, context: BotContext, listing: Listing) -> None:
-    page = await load_listing(context.database, listing)
+    page = await load_listing(context.database, listing, bot_username=context.bot.username)
     key = context.pages.remember(listing)
     await reply(update, page.html, page_keyboard(key, page.offset, page.shown, page.total))
 
@@ -91,7 +100,8 @@ async def start(update: Update, context: BotContext) -> None:
 async def help_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     is_admin = context.settings.is_admin(user.id if user else None)
-    await reply(update, HELP + (ADMIN_HELP if is_admin else ""))
+    text = HELP.replace("{bot}", escape(context.bot.username or "bot", quote=False))
+    await reply(update, text + (ADMIN_HELP if is_admin else ""))
 
 
 @answers_errors
@@ -102,7 +112,8 @@ async def latest_command(update: Update, context: BotContext) -> None:
     if argument and int(argument) != PAGE_SIZE:
         statements, total = await latest(context.database, limit=int(argument))
         heading = f"<b>Latest {len(statements)} of {total}</b>"
-        await reply(update, statement_list(heading, statements) if statements else "The record is empty.")
+        shown = statement_list(heading, statements, context.bot.username) if statements else "The record is empty."
+        await reply(update, shown)
         return
     await show_listing(update, context, Listing("latest", ""))
 
@@ -209,7 +220,7 @@ async def topic_command(update: Update, context: BotContext) -> None:
 async def _show_statement(update: Update, context: BotContext, statement_id: int) -> None:
     statement = await get_statement(context.database, statement_id)
     links = await linked_statements(context.database, statement_id)
-    await reply(update, statement_full(statement, links))
+    await reply(update, statement_full(statement, links, context.bot.username))
 
 
 @answers_errors
@@ -250,7 +261,7 @@ async def page_button(update: Update, context: BotContext) -> None:
     if pressed is None or listing is None:
         await query.answer("This list has expired; run the command again.", show_alert=True)
         return
-    page = await load_listing(context.database, listing, pressed.offset)
+    page = await load_listing(context.database, listing, pressed.offset, context.bot.username)
     await query.answer()
     await query.edit_message_text(
         split_message(page.html)[0], reply_markup=page_keyboard(pressed.key, page.offset, page.shown, page.total)

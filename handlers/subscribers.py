@@ -151,7 +151,7 @@ async def digest_command(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    found = await preview(context.database, chat.id)
+    found = await preview(context.database, chat.id, bot_username=context.bot.username)
     if found is None or not found[0].active:
         await reply(update, NOT_SUBSCRIBED)
         return

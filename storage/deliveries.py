@@ -6,6 +6,7 @@ claimed before anything is sent, is the tick's business (bot/digests/tick.py).""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -68,17 +69,22 @@ async def due_subscribers(
 
 
 async def record_end(database: Database) -> int:
-    """The highest statement id with no lower id still in flight: on PostgreSQL read under
-    a brief SHARE lock on the table, so an id handed out to a transaction that has not
-    committed yet is never skipped."""
+    """The highest statement id with no lower id still in flight (see `settled`)."""
+    return await settled(database, max_statement_id)
+
+
+async def settled(database: Database, read: Callable[[AsyncSession], Awaitable[int]]) -> int:
+    """`read` (a highest id) while no statement write is in flight: on PostgreSQL under a
+    brief SHARE lock on `statement`, so an id handed out to a transaction that has not
+    committed yet is never skipped; SQLite commits one writer at a time, ids in order."""
     if not database.is_postgresql:
         async with database.read() as session:
-            return await max_statement_id(session)
+            return await read(session)
     async with database.write() as session:
         connection = await session.connection()
         await connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{STATEMENT_LOCK_TIMEOUT}'")
         await connection.exec_driver_sql("LOCK TABLE statement IN SHARE MODE")
-        return await max_statement_id(session)
+        return await read(session)
 
 
 # -- what a digest covers ----------------------------------------------------------

@@ -293,3 +293,52 @@ class AuditEntry(SQLModel, table=True):
     )
     before: dict | None = Field(default=None, sa_type=JSON)
     after: dict | None = Field(default=None, sa_type=JSON)
+
+
+class Alert(SQLModel, table=True):
+    """A chat's standing search: what is recorded later and matches it is sent at once.
+    `number` is the chat's own (`/alert off 2`); `cursor` the last change of the record
+    (audit entry id) it has been matched against."""
+
+    __table_args__ = (UniqueConstraint("chat_id", "number", name="uq_alert_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    number: int
+    query: str = Field(max_length=300)
+    cursor: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AlertDelivery(SQLModel, table=True):
+    """One message (and its pages) to one chat about the statements its alerts matched in
+    one tick: claimed before anything is sent, like a digest delivery."""
+
+    __tablename__ = "alert_delivery"
+    __table_args__ = (Index("ix_alert_delivery_open", "state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    state: DeliveryState = Field(default=DeliveryState.claimed, sa_type=checked(DeliveryState, "delivery_state"))
+    # The end of the record's changes (audit entry id) the matching covered.
+    cursor_to: int
+    matches: int = Field(default=0)
+    messages_sent: int = Field(default=0)
+    claimed_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = Field(default=None)
+    error: str | None = Field(default=None, sa_type=Text)
+
+
+class AlertMatch(SQLModel, table=True):
+    """A statement an alert has been sent, once: the primary key is what makes an alert
+    tell of a statement exactly once, whatever edits and ticks come later."""
+
+    __tablename__ = "alert_match"
+
+    alert_id: int = Field(sa_column=Column(ForeignKey("alert.id", ondelete="CASCADE"), primary_key=True))
+    statement_id: int = Field(
+        sa_column=Column(ForeignKey("statement.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+    delivery_id: int = Field(
+        sa_column=Column(ForeignKey("alert_delivery.id", ondelete="CASCADE"), nullable=False, index=True)
+    )

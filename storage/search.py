@@ -40,18 +40,28 @@ STOPWORDS = frozenset(
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
-def query_terms(query: str) -> list[str]:
-    """The content words of `query`, in order, each once. A Cyrillic word also brings its
-    Latin transliteration ("Путин" -> "putin", "Донецк" -> "donetsk"): the record is in
-    English, its readers are not all."""
-    terms: list[str] = []
+def query_words(query: str) -> list[tuple[str, ...]]:
+    """The content words of `query`, in order, each once, each with the forms that stand
+    for it: a Cyrillic word also brings its Latin transliteration ("Путин" -> "putin",
+    "Донецк" -> "donetsk"): the record is in English, its readers are not all."""
+    words: list[tuple[str, ...]] = []
     for match in _WORD.finditer(query.casefold()):
         word = match.group().strip("_")
         if not word or word in STOPWORDS or len(word) > MAX_TERM_LENGTH:
             continue
         forms = [word, normalize_name(word)] if _CYRILLIC.search(word) else [word]
+        entry = tuple(dict.fromkeys(form for form in forms if form))
+        if entry and entry not in words:
+            words.append(entry)
+    return words
+
+
+def query_terms(query: str) -> list[str]:
+    """Every form of `query_words`, in order, each once, at most `MAX_TERMS`."""
+    terms: list[str] = []
+    for forms in query_words(query):
         for form in forms:
-            if form and form not in terms and len(terms) < MAX_TERMS:
+            if form not in terms and len(terms) < MAX_TERMS:
                 terms.append(form)
         if len(terms) == MAX_TERMS:
             break
@@ -107,7 +117,7 @@ class SearchPage(PageOfHits):
     terms: list[str] = field(default_factory=list)
 
 
-def _filter_clauses(filters: SearchFilters, actor_ids: Sequence[int] | None) -> list[ColumnElement[bool]]:
+def filter_clauses(filters: SearchFilters, actor_ids: Sequence[int] | None) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if actor_ids is not None:
         clauses.append(col(Statement.actor_id).in_(actor_ids))
@@ -259,7 +269,7 @@ async def rank_on_index(
     return await recent_first(session, read_page, count_newer, offset=offset, limit=limit, window=window)
 
 
-async def _actor_ids(session: AsyncSession, filters: SearchFilters) -> list[int] | None:
+async def filter_actor_ids(session: AsyncSession, filters: SearchFilters) -> list[int] | None:
     if filters.actor_ids is not None:
         return list(filters.actor_ids)
     if not filters.speaker:
@@ -291,10 +301,10 @@ async def search(
             total = await count_on_index(session, match)
             scored = await rank_on_index(session, match, offset=offset, limit=limit, window=window)
         else:
-            actor_ids = await _actor_ids(session, filters)
+            actor_ids = await filter_actor_ids(session, filters)
             if actor_ids == []:
                 return SearchPage([], 0, offset, limit, terms)
-            clauses = _filter_clauses(filters, actor_ids)
+            clauses = filter_clauses(filters, actor_ids)
             total, scored = await _search_joined(session, database, terms, clauses, offset, limit, window)
         hits = await hydrate(session, scored)
     return SearchPage(hits, total, offset, limit, terms)

@@ -4,6 +4,7 @@ in one transaction; and reading them back. Nothing here knows about Telegram."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,14 +66,21 @@ def search_text(statement: Statement) -> str:
     """What the full-text index sees: the speaker under every alias, so "Путин" finds
     Putin's statements, and topics as words ("security guarantees")."""
     assert statement.actor is not None
-    parts = [alias.alias for alias in statement.actor.aliases] or [statement.actor.name]
-    parts += [
-        statement.speaker_role,
-        statement.side,
-        " ".join(topic.replace("_", " ") for topic in statement.topics),
-        " ".join(statement.places),
-        statement.text,
-        statement.source,
+    names = [alias.alias for alias in statement.actor.aliases] or [statement.actor.name]
+    return indexed_text(names, exchange_record(statement))
+
+
+def indexed_text(speaker_names: Sequence[str], record: Mapping[str, Any]) -> str:
+    """`search_text` of a statement in the exchange format (e.g. as the audit log keeps
+    it before an edit), its speaker under `speaker_names`."""
+    parts = [
+        *speaker_names,
+        record["speaker_role"],
+        record["side"],
+        " ".join(topic.replace("_", " ") for topic in record["topics"]),
+        " ".join(record["places"]),
+        record["text"],
+        record["source"],
     ]
     return "\n".join(part for part in parts if part)
 

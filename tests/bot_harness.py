@@ -47,11 +47,12 @@ class BotHarness:
 
 
 @asynccontextmanager
-async def running_bot(database: Database, **settings: Any) -> AsyncIterator[BotHarness]:
+async def running_bot(database: Database, api: LocalBotApi | None = None, **settings: Any) -> AsyncIterator[BotHarness]:
     """The application initialised and started (post_init ran, JobQueue running), as
-    `run_polling` would leave it, minus the polling."""
+    `run_polling` would leave it, minus the polling; Telegram is `api` (by default a
+    plain `LocalBotApi`)."""
     config = Settings(DIPLOBOT_ADMIN_IDS=str(ADMIN_ID), DIPLOBOT_LOAD_SAMPLE="false", **settings)
-    api = LocalBotApi()
+    api = api or LocalBotApi()
     application = build_application(config, request=api, database=database, rate_limited=False)
     async with application:
         await application.post_init(application)  # type: ignore[misc]

@@ -33,6 +33,7 @@ from storage.models import Topic
 from storage.subscriptions import get_subscriber, subscribe
 from tests.conftest import asyncpg_dsn, configured_postgres_url
 from tests.e2e.emulator import (
+    BOT_USERNAME,
     BotApiEmulator,
     EmulatorClient,
     missing_requirement,
@@ -121,9 +122,10 @@ class Cli:
         return self.run("digest", "send-due", "--at", AT, crash_at=crash_at)
 
 
-async def prepare(url: str, chats: list[int], *, long: bool) -> list[str]:
+async def prepare(url: str, chats: list[int], *, long: bool, bot_username: str | None = BOT_USERNAME) -> list[str]:
     """Subscribes `chats` (08:00 Kyiv, due at FIRST_DUE), records what their digest will
-    hold, and returns that digest's parts as they will be sent."""
+    hold, and returns that digest's parts as they will be sent (by the emulated bot, whose
+    username the share links carry; `diplobot digest preview` knows no username)."""
     database = Database(url)
     try:
         await upgrade(database)
@@ -141,7 +143,8 @@ async def prepare(url: str, chats: list[int], *, long: bool) -> list[str]:
         assert last is not None
         subscriber = await get_subscriber(database, chats[0])
         assert subscriber is not None
-        digest = await compose(database, DigestKey.of(subscriber, subscriber.cursor, last.id or 0))
+        key = DigestKey.of(subscriber, subscriber.cursor, last.id or 0)
+        digest = await compose(database, key, bot_username=bot_username)
         return digest.parts
     finally:
         await database.close()
@@ -269,7 +272,7 @@ async def test_send_due_refuses_without_a_token(emulator: BotApiEmulator, tmp_pa
 async def test_status_and_preview_from_the_cli(cli: Cli, telegram: EmulatorClient, shared_url: str) -> None:
     parts = await prepare(shared_url, [CHAT], long=False)
     preview = succeeded(cli.run("digest", "preview", str(CHAT), "--html"))
-    assert preview.strip() == parts[0].strip()
+    assert preview.strip() == parts[0].strip().replace(f' · <a href="https://t.me/{BOT_USERNAME}?start=s1">🔗 Share</a>', "")
     status = succeeded(cli.run("digest", "status", "--at", AT))
     assert "subscribers:       1 (1 active, 0 paused)" in status and "due now:           1" in status
     succeeded(cli.send_due())

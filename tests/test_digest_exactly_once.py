@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.digests.compose import DigestKey, compose
 from bot.digests.rate_limit import RateLimiter
 from bot.digests.tick import TickReport, send_due
+from bot.local.bot_api import BOT_USER
 from storage.deliveries import claim_delivery
 from storage.engine import Database
 from storage.models import DeliveryState, DigestDelivery, Subscriber, Topic
@@ -66,7 +67,8 @@ async def test_a_claimed_delivery_resumes_after_the_confirmed_parts(database: Da
         for _ in range(4):
             last = await record(database, topics=topic.value, text="Long text, " * 60)
     assert last is not None
-    parts = (await compose(database, DigestKey.of(subscriber, subscriber.cursor, last.id or 0))).parts
+    key = DigestKey.of(subscriber, subscriber.cursor, last.id or 0)
+    parts = (await compose(database, key, bot_username=BOT_USER["username"])).parts
     assert len(parts) >= 3
     await _claim_by_hand(database, subscriber, last.id or 0, 2, DeliveryState.claimed)
     # Recorded after the claim: not part of the resumed digest.

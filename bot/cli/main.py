@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli.alerts import alerts_app
 from bot.cli.common import configuration_error, secrets, settings_or_exit, with_database
 from bot.cli.digest import digest_app
 from bot.config import GENERATE_SECRET, ConfigError, Settings, load_settings, parse_webhook_secret
@@ -29,6 +30,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(digest_app, name="digest")
+app.add_typer(alerts_app, name="alerts")
 
 
 @app.command("run")

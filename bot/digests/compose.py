@@ -153,12 +153,18 @@ def _sections(
 
 
 async def compose_all(
-    database: Database, keys: Collection[DigestKey], *, section_limit: int = SECTION_LIMIT, limit: int = MESSAGE_LIMIT
+    database: Database,
+    keys: Collection[DigestKey],
+    *,
+    section_limit: int = SECTION_LIMIT,
+    limit: int = MESSAGE_LIMIT,
+    bot_username: str | None = None,
 ) -> dict[DigestKey, Digest]:
     """The digest of each key: the statements recorded in (cursor_from, cursor_to] that
     pass its filters, retracted ones left out. The digests of a tick overlap (the same
     days, topics and speakers), so the statements of all their ranges are read in one
-    query, and each one shown is loaded and rendered once, not once per digest."""
+    query, and each one shown is loaded and rendered once, not once per digest; with its
+    share link when `bot_username` is known."""
     if not keys:
         return {}
     async with database.read() as session:
@@ -168,7 +174,7 @@ async def compose_all(
         sections = {key: _sections(rows, key, section_limit) for key in keys}
         ids = sorted({i for _, shown in sections.values() for ids in shown.values() for i in ids})
         hits = await hydrate(session, [(statement_id, 0.0) for statement_id in ids])
-        blocks = {hit.statement.id: statement_compact(hit.statement) for hit in hits}
+        blocks = {hit.statement.id: statement_compact(hit.statement, bot_username) for hit in hits}
         actor_ids = sorted({actor_id for key in keys for actor_id in key.actor_ids})
         names = await actor_names_in(session, actor_ids)
     digests = {}
@@ -185,14 +191,20 @@ async def compose_all(
 
 
 async def compose(
-    database: Database, key: DigestKey, *, section_limit: int = SECTION_LIMIT, limit: int = MESSAGE_LIMIT
+    database: Database,
+    key: DigestKey,
+    *,
+    section_limit: int = SECTION_LIMIT,
+    limit: int = MESSAGE_LIMIT,
+    bot_username: str | None = None,
 ) -> Digest:
     """One digest (see `compose_all`)."""
-    return (await compose_all(database, [key], section_limit=section_limit, limit=limit))[key]
+    composed = await compose_all(database, [key], section_limit=section_limit, limit=limit, bot_username=bot_username)
+    return composed[key]
 
 
 async def preview(
-    database: Database, chat_id: int, *, section_limit: int = SECTION_LIMIT
+    database: Database, chat_id: int, *, section_limit: int = SECTION_LIMIT, bot_username: str | None = None
 ) -> tuple[Subscriber, Digest] | None:
     """What the chat's next digest would hold if it went out now; moves nothing. None when
     the chat has no subscription."""
@@ -202,7 +214,7 @@ async def preview(
             return None
         end = await max_statement_id(session)
     return subscriber, await compose(
-        database, DigestKey.of(subscriber, subscriber.cursor, end), section_limit=section_limit
+        database, DigestKey.of(subscriber, subscriber.cursor, end), section_limit=section_limit, bot_username=bot_username
     )
 
 

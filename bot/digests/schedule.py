@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram.ext import Application
 
@@ -26,16 +28,29 @@ async def digest_job(context: BotContext) -> None:
 
 def schedule_digests(application: Application) -> None:
     """One repeating job for every subscriber: the database says who is due."""
+    run_every(application, digest_job, seconds=TICK_SECONDS, name=JOB_NAME, what="digests are not sent")
+
+
+def run_every(
+    application: Application,  # type: ignore[type-arg]
+    job: Callable[[BotContext], Coroutine[Any, Any, None]],
+    *,
+    seconds: float,
+    name: str,
+    what: str,
+) -> None:
+    """`job` every `seconds`, never two at once, once per application (a second call does
+    nothing); without a JobQueue the log says `what` that means."""
     job_queue = application.job_queue
     if job_queue is None:
-        log.warning("no JobQueue (install python-telegram-bot[job-queue]): digests are not sent")
+        log.warning("no JobQueue (install python-telegram-bot[job-queue]): %s", what)
         return
-    if job_queue.get_jobs_by_name(JOB_NAME):
+    if job_queue.get_jobs_by_name(name):
         return
     job_queue.run_repeating(
-        digest_job,
-        interval=TICK_SECONDS,
-        first=TICK_SECONDS / 3,
-        name=JOB_NAME,
-        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": TICK_SECONDS},
+        job,
+        interval=seconds,
+        first=seconds / 3,
+        name=name,
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": seconds},
     )

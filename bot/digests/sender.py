@@ -16,8 +16,9 @@ import asyncio
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-from telegram import Bot, LinkPreviewOptions, Message
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -27,6 +28,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.ext import Application
 from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
@@ -66,6 +68,16 @@ def digest_bot(token: str, api_url: str | None, request: BaseRequest | None = No
     return Bot(token, base_url=base, base_file_url=base.removesuffix("/bot") + "/file/bot", request=request)
 
 
+def username_of(application_or_bot: Application[Any, Any, Any, Any, Any, Any] | Bot) -> str | None:
+    """The bot's username, for share links: an application's own Bot knows it, a Bot once
+    it is initialised (it asked getMe); None before."""
+    bot = application_or_bot.bot if isinstance(application_or_bot, Application) else application_or_bot
+    try:
+        return bot.username
+    except RuntimeError:
+        return None
+
+
 def _retry_after(error: RetryAfter) -> float:
     with warnings.catch_warnings():
         # PTB 22 warns that the attribute becomes a timedelta; both forms are read here.
@@ -92,11 +104,15 @@ class DigestSender:
         return Deferred(reason)
 
     async def send(
-        self, text_html: str, chat_id: Callable[[], int], migrate: Callable[[int], Awaitable[None]]
+        self,
+        text_html: str,
+        chat_id: Callable[[], int],
+        migrate: Callable[[int], Awaitable[None]],
+        keyboard: InlineKeyboardMarkup | None = None,
     ) -> Message:
-        """`text_html` to the chat `chat_id()` names. When Telegram says the group became a
-        supergroup, `migrate(new_chat_id)` moves the subscription (after which `chat_id()`
-        names the new chat) and the part goes there."""
+        """`text_html` (with `keyboard` under it, if any) to the chat `chat_id()` names.
+        When Telegram says the group became a supergroup, `migrate(new_chat_id)` moves the
+        subscription (after which `chat_id()` names the new chat) and the part goes there."""
         floods = 0
         network_failures = 0
         while True:
@@ -112,6 +128,7 @@ class DigestSender:
                         parse_mode=ParseMode.HTML,
                         link_preview_options=LinkPreviewOptions(is_disabled=True),
                         allow_paid_broadcast=self.limiter.paid_broadcast or None,
+                        reply_markup=keyboard,
                     )
             except RetryAfter as error:
                 floods += 1

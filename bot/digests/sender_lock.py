@@ -1,6 +1,7 @@
 """One sender at a time on SQLite: each tick holds an exclusive `flock` on
-`<database file>.digest-lock`, released by the OS when the process dies. PostgreSQL needs
-none: there the tick locks its subscribers' rows one by one (see bot/digests/tick.py)."""
+`<database file>.digest-lock` (alerts: `.alert-lock`), released by the OS when the
+process dies. PostgreSQL needs none: there the digest tick locks its subscribers' rows
+one by one (see bot/digests/tick.py), the alert tick takes an advisory lock."""
 
 from __future__ import annotations
 
@@ -16,20 +17,20 @@ from sqlalchemy.engine import make_url
 from storage.engine import Database
 
 
-def _lock_path(database: Database) -> Path | None:
+def _lock_path(database: Database, name: str) -> Path | None:
     if not database.is_sqlite:
         return None
-    name = make_url(database.url).database
-    if not name or name == ":memory:":
+    file = make_url(database.url).database
+    if not file or file == ":memory:":
         return None
-    return Path(name).expanduser().resolve().with_name(Path(name).name + ".digest-lock")
+    return Path(file).expanduser().resolve().with_name(f"{Path(file).name}.{name}-lock")
 
 
 @contextlib.asynccontextmanager
-async def sender_lock(database: Database, wait: float) -> AsyncIterator[bool]:
-    """The one-sender lock; True when held, False when another process held it for
-    `wait` seconds (0: one try)."""
-    path = _lock_path(database)
+async def sender_lock(database: Database, wait: float, name: str = "digest") -> AsyncIterator[bool]:
+    """The one-sender lock of `name` (each kind of tick has its own); True when held,
+    False when another process held it for `wait` seconds (0: one try)."""
+    path = _lock_path(database, name)
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX

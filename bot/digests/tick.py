@@ -72,7 +72,7 @@ from bot.digests.compose import NOTHING_NEW, SECTION_LIMIT, Digest, DigestKey, c
 from bot.digests.crash_hook import crash_hook
 from bot.digests.owner import Owner, Writes, owned
 from bot.digests.rate_limit import RateLimiter
-from bot.digests.sender import DIGEST_BOT, ChatGone, Deferred, DigestSender
+from bot.digests.sender import DIGEST_BOT, ChatGone, Deferred, DigestSender, username_of
 from bot.digests.sender_lock import sender_lock
 from storage.deliveries import (
     claim_delivery,
@@ -137,8 +137,10 @@ class _Tick:
         limiter: RateLimiter,
         *,
         section_limit: int,
+        username: str | None = None,
     ) -> None:
         self.database = database
+        self.username = username
         self.now = now
         self.sender = DigestSender(bot, limiter)
         self.section_limit = section_limit
@@ -149,7 +151,8 @@ class _Tick:
 
     async def compose(self, keys: Collection[DigestKey]) -> None:
         """Compose once, send many: one rendering per distinct key in a tick."""
-        self._digests.update(await compose_all(self.database, keys, section_limit=self.section_limit))
+        composed = await compose_all(self.database, keys, section_limit=self.section_limit, bot_username=self.username)
+        self._digests.update(composed)
         self.report.renders += len(keys)
 
     async def digest(self, key: DigestKey) -> Digest:
@@ -358,7 +361,7 @@ async def send_due(
     if isinstance(application_or_bot, Application):
         application_or_bot.bot_data.setdefault(LIMITER, limiter)
     started = time_module.monotonic()
-    tick = _Tick(bot, database, now, limiter, section_limit=section_limit)
+    tick = _Tick(bot, database, now, limiter, section_limit=section_limit, username=username_of(application_or_bot))
     async with sender_lock(database, wait_for_lock) as held:
         if not held:
             tick.report.locked_out = True

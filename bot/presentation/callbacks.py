@@ -91,3 +91,67 @@ class AddButton:
         """The buttons of these steps, of any dialogue (the handler checks the nonce)."""
         alternatives = "|".join(re.escape(step) for step in steps)
         return re.compile(rf"^{cls.PREFIX}{SEPARATOR}\w+{SEPARATOR}(?:{alternatives})(?:{SEPARATOR}|$)")
+
+
+@dataclass(frozen=True)
+class AlertPageButton:
+    """Previous / next under an alert's message: the delivery (its statements are in the
+    database, so the buttons work as long as the message exists) and the offset to show."""
+
+    PREFIX: ClassVar[str] = "ap"
+    PATTERN: ClassVar[re.Pattern[str]] = _pattern(PREFIX)
+
+    delivery_id: int
+    offset: int
+
+    def encode(self) -> str:
+        return SEPARATOR.join((self.PREFIX, str(self.delivery_id), str(self.offset)))
+
+    @classmethod
+    def parse(cls, data: str) -> AlertPageButton | None:
+        parts = data.split(SEPARATOR)
+        if len(parts) != 3 or parts[0] != cls.PREFIX or not (parts[1].isdigit() and parts[2].isdigit()):
+            return None
+        return cls(int(parts[1]), int(parts[2]))
+
+
+@dataclass(frozen=True)
+class AlertOffButton:
+    """Removes alert `number` of the chat the button is in."""
+
+    PREFIX: ClassVar[str] = "ax"
+    PATTERN: ClassVar[re.Pattern[str]] = _pattern(PREFIX)
+
+    number: int
+
+    def encode(self) -> str:
+        return SEPARATOR.join((self.PREFIX, str(self.number)))
+
+    @classmethod
+    def parse(cls, data: str) -> AlertOffButton | None:
+        parts = data.split(SEPARATOR)
+        if len(parts) != 2 or parts[0] != cls.PREFIX or not parts[1].isdigit():
+            return None
+        return cls(int(parts[1]))
+
+
+@dataclass(frozen=True)
+class ChannelAlertOffButton:
+    """Removes alert `number` of the channel `chat_id`: a channel's list is shown in its
+    admin's private chat."""
+
+    PREFIX: ClassVar[str] = "cx"
+    PATTERN: ClassVar[re.Pattern[str]] = _pattern(PREFIX)
+
+    chat_id: int
+    number: int
+
+    def encode(self) -> str:
+        return SEPARATOR.join((self.PREFIX, str(self.chat_id), str(self.number)))
+
+    @classmethod
+    def parse(cls, data: str) -> ChannelAlertOffButton | None:
+        parts = data.split(SEPARATOR)
+        if len(parts) != 3 or parts[0] != cls.PREFIX or not parts[1].lstrip("-").isdigit() or not parts[2].isdigit():
+            return None
+        return cls(int(parts[1]), int(parts[2]))

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from datetime import date
 from html import escape
 
+from telegram.helpers import create_deep_linked_url
+
 from storage.models import DatePrecision, Statement, Status
 from storage.statements import LinkedStatement
 
@@ -50,19 +52,40 @@ def _source(statement: Statement) -> str:
     return h(statement.source)
 
 
-def statement_compact(statement: Statement) -> str:
-    """One result in a list: who, when, status unless confirmed, what, where from."""
+def share_url(bot_username: str, statement_id: int | None) -> str:
+    """The statement's deep link: it opens the statement in a private chat with the bot
+    (`/start s23`), for anyone it is passed on to."""
+    return create_deep_linked_url(bot_username, f"s{statement_id}")
+
+
+def _share(statement: Statement, bot_username: str | None) -> str:
+    if not bot_username:
+        return ""
+    return f' · <a href="{escape(share_url(bot_username, statement.id), quote=True)}">🔗 Share</a>'
+
+
+def _compact_lines(statement: Statement) -> list[str]:
     when = said_on(statement.said_on, statement.date_precision)
     if statement.status is not Status.confirmed:
         when += f" · {_status(statement)}"
-    return "\n".join(
-        [
-            f"{_who(statement)}",
-            f"{when}",
-            _text(statement),
-            f"— {_source(statement)} · /statement_{statement.id}",
-        ]
-    )
+    return [_who(statement), when, _text(statement)]
+
+
+def statement_compact(statement: Statement, bot_username: str | None = None) -> str:
+    """One result in a list: who, when, status unless confirmed, what, where from; with
+    its share link when the bot's username is known."""
+    lines = _compact_lines(statement)
+    lines.append(f"— {_source(statement)} · /statement_{statement.id}{_share(statement, bot_username)}")
+    return "\n".join(lines)
+
+
+def statement_shared(statement: Statement, bot_username: str) -> str:
+    """A statement posted into another chat (inline mode): no command of this bot, which
+    means nothing there, but the link that opens the statement in the bot."""
+    url = share_url(bot_username, statement.id)
+    lines = _compact_lines(statement)
+    lines += [f"— {_source(statement)}", f'🔗 <a href="{escape(url, quote=True)}">{h(url.removeprefix("https://"))}</a>']
+    return "\n".join(lines)
 
 
 _LINK_HEADINGS = {
@@ -73,12 +96,18 @@ _LINK_HEADINGS = {
 }
 
 
-def statement_full(statement: Statement, links: Sequence[LinkedStatement] = ()) -> str:
-    """The whole record of one statement, with what it answers or contradicts beside it."""
+def statement_full(
+    statement: Statement, links: Sequence[LinkedStatement] = (), bot_username: str | None = None
+) -> str:
+    """The whole record of one statement, with what it answers or contradicts beside it,
+    and its share link in full (to copy) when the bot's username is known."""
     lines = [f"<b>Statement #{statement.id}</b> (ref {h(statement.ref)})", _record_body(statement)]
+    if bot_username:
+        url = share_url(bot_username, statement.id)
+        lines.append(f'🔗 Share: <a href="{escape(url, quote=True)}">{h(url)}</a>')
     for link in links:
         heading = _LINK_HEADINGS[(link.kind.value, link.outgoing)]
-        lines += ["", f"<b>{heading}</b>:", statement_compact(link.statement)]
+        lines += ["", f"<b>{heading}</b>:", statement_compact(link.statement, bot_username)]
     return "\n".join(lines)
 
 
@@ -110,8 +139,8 @@ def _record_body(statement: Statement) -> str:
     return "\n".join(lines)
 
 
-def statement_list(heading: str, statements: Sequence[Statement]) -> str:
-    return "\n\n".join([heading, *(statement_compact(statement) for statement in statements)])
+def statement_list(heading: str, statements: Sequence[Statement], bot_username: str | None = None) -> str:
+    return "\n\n".join([heading, *(statement_compact(statement, bot_username) for statement in statements)])
 
 
 def _cut_point(line: str, limit: int) -> int:

@@ -28,26 +28,28 @@ def _range(offset: int, shown: int, total: int) -> str:
     return f"{offset + 1}–{offset + shown} of {total}"
 
 
-def _page(heading: str, statements: list[Statement], offset: int, total: int, empty: str) -> ListingPage:
+def _page(
+    heading: str, statements: list[Statement], offset: int, total: int, empty: str, bot_username: str | None
+) -> ListingPage:
     if not statements:
         return ListingPage(escape(empty, quote=False), offset, 0, total)
     title = f"{heading} ({_range(offset, len(statements), total)})"
-    return ListingPage(statement_list(title, statements), offset, len(statements), total)
+    return ListingPage(statement_list(title, statements, bot_username), offset, len(statements), total)
 
 
-async def _latest(database: Database, argument: str, offset: int) -> ListingPage:
+async def _latest(database: Database, argument: str, offset: int, bot_username: str | None) -> ListingPage:
     statements, total = await latest(database, limit=PAGE_SIZE, offset=offset)
-    return _page("<b>Latest statements</b>", statements, offset, total, "The record is empty.")
+    return _page("<b>Latest statements</b>", statements, offset, total, "The record is empty.", bot_username)
 
 
-async def _search(database: Database, argument: str, offset: int) -> ListingPage:
+async def _search(database: Database, argument: str, offset: int, bot_username: str | None) -> ListingPage:
     parsed = parse_search(argument)
     page = await search(database, parsed.text, parsed.filters, limit=PAGE_SIZE, offset=offset)
     heading = f"<b>Search</b> “{escape(argument, quote=False)}”"
-    return _page(heading, page.statements, offset, page.total, "No statement matches that search.")
+    return _page(heading, page.statements, offset, page.total, "No statement matches that search.", bot_username)
 
 
-def answer_html(result: Answer) -> str:
+def answer_html(result: Answer, bot_username: str | None = None) -> str:
     """An answer as the reader sees it: what the question was understood as, each statement
     cited (speaker, date, source), and contested claims beside their denials."""
     if not result.hits:
@@ -59,40 +61,43 @@ def answer_html(result: Answer) -> str:
     blocks = [heading]
     on_page = {hit.statement.id for hit in result.hits}
     for hit in result.hits:
-        block = statement_compact(hit.statement)
+        block = statement_compact(hit.statement, bot_username)
         for other in result.counterparts.get(hit.statement.id or 0, []):
             if other.id in on_page:
                 block += f"\n  ↔ <b>Disputed by</b> /statement_{other.id} on this page"
             else:
-                block += "\n  ↔ <b>Disputed by</b>:\n" + statement_compact(other)
+                block += "\n  ↔ <b>Disputed by</b>:\n" + statement_compact(other, bot_username)
         blocks.append(block)
     return "\n\n".join(blocks)
 
 
-async def _ask(database: Database, argument: str, offset: int) -> ListingPage:
+async def _ask(database: Database, argument: str, offset: int, bot_username: str | None) -> ListingPage:
     result = await answer(database, argument, limit=PAGE_SIZE, offset=offset)
-    return ListingPage(answer_html(result), offset, len(result.hits), result.total)
+    return ListingPage(answer_html(result, bot_username), offset, len(result.hits), result.total)
 
 
-async def _actor(database: Database, argument: str, offset: int) -> ListingPage:
+async def _actor(database: Database, argument: str, offset: int, bot_username: str | None) -> ListingPage:
     filters = SearchFilters(actor_ids=(int(argument),))
     page = await search(database, "", filters, limit=PAGE_SIZE, offset=offset)
     speaker = page.statements[0].speaker if page.statements else "This speaker"
-    return _page(f"<b>{escape(speaker, quote=False)}</b>, newest first", page.statements, offset, page.total, f"{speaker} has no statements in the record.")
+    return _page(f"<b>{escape(speaker, quote=False)}</b>, newest first", page.statements, offset, page.total, f"{speaker} has no statements in the record.", bot_username)
 
 
-async def _topic(database: Database, argument: str, offset: int) -> ListingPage:
+async def _topic(database: Database, argument: str, offset: int, bot_username: str | None) -> ListingPage:
     topic = Topic(argument)
     page = await search(database, "", SearchFilters(topic=topic), limit=PAGE_SIZE, offset=offset)
     heading = f"<b>Topic: {topic.value.replace('_', ' ')}</b>, newest first"
-    return _page(heading, page.statements, offset, page.total, "No statements on this topic yet.")
+    return _page(heading, page.statements, offset, page.total, "No statements on this topic yet.", bot_username)
 
 
 _LOADERS = {"latest": _latest, "search": _search, "ask": _ask, "actor": _actor, "topic": _topic}
 
 
-async def load_listing(database: Database, listing: Listing, offset: int = 0) -> ListingPage:
+async def load_listing(
+    database: Database, listing: Listing, offset: int = 0, bot_username: str | None = None
+) -> ListingPage:
+    """A page of the listing; each statement with its share link when `bot_username` is known."""
     loader = _LOADERS.get(listing.kind)
     if loader is None:
         raise InvalidInput("listing", f"unknown listing {listing.kind!r}")
-    return await loader(database, listing.argument, max(0, offset))
+    return await loader(database, listing.argument, max(0, offset), bot_username)

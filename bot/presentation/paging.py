@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -43,10 +44,17 @@ class PageStore:
 
 
 def page_keyboard(key: str, offset: int, shown: int, total: int, size: int = PAGE_SIZE) -> InlineKeyboardMarkup | None:
+    return paging_keyboard(lambda to: PageButton(key, to).encode(), offset, shown, total, size)
+
+
+def paging_keyboard(
+    button: Callable[[int], str], offset: int, shown: int, total: int, size: int = PAGE_SIZE
+) -> InlineKeyboardMarkup | None:
+    """Previous / next, each with the callback data `button(offset)` of the page it shows."""
     buttons = []
     if offset > 0:
-        buttons.append(InlineKeyboardButton("◀ Previous", callback_data=PageButton(key, max(0, offset - size)).encode()))
+        buttons.append(InlineKeyboardButton("◀ Previous", callback_data=button(max(0, offset - size))))
     if offset + shown < total:
-        buttons.append(InlineKeyboardButton("Next ▶", callback_data=PageButton(key, offset + size).encode()))
+        buttons.append(InlineKeyboardButton("Next ▶", callback_data=button(offset + size)))
     return InlineKeyboardMarkup([buttons]) if buttons else None
 

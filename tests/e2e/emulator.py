@@ -291,6 +291,29 @@ class RecordedCall:
         return json.loads(value) if isinstance(value, str) else value
 
 
+@dataclass(frozen=True)
+class InlineAnswer:
+    """The bot's answer to a user's inline query, as it called answerInlineQuery."""
+
+    inline_query_id: str
+    results: list[dict[str, Any]]
+    cache_time: int | None
+    is_personal: bool | None
+    next_offset: str | None
+    button: dict[str, Any] | None
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any]) -> Self:
+        return cls(
+            inline_query_id=stored["inline_query_id"],
+            results=stored["results"],
+            cache_time=stored["cache_time"],
+            is_personal=stored["is_personal"],
+            next_offset=stored["next_offset"],
+            button=stored["button"],
+        )
+
+
 class EmulatorClient:
     """The human side of one bot in the emulator: its users, what it sent, what it called."""
 
@@ -357,6 +380,31 @@ class EmulatorClient:
                 )
             await asyncio.sleep(self._poll_interval)
         return messages
+
+    async def inline_answers(self) -> list[InlineAnswer]:
+        """Every answer the bot gave to an inline query, oldest first."""
+        answers = await self.post("/getInlineAnswers", {"token": self.token})
+        return [InlineAnswer.from_stored(answer) for answer in answers]
+
+    async def wait_for_inline_answer(self, inline_query_id: str, timeout: float = 10.0) -> InlineAnswer:
+        """Waits for the bot's answer to the inline query ``inline_query_id``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for answer in await self.inline_answers():
+                if answer.inline_query_id == inline_query_id:
+                    return answer
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no answer to inline query {inline_query_id} within {timeout} s")
+            await asyncio.sleep(self._poll_interval)
+
+    async def set_chat(self, chat: dict[str, Any], members: dict[int, str]) -> None:
+        """Makes a chat (e.g. a channel: ``{"id": -100..., "type": "channel", "username":
+        ...}``) known to getChat and getChatMember, with its members' statuses
+        ("creator", "administrator", "member"; anyone else has "left"). The bot itself is
+        :data:`BOT_ID`."""
+        await self.post(
+            "/setChat", {"token": self.token, "chat": chat, "members": {str(k): v for k, v in members.items()}}
+        )
 
     async def calls(self, method: str | None = None) -> list[RecordedCall]:
         """Every Bot API request the bot made (of ``method`` only, if given), oldest first."""
@@ -429,6 +477,16 @@ class EmulatedUser:
         length = len(command.split(maxsplit=1)[0])
         entities = [{"type": "bot_command", "offset": 0, "length": length}]
         await self.client.post("/sendCommand", self._message(text=command, entities=entities))
+
+    async def send_inline_query(self, query: str, offset: str = "") -> str:
+        """Types ``@bot query`` in a chat: the bot gets an inline query (``offset`` as
+        Telegram sends it when the user scrolls for more). Returns the query's id."""
+        sent = await self.client.post(
+            "/sendInlineQuery",
+            {"botToken": self.client.token, "from": self.as_api(), "query": query, "offset": offset},
+        )
+        inline_query_id: str = sent["inline_query_id"]
+        return inline_query_id
 
     async def press_button(self, message: BotMessage, button_text: str) -> None:
         """Presses the inline button labelled ``button_text`` under a bot message in this chat."""

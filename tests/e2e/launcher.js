@@ -26,10 +26,27 @@ const { editMessageReplyMarkup } = require('telegram-test-api/lib/routes/bot/edi
 const { unknownMethod } = require('telegram-test-api/lib/routes/bot/unknownMethod');
 
 const HOST = '127.0.0.1';
-const USER_UPDATE_EVENTS = ['AddedUserMessage', 'AddedUserCommand', 'AddedUserCallbackQuery'];
+const USER_UPDATE_EVENTS = ['AddedUserMessage', 'AddedUserCommand', 'AddedUserCallbackQuery', 'AddedUserInlineQuery'];
+/** Telegram's limits on an answer to an inline query. */
+const MAX_INLINE_RESULTS = 50;
+const MAX_MESSAGE_LENGTH = 4096;
 
 /** Every Bot API call, per bot token, in arrival order. */
 const recordedCalls = new Map();
+/** Inline queries sent by users, per bot token: id -> { answered }. */
+const inlineQueries = new Map();
+/** The bot's answers to inline queries, per bot token, in arrival order. */
+const inlineAnswers = new Map();
+/** Chats the tests made known (channels), per bot token: { chat, members: { userId: status } }. */
+const knownChats = new Map();
+let nextInlineQueryId = 1;
+
+function perToken(map, token, empty) {
+  if (!map.has(token)) {
+    map.set(token, empty());
+  }
+  return map.get(token);
+}
 
 function replaceRoute(original, replacement) {
   const index = routes.indexOf(original);
@@ -188,7 +205,7 @@ function harnessMiddleware(app, server) {
 
   // Patch 7: the package asserts on a missing botToken inside an un-awaited promise, so the
   // rejection is unhandled and kills the whole emulator; refuse the request instead.
-  app.post(['/sendMessage', '/sendCommand', '/sendCallback'], (req, res, next) => {
+  app.post(['/sendMessage', '/sendCommand', '/sendCallback', '/sendInlineQuery'], (req, res, next) => {
     if (!req.body || !req.body.botToken) {
       badRequest(res, 'client requests need a `botToken` field naming the bot they are for');
       return;
@@ -201,8 +218,161 @@ function harnessMiddleware(app, server) {
     res.json({ ok: true, result: recordedCalls.get(req.body.token) || [] });
   });
 
+  // Patch 8: the package has no inline mode. A user's inline query becomes an update of
+  // its own; the bot's answerInlineQuery is checked as Telegram checks it (a query id it was
+  // sent and has not answered, at most 50 results with unique ids, each article with a
+  // title and a message of at most 4096 characters) and kept for the tests to read.
+  app.post('/sendInlineQuery', async (req, res, next) => {
+    try {
+      const { botToken, from, query = '', offset = '', chat_type: chatType = 'sender' } = req.body;
+      const id = String(nextInlineQueryId);
+      nextInlineQueryId += 1;
+      perToken(inlineQueries, botToken, () => new Map()).set(id, { answered: false });
+      await server.addUserUpdate({
+        ...server.getCommonFields(botToken),
+        inlineQuery: {
+          id, from, query, offset, chat_type: chatType,
+        },
+      });
+      server.emit('AddedUserInlineQuery');
+      res.json({ ok: true, result: { inline_query_id: id } });
+    } catch (error) {
+      next(error);
+    }
+  });
+  app.post('/getInlineAnswers', (req, res) => {
+    res.json({ ok: true, result: inlineAnswers.get(req.body.token) || [] });
+  });
+  app.all('/bot:token/answerInlineQuery', (req, res) => {
+    const { token } = req.params;
+    const params = { ...req.query, ...req.body };
+    const pending = (inlineQueries.get(token) || new Map()).get(String(params.inline_query_id));
+    if (!pending || pending.answered) {
+      badRequest(res, 'query is too old and response timeout expired or query ID is invalid');
+      return;
+    }
+    const parse = (value) => (typeof value === 'string' ? JSON.parse(value) : value);
+    const results = parse(params.results || '[]');
+    const problem = inlineResultsProblem(results);
+    if (problem) {
+      badRequest(res, problem);
+      return;
+    }
+    pending.answered = true;
+    perToken(inlineAnswers, token, () => []).push({
+      inline_query_id: String(params.inline_query_id),
+      results,
+      cache_time: params.cache_time === undefined ? null : Number(params.cache_time),
+      is_personal: params.is_personal === undefined ? null : parse(params.is_personal),
+      next_offset: params.next_offset === undefined ? null : String(params.next_offset),
+      button: params.button === undefined ? null : parse(params.button),
+    });
+    res.json({ ok: true, result: true });
+  });
+
+  // Patch 9: the package knows no chats but the ones users write in. The tests make a
+  // channel known (its members' statuses included); getChat and getChatMember answer for
+  // it as Telegram does, and for any other chat as before (patch 6).
+  app.post('/setChat', (req, res) => {
+    const { token, chat, members = {} } = req.body;
+    perToken(knownChats, token, () => new Map()).set(String(chat.id), { chat, members });
+    res.json({ ok: true, result: true });
+  });
+  app.all('/bot:token/getChat', (req, res, next) => {
+    const known = knownChat(req.params.token, { ...req.query, ...req.body }.chat_id);
+    if (known === undefined) {
+      next();
+      return;
+    }
+    if (known === null) {
+      badRequest(res, 'chat not found');
+      return;
+    }
+    res.json({ ok: true, result: { ...known.chat, accent_color_id: 0, max_reaction_count: 11 } });
+  });
+  app.all('/bot:token/getChatMember', (req, res, next) => {
+    const params = { ...req.query, ...req.body };
+    const known = knownChat(req.params.token, params.chat_id);
+    if (!known) {
+      next();
+      return;
+    }
+    res.json({ ok: true, result: chatMember(known, Number(params.user_id)) });
+  });
+
   // Without an upper bound EventEmitter warns once more than ten bots long-poll at a time.
   server.setMaxListeners(0);
+}
+
+function inlineResultsProblem(results) {
+  if (!Array.isArray(results) || results.length > MAX_INLINE_RESULTS) {
+    return 'RESULTS_TOO_MUCH';
+  }
+  const ids = new Set();
+  for (const result of results) {
+    const id = String(result.id || '');
+    if (!id || Buffer.byteLength(id) > 64 || ids.has(id)) {
+      return 'RESULT_ID_INVALID';
+    }
+    ids.add(id);
+    if (result.type === 'article') {
+      const content = result.input_message_content || {};
+      if (!result.title || !content.message_text) {
+        return 'RESULT_INVALID';
+      }
+      if (content.message_text.length > MAX_MESSAGE_LENGTH) {
+        return 'MESSAGE_TOO_LONG';
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * A chat the tests made known, by id or @username: undefined when the tests made no chat
+ * known to this bot (the package's behaviour stands), null when they did but not this one.
+ */
+function knownChat(token, reference) {
+  const chats = knownChats.get(token);
+  if (!chats) {
+    return undefined;
+  }
+  const wanted = String(reference);
+  for (const known of chats.values()) {
+    if (String(known.chat.id) === wanted || (known.chat.username && `@${known.chat.username}` === wanted)) {
+      return known;
+    }
+  }
+  return null;
+}
+
+function chatMember(known, userId) {
+  const status = known.members[String(userId)] || 'left';
+  const user = { id: userId, is_bot: userId === 666, first_name: `User ${userId}` };
+  if (status === 'creator') {
+    return { status, user, is_anonymous: false };
+  }
+  if (status !== 'administrator') {
+    return { status, user };
+  }
+  return {
+    status,
+    user,
+    can_be_edited: false,
+    is_anonymous: false,
+    can_manage_chat: true,
+    can_delete_messages: true,
+    can_manage_video_chats: true,
+    can_restrict_members: true,
+    can_promote_members: false,
+    can_change_info: true,
+    can_invite_users: true,
+    can_post_stories: true,
+    can_edit_stories: true,
+    can_delete_stories: true,
+    can_post_messages: true,
+    can_edit_messages: true,
+  };
 }
 routes.unshift(harnessMiddleware);
 
@@ -228,6 +398,10 @@ replaceRoute(sendMessage, (app, server) => {
 // Patch 3: callback queries lack `chat_instance`, a required field of CallbackQuery.
 const formatUpdate = TelegramServer.formatUpdate.bind(TelegramServer);
 TelegramServer.formatUpdate = (update) => {
+  if ('inlineQuery' in update) {
+    // Patch 8, the update a user's inline query becomes.
+    return { update_id: update.updateId, inline_query: update.inlineQuery };
+  }
   const formatted = formatUpdate(update);
   if (formatted.callback_query) {
     const { message } = formatted.callback_query;

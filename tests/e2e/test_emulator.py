@@ -218,3 +218,66 @@ async def test_client_request_without_bot_token_is_refused() -> None:
     assert refused.status_code == 400
     assert "botToken" in refused.json()["description"]
     assert still_up.status_code == 200
+
+
+async def _bot_api(emulator: BotApiEmulator, token: str, method: str, **params: Any) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=emulator.api_url) as http:
+        return await http.post(f"/bot{token}/{method}", json=params)
+
+
+def _article(result_id: str, text: str = "Hold Munich") -> dict[str, Any]:
+    return {"type": "article", "id": result_id, "title": "Order", "input_message_content": {"message_text": text}}
+
+
+async def test_inline_queries_reach_the_bot_and_answers_are_checked_and_kept(
+    bot_api_emulator: BotApiEmulator, bot_token: str, emulator_client: EmulatorClient
+) -> None:
+    query_id = await emulator_client.user(1001).send_inline_query("hold", offset="5")
+    updates = (await _bot_api(bot_api_emulator, bot_token, "getUpdates")).json()["result"]
+    assert [update["inline_query"] for update in updates] == [
+        {"id": query_id, "from": emulator_client.user(1001).as_api(), "query": "hold", "offset": "5", "chat_type": "sender"}
+    ]
+
+    unknown = await _bot_api(bot_api_emulator, bot_token, "answerInlineQuery", inline_query_id="nope", results=[])
+    duplicated = await _bot_api(
+        bot_api_emulator, bot_token, "answerInlineQuery", inline_query_id=query_id, results=[_article("a"), _article("a")]
+    )
+    too_long = await _bot_api(
+        bot_api_emulator, bot_token, "answerInlineQuery", inline_query_id=query_id, results=[_article("a", "x" * 4097)]
+    )
+    assert [response.status_code for response in (unknown, duplicated, too_long)] == [400, 400, 400]
+
+    answered = await _bot_api(
+        bot_api_emulator, bot_token, "answerInlineQuery",
+        inline_query_id=query_id, results=[_article("a"), _article("b")], cache_time=30, is_personal=False, next_offset="10",
+    )
+    again = await _bot_api(bot_api_emulator, bot_token, "answerInlineQuery", inline_query_id=query_id, results=[])
+    assert (answered.status_code, again.status_code) == (200, 400)
+    [answer] = await emulator_client.inline_answers()
+    assert [result["id"] for result in answer.results] == ["a", "b"]
+    assert (answer.cache_time, answer.is_personal, answer.next_offset) == (30, False, "10")
+
+
+async def test_known_channels_answer_get_chat_and_get_chat_member(
+    bot_api_emulator: BotApiEmulator, bot_token: str, emulator_client: EmulatorClient
+) -> None:
+    plain = await _bot_api(bot_api_emulator, bot_token, "getChat", chat_id="@orders")
+    assert plain.json() == {"ok": True, "result": True}  # nothing made known: patch 6 answers
+
+    channel = {"id": -1005, "type": "channel", "title": "Orders", "username": "orders"}
+    await emulator_client.set_chat(channel, {1001: "creator", 666: "administrator"})
+    by_name = (await _bot_api(bot_api_emulator, bot_token, "getChat", chat_id="@orders")).json()["result"]
+    by_id = (await _bot_api(bot_api_emulator, bot_token, "getChat", chat_id=-1005)).json()["result"]
+    assert by_name == by_id and by_name["type"] == "channel" and by_name["id"] == -1005
+    missing = await _bot_api(bot_api_emulator, bot_token, "getChat", chat_id="@elsewhere")
+    assert missing.status_code == 400 and "chat not found" in missing.json()["description"]
+
+    async def status(user_id: int) -> dict[str, Any]:
+        response = await _bot_api(bot_api_emulator, bot_token, "getChatMember", chat_id=-1005, user_id=user_id)
+        result: dict[str, Any] = response.json()["result"]
+        return result
+
+    assert (await status(1001))["status"] == "creator"
+    bot_member = await status(666)
+    assert bot_member["status"] == "administrator" and bot_member["can_post_messages"] is True
+    assert (await status(1002))["status"] == "left"

@@ -13,7 +13,7 @@ from typing import Any
 from telegram.error import NetworkError
 from telegram.request import RequestData
 
-from bot.local.bot_api import ApiCall, LocalBotApi
+from bot.local.bot_api import BOT_USER, ApiCall, LocalBotApi
 from tests.support.clock import FakeTime
 
 
@@ -23,6 +23,10 @@ class TelegramDouble(LocalBotApi):
     (`retry_after`, `blocked` and `migrated` name the usual ones), `network_down(chat_id,
     times)` makes the next attempts fail below HTTP. getChatMember says the users in
     `group_admins` administer every group and everyone else is a member.
+
+    `add_channel` makes a channel known to getChat (by id or @username; any other chat is
+    "not found") and getChatMember (its admins, and the bot when it may post, administer
+    it; everyone else has left it).
 
     `attempts` lists the chat of every sendMessage tried, `sent_at` the chat and the fake
     clock's time of every one accepted; `latency` (real seconds) delays each attempt."""
@@ -36,6 +40,7 @@ class TelegramDouble(LocalBotApi):
         self.attempts: list[int] = []
         self.sent_at: list[tuple[int, float]] = []
         self.latency = 0.0
+        self.channels: dict[int, tuple[dict[str, Any], set[int]]] = {}
 
     # -- injecting refusals ----------------------------------------------------------
 
@@ -64,6 +69,12 @@ class TelegramDouble(LocalBotApi):
     def network_down(self, chat_id: int, times: int) -> None:
         self.outages[chat_id] = times
 
+    def add_channel(self, chat_id: int, username: str, admins: Collection[int], *, bot_may_post: bool = True) -> None:
+        chat = {"id": chat_id, "type": "channel", "title": username.title(), "username": username}
+        members = set(admins) | ({BOT_USER["id"]} if bot_may_post else set())
+        self.channels[chat_id] = (chat, members)
+        self.chats[chat_id] = chat
+
     # -- reading what went through -----------------------------------------------------
 
     def delivered(self, chat_id: int | None = None) -> list[str]:
@@ -78,6 +89,11 @@ class TelegramDouble(LocalBotApi):
     async def do_request(
         self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
+        if url.endswith("/getChat") and request_data is not None:
+            wanted = str(request_data.json_parameters["chat_id"])
+            if not any(wanted in (str(chat_id), f"@{chat['username']}") for chat_id, (chat, _) in self.channels.items()):
+                self.calls.append(ApiCall("getChat", {"chat_id": wanted}))
+                return 400, json.dumps({"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}).encode()
         if url.endswith("/sendMessage") and request_data is not None:
             chat_id = int(json.loads(request_data.json_parameters["chat_id"]))
             self.attempts.append(chat_id)
@@ -97,12 +113,21 @@ class TelegramDouble(LocalBotApi):
         return await super().do_request(url, method, request_data, *args, **kwargs)
 
     def _answer(self, call: ApiCall) -> Any:
+        if call.method == "getChat":
+            wanted = str(call.params["chat_id"])
+            for chat_id, (chat, _) in self.channels.items():
+                if wanted in (str(chat_id), f"@{chat['username']}"):
+                    return {**chat, "accent_color_id": 0, "max_reaction_count": 11}
         if call.method == "getChatMember":
+            channel = self.channels.get(int(call.params["chat_id"]))
+            if channel is not None:
+                user_id = int(call.params["user_id"])
+                return self._chat_member(user_id, "administrator" if user_id in channel[1] else "left")
             return self._chat_member(int(call.params["user_id"]))
         return super()._answer(call)
 
-    def _chat_member(self, user_id: int) -> dict[str, Any]:
-        status = "administrator" if user_id in self.group_admins else "member"
+    def _chat_member(self, user_id: int, status: str | None = None) -> dict[str, Any]:
+        status = status or ("administrator" if user_id in self.group_admins else "member")
         member: dict[str, Any] = {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": "U"}}
         if status == "administrator":
             member.update(
@@ -118,5 +143,6 @@ class TelegramDouble(LocalBotApi):
                 can_post_stories=False,
                 can_edit_stories=False,
                 can_delete_stories=False,
+                can_post_messages=True,
             )
         return member

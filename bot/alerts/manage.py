@@ -1,0 +1,61 @@
+"""Making, listing and removing a chat's alerts, for every surface: `/alert WORDS
+[speaker:… side:… topic:…]`, `/alerts`, `/alert off N`, and the same for a channel."""
+
+from __future__ import annotations
+
+import re
+
+from bot.input.search_syntax import ParsedQuery, parse_search
+from storage.alerts import add_alert, chat_alerts, delete_alert, delete_chat_alerts
+from storage.engine import Database
+from storage.errors import InvalidInput, NotFound
+from storage.models import Alert
+from storage.search import query_words
+
+MAX_ALERTS = 20
+MAX_ALERT_QUERY = 300
+_OFF = re.compile(r"(?i)^(?:off|delete|remove)\s+#?(\S+)$")
+
+
+def parse_alert(query: str) -> ParsedQuery:
+    """An alert is a search: words, all of which must occur, and `/search`'s filters. It
+    needs a word or a filter, or it would match the whole record."""
+    query = " ".join(query.split())
+    if len(query) > MAX_ALERT_QUERY:
+        raise InvalidInput("alert", f"{len(query)} characters; at most {MAX_ALERT_QUERY}, please")
+    parsed = parse_search(query)
+    if not query_words(parsed.text) and parsed.filters.is_empty:
+        raise InvalidInput("alert", "give words to look for, or a filter, e.g. /alert ceasefire speaker:putin")
+    return parsed
+
+
+def off_number(argument: str) -> int | None:
+    """N of `off N`; None when the argument is not an `off`; a bad N is named."""
+    match = _OFF.match(argument.strip())
+    if match is None:
+        return None
+    if not match.group(1).isdigit() or len(match.group(1)) > 9:
+        raise InvalidInput("N", "give the alert's number from /alerts, e.g. /alert off 2")
+    return int(match.group(1))
+
+
+async def create(database: Database, chat_id: int, query: str) -> Alert:
+    parse_alert(query)
+    return await add_alert(database, chat_id, " ".join(query.split()), limit=MAX_ALERTS)
+
+
+async def alerts_of(database: Database, chat_id: int) -> list[Alert]:
+    return await chat_alerts(database, chat_id)
+
+
+async def remove(database: Database, chat_id: int, number: int) -> Alert:
+    removed = await delete_alert(database, chat_id, number)
+    if removed is None:
+        raise NotFound(f"this chat has no alert {number}; /alerts lists them")
+    return removed
+
+
+async def remove_all(database: Database, chat_id: int) -> int:
+    """Every alert of the chat; how many there were."""
+    async with database.write() as session:
+        return await delete_chat_alerts(session, chat_id)

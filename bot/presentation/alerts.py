@@ -1,0 +1,108 @@
+"""Alerts as Telegram HTML: the message that tells a chat what its alerts matched (one
+per chat and tick, however many statements, paged with buttons), and the list of a
+chat's alerts with a button to remove each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.presentation.callbacks import AlertOffButton, AlertPageButton, ChannelAlertOffButton
+from bot.presentation.html import h, statement_compact
+from bot.presentation.paging import PAGE_SIZE, paging_keyboard
+from storage.alerts import DeliveredPage, delivered_page
+from storage.engine import Database
+from storage.models import Alert
+from storage.statements import load_statements
+
+EXAMPLE = "<code>/alert ceasefire speaker:putin</code>"
+NO_ALERTS = (
+    "No alerts here. <code>/alert WORDS [speaker:… side:… topic:…]</code> tells you at once when a "
+    f"statement matching them is recorded, e.g. {EXAMPLE}"
+)
+
+
+@dataclass(frozen=True)
+class AlertPage:
+    """A page of a delivery, rendered; `chat_id` is the chat it was sent to."""
+
+    chat_id: int
+    html: str
+    keyboard: InlineKeyboardMarkup | None
+
+
+def _quoted(query: str) -> str:
+    return f"“{h(query)}”"
+
+
+def _heading(page: DeliveredPage) -> str:
+    count = page.total
+    if len(page.alerts) == 1:
+        alerts = f"your alert {_quoted(page.alerts[0][0])}"
+    else:
+        alerts = "your alerts " + " · ".join(f"{_quoted(query)} ({matched})" for query, matched in page.alerts)
+    if count == 1:
+        return f"🔔 <b>A new statement matches</b> {alerts}"
+    shown = f"{page.offset + 1}–{page.offset + len(page.statement_ids)} of {count}"
+    return f"🔔 <b>{count} new statements match</b> {alerts} ({shown})"
+
+
+async def load_alert_page(
+    database: Database, delivery_id: int, offset: int = 0, bot_username: str | None = None
+) -> AlertPage | None:
+    """The page at `offset` of what delivery `delivery_id` tells of; None when there is no
+    such delivery or nothing of it is left to show (its alerts removed, its statements
+    retracted)."""
+    async with database.read() as session:
+        page = await delivered_page(session, delivery_id, max(0, offset), PAGE_SIZE)
+        if page is None or page.total == 0:
+            return None
+        if not page.statement_ids:  # past the end: the last page
+            last = (page.total - 1) // PAGE_SIZE * PAGE_SIZE
+            page = await delivered_page(session, delivery_id, last, PAGE_SIZE)
+            assert page is not None
+        loaded = await load_statements(session, page.statement_ids)
+    blocks = [_heading(page)]
+    blocks += [statement_compact(loaded[i], bot_username) for i in page.statement_ids if i in loaded]
+    keyboard = paging_keyboard(
+        lambda to: AlertPageButton(delivery_id, to).encode(), page.offset, len(page.statement_ids), page.total
+    )
+    return AlertPage(page.delivery.chat_id, "\n\n".join(blocks), keyboard)
+
+
+def alert_made(alert: Alert, channel: str | None = None) -> str:
+    where = f"{h(channel)} hears" if channel else "You hear"
+    return (
+        f"🔔 Alert {alert.number} set: {_quoted(alert.query)}.\n"
+        f"{where} at once when a statement matching it is recorded (every word, and each filter)."
+    )
+
+
+def alert_removed(alert: Alert) -> str:
+    return f"🔕 Alert {alert.number} removed: {_quoted(alert.query)}."
+
+
+def alerts_list(
+    alerts: Sequence[Alert], channel: tuple[str, int] | None = None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The chat's alerts (or the channel's: its name and chat id), a button to remove each."""
+    if not alerts:
+        return NO_ALERTS, None
+    title = f"<b>Alerts of {h(channel[0])}</b>" if channel else "<b>Your alerts</b>"
+    lines = [title, *(f"{alert.number}. {_quoted(alert.query)}" for alert in alerts)]
+    off = f"<code>/channel {h(channel[0])} alert off N</code>" if channel else "<code>/alert off N</code>"
+    lines.append(f"\nRemove one with its button or {off}.")
+    buttons = [
+        [
+            InlineKeyboardButton(
+                f"🔕 Remove {alert.number}",
+                callback_data=(
+                    ChannelAlertOffButton(channel[1], alert.number) if channel else AlertOffButton(alert.number)
+                ).encode(),
+            )
+        ]
+        for alert in alerts
+    ]
+    return "\n".join(lines), InlineKeyboardMarkup(buttons)

@@ -1,0 +1,188 @@
+"""Channels: an admin of a channel links it from a private chat with the bot, and the
+channel gets the digest at its chosen time and its own alerts.
+
+    /channel @name [HH:MM] [Area/City]    link it: the daily digest, at that time
+    /channel @name alert WORDS [filters]  an alert posted in the channel
+    /channel @name alerts                 its alerts, a button to remove each
+    /channel @name alert off N            remove one
+    /channel @name off                    unlink it: no digest, no alerts
+
+Only an admin of the channel may, asked of Telegram each time (getChatMember on the
+channel for the user), and the bot must be an admin there that may post. The channel is
+a subscriber like any chat (its chat id, type `channel`), so the digest tick and the
+alert tick send to it as to any other."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from html import escape
+
+from telegram import BotCommand, ChatMember, ChatMemberAdministrator, Update
+from telegram.constants import ChatType as TelegramChatType
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.alerts.manage import alerts_of, create, off_number, remove, remove_all
+from bot.context import BotContext
+from bot.presentation.alerts import alert_made, alert_removed, alerts_list
+from bot.presentation.callbacks import ChannelAlertOffButton
+from bot.presentation.settings import next_digest
+from handlers.alerts import remove_and_relist
+from handlers.common import answers_errors, command_argument, reply
+from handlers.subscribers import parse_subscribe_argument
+from storage.errors import InvalidInput
+from storage.models import ChatType
+from storage.subscriptions import subscribe, unsubscribe
+
+log = logging.getLogger(__name__)
+
+USAGE = """<b>Channels</b>: link a channel you administer, and it gets the daily digest and its own alerts.
+First add me to the channel as an admin who may post messages; then, here:
+<code>/channel @name [HH:MM] [Area/City]</code> — the digest, e.g. <code>/channel @mychannel 08:00 Europe/Kyiv</code>
+<code>/channel @name alert WORDS</code> — an alert, e.g. <code>/channel @mychannel alert ceasefire speaker:putin</code>
+<code>/channel @name alerts</code> — its alerts; <code>/channel @name alert off N</code> removes one
+<code>/channel @name off</code> — unlink it"""
+PRIVATE_ONLY = "Link a channel from your private chat with me: <code>/channel @name</code>"
+
+
+@dataclass(frozen=True)
+class Channel:
+    chat_id: int
+    name: str
+    """@username, or the title of a channel without one."""
+
+
+def _reference(word: str) -> str | int:
+    """`@name` or a channel's numeric id (-100…), as getChat takes it."""
+    if word.lstrip("-").isdigit() and len(word) <= 20:
+        return int(word)
+    name = word if word.startswith("@") else f"@{word}"
+    if not 2 <= len(name) <= 33 or not name[1:].replace("_", "").isalnum():
+        raise InvalidInput("channel", f"{word[:40]!r} is not a channel's @name")
+    return name
+
+
+async def administered_channel(context: BotContext, reference: str | int, user_id: int) -> Channel:
+    """The channel, when the bot may post there and `user_id` is one of its admins;
+    otherwise what is missing, as the user's answer."""
+    shown = escape(str(reference), quote=False)
+    try:
+        chat = await context.bot.get_chat(reference)
+    except TelegramError:
+        raise InvalidInput("channel", f"I cannot see {shown}: add me to it as an admin first") from None
+    if chat.type != TelegramChatType.CHANNEL:
+        raise InvalidInput("channel", f"{shown} is not a channel")
+    name = f"@{chat.username}" if chat.username else (chat.title or str(chat.id))
+    try:
+        mine = await context.bot.get_chat_member(chat.id, context.bot.id)
+        theirs = await context.bot.get_chat_member(chat.id, user_id)
+    except TelegramError as error:
+        log.warning("could not check the admins of channel %s: %r", chat.id, error)
+        raise InvalidInput("channel", f"I cannot check who administers {name}; make me an admin there") from None
+    if not (isinstance(mine, ChatMemberAdministrator) and mine.can_post_messages):
+        raise InvalidInput("channel", f"make me an admin of {name} who may post messages first")
+    if theirs.status not in (ChatMember.OWNER, ChatMember.ADMINISTRATOR):
+        raise InvalidInput("channel", f"only the admins of {name} can link it or change what it gets")
+    return Channel(chat.id, name)
+
+
+@answers_errors
+async def channel_command(update: Update, context: BotContext) -> None:
+    chat = update.effective_chat
+    user = update.effective_user
+    if chat is None or user is None:
+        return
+    words = command_argument(update).split(maxsplit=1)
+    if not words:
+        await reply(update, USAGE)
+        return
+    if chat.type != TelegramChatType.PRIVATE:
+        await reply(update, PRIVATE_ONLY)
+        return
+    reference = _reference(words[0])
+    rest = words[1].strip() if len(words) > 1 else ""
+    action, _, argument = rest.partition(" ")
+    action = action.lower()
+    channel = await administered_channel(context, reference, user.id)
+    if action == "off":
+        await _unlink(update, context, channel)
+    elif action == "alerts":
+        text, keyboard = alerts_list(
+            await alerts_of(context.database, channel.chat_id), (channel.name, channel.chat_id)
+        )
+        await reply(update, text, keyboard)
+    elif action == "alert":
+        await _alert(update, context, channel, argument.strip())
+    else:
+        await _link(update, context, channel, rest)
+
+
+async def _link(update: Update, context: BotContext, channel: Channel, argument: str) -> None:
+    digest_time, zone = parse_subscribe_argument(argument)
+    settings = context.settings
+    user = update.effective_user
+    result = await subscribe(
+        context.database,
+        channel.chat_id,
+        ChatType.channel,
+        digest_time=digest_time,
+        zone=zone,
+        default_time=settings.default_digest_time,
+        default_zone=settings.default_zone,
+        language=user.language_code if user else None,
+    )
+    subscriber = result.subscriber
+    name = escape(channel.name, quote=False)
+    when = f"<b>{subscriber.digest_time:%H:%M}</b> {escape(subscriber.timezone, quote=False)}"
+    verb = "is linked" if result.created else "is updated"
+    await reply(
+        update,
+        f"✅ {name} {verb}: it gets the digest daily at {when}, the next on {next_digest(subscriber)}.\n"
+        f"<code>/channel {name} alert WORDS</code> gives it alerts; <code>/channel {name} off</code> unlinks it.",
+    )
+
+
+async def _alert(update: Update, context: BotContext, channel: Channel, argument: str) -> None:
+    name = escape(channel.name, quote=False)
+    if not argument:
+        await reply(update, f"Say what to watch for, e.g. <code>/channel {name} alert ceasefire speaker:putin</code>")
+        return
+    number = off_number(argument)
+    if number is not None:
+        await reply(update, alert_removed(await remove(context.database, channel.chat_id, number)))
+        return
+    await reply(update, alert_made(await create(context.database, channel.chat_id, argument), channel.name))
+
+
+async def _unlink(update: Update, context: BotContext, channel: Channel) -> None:
+    digest = await unsubscribe(context.database, channel.chat_id)
+    alerts = await remove_all(context.database, channel.chat_id)
+    name = escape(channel.name, quote=False)
+    if not digest and not alerts:
+        await reply(update, f"{name} was not linked: it gets no digest and no alerts.")
+        return
+    await reply(update, f"Unlinked {name}: no more digests, {alerts} alert(s) removed.")
+
+
+async def off_button(update: Update, context: BotContext) -> None:
+    """🔕 under a channel's alerts: its admin's rights are asked of Telegram again."""
+    query = update.callback_query
+    pressed = ChannelAlertOffButton.parse(query.data or "") if query else None
+    user = update.effective_user
+    if query is None or pressed is None or user is None:
+        return
+    try:
+        channel = await administered_channel(context, pressed.chat_id, user.id)
+    except InvalidInput as error:
+        await query.answer(error.problem, show_alert=True)
+        return
+    await remove_and_relist(query, context, channel.chat_id, pressed.number, (channel.name, channel.chat_id))
+
+
+COMMANDS = [BotCommand("channel", "Digest and alerts for a channel you administer")]
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("channel", channel_command))
+    application.add_handler(CallbackQueryHandler(off_button, pattern=ChannelAlertOffButton.PATTERN))

@@ -1,0 +1,127 @@
+"""Channels in process: an admin links a channel from a private chat, Telegram (the double
+of tests/support) is asked who administers it each time, and the channel then gets its
+digest and its alerts like any other chat."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+from bot.alerts.tick import send_alerts
+from bot.digests.tick import send_due
+from storage.alerts import chat_alerts
+from storage.engine import Database
+from storage.models import ChatType
+from storage.subscriptions import get_subscriber
+from tests.bot_harness import ADMIN_ID, READER_ID, BotHarness, running_bot
+from tests.support.digests import record
+from tests.support.telegram import TelegramDouble
+
+CHANNEL = -1009001
+CHANNEL_ADMIN = 9002
+QUIET = -1009003
+
+
+@pytest_asyncio.fixture
+async def api() -> TelegramDouble:
+    double = TelegramDouble()
+    double.add_channel(CHANNEL, "peace_news", admins={CHANNEL_ADMIN})
+    double.add_channel(QUIET, "quiet_news", admins={CHANNEL_ADMIN}, bot_may_post=False)
+    return double
+
+
+@pytest_asyncio.fixture
+async def bot(database: Database, api: TelegramDouble) -> AsyncIterator[BotHarness]:
+    async with running_bot(database, api) as harness:
+        yield harness
+
+
+async def say(bot: BotHarness, text: str, user_id: int = CHANNEL_ADMIN) -> str:
+    await bot.user(user_id).send(text)
+    return bot.last_text(user_id)
+
+
+async def test_channel_alone_explains_how_to_link_one(bot: BotHarness) -> None:
+    assert "<code>/channel @name [HH:MM] [Area/City]</code>" in await say(bot, "/channel")
+
+
+@pytest.mark.parametrize(
+    ("command", "user_id", "expected"),
+    [
+        ("/channel @nowhere_news", CHANNEL_ADMIN, "I cannot see @nowhere_news: add me to it as an admin first"),
+        ("/channel @quiet_news", CHANNEL_ADMIN, "make me an admin of @quiet_news who may post messages first"),
+        ("/channel @peace_news", READER_ID, "only the admins of @peace_news can link it"),
+        ("/channel @peace_news alert ceasefire", READER_ID, "only the admins of @peace_news"),
+        ("/channel <b>", CHANNEL_ADMIN, "is not a channel's @name"),
+        ("/channel @peace_news 25:00", CHANNEL_ADMIN, "⚠️ time:"),
+    ],
+)
+async def test_who_may_not_link_a_channel_is_told_why_and_nothing_changes(
+    bot: BotHarness, database: Database, command: str, user_id: int, expected: str
+) -> None:
+    assert expected in await say(bot, command, user_id)
+    assert await get_subscriber(database, CHANNEL) is None
+    assert await chat_alerts(database, CHANNEL) == []
+
+
+async def test_a_channel_is_linked_from_a_private_chat_only(bot: BotHarness, database: Database) -> None:
+    group_admin = bot.user(CHANNEL_ADMIN, chat_id=-77, chat_type="group")
+    await group_admin.send("/channel @peace_news")
+    assert "from your private chat" in bot.last_text(-77)
+    assert await get_subscriber(database, CHANNEL) is None
+
+
+async def test_a_linked_channel_gets_its_digest_and_its_alerts(
+    bot: BotHarness, database: Database, api: TelegramDouble
+) -> None:
+    linked = await say(bot, "/channel @peace_news 09:00 Europe/Kyiv")
+    assert "✅ @peace_news is linked: it gets the digest daily at <b>09:00</b> Europe/Kyiv" in linked
+    subscriber = await get_subscriber(database, CHANNEL)
+    assert subscriber is not None and subscriber.chat_type is ChatType.channel and subscriber.active
+
+    assert "Alert 1 set: “ceasefire speaker:putin”.\n@peace_news hears" in await say(
+        bot, "/channel @peace_news alert ceasefire speaker:putin"
+    )
+    await record(database, "Vladimir Putin", "ceasefire", "A ceasefire only on our terms.")
+    assert (await send_alerts(bot.application, database)).sent == 1
+    [alert] = api.delivered(CHANNEL)
+    assert "your alert “ceasefire speaker:putin”" in alert and "A ceasefire only on our terms." in alert
+
+    report = await send_due(bot.application, database, subscriber.next_due_at)
+    assert report.sent == 1
+    assert "Your daily digest" in api.delivered(CHANNEL)[-1]
+    assert api.delivered(CHANNEL_ADMIN)[-1].startswith("🔔 Alert 1 set")  # the admin's chat got neither
+
+
+async def test_a_channels_alerts_are_listed_and_removed_by_its_admins_only(
+    bot: BotHarness, database: Database, api: TelegramDouble
+) -> None:
+    await say(bot, "/channel @peace_news alert ceasefire")
+    await say(bot, "/channel @peace_news alert sanctions")
+    admin = bot.user(CHANNEL_ADMIN)
+    await admin.send("/channel @peace_news alerts")
+    listing = admin.last_message()
+    assert "<b>Alerts of @peace_news</b>" in listing["text"] and "2. “sanctions”" in listing["text"]
+    data = {button["text"]: button["callback_data"] for [button] in listing["reply_markup"]["inline_keyboard"]}
+    await admin.press(listing, data["🔕 Remove 1"])
+    assert [alert.query for alert in await chat_alerts(database, CHANNEL)] == ["sanctions"]
+
+    api.channels[CHANNEL][1].discard(CHANNEL_ADMIN)  # no longer an admin of the channel
+    await admin.press(listing, data["🔕 Remove 2"])
+    assert "only the admins of @peace_news" in api.sent("answerCallbackQuery")[-1].params["text"]
+    assert [alert.query for alert in await chat_alerts(database, CHANNEL)] == ["sanctions"]
+
+
+async def test_unlinking_stops_the_digest_and_removes_the_alerts(bot: BotHarness, database: Database) -> None:
+    await say(bot, "/channel @peace_news")
+    await say(bot, "/channel @peace_news alert ceasefire")
+    assert "Alert 1 removed" in await say(bot, "/channel @peace_news alert off 1")
+    await say(bot, "/channel @peace_news alert talks")
+    assert "Unlinked @peace_news: no more digests, 1 alert(s) removed." in await say(bot, "/channel @peace_news off")
+    subscriber = await get_subscriber(database, CHANNEL)
+    assert subscriber is not None and not subscriber.active
+    assert await chat_alerts(database, CHANNEL) == []
+    assert "was not linked" in await say(bot, "/channel @peace_news off")
+    assert ADMIN_ID != CHANNEL_ADMIN  # the bot's own admins have no say over a channel
