@@ -6,16 +6,14 @@ embedded as usual, so the table can be stale but never wrong.
 
 Regenerate after changing the sample, `storage.embeddings.document_text` or the model:
 
-    .venv/bin/python -m bot.answering.known_vectors
+    .venv/bin/python -m bot.answering.build_known_vectors
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -40,24 +38,3 @@ def _table() -> dict[str, npt.NDArray[np.float32]]:
 def lookup(model_id: str, texts: list[str]) -> list[npt.NDArray[np.float32] | None]:
     table = _table()
     return [table.get(key(model_id, text)) for text in texts]
-
-
-def main() -> None:
-    """Embed the sample corpus as the bot stores it and write the table."""
-    from bot.answering.embedder import Embedder
-    from storage.embeddings import exchange_text
-    from storage.sample import sample_corpus
-
-    embedder = Embedder.load()
-    if embedder is None:
-        raise SystemExit("the sentence model is not installed")
-    texts = [exchange_text(json.loads(raw)) for raw in sample_corpus().decode().splitlines() if raw.strip()]
-    _table.cache_clear()
-    vectors = embedder.embed_uncached(texts)
-    path = Path(__file__).resolve().parents[1] / FILE
-    np.savez_compressed(path, keys=np.array([key(embedder.model_id, text) for text in texts]), vectors=vectors)
-    print(f"{len(texts)} vectors written to {path}")
-
-
-if __name__ == "__main__":
-    main()
