@@ -8,6 +8,7 @@ figures as a table (`--no-table` leaves it out). Progress goes to stderr."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
@@ -16,7 +17,7 @@ import resource
 import sqlite3
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -571,3 +572,16 @@ class EndpointProcess:
     def close(self) -> None:
         self.process.terminate()
         self.process.join(timeout=10)
+
+
+def run_each_corpus(
+    report: Report, args: Any, what: str, bench_one: Callable[[Report, str, int, Any], Awaitable[None]], title: str
+) -> None:
+    """Runs one benchmark over every backend and corpus size asked for (by default SQLite at
+    10,000 statements), so each script's figures come out in the same order and layout."""
+    report.machine()
+    for backend in args.backend or ["sqlite"]:
+        for size in args.size or [10_000]:
+            log(f"{what}: {backend}, {size:,} statements")
+            asyncio.run(bench_one(report, backend, size, args))
+    report.finish(title)

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Report, add_project_to_path, latency_summary, log, median, rss_mb
+from common import Report, add_project_to_path, latency_summary, log, median, rss_mb, run_each_corpus
 from corpus import add_corpus_arguments, corpus_database_url
 
 add_project_to_path()
@@ -144,12 +144,9 @@ def main() -> None:
             "cached_p95_ms", "png_kb",
         ],
     )
-    report.machine()
-    for backend in args.backend or ["sqlite"]:
-        for size in args.size or [10_000]:
-            log(f"positions: {backend}, {size:,} statements")
-            asyncio.run(bench_one(report, backend, size, args))
-    report.finish("The position matrix and timeline: computed, drawn, and served from the cache (ms)")
+    run_each_corpus(
+        report, args, "positions", bench_one, "The position matrix and timeline: computed, drawn, and served from the cache (ms)"
+    )
 
 
 if __name__ == "__main__":

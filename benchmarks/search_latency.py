@@ -39,7 +39,6 @@ rebuild of the FTS index). Latencies are over every query and every round (p50/p
 from __future__ import annotations
 
 import argparse
-import asyncio
 import random
 import sqlite3
 import sys
@@ -57,6 +56,7 @@ from common import (
     latency_summary,
     log,
     rss_mb,
+    run_each_corpus,
 )
 from corpus import (
     add_corpus_arguments,
@@ -450,12 +450,9 @@ def main() -> None:
         "floor_p99_ms", "ratio_p95", "same_sql_p95_ms", "page_sql_p95_ms", "orm_ratio_p95", "embed_p95_ms",
         "matvec_p95_ms",
     ])
-    report.machine()
-    for backend in args.backend or ["sqlite"]:
-        for size in args.size or [10_000]:
-            log(f"search latency: {backend}, {size:,} statements")
-            asyncio.run(bench_one(report, backend, size, args))
-    report.finish("Search latency (ms): the bot's function, and the raw engine query with the same words (floor)")
+    run_each_corpus(
+        report, args, "search latency", bench_one, "Search latency (ms): the bot's function, and the raw engine query with the same words (floor)"
+    )
 
 
 if __name__ == "__main__":

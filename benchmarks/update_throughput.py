@@ -43,6 +43,7 @@ from common import (
     latency_summary,
     log,
     rss_mb,
+    run_each_corpus,
 )
 from corpus import (
     add_corpus_arguments,
@@ -185,12 +186,9 @@ def main() -> None:
         "backend", "size", "workload", "mode", "updates", "updates_per_s", "p50_ms", "p95_ms", "p99_ms",
         "cpu_ms_per_update", "rss_mb",
     ])
-    report.machine()
-    for backend in args.backend or ["sqlite"]:
-        for size in args.size or [10_000]:
-            log(f"update throughput: {backend}, {size:,} statements")
-            asyncio.run(bench_one(report, backend, size, args))
-    report.finish("Updates through Application.process_update (fake transport)")
+    run_each_corpus(
+        report, args, "update throughput", bench_one, "Updates through Application.process_update (fake transport)"
+    )
 
 
 if __name__ == "__main__":

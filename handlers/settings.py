@@ -40,7 +40,7 @@ from bot.presentation.settings import (
 )
 from handlers.common import answers_errors, reply
 from handlers.dialogues import State, dialogue
-from handlers.subscribers import ADMINS_ONLY, may_manage
+from handlers.subscribers import ADMINS_ONLY, managed_chat_id, may_manage
 from storage.errors import InvalidInput, NotFound, RecordError
 from storage.models import Subscriber
 from storage.subscriptions import (
@@ -88,13 +88,10 @@ async def _edit(query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup 
 
 @answers_errors
 async def settings_command(update: Update, context: BotContext) -> None:
-    chat = update.effective_chat
-    if chat is None:
+    chat_id = await managed_chat_id(update, context)
+    if chat_id is None:
         return
-    if not await may_manage(update, context):
-        await reply(update, ADMINS_ONLY)
-        return
-    subscriber = await get_subscriber(context.database, chat.id)
+    subscriber = await get_subscriber(context.database, chat_id)
     if subscriber is None or not subscriber.active:
         await reply(update, NOT_SUBSCRIBED)
         return

@@ -84,6 +84,18 @@ async def may_manage(update: Update, context: BotContext) -> bool:
     return member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
 
 
+async def managed_chat_id(update: Update, context: BotContext) -> int | None:
+    """The chat whose subscription a command changes, or None when there is no chat or the
+    sender may not change it (and is told so)."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    if not await may_manage(update, context):
+        await reply(update, ADMINS_ONLY)
+        return None
+    return chat.id
+
+
 def _chat_type(update: Update) -> ChatType:
     chat = update.effective_chat
     try:
@@ -97,18 +109,15 @@ def _chat_type(update: Update) -> ChatType:
 
 @answers_errors
 async def subscribe_command(update: Update, context: BotContext) -> None:
-    chat = update.effective_chat
-    if chat is None:
-        return
-    if not await may_manage(update, context):
-        await reply(update, ADMINS_ONLY)
+    chat_id = await managed_chat_id(update, context)
+    if chat_id is None:
         return
     digest_time, zone = parse_subscribe_argument(command_argument(update))
     settings = context.settings
     user = update.effective_user
     result = await subscribe(
         context.database,
-        chat.id,
+        chat_id,
         _chat_type(update),
         digest_time=digest_time,
         zone=zone,
@@ -134,13 +143,10 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
 
 @answers_errors
 async def unsubscribe_command(update: Update, context: BotContext) -> None:
-    chat = update.effective_chat
-    if chat is None:
+    chat_id = await managed_chat_id(update, context)
+    if chat_id is None:
         return
-    if not await may_manage(update, context):
-        await reply(update, ADMINS_ONLY)
-        return
-    if await unsubscribe(context.database, chat.id):
+    if await unsubscribe(context.database, chat_id):
         await reply(update, "Unsubscribed: no more digests. <code>/subscribe</code> starts them again.")
     else:
         await reply(update, "This chat has no digest subscription.")

@@ -54,6 +54,7 @@ from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import AuditEntry
 from storage.sample import load_sample, sample_corpus
+from tests.support.digests import Telegram, telegram_on
 
 T = TypeVar("T")
 
@@ -388,3 +389,10 @@ def shared_embedder() -> Any:
             pytest.fail("the 'semantic' extra is installed but the sentence embedder did not load")
         pytest.skip(f"{', '.join(missing)} not installed (the 'semantic' extra)")
     return embedder
+
+
+@pytest_asyncio.fixture
+async def telegram(database: Database) -> AsyncIterator[Telegram]:
+    """The digest tests' recording Telegram, sending from `database`'s deliveries."""
+    async with telegram_on(database) as telegram:
+        yield telegram

@@ -8,12 +8,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
@@ -32,15 +31,7 @@ from tests.support.digests import (
     deliveries,
     record,
     subscribe_chat,
-    telegram_on,
 )
-
-
-@pytest_asyncio.fixture
-async def telegram(database: Database) -> AsyncIterator[Telegram]:
-    async with telegram_on(database) as telegram:
-        yield telegram
-
 
 # -- exactly once, catch-up ----------------------------------------------------
 

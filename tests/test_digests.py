@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import pytest
-import pytest_asyncio
 
 from bot.digests.compose import NOTHING_NEW, DigestKey, compose
 from bot.digests.rate_limit import WINDOW_SECONDS
@@ -33,15 +31,7 @@ from tests.support.digests import (
     deliveries,
     record,
     subscribe_chat,
-    telegram_on,
 )
-
-
-@pytest_asyncio.fixture
-async def telegram(database: Database) -> AsyncIterator[Telegram]:
-    async with telegram_on(database) as telegram:
-        yield telegram
-
 
 # -- content: only what is new -------------------------------------------------
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import text
@@ -32,6 +32,7 @@ from storage.statements import (
 from storage.validation import validate_statement
 from tests.test_concurrency import blocked_by
 
+T = TypeVar("T")
 EDITS = 15
 ORIGINAL = {
     "ref": "c1", "speaker": "Vladimir Putin", "speaker_role": "President of Russia", "side": "Russia",
@@ -82,6 +83,35 @@ async def wait_until_blocked(database: Database, pid: int, task: asyncio.Task[An
     pytest.fail("the second writer never waited for the first one's lock")
 
 
+async def waiting_on(
+    database: Database, hold: Callable[[Any], Awaitable[object]], second: Callable[[], Awaitable[T]]
+) -> asyncio.Task[T]:
+    """Starts the second writer while a transaction that did `hold` keeps its row locks, and
+    returns the second writer's task once it waits for them (the first has committed by then)."""
+    async with database.write() as session:
+        pid = await backend_pid(session)
+        await hold(session)
+        task = asyncio.create_task(second())
+        await wait_until_blocked(database, pid, task)
+    return task
+
+
+async def edit_role_in(session: Any, statement_id: int) -> None:
+    statement = await lock_statement(session, statement_id)
+    edited = validate_statement({**exchange_record(statement), "speaker_role": "Edited role"})
+    await update_statement(session, statement, edited, "writer-a")
+
+
+@pytest.fixture
+async def seeded_postgres(
+    make_database: Callable[..., Awaitable[Database]], reopen: Callable[[Database], Database]
+) -> tuple[Database, int, Database]:
+    """A seeded PostgreSQL database, the first statement's id, and a second engine on it."""
+    database = await make_database("postgresql")
+    statement_id = await seed(database)
+    return database, statement_id, reopen(database)
+
+
 async def test_concurrent_edits_of_one_statement_keep_every_change_and_an_unbroken_audit_trail(
     database: Database, reopen: Callable[[Database], Database]
 ) -> None:
@@ -105,18 +135,14 @@ async def test_concurrent_edits_of_one_statement_keep_every_change_and_an_unbrok
     assert_unbroken(trail, exchange_record(final))
 
 
-async def test_an_edit_that_waited_for_a_retraction_is_refused(
-    make_database: Callable[..., Awaitable[Database]], reopen: Callable[[Database], Database]
-) -> None:
-    database = await make_database("postgresql")
-    statement_id = await seed(database)
-    other = reopen(database)
+async def test_an_edit_that_waited_for_a_retraction_is_refused(seeded_postgres: tuple[Database, int, Database]) -> None:
+    database, statement_id, other = seeded_postgres
 
-    async with database.write() as session:
-        pid = await backend_pid(session)
-        await retract_in(session, statement_id, "misattributed", "writer-a")
-        edit = asyncio.create_task(edit_statement(other, statement_id, "text", "Edited meanwhile", "writer-b"))
-        await wait_until_blocked(database, pid, edit)
+    edit = await waiting_on(
+        database,
+        lambda session: retract_in(session, statement_id, "misattributed", "writer-a"),
+        lambda: edit_statement(other, statement_id, "text", "Edited meanwhile", "writer-b"),
+    )
 
     with pytest.raises(Conflict, match="retracted"):
         await edit
@@ -126,20 +152,14 @@ async def test_an_edit_that_waited_for_a_retraction_is_refused(
     assert [entry.action for entry in trail] == [AuditAction.add, AuditAction.retract]
 
 
-async def test_a_retraction_that_waited_for_an_edit_audits_the_edited_statement(
-    make_database: Callable[..., Awaitable[Database]], reopen: Callable[[Database], Database]
-) -> None:
-    database = await make_database("postgresql")
-    statement_id = await seed(database)
-    other = reopen(database)
+async def test_a_retraction_that_waited_for_an_edit_audits_the_edited_statement(seeded_postgres: tuple[Database, int, Database]) -> None:
+    database, statement_id, other = seeded_postgres
 
-    async with database.write() as session:
-        pid = await backend_pid(session)
-        statement = await lock_statement(session, statement_id)
-        edited = validate_statement({**exchange_record(statement), "speaker_role": "Edited role"})
-        await update_statement(session, statement, edited, "writer-a")
-        retraction = asyncio.create_task(retract_statement(other, statement_id, "misattributed", "writer-b"))
-        await wait_until_blocked(database, pid, retraction)
+    retraction = await waiting_on(
+        database,
+        lambda session: edit_role_in(session, statement_id),
+        lambda: retract_statement(other, statement_id, "misattributed", "writer-b"),
+    )
     await retraction
 
     final = await get_statement(database, statement_id)
@@ -147,24 +167,18 @@ async def test_a_retraction_that_waited_for_an_edit_audits_the_edited_statement(
     assert_unbroken(await audit_trail(database, statement_id), exchange_record(final))
 
 
-async def test_an_import_update_that_waited_for_an_edit_starts_from_the_edited_statement(
-    make_database: Callable[..., Awaitable[Database]], reopen: Callable[[Database], Database]
-) -> None:
+async def test_an_import_update_that_waited_for_an_edit_starts_from_the_edited_statement(seeded_postgres: tuple[Database, int, Database]) -> None:
     """The import is the full record of the statement: what it holds is what is left, and the
     audit says what it replaced."""
-    database = await make_database("postgresql")
-    statement_id = await seed(database)
-    other = reopen(database)
+    database, statement_id, other = seeded_postgres
     imported = {**ORIGINAL, "text": "The text as the imported file has it."}
     content = (json.dumps(imported) + "\n").encode()
 
-    async with database.write() as session:
-        pid = await backend_pid(session)
-        statement = await lock_statement(session, statement_id)
-        edited = validate_statement({**exchange_record(statement), "speaker_role": "Edited role"})
-        await update_statement(session, statement, edited, "writer-a")
-        importing = asyncio.create_task(import_statements(other, "older.jsonl", content, "writer-b"))
-        await wait_until_blocked(database, pid, importing)
+    importing = await waiting_on(
+        database,
+        lambda session: edit_role_in(session, statement_id),
+        lambda: import_statements(other, "older.jsonl", content, "writer-b"),
+    )
     report = await importing
 
     assert report.ok and report.updated == 1
@@ -177,18 +191,14 @@ async def test_an_import_update_that_waited_for_an_edit_starts_from_the_edited_s
     assert_unbroken(trail, exchange_record(final))
 
 
-async def test_a_link_waits_for_a_writer_holding_either_statement(
-    make_database: Callable[..., Awaitable[Database]], reopen: Callable[[Database], Database]
-) -> None:
-    database = await make_database("postgresql")
-    first = await seed(database)
-    other = reopen(database)
+async def test_a_link_waits_for_a_writer_holding_either_statement(seeded_postgres: tuple[Database, int, Database]) -> None:
+    database, first, other = seeded_postgres
 
-    async with database.write() as session:
-        pid = await backend_pid(session)
-        await retract_in(session, first + 1, "misattributed", "writer-a")
-        linking = asyncio.create_task(link_statements(other, first, "contradicts", first + 1, "writer-b"))
-        await wait_until_blocked(database, pid, linking)
+    linking = await waiting_on(
+        database,
+        lambda session: retract_in(session, first + 1, "misattributed", "writer-a"),
+        lambda: link_statements(other, first, "contradicts", first + 1, "writer-b"),
+    )
     link = await linking
 
     assert (link.from_id, link.to_id) == (first, first + 1)
