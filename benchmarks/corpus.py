@@ -139,20 +139,50 @@ FIRST_NAMES = {
     "ko": "Kim Choe Pak Ri Jo Kang",
 }
 SURNAME_PARTS = {
-    "ru": ("Lav Shoi Pesk Med Ush Naryshk Patrush Belous Zakhar Ryabk Galuz Polyansk Nebenz Kozak Kirienk Volod Sobyan Matv Grozn Bortn Lebed Sidor Morozo Volk Sokol Popo Kuznets Orlo Zaits Pavlo Seme Golub Vinogr Kovalen Tarasen Ignat Fomin Yegor Balashov Rudsk".split(), ["ov", "ev", "in", "sky", "enko", "ovich", "ikov", "anov"]),
-    "uk": ("Kulib Yerm Pod Mel Sybih Shmyh Stef Reznik Malyus Budan Syrs Zalu Kravch Boyk Shevch Bondar Tkach Kovalch Marchen Lysen Humen Savch Ostap Rudenk Klym Dovzh Yarem Pryt Vasyl Hrytsen Lytvyn Moroz Sych Kost Yats".split(), ["enko", "chuk", "yuk", "sky", "ak", "ych", "iv", "ets"]),
-    "en": ("Smith Johnson Walker Harris Carter Mitchell Turner Parker Collins Stewart Morris Rogers Reed Cook Bailey Cooper Howard Ward Brooks Kelly Sanders Price Bennett Wood Barnes Ross Henderson Coleman Jenkins Perry Powell Long Patterson Hughes Flores Butler Simmons Foster Bryant Alexander Russell Griffin Hayes Myers Ford Hamilton Graham Sullivan Wallace West Cole".split(), [""]),
-    "fr": ("Dubois Moreau Laurent Simon Michel Lefebvre Leroy Roux David Bertrand Morel Fournier Girard Bonnet Dupont Lambert Fontaine Rousseau Vincent Muller Lefevre Faure Andre Mercier Blanc".split(), [""]),
-    "de": ("Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Koch Richter Klein Wolf Schroeder Neumann Schwarz Zimmermann Braun Krueger Hofmann Hartmann Lange Werner Krause".split(), [""]),
-    "tr": ("Yilmaz Kaya Demir Sahin Celik Yildiz Yildirim Ozturk Aydin Ozdemir Arslan Dogan Kilic Aslan Cetin Kara Koc Kurt Ozkan Simsek Fidan".split(), [""]),
+    "ru": (
+        "Lav Shoi Pesk Med Ush Naryshk Patrush Belous Zakhar Ryabk Galuz Polyansk Nebenz Kozak Kirienk Volod Sobyan Matv Grozn Bortn Lebed Sidor Morozo Volk Sokol Popo Kuznets Orlo Zaits Pavlo Seme Golub Vinogr Kovalen Tarasen Ignat Fomin Yegor Balashov Rudsk".split(),
+        ["ov", "ev", "in", "sky", "enko", "ovich", "ikov", "anov"],
+    ),
+    "uk": (
+        "Kulib Yerm Pod Mel Sybih Shmyh Stef Reznik Malyus Budan Syrs Zalu Kravch Boyk Shevch Bondar Tkach Kovalch Marchen Lysen Humen Savch Ostap Rudenk Klym Dovzh Yarem Pryt Vasyl Hrytsen Lytvyn Moroz Sych Kost Yats".split(),
+        ["enko", "chuk", "yuk", "sky", "ak", "ych", "iv", "ets"],
+    ),
+    "en": (
+        "Smith Johnson Walker Harris Carter Mitchell Turner Parker Collins Stewart Morris Rogers Reed Cook Bailey Cooper Howard Ward Brooks Kelly Sanders Price Bennett Wood Barnes Ross Henderson Coleman Jenkins Perry Powell Long Patterson Hughes Flores Butler Simmons Foster Bryant Alexander Russell Griffin Hayes Myers Ford Hamilton Graham Sullivan Wallace West Cole".split(),
+        [""],
+    ),
+    "fr": (
+        "Dubois Moreau Laurent Simon Michel Lefebvre Leroy Roux David Bertrand Morel Fournier Girard Bonnet Dupont Lambert Fontaine Rousseau Vincent Muller Lefevre Faure Andre Mercier Blanc".split(),
+        [""],
+    ),
+    "de": (
+        "Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Koch Richter Klein Wolf Schroeder Neumann Schwarz Zimmermann Braun Krueger Hofmann Hartmann Lange Werner Krause".split(),
+        [""],
+    ),
+    "tr": (
+        "Yilmaz Kaya Demir Sahin Celik Yildiz Yildirim Ozturk Aydin Ozdemir Arslan Dogan Kilic Aslan Cetin Kara Koc Kurt Ozkan Simsek Fidan".split(),
+        [""],
+    ),
     "zh": ("Yi Wei Qin Ma Gao Lin He Guo Luo Liang Song Zheng Xie Han Tang Feng Dong Xiao Cheng Cao".split(), [""]),
-    "pl": ("Nowak Kowalski Wisniewski Wojcik Kowalczyk Kaminski Lewandowski Zielinski Szymanski Wozniak Dabrowski Kozlowski Jankowski Mazur Kwiatkowski Sikorski Duda Tusk".split(), [""]),
-    "hu": ("Nagy Kovacs Toth Szabo Horvath Varga Kiss Molnar Nemeth Farkas Balogh Papp Takacs Juhasz Szijjarto Orban".split(), [""]),
-    "it": ("Rossi Russo Ferrari Esposito Bianchi Romano Colombo Ricci Marino Greco Bruno Gallo Conti DeLuca Costa Tajani Meloni".split(), [""]),
+    "pl": (
+        "Nowak Kowalski Wisniewski Wojcik Kowalczyk Kaminski Lewandowski Zielinski Szymanski Wozniak Dabrowski Kozlowski Jankowski Mazur Kwiatkowski Sikorski Duda Tusk".split(),
+        [""],
+    ),
+    "hu": (
+        "Nagy Kovacs Toth Szabo Horvath Varga Kiss Molnar Nemeth Farkas Balogh Papp Takacs Juhasz Szijjarto Orban".split(),
+        [""],
+    ),
+    "it": (
+        "Rossi Russo Ferrari Esposito Bianchi Romano Colombo Ricci Marino Greco Bruno Gallo Conti DeLuca Costa Tajani Meloni".split(),
+        [""],
+    ),
     "ar": ("AlSaud AlThani AlNahyan Khalifa Hamdan Rashid Mansour Nasser Saleh Hassan Karim Jaber Aziz".split(), [""]),
     "hi": ("Sharma Verma Singh Gupta Jaishankar Doval Modi Patel Reddy Iyer Nair Rao".split(), [""]),
     "pt": ("Silva Santos Oliveira Souza Rodrigues Ferreira Alves Pereira Lima Gomes Amorim Vieira".split(), [""]),
-    "fi": ("Virtanen Korhonen Nieminen Makinen Hamalainen Laine Heikkinen Koskinen Niinisto Stubb Valtonen".split(), [""]),
+    "fi": (
+        "Virtanen Korhonen Nieminen Makinen Hamalainen Laine Heikkinen Koskinen Niinisto Stubb Valtonen".split(),
+        [""],
+    ),
     "et": ("Tamm Saar Sepp Magi Kask Kukk Rebane Ilves Kallas Tsahkna Karis".split(), [""]),
     "sk": ("Horvath Kovac Varga Toth Nagy Balaz Molnar Fico Blanar Pellegrini".split(), [""]),
     "ja": ("Sato Suzuki Takahashi Tanaka Watanabe Ito Yamamoto Nakamura Kobayashi Kato Kishida Hayashi".split(), [""]),
@@ -160,13 +190,22 @@ SURNAME_PARTS = {
     "ko": ("Jong Song Hui Yong Chol Nam Su Il".split(), [""]),
 }
 PERSON_ROLES = [
-    ("President of {side}", 3), ("Prime Minister of {side}", 2), ("Foreign Minister of {side}", 4),
-    ("Defence Minister of {side}", 3), ("Spokesperson of the {demonym} Foreign Ministry", 3),
-    ("{demonym} Ambassador to the United Nations", 2), ("Head of the {demonym} delegation", 3),
-    ("National Security Adviser of {side}", 2), ("Member of the {demonym} parliament", 4),
-    ("Deputy Foreign Minister of {side}", 3), ("Chief of the General Staff of {side}", 1),
-    ("Presidential aide of {side}", 2), ("{demonym} special envoy", 2), ("Governor", 1),
-    ("Commissioner for human rights of {side}", 1), ("Head of intelligence of {side}", 1),
+    ("President of {side}", 3),
+    ("Prime Minister of {side}", 2),
+    ("Foreign Minister of {side}", 4),
+    ("Defence Minister of {side}", 3),
+    ("Spokesperson of the {demonym} Foreign Ministry", 3),
+    ("{demonym} Ambassador to the United Nations", 2),
+    ("Head of the {demonym} delegation", 3),
+    ("National Security Adviser of {side}", 2),
+    ("Member of the {demonym} parliament", 4),
+    ("Deputy Foreign Minister of {side}", 3),
+    ("Chief of the General Staff of {side}", 1),
+    ("Presidential aide of {side}", 2),
+    ("{demonym} special envoy", 2),
+    ("Governor", 1),
+    ("Commissioner for human rights of {side}", 1),
+    ("Head of intelligence of {side}", 1),
 ]
 BODIES = [
     ("Ministry of Foreign Affairs of {side}", ["{demonym} Foreign Ministry", "{demonym} MFA"]),
@@ -179,11 +218,41 @@ BODIES = [
     ("Security Council of {side}", ["{demonym} Security Council"]),
 ]
 LATIN_TO_CYRILLIC = [
-    ("shch", "щ"), ("kh", "х"), ("zh", "ж"), ("ch", "ч"), ("sh", "ш"), ("ts", "ц"), ("yu", "ю"),
-    ("ya", "я"), ("ye", "е"), ("yi", "ї"), ("a", "а"), ("b", "б"), ("v", "в"), ("g", "г"),
-    ("h", "г"), ("d", "д"), ("e", "е"), ("z", "з"), ("i", "и"), ("y", "й"), ("k", "к"),
-    ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"), ("r", "р"), ("s", "с"),
-    ("t", "т"), ("u", "у"), ("f", "ф"), ("c", "к"), ("w", "в"), ("x", "кс"), ("q", "к"),
+    ("shch", "щ"),
+    ("kh", "х"),
+    ("zh", "ж"),
+    ("ch", "ч"),
+    ("sh", "ш"),
+    ("ts", "ц"),
+    ("yu", "ю"),
+    ("ya", "я"),
+    ("ye", "е"),
+    ("yi", "ї"),
+    ("a", "а"),
+    ("b", "б"),
+    ("v", "в"),
+    ("g", "г"),
+    ("h", "г"),
+    ("d", "д"),
+    ("e", "е"),
+    ("z", "з"),
+    ("i", "и"),
+    ("y", "й"),
+    ("k", "к"),
+    ("l", "л"),
+    ("m", "м"),
+    ("n", "н"),
+    ("o", "о"),
+    ("p", "п"),
+    ("r", "р"),
+    ("s", "с"),
+    ("t", "т"),
+    ("u", "у"),
+    ("f", "ф"),
+    ("c", "к"),
+    ("w", "в"),
+    ("x", "кс"),
+    ("q", "к"),
 ]
 
 OBLASTS = (
@@ -211,38 +280,83 @@ VILLAGE_MIDDLES = ["o", "an", "ol", "yr", "ush", "ev", "ib", "ach", "ost", "um",
 VILLAGE_ENDS = ["ivka", "ove", "ka", "ne", "ohorivka", "yarske", "dolyna", "pillia", "ynske", "ivske"]
 
 TOPIC_WEIGHTS = [
-    ("talks", 20), ("ceasefire", 15), ("peace_terms", 13), ("security_guarantees", 10),
-    ("territory", 10), ("battlefield", 10), ("sanctions", 8), ("prisoners", 6), ("nato", 5),
+    ("talks", 20),
+    ("ceasefire", 15),
+    ("peace_terms", 13),
+    ("security_guarantees", 10),
+    ("territory", 10),
+    ("battlefield", 10),
+    ("sanctions", 8),
+    ("prisoners", 6),
+    ("nato", 5),
     ("foreign_troops", 3),
 ]
 STANCE_WEIGHTS = [
-    ("assessment", 20), ("demand", 10), ("condition", 8), ("proposal", 8), ("offer", 4),
-    ("commitment", 6), ("acceptance", 4), ("rejection", 10), ("warning", 9), ("appeal", 6),
-    ("claim", 9), ("denial", 6),
+    ("assessment", 20),
+    ("demand", 10),
+    ("condition", 8),
+    ("proposal", 8),
+    ("offer", 4),
+    ("commitment", 6),
+    ("acceptance", 4),
+    ("rejection", 10),
+    ("warning", 9),
+    ("appeal", 6),
+    ("claim", 9),
+    ("denial", 6),
 ]
 STATUS_WEIGHTS = [("reported", 55), ("confirmed", 30), ("contested", 7), ("denied", 5), ("retracted", 3)]
 RETRACTION_REASONS = [
-    "The outlet withdrew its report.", "The quote was attributed to the wrong official.",
-    "The ministry said the transcript had been mistranslated.", "Duplicate of an earlier entry.",
-    "The video was shown to be edited.", "The source corrected the date and the wording.",
+    "The outlet withdrew its report.",
+    "The quote was attributed to the wrong official.",
+    "The ministry said the transcript had been mistranslated.",
+    "Duplicate of an earlier entry.",
+    "The video was shown to be edited.",
+    "The source corrected the date and the wording.",
 ]
 OUTLETS = [
-    ("Reuters", "reuters.com"), ("TASS", "tass.com"), ("Ukrinform", "ukrinform.net"),
-    ("Interfax", "interfax.com"), ("RIA Novosti", "ria.ru"), ("The Kyiv Independent", "kyivindependent.com"),
-    ("BBC", "bbc.co.uk"), ("Associated Press", "apnews.com"), ("AFP", "afp.com"), ("Le Monde", "lemonde.fr"),
-    ("Der Spiegel", "spiegel.de"), ("Kremlin transcript", "kremlin.ru"), ("President of Ukraine website", "president.gov.ua"),
-    ("US State Department briefing", "state.gov"), ("The Guardian", "theguardian.com"), ("Financial Times", "ft.com"),
-    ("Politico Europe", "politico.eu"), ("Anadolu Agency", "aa.com.tr"), ("Xinhua", "xinhuanet.com"),
-    ("Al Jazeera", "aljazeera.com"), ("RBC-Ukraine", "rbc.ua"), ("Meduza", "meduza.io"),
-    ("Suspilne", "suspilne.media"), ("Kommersant", "kommersant.ru"), ("NHK", "nhk.or.jp"),
-    ("Bloomberg", "bloomberg.com"), ("The Washington Post", "washingtonpost.com"),
-    ("The New York Times", "nytimes.com"), ("Axios", "axios.com"), ("Euronews", "euronews.com"),
+    ("Reuters", "reuters.com"),
+    ("TASS", "tass.com"),
+    ("Ukrinform", "ukrinform.net"),
+    ("Interfax", "interfax.com"),
+    ("RIA Novosti", "ria.ru"),
+    ("The Kyiv Independent", "kyivindependent.com"),
+    ("BBC", "bbc.co.uk"),
+    ("Associated Press", "apnews.com"),
+    ("AFP", "afp.com"),
+    ("Le Monde", "lemonde.fr"),
+    ("Der Spiegel", "spiegel.de"),
+    ("Kremlin transcript", "kremlin.ru"),
+    ("President of Ukraine website", "president.gov.ua"),
+    ("US State Department briefing", "state.gov"),
+    ("The Guardian", "theguardian.com"),
+    ("Financial Times", "ft.com"),
+    ("Politico Europe", "politico.eu"),
+    ("Anadolu Agency", "aa.com.tr"),
+    ("Xinhua", "xinhuanet.com"),
+    ("Al Jazeera", "aljazeera.com"),
+    ("RBC-Ukraine", "rbc.ua"),
+    ("Meduza", "meduza.io"),
+    ("Suspilne", "suspilne.media"),
+    ("Kommersant", "kommersant.ru"),
+    ("NHK", "nhk.or.jp"),
+    ("Bloomberg", "bloomberg.com"),
+    ("The Washington Post", "washingtonpost.com"),
+    ("The New York Times", "nytimes.com"),
+    ("Axios", "axios.com"),
+    ("Euronews", "euronews.com"),
 ]
 SOURCE_FORMS = [
-    ("{outlet}", 10), ("Press conference, {venue}", 5), ("Interview with {outlet}", 4),
-    ("Statement on Telegram", 3), ("Address to the nation", 1), ("Briefing, {venue}", 3),
-    ("Remarks to reporters, {venue}", 3), ("Speech at the UN Security Council", 1),
-    ("Joint communique, {venue}", 1), ("Post on X", 2),
+    ("{outlet}", 10),
+    ("Press conference, {venue}", 5),
+    ("Interview with {outlet}", 4),
+    ("Statement on Telegram", 3),
+    ("Address to the nation", 1),
+    ("Briefing, {venue}", 3),
+    ("Remarks to reporters, {venue}", 3),
+    ("Speech at the UN Security Council", 1),
+    ("Joint communique, {venue}", 1),
+    ("Post on X", 2),
 ]
 
 # Per topic: clauses with slots ({place}, {side}, {other}, {n}, {days}, {venue}, {name}).
@@ -350,19 +464,33 @@ CLAUSES = {
     ],
 }
 OPENERS = [
-    "{speaker_short} said that", "According to {speaker_short},", "{speaker_short} stated that",
-    "In an interview, {speaker_short} said", "{speaker_short} insisted that", "{speaker_short} warned that",
-    "Speaking in {venue}, {speaker_short} said", "{speaker_short} told reporters that",
-    "{speaker_short} reiterated that", "{speaker_short} argued that", "",
+    "{speaker_short} said that",
+    "According to {speaker_short},",
+    "{speaker_short} stated that",
+    "In an interview, {speaker_short} said",
+    "{speaker_short} insisted that",
+    "{speaker_short} warned that",
+    "Speaking in {venue}, {speaker_short} said",
+    "{speaker_short} told reporters that",
+    "{speaker_short} reiterated that",
+    "{speaker_short} argued that",
+    "",
 ]
 TAILS = [
-    "after a phone call with the {other_demonym} leadership", "citing the situation on the ground",
-    "in response to a question about {other}", "adding that the position had not changed",
-    "and called on {other} to use its influence", "noting that {k} countries support the approach",
-    "while rejecting what was described as an ultimatum", "ahead of a meeting in {venue}",
-    "following consultations with allies", "as air raid alerts sounded across {place}",
-    "and accused {other} of dragging out the process", "without giving further details",
-    "a position first set out in {year}", "referring to the agreements reached in {venue} in {year}",
+    "after a phone call with the {other_demonym} leadership",
+    "citing the situation on the ground",
+    "in response to a question about {other}",
+    "adding that the position had not changed",
+    "and called on {other} to use its influence",
+    "noting that {k} countries support the approach",
+    "while rejecting what was described as an ultimatum",
+    "ahead of a meeting in {venue}",
+    "following consultations with allies",
+    "as air raid alerts sounded across {place}",
+    "and accused {other} of dragging out the process",
+    "without giving further details",
+    "a position first set out in {year}",
+    "referring to the agreements reached in {venue} in {year}",
 ]
 
 
@@ -428,7 +556,9 @@ def _make_actors(rng: random.Random, count: int) -> list[_Actor]:
     for side, _, _, _, demonym in SIDES[:12]:
         for template, short_forms in BODIES[:4]:
             name = template.format(side=side, demonym=demonym)
-            actor = _Actor(name, side, demonym, [""], short_forms[0].format(demonym=demonym).replace("{demonym}", demonym))
+            actor = _Actor(
+                name, side, demonym, [""], short_forms[0].format(demonym=demonym).replace("{demonym}", demonym)
+            )
             claim(actor, name)
             for form in short_forms:
                 claim(actor, form.format(demonym=demonym))
@@ -510,10 +640,10 @@ class CorpusGenerator:
         self.actor_picker = _Picker(self.actors, _zipf_weights(len(self.actors), 0.9))
         self.places = _make_places(self.rng, min(4000, 150 + size // 250))
         self.place_picker = _Picker(self.places, _zipf_weights(len(self.places), 1.0))
-        self.topic_picker = _Picker(*zip(*TOPIC_WEIGHTS))
-        self.stance_picker = _Picker(*zip(*STANCE_WEIGHTS))
-        self.status_picker = _Picker(*zip(*STATUS_WEIGHTS))
-        self.source_picker = _Picker(*zip(*SOURCE_FORMS))
+        self.topic_picker = _Picker(*zip(*TOPIC_WEIGHTS, strict=True))
+        self.stance_picker = _Picker(*zip(*STANCE_WEIGHTS, strict=True))
+        self.status_picker = _Picker(*zip(*STATUS_WEIGHTS, strict=True))
+        self.source_picker = _Picker(*zip(*SOURCE_FORMS, strict=True))
         self.outlet_picker = _Picker(OUTLETS, _zipf_weights(len(OUTLETS), 0.8))
         self.venue_picker = _Picker(VENUES, _zipf_weights(len(VENUES), 0.9))
         self.side_names = [side[0] for side in SIDES]
@@ -533,8 +663,11 @@ class CorpusGenerator:
             "side": actor.side,
             "other": other,
             "other_demonym": self.demonyms[other],
-            "n": rng.choice((2, 3, 5, 7, 10, 12, 15, 20, 30, 50, 84, 90, 100, 120, 150, 175, 200, 250, 300, 390, 500, 1000, 1200))
-            if rng.random() < 0.8 else rng.randint(2, 5000),
+            "n": rng.choice(
+                (2, 3, 5, 7, 10, 12, 15, 20, 30, 50, 84, 90, 100, 120, 150, 175, 200, 250, 300, 390, 500, 1000, 1200)
+            )
+            if rng.random() < 0.8
+            else rng.randint(2, 5000),
             "days": rng.choice((3, 10, 14, 30, 60, 90)),
             "k": rng.randint(3, 40),
             "year": rng.randint(max(FIRST_DAY.year - 2, said.year - 6), said.year),
@@ -609,7 +742,9 @@ def corpus_paths(size: int, seed: int = DEFAULT_SEED) -> tuple[Path, Path]:
     return stem.with_suffix(".jsonl"), stem.with_suffix(".actors.json")
 
 
-def generate(size: int, seed: int = DEFAULT_SEED, *, force: bool = False, progress: bool = True) -> tuple[Path, Path, float]:
+def generate(
+    size: int, seed: int = DEFAULT_SEED, *, force: bool = False, progress: bool = True
+) -> tuple[Path, Path, float]:
     """Writes the corpus files (kept when already there); their paths and the seconds
     taken (0 when reused)."""
     statements_path, actors_path = corpus_paths(size, seed)
@@ -633,28 +768,65 @@ def generate(size: int, seed: int = DEFAULT_SEED, *, force: bool = False, progre
 # -- workloads: what readers type, against this corpus --------------------------------------
 
 _KEYWORD_FORMS = [
-    "ceasefire", "sanctions", "prisoners", "security guarantees", "energy ceasefire",
-    "prisoner exchange", "peace plan", "black sea shipping", "nuclear power plant",
-    "coalition of the willing", "frozen assets", "referendum", "reassurance force",
-    "martial law elections", "shadow fleet oil", "air defence", "demilitarised zone",
-    "{place}", "{place}", "{rare_place}", "{rare_place} shelling", "{venue} talks",
-    "{surname}", "{surname} ceasefire", "ceasefire speaker:\"{name}\"", "sanctions side:\"{side}\"",
-    "talks topic:talks since:2024-01-01", "{place} until:2019-12-31", "guarantees side:\"{side}\" since:2023-06-01",
-    "topic:prisoners {venue}", "drone attack {place}", "withdrawal of troops {place}", "hydrogen pipeline",
+    "ceasefire",
+    "sanctions",
+    "prisoners",
+    "security guarantees",
+    "energy ceasefire",
+    "prisoner exchange",
+    "peace plan",
+    "black sea shipping",
+    "nuclear power plant",
+    "coalition of the willing",
+    "frozen assets",
+    "referendum",
+    "reassurance force",
+    "martial law elections",
+    "shadow fleet oil",
+    "air defence",
+    "demilitarised zone",
+    "{place}",
+    "{place}",
+    "{rare_place}",
+    "{rare_place} shelling",
+    "{venue} talks",
+    "{surname}",
+    "{surname} ceasefire",
+    'ceasefire speaker:"{name}"',
+    'sanctions side:"{side}"',
+    "talks topic:talks since:2024-01-01",
+    "{place} until:2019-12-31",
+    'guarantees side:"{side}" since:2023-06-01',
+    "topic:prisoners {venue}",
+    "drone attack {place}",
+    "withdrawal of troops {place}",
+    "hydrogen pipeline",
 ]
 _QUESTION_FORMS = [
-    "What did {surname} say about the ceasefire?", "What does Moscow want for {place}?",
-    "Will American soldiers go to Ukraine?", "prisoner exchange in {venue}",
-    "What did {side} demand about {place}?", "Has Russia agreed to an energy ceasefire?",
-    "What did {surname} say last year?", "Who proposed peacekeepers on the demarcation line?",
-    "What came out of the {venue} talks?", "Did {side} reject security guarantees in 2024?",
-    "What happened in {rare_place}?", "Kremlin conditions for a halt to the fighting",
-    "freeze the war along the current front line", "Who said foreign troops would be legitimate targets?",
-    "What are the sanctions on the shadow fleet?", "Is NATO membership still on the table for Ukraine?",
-    "What did the {demonym} foreign minister say about {place}?", "coalition of the willing",
-    "What did {name} say after the {venue} meeting?", "Would Ukraine recognise Russian control of {place}?",
-    "children deported from {place}", "What did Washington threaten Moscow with in July 2025?",
-    "Who talked about hydrogen exports to Mars?", "How many prisoners were exchanged in 2023?",
+    "What did {surname} say about the ceasefire?",
+    "What does Moscow want for {place}?",
+    "Will American soldiers go to Ukraine?",
+    "prisoner exchange in {venue}",
+    "What did {side} demand about {place}?",
+    "Has Russia agreed to an energy ceasefire?",
+    "What did {surname} say last year?",
+    "Who proposed peacekeepers on the demarcation line?",
+    "What came out of the {venue} talks?",
+    "Did {side} reject security guarantees in 2024?",
+    "What happened in {rare_place}?",
+    "Kremlin conditions for a halt to the fighting",
+    "freeze the war along the current front line",
+    "Who said foreign troops would be legitimate targets?",
+    "What are the sanctions on the shadow fleet?",
+    "Is NATO membership still on the table for Ukraine?",
+    "What did the {demonym} foreign minister say about {place}?",
+    "coalition of the willing",
+    "What did {name} say after the {venue} meeting?",
+    "Would Ukraine recognise Russian control of {place}?",
+    "children deported from {place}",
+    "What did Washington threaten Moscow with in July 2025?",
+    "Who talked about hydrogen exports to Mars?",
+    "How many prisoners were exchanged in 2023?",
 ]
 
 
@@ -668,12 +840,17 @@ def _workload(generator: CorpusGenerator, forms: Sequence[str], count: int, seed
         form = forms[index % len(forms)]
         actor = people[int(len(people) * rng.random() ** 3)]  # mostly the prolific ones
         side = rng.choice(SIDES[:8])
-        out.append(form.format(
-            place=rng.choice(common_places), rare_place=rng.choice(rare_places),
-            venue=rng.choice(VENUES[:15]).replace("-", " "), surname=actor.short, name=actor.name,
-            side=side[0],
-            demonym=side[4],
-        ))
+        out.append(
+            form.format(
+                place=rng.choice(common_places),
+                rare_place=rng.choice(rare_places),
+                venue=rng.choice(VENUES[:15]).replace("-", " "),
+                surname=actor.short,
+                name=actor.name,
+                side=side[0],
+                demonym=side[4],
+            )
+        )
     return out
 
 
@@ -903,7 +1080,9 @@ async def corpus_database_url(
         **figures,
     }
     if backend == "sqlite" and path is not None:
-        meta["database_mb"] = round(sum(Path(f"{path}{s}").stat().st_size for s in ("", "-wal") if Path(f"{path}{s}").exists()) / 2**20, 1)
+        meta["database_mb"] = round(
+            sum(Path(f"{path}{s}").stat().st_size for s in ("", "-wal") if Path(f"{path}{s}").exists()) / 2**20, 1
+        )
     meta_path.write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return url, meta
 
@@ -917,14 +1096,29 @@ def add_corpus_arguments(parser: argparse.ArgumentParser, *, sizes: bool = False
         parser.add_argument("--size", type=int, action="append", help="statements (repeatable; default 10000)")
     else:
         parser.add_argument("--size", type=int, default=10_000, help="statements (default 10000)")
-    parser.add_argument("--backend", choices=("sqlite", "postgresql"), action="append",
-                        help="database engine (repeatable; default sqlite)")
-    parser.add_argument("--embeddings", choices=EMBEDDING_MODES, default="synthetic",
-                        help="vectors stored with the statements (default synthetic; see benchmarks/corpus.py)")
-    parser.add_argument("--no-embeddings", dest="embeddings", action="store_const", const="none",
-                        help="same as --embeddings none: keyword search only")
-    parser.add_argument("--postgres-url", help="a PostgreSQL server to create benchmark databases on "
-                        "(default: $DIPLOBOT_BENCH_POSTGRES_URL)")
+    parser.add_argument(
+        "--backend",
+        choices=("sqlite", "postgresql"),
+        action="append",
+        help="database engine (repeatable; default sqlite)",
+    )
+    parser.add_argument(
+        "--embeddings",
+        choices=EMBEDDING_MODES,
+        default="synthetic",
+        help="vectors stored with the statements (default synthetic; see benchmarks/corpus.py)",
+    )
+    parser.add_argument(
+        "--no-embeddings",
+        dest="embeddings",
+        action="store_const",
+        const="none",
+        help="same as --embeddings none: keyword search only",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        help="a PostgreSQL server to create benchmark databases on (default: $DIPLOBOT_BENCH_POSTGRES_URL)",
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--fresh", action="store_true", help="rebuild the corpus database even if cached")
     parser.add_argument("--no-table", dest="table", action="store_false", help="JSON lines only")
@@ -941,27 +1135,44 @@ def main() -> None:
     report.machine()
     if args.generate_only:
         statements_path, _, seconds = generate(args.size, args.seed, force=args.fresh, progress=not args.quiet)
-        report.emit({
-            "size": args.size, "file": str(statements_path.relative_to(CACHE.parent.parent)),
-            "file_mb": round(statements_path.stat().st_size / 2**20, 1),
-            "generate_s": round(seconds, 2),
-            "statements_per_s": round(args.size / seconds, 1) if seconds else None,
-        })
+        report.emit(
+            {
+                "size": args.size,
+                "file": str(statements_path.relative_to(CACHE.parent.parent)),
+                "file_mb": round(statements_path.stat().st_size / 2**20, 1),
+                "generate_s": round(seconds, 2),
+                "statements_per_s": round(args.size / seconds, 1) if seconds else None,
+            }
+        )
         report.finish()
         return
     for backend in args.backend or ["sqlite"]:
         _, meta = asyncio.run(
             corpus_database_url(
-                backend, args.size, embeddings=args.embeddings, seed=args.seed, postgres_url=args.postgres_url,
-                fresh=args.fresh, chunk=args.chunk, progress=not args.quiet,
+                backend,
+                args.size,
+                embeddings=args.embeddings,
+                seed=args.seed,
+                postgres_url=args.postgres_url,
+                fresh=args.fresh,
+                chunk=args.chunk,
+                progress=not args.quiet,
             )
         )
-        report.emit({
-            "backend": backend, "size": args.size, "embeddings": args.embeddings, "chunk": meta.get("chunk"),
-            "import_s": meta.get("import_s"), "statements_per_s": meta.get("statements_per_s"),
-            "aliases_s": meta.get("aliases_s"), "generate_s": meta.get("generate_s"),
-            "database_mb": meta.get("database_mb"), "import_rss_mb": meta.get("import_rss_mb"),
-        })
+        report.emit(
+            {
+                "backend": backend,
+                "size": args.size,
+                "embeddings": args.embeddings,
+                "chunk": meta.get("chunk"),
+                "import_s": meta.get("import_s"),
+                "statements_per_s": meta.get("statements_per_s"),
+                "aliases_s": meta.get("aliases_s"),
+                "generate_s": meta.get("generate_s"),
+                "database_mb": meta.get("database_mb"),
+                "import_rss_mb": meta.get("import_rss_mb"),
+            }
+        )
     report.finish("Import through storage.exchange.import_statements (figures of the run that built each database)")
 
 

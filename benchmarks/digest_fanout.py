@@ -68,9 +68,21 @@ from corpus import corpus_database_url
 add_project_to_path()
 
 ZONES = [
-    "Europe/Kyiv", "Europe/Moscow", "Europe/Berlin", "Europe/London", "Europe/Warsaw", "America/New_York",
-    "America/Chicago", "America/Los_Angeles", "Asia/Tokyo", "Asia/Dubai", "Asia/Kolkata", "Australia/Sydney",
-    "UTC", "America/Sao_Paulo", "Asia/Tbilisi",
+    "Europe/Kyiv",
+    "Europe/Moscow",
+    "Europe/Berlin",
+    "Europe/London",
+    "Europe/Warsaw",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Asia/Tokyo",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Australia/Sydney",
+    "UTC",
+    "America/Sao_Paulo",
+    "Asia/Tbilisi",
 ]
 TOKEN = "123456:digest-benchmark"
 
@@ -101,9 +113,11 @@ async def add_subscribers(database: Any, count: int, seed: int, now: datetime) -
     async with database.read() as session:
         end = (await session.exec(select(func.max(Statement.id)))).one() or 0
         # The speakers who say the most: the ones people follow.
-        top = (await session.exec(
-            select(Statement.actor_id).group_by(Statement.actor_id).order_by(func.count().desc()).limit(30)
-        )).all()
+        top = (
+            await session.exec(
+                select(Statement.actor_id).group_by(Statement.actor_id).order_by(func.count().desc()).limit(30)
+            )
+        ).all()
     topics = [topic.value for topic in Topic]
     subscribed_at = now - timedelta(hours=25)
     backlog: dict[tuple[str, time_of_day], int] = {}
@@ -115,18 +129,20 @@ async def add_subscribers(database: Any, count: int, seed: int, now: datetime) -
         actors = sorted(rng.sample(list(top), rng.randint(1, 2))) if rng.random() < 0.2 else []
         group = rng.random() < 0.1
         new = backlog.setdefault((zone, at), rng.randint(20, 80))
-        rows.append(Subscriber(
-            chat_id=-(1_000_000_000_000 + index) if group else 5_000_000_000 + index,
-            chat_type=ChatType.supergroup if group else ChatType.private,
-            timezone=zone,
-            digest_time=at,
-            topics=followed,
-            actor_ids=actors,
-            notify_empty=rng.random() < 0.2,
-            cursor=max(0, end - new),
-            next_due_at=next_due_at(at, zone, subscribed_at),
-            created_at=subscribed_at,
-        ))
+        rows.append(
+            Subscriber(
+                chat_id=-(1_000_000_000_000 + index) if group else 5_000_000_000 + index,
+                chat_type=ChatType.supergroup if group else ChatType.private,
+                timezone=zone,
+                digest_time=at,
+                topics=followed,
+                actor_ids=actors,
+                notify_empty=rng.random() < 0.2,
+                cursor=max(0, end - new),
+                next_due_at=next_due_at(at, zone, subscribed_at),
+                created_at=subscribed_at,
+            )
+        )
     async with database.write() as session:
         session.add_all(rows)
     return {"subscribers": count, "record_end": end, "groups": sum(1 for row in rows if row.chat_id < 0)}
@@ -144,9 +160,13 @@ async def expected_messages(database: Any, now: datetime) -> dict[int, int]:
     from storage.models import DigestDelivery, Subscriber
 
     async with database.read() as session:
-        rows = (await session.exec(
-            select(Subscriber, DigestDelivery).join(DigestDelivery, col(DigestDelivery.subscriber_id) == col(Subscriber.id))
-        )).all()
+        rows = (
+            await session.exec(
+                select(Subscriber, DigestDelivery).join(
+                    DigestDelivery, col(DigestDelivery.subscriber_id) == col(Subscriber.id)
+                )
+            )
+        ).all()
     cache: dict[Any, int] = {}
     expected: dict[int, int] = {}
     for subscriber, delivery in rows:
@@ -162,12 +182,12 @@ async def one_run(args: argparse.Namespace) -> dict[str, Any]:
     from sqlalchemy import func
     from sqlmodel import select
 
+    from bot.answering.embedder import Embedder
     from bot.app import build_application
     from bot.config import Settings
     from bot.digests.tick import send_due
     from storage.engine import Database
     from storage.models import Subscriber
-    from bot.answering.embedder import Embedder
 
     source_url, _ = await corpus_database_url("sqlite", args.size, embeddings="synthetic", seed=args.seed)
     url, path = prepare_database(source_url, args.subscribers, args.seed)
@@ -178,13 +198,20 @@ async def one_run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         setup = await add_subscribers(database, args.subscribers, args.seed, now)
         settings = Settings(
-            TELEGRAM_BOT_TOKEN=TOKEN, DIPLOBOT_TELEGRAM_API_URL=endpoint.url, DIPLOBOT_DATABASE_URL=url,
-            DIPLOBOT_DIGEST_RATE=str(args.rate), DIPLOBOT_LOAD_SAMPLE="false",
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            DIPLOBOT_TELEGRAM_API_URL=endpoint.url,
+            DIPLOBOT_DATABASE_URL=url,
+            DIPLOBOT_DIGEST_RATE=str(args.rate),
+            DIPLOBOT_LOAD_SAMPLE="false",
         )
         application = build_application(settings, database=database)
         async with application:
             async with database.read() as session:
-                due = (await session.exec(select(func.count()).select_from(Subscriber).where(Subscriber.next_due_at <= now))).one()
+                due = (
+                    await session.exec(
+                        select(func.count()).select_from(Subscriber).where(Subscriber.next_due_at <= now)
+                    )
+                ).one()
             endpoint.reset()
             before_rss = rss_mb()
             reset_peak_rss()
@@ -252,8 +279,12 @@ async def floor_run(args: argparse.Namespace) -> dict[str, Any]:
 
     endpoint = EndpointProcess(rate=1_000_000, chat_interval=0.0)
     try:
-        settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, DIPLOBOT_TELEGRAM_API_URL=endpoint.url,
-                            DIPLOBOT_DIGEST_RATE=str(args.rate), DIPLOBOT_LOAD_SAMPLE="false")
+        settings = Settings(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            DIPLOBOT_TELEGRAM_API_URL=endpoint.url,
+            DIPLOBOT_DIGEST_RATE=str(args.rate),
+            DIPLOBOT_LOAD_SAMPLE="false",
+        )
         application = build_application(settings, database=object(), rate_limited=False)  # type: ignore[arg-type]
         text = "<b>📰 Your daily digest</b>\n" + "A statement of the record, as a digest shows it. " * 30
         count = args.subscribers
@@ -265,8 +296,11 @@ async def floor_run(args: argparse.Namespace) -> dict[str, Any]:
                 while pending:
                     index = pending.pop()
                     await application.bot.send_message(
-                        chat_id=5_000_000_000 + index, text=text, parse_mode=ParseMode.HTML,
-                        link_preview_options=LinkPreviewOptions(is_disabled=True))
+                        chat_id=5_000_000_000 + index,
+                        text=text,
+                        parse_mode=ParseMode.HTML,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    )
 
             cpu_before = cpu_seconds()
             started = time.perf_counter()
@@ -277,27 +311,46 @@ async def floor_run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         endpoint.close()
     return {
-        "subscribers": "floor: Bot.send_message only", "rate": args.rate, "messages": stats["messages"],
-        "tick_s": round(duration, 2), "msg_per_s": round(stats["messages"] / duration, 1),
-        "cpu_ms_per_msg": round(1000 * cpu / count, 3), "concurrency": concurrency,
+        "subscribers": "floor: Bot.send_message only",
+        "rate": args.rate,
+        "messages": stats["messages"],
+        "tick_s": round(duration, 2),
+        "msg_per_s": round(stats["messages"] / duration, 1),
+        "cpu_ms_per_msg": round(1000 * cpu / count, 3),
+        "concurrency": concurrency,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subscribers", type=int, action="append", help="subscribers (repeatable; default 1000)")
-    parser.add_argument("--rate", type=float, action="append",
-                        help="DIPLOBOT_DIGEST_RATE, msg/s (repeatable; default 1000); the endpoint enforces the same")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        action="append",
+        help="DIPLOBOT_DIGEST_RATE, msg/s (repeatable; default 1000); the endpoint enforces the same",
+    )
     parser.add_argument("--endpoint-rate", type=float, help="the endpoint's limit if not --rate")
-    parser.add_argument("--chat-interval", type=float, default=1.0,
-                        help="the endpoint's least interval between two messages to one private chat (default 1.0 s)")
+    parser.add_argument(
+        "--chat-interval",
+        type=float,
+        default=1.0,
+        help="the endpoint's least interval between two messages to one private chat (default 1.0 s)",
+    )
     parser.add_argument("--size", type=int, default=10_000, help="statements in the corpus (default 10000)")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--no-model", dest="model", action="store_false",
-                        help="do not load the sentence model (the bot process holds it; default: loaded)")
+    parser.add_argument(
+        "--no-model",
+        dest="model",
+        action="store_false",
+        help="do not load the sentence model (the bot process holds it; default: loaded)",
+    )
     parser.add_argument("--no-table", dest="table", action="store_false")
-    parser.add_argument("--floor", action="store_true",
-                        help="also time the Bot class alone (send_message to --subscribers chats, no database)")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time the Bot class alone (send_message to --subscribers chats, no database)",
+    )
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--floor-one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -305,18 +358,51 @@ def main() -> None:
         args.subscribers, args.rate = args.subscribers[0], args.rate[0]
         print(json.dumps(asyncio.run(floor_run(args) if args.floor_one else one_run(args))), flush=True)
         return
-    report = Report("digest_fanout", table=args.table, columns=[
-        "code", "subscribers", "rate", "due", "sent", "empty", "renders", "messages", "expected", "lost", "duplicates",
-        "http_429", "http_429_per_chat", "max_in_1s", "tick_s", "msg_per_s", "first_60s_msg_per_s", "share_of_rate", "cpu_ms_per_msg", "peak_rss_mb",
-        "tick_rss_increase_mb",
-    ])
+    report = Report(
+        "digest_fanout",
+        table=args.table,
+        columns=[
+            "code",
+            "subscribers",
+            "rate",
+            "due",
+            "sent",
+            "empty",
+            "renders",
+            "messages",
+            "expected",
+            "lost",
+            "duplicates",
+            "http_429",
+            "http_429_per_chat",
+            "max_in_1s",
+            "tick_s",
+            "msg_per_s",
+            "first_60s_msg_per_s",
+            "share_of_rate",
+            "cpu_ms_per_msg",
+            "peak_rss_mb",
+            "tick_rss_increase_mb",
+        ],
+    )
     report.machine()
     asyncio.run(corpus_database_url("sqlite", args.size, embeddings="synthetic", seed=args.seed))
     for rate in args.rate or [1000.0]:
         for subscribers in args.subscribers or [1000]:
             log(f"digest fan-out: {subscribers:,} subscribers at {rate:g} msg/s")
-            command = [sys.executable, __file__, "--one", "--subscribers", str(subscribers), "--rate", str(rate),
-                       "--size", str(args.size), "--seed", str(args.seed)]
+            command = [
+                sys.executable,
+                __file__,
+                "--one",
+                "--subscribers",
+                str(subscribers),
+                "--rate",
+                str(rate),
+                "--size",
+                str(args.size),
+                "--seed",
+                str(args.seed),
+            ]
             command += ["--chat-interval", str(args.chat_interval)]
             if args.endpoint_rate:
                 command += ["--endpoint-rate", str(args.endpoint_rate)]

@@ -139,13 +139,30 @@ def main() -> None:
         "positions_draw",
         table=args.table,
         columns=[
-            "backend", "size", "matrix", "rows", "cells", "query_p95_ms", "compute_p95_ms", "compute_cpu_ms",
-            "draw_p95_ms", "draw_cpu_ms", "cold_p50_ms", "cold_p95_ms", "cold_cpu_ms", "cached_p50_ms",
-            "cached_p95_ms", "png_kb",
+            "backend",
+            "size",
+            "matrix",
+            "rows",
+            "cells",
+            "query_p95_ms",
+            "compute_p95_ms",
+            "compute_cpu_ms",
+            "draw_p95_ms",
+            "draw_cpu_ms",
+            "cold_p50_ms",
+            "cold_p95_ms",
+            "cold_cpu_ms",
+            "cached_p50_ms",
+            "cached_p95_ms",
+            "png_kb",
         ],
     )
     run_each_corpus(
-        report, args, "positions", bench_one, "The position matrix and timeline: computed, drawn, and served from the cache (ms)"
+        report,
+        args,
+        "positions",
+        bench_one,
+        "The position matrix and timeline: computed, drawn, and served from the cache (ms)",
     )
 
 

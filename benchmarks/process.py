@@ -93,10 +93,16 @@ def environment(database_url: str, api_url: str, *, load_sample: bool) -> dict[s
 def ask_update(question: str, message_id: int) -> dict[str, Any]:
     text = f"/ask {question}"
     user = {"id": READER, "is_bot": False, "first_name": "Reader"}
-    return {"message": {
-        "message_id": message_id, "date": int(time.time()), "chat": {"id": READER, "type": "private", "first_name": "Reader"},
-        "from": user, "text": text, "entities": [{"type": "bot_command", "offset": 0, "length": 4}],
-    }}
+    return {
+        "message": {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": READER, "type": "private", "first_name": "Reader"},
+            "from": user,
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": 4}],
+        }
+    }
 
 
 def wait_for(predicate: Any, timeout: float, process: subprocess.Popen[bytes], what: str) -> None:
@@ -125,8 +131,11 @@ def one_start(database_url: str, *, load_sample: bool, ask: list[str], stderr_pa
         with stderr_path.open("wb") as stderr:
             started = time.time()
             process = subprocess.Popen(
-                diplobot_command(), env=environment(database_url, endpoint.url, load_sample=load_sample),
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                diplobot_command(),
+                env=environment(database_url, endpoint.url, load_sample=load_sample),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
             )
             try:
                 state: dict[str, Any] = {}
@@ -159,37 +168,62 @@ def one_start(database_url: str, *, load_sample: bool, ask: list[str], stderr_pa
 def imports_seconds() -> float:
     env = environment("sqlite+aiosqlite:///unused.db", "http://127.0.0.1:9/bot", load_sample=False)
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import bot.cli.main, bot.app"], check=True, env=env,
-                   cwd=Path(__file__).resolve().parent.parent)
+    subprocess.run(
+        [sys.executable, "-c", "import bot.cli.main, bot.app"],
+        check=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     return time.perf_counter() - started
 
 
-def scenario(report: Report, name: str, database_url: str, *, load_sample: bool, size: int, repeat: int,
-             ask: list[str], extra: dict[str, Any]) -> None:
+def scenario(
+    report: Report,
+    name: str,
+    database_url: str,
+    *,
+    load_sample: bool,
+    size: int,
+    repeat: int,
+    ask: list[str],
+    extra: dict[str, Any],
+) -> None:
     runs = []
     with tempfile.TemporaryDirectory() as scratch:
         for attempt in range(repeat):
             log(f"  {name}: start {attempt + 1}/{repeat}")
-            runs.append(one_start(database_url, load_sample=load_sample, ask=ask if attempt == repeat - 1 else [],
-                                  stderr_path=Path(scratch) / f"run{attempt}.log"))
+            runs.append(
+                one_start(
+                    database_url,
+                    load_sample=load_sample,
+                    ask=ask if attempt == repeat - 1 else [],
+                    stderr_path=Path(scratch) / f"run{attempt}.log",
+                )
+            )
             if load_sample and attempt == 0:
                 load_sample = False  # only the first start finds the database empty
                 first = runs[0]["startup_s"]
                 extra = {**extra, "first_run_startup_s": first}
     last = runs[-1]
-    startups = [run["startup_s"] for run in runs[1:]] if name == "first-run" and len(runs) > 1 else [run["startup_s"] for run in runs]
-    report.emit({
-        "scenario": name,
-        "size": size,
-        "startup_s": round(median(startups), 3),
-        "startup_runs": startups,
-        "startup_cpu_s": round(median(run["startup_cpu_s"] for run in runs), 3),
-        "idle_rss_mb": round(median(run["idle_rss_mb"] for run in runs), 1),
-        "first_answer_s": last.get("first_answer_s"),
-        "rss_after_ask_mb": last.get("rss_after_ask_mb"),
-        "peak_rss_mb": last.get("peak_rss_mb"),
-        **extra,
-    })
+    startups = (
+        [run["startup_s"] for run in runs[1:]]
+        if name == "first-run" and len(runs) > 1
+        else [run["startup_s"] for run in runs]
+    )
+    report.emit(
+        {
+            "scenario": name,
+            "size": size,
+            "startup_s": round(median(startups), 3),
+            "startup_runs": startups,
+            "startup_cpu_s": round(median(run["startup_cpu_s"] for run in runs), 3),
+            "idle_rss_mb": round(median(run["idle_rss_mb"] for run in runs), 1),
+            "first_answer_s": last.get("first_answer_s"),
+            "rss_after_ask_mb": last.get("rss_after_ask_mb"),
+            "peak_rss_mb": last.get("peak_rss_mb"),
+            **extra,
+        }
+    )
 
 
 def main() -> None:
@@ -197,18 +231,38 @@ def main() -> None:
     add_corpus_arguments(parser, sizes=True)
     parser.add_argument("--repeat", type=int, default=3, help="starts per scenario (default 3)")
     parser.add_argument("--no-first-run", dest="first_run", action="store_false", help="skip the empty-database start")
-    parser.add_argument("--no-bytecode", dest="bytecode", action="store_false",
-                        help="start as the environment is (PYTHONDONTWRITEBYTECODE kept: every module compiled at each start)")
-    parser.add_argument("--keyword-only", dest="semantic", action="store_false",
-                        help="start with DIPLOBOT_SEMANTIC=false: no sentence model, no vectors in memory")
+    parser.add_argument(
+        "--no-bytecode",
+        dest="bytecode",
+        action="store_false",
+        help="start as the environment is (PYTHONDONTWRITEBYTECODE kept: every module compiled at each start)",
+    )
+    parser.add_argument(
+        "--keyword-only",
+        dest="semantic",
+        action="store_false",
+        help="start with DIPLOBOT_SEMANTIC=false: no sentence model, no vectors in memory",
+    )
     args = parser.parse_args()
     global BYTECODE, SEMANTIC
     BYTECODE = args.bytecode
     SEMANTIC = args.semantic
-    report = Report("process", table=args.table, columns=[
-        "scenario", "size", "startup_s", "startup_cpu_s", "first_run_startup_s", "imports_s", "idle_rss_mb", "first_answer_s",
-        "rss_after_ask_mb", "peak_rss_mb",
-    ])
+    report = Report(
+        "process",
+        table=args.table,
+        columns=[
+            "scenario",
+            "size",
+            "startup_s",
+            "startup_cpu_s",
+            "first_run_startup_s",
+            "imports_s",
+            "idle_rss_mb",
+            "first_answer_s",
+            "rss_after_ask_mb",
+            "peak_rss_mb",
+        ],
+    )
     report.machine()
     imports_seconds()  # fills the bytecode cache
     imports = round(median(imports_seconds() for _ in range(3)), 3)
@@ -217,17 +271,40 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as scratch:
             url = f"sqlite+aiosqlite:///{scratch}/first.db"
             log("process: first run on an empty database")
-            scenario(report, "first-run", url, load_sample=True, size=48, repeat=max(2, args.repeat),
-                     ask=questions(48)[:10], extra={})
+            scenario(
+                report,
+                "first-run",
+                url,
+                load_sample=True,
+                size=48,
+                repeat=max(2, args.repeat),
+                ask=questions(48)[:10],
+                extra={},
+            )
     for backend in args.backend or ["sqlite"]:
         for size in args.size or [10_000]:
-            url, _ = asyncio.run(corpus_database_url(
-                backend, size, embeddings=args.embeddings, seed=args.seed, postgres_url=args.postgres_url, fresh=args.fresh,
-            ))
+            url, _ = asyncio.run(
+                corpus_database_url(
+                    backend,
+                    size,
+                    embeddings=args.embeddings,
+                    seed=args.seed,
+                    postgres_url=args.postgres_url,
+                    fresh=args.fresh,
+                )
+            )
             log(f"process: {backend}, {size:,} statements")
             mode = args.embeddings if args.semantic else f"{args.embeddings}, keyword only"
-            scenario(report, f"{backend} {mode}", url, load_sample=False, size=size, repeat=args.repeat,
-                     ask=questions(size, seed=args.seed)[:10], extra={})
+            scenario(
+                report,
+                f"{backend} {mode}",
+                url,
+                load_sample=False,
+                size=size,
+                repeat=args.repeat,
+                ask=questions(size, seed=args.seed)[:10],
+                extra={},
+            )
     report.finish("diplobot run: start-up (s) and resident memory (MiB)")
 
 

@@ -69,13 +69,13 @@ from corpus import (
 add_project_to_path()
 
 from bot.answering.ask import answer, retrieval_query
-from bot.presentation.paging import PAGE_SIZE
-from bot.input.search_syntax import parse_search
+from bot.answering.record_index.loading import record_index
 from bot.answering.understanding import understand
+from bot.input.search_syntax import parse_search
+from bot.presentation.paging import PAGE_SIZE
 from storage.actors import normalize_name
 from storage.engine import Database
 from storage.search import RECENT_WINDOW, SearchFilters, fts_match, query_terms, search
-from bot.answering.record_index.loading import record_index
 
 # -- the floor: raw SQL through the bare driver ------------------------------------------------
 
@@ -95,14 +95,18 @@ class RawSqlite:
         """FTS5 alone: the ranked top of the index, no join, no filter."""
         return self.connection.execute(
             "SELECT rowid, bm25(statement_fts, 1.0, 0.0) AS rank FROM statement_fts WHERE statement_fts MATCH ? "
-            "ORDER BY rank LIMIT ?", (fts_match(terms, include_retracted=True), limit)).fetchall()
+            "ORDER BY rank LIMIT ?",
+            (fts_match(terms, include_retracted=True), limit),
+        ).fetchall()
 
     def ranked_on_index(self, match: str, limit: int) -> list[Any]:
         """The first page as `storage.search.rank_on_index` reads it: the newest
         RECENT_WINDOW statements first, the older ones if those fall short."""
         db = self.connection
-        ranked = ("SELECT rowid, -bm25(statement_fts, 1.0, 0.0) AS score FROM statement_fts "
-                  "WHERE statement_fts MATCH ? {} ORDER BY score DESC, rowid DESC LIMIT ?")
+        ranked = (
+            "SELECT rowid, -bm25(statement_fts, 1.0, 0.0) AS score FROM statement_fts "
+            "WHERE statement_fts MATCH ? {} ORDER BY score DESC, rowid DESC LIMIT ?"
+        )
         boundary = (db.execute("SELECT max(id) FROM statement").fetchone()[0] or 0) - RECENT_WINDOW
         if boundary <= 0:
             return db.execute(ranked.format(""), (match, limit)).fetchall()
@@ -111,7 +115,9 @@ class RawSqlite:
             page += db.execute(ranked.format("AND rowid <= ?"), (match, boundary, limit - len(page))).fetchall()
         return page
 
-    def search(self, terms: Sequence[str], filters: SearchFilters, limit: int, *, match_only: bool = False) -> list[Any]:
+    def search(
+        self, terms: Sequence[str], filters: SearchFilters, limit: int, *, match_only: bool = False
+    ) -> list[Any]:
         db = self.connection
         if filters.is_empty:
             match = fts_match(terms, include_retracted=False)
@@ -126,12 +132,18 @@ class RawSqlite:
         if ids:
             marks = ",".join("?" * len(ids))
             db.execute(
-                "SELECT s.*, a.name FROM statement s JOIN actor a ON a.id = s.actor_id "
-                f"WHERE s.id IN ({marks})", ids).fetchall()
-            db.execute(f"SELECT statement_id, topic FROM statement_topic WHERE statement_id IN ({marks}) "
-                       "ORDER BY statement_id, position", ids).fetchall()
-            db.execute(f"SELECT statement_id, place FROM statement_place WHERE statement_id IN ({marks}) "
-                       "ORDER BY statement_id, position", ids).fetchall()
+                f"SELECT s.*, a.name FROM statement s JOIN actor a ON a.id = s.actor_id WHERE s.id IN ({marks})", ids
+            ).fetchall()
+            db.execute(
+                f"SELECT statement_id, topic FROM statement_topic WHERE statement_id IN ({marks}) "
+                "ORDER BY statement_id, position",
+                ids,
+            ).fetchall()
+            db.execute(
+                f"SELECT statement_id, place FROM statement_place WHERE statement_id IN ({marks}) "
+                "ORDER BY statement_id, position",
+                ids,
+            ).fetchall()
         return page
 
     def joined(self, terms: Sequence[str], filters: SearchFilters, limit: int, *, match_only: bool) -> list[Any]:
@@ -140,8 +152,12 @@ class RawSqlite:
         where = ["statement_fts MATCH ?", "s.retracted_at IS NULL"]
         params: list[Any] = [fts_match(terms, include_retracted=True)]
         if filters.speaker:
-            ids = [row[0] for row in db.execute(
-                "SELECT actor_id FROM actor_alias WHERE normalized = ?", (normalize_name(filters.speaker),))]
+            ids = [
+                row[0]
+                for row in db.execute(
+                    "SELECT actor_id FROM actor_alias WHERE normalized = ?", (normalize_name(filters.speaker),)
+                )
+            ]
             where.append(f"s.actor_id IN ({','.join('?' * len(ids)) or 'NULL'})")
             params += ids
         if filters.side:
@@ -157,9 +173,11 @@ class RawSqlite:
             where.append("s.said_on <= ?")
             params.append(filters.until.isoformat())
         clause = " AND ".join(where)
-        ranked = ("SELECT s.id, -bm25(statement_fts, 1.0, 0.0) AS score FROM statement s "
-                  f"JOIN statement_fts ON statement_fts.rowid = s.id WHERE {clause} {{}} "
-                  "ORDER BY score DESC, s.id DESC LIMIT ?")
+        ranked = (
+            "SELECT s.id, -bm25(statement_fts, 1.0, 0.0) AS score FROM statement s "
+            f"JOIN statement_fts ON statement_fts.rowid = s.id WHERE {clause} {{}} "
+            "ORDER BY score DESC, s.id DESC LIMIT ?"
+        )
         boundary = (db.execute("SELECT max(id) FROM statement").fetchone()[0] or 0) - RECENT_WINDOW
         if boundary <= 0:
             page = db.execute(ranked.format(""), (*params, limit)).fetchall()
@@ -192,9 +210,14 @@ class RawPostgres:
         """The tsvector index alone: the ranked top, no join, no filter."""
         return await self.connection.fetch(
             "SELECT id, ts_rank_cd(search_vector, q) AS rank FROM statement, websearch_to_tsquery('english', $1) q "
-            "WHERE search_vector @@ q ORDER BY rank DESC LIMIT $2", " or ".join(terms), limit)
+            "WHERE search_vector @@ q ORDER BY rank DESC LIMIT $2",
+            " or ".join(terms),
+            limit,
+        )
 
-    async def search(self, terms: Sequence[str], filters: SearchFilters, limit: int, *, match_only: bool = False) -> list[Any]:
+    async def search(
+        self, terms: Sequence[str], filters: SearchFilters, limit: int, *, match_only: bool = False
+    ) -> list[Any]:
         db = self.connection
         params: list[Any] = [" or ".join(terms)]
         where = ["s.search_vector @@ q", "s.retracted_at IS NULL"]
@@ -204,14 +227,20 @@ class RawPostgres:
             return f"${len(params)}"
 
         if filters.speaker:
-            ids = [row[0] for row in await db.fetch(
-                "SELECT actor_id FROM actor_alias WHERE normalized = $1", normalize_name(filters.speaker))]
+            ids = [
+                row[0]
+                for row in await db.fetch(
+                    "SELECT actor_id FROM actor_alias WHERE normalized = $1", normalize_name(filters.speaker)
+                )
+            ]
             where.append(f"s.actor_id = ANY({param(ids)}::int[])")
         if filters.side:
             where.append(f"lower(s.side) = {param(filters.side.strip().lower())}")
         if filters.topic:
-            where.append("EXISTS (SELECT 1 FROM statement_topic t WHERE t.statement_id = s.id "
-                         f"AND t.topic = {param(filters.topic.value)})")
+            where.append(
+                "EXISTS (SELECT 1 FROM statement_topic t WHERE t.statement_id = s.id "
+                f"AND t.topic = {param(filters.topic.value)})"
+            )
         if filters.since:
             where.append(f"s.said_on >= {param(filters.since)}")
         if filters.until:
@@ -226,7 +255,8 @@ class RawPostgres:
             return await db.fetch(
                 f"SELECT s.id, ts_rank_cd(s.search_vector, q) AS score {source} WHERE {clause} "
                 f"{tier.format(*marks)} ORDER BY score DESC, s.id DESC LIMIT {marks[-1]}",
-                *params, *values,
+                *params,
+                *values,
             )
 
         if boundary <= 0:
@@ -240,12 +270,19 @@ class RawPostgres:
         await db.fetchval(f"SELECT count(*) {source} WHERE {clause}", *params)
         ids = [row[0] for row in page]
         if ids:
-            await db.fetch("SELECT s.*, a.name FROM statement s JOIN actor a ON a.id = s.actor_id "
-                           "WHERE s.id = ANY($1::int[])", ids)
-            await db.fetch("SELECT statement_id, topic FROM statement_topic WHERE statement_id = ANY($1::int[]) "
-                           "ORDER BY statement_id, position", ids)
-            await db.fetch("SELECT statement_id, place FROM statement_place WHERE statement_id = ANY($1::int[]) "
-                           "ORDER BY statement_id, position", ids)
+            await db.fetch(
+                "SELECT s.*, a.name FROM statement s JOIN actor a ON a.id = s.actor_id WHERE s.id = ANY($1::int[])", ids
+            )
+            await db.fetch(
+                "SELECT statement_id, topic FROM statement_topic WHERE statement_id = ANY($1::int[]) "
+                "ORDER BY statement_id, position",
+                ids,
+            )
+            await db.fetch(
+                "SELECT statement_id, place FROM statement_place WHERE statement_id = ANY($1::int[]) "
+                "ORDER BY statement_id, position",
+                ids,
+            )
         return page
 
 
@@ -343,7 +380,12 @@ async def run_workload(
 
 async def bench_one(report: Report, backend: str, size: int, args: argparse.Namespace) -> None:
     url, meta = await corpus_database_url(
-        backend, size, embeddings=args.embeddings, seed=args.seed, postgres_url=args.postgres_url, fresh=args.fresh,
+        backend,
+        size,
+        embeddings=args.embeddings,
+        seed=args.seed,
+        postgres_url=args.postgres_url,
+        fresh=args.fresh,
     )
     database = Database(url, embedder=query_embedder(args.embeddings))
     floor = Floor(database)
@@ -375,11 +417,15 @@ async def bench_one(report: Report, backend: str, size: int, args: argparse.Name
             # every match is joined to its row.
             for label, unfiltered in (("no filters", True), ("filters", False)):
                 kept = [
-                    number for number, item in enumerate(timed_items)
+                    number
+                    for number, item in enumerate(timed_items)
                     if parse_search(item).filters.is_empty == unfiltered
                 ]
-                emit(report, {**common, "workload": f"keyword (/search), {label}"},
-                     {name: [values[number] for number in kept] for name, values in samples.items()})
+                emit(
+                    report,
+                    {**common, "workload": f"keyword (/search), {label}"},
+                    {name: [values[number] for number in kept] for name, values in samples.items()},
+                )
         if "questions" in args.workload:
             items = questions(size, seed=args.seed)
             extra: dict[str, Callable[[str], Awaitable[Any]]] = {}
@@ -401,13 +447,26 @@ async def bench_one(report: Report, backend: str, size: int, args: argparse.Name
                 return await answer(database, question, limit=PAGE_SIZE)
 
             samples, _ = await run_workload(
-                "questions", items, ask_function,
+                "questions",
+                items,
+                ask_function,
                 lambda question: (question_terms(question, index.facts), SearchFilters()),
-                floor, args.rounds, extra,
+                floor,
+                args.rounds,
+                extra,
             )
             emit(report, {**common, "workload": "questions (/ask)"}, samples)
-        report.emit({**common, "workload": "process", "upgrade_s": meta.get("upgrade_s"), "index_load_s": index_load_s,
-                     "rss_mb": rss_mb(), "import_statements_per_s": meta.get("statements_per_s")}, tabulate=False)
+        report.emit(
+            {
+                **common,
+                "workload": "process",
+                "upgrade_s": meta.get("upgrade_s"),
+                "index_load_s": index_load_s,
+                "rss_mb": rss_mb(),
+                "import_statements_per_s": meta.get("statements_per_s"),
+            },
+            tabulate=False,
+        )
     finally:
         await floor.close()
         await database.close()
@@ -441,17 +500,42 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_corpus_arguments(parser, sizes=True)
     parser.add_argument("--rounds", type=int, default=5, help="times each query is timed (default 5)")
-    parser.add_argument("--workload", choices=("keyword", "questions"), action="append",
-                        help="keyword (/search) or questions (/ask); default both")
+    parser.add_argument(
+        "--workload",
+        choices=("keyword", "questions"),
+        action="append",
+        help="keyword (/search) or questions (/ask); default both",
+    )
     args = parser.parse_args()
     args.workload = args.workload or ["keyword", "questions"]
-    report = Report("search_latency", table=args.table, columns=[
-        "backend", "size", "workload", "n", "p50_ms", "p95_ms", "p99_ms", "floor_p50_ms", "floor_p95_ms",
-        "floor_p99_ms", "ratio_p95", "same_sql_p95_ms", "page_sql_p95_ms", "orm_ratio_p95", "embed_p95_ms",
-        "matvec_p95_ms",
-    ])
+    report = Report(
+        "search_latency",
+        table=args.table,
+        columns=[
+            "backend",
+            "size",
+            "workload",
+            "n",
+            "p50_ms",
+            "p95_ms",
+            "p99_ms",
+            "floor_p50_ms",
+            "floor_p95_ms",
+            "floor_p99_ms",
+            "ratio_p95",
+            "same_sql_p95_ms",
+            "page_sql_p95_ms",
+            "orm_ratio_p95",
+            "embed_p95_ms",
+            "matvec_p95_ms",
+        ],
+    )
     run_each_corpus(
-        report, args, "search latency", bench_one, "Search latency (ms): the bot's function, and the raw engine query with the same words (floor)"
+        report,
+        args,
+        "search latency",
+        bench_one,
+        "Search latency (ms): the bot's function, and the raw engine query with the same words (floor)",
     )
 
 

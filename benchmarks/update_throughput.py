@@ -58,12 +58,12 @@ add_project_to_path()
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CommandHandler
 
+from bot.answering.record_index.loading import record_index
 from bot.app import build_application
 from bot.config import Settings
 from bot.local.bot_api import LocalBotApi
 from handlers.common import reply
 from storage.engine import Database
-from bot.answering.record_index.loading import record_index
 
 USERS = [1001 + index for index in range(20)]
 
@@ -136,7 +136,12 @@ async def run_updates(application: Any, texts: list[str], rounds: int, concurren
 
 async def bench_one(report: Report, backend: str, size: int, args: argparse.Namespace) -> None:
     url, _ = await corpus_database_url(
-        backend, size, embeddings=args.embeddings, seed=args.seed, postgres_url=args.postgres_url, fresh=args.fresh,
+        backend,
+        size,
+        embeddings=args.embeddings,
+        seed=args.seed,
+        postgres_url=args.postgres_url,
+        fresh=args.fresh,
     )
     database = Database(url, embedder=query_embedder(args.embeddings))
     api = LocalBotApi()
@@ -166,10 +171,16 @@ async def bench_one(report: Report, backend: str, size: int, args: argparse.Name
                         api.clear()
                         figures = await run_updates(application, texts, args.rounds, concurrent)
                         replies = len(api.sent("sendMessage"))
-                        report.emit({
-                            **common, "workload": name, "mode": mode, **figures,
-                            "replies": replies, "rss_mb": rss_mb(),
-                        })
+                        report.emit(
+                            {
+                                **common,
+                                "workload": name,
+                                "mode": mode,
+                                **figures,
+                                "replies": replies,
+                                "rss_mb": rss_mb(),
+                            }
+                        )
             finally:
                 await application.stop()
     finally:
@@ -182,10 +193,23 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="times each update is processed (default 3)")
     parser.add_argument("--workload", action="append", help="noop, echo, /search or /ask (repeatable; default all)")
     args = parser.parse_args()
-    report = Report("update_throughput", table=args.table, columns=[
-        "backend", "size", "workload", "mode", "updates", "updates_per_s", "p50_ms", "p95_ms", "p99_ms",
-        "cpu_ms_per_update", "rss_mb",
-    ])
+    report = Report(
+        "update_throughput",
+        table=args.table,
+        columns=[
+            "backend",
+            "size",
+            "workload",
+            "mode",
+            "updates",
+            "updates_per_s",
+            "p50_ms",
+            "p95_ms",
+            "p99_ms",
+            "cpu_ms_per_update",
+            "rss_mb",
+        ],
+    )
     run_each_corpus(
         report, args, "update throughput", bench_one, "Updates through Application.process_update (fake transport)"
     )

@@ -12,6 +12,7 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defau
 from telegram.request import BaseRequest
 
 from bot.alerts.schedule import schedule_alerts
+from bot.answering.record_index.loading import record_index
 from bot.config import Settings
 from bot.context import DATABASE, PAGES, SETTINGS, BotApplication, BotContext
 from bot.digests.schedule import schedule_digests
@@ -21,7 +22,6 @@ from bot.runtime import open_database
 from bot.updates import PerChatUpdateProcessor
 from handlers import admin, alerts, channels, positions, readers, register_all, subscribers
 from storage.engine import Database
-from bot.answering.record_index.loading import record_index
 
 log = logging.getLogger(__name__)
 

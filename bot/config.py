@@ -67,8 +67,7 @@ def parse_webhook_secret(value: str) -> str:
     if not _WEBHOOK_SECRET.match(value):
         # The value is not echoed: it is a secret.
         raise ValueError(
-            "a webhook secret is 16 to 256 letters, digits, _ or - "
-            f"(generate one with `{GENERATE_SECRET}`)"
+            f"a webhook secret is 16 to 256 letters, digits, _ or - (generate one with `{GENERATE_SECRET}`)"
         )
     return value
 
@@ -94,9 +93,7 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
     database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="DIPLOBOT_DATABASE_URL")
-    admin_ids: Annotated[frozenset[int], NoDecode] = Field(
-        default=frozenset(), alias="DIPLOBOT_ADMIN_IDS"
-    )
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset(), alias="DIPLOBOT_ADMIN_IDS")
     telegram_api_url: str | None = Field(default=None, alias="DIPLOBOT_TELEGRAM_API_URL")
     timezone: str = Field(default="UTC", alias="DIPLOBOT_TIMEZONE")
     digest_time: str = Field(default="08:00", alias="DIPLOBOT_DIGEST_TIME")

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 
+from bot.answering.embedder import Embedder
 from bot.config import Settings
 from storage.embeddings import embed_missing
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.sample import load_sample_if_empty
-from bot.answering.embedder import Embedder
 
 log = logging.getLogger(__name__)
 

@@ -101,7 +101,7 @@ COMMANDS = [
 ]
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     application.add_handler(CommandHandler("alert", alert_command))
     application.add_handler(CommandHandler("alerts", alerts_command))
     application.add_handler(CallbackQueryHandler(page_button, pattern=AlertPageButton.PATTERN))

@@ -183,6 +183,6 @@ async def off_button(update: Update, context: BotContext) -> None:
 COMMANDS = [BotCommand("channel", "Digest and alerts for a channel you administer")]
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     application.add_handler(CommandHandler("channel", channel_command))
     application.add_handler(CallbackQueryHandler(off_button, pattern=ChannelAlertOffButton.PATTERN))

@@ -20,9 +20,7 @@ Handler = Callable[Concatenate[Update, BotContext, P], Coroutine[Any, Any, None]
 MAX_QUERY = 1000
 
 
-async def reply(
-    update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None
-) -> Message | None:
+async def reply(update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None) -> Message | None:
     """Sends `text` in as many messages as Telegram's limit needs; the keyboard goes on the
     last one. HTML without link previews: the application's `Defaults`."""
     chat = update.effective_chat
@@ -62,4 +60,3 @@ def answers_errors(handler: Handler[P]) -> Handler[P]:
             await reply(update, f"⚠️ {escape(str(error), quote=False)}")
 
     return wrapper
-

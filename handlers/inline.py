@@ -31,5 +31,5 @@ async def inline_query(update: Update, context: BotContext) -> None:
     )
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     application.add_handler(InlineQueryHandler(inline_query))

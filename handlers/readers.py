@@ -155,7 +155,11 @@ async def plain_text(update: Update, context: BotContext) -> None:
     if chat.type != ChatType.PRIVATE:
         username = context.bot.username
         mention = f"@{username}"
-        replied_to_bot = bool(message.reply_to_message and message.reply_to_message.from_user and message.reply_to_message.from_user.id == context.bot.id)
+        replied_to_bot = bool(
+            message.reply_to_message
+            and message.reply_to_message.from_user
+            and message.reply_to_message.from_user.id == context.bot.id
+        )
         if mention.lower() not in text.lower() and not replied_to_bot:
             return
         text = re.sub(re.escape(mention), " ", text, flags=re.IGNORECASE)
@@ -203,9 +207,7 @@ async def topic_command(update: Update, context: BotContext) -> None:
     argument = command_argument(update)
     if not argument:
         stats = await record_stats(context.database)
-        lines = [
-            f"• <code>/topic {topic.value}</code> ({stats.by_topic.get(topic.value, 0)})" for topic in Topic
-        ]
+        lines = [f"• <code>/topic {topic.value}</code> ({stats.by_topic.get(topic.value, 0)})" for topic in Topic]
         await reply(update, "<b>Topics</b>\n" + "\n".join(lines))
         return
     key = argument.strip().lower().replace(" ", "_").replace("-", "_")

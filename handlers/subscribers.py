@@ -213,4 +213,3 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("digest", digest_command))
     application.add_handler(ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated))
-

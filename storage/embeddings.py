@@ -88,7 +88,7 @@ def exchange_text(line: Mapping[str, Any]) -> str:
 
 
 def _long_date(day: date, precision: DatePrecision) -> str:
-    """"12 February 2025": the model knows month names, not ISO dates."""
+    """ "12 February 2025": the model knows month names, not ISO dates."""
     if precision == DatePrecision.year:
         return f"{day.year}"
     if precision == DatePrecision.month:
@@ -118,11 +118,7 @@ async def embed_missing(database: Database, batch: int = 256) -> int:
     done = 0
     while True:
         async with database.write() as session:
-            rows = (
-                await session.exec(
-                    select(Statement).where(col(Statement.embedding).is_(None)).limit(batch)
-                )
-            ).all()
+            rows = (await session.exec(select(Statement).where(col(Statement.embedding).is_(None)).limit(batch))).all()
             if not rows:
                 return done
             await embed_statements(database, list(rows))

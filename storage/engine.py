@@ -76,16 +76,10 @@ class Database:
             _tune_sqlite(self.read_engine, immediate=False)
             _tune_sqlite(self.write_engine, immediate=True)
         else:
-            self.read_engine = create_async_engine(
-                url, echo=echo, pool_pre_ping=True, connect_args=connect_args or {}
-            )
+            self.read_engine = create_async_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args or {})
             self.write_engine = self.read_engine
-        self._readers = async_sessionmaker(
-            self.read_engine, class_=AsyncSession, expire_on_commit=False
-        )
-        self._writers = async_sessionmaker(
-            self.write_engine, class_=AsyncSession, expire_on_commit=False
-        )
+        self._readers = async_sessionmaker(self.read_engine, class_=AsyncSession, expire_on_commit=False)
+        self._writers = async_sessionmaker(self.write_engine, class_=AsyncSession, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:

@@ -16,10 +16,10 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlmodel import col, select
 
+from storage.actors import ActorResolver
 from storage.embeddings import embed_statements
 from storage.engine import Database
 from storage.models import AuditAction, Statement, Status
-from storage.actors import ActorResolver
 from storage.statements import EXCHANGE_FIELDS, create_statements, exchange_record, update_statement
 from storage.validation import StatementData, problems
 
@@ -136,7 +136,9 @@ def _csv_value(name: str, cell: str) -> Any:
         return [part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip()]
     if name == "is_quote":
         flag = cell.strip().lower()
-        return {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False, "": False}.get(flag, cell)
+        return {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False, "": False}.get(
+            flag, cell
+        )
     if name in ("source_url", "retraction_reason", "date_precision", "status", "stance") and not cell.strip():
         return None
     return cell
@@ -169,9 +171,7 @@ def parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LinePro
             if len(cells) != len(header):
                 found.append(LineProblem(start, "csv", f"{len(cells)} cells, the header has {len(header)}"))
             else:
-                record = {
-                    name: _csv_value(name, cell) for name, cell in zip(header, cells, strict=True)
-                }
+                record = {name: _csv_value(name, cell) for name, cell in zip(header, cells, strict=True)}
                 rows.append((start, {key: value for key, value in record.items() if value is not None}))
         start = reader.line_num + 1
     return rows, found
@@ -200,7 +200,9 @@ def parse_exchange(name: str, content: bytes) -> tuple[list[tuple[int, dict[str,
     return rows, undecodable + found
 
 
-def validate_rows(rows: Iterable[tuple[int, dict[str, Any]]]) -> tuple[list[tuple[int, StatementData]], list[LineProblem]]:
+def validate_rows(
+    rows: Iterable[tuple[int, dict[str, Any]]],
+) -> tuple[list[tuple[int, StatementData]], list[LineProblem]]:
     valid: list[tuple[int, StatementData]] = []
     found: list[LineProblem] = []
     first_line_of_ref: dict[str, int] = {}

@@ -44,7 +44,9 @@ async def term_counts(
         name = f"n{number}"
         if database.is_sqlite:
             params[name] = f'{FTS_TEXT} : "' + " ".join(words) + '"'
-            columns.append(f"(SELECT count(*) FROM (SELECT 1 FROM statement_fts WHERE statement_fts MATCH :{name} LIMIT 1))")
+            columns.append(
+                f"(SELECT count(*) FROM (SELECT 1 FROM statement_fts WHERE statement_fts MATCH :{name} LIMIT 1))"
+            )
         else:
             params[name] = " ".join(words)
             # A phrase of English stop words only is an empty query: no evidence of absence.

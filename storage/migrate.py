@@ -76,9 +76,7 @@ async def revisions_undone(database: Database, target: str) -> list[str]:
 
 async def current_revision(database: Database) -> str | None:
     async with database.read_engine.connect() as connection:
-        return await connection.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision()
-        )
+        return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
 
 
 async def schema_drift(database: Database) -> list[Any]:
@@ -86,9 +84,7 @@ async def schema_drift(database: Database) -> list[Any]:
     async with database.read_engine.connect() as connection:
         return await connection.run_sync(
             lambda sync: compare_metadata(
-                MigrationContext.configure(
-                    sync, opts={"include_object": include_object, "compare_type": True}
-                ),
+                MigrationContext.configure(sync, opts={"include_object": include_object, "compare_type": True}),
                 SQLModel.metadata,
             )
         )

@@ -135,9 +135,7 @@ class ActorAlias(SQLModel, table=True):
 class StatementTopic(SQLModel, table=True):
     __tablename__ = "statement_topic"
 
-    statement_id: int = Field(
-        sa_column=Column(ForeignKey("statement.id", ondelete="CASCADE"), primary_key=True)
-    )
+    statement_id: int = Field(sa_column=Column(ForeignKey("statement.id", ondelete="CASCADE"), primary_key=True))
     topic: Topic = Field(sa_type=checked(Topic, "topic"), primary_key=True)
     position: int = Field(default=0)
 
@@ -145,9 +143,7 @@ class StatementTopic(SQLModel, table=True):
 class StatementPlace(SQLModel, table=True):
     __tablename__ = "statement_place"
 
-    statement_id: int = Field(
-        sa_column=Column(ForeignKey("statement.id", ondelete="CASCADE"), primary_key=True)
-    )
+    statement_id: int = Field(sa_column=Column(ForeignKey("statement.id", ondelete="CASCADE"), primary_key=True))
     place: str = Field(max_length=200, primary_key=True)
     position: int = Field(default=0)
 
@@ -173,9 +169,7 @@ class Statement(SQLModel, table=True):
     speaker_role: str = Field(default="", max_length=300)
     side: str = Field(max_length=100)
     said_on: date
-    date_precision: DatePrecision = Field(
-        default=DatePrecision.day, sa_type=checked(DatePrecision, "date_precision")
-    )
+    date_precision: DatePrecision = Field(default=DatePrecision.day, sa_type=checked(DatePrecision, "date_precision"))
     stance: Stance = Field(sa_type=checked(Stance, "stance"))
     text: str = Field(sa_type=Text)
     is_quote: bool = Field(default=False)
@@ -269,7 +263,9 @@ class DigestDelivery(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("subscriber_id", "local_date", name="uq_delivery_per_day"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    subscriber_id: int = Field(sa_column=Column(ForeignKey("subscriber.id", ondelete="CASCADE"), nullable=False, index=True))
+    subscriber_id: int = Field(
+        sa_column=Column(ForeignKey("subscriber.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
     local_date: date
     state: DeliveryState = Field(default=DeliveryState.claimed, sa_type=checked(DeliveryState, "delivery_state"))
     cursor_from: int

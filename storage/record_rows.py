@@ -68,11 +68,7 @@ async def batch_end(session: AsyncSession, after: int, size: int) -> int | None:
     """The id of the `size`-th statement above id `after`, None when there are fewer."""
     return (
         await session.exec(
-            select(Statement.id)
-            .where(col(Statement.id) > after)
-            .order_by(col(Statement.id))
-            .offset(size - 1)
-            .limit(1)
+            select(Statement.id).where(col(Statement.id) > after).order_by(col(Statement.id)).offset(size - 1).limit(1)
         )
     ).scalar()
 
@@ -112,9 +108,7 @@ async def statement_rows(session: AsyncSession, where: IdCondition, *, with_vect
     ).all()
     topics = (
         await session.exec(
-            select(StatementTopic.statement_id, StatementTopic.topic).where(
-                where(col(StatementTopic.statement_id))
-            )
+            select(StatementTopic.statement_id, StatementTopic.topic).where(where(col(StatementTopic.statement_id)))
         )
     ).all()
     places = (
@@ -161,7 +155,5 @@ async def stored_vectors(session: AsyncSession, ids: Sequence[int]) -> list[tupl
 async def speakers(session: AsyncSession) -> tuple[dict[int, str], list[tuple[int, str]]]:
     """Every speaker's name by id, and every alias (speaker id, alias) in the order added."""
     names = {actor_id: name for actor_id, name in (await session.exec(select(Actor.id, Actor.name))).all()}
-    aliases = (
-        await session.exec(select(ActorAlias.actor_id, ActorAlias.alias).order_by(ActorAlias.id))
-    ).all()
+    aliases = (await session.exec(select(ActorAlias.actor_id, ActorAlias.alias).order_by(ActorAlias.id))).all()
     return names, [(actor_id, alias) for actor_id, alias in aliases]

@@ -125,9 +125,7 @@ def filter_clauses(filters: SearchFilters, actor_ids: Sequence[int] | None) -> l
         clauses.append(func.lower(Statement.side) == filters.side.strip().lower())
     if filters.topic:
         clauses.append(
-            exists().where(
-                StatementTopic.statement_id == Statement.id, StatementTopic.topic == filters.topic
-            )
+            exists().where(StatementTopic.statement_id == Statement.id, StatementTopic.topic == filters.topic)
         )
     if filters.place:
         clauses.append(
@@ -177,9 +175,7 @@ def ranked_query(database: Database, terms: list[str]) -> tuple[Select, ColumnEl
         query = (
             select(Statement.id, score)
             .join_from(Statement, fts, fts.c.rowid == Statement.id)
-            .where(
-                text("statement_fts MATCH :match").bindparams(match=fts_match(terms, include_retracted=True))
-            )
+            .where(text("statement_fts MATCH :match").bindparams(match=fts_match(terms, include_retracted=True)))
         )
         return query, score
     tsquery = func.websearch_to_tsquery("english", " or ".join(terms))
@@ -238,9 +234,7 @@ async def recent_first(
     return hits + await read_page(False, boundary, max(0, offset - newer), limit - len(hits))
 
 
-async def rank_on_index(
-    session: AsyncSession, match: str, *, offset: int, limit: int, window: int | None
-) -> Scored:
+async def rank_on_index(session: AsyncSession, match: str, *, offset: int, limit: int, window: int | None) -> Scored:
     """Ids and scores of the matches `offset` to `offset + limit` of the FTS5 query `match`
     (SQLite), best first (recent first with a `window`), from the index alone: no row of
     `statement` is read. Joining every match to its row (each holds a 1.5 kB vector) to
@@ -330,7 +324,11 @@ async def _search_joined(
         return total, [(row[0], 0.0) for row in page.all()]
     ranked, score = ranked_query(database, terms)
     ranked = ranked.where(and_(True, *clauses))
-    tiers = {None: True, True: col(Statement.id) > bindparam("boundary"), False: col(Statement.id) <= bindparam("boundary")}
+    tiers = {
+        None: True,
+        True: col(Statement.id) > bindparam("boundary"),
+        False: col(Statement.id) <= bindparam("boundary"),
+    }
 
     async def read_page(newer: bool | None, boundary: int, skip: int, take: int) -> Scored:
         query = ranked.where(tiers[newer]).order_by(score.desc(), col(Statement.id).desc()).offset(skip).limit(take)

@@ -34,8 +34,20 @@ from storage.models import (
 from storage.validation import StatementData, parse_said_on, refuse_nul, validate_statement
 
 EXCHANGE_FIELDS = (
-    "ref", "said_on", "date_precision", "speaker", "speaker_role", "side", "topics",
-    "places", "stance", "text", "is_quote", "source", "source_url", "status",
+    "ref",
+    "said_on",
+    "date_precision",
+    "speaker",
+    "speaker_role",
+    "side",
+    "topics",
+    "places",
+    "stance",
+    "text",
+    "is_quote",
+    "source",
+    "source_url",
+    "status",
     "retraction_reason",
 )
 MAX_REASON = 1000
@@ -110,13 +122,9 @@ async def _apply(session: AsyncSession, statement: Statement, data: StatementDat
     # reading them later never triggers a lazy load (which async sessions cannot do).
     is_new = statement.id is None
     if is_new or statement.topics != [topic.value for topic in data.topics]:
-        statement.topic_rows = [
-            StatementTopic(topic=topic, position=index) for index, topic in enumerate(data.topics)
-        ]
+        statement.topic_rows = [StatementTopic(topic=topic, position=index) for index, topic in enumerate(data.topics)]
     if is_new or statement.places != data.places:
-        statement.place_rows = [
-            StatementPlace(place=place, position=index) for index, place in enumerate(data.places)
-        ]
+        statement.place_rows = [StatementPlace(place=place, position=index) for index, place in enumerate(data.places)]
     statement.search_text = search_text(statement)
 
 
@@ -325,9 +333,7 @@ class LinkedStatement:
     statement: Statement
 
 
-async def link_statements(
-    database: Database, from_id: int, kind: str, to_id: int, who: str
-) -> StatementLink:
+async def link_statements(database: Database, from_id: int, kind: str, to_id: int, who: str) -> StatementLink:
     try:
         link_kind = LinkKind(kind.strip().lower())
     except ValueError:
@@ -344,7 +350,11 @@ async def link_statements(
             session.add(link)
             await session.flush()
             _audit(
-                session, who, AuditAction.link, source, None,
+                session,
+                who,
+                AuditAction.link,
+                source,
+                None,
                 {"kind": link_kind.value, "from_id": from_id, "to_id": to_id},
             )
     except IntegrityError:
@@ -357,9 +367,9 @@ async def linked_statements(database: Database, statement_id: int) -> list[Linke
     async with database.read() as session:
         links = (
             await session.exec(
-                select(StatementLink).where(
-                    or_(StatementLink.from_id == statement_id, StatementLink.to_id == statement_id)
-                ).order_by(col(StatementLink.id))
+                select(StatementLink)
+                .where(or_(StatementLink.from_id == statement_id, StatementLink.to_id == statement_id))
+                .order_by(col(StatementLink.id))
             )
         ).all()
         found = []

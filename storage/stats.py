@@ -46,6 +46,7 @@ class RecordStats:
 
 async def record_stats(database: Database) -> RecordStats:
     async with database.read() as session:
+
         async def scalar(query):
             return (await session.exec(query)).one()
 
@@ -55,10 +56,19 @@ async def record_stats(database: Database) -> RecordStats:
         actors = await scalar(select(func.count()).select_from(Actor))
         latest_said_on = await scalar(select(func.max(Statement.said_on)).where(live))
         latest_added_at = await scalar(select(func.max(Statement.added_at)))
-        embedded = await scalar(select(func.count()).select_from(Statement).where(col(Statement.embedding).is_not(None)))
+        embedded = await scalar(
+            select(func.count()).select_from(Statement).where(col(Statement.embedding).is_not(None))
+        )
         by_status = dict((await session.exec(select(Statement.status, func.count()).group_by(Statement.status))).all())
         by_side = dict(
-            (await session.exec(select(Statement.side, func.count()).where(live).group_by(Statement.side).order_by(func.count().desc()))).all()
+            (
+                await session.exec(
+                    select(Statement.side, func.count())
+                    .where(live)
+                    .group_by(Statement.side)
+                    .order_by(func.count().desc())
+                )
+            ).all()
         )
         by_topic = dict(
             (
@@ -91,7 +101,4 @@ async def record_stats(database: Database) -> RecordStats:
 async def rows_held(database: Database) -> dict[str, int]:
     """How many rows each table holds: what dropping the tables would lose."""
     async with database.read() as session:
-        return {
-            name: (await session.exec(select(func.count()).select_from(model))).one()
-            for name, model in _TABLES
-        }
+        return {name: (await session.exec(select(func.count()).select_from(model))).one() for name, model in _TABLES}

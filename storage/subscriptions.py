@@ -57,9 +57,7 @@ def local_instant(day: date, local_time: time, zone: ZoneInfo | str) -> datetime
     (see the module docstring)."""
     zone = as_zone(zone)
     wanted = datetime.combine(day, local_time.replace(tzinfo=None, fold=0))
-    earlier, later = sorted(
-        wanted.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1)
-    )
+    earlier, later = sorted(wanted.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1))
     for candidate in (earlier, later):
         if _wall(candidate, zone) == wanted:
             return candidate
@@ -218,14 +216,18 @@ async def _change(
         return subscriber
 
 
-async def set_digest_time(database: Database, chat_id: int, digest_time: time, now: datetime | None = None) -> Subscriber:
+async def set_digest_time(
+    database: Database, chat_id: int, digest_time: time, now: datetime | None = None
+) -> Subscriber:
     def change(subscriber: Subscriber) -> None:
         subscriber.digest_time = digest_time
 
     return await _change(database, chat_id, change, now)
 
 
-async def set_timezone(database: Database, chat_id: int, zone: ZoneInfo | str, now: datetime | None = None) -> Subscriber:
+async def set_timezone(
+    database: Database, chat_id: int, zone: ZoneInfo | str, now: datetime | None = None
+) -> Subscriber:
     key = as_zone(zone).key
 
     def change(subscriber: Subscriber) -> None:

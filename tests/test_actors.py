@@ -45,7 +45,9 @@ async def test_zelensky_resolves_to_volodymyr_zelensky(shared_sample_database: D
     assert actor.name == "Volodymyr Zelensky"
 
 
-@pytest.mark.parametrize(("name", "expected"), [("peskov", "Kremlin"), ("Кремль", "Kremlin"), ("Трамп", "Donald Trump")])
+@pytest.mark.parametrize(
+    ("name", "expected"), [("peskov", "Kremlin"), ("Кремль", "Kremlin"), ("Трамп", "Donald Trump")]
+)
 async def test_aliases_reach_their_actor(shared_sample_database: Database, name: str, expected: str) -> None:
     async with shared_sample_database.read() as session:
         assert (await resolve_actor(session, name)).name == expected

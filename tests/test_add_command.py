@@ -31,7 +31,13 @@ def line(*parts: str) -> str:
     return " | ".join(parts)
 
 
-GOOD = ("Vladimir Putin", "2025-08-16", "ceasefire, talks", "A ceasefire now would only let Kyiv rearm.", "Kremlin readout")
+GOOD = (
+    "Vladimir Putin",
+    "2025-08-16",
+    "ceasefire, talks",
+    "A ceasefire now would only let Kyiv rearm.",
+    "Kremlin readout",
+)
 
 
 def test_five_parts_make_a_reported_assessment_without_a_side() -> None:
@@ -99,7 +105,11 @@ def _future() -> str:
         ("", "form", "found nothing"),
         (line("Vladimir Putin", "2025-08-16", "ceasefire"), "form", "found 3 part(s)"),
         (line(*GOOD, "https://example.org", "extra"), "form", "found 7 part(s)"),
-        (line("Vladimir Putin", "2025-08-16", "talks", "a | b", "Kremlin", "https://example.org"), "form", "a | inside the text"),
+        (
+            line("Vladimir Putin", "2025-08-16", "talks", "a | b", "Kremlin", "https://example.org"),
+            "form",
+            "a | inside the text",
+        ),
         (line("", *GOOD[1:]), "speaker", "empty"),
         (line(GOOD[0], "", *GOOD[2:]), "date", "empty"),
         (line(*GOOD[:2], "", *GOOD[3:]), "topics", "empty"),
@@ -189,7 +199,5 @@ def test_url_answers() -> None:
 
 def test_values_of_the_dialogue_make_the_same_statement_as_the_line() -> None:
     said_on, precision = parse_date("2025-08-16")
-    values = statement_values(
-        parse_speaker(GOOD[0]), said_on, precision, parse_topic_list(GOOD[2]), GOOD[3], GOOD[4]
-    )
+    values = statement_values(parse_speaker(GOOD[0]), said_on, precision, parse_topic_list(GOOD[2]), GOOD[3], GOOD[4])
     assert check_values(values) == parse_add_line(line(*GOOD))

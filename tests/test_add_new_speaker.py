@@ -21,8 +21,13 @@ from tests.bot_harness import ADMIN_ID, BotHarness, running_bot
 @pytest_asyncio.fixture
 async def bot(database: Database) -> AsyncIterator[BotHarness]:
     values = {
-        "ref": "t1", "speaker": "Vladimir Putin", "side": "Russia", "said_on": "2025-08-16",
-        "topics": ["ceasefire"], "text": "Russia is ready for a ceasefire.", "source": "Kremlin",
+        "ref": "t1",
+        "speaker": "Vladimir Putin",
+        "side": "Russia",
+        "said_on": "2025-08-16",
+        "topics": ["ceasefire"],
+        "text": "Russia is ready for a ceasefire.",
+        "source": "Kremlin",
     }
     await add_statement(database, validate_statement(values), "seed")
     async with running_bot(database) as harness:
@@ -65,7 +70,9 @@ async def test_once_the_side_is_set_the_speakers_next_statements_take_it(bot: Bo
     assert (await get_statement(database, 3)).side == "United Kingdom"
 
 
-async def test_a_speaker_recorded_only_with_an_open_side_is_still_open_next_time(bot: BotHarness, database: Database) -> None:
+async def test_a_speaker_recorded_only_with_an_open_side_is_still_open_next_time(
+    bot: BotHarness, database: Database
+) -> None:
     admin = bot.admin()
     await admin.send(add("Keir Starmer"))
     await admin.send(add("Keir Starmer", "The coalition of the willing will meet in Paris."))

@@ -53,14 +53,26 @@ async def record(database: Database) -> Database:
     """Two statements: #1 by Vladimir Putin (Russia), #2 by Volodymyr Zelensky (Ukraine)."""
     for values in (
         {
-            "ref": "t1", "speaker": "Vladimir Putin", "speaker_role": "President of Russia",
-            "side": "Russia", "said_on": "2025-08-16", "topics": ["ceasefire", "peace_terms"],
-            "stance": "condition", "text": PUTIN_TEXT, "source": "Kremlin press conference",
+            "ref": "t1",
+            "speaker": "Vladimir Putin",
+            "speaker_role": "President of Russia",
+            "side": "Russia",
+            "said_on": "2025-08-16",
+            "topics": ["ceasefire", "peace_terms"],
+            "stance": "condition",
+            "text": PUTIN_TEXT,
+            "source": "Kremlin press conference",
         },
         {
-            "ref": "t2", "speaker": "Volodymyr Zelensky", "speaker_role": "President of Ukraine",
-            "side": "Ukraine", "said_on": "2025-08-18", "topics": ["security_guarantees", "ceasefire"],
-            "stance": "demand", "text": ZELENSKY_TEXT, "source": "Address to the nation",
+            "ref": "t2",
+            "speaker": "Volodymyr Zelensky",
+            "speaker_role": "President of Ukraine",
+            "side": "Ukraine",
+            "said_on": "2025-08-18",
+            "topics": ["security_guarantees", "ceasefire"],
+            "stance": "demand",
+            "text": ZELENSKY_TEXT,
+            "source": "Address to the nation",
             "source_url": "https://www.president.gov.ua/en/news/1",
         },
     ):
@@ -78,6 +90,7 @@ async def snapshot(database: Database) -> tuple[bytes, int, int, int, int]:
     """Everything a refused command must leave alone: every statement in full, and the
     number of statements, audit entries, actors and links."""
     async with database.read() as session:
+
         async def count(model: Any) -> int:
             return (await session.exec(select(func.count()).select_from(model))).one()
 
@@ -132,8 +145,12 @@ def jsonl(*records: dict[str, Any]) -> bytes:
 
 def exchange_record(ref: str, **overrides: Any) -> dict[str, Any]:
     values = {
-        "ref": ref, "said_on": "2025-09-01", "speaker": "Emmanuel Macron", "side": "France",
-        "topics": ["security_guarantees", "foreign_troops"], "stance": "commitment",
+        "ref": ref,
+        "said_on": "2025-09-01",
+        "speaker": "Emmanuel Macron",
+        "side": "France",
+        "topics": ["security_guarantees", "foreign_troops"],
+        "stance": "commitment",
         "text": "France is ready to deploy a reassurance force after a ceasefire.",
         "source": "Élysée press briefing",
     }
@@ -151,13 +168,21 @@ async def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
 # -- /add in one line --------------------------------------------------------------
 
 
-async def test_one_line_add_takes_the_speakers_usual_side_and_shows_the_statement(bot: BotHarness, record: Database) -> None:
+async def test_one_line_add_takes_the_speakers_usual_side_and_shows_the_statement(
+    bot: BotHarness, record: Database
+) -> None:
     admin = bot.admin()
 
-    await admin.send(one_line(
-        "Vladimir Putin", "2025-08-20", "talks, ceasefire", "We are open to a meeting with Zelensky in Moscow.",
-        "Kremlin readout", "https://en.kremlin.ru/events/president/news/2",
-    ))
+    await admin.send(
+        one_line(
+            "Vladimir Putin",
+            "2025-08-20",
+            "talks, ceasefire",
+            "We are open to a meeting with Zelensky in Moscow.",
+            "Kremlin readout",
+            "https://en.kremlin.ru/events/president/news/2",
+        )
+    )
 
     stored = await newest(record)
     assert stored.id == 3
@@ -174,11 +199,18 @@ async def test_one_line_add_takes_the_speakers_usual_side_and_shows_the_statemen
     assert "<code>/edit 3 stance demand</code>" in answer
 
 
-async def test_one_line_add_of_a_new_speaker_with_the_side_in_brackets_and_a_month(bot: BotHarness, record: Database) -> None:
-    await bot.admin().send(one_line(
-        "Keir Starmer (United Kingdom)", "2025-03", "security_guarantees, foreign troops",
-        "We are prepared to put boots on the ground.", "BBC",
-    ))
+async def test_one_line_add_of_a_new_speaker_with_the_side_in_brackets_and_a_month(
+    bot: BotHarness, record: Database
+) -> None:
+    await bot.admin().send(
+        one_line(
+            "Keir Starmer (United Kingdom)",
+            "2025-03",
+            "security_guarantees, foreign troops",
+            "We are prepared to put boots on the ground.",
+            "BBC",
+        )
+    )
 
     stored = await newest(record)
     assert (stored.speaker, stored.side) == ("Keir Starmer", "United Kingdom")
@@ -207,16 +239,30 @@ GOOD = ("Vladimir Putin", "2025-08-20", "talks", "We are open to a meeting.", "K
     ("argument", "fragments"),
     [
         pytest.param(one_line(*GOOD[:3]), ["<b>The form</b>", "found 3 part(s)"], id="too-few-parts"),
-        pytest.param(one_line(*GOOD, "https://a.example", "b"), ["found 7 part(s)", "a | inside the text"], id="too-many-parts"),
+        pytest.param(
+            one_line(*GOOD, "https://a.example", "b"), ["found 7 part(s)", "a | inside the text"], id="too-many-parts"
+        ),
         pytest.param(one_line(GOOD[0], "", *GOOD[2:]), ["Part 2 (date)", "empty"], id="empty-date"),
         pytest.param(one_line(*GOOD[:2], " ", *GOOD[3:]), ["Part 3 (topics)", "empty"], id="empty-topics"),
         pytest.param(one_line(*GOOD[:4], ""), ["Part 5 (source)", "empty"], id="empty-source"),
         pytest.param(one_line(GOOD[0], "20.08.2025", *GOOD[2:]), ["Part 2 (date)", "is not a date"], id="not-a-date"),
-        pytest.param(one_line(GOOD[0], "2025-02-30", *GOOD[2:]), ["Part 2 (date)", "not a real calendar date"], id="no-such-day"),
-        pytest.param(one_line(GOOD[0], _future(), *GOOD[2:]), ["Part 2 (date)", "not a plausible date"], id="future-date"),
-        pytest.param(one_line(*GOOD[:2], "talks, peace", *GOOD[3:]), ["Part 3 (topics)", "unknown topic 'peace'"], id="unknown-topic"),
+        pytest.param(
+            one_line(GOOD[0], "2025-02-30", *GOOD[2:]), ["Part 2 (date)", "not a real calendar date"], id="no-such-day"
+        ),
+        pytest.param(
+            one_line(GOOD[0], _future(), *GOOD[2:]), ["Part 2 (date)", "not a plausible date"], id="future-date"
+        ),
+        pytest.param(
+            one_line(*GOOD[:2], "talks, peace", *GOOD[3:]),
+            ["Part 3 (topics)", "unknown topic 'peace'"],
+            id="unknown-topic",
+        ),
         pytest.param(one_line(*GOOD, "ftp://files.example/a"), ["Part 6 (url)", "not an http(s) link"], id="bad-url"),
-        pytest.param(one_line(*GOOD[:3], "x" * (MAX_TEXT + 1), GOOD[4]), ["Part 4 (text)", f"{MAX_TEXT + 1} characters"], id="text-too-long"),
+        pytest.param(
+            one_line(*GOOD[:3], "x" * (MAX_TEXT + 1), GOOD[4]),
+            ["Part 4 (text)", f"{MAX_TEXT + 1} characters"],
+            id="text-too-long",
+        ),
         pytest.param(one_line("Keir Starmer ()", *GOOD[1:]), ["speaker's side", "brackets"], id="empty-side"),
     ],
 )
@@ -248,7 +294,9 @@ async def test_html_in_the_text_is_stored_as_typed_and_shown_escaped(bot: BotHar
     assert "<script>" not in answer and "<b>No</b>" not in answer
 
 
-async def test_the_longest_text_allowed_is_added_and_answered_within_telegrams_limit(bot: BotHarness, record: Database) -> None:
+async def test_the_longest_text_allowed_is_added_and_answered_within_telegrams_limit(
+    bot: BotHarness, record: Database
+) -> None:
     text = ("word " * (MAX_TEXT // 5))[:MAX_TEXT]
     before = len(bot.texts(ADMIN_ID))
 
@@ -296,7 +344,10 @@ async def test_guided_add_through_the_buttons_writes_exactly_one_statement(bot: 
     assert "✅ security guarantees" in buttons(admin.last_message())
     assert "talks" in buttons(admin.last_message())
     topics_message = await press(admin, "Done")
-    assert bot.api.messages[(ADMIN_ID, topics_message["message_id"])]["text"] == "Topics: security guarantees, foreign troops."
+    assert (
+        bot.api.messages[(ADMIN_ID, topics_message["message_id"])]["text"]
+        == "Topics: security guarantees, foreign troops."
+    )
 
     assert "What kind of statement is it?" in bot.last_text(ADMIN_ID)
     await press(admin, "commitment")
@@ -315,8 +366,12 @@ async def test_guided_add_through_the_buttons_writes_exactly_one_statement(bot: 
     preview = bot.last_text(ADMIN_ID)
     assert preview.startswith("<b>Preview</b>")
     for fragment in (
-        "Speaker: <b>Keir Starmer</b>", "Side: United Kingdom", "Date: 2 Mar 2025",
-        "Topics: security guarantees, foreign troops", "Stance: commitment", "Status: <i>reported</i>",
+        "Speaker: <b>Keir Starmer</b>",
+        "Side: United Kingdom",
+        "Date: 2 Mar 2025",
+        "Topics: security guarantees, foreign troops",
+        "Stance: commitment",
+        "Status: <i>reported</i>",
         "We will &lt;b&gt;lead&lt;/b&gt; a coalition of the willing &amp; stand by Ukraine.",
         '<a href="https://www.bbc.co.uk/news/1">BBC</a>',
     ):
@@ -393,7 +448,16 @@ async def test_guided_add_without_a_link(bot: BotHarness, record: Database) -> N
 
 async def test_guided_add_skip_command_leaves_out_the_link(bot: BotHarness, record: Database) -> None:
     admin = bot.admin()
-    for answer in ("/add", "Volodymyr Zelensky (Ukraine)", "2025-08-19", "talks", "offer", "We offer talks.", "Interview", "/skip"):
+    for answer in (
+        "/add",
+        "Volodymyr Zelensky (Ukraine)",
+        "2025-08-19",
+        "talks",
+        "offer",
+        "We offer talks.",
+        "Interview",
+        "/skip",
+    ):
         await admin.send(answer)
     await press(admin, "Confirm")
     assert (await newest(record)).source_url is None
@@ -516,11 +580,17 @@ async def test_a_button_of_a_finished_dialogue_is_answered(bot: BotHarness) -> N
     for answer in ("/add", "Vladimir Putin", "2025-08-20", "talks", "claim", "Text.", "TASS | https://tass.com/1"):
         await admin.send(answer)
     await admin.send("/cancel")
-    preview = [message for (chat, _), message in bot.api.messages.items() if chat == ADMIN_ID and "Confirm" in str(message)][-1]
+    preview = [
+        message for (chat, _), message in bot.api.messages.items() if chat == ADMIN_ID and "Confirm" in str(message)
+    ][-1]
 
     await admin.press(preview, buttons(preview)["✅ Confirm"])
 
-    assert last_alert(bot) == {"callback_query_id": last_alert(bot)["callback_query_id"], "text": add_dialogue_text.STALE_BUTTON, "show_alert": True}
+    assert last_alert(bot) == {
+        "callback_query_id": last_alert(bot)["callback_query_id"],
+        "text": add_dialogue_text.STALE_BUTTON,
+        "show_alert": True,
+    }
 
 
 # -- /edit, /retract, /link --------------------------------------------------------
@@ -560,7 +630,9 @@ async def test_edit_takes_a_value_with_spaces(bot: BotHarness, record: Database)
         ("/edit 1 stance condition", "already its value; nothing changed"),
     ],
 )
-async def test_bad_edits_are_answered_and_change_nothing(bot: BotHarness, record: Database, command: str, fragment: str) -> None:
+async def test_bad_edits_are_answered_and_change_nothing(
+    bot: BotHarness, record: Database, command: str, fragment: str
+) -> None:
     before = await snapshot(record)
 
     await bot.admin().send(command)
@@ -593,7 +665,9 @@ async def test_retract_keeps_the_statement_with_its_reason(bot: BotHarness, reco
         ("/retract 1 " + "x" * 1001, "longer than 1000 characters"),
     ],
 )
-async def test_bad_retractions_are_answered_and_change_nothing(bot: BotHarness, record: Database, command: str, fragment: str) -> None:
+async def test_bad_retractions_are_answered_and_change_nothing(
+    bot: BotHarness, record: Database, command: str, fragment: str
+) -> None:
     before = await snapshot(record)
     await bot.admin().send(command)
     assert fragment in bot.last_text(ADMIN_ID)
@@ -638,7 +712,9 @@ async def test_link_records_the_link_and_shows_both(bot: BotHarness, record: Dat
         ("/link 1 contradicts 999", "no statement #999 in the record"),
     ],
 )
-async def test_bad_links_are_answered_and_change_nothing(bot: BotHarness, record: Database, command: str, fragment: str) -> None:
+async def test_bad_links_are_answered_and_change_nothing(
+    bot: BotHarness, record: Database, command: str, fragment: str
+) -> None:
     before = await snapshot(record)
     await bot.admin().send(command)
     assert fragment in bot.last_text(ADMIN_ID)
@@ -664,7 +740,16 @@ async def _reader_imports_by_caption(reader: LocalUser) -> None:
 async def _reader_imports_by_reply(reader: LocalUser) -> None:
     reader.api.files["reader-file"] = jsonl(exchange_record("x1"))
     document = {"file_id": "reader-file", "file_unique_id": "reader-file", "file_name": "new.jsonl", "file_size": 10}
-    await reader.send("/import", reply_to={"message_id": 77, "date": int(time.time()), "chat": reader.chat, "from": reader.user, "document": document})
+    await reader.send(
+        "/import",
+        reply_to={
+            "message_id": 77,
+            "date": int(time.time()),
+            "chat": reader.chat,
+            "from": reader.user,
+            "document": document,
+        },
+    )
 
 
 def _sending(text: str) -> Callable[[LocalUser], Awaitable[None]]:
@@ -709,7 +794,9 @@ async def test_non_admins_cannot_export_or_count(bot: BotHarness, command: str) 
 
 
 async def test_import_of_a_jsonl_document(bot: BotHarness, record: Database) -> None:
-    content = jsonl(exchange_record("x1"), exchange_record("x2", speaker="Vladimir Putin", side="Russia", stance="rejection"))
+    content = jsonl(
+        exchange_record("x1"), exchange_record("x2", speaker="Vladimir Putin", side="Russia", stance="rejection")
+    )
 
     await bot.admin().send_document("statements.jsonl", content, caption="/import")
 
@@ -740,7 +827,10 @@ async def test_a_dry_run_import_writes_nothing(bot: BotHarness, record: Database
 
     await bot.admin().send_document("statements.jsonl", jsonl(exchange_record("x1")), caption=caption)
 
-    assert bot.last_text(ADMIN_ID) == "🧪 Checked statements.jsonl: dry run: 1 added, 0 updated, 0 unchanged; nothing was written."
+    assert (
+        bot.last_text(ADMIN_ID)
+        == "🧪 Checked statements.jsonl: dry run: 1 added, 0 updated, 0 unchanged; nothing was written."
+    )
     assert await snapshot(record) == before
 
 
@@ -804,8 +894,12 @@ async def test_an_oversized_import_is_refused_before_downloading(bot: BotHarness
     assert await snapshot(record) == before
 
 
-@pytest.mark.parametrize(("command", "fragment"), [("/import", "Send a JSONL or CSV file"), ("/import now", "not an /import option")])
-async def test_import_without_a_document_or_with_an_unknown_option(bot: BotHarness, record: Database, command: str, fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("command", "fragment"), [("/import", "Send a JSONL or CSV file"), ("/import now", "not an /import option")]
+)
+async def test_import_without_a_document_or_with_an_unknown_option(
+    bot: BotHarness, record: Database, command: str, fragment: str
+) -> None:
     before = await snapshot(record)
     await bot.admin().send(command)
     assert fragment in bot.last_text(ADMIN_ID)
@@ -825,7 +919,10 @@ async def test_export_sends_a_dated_file_that_imports_back(
 
     call = bot.calls("sendDocument")[-1]
     name, content = call.files["document"]
-    assert name == f"diplobot-{datetime.now(bot.application.bot_data['settings'].default_zone).date().isoformat()}.{fmt.value}"
+    assert (
+        name
+        == f"diplobot-{datetime.now(bot.application.bot_data['settings'].default_zone).date().isoformat()}.{fmt.value}"
+    )
     assert int(call.params["chat_id"]) == ADMIN_ID
     assert "2 statement(s)" in call.params["caption"]
     assert content == await export_statements(record, fmt)

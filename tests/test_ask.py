@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from bot.answering.ask import Answer, answer, answer_json
+from bot.answering.record_index.loading import record_index
 from storage.engine import Database
 from storage.statements import add_statement, link_statements, retract_statement
 from storage.validation import StatementData
-from bot.answering.record_index.loading import record_index
 
 #: "in July" and "since June" are read against the record's last date when today is
 #: later; a fixed today keeps the tests about the sample, whenever they run.
@@ -78,7 +78,11 @@ async def test_who_and_when_the_question_names_come_first(model_database: Databa
 async def test_who_and_after_which_event_rank_what_was_said(model_database: Database, question: str) -> None:
     reply = await ask(model_database, question)
     assert refs(reply)[0] == "s22"
-    after = [hit for hit in reply.hits if hit.statement.speaker == "Donald Trump" and hit.statement.said_on >= date(2025, 8, 15)]
+    after = [
+        hit
+        for hit in reply.hits
+        if hit.statement.speaker == "Donald Trump" and hit.statement.said_on >= date(2025, 8, 15)
+    ]
     assert len(after) >= 3, refs(reply)
 
 
@@ -107,17 +111,29 @@ async def test_contested_claims_come_with_their_denials(model_database: Database
     if "s42" in by_ref:
         assert "s41" in [other.ref for other in reply.counterparts[by_ref["s42"].id]]  # type: ignore[index]
     # Uncontested statements have none.
-    assert all(reply.counterparts.get(hit.statement.id or 0, []) == [] for hit in reply.hits
-               if hit.statement.ref not in {"s16", "s40", "s41", "s42"})
+    assert all(
+        reply.counterparts.get(hit.statement.id or 0, []) == []
+        for hit in reply.hits
+        if hit.statement.ref not in {"s16", "s40", "s41", "s42"}
+    )
 
 
 async def test_linked_contradictions_count_too(model_database: Database) -> None:
     first = await ask(model_database, "Who claimed Russian forces began an offensive in Dnipropetrovsk?")
     offensive = next(hit.statement for hit in first.hits if hit.statement.ref == "s16")
-    denial = await add_statement(model_database, StatementData(
-        speaker="Ukrainian military", side="Ukraine", said_on=date(2025, 6, 3), topics=["battlefield"],
-        stance="denial", text="Denied that any Russian offensive had begun in the region.", source="Test wire",
-    ), "test")
+    denial = await add_statement(
+        model_database,
+        StatementData(
+            speaker="Ukrainian military",
+            side="Ukraine",
+            said_on=date(2025, 6, 3),
+            topics=["battlefield"],
+            stance="denial",
+            text="Denied that any Russian offensive had begun in the region.",
+            source="Test wire",
+        ),
+        "test",
+    )
     await link_statements(model_database, denial.id, "contradicts", offensive.id, "test")  # type: ignore[arg-type]
     reply = await ask(model_database, "Who claimed Russian forces began an offensive in Dnipropetrovsk?")
     assert denial.id in [other.id for other in reply.counterparts[offensive.id]]  # type: ignore[index]
@@ -129,12 +145,21 @@ async def test_the_index_sees_statements_added_after_it_was_loaded(model_databas
     loads = index.loads
     before = await ask(model_database, question)
     assert "t-vatican" not in refs(before)
-    await add_statement(model_database, StatementData(
-        ref="t-vatican", speaker="Pietro Parolin", speaker_role="Secretary of State of the Holy See",
-        side="Holy See", said_on=date(2025, 11, 26), topics=["talks"], stance="offer",
-        text="The Holy See offered to host mediation between the parties and to help return children.",
-        source="Vatican News",
-    ), "test")
+    await add_statement(
+        model_database,
+        StatementData(
+            ref="t-vatican",
+            speaker="Pietro Parolin",
+            speaker_role="Secretary of State of the Holy See",
+            side="Holy See",
+            said_on=date(2025, 11, 26),
+            topics=["talks"],
+            stance="offer",
+            text="The Holy See offered to host mediation between the parties and to help return children.",
+            source="Vatican News",
+        ),
+        "test",
+    )
     after = await ask(model_database, question)
     assert refs(after)[:1] == ["t-vatican"]
     assert index.loads == loads  # refreshed in place, not reloaded
@@ -188,10 +213,20 @@ async def test_keyword_search_keeps_the_filters_and_says_nothing_found(keyword_d
 
 async def test_keyword_index_sees_new_statements(keyword_database: Database) -> None:
     await ask(keyword_database, "anything about Transnistria?")
-    await add_statement(keyword_database, StatementData(
-        ref="t-moldova", speaker="Maia Sandu", speaker_role="President of Moldova", side="Moldova",
-        said_on=date(2025, 11, 26), topics=["talks"], stance="appeal",
-        text="Called for Transnistria to be part of any settlement talks.", source="Test wire",
-    ), "test")
+    await add_statement(
+        keyword_database,
+        StatementData(
+            ref="t-moldova",
+            speaker="Maia Sandu",
+            speaker_role="President of Moldova",
+            side="Moldova",
+            said_on=date(2025, 11, 26),
+            topics=["talks"],
+            stance="appeal",
+            text="Called for Transnistria to be part of any settlement talks.",
+            source="Test wire",
+        ),
+        "test",
+    )
     reply = await ask(keyword_database, "What did Moldova say about Transnistria?")
     assert refs(reply)[:1] == ["t-moldova"]

@@ -23,7 +23,9 @@ RESULT_KEYS = {"ref", "id", "speaker", "side", "said_on", "text", "source", "sta
 # A safety net against a hung process, not a measure of speed.
 PROCESS_TIMEOUT = 300
 
-pytestmark = pytest.mark.skipif(not DIPLOBOT.exists(), reason=f"the diplobot console script is not installed at {DIPLOBOT}")
+pytestmark = pytest.mark.skipif(
+    not DIPLOBOT.exists(), reason=f"the diplobot console script is not installed at {DIPLOBOT}"
+)
 
 
 def cli_environment(database_url: str, **variables: str) -> dict[str, str]:

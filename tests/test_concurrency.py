@@ -49,9 +49,7 @@ async def assert_both_writers_recorded(database: Database, ids_a: list[int], ids
 
 
 async def test_two_tasks_adding_at_once_on_one_database_both_succeed(database: Database) -> None:
-    ids_a, ids_b = await asyncio.gather(
-        add_many(database, "a", "Speaker A"), add_many(database, "b", "Speaker B")
-    )
+    ids_a, ids_b = await asyncio.gather(add_many(database, "a", "Speaker A"), add_many(database, "b", "Speaker B"))
 
     await assert_both_writers_recorded(database, ids_a, ids_b)
 

@@ -86,7 +86,10 @@ def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("given", "expected"),
     [
-        ("postgresql://bot:s3cret@db.example:5432/diplobot", "postgresql+asyncpg://bot:s3cret@db.example:5432/diplobot"),
+        (
+            "postgresql://bot:s3cret@db.example:5432/diplobot",
+            "postgresql+asyncpg://bot:s3cret@db.example:5432/diplobot",
+        ),
         ("postgres://bot@db/diplobot", "postgresql+asyncpg://bot@db/diplobot"),
         ("postgresql+asyncpg://bot@db/diplobot", "postgresql+asyncpg://bot@db/diplobot"),
         ("sqlite:///relative.db", "sqlite+aiosqlite:///relative.db"),

@@ -12,7 +12,9 @@ from bot.local.console import terminal_text
 DIPLOBOT = Path(sys.executable).with_name("diplobot")
 
 
-def run_console(tmp_path: Path, script: str, *arguments: str, command: str = "console") -> subprocess.CompletedProcess[str]:
+def run_console(
+    tmp_path: Path, script: str, *arguments: str, command: str = "console"
+) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DIPLOBOT_", "TELEGRAM_"))}
     env["DIPLOBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
     return subprocess.run(

@@ -33,8 +33,14 @@ DANGEROUS = {
 
 def values(ref: str, **changes: Any) -> dict[str, Any]:
     return {
-        "ref": ref, "speaker": "Plain Speaker", "side": "Testland", "said_on": "2025-06-01",
-        "topics": ["talks"], "text": "Plain text.", "source": "Plain source", **changes,
+        "ref": ref,
+        "speaker": "Plain Speaker",
+        "side": "Testland",
+        "said_on": "2025-06-01",
+        "topics": ["talks"],
+        "text": "Plain text.",
+        "source": "Plain source",
+        **changes,
     }
 
 
@@ -75,7 +81,9 @@ async def test_the_csv_export_imports_back_exactly(
     report = await import_statements(target, "record.csv", exported_csv, "admin")
 
     assert report.ok and report.added == 3
-    assert await export_statements(target, ExchangeFormat.jsonl) == await export_statements(database, ExchangeFormat.jsonl)
+    assert await export_statements(target, ExchangeFormat.jsonl) == await export_statements(
+        database, ExchangeFormat.jsonl
+    )
     assert (await import_statements(database, "record.csv", exported_csv, "admin")).unchanged == 3
 
 

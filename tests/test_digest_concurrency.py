@@ -109,8 +109,12 @@ class Cli:
         if crash_at is not None:
             env[CRASH_HOOK] = crash_at
         return subprocess.Popen(
-            [*diplobot(), *args], cwd=self.workdir, env=env, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            [*diplobot(), *args],
+            cwd=self.workdir,
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
 
     def run(self, *args: str, crash_at: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -131,8 +135,14 @@ async def prepare(url: str, chats: list[int], *, long: bool, bot_username: str |
         await upgrade(database)
         for chat_id in chats:
             await subscribe(
-                database, chat_id, "private", digest_time=time(8, 0), zone="Europe/Kyiv",
-                default_time=time(8, 0), default_zone="UTC", now=SUBSCRIBED_AT,
+                database,
+                chat_id,
+                "private",
+                digest_time=time(8, 0),
+                zone="Europe/Kyiv",
+                default_time=time(8, 0),
+                default_zone="UTC",
+                now=SUBSCRIBED_AT,
             )
         last = None
         topics = list(Topic) if long else [Topic.ceasefire]
@@ -272,7 +282,9 @@ async def test_send_due_refuses_without_a_token(emulator: BotApiEmulator, tmp_pa
 async def test_status_and_preview_from_the_cli(cli: Cli, telegram: EmulatorClient, shared_url: str) -> None:
     parts = await prepare(shared_url, [CHAT], long=False)
     preview = succeeded(cli.run("digest", "preview", str(CHAT), "--html"))
-    assert preview.strip() == parts[0].strip().replace(f' · <a href="https://t.me/{BOT_USERNAME}?start=s1">🔗 Share</a>', "")
+    assert preview.strip() == parts[0].strip().replace(
+        f' · <a href="https://t.me/{BOT_USERNAME}?start=s1">🔗 Share</a>', ""
+    )
     status = succeeded(cli.run("digest", "status", "--at", AT))
     assert "subscribers:       1 (1 active, 0 paused)" in status and "due now:           1" in status
     succeeded(cli.send_due())

@@ -36,7 +36,9 @@ from tests.support.digests import (
 # -- exactly once, catch-up ----------------------------------------------------
 
 
-async def _claim_by_hand(database: Database, subscriber: Subscriber, cursor_to: int, sent: int, state: DeliveryState) -> None:
+async def _claim_by_hand(
+    database: Database, subscriber: Subscriber, cursor_to: int, sent: int, state: DeliveryState
+) -> None:
     async with database.write() as session:
         session.add(
             DigestDelivery(
@@ -122,7 +124,9 @@ async def test_changing_the_time_after_todays_digest_does_not_send_a_second_one(
     assert after is not None and after.next_due_at == datetime(2025, 9, 3, 17, 0, tzinfo=UTC)
 
 
-async def test_paused_subscribers_are_skipped_and_resume_with_everything(database: Database, telegram: Telegram) -> None:
+async def test_paused_subscribers_are_skipped_and_resume_with_everything(
+    database: Database, telegram: Telegram
+) -> None:
     from storage.subscriptions import set_paused
 
     await subscribe_chat(database, 573)
@@ -221,7 +225,10 @@ async def test_a_claim_is_taken_only_while_the_subscriber_is_due_and_once_a_day(
     assert claimed is not None and claimed.id is not None
     [stored] = await deliveries(database, subscriber.id)
     assert (stored.id, stored.state, stored.cursor_from, stored.cursor_to) == (
-        claimed.id, DeliveryState.claimed, subscriber.cursor, 10
+        claimed.id,
+        DeliveryState.claimed,
+        subscriber.cursor,
+        10,
     )
     with pytest.raises(IntegrityError):
         async with database.write() as session:
@@ -229,7 +236,10 @@ async def test_a_claim_is_taken_only_while_the_subscriber_is_due_and_once_a_day(
     # Unsubscribed after the tick read it: no claim for the next day either.
     await unsubscribe(database, 582)
     async with database.write() as session:
-        assert await claim_delivery(session, subscriber, day + timedelta(days=1), 10, FIRST_DUE + timedelta(days=1)) is None
+        assert (
+            await claim_delivery(session, subscriber, day + timedelta(days=1), 10, FIRST_DUE + timedelta(days=1))
+            is None
+        )
 
 
 # -- two tickers ---------------------------------------------------------------

@@ -101,8 +101,7 @@ def audience(count: int, seed: int = 3) -> dict[int, int]:
     """Chats with one to four parts each, one in ten of them a group (negative id)."""
     rng = random.Random(seed)
     return {
-        (-(index + 1) if rng.random() < 0.1 else index + 1): rng.choice((1, 1, 1, 2, 2, 3, 4))
-        for index in range(count)
+        (-(index + 1) if rng.random() < 0.1 else index + 1): rng.choice((1, 1, 1, 2, 2, 3, 4)) for index in range(count)
     }
 
 

@@ -67,7 +67,10 @@ async def test_a_digest_holds_what_was_recorded_since_the_last_one(database: Dat
     [delivery] = await deliveries(database, after.id)
     assert delivery.state is DeliveryState.sent
     assert (delivery.local_date, delivery.cursor_from, delivery.cursor_to, delivery.messages_sent) == (
-        date(2025, 9, 2), before.id, retracted.id, 1
+        date(2025, 9, 2),
+        before.id,
+        retracted.id,
+        1,
     )
     assert fresh.id and late.id
 
@@ -109,7 +112,9 @@ async def test_filters_by_followed_topics_and_speakers(database: Database, teleg
     await toggle_topic(database, 511, Topic.ceasefire)
     putin_ceasefire = await record(database, "Vladimir Putin", "ceasefire", "Putin on the ceasefire.")
     putin_territory = await record(database, "Vladimir Putin", "territory", "Putin on territory.")
-    zelensky_ceasefire = await record(database, "Volodymyr Zelensky", "ceasefire", "Zelensky on the ceasefire.", side="Ukraine")
+    zelensky_ceasefire = await record(
+        database, "Volodymyr Zelensky", "ceasefire", "Zelensky on the ceasefire.", side="Ukraine"
+    )
     await add_actor(database, 512, "Putin")
     await toggle_topic(database, 513, Topic.ceasefire)
     await add_actor(database, 513, "vladimir putin")
@@ -131,13 +136,19 @@ async def test_grouped_by_topic_newest_first_capped_with_and_more(database: Data
     for day in range(1, 8):
         await record(database, topics="ceasefire", text=f"Ceasefire, day {day}.", said_on=f"2025-08-{day:02d}")
     await record(database, topics="territory", text="Territory, older.", said_on="2025-07-01")
-    await record(database, topics="territory,ceasefire", text="Territory first, ceasefire second.", said_on="2025-07-02")
+    await record(
+        database, topics="territory,ceasefire", text="Territory first, ceasefire second.", said_on="2025-07-02"
+    )
     await record(database, topics="peace_terms", text="Peace terms.", said_on="2025-06-01")
     digest = await compose(database, DigestKey((), (), 0, 10_000), section_limit=5)
     [text] = digest.parts
     assert digest.count == 10
     # Sections in the product's topic order; each statement in one section only.
-    assert text.index("<b>Peace terms</b> · 1 new") < text.index("<b>Ceasefire</b> · 7 new") < text.index("<b>Territory</b> · 2 new")
+    assert (
+        text.index("<b>Peace terms</b> · 1 new")
+        < text.index("<b>Ceasefire</b> · 7 new")
+        < text.index("<b>Territory</b> · 2 new")
+    )
     assert text.count("Territory first, ceasefire second.") == 1
     assert text.index("Territory first") > text.index("<b>Territory</b>")
     # Newest said first, five shown, the rest counted with the command that lists them.

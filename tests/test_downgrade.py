@@ -8,14 +8,15 @@ from pathlib import Path
 from subprocess import CompletedProcess
 
 import pytest
-
 from alembic.script import ScriptDirectory
 
 from storage.migrate import alembic_config, head_revision
 from storage.sample import sample_corpus
 from tests.test_cli import DIPLOBOT, Cli, sqlite_cli
 
-pytestmark = pytest.mark.skipif(not DIPLOBOT.exists(), reason=f"the diplobot console script is not installed at {DIPLOBOT}")
+pytestmark = pytest.mark.skipif(
+    not DIPLOBOT.exists(), reason=f"the diplobot console script is not installed at {DIPLOBOT}"
+)
 
 QUICK = {"DIPLOBOT_SEMANTIC": "false"}
 

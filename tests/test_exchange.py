@@ -197,7 +197,9 @@ async def test_reimporting_an_export_changes_nothing(sample_database: Database, 
     await build_rich_record(sample_database)
     before = await state(sample_database)
 
-    report = await import_statements(sample_database, file_name(fmt), await export_statements(sample_database, fmt), WHO)
+    report = await import_statements(
+        sample_database, file_name(fmt), await export_statements(sample_database, fmt), WHO
+    )
 
     assert (report.added, report.updated, report.unchanged, report.problems) == (0, 0, 51, [])
     assert await state(sample_database) == before
@@ -317,7 +319,13 @@ async def test_a_jsonl_file_with_bad_lines_imports_nothing_and_names_each(sample
 
     assert not report.ok
     assert problem_lines(report) == {
-        (2, "json"), (3, "topics"), (4, "source"), (5, "said_on"), (6, "ref"), (9, "json"), (10, "stance"),
+        (2, "json"),
+        (3, "topics"),
+        (4, "source"),
+        (5, "said_on"),
+        (6, "ref"),
+        (9, "json"),
+        (10, "stance"),
     }
     assert [problem.line for problem in report.problems] == sorted(problem.line for problem in report.problems)
     assert (report.added, report.updated, report.unchanged) == (0, 0, 0)
@@ -330,9 +338,16 @@ async def test_a_csv_file_with_bad_rows_imports_nothing_and_names_each(sample_da
 
     def row(ref: str, **overrides: str) -> list[str]:
         values = {
-            "ref": ref, "said_on": "2025-05-05", "speaker": "Test Speaker", "side": "Testland",
-            "topics": "talks;ceasefire", "places": "Kyiv", "stance": "claim",
-            "text": "A row that is fine.", "source": "Wire", **overrides,
+            "ref": ref,
+            "said_on": "2025-05-05",
+            "speaker": "Test Speaker",
+            "side": "Testland",
+            "topics": "talks;ceasefire",
+            "places": "Kyiv",
+            "stance": "claim",
+            "text": "A row that is fine.",
+            "source": "Wire",
+            **overrides,
         }
         return [values[name] for name in header]
 
@@ -370,9 +385,12 @@ async def test_a_csv_file_with_an_unknown_column_is_refused(database: Database) 
 
 async def test_non_utf8_bytes_are_reported_on_their_line(sample_database: Database) -> None:
     content = (
-        json.dumps(good_line("u1")).encode() + b"\n"
-        + json.dumps(good_line("u2")).encode() + b"\n"
-        + json.dumps(good_line("u3", text="Caf\u00e9")).encode().replace(b"Caf\\u00e9", b"Caf\xe9") + b"\n"
+        json.dumps(good_line("u1")).encode()
+        + b"\n"
+        + json.dumps(good_line("u2")).encode()
+        + b"\n"
+        + json.dumps(good_line("u3", text="Caf\u00e9")).encode().replace(b"Caf\\u00e9", b"Caf\xe9")
+        + b"\n"
     )
     before = await state(sample_database)
 

@@ -69,7 +69,9 @@ async def test_a_busy_group_keeps_only_a_few_updates_waiting() -> None:
     journal = Journal()
     blocked = journal.gate("g0")
     members = [
-        asyncio.create_task(processor.process_update(group_message(-100, 5000 + index, index), journal.work(f"g{index}")))
+        asyncio.create_task(
+            processor.process_update(group_message(-100, 5000 + index, index), journal.work(f"g{index}"))
+        )
         for index in range(50)
     ]
     await settle()

@@ -32,8 +32,13 @@ LONG_ZONE = "Europe/" + "x" * 293
 @pytest_asyncio.fixture
 async def record(database: Database) -> Database:
     values = {
-        "ref": "h1", "speaker": "Vladimir Putin", "side": "Russia", "said_on": "2025-08-16",
-        "topics": ["ceasefire"], "text": "Russia is ready for a ceasefire.", "source": "Kremlin",
+        "ref": "h1",
+        "speaker": "Vladimir Putin",
+        "side": "Russia",
+        "said_on": "2025-08-16",
+        "topics": ["ceasefire"],
+        "text": "Russia is ready for a ceasefire.",
+        "source": "Kremlin",
     }
     await add_statement(database, validate_statement(values), "seed")
     return database
@@ -47,6 +52,7 @@ async def bot(record: Database) -> AsyncIterator[BotHarness]:
 
 async def snapshot(database: Database) -> tuple[Any, ...]:
     async with database.read() as session:
+
         async def count(model: Any) -> int:
             return (await session.exec(select(func.count()).select_from(model))).one()
 
@@ -120,8 +126,14 @@ async def test_an_admin_gets_a_clear_answer_and_nothing_changes(
 
 def statement_line(**changes: Any) -> dict[str, Any]:
     return {
-        "ref": "n1", "speaker": "Keir Starmer", "side": "United Kingdom", "said_on": "2025-03-02",
-        "topics": ["talks"], "text": "Text.", "source": "BBC", **changes,
+        "ref": "n1",
+        "speaker": "Keir Starmer",
+        "side": "United Kingdom",
+        "said_on": "2025-03-02",
+        "topics": ["talks"],
+        "text": "Text.",
+        "source": "BBC",
+        **changes,
     }
 
 

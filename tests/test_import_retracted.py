@@ -24,8 +24,13 @@ async def seed(database: Database) -> bytes:
     """Two statements, r1 and r2; returns their export, taken before r1 is retracted."""
     for ref, text in (("r1", "Russia is ready for a ceasefire."), ("r2", "Ukraine needs guarantees first.")):
         values = {
-            "ref": ref, "speaker": "Speaker " + ref, "side": "Testland", "said_on": "2025-06-01",
-            "topics": ["ceasefire"], "text": text, "source": "Test source",
+            "ref": ref,
+            "speaker": "Speaker " + ref,
+            "side": "Testland",
+            "said_on": "2025-06-01",
+            "topics": ["ceasefire"],
+            "text": text,
+            "source": "Test source",
         }
         await add_statement(database, validate_statement(values), "seed")
     older = await export_statements(database, ExchangeFormat.jsonl)
@@ -104,8 +109,13 @@ async def test_the_admin_on_telegram_is_told_which_lines_were_skipped_and_why(da
 def test_the_cli_names_each_skipped_line_and_unretracts_only_when_asked(tmp_path: Path) -> None:
     cli = sqlite_cli(tmp_path)
     statement = {
-        "ref": "r1", "speaker": "Speaker", "side": "Testland", "said_on": "2025-06-01",
-        "topics": ["ceasefire"], "text": "Said once.", "source": "Test source",
+        "ref": "r1",
+        "speaker": "Speaker",
+        "side": "Testland",
+        "said_on": "2025-06-01",
+        "topics": ["ceasefire"],
+        "text": "Said once.",
+        "source": "Test source",
     }
     older = tmp_path / "older.jsonl"
     older.write_text(json.dumps(statement) + "\n", encoding="utf-8")

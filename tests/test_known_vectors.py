@@ -16,10 +16,9 @@ from storage.sample import temporary_sample_database
 
 
 async def test_every_sample_statement_has_a_precomputed_vector() -> None:
-    async with temporary_sample_database(None) as database:
-        async with database.read() as session:
-            statements = (await session.exec(select(Statement))).all()
-            texts = [document_text(statement) for statement in statements]
+    async with temporary_sample_database(None) as database, database.read() as session:
+        statements = (await session.exec(select(Statement))).all()
+        texts = [document_text(statement) for statement in statements]
     assert len(texts) == 48
     vectors = known_vectors.lookup(MODEL_ID, texts)
     assert all(vector is not None for vector in vectors)

@@ -38,10 +38,7 @@ async def table_names(database: Database) -> set[str]:
             )
         else:
             rows = await connection.execute(
-                text(
-                    "SELECT table_name FROM information_schema.tables "
-                    "WHERE table_schema = current_schema()"
-                )
+                text("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")
             )
         return {row[0] for row in rows}
 
@@ -313,4 +310,3 @@ async def test_unknown_topic_is_refused_by_the_database(database: Database) -> N
                 text("INSERT INTO statement_topic (statement_id, topic, position) VALUES (:id, 'weather', 1)"),
                 {"id": statement.id},
             )
-

@@ -205,8 +205,12 @@ def version_satisfies(version: str, specifiers: str) -> bool:
         return tuple(int(part) for part in text.strip().split("."))
 
     checks = {
-        ">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
-        "<": lambda a, b: a < b, "==": lambda a, b: a[: len(b)] == b, "!=": lambda a, b: a[: len(b)] != b,
+        ">=": lambda a, b: a >= b,
+        ">": lambda a, b: a > b,
+        "<=": lambda a, b: a <= b,
+        "<": lambda a, b: a < b,
+        "==": lambda a, b: a[: len(b)] == b,
+        "!=": lambda a, b: a[: len(b)] != b,
     }
     for spec in filter(None, (part.strip() for part in specifiers.split(","))):
         operator = re.match(r"(>=|<=|==|!=|>|<)", spec)
@@ -385,7 +389,7 @@ def ignored(path: str) -> bool:
     """Whether Docker leaves `path` (relative, with /) out of the build context: a path is
     out when it or one of its parent directories matches, the last matching line deciding."""
     parts = path.split("/")
-    prefixes = ["/".join(parts[: end]) for end in range(1, len(parts) + 1)]
+    prefixes = ["/".join(parts[:end]) for end in range(1, len(parts) + 1)]
     decision = False
     for exclude, pattern in dockerignore_patterns():
         if any(pattern.fullmatch(prefix) for prefix in prefixes):
@@ -401,9 +405,17 @@ def test_dockerignore_reader_follows_docker_rules() -> None:
 
 
 def test_dockerignore_keeps_secrets_and_clutter_out_but_not_the_package() -> None:
-    for path in (".git/HEAD", ".venv/bin/python", ".env", "tests/e2e/node_modules/x/package.json",
-                 "data/diplobot.db", ".pytest_cache/README.md", ".mypy_cache/x", ".ruff_cache/x",
-                 "bot/__pycache__/cli.cpython-311.pyc"):
+    for path in (
+        ".git/HEAD",
+        ".venv/bin/python",
+        ".env",
+        "tests/e2e/node_modules/x/package.json",
+        "data/diplobot.db",
+        ".pytest_cache/README.md",
+        ".mypy_cache/x",
+        ".ruff_cache/x",
+        "bot/__pycache__/cli.cpython-311.pyc",
+    ):
         assert ignored(path), f".dockerignore lets {path} into the build context"
     needed = ["pyproject.toml", pyproject()["project"]["readme"]]
     for package in package_directories():

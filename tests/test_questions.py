@@ -8,22 +8,41 @@ from datetime import date
 
 import pytest
 
+from bot.answering.record_index import KnownActor, RecordFacts
 from bot.answering.understanding import Understanding, understand
 from storage.models import Stance, Topic
-from bot.answering.record_index import KnownActor, RecordFacts
 
 PUTIN, ZELENSKY, TRUMP, LAVROV, KREMLIN, UMEROV, MACRON = 1, 2, 3, 4, 5, 6, 7
 
 FACTS = RecordFacts(
     actors=(
-        KnownActor(PUTIN, "Vladimir Putin", ("Vladimir Putin", "Putin", "Путин", "Путін", "Владимир Путин"), "Russia",
-                   ("President of Russia",)),
-        KnownActor(ZELENSKY, "Volodymyr Zelensky", ("Volodymyr Zelensky", "Zelensky", "Zelenskyy", "Зеленский", "Зеленський"),
-                   "Ukraine", ("President of Ukraine",)),
-        KnownActor(TRUMP, "Donald Trump", ("Donald Trump", "Trump", "Трамп"), "United States",
-                   ("President of the United States",)),
-        KnownActor(LAVROV, "Sergei Lavrov", ("Sergei Lavrov", "Lavrov", "Лавров"), "Russia", ("Foreign Minister of Russia",)),
-        KnownActor(KREMLIN, "Kremlin", ("Kremlin", "The Kremlin", "Кремль", "Dmitry Peskov"), "Russia", ("Readout of a call",)),
+        KnownActor(
+            PUTIN,
+            "Vladimir Putin",
+            ("Vladimir Putin", "Putin", "Путин", "Путін", "Владимир Путин"),
+            "Russia",
+            ("President of Russia",),
+        ),
+        KnownActor(
+            ZELENSKY,
+            "Volodymyr Zelensky",
+            ("Volodymyr Zelensky", "Zelensky", "Zelenskyy", "Зеленский", "Зеленський"),
+            "Ukraine",
+            ("President of Ukraine",),
+        ),
+        KnownActor(
+            TRUMP,
+            "Donald Trump",
+            ("Donald Trump", "Trump", "Трамп"),
+            "United States",
+            ("President of the United States",),
+        ),
+        KnownActor(
+            LAVROV, "Sergei Lavrov", ("Sergei Lavrov", "Lavrov", "Лавров"), "Russia", ("Foreign Minister of Russia",)
+        ),
+        KnownActor(
+            KREMLIN, "Kremlin", ("Kremlin", "The Kremlin", "Кремль", "Dmitry Peskov"), "Russia", ("Readout of a call",)
+        ),
         KnownActor(UMEROV, "Rustem Umerov", ("Rustem Umerov", "Umerov"), "Ukraine", ("Head of Ukrainian delegation",)),
         KnownActor(MACRON, "Emmanuel Macron", ("Emmanuel Macron", "Macron"), "France", ("President of France",)),
     ),
@@ -210,7 +229,8 @@ def test_a_month_is_the_latest_one_the_record_can_speak_of() -> None:
 
 def test_months_and_years() -> None:
     assert (read("Ceasefire talks in August 2024").since, read("Ceasefire talks in August 2024").until) == (
-        date(2024, 8, 1), date(2024, 8, 31)
+        date(2024, 8, 1),
+        date(2024, 8, 31),
     )
     since = read("What has Putin said since June?")
     assert (since.since, since.until) == (date(2025, 6, 1), None)

@@ -42,7 +42,19 @@ async def test_start_deep_link_opens_the_statement(bot: BotHarness) -> None:
 async def test_help_shows_admin_commands_to_admins_only(bot: BotHarness) -> None:
     reader_help = await say(bot, "/help")
     admin_help = await say(bot, "/help", ADMIN_ID)
-    for command in ("/ask", "/search", "/latest", "/actor", "/topic", "/statement", "/subscribe", "/settings", "/digest", "/unsubscribe", "/cancel"):
+    for command in (
+        "/ask",
+        "/search",
+        "/latest",
+        "/actor",
+        "/topic",
+        "/statement",
+        "/subscribe",
+        "/settings",
+        "/digest",
+        "/unsubscribe",
+        "/cancel",
+    ):
         assert command in reader_help
     assert "/add" not in reader_help and "/retract" not in reader_help
     assert "/add" in admin_help and "/import" in admin_help
@@ -71,7 +83,10 @@ async def test_a_forgotten_listing_tells_the_reader_to_run_the_command_again(bot
     assert "expired" in notice.params["text"]
 
 
-@pytest.mark.parametrize(("argument", "expected"), [("3", "Latest 3 of 48"), ("abc", "give a number from 1 to 50"), ("999", "give a number from 1 to 50")])
+@pytest.mark.parametrize(
+    ("argument", "expected"),
+    [("3", "Latest 3 of 48"), ("abc", "give a number from 1 to 50"), ("999", "give a number from 1 to 50")],
+)
 async def test_latest_n(bot: BotHarness, argument: str, expected: str) -> None:
     assert expected in await say(bot, f"/latest {argument}")
 
@@ -166,7 +181,10 @@ async def test_statement_shows_the_full_record_with_links(bot: BotHarness, sampl
     assert "<b>Contradicts</b>" in await say(bot, "/statement_42")
 
 
-@pytest.mark.parametrize(("argument", "expected"), [("999", "no statement #999"), ("abc", "give a statement number"), ("", "give a statement number")])
+@pytest.mark.parametrize(
+    ("argument", "expected"),
+    [("999", "no statement #999"), ("abc", "give a statement number"), ("", "give a statement number")],
+)
 async def test_statement_bad_ids(bot: BotHarness, argument: str, expected: str) -> None:
     assert expected in await say(bot, f"/statement {argument}")
 
@@ -178,7 +196,13 @@ async def test_unknown_command_in_private_points_to_help(bot: BotHarness) -> Non
 async def test_long_answers_are_split_below_telegrams_limit(bot: BotHarness, sample_database: Database) -> None:
     for number in range(3):
         data = validate_statement(
-            {"speaker": "Vladimir Putin", "said_on": "2025-11-26", "topics": ["talks"], "text": f"{number} " + "word " * 790, "source": "Test"}
+            {
+                "speaker": "Vladimir Putin",
+                "said_on": "2025-11-26",
+                "topics": ["talks"],
+                "text": f"{number} " + "word " * 790,
+                "source": "Test",
+            }
         )
         await add_statement(sample_database, data, "test")
     user = bot.user()

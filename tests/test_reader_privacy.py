@@ -19,8 +19,17 @@ def leaks(text: str) -> bool:
 
 @pytest.mark.parametrize(
     "command",
-    ["/statement 1", "/statement_1", "/start s1", "/latest", "/latest 3", "/search border crossings",
-     "/ask Will Finland keep its border closed?", "/actor Alexander Stubb", "/topic ceasefire"],
+    [
+        "/statement 1",
+        "/statement_1",
+        "/start s1",
+        "/latest",
+        "/latest 3",
+        "/search border crossings",
+        "/ask Will Finland keep its border closed?",
+        "/actor Alexander Stubb",
+        "/topic ceasefire",
+    ],
 )
 async def test_no_reader_view_says_who_recorded_the_statement(database: Database, command: str) -> None:
     async with running_bot(database) as bot:

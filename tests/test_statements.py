@@ -85,7 +85,7 @@ async def test_add_stores_the_statement_and_audits_it(sample_database: Database)
     assert stored.said_on == date(2025, 9, 1)
     assert stored.status is Status.reported
     assert stored.added_by == WHO
-    new_entries = (await audit_entries(sample_database))[len(audit_before):]
+    new_entries = (await audit_entries(sample_database))[len(audit_before) :]
     assert len(new_entries) == 1
     entry = new_entries[0]
     assert (entry.action, entry.who, entry.statement_id) == (AuditAction.add, WHO, added.id)
@@ -131,7 +131,9 @@ async def test_add_of_a_new_speaker_without_a_side_records_it_with_the_side_open
 
     assert (added.speaker, added.side) == ("Recep Erdogan", UNKNOWN_SIDE)
     again = await add_statement(
-        sample_database, validate_statement(statement_values(ref=None, speaker="Recep Erdogan", side="", text="Again.")), WHO
+        sample_database,
+        validate_statement(statement_values(ref=None, speaker="Recep Erdogan", side="", text="Again.")),
+        WHO,
     )
     assert again.side == UNKNOWN_SIDE, "an open side is never taken as the speaker's usual one"
 
@@ -192,7 +194,7 @@ async def test_edit_changes_one_field_and_audits_before_and_after(sample_databas
     stored = await get_statement(sample_database, original.id)
     assert edited.text == stored.text == "A corrected paraphrase."
     assert exchange_record(stored) == {**before_record, "text": "A corrected paraphrase."}
-    new_entries = (await audit_entries(sample_database))[len(audit_before):]
+    new_entries = (await audit_entries(sample_database))[len(audit_before) :]
     assert [(e.action, e.who, e.statement_id) for e in new_entries] == [(AuditAction.edit, WHO, original.id)]
     assert new_entries[0].before == before_record
     assert new_entries[0].after == exchange_record(stored)
@@ -286,7 +288,7 @@ async def test_retract_keeps_the_statement_with_its_reason(sample_database: Data
     assert stored.retraction_reason == "The claim was withdrawn."
     assert stored.text == statement.text
     assert await count_rows(sample_database, Statement) == rows_before
-    new_entries = (await audit_entries(sample_database))[len(audit_before):]
+    new_entries = (await audit_entries(sample_database))[len(audit_before) :]
     assert [(e.action, e.statement_id) for e in new_entries] == [(AuditAction.retract, statement.id)]
     assert new_entries[0].before == before_record
     assert new_entries[0].after == {
@@ -342,7 +344,7 @@ async def test_link_is_audited_and_seen_from_both_ends(sample_database: Database
     link = await link_statements(sample_database, denial.id, " Contradicts ", claim.id, WHO)
 
     assert (link.from_id, link.to_id, link.kind) == (denial.id, claim.id, LinkKind.contradicts)
-    new_entries = (await audit_entries(sample_database))[len(audit_before):]
+    new_entries = (await audit_entries(sample_database))[len(audit_before) :]
     assert [(e.action, e.who, e.statement_id) for e in new_entries] == [(AuditAction.link, WHO, denial.id)]
     assert new_entries[0].before is None
     assert new_entries[0].after == {"kind": "contradicts", "from_id": denial.id, "to_id": claim.id}
@@ -494,9 +496,7 @@ async def test_stats_of_an_empty_record(database: Database) -> None:
 # -- embeddings ----------------------------------------------------------------------
 
 
-async def test_statements_are_stored_with_their_embedding(
-    db_engine: str, make_database, shared_embedder
-) -> None:
+async def test_statements_are_stored_with_their_embedding(db_engine: str, make_database, shared_embedder) -> None:
     from bot.answering.embedder import DIMENSION
     from storage.embeddings import from_bytes
 

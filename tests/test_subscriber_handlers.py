@@ -47,7 +47,11 @@ async def test_subscribe_with_time_and_zone(chat_bot: BotHarness, database: Data
     await user.send("/subscribe 21:00")
     assert "Updated" in chat_bot.last_text(901)
     again = await get_subscriber(database, 901)
-    assert again is not None and (again.digest_time, again.timezone, again.cursor) == (time(21, 0), KYIV, subscriber.cursor)
+    assert again is not None and (again.digest_time, again.timezone, again.cursor) == (
+        time(21, 0),
+        KYIV,
+        subscriber.cursor,
+    )
 
 
 async def test_subscribe_defaults_from_configuration(chat_bot: BotHarness, database: Database) -> None:
@@ -141,7 +145,9 @@ async def test_speakers_are_added_by_typing_and_removed_by_button(chat_bot: BotH
     await user.send("/subscribe")
     await user.send("/settings")
     message = user.last_message()
-    [speakers] = [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row if "Speakers" in b["text"]]
+    [speakers] = [
+        b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row if "Speakers" in b["text"]
+    ]
     await user.press(message, speakers)
     await user.send("Napoleon")
     assert "no speaker called 'Napoleon'" in chat_bot.last_text(906)
@@ -154,7 +160,12 @@ async def test_speakers_are_added_by_typing_and_removed_by_button(chat_bot: BotH
     assert len((await get_subscriber(database, 906)).actor_ids) == 1  # type: ignore[union-attr]
     await user.press(message, speakers)
     current = chat_bot.api.messages[(906, message["message_id"])]
-    [remove] = [b["callback_data"] for row in current["reply_markup"]["inline_keyboard"] for b in row if "Vladimir Putin" in b["text"]]
+    [remove] = [
+        b["callback_data"]
+        for row in current["reply_markup"]["inline_keyboard"]
+        for b in row
+        if "Vladimir Putin" in b["text"]
+    ]
     await user.press(message, remove)
     assert (await get_subscriber(database, 906)).actor_ids == []  # type: ignore[union-attr]
     await user.send("/cancel")
@@ -174,7 +185,9 @@ async def test_digest_previews_without_moving_the_cursor(chat_bot: BotHarness, d
     assert "Preview" in chat_bot.last_text(907) and "Fresh for the preview." in chat_bot.last_text(907)
     after = await get_subscriber(database, 907)
     assert after is not None and before is not None
-    assert (after.cursor, after.next_due_at) == (before.cursor, before.next_due_at) and after.cursor < (statement.id or 0)
+    assert (after.cursor, after.next_due_at) == (before.cursor, before.next_due_at) and after.cursor < (
+        statement.id or 0
+    )
     assert await deliveries(database) == []
 
 
@@ -207,7 +220,11 @@ async def test_blocking_the_bot_ends_the_subscription(chat_bot: BotHarness, data
                 "from": user.user,
                 "date": 0,
                 "old_chat_member": {"status": "member", "user": {"id": 1, "is_bot": True, "first_name": "bot"}},
-                "new_chat_member": {"status": "kicked", "until_date": 0, "user": {"id": 1, "is_bot": True, "first_name": "bot"}},
+                "new_chat_member": {
+                    "status": "kicked",
+                    "until_date": 0,
+                    "user": {"id": 1, "is_bot": True, "first_name": "bot"},
+                },
             }
         }
     )

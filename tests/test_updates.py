@@ -85,8 +85,7 @@ async def test_a_flooding_chat_does_not_take_the_places_other_chats_need() -> No
     journal = Journal()
     blocked = journal.gate("a0")
     flood = [
-        asyncio.create_task(processor.process_update(message(7), journal.work(f"a{index}")))
-        for index in range(20)
+        asyncio.create_task(processor.process_update(message(7), journal.work(f"a{index}"))) for index in range(20)
     ]
     await settle()
     await asyncio.wait_for(processor.process_update(message(8), journal.work("b")), timeout=5)
@@ -122,8 +121,15 @@ async def test_a_failing_or_cancelled_update_lets_the_next_one_of_its_chat_run()
 def test_updates_are_keyed_by_chat_then_sender() -> None:
     assert chat_key(message(7)) == 7
     inline = Update.de_json(
-        {"update_id": 1, "inline_query": {"id": "q", "from": {"id": 9, "is_bot": False, "first_name": "R"},
-                                          "query": "x", "offset": ""}},
+        {
+            "update_id": 1,
+            "inline_query": {
+                "id": "q",
+                "from": {"id": 9, "is_bot": False, "first_name": "R"},
+                "query": "x",
+                "offset": "",
+            },
+        },
         BOT,
     )
     assert chat_key(inline) == 9

@@ -11,7 +11,9 @@ import pytest
 from bot.config import ConfigError, load_settings
 from tests.test_cli import DIPLOBOT, sqlite_cli
 
-pytestmark = pytest.mark.skipif(not DIPLOBOT.exists(), reason=f"the diplobot console script is not installed at {DIPLOBOT}")
+pytestmark = pytest.mark.skipif(
+    not DIPLOBOT.exists(), reason=f"the diplobot console script is not installed at {DIPLOBOT}"
+)
 
 # A closed port: should the bot get as far as calling the Bot API, it fails at once instead of
 # reaching Telegram.
@@ -22,9 +24,7 @@ WEBHOOK = ("run", "--webhook-url", "https://bot.example.org", "--listen", "127.0
 
 def run_webhook(tmp_path: Path, *options: str, **variables: str):  # type: ignore[no-untyped-def]
     cli = sqlite_cli(tmp_path)
-    return cli.run(
-        *WEBHOOK, *options, TELEGRAM_BOT_TOKEN=TOKEN, DIPLOBOT_TELEGRAM_API_URL=NOWHERE, **variables
-    )
+    return cli.run(*WEBHOOK, *options, TELEGRAM_BOT_TOKEN=TOKEN, DIPLOBOT_TELEGRAM_API_URL=NOWHERE, **variables)
 
 
 def test_webhook_mode_without_a_secret_refuses_to_start_in_one_line(tmp_path: Path) -> None:
@@ -43,9 +43,7 @@ def test_webhook_mode_without_a_secret_refuses_to_start_in_one_line(tmp_path: Pa
     ("where", "secret"),
     [("variable", "short"), ("variable", "has spaces in it 0123456789"), ("option", "tooshort")],
 )
-def test_a_guessable_or_malformed_secret_is_refused_without_echoing_it(
-    tmp_path: Path, where: str, secret: str
-) -> None:
+def test_a_guessable_or_malformed_secret_is_refused_without_echoing_it(tmp_path: Path, where: str, secret: str) -> None:
     if where == "variable":
         result = run_webhook(tmp_path, DIPLOBOT_WEBHOOK_SECRET=secret)
     else:

@@ -25,5 +25,5 @@ async def alert_job(context: BotContext) -> None:
         log.exception("alert tick failed")
 
 
-def schedule_alerts(application: Application) -> None:  # type: ignore[type-arg]
+def schedule_alerts(application: Application) -> None:
     run_every(application, alert_job, seconds=TICK_SECONDS, name=JOB_NAME, what="alerts are not sent")

@@ -16,12 +16,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.answering import semantic
 from bot.answering.query import DEFAULT_OPTIONS, Options, RetrievalQuery
-from bot.answering.semantic import DEFAULT_SEMANTIC, SemanticOptions
-from bot.answering.understanding import Understanding, understand
 from bot.answering.record_index.arrays import RecordArrays
 from bot.answering.record_index.columns import Selection
 from bot.answering.record_index.loading import record_index
 from bot.answering.retrieval import retrieve
+from bot.answering.semantic import DEFAULT_SEMANTIC, SemanticOptions
+from bot.answering.understanding import Understanding, understand
 from storage.engine import Database
 from storage.models import Stance, Statement, Status
 from storage.search import MAX_PAGE, PageOfHits, SearchHit
@@ -76,8 +76,7 @@ def retrieval_query(understanding: Understanding) -> RetrievalQuery:
         recent=understanding.recent,
         names=understanding.names,
         impossible=(
-            f"the record has nothing said by {understanding.unknown_speaker}"
-            if understanding.unknown_speaker else None
+            f"the record has nothing said by {understanding.unknown_speaker}" if understanding.unknown_speaker else None
         ),
     )
 

@@ -1,6 +1,6 @@
 """Regenerates the table of bot.answering.known_vectors from the sample corpus and the model:
 
-    .venv/bin/python -m bot.answering.build_known_vectors
+.venv/bin/python -m bot.answering.build_known_vectors
 """
 
 from __future__ import annotations

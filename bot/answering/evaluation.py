@@ -51,19 +51,43 @@ class Variant:
 
 VARIANTS: tuple[Variant, ...] = (
     Variant("full", description="whole-record embeddings + name, place and time bonuses + nothing-found rules"),
-    Variant("no-names", semantic=SemanticOptions(names=False), description="without the bonus for named speakers, sides, places"),
-    Variant("no-time", semantic=SemanticOptions(time=False), description="without the bonus for the months asked about"),
-    Variant("no-unknown-names", semantic=SemanticOptions(unknown_names=False),
-            description="without refusing names the record never mentions"),
-    Variant("no-absent-words", semantic=SemanticOptions(absent_words=False),
-            description="threshold without the penalty for words the record holds nowhere"),
-    Variant("no-thresholds", semantic=SemanticOptions(thresholds=False), description="always answer with the best matches"),
-    Variant("bare-embeddings", semantic=SemanticOptions(names=False, time=False, thresholds=False),
-            description="embedding similarity alone, always answering"),
-    Variant("previous-method", semantic=None,
-            description="English understanding + keyword + embeddings fused (the method before)"),
-    Variant("keyword-only", Options(semantic=False), semantic=None,
-            description="full-text index with the English understanding (no model)"),
+    Variant(
+        "no-names",
+        semantic=SemanticOptions(names=False),
+        description="without the bonus for named speakers, sides, places",
+    ),
+    Variant(
+        "no-time", semantic=SemanticOptions(time=False), description="without the bonus for the months asked about"
+    ),
+    Variant(
+        "no-unknown-names",
+        semantic=SemanticOptions(unknown_names=False),
+        description="without refusing names the record never mentions",
+    ),
+    Variant(
+        "no-absent-words",
+        semantic=SemanticOptions(absent_words=False),
+        description="threshold without the penalty for words the record holds nowhere",
+    ),
+    Variant(
+        "no-thresholds", semantic=SemanticOptions(thresholds=False), description="always answer with the best matches"
+    ),
+    Variant(
+        "bare-embeddings",
+        semantic=SemanticOptions(names=False, time=False, thresholds=False),
+        description="embedding similarity alone, always answering",
+    ),
+    Variant(
+        "previous-method",
+        semantic=None,
+        description="English understanding + keyword + embeddings fused (the method before)",
+    ),
+    Variant(
+        "keyword-only",
+        Options(semantic=False),
+        semantic=None,
+        description="full-text index with the English understanding (no model)",
+    ),
     Variant("plain-search", plain_search=True, description="storage.search: the engine's full-text ranking alone"),
 )
 
@@ -100,12 +124,14 @@ class Figures:
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": "figures", "variant": self.variant}
         if self.recall_at_5 is not None:
-            out.update({
-                "questions": len(self.answerable),
-                "recall@5": round(self.recall_at_5, 3),
-                "mrr": round(self.mrr or 0.0, 3),
-                "answered": round(self.answered or 0.0, 3),
-            })
+            out.update(
+                {
+                    "questions": len(self.answerable),
+                    "recall@5": round(self.recall_at_5, 3),
+                    "mrr": round(self.mrr or 0.0, 3),
+                    "answered": round(self.answered or 0.0, 3),
+                }
+            )
         if self.nothing_found is not None:
             out.update({"unanswerable": len(self.unanswerable), "nothing_found": round(self.nothing_found, 3)})
         return out
@@ -166,10 +192,7 @@ async def evaluate(
     chosen = list(variants) if variants is not None else list(VARIANTS)
     if database.embedder is None:
         # Without the model every variant is keyword only: keep those that still differ.
-        chosen = [
-            variant for variant in chosen
-            if variant.name in {"full", "plain-search"}
-        ]
+        chosen = [variant for variant in chosen if variant.name in {"full", "plain-search"}]
     figures = []
     for variant in chosen:
         result = Figures(variant.name)
@@ -198,27 +221,48 @@ async def evaluate(
 
 def report_lines(report: Report, *, per_question: bool = False) -> list[str]:
     """One JSON object per figure set (and per question if asked), then a table."""
-    lines = [json.dumps({
-        "kind": "data",
-        "statements": report.statements,
-        "questions": report.questions_path,
-        "unanswerable": report.unanswerable_path,
-        "model": not report.keyword_only,
-    })]
+    lines = [
+        json.dumps(
+            {
+                "kind": "data",
+                "statements": report.statements,
+                "questions": report.questions_path,
+                "unanswerable": report.unanswerable_path,
+                "model": not report.keyword_only,
+            }
+        )
+    ]
     lines += [json.dumps(figures.as_json()) for figures in report.figures]
     if per_question:
         main = report.main
         for result in main.answerable:
             first = next((rank for rank, ref in enumerate(result.answers, 1) if ref in result.relevant), None)
-            lines.append(json.dumps({
-                "kind": "question", "q": result.question, "relevant": result.relevant,
-                "answers": result.answers[:K], "first_relevant_rank": first, "reason": result.reason,
-            }, ensure_ascii=False))
+            lines.append(
+                json.dumps(
+                    {
+                        "kind": "question",
+                        "q": result.question,
+                        "relevant": result.relevant,
+                        "answers": result.answers[:K],
+                        "first_relevant_rank": first,
+                        "reason": result.reason,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         for result in main.unanswerable:
-            lines.append(json.dumps({
-                "kind": "unanswerable", "q": result.question, "answers": result.answers[:K],
-                "nothing_found": not result.answers, "reason": result.reason,
-            }, ensure_ascii=False))
+            lines.append(
+                json.dumps(
+                    {
+                        "kind": "unanswerable",
+                        "q": result.question,
+                        "answers": result.answers[:K],
+                        "nothing_found": not result.answers,
+                        "reason": result.reason,
+                    },
+                    ensure_ascii=False,
+                )
+            )
     lines.append("")
     width = max(len("variant"), *(len(figures.variant) for figures in report.figures)) + 2
     lines.append("variant".ljust(width) + "recall@5     MRR  answered  nothing found")

@@ -22,8 +22,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.answering.keywords import Concepts, candidate_words
 from bot.answering.query import Options, Ranked, RetrievalQuery
-from bot.answering.record_index.columns import TOPIC_BIT, Selection
 from bot.answering.record_index.arrays import RecordArrays
+from bot.answering.record_index.columns import TOPIC_BIT, Selection
 from bot.answering.weights import Features, answers
 from storage.engine import Database
 
@@ -108,16 +108,26 @@ async def rank(
     # one holds, in any form.
     coverage: dict[int, float] = {}
     if weighed.stems and rows.size and options.keyword:
-        leading = dict.fromkeys([
-            *columns.ids[keyword_rows[_descending(keyword_scores)[:CHECKED_CANDIDATES]]].tolist(),
-            *ids[_descending(closeness)[:CHECKED_CANDIDATES]].tolist(),
-        ])
+        leading = dict.fromkeys(
+            [
+                *columns.ids[keyword_rows[_descending(keyword_scores)[:CHECKED_CANDIDATES]]].tolist(),
+                *ids[_descending(closeness)[:CHECKED_CANDIDATES]].tolist(),
+            ]
+        )
         words = await candidate_words(database, list(leading), session)
         coverage = {statement_id: weighed.coverage(found) for statement_id, found in words.items()}
     covered = _lookup(ids, np.array(list(coverage), dtype=np.int64), np.array(list(coverage.values())))
 
     scores = _score(
-        index, rows, closeness, covered, keyword_rows, keyword_scores, best_keyword, query, options,
+        index,
+        rows,
+        closeness,
+        covered,
+        keyword_rows,
+        keyword_scores,
+        best_keyword,
+        query,
+        options,
         semantic=cosines is not None,
     )
     ends = columns.ends[rows]

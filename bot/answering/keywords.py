@@ -131,8 +131,15 @@ async def keyword_hits(
     said_from = date(selection.since.year, 1, 1) if selection.since is not None else None
     async with reading(database, session) as active:
         return await keyword_ranking(
-            database, active, terms, include_retracted=selection.include_retracted, sides=selection.sides,
-            actor_ids=selection.actor_ids, said_from=said_from, said_until=selection.until, limit=limit,
+            database,
+            active,
+            terms,
+            include_retracted=selection.include_retracted,
+            sides=selection.sides,
+            actor_ids=selection.actor_ids,
+            said_from=said_from,
+            said_until=selection.until,
+            limit=limit,
         )
 
 
@@ -169,7 +176,8 @@ class Concepts:
 
     def coverage(self, words: list[str]) -> float:
         return sum(
-            weight for stems, weight in zip(self.stems, self.weights, strict=True)
+            weight
+            for stems, weight in zip(self.stems, self.weights, strict=True)
             if any(_has(words, stem) for stem in stems)
         )
 
@@ -185,11 +193,13 @@ def weigh(concepts: Sequence[tuple[str, ...]], stats: TermStats, total: int) -> 
         if not present:
             raw.append((tuple(word_stem(term) for term in concept), _idf(0, total), False))
             continue
-        raw.append((
-            tuple(word_stem(term) for term, _ in present),
-            max(_idf(count, total) for _, count in present),
-            True,
-        ))
+        raw.append(
+            (
+                tuple(word_stem(term) for term, _ in present),
+                max(_idf(count, total) for _, count in present),
+                True,
+            )
+        )
         out.searched.extend(term for term, _ in present)
     whole = sum(weight for _, weight, _ in raw)
     if whole <= 0:

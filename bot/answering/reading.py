@@ -142,7 +142,11 @@ def _build_names(facts: RecordFacts) -> tuple[_Name, ...]:
     record_places = {place.casefold(): place for place in facts.places}
     places = load_places()
     for place, aliases in places.aliases.items():
-        held = [record_places[part.casefold()] for part in (place, *places.parts.get(place, ())) if part.casefold() in record_places]
+        held = [
+            record_places[part.casefold()]
+            for part in (place, *places.parts.get(place, ()))
+            if part.casefold() in record_places
+        ]
         for value in held:
             for name in (place, *aliases):
                 add("place", value, name)
@@ -177,7 +181,9 @@ def _span(words: list[str], raw: list[str], last: date | None) -> tuple[date, da
         first, last_month = months
         start_year = year if year is not None else (anchor.year if first <= anchor.month else anchor.year - 1)
         end_year = start_year + (1 if last_month < first else 0)
-        spans.append((date(start_year, first, 1), date(end_year, last_month, calendar.monthrange(end_year, last_month)[1])))
+        spans.append(
+            (date(start_year, first, 1), date(end_year, last_month, calendar.monthrange(end_year, last_month)[1]))
+        )
     if spans:
         return min(span[0] for span in spans), max(span[1] for span in spans)
     if year is not None:

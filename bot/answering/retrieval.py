@@ -63,7 +63,8 @@ async def _retrieve(database: Database, session: AsyncSession, query: RetrievalQ
     if options.semantic and not use_semantic:
         _warn_keyword_only(
             database,
-            "the sentence-embedding model is not installed" if database.embedder is None
+            "the sentence-embedding model is not installed"
+            if database.embedder is None
             else "no statement has a stored embedding yet",
         )
     concepts = list(query.concepts) if query.concepts is not None else [(term,) for term in query_terms(query.text)]
@@ -83,13 +84,19 @@ async def _retrieve(database: Database, session: AsyncSession, query: RetrievalQ
         terms = [term for concept in concepts for term in concept] + framing
         names = list(query.names) if options.thresholds else []
         stats = (
-            await term_stats(database, terms, names, cap, session, index.term_cache) if (terms or names) else TermStats()
+            await term_stats(database, terms, names, cap, session, index.term_cache)
+            if (terms or names)
+            else TermStats()
         )
         if stats.missing_names:
-            return Ranked(keyword_only=not use_semantic, reason=f"the record does not mention {', '.join(stats.missing_names)}")
+            return Ranked(
+                keyword_only=not use_semantic, reason=f"the record does not mention {', '.join(stats.missing_names)}"
+            )
         weighed = weigh(concepts, stats, total)
         searched = weighed.searched + [term for term in framing if stats.counts.get(term)]
-        hits = await keyword_hits(database, searched, selection, session=session) if options.keyword and searched else []
+        hits = (
+            await keyword_hits(database, searched, selection, session=session) if options.keyword and searched else []
+        )
         cosines = await _similarities(index, await embedding) if embedding is not None else None
     finally:
         if embedding is not None and not embedding.done():
@@ -110,4 +117,3 @@ async def _similarities(index: RecordArrays, query_vector: Any) -> npt.NDArray[n
     if index.columns is not columns:
         cosines = index.similarities(query_vector)
     return cosines
-

@@ -29,7 +29,7 @@ def send_due_command() -> None:
         raise typer.Exit(2)
     token = settings.telegram_bot_token.get_secret_value()
 
-    async def work(database: Database):  # type: ignore[no-untyped-def]
+    async def work(database: Database):
         async with digest_bot(token, settings.telegram_api_url) as bot:
             # Waits for a running bot's tick on SQLite instead of skipping.
             return await send_alerts(bot, database, settings=settings, wait_for_lock=60)

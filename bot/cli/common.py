@@ -34,9 +34,7 @@ def settings_or_exit() -> Settings:
 
 def secrets(settings: Settings) -> list[str]:
     """What no log line and no error message may show."""
-    return [
-        secret.get_secret_value() for secret in (settings.telegram_bot_token, settings.webhook_secret) if secret
-    ]
+    return [secret.get_secret_value() for secret in (settings.telegram_bot_token, settings.webhook_secret) if secret]
 
 
 def with_database(work: Callable[[Database], Awaitable[T]], *, semantic: bool = True) -> T:

@@ -13,8 +13,8 @@ import typer
 from bot.cli.alerts import alerts_app
 from bot.cli.common import configuration_error, secrets, settings_or_exit, with_database
 from bot.cli.digest import digest_app
-from bot.config import GENERATE_SECRET, ConfigError, Settings, load_settings, parse_webhook_secret
 from bot.cli.positions import register as register_positions
+from bot.config import GENERATE_SECRET, ConfigError, Settings, load_settings, parse_webhook_secret
 from bot.logs import configure_logging
 from storage.engine import Database
 from storage.errors import RecordError
@@ -35,10 +35,14 @@ app.add_typer(alerts_app, name="alerts")
 
 @app.command("run")
 def run(
-    webhook_url: Annotated[str | None, typer.Option(help="Public HTTPS URL Telegram posts updates to (webhook mode)")] = None,
+    webhook_url: Annotated[
+        str | None, typer.Option(help="Public HTTPS URL Telegram posts updates to (webhook mode)")
+    ] = None,
     listen: Annotated[str, typer.Option(help="Address the webhook server binds")] = "0.0.0.0",
     port: Annotated[int, typer.Option(help="Port the webhook server binds")] = 8443,
-    secret_token: Annotated[str | None, typer.Option(help="Secret Telegram sends with each webhook call (default: DIPLOBOT_WEBHOOK_SECRET)")] = None,
+    secret_token: Annotated[
+        str | None, typer.Option(help="Secret Telegram sends with each webhook call (default: DIPLOBOT_WEBHOOK_SECRET)")
+    ] = None,
     url_path: Annotated[str, typer.Option(help="Path of the webhook endpoint")] = "telegram",
 ) -> None:
     """Run the bot: long polling, or a webhook with --webhook-url. Without a token, the console."""
@@ -118,7 +122,9 @@ def db_upgrade() -> None:
 @db_app.command("downgrade")
 def db_downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision, e.g. base")],
-    yes: Annotated[bool, typer.Option("--yes", help="Consent to dropping the record's tables (a downgrade to base)")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Consent to dropping the record's tables (a downgrade to base)")
+    ] = False,
     force: Annotated[
         bool, typer.Option("--force", help="With --yes: drop them even though they hold statements or subscriptions")
     ] = False,
@@ -267,30 +273,49 @@ def evaluate_answers(
     questions: Annotated[
         Path | None,
         typer.Argument(
-            exists=True, dir_okay=False, readable=True,
+            exists=True,
+            dir_okay=False,
+            readable=True,
             help='Answerable questions: JSON lines {"q", "relevant": [refs]}. Without it: the whole suite of --suite on the sample',
         ),
     ] = None,
     unanswerable: Annotated[
         Path | None,
-        typer.Option("--unanswerable", "-u", exists=True, dir_okay=False, readable=True, help='Questions the record cannot answer: JSON lines {"q"}'),
+        typer.Option(
+            "--unanswerable",
+            "-u",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help='Questions the record cannot answer: JSON lines {"q"}',
+        ),
     ] = None,
     sample: Annotated[
-        bool, typer.Option("--sample", help="Use a fresh temporary SQLite database holding the bundled sample, not the configured one")
+        bool,
+        typer.Option(
+            "--sample", help="Use a fresh temporary SQLite database holding the bundled sample, not the configured one"
+        ),
     ] = False,
-    ablation: Annotated[bool, typer.Option("--ablation/--no-ablation", help="Also measure with each part of the method switched off")] = True,
-    model: Annotated[bool, typer.Option("--model/--no-model", help="Use the sentence-embedding model if installed")] = True,
+    ablation: Annotated[
+        bool, typer.Option("--ablation/--no-ablation", help="Also measure with each part of the method switched off")
+    ] = True,
+    model: Annotated[
+        bool, typer.Option("--model/--no-model", help="Use the sentence-embedding model if installed")
+    ] = True,
     per_question: Annotated[bool, typer.Option("--per-question", help="Also one JSON line per question")] = False,
     suite: Annotated[
-        Path, typer.Option("--suite", file_okay=False, help="Folder of the question sets (dev, calibration, holdout; en, uk, ru)")
+        Path,
+        typer.Option(
+            "--suite", file_okay=False, help="Folder of the question sets (dev, calibration, holdout; en, uk, ru)"
+        ),
     ] = Path("benchmarks/data"),
 ) -> None:
     """Measure answers: recall@5 and MRR over QUESTIONS, the share of --unanswerable ones answered
     "nothing found"; without QUESTIONS, every set of --suite per language, on the bundled sample."""
+    from bot.answering.embedder import Embedder
     from bot.answering.eval_suite import evaluate_suite, suite_lines
     from bot.answering.evaluation import VARIANTS, evaluate, report_lines
     from storage.sample import temporary_sample_database
-    from bot.answering.embedder import Embedder
 
     variants = VARIANTS if ablation else VARIANTS[:1]
 

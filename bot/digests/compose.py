@@ -214,7 +214,10 @@ async def preview(
             return None
         end = await max_statement_id(session)
     return subscriber, await compose(
-        database, DigestKey.of(subscriber, subscriber.cursor, end), section_limit=section_limit, bot_username=bot_username
+        database,
+        DigestKey.of(subscriber, subscriber.cursor, end),
+        section_limit=section_limit,
+        bot_username=bot_username,
     )
 
 

@@ -32,7 +32,7 @@ def schedule_digests(application: Application) -> None:
 
 
 def run_every(
-    application: Application,  # type: ignore[type-arg]
+    application: Application,
     job: Callable[[BotContext], Coroutine[Any, Any, None]],
     *,
     seconds: float,

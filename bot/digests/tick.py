@@ -183,7 +183,12 @@ class _Tick:
         delivery = owner.open_delivery
         if delivery is not None:
             self.report.resumed += 1
-            log.info("resuming digest delivery %s to chat %s after part %s", delivery.id, subscriber.chat_id, delivery.messages_sent)
+            log.info(
+                "resuming digest delivery %s to chat %s after part %s",
+                delivery.id,
+                subscriber.chat_id,
+                delivery.messages_sent,
+            )
         else:
             delivery = await self._claim(owner)
             if delivery is None:
@@ -220,7 +225,10 @@ class _Tick:
             self.report.errors.append(f"subscriber {subscriber.id} chat {subscriber.chat_id}: {error}")
             log.error(
                 "digest to subscriber %s (chat %s) refused by Telegram after %s part(s): %s",
-                subscriber.id, subscriber.chat_id, delivery.messages_sent, error,
+                subscriber.id,
+                subscriber.chat_id,
+                delivery.messages_sent,
+                error,
             )
             return
         state = DeliveryState.empty if digest.is_empty else DeliveryState.sent
@@ -271,7 +279,9 @@ class _Tick:
         failed before anything was sent: then those statements come next time), the due
         time to the next local day after now."""
         values: dict[str, Any] = {
-            "next_due_at": next_due_at(subscriber.digest_time, subscriber.timezone, max(self.now, subscriber.next_due_at))
+            "next_due_at": next_due_at(
+                subscriber.digest_time, subscriber.timezone, max(self.now, subscriber.next_due_at)
+            )
         }
         delivered = state in (DeliveryState.sent, DeliveryState.empty) or delivery.messages_sent > 0
         if delivered and delivery.cursor_to > subscriber.cursor:

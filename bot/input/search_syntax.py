@@ -14,7 +14,7 @@ from storage.search import SearchFilters
 from storage.validation import NUL, parse_said_on, parse_topics
 
 FILTER_KEYS = ("speaker", "side", "topic", "place", "stance", "status", "since", "until")
-_FILTER = re.compile(r'(?i)\b(' + "|".join(FILTER_KEYS) + r'):("[^"]*"|\'[^\']*\'|\S+)')
+_FILTER = re.compile(r"(?i)\b(" + "|".join(FILTER_KEYS) + r'):("[^"]*"|\'[^\']*\'|\S+)')
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def _unquoted(key: str, raw: str) -> str:
     if raw[0] not in "\"'":
         return raw
     if len(raw) < 2 or raw[-1] != raw[0]:
-        raise InvalidInput(key, f"the quotation mark is not closed, e.g. {key}:\"Vladimir Putin\"")
+        raise InvalidInput(key, f'the quotation mark is not closed, e.g. {key}:"Vladimir Putin"')
     return raw[1:-1]
 
 

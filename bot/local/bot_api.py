@@ -126,7 +126,15 @@ class LocalBotApi(BaseRequest):
             file_id = f"sent-{len(self.files)}"
             self.files[file_id] = data
             width, height = struct.unpack(">II", data[16:24]) if data.startswith(PNG_SIGNATURE) else (0, 0)
-            photo = [{"file_id": file_id, "file_unique_id": file_id, "width": width, "height": height, "file_size": len(data)}]
+            photo = [
+                {
+                    "file_id": file_id,
+                    "file_unique_id": file_id,
+                    "width": width,
+                    "height": height,
+                    "file_size": len(data),
+                }
+            ]
             content = {"photo": photo, "caption": params.get("caption", "")}
             if "reply_markup" in params:
                 content["reply_markup"] = params["reply_markup"]
@@ -143,7 +151,12 @@ class LocalBotApi(BaseRequest):
             return message
         if call.method == "getFile":
             file_id = str(params["file_id"])
-            return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(self.files.get(file_id, b"")), "file_path": file_id}
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_size": len(self.files.get(file_id, b"")),
+                "file_path": file_id,
+            }
         return True
 
 

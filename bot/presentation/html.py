@@ -84,7 +84,10 @@ def statement_shared(statement: Statement, bot_username: str) -> str:
     means nothing there, but the link that opens the statement in the bot."""
     url = share_url(bot_username, statement.id)
     lines = _compact_lines(statement)
-    lines += [f"— {_source(statement)}", f'🔗 <a href="{escape(url, quote=True)}">{h(url.removeprefix("https://"))}</a>']
+    lines += [
+        f"— {_source(statement)}",
+        f'🔗 <a href="{escape(url, quote=True)}">{h(url.removeprefix("https://"))}</a>',
+    ]
     return "\n".join(lines)
 
 
@@ -96,9 +99,7 @@ _LINK_HEADINGS = {
 }
 
 
-def statement_full(
-    statement: Statement, links: Sequence[LinkedStatement] = (), bot_username: str | None = None
-) -> str:
+def statement_full(statement: Statement, links: Sequence[LinkedStatement] = (), bot_username: str | None = None) -> str:
     """The whole record of one statement, with what it answers or contradicts beside it,
     and its share link in full (to copy) when the bot's username is known."""
     lines = [f"<b>Statement #{statement.id}</b> (ref {h(statement.ref)})", _record_body(statement)]
@@ -118,7 +119,8 @@ def statement_preview(statement: Statement) -> str:
 
 def _record_body(statement: Statement) -> str:
     lines = [
-        f"Speaker: <b>{h(statement.speaker)}</b>" + (f", {h(statement.speaker_role)}" if statement.speaker_role else ""),
+        f"Speaker: <b>{h(statement.speaker)}</b>"
+        + (f", {h(statement.speaker_role)}" if statement.speaker_role else ""),
         f"Side: {h(statement.side)}",
         f"Date: {said_on(statement.said_on, statement.date_precision)}",
         f"Topics: {h(', '.join(topic.replace('_', ' ') for topic in statement.topics))}",

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from html import escape
 
 from bot.answering.ask import NOTHING_FOUND_HINT, Answer, answer
-from bot.presentation.paging import PAGE_SIZE, Listing
 from bot.input.search_syntax import parse_search
 from bot.presentation.html import statement_compact, statement_list
+from bot.presentation.paging import PAGE_SIZE, Listing
 from storage.engine import Database
 from storage.errors import InvalidInput
 from storage.models import Statement, Topic
 from storage.search import SearchFilters, search
 from storage.statements import latest
+
 
 @dataclass(frozen=True)
 class ListingPage:
@@ -55,7 +56,9 @@ def answer_html(result: Answer, bot_username: str | None = None) -> str:
     if not result.hits:
         hint = escape(NOTHING_FOUND_HINT, quote=False)
         return f"{hint}\n<i>{escape(result.reason, quote=False)}</i>" if result.reason else hint
-    heading = f"<b>On</b> “{escape(result.question, quote=False)}” ({_range(result.offset, len(result.hits), result.total)})"
+    heading = (
+        f"<b>On</b> “{escape(result.question, quote=False)}” ({_range(result.offset, len(result.hits), result.total)})"
+    )
     if result.understood_label:
         heading += f"\n<i>Understood as: {escape(result.understood_label, quote=False)}</i>"
     blocks = [heading]
@@ -80,7 +83,14 @@ async def _actor(database: Database, argument: str, offset: int, bot_username: s
     filters = SearchFilters(actor_ids=(int(argument),))
     page = await search(database, "", filters, limit=PAGE_SIZE, offset=offset)
     speaker = page.statements[0].speaker if page.statements else "This speaker"
-    return _page(f"<b>{escape(speaker, quote=False)}</b>, newest first", page.statements, offset, page.total, f"{speaker} has no statements in the record.", bot_username)
+    return _page(
+        f"<b>{escape(speaker, quote=False)}</b>, newest first",
+        page.statements,
+        offset,
+        page.total,
+        f"{speaker} has no statements in the record.",
+        bot_username,
+    )
 
 
 async def _topic(database: Database, argument: str, offset: int, bot_username: str | None) -> ListingPage:

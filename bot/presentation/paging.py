@@ -57,4 +57,3 @@ def paging_keyboard(
     if offset + shown < total:
         buttons.append(InlineKeyboardButton("Next ▶", callback_data=button(offset + size)))
     return InlineKeyboardMarkup([buttons]) if buttons else None
-

@@ -36,7 +36,9 @@ def bot_environment(
 def diplobot_run(env: dict[str, str], log_path: Path, *options: str) -> Iterator[subprocess.Popen[bytes]]:
     """Starts `diplobot run [options]`; on exit sends SIGTERM and requires a clean shutdown."""
     with log_path.open("wb") as log:
-        process = subprocess.Popen([str(DIPLOBOT), "run", *options], env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [str(DIPLOBOT), "run", *options], env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
         try:
             yield process
         finally:

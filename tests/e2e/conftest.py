@@ -25,9 +25,7 @@ def bot_token() -> str:
 
 
 @pytest_asyncio.fixture
-async def emulator_client(
-    bot_api_emulator: BotApiEmulator, bot_token: str
-) -> AsyncIterator[EmulatorClient]:
+async def emulator_client(bot_api_emulator: BotApiEmulator, bot_token: str) -> AsyncIterator[EmulatorClient]:
     """The users' side of the bot with token ``bot_token``."""
     async with EmulatorClient(bot_api_emulator, bot_token) as client:
         yield client

@@ -238,9 +238,7 @@ class BotMessage:
                 file_name=document.get("file_name"),
                 mime_type=document.get("mime_type"),
                 file_size=document.get("file_size"),
-                content=base64.b64decode(document["content_base64"])
-                if "content_base64" in document
-                else None,
+                content=base64.b64decode(document["content_base64"]) if "content_base64" in document else None,
             ),
             photo=None
             if photo is None
@@ -415,16 +413,12 @@ class EmulatorClient:
             if method is None or call["method"] == method
         ]
 
-    async def wait_for_calls(
-        self, method: str, count: int = 1, timeout: float = 5.0
-    ) -> list[RecordedCall]:
+    async def wait_for_calls(self, method: str, count: int = 1, timeout: float = 5.0) -> list[RecordedCall]:
         """Waits until the bot has called ``method`` at least ``count`` times in all."""
         deadline = time.monotonic() + timeout
         while len(calls := await self.calls(method)) < count:
             if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"expected {count} {method} calls within {timeout} s, got {len(calls)}"
-                )
+                raise AssertionError(f"expected {count} {method} calls within {timeout} s, got {len(calls)}")
             await asyncio.sleep(self._poll_interval)
         return calls
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -163,4 +163,3 @@ async def test_in_a_group_commands_work_and_plain_text_needs_a_mention(running: 
     assert "Crimea" in (answer.text or "")
     await asyncio.sleep(0.5)
     assert len(await running.bot_messages(group.id)) == 2, "the unaddressed message got an answer"
-

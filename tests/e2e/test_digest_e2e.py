@@ -35,7 +35,12 @@ class RunningBot:
     def send_due(self, at: datetime) -> str:
         result = subprocess.run(
             [str(DIPLOBOT), "digest", "send-due", "--at", at.strftime("%Y-%m-%dT%H:%M:%SZ")],
-            env=self.env, cwd=self.workdir, capture_output=True, text=True, timeout=180, check=False,
+            env=self.env,
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
         )
         assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
         return result.stdout

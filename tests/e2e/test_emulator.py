@@ -54,9 +54,7 @@ class Seen:
     edited: list[Message | bool] = field(default_factory=list)
 
 
-def build_bot(
-    emulator: BotApiEmulator, token: str, seen: Seen
-) -> Application[Any, Any, Any, Any, Any, Any]:
+def build_bot(emulator: BotApiEmulator, token: str, seen: Seen) -> Application[Any, Any, Any, Any, Any, Any]:
     """A tiny bot: echoes text, /menu shows a button that edits its message, /doc uploads."""
 
     async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -85,9 +83,7 @@ def build_bot(
         )
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        await application.bot.set_my_commands(
-            [BotCommand("menu", "Show orders")], scope=BotCommandScopeAllGroupChats()
-        )
+        await application.bot.set_my_commands([BotCommand("menu", "Show orders")], scope=BotCommandScopeAllGroupChats())
 
     application = (
         ApplicationBuilder()
@@ -134,9 +130,7 @@ async def test_private_message_is_answered(seen: Seen, emulator_client: Emulator
     assert abs(sent.date - dtm.datetime.now(dtm.UTC)) < dtm.timedelta(minutes=1)
 
 
-async def test_group_messages_are_answered_in_the_group(
-    seen: Seen, emulator_client: EmulatorClient
-) -> None:
+async def test_group_messages_are_answered_in_the_group(seen: Seen, emulator_client: EmulatorClient) -> None:
     group = EmulatedChat.group(-2001, title="Spring 1901")
     await emulator_client.user(1001, chat=group).send_message("from anna")
     await emulator_client.user(1002, chat=group).send_message("from bob")
@@ -174,9 +168,7 @@ async def test_set_my_commands_is_recorded(seen: Seen, emulator_client: Emulator
     assert call.json_param("commands") == [{"command": "menu", "description": "Show orders"}]
 
 
-async def test_send_document_delivers_a_document(
-    seen: Seen, emulator_client: EmulatorClient
-) -> None:
+async def test_send_document_delivers_a_document(seen: Seen, emulator_client: EmulatorClient) -> None:
     await emulator_client.user(1001).send_command("/doc")
 
     [message] = await emulator_client.wait_for_bot_messages(1, chat_id=1001)
@@ -191,9 +183,7 @@ async def test_send_document_delivers_a_document(
     assert call.files["document"]["size"] == len(DOCUMENT)
 
 
-async def test_idle_polling_waits_for_updates(
-    seen: Seen, emulator_client: EmulatorClient
-) -> None:
+async def test_idle_polling_waits_for_updates(seen: Seen, emulator_client: EmulatorClient) -> None:
     await asyncio.sleep(1.0)
     idle_polls = len(await emulator_client.calls("getUpdates"))
 
@@ -235,12 +225,22 @@ async def test_inline_queries_reach_the_bot_and_answers_are_checked_and_kept(
     query_id = await emulator_client.user(1001).send_inline_query("hold", offset="5")
     updates = (await _bot_api(bot_api_emulator, bot_token, "getUpdates")).json()["result"]
     assert [update["inline_query"] for update in updates] == [
-        {"id": query_id, "from": emulator_client.user(1001).as_api(), "query": "hold", "offset": "5", "chat_type": "sender"}
+        {
+            "id": query_id,
+            "from": emulator_client.user(1001).as_api(),
+            "query": "hold",
+            "offset": "5",
+            "chat_type": "sender",
+        }
     ]
 
     unknown = await _bot_api(bot_api_emulator, bot_token, "answerInlineQuery", inline_query_id="nope", results=[])
     duplicated = await _bot_api(
-        bot_api_emulator, bot_token, "answerInlineQuery", inline_query_id=query_id, results=[_article("a"), _article("a")]
+        bot_api_emulator,
+        bot_token,
+        "answerInlineQuery",
+        inline_query_id=query_id,
+        results=[_article("a"), _article("a")],
     )
     too_long = await _bot_api(
         bot_api_emulator, bot_token, "answerInlineQuery", inline_query_id=query_id, results=[_article("a", "x" * 4097)]
@@ -248,8 +248,14 @@ async def test_inline_queries_reach_the_bot_and_answers_are_checked_and_kept(
     assert [response.status_code for response in (unknown, duplicated, too_long)] == [400, 400, 400]
 
     answered = await _bot_api(
-        bot_api_emulator, bot_token, "answerInlineQuery",
-        inline_query_id=query_id, results=[_article("a"), _article("b")], cache_time=30, is_personal=False, next_offset="10",
+        bot_api_emulator,
+        bot_token,
+        "answerInlineQuery",
+        inline_query_id=query_id,
+        results=[_article("a"), _article("b")],
+        cache_time=30,
+        is_personal=False,
+        next_offset="10",
     )
     again = await _bot_api(bot_api_emulator, bot_token, "answerInlineQuery", inline_query_id=query_id, results=[])
     assert (answered.status_code, again.status_code) == (200, 400)

@@ -51,7 +51,12 @@ class RunningBot:
     def send_due(self, at: datetime) -> str:
         result = subprocess.run(
             [str(DIPLOBOT), "digest", "send-due", "--at", at.strftime("%Y-%m-%dT%H:%M:%SZ")],
-            env=self.env, cwd=self.workdir, capture_output=True, text=True, timeout=180, check=False,
+            env=self.env,
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
         )
         assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
         return result.stdout
@@ -77,7 +82,9 @@ async def running(
 async def test_inline_mode_cites_statements_whose_share_link_opens_them(running: RunningBot) -> None:
     client = running.client
     reader = client.user(READER)
-    answer = await client.wait_for_inline_answer(await reader.send_inline_query("Will American soldiers go to Ukraine?"))
+    answer = await client.wait_for_inline_answer(
+        await reader.send_inline_query("Will American soldiers go to Ukraine?")
+    )
     assert answer.cache_time == 30 and answer.is_personal is False
     assert 1 <= len(answer.results) <= 10
     first = answer.results[0]
@@ -112,9 +119,7 @@ async def test_an_alert_hears_of_a_matching_statement_within_the_minute_once(run
     assert "Alert 1 set" in ((await running.reply(READER, 0)).text or "")
 
     admin = client.user(ADMIN, first_name="Admin")
-    await admin.send_command(
-        f"/add Volodymyr Zelensky | 2025-12-01 | ceasefire | {ZELENSKY} | Office of the President"
-    )
+    await admin.send_command(f"/add Volodymyr Zelensky | 2025-12-01 | ceasefire | {ZELENSKY} | Office of the President")
     await admin.send_command(f"/add Vladimir Putin | 2025-12-02 | ceasefire | {PUTIN} | Kremlin press service")
     added = await client.wait_for_bot_messages(2, chat_id=ADMIN)
     assert all("Added" in (message.text or "") for message in added), [message.text for message in added]
@@ -132,7 +137,9 @@ async def test_an_alert_hears_of_a_matching_statement_within_the_minute_once(run
     listing = await running.reply(READER, 2)
     await reader.press_button(listing, "🔕 Remove 1")
     for _ in range(100):
-        [edited] = [message for message in await client.bot_messages(READER) if message.message_id == listing.message_id]
+        [edited] = [
+            message for message in await client.bot_messages(READER) if message.message_id == listing.message_id
+        ]
         if "No alerts here" in (edited.text or ""):
             break
         await asyncio.sleep(0.05)

@@ -91,9 +91,13 @@ class TelegramDouble(LocalBotApi):
     ) -> tuple[int, bytes]:
         if url.endswith("/getChat") and request_data is not None:
             wanted = str(request_data.json_parameters["chat_id"])
-            if not any(wanted in (str(chat_id), f"@{chat['username']}") for chat_id, (chat, _) in self.channels.items()):
+            if not any(
+                wanted in (str(chat_id), f"@{chat['username']}") for chat_id, (chat, _) in self.channels.items()
+            ):
                 self.calls.append(ApiCall("getChat", {"chat_id": wanted}))
-                return 400, json.dumps({"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}).encode()
+                return 400, json.dumps(
+                    {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+                ).encode()
         if url.endswith("/sendMessage") and request_data is not None:
             chat_id = int(json.loads(request_data.json_parameters["chat_id"]))
             self.attempts.append(chat_id)

@@ -128,8 +128,14 @@ class RecordArrays:
         self._version += 1
         self.term_cache = {}
         self._facts = record_facts(
-            self.columns, self._actors, self._sides, self._roles, self._places,
-            self._place_rows, self._place_codes, self._version,
+            self.columns,
+            self._actors,
+            self._sides,
+            self._roles,
+            self._places,
+            self._place_rows,
+            self._place_codes,
+            self._version,
         )
 
     # -- reading --------------------------------------------------------------------------
@@ -229,17 +235,22 @@ class RecordArrays:
         names = iter([self._places.names[code] for code in self._place_codes[entries].tolist()])
         places = [tuple(islice(names, count)) for count in counts.tolist()]
         sides, roles = self._sides.names, self._roles.names
-        return list(map(IndexedStatement._make, zip(
-            columns.ids[rows].tolist(),
-            columns.actor_ids[rows].tolist(),
-            [sides[code] for code in columns.side_codes[rows].tolist()],
-            columns.starts[rows].tolist(),
-            columns.ends[rows].tolist(),
-            [STANCE_NAMES[code] for code in columns.stance_codes[rows].tolist()],
-            [STATUS_NAMES[code] for code in columns.status_codes[rows].tolist()],
-            columns.retracted[rows].tolist(),
-            columns.topics[rows].tolist(),
-            places,
-            [roles[code] for code in columns.role_codes[rows].tolist()],
-            strict=True,
-        )))
+        return list(
+            map(
+                IndexedStatement._make,
+                zip(
+                    columns.ids[rows].tolist(),
+                    columns.actor_ids[rows].tolist(),
+                    [sides[code] for code in columns.side_codes[rows].tolist()],
+                    columns.starts[rows].tolist(),
+                    columns.ends[rows].tolist(),
+                    [STANCE_NAMES[code] for code in columns.stance_codes[rows].tolist()],
+                    [STATUS_NAMES[code] for code in columns.status_codes[rows].tolist()],
+                    columns.retracted[rows].tolist(),
+                    columns.topics[rows].tolist(),
+                    places,
+                    [roles[code] for code in columns.role_codes[rows].tolist()],
+                    strict=True,
+                ),
+            )
+        )

@@ -8,7 +8,7 @@ of the columns (`IndexedStatement`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
@@ -71,9 +71,17 @@ class Selection:
 
 #: Each column's type (see `Columns`): ids as stored, codes and flags as small as they fit.
 _TYPES = {
-    "ids": "int64", "actor_ids": "int32", "side_codes": "int32", "starts": "int32", "ends": "int32",
-    "stance_codes": "int8", "status_codes": "int8", "retracted": "bool", "topics": "int32",
-    "role_codes": "int32", "has_vector": "bool",
+    "ids": "int64",
+    "actor_ids": "int32",
+    "side_codes": "int32",
+    "starts": "int32",
+    "ends": "int32",
+    "stance_codes": "int8",
+    "status_codes": "int8",
+    "retracted": "bool",
+    "topics": "int32",
+    "role_codes": "int32",
+    "has_vector": "bool",
 }
 
 

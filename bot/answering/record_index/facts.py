@@ -42,7 +42,10 @@ def record_facts(
         spoken.setdefault(actor_id, []).append(roles.names[code])
     actor_facts = tuple(
         KnownActor(
-            id=actor_id, name=name, aliases=aliases, side=usual.get(actor_id),
+            id=actor_id,
+            name=name,
+            aliases=aliases,
+            side=usual.get(actor_id),
             roles=tuple(spoken.get(actor_id, ())),
         )
         for actor_id, (name, aliases) in sorted(actors.items())
@@ -83,9 +86,7 @@ def _most_common(groups: npt.NDArray[Any], values: npt.NDArray[Any]) -> list[tup
     if not len(values):
         return []
     width = int(values.max()) + 1
-    pairs, first, counts = np.unique(
-        groups.astype(np.int64) * width + values, return_index=True, return_counts=True
-    )
+    pairs, first, counts = np.unique(groups.astype(np.int64) * width + values, return_index=True, return_counts=True)
     order = np.lexsort((first, -counts, pairs // width))
     return list(zip((pairs[order] // width).tolist(), (pairs[order] % width).tolist(), strict=True))
 

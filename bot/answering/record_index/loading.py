@@ -215,10 +215,20 @@ class RecordIndex(RecordArrays):
         for statement_id, actor_id, side, said_on, precision, stance, status, retracted, role, blob in read.statements:
             numbers[statement_id] = len(rows)
             start, end = date_span(said_on, precision)
-            rows.append((
-                statement_id, actor_id, self._sides.code(side), start, end, STANCE_CODE[stance],
-                STATUS_CODE[status], retracted, topics.get(statement_id, 0), self._roles.code(role or ""),
-            ))
+            rows.append(
+                (
+                    statement_id,
+                    actor_id,
+                    self._sides.code(side),
+                    start,
+                    end,
+                    STANCE_CODE[stance],
+                    STATUS_CODE[status],
+                    retracted,
+                    topics.get(statement_id, 0),
+                    self._roles.code(role or ""),
+                )
+            )
             vectors.append(blob)
         place_of: list[int] = []
         place_codes: list[int] = []
