@@ -85,7 +85,8 @@ def test_yes_drops_an_empty_record(cli: Cli) -> None:
 
 
 def test_a_relative_target_that_reaches_base_is_caught_too(filled: Cli) -> None:
-    result = run(filled, "db", "downgrade", "--", "-3")
+    revisions = len(list(ScriptDirectory.from_config(alembic_config()).walk_revisions()))
+    result = run(filled, "db", "downgrade", "--", f"-{revisions}")
 
     assert result.returncode == 1
     assert "48 statements" in result.stderr
