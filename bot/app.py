@@ -14,13 +14,14 @@ from telegram.request import BaseRequest
 from bot.alerts.schedule import schedule_alerts
 from bot.answering.record_index.loading import record_index
 from bot.config import Settings
-from bot.context import DATABASE, PAGES, SETTINGS, BotApplication, BotContext
+from bot.context import DATABASE, SETTINGS, BotApplication, BotContext
 from bot.digests.schedule import schedule_digests
 from bot.digests.sender import DIGEST_BOT, digest_bot
-from bot.presentation.paging import PageStore
+from bot.input.draft import Draft
+from bot.persistence import DatabasePersistence, StateCodec, StatefulApplication, Stored
 from bot.runtime import open_database
 from bot.updates import PerChatUpdateProcessor
-from handlers import admin, alerts, channels, positions, readers, register_all, subscribers
+from handlers import admin, alerts, channels, dialogues, positions, readers, register_all, subscribers
 from storage.engine import Database
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 # Digests bypass it: they have a limiter of their own (bot.digests.rate_limit).
 RATE_LIMIT_RETRIES = 3
 CONSOLE_TOKEN = "0:console"
+#: The objects dialogues keep in their data, by the name they are stored under.
+STORED_KINDS: dict[str, type[Stored]] = {"draft": Draft}
 
 
 def build_application(
@@ -42,6 +45,7 @@ def build_application(
     """`request` replaces the HTTP transport (the console, tests); a `database` passed in is
     the caller's to close, one opened here is closed at shutdown."""
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else CONSOLE_TOKEN
+    persistence = DatabasePersistence(StateCodec(STORED_KINDS))
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -50,6 +54,8 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .concurrent_updates(PerChatUpdateProcessor())
+        .application_class(StatefulApplication)
+        .persistence(persistence)
     )
     if settings.telegram_api_url:
         base = settings.telegram_api_url.rstrip("/")
@@ -62,10 +68,10 @@ def build_application(
     application: BotApplication = builder.build()
     application.bot_data[SETTINGS] = settings
     application.bot_data[DIGEST_BOT] = digest_bot(token, settings.telegram_api_url, application.bot.request)
-    application.bot_data[PAGES] = PageStore()
     application.bot_data["owns_database"] = database is None
     if database is not None:
         application.bot_data[DATABASE] = database
+        persistence.attach(database)
     register_all(application)
     return application
 
@@ -74,9 +80,12 @@ async def _post_init(application: BotApplication) -> None:
     settings: Settings = application.bot_data[SETTINGS]
     if DATABASE not in application.bot_data:
         application.bot_data[DATABASE] = await open_database(settings, with_sample=True)
+    if isinstance(application.persistence, DatabasePersistence):
+        application.persistence.attach(application.bot_data[DATABASE])
     await set_commands(application, settings)
     schedule_digests(application)
     schedule_alerts(application)
+    dialogues.schedule_idle_check(application)
     # Loaded in the background once the application runs: at a million statements it takes
     # tens of seconds, which must not delay polling; a question that comes first waits for
     # it (the index locks).

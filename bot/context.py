@@ -13,7 +13,6 @@ from storage.engine import Database
 
 SETTINGS = "settings"
 DATABASE = "database"
-PAGES = "pages"
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[str, Any]]):
@@ -27,7 +26,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
     @property
     def pages(self) -> PageStore:
-        return self.bot_data[PAGES]
+        return PageStore(self.database)
 
 
 BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], dict[str, Any], Any]

@@ -71,8 +71,12 @@ _STATEMENT_SHORTCUT = re.compile(r"^/statement_(\d+)(?:@\w+)?$")
 
 async def show_listing(update: Update, context: BotContext, listing: Listing) -> None:
     page = await load_listing(context.database, listing, bot_username=context.bot.username)
-    key = context.pages.remember(listing)
-    await reply(update, page.html, page_keyboard(key, page.offset, page.shown, page.total))
+    chat = update.effective_chat
+    keyboard = None
+    if page.shown < page.total and chat is not None:
+        key = await context.pages.remember(listing, chat.id)
+        keyboard = page_keyboard(key, page.offset, page.shown, page.total)
+    await reply(update, page.html, keyboard)
 
 
 def _too_long(text: str) -> bool:
@@ -259,7 +263,8 @@ async def page_button(update: Update, context: BotContext) -> None:
     if query is None or query.data is None:
         return
     pressed = PageButton.parse(query.data)
-    listing = context.pages.recall(pressed.key) if pressed else None
+    chat = update.effective_chat
+    listing = await context.pages.recall(pressed.key, chat.id) if pressed and chat else None
     if pressed is None or listing is None:
         await query.answer("This list has expired; run the command again.", show_alert=True)
         return

@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
@@ -18,7 +18,6 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
@@ -39,7 +38,7 @@ from bot.presentation.settings import (
     zone_set,
 )
 from handlers.common import answers_errors, reply
-from handlers.dialogues import State, dialogue
+from handlers.dialogues import State, dialogue, forget_in
 from handlers.subscribers import ADMINS_ONLY, managed_chat_id, may_manage
 from storage.errors import InvalidInput, NotFound, RecordError
 from storage.models import Subscriber
@@ -62,7 +61,7 @@ SETTINGS_TIMEOUT = timedelta(minutes=5)
 """Typed input is awaited this long after the last tap (read when the handlers are registered)."""
 NAME = "digest_settings"
 MESSAGES = "settings_messages"
-"""chat_data: the /settings message each user (by id, as text) is typing for."""
+"""user_data: the /settings message the user is typing for, in each chat (by id, as text)."""
 MAX_NAME = 200
 
 # The dialogue's states: what the typed text sets.
@@ -102,30 +101,30 @@ async def settings_command(update: Update, context: BotContext) -> None:
 # -- which message the typed text is for ----------------------------------------
 
 
-def _user_key(update: Update) -> str:
-    return str(update.effective_user.id) if update.effective_user else ""
-
-
 def _messages(context: BotContext) -> dict[str, int]:
-    if context.chat_data is None:
+    if context.user_data is None:
         return {}
-    messages: dict[str, int] = context.chat_data.setdefault(MESSAGES, {})
+    messages: dict[str, int] = context.user_data.setdefault(MESSAGES, {})
     return messages
 
 
+def _chat_key(update: Update) -> str:
+    return str(update.effective_chat.id) if update.effective_chat else ""
+
+
 def _remember(update: Update, context: BotContext, message_id: int) -> None:
-    _messages(context)[_user_key(update)] = message_id
+    _messages(context)[_chat_key(update)] = message_id
 
 
 def _recall(update: Update, context: BotContext) -> int | None:
-    return _messages(context).get(_user_key(update))
+    return _messages(context).get(_chat_key(update))
 
 
-def _forget(update: Update, context: BotContext) -> None:
-    messages = _messages(context)
-    messages.pop(_user_key(update), None)
-    if not messages and context.chat_data is not None:
-        context.chat_data.pop(MESSAGES, None)
+def _forget(user_data: dict[str, Any], chat_id: int) -> None:
+    messages = user_data.get(MESSAGES, {})
+    messages.pop(str(chat_id), None)
+    if not messages:
+        user_data.pop(MESSAGES, None)
 
 
 # -- the buttons -------------------------------------------------------------------
@@ -189,7 +188,7 @@ async def settings_button(update: Update, context: BotContext) -> State:
         return None
     view, state, toast = applied
     if state == ConversationHandler.END:
-        _forget(update, context)
+        forget_in(context, update, _forget)
     subscriber = await get_subscriber(context.database, chat.id)
     if subscriber is None or not subscriber.active:
         await query.answer(NO_LONGER_SUBSCRIBED, show_alert=True)
@@ -259,7 +258,7 @@ def _typed(setter: Setter) -> Callable[[Update, BotContext], Coroutine[Any, Any,
         if said is None:
             return None
         message_id = _recall(update, context)
-        _forget(update, context)
+        forget_in(context, update, _forget)
         subscriber = await get_subscriber(context.database, chat.id)
         if subscriber is not None and subscriber.active and message_id:
             text, keyboard = await _view(context, subscriber, "main")
@@ -275,10 +274,8 @@ def _typed(setter: Setter) -> Callable[[Update, BotContext], Coroutine[Any, Any,
     return typed
 
 
-async def _timed_out(update: object, context: BotContext) -> None:
+async def _expired(bot: Bot, chat_id: int) -> None:
     """Silently: the settings message stays as it is, its buttons still work."""
-    if isinstance(update, Update):
-        _forget(update, context)
 
 
 def settings_dialogue() -> ConversationHandler[BotContext]:
@@ -291,11 +288,11 @@ def settings_dialogue() -> ConversationHandler[BotContext]:
             SPEAKER: [MessageHandler(text, _typed(_set_speaker)), button],
             TIME: [MessageHandler(text, _typed(_set_time)), button],
             ZONE: [MessageHandler(text, _typed(_set_zone)), button],
-            ConversationHandler.TIMEOUT: [TypeHandler(Update, _timed_out)],
         },
         timeout=SETTINGS_TIMEOUT,
         cancelled=NOTHING_CHANGED,
         forget=_forget,
+        expired=_expired,
     )
 
 

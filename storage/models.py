@@ -81,6 +81,13 @@ class ChatType(StrEnum):
     channel = "channel"
 
 
+class StateScope(StrEnum):
+    """Whose dialogue data a `chat_state` row holds: one user's (in any chat) or one chat's."""
+
+    user = "user"
+    chat = "chat"
+
+
 class DeliveryState(StrEnum):
     claimed = "claimed"
     sent = "sent"
@@ -338,3 +345,43 @@ class AlertMatch(SQLModel, table=True):
     delivery_id: int = Field(
         sa_column=Column(ForeignKey("alert_delivery.id", ondelete="CASCADE"), nullable=False, index=True)
     )
+
+
+class ChatState(SQLModel, table=True):
+    """What the dialogues of a user or a chat keep between updates (python-telegram-bot's
+    `user_data` and `chat_data`), as JSON. Kept here rather than in a process's memory so
+    that it survives a restart and every instance sees the same; a row with nothing left
+    in it is deleted."""
+
+    __tablename__ = "chat_state"
+
+    scope: StateScope = Field(sa_column=Column(checked(StateScope, "state_scope"), primary_key=True))
+    owner_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    data: dict = Field(sa_type=JSON)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DialogueState(SQLModel, table=True):
+    """The step a user's dialogue in a chat waits on. `updated_at` is its last answer: an
+    idle dialogue is ended by whichever instance first finds it expired."""
+
+    __tablename__ = "dialogue_state"
+
+    name: str = Field(primary_key=True, max_length=64)
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    state: str = Field(max_length=64)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class PageListing(SQLModel, table=True):
+    """A result list behind Previous / Next buttons: the buttons carry only its key, which
+    is random (not guessable from another list's) and good only in the chat that made it."""
+
+    __tablename__ = "page_listing"
+
+    key: str = Field(primary_key=True, max_length=32)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    kind: str = Field(max_length=32)
+    argument: str = Field(sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, index=True)

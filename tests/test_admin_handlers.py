@@ -21,6 +21,7 @@ from bot.local.bot_api import LocalUser
 from bot.presentation import add_dialogue as add_dialogue_text
 from bot.presentation.admin import MAX_LISTED_PROBLEMS
 from bot.record import MAX_IMPORT_BYTES
+from handlers import dialogues
 from handlers.admin import add_dialogue
 from storage.engine import Database
 from storage.exchange import ExchangeFormat, export_statements, import_statements
@@ -551,6 +552,7 @@ async def test_the_guided_add_wants_a_private_chat(bot: BotHarness, record: Data
 
 async def test_an_idle_guided_add_times_out_and_says_so(record: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(add_dialogue, "DIALOGUE_TIMEOUT", timedelta(seconds=0.3))
+    monkeypatch.setattr(dialogues, "IDLE_CHECK_INTERVAL", timedelta(seconds=0.1))
     before = await snapshot(record)
     async with running_bot(record) as bot:
         admin = bot.admin()

@@ -1,12 +1,12 @@
 """The two dialogues, the guided /add and the typed answers of /settings, through the real
 Application: /cancel in each and in both at once, the /settings dialogue's silent
-timeout, its being the tapping user's alone in a group, and their state being plain data
-that a persistence layer can store."""
+timeout, its being the tapping user's alone in a group, and their state being stored in
+the record as plain JSON."""
 
 from __future__ import annotations
 
 import asyncio
-import pickle
+import json
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import time as time_of_day
@@ -20,8 +20,11 @@ from telegram.ext import ConversationHandler
 from bot.app import build_application
 from bot.config import Settings
 from bot.local.bot_api import LocalBotApi, LocalUser
+from handlers import dialogues
 from handlers import settings as settings_handlers
+from storage.chat_state import dialogue_states, load_data
 from storage.engine import Database
+from storage.models import StateScope
 from storage.subscriptions import get_subscriber
 from tests.bot_harness import ADMIN_ID, BotHarness, running_bot
 
@@ -141,18 +144,18 @@ async def test_cancel_leaves_one_dialogue_at_a_time(bot: BotHarness, database: D
 
 async def test_an_idle_settings_dialogue_ends_silently(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(settings_handlers, "SETTINGS_TIMEOUT", timedelta(seconds=0.3))
+    monkeypatch.setattr(dialogues, "IDLE_CHECK_INTERVAL", timedelta(seconds=0.1))
     async with running_bot(database) as harness:
         user = harness.user(913)
         message = await open_settings(harness, user)
         await user.press(message, button(harness, 913, message["message_id"], "Time"))
         sent = len(harness.texts(913))
-        conversation = next(
-            handler
-            for handler in harness.application.handlers[0]
-            if isinstance(handler, ConversationHandler) and handler.name == settings_handlers.NAME
-        )
+        assert await dialogue_states(database, 913, 913) == {settings_handlers.NAME: "time"}
 
-        await wait_for(lambda: not conversation.timeout_jobs)
+        deadline = time.monotonic() + 5.0
+        while await dialogue_states(database, 913, 913):
+            assert time.monotonic() < deadline, "the idle dialogue never ended"
+            await asyncio.sleep(0.05)
 
         assert len(harness.texts(913)) == sent
         await user.send("06:45")
@@ -230,7 +233,7 @@ async def test_in_a_group_the_dialogue_takes_the_tapping_admins_text_only(databa
 # -- state a persistence layer can store -------------------------------------------
 
 
-async def test_the_dialogues_are_named_and_keep_plain_data(bot: BotHarness) -> None:
+async def test_the_dialogues_are_named_and_keep_plain_data(bot: BotHarness, database: Database) -> None:
     conversations = {
         handler.name: handler for handler in bot.application.handlers[0] if isinstance(handler, ConversationHandler)
     }
@@ -242,10 +245,11 @@ async def test_the_dialogues_are_named_and_keep_plain_data(bot: BotHarness) -> N
     message = await open_settings(bot, admin)
     await admin.press(message, button(bot, ADMIN_ID, message["message_id"], "Speakers"))
 
-    states = {name: dict(handler._conversations) for name, handler in conversations.items()}
-    assert states == {
-        "add_statement": {(ADMIN_ID, ADMIN_ID): "topics"},
-        "digest_settings": {(ADMIN_ID, ADMIN_ID): "speaker"},
+    assert await dialogue_states(database, ADMIN_ID, ADMIN_ID) == {
+        "add_statement": "topics",
+        "digest_settings": "speaker",
     }
-    for data in (bot.application.user_data[ADMIN_ID], bot.application.chat_data[ADMIN_ID]):
-        assert pickle.loads(pickle.dumps(data)) == data
+    stored = await load_data(database, StateScope.user, ADMIN_ID)
+    assert json.loads(json.dumps(stored)) == stored, "kept as plain JSON"
+    assert stored["add_draft"]["value"]["speaker"] == "Keir Starmer"
+    assert stored["settings_messages"] == {str(ADMIN_ID): message["message_id"]}

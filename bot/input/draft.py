@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, Self
 
 from bot.input.add_line import Speaker, check_values, statement_values
 from storage.models import DatePrecision, Stance, Topic
@@ -32,6 +33,39 @@ class Draft:
     text: str = ""
     source: str = ""
     url: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The draft as it is kept between the dialogue's steps (bot.persistence)."""
+        return {
+            "asking": self.asking,
+            "nonce": self.nonce,
+            "speaker": self.speaker,
+            "side": self.side,
+            "said_on": self.said_on.isoformat() if self.said_on else None,
+            "precision": self.precision.value,
+            "topics": [topic.value for topic in self.topics],
+            "stance": self.stance.value if self.stance else None,
+            "text": self.text,
+            "source": self.source,
+            "url": self.url,
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Self:
+        said_on, stance = value.get("said_on"), value.get("stance")
+        return cls(
+            asking=value["asking"],
+            nonce=value["nonce"],
+            speaker=value["speaker"],
+            side=value["side"],
+            said_on=date.fromisoformat(said_on) if said_on else None,
+            precision=DatePrecision(value["precision"]),
+            topics=[Topic(topic) for topic in value["topics"]],
+            stance=Stance(stance) if stance else None,
+            text=value["text"],
+            source=value["source"],
+            url=value.get("url"),
+        )
 
     def toggle(self, topic: Topic) -> None:
         if topic in self.topics:

@@ -1,18 +1,26 @@
 """Paged result lists behind inline buttons. Telegram allows 64 bytes of callback data,
-less than a question; the listing is kept here under a short key instead."""
+less than a question; the listing is kept in the record under a short key instead, so a
+button works on whichever instance receives it, and after a restart."""
 
 from __future__ import annotations
 
-import itertools
-from collections import OrderedDict
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.presentation.callbacks import PageButton
+from storage import chat_state
+from storage.engine import Database
+from storage.models import utcnow
 
 PAGE_SIZE = 5
+#: How long a list's buttons keep working; older ones say the list has expired.
+LISTING_LIFETIME = timedelta(days=7)
+#: Random bytes of a key: 96 bits, so a key cannot be guessed from any other.
+KEY_BYTES = 12
 
 
 @dataclass(frozen=True)
@@ -24,23 +32,24 @@ class Listing:
 
 
 class PageStore:
-    """The most recent listings, oldest forgotten first; a button of a forgotten listing
-    tells the reader to run the command again."""
+    """Listings by key. A key is random and bound to the chat whose list it is: pressed
+    anywhere else, or after LISTING_LIFETIME, its button tells the reader the list has
+    expired (the question that made it is never shown to anyone else)."""
 
-    def __init__(self, capacity: int = 5000) -> None:
-        self._capacity = capacity
-        self._listings: OrderedDict[str, Listing] = OrderedDict()
-        self._keys = itertools.count(1)
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
-    def remember(self, listing: Listing) -> str:
-        key = format(next(self._keys), "x")
-        self._listings[key] = listing
-        while len(self._listings) > self._capacity:
-            self._listings.popitem(last=False)
+    async def remember(self, listing: Listing, chat_id: int) -> str:
+        key = secrets.token_urlsafe(KEY_BYTES)
+        await chat_state.save_listing(self._database, key, chat_id, listing.kind, listing.argument)
         return key
 
-    def recall(self, key: str) -> Listing | None:
-        return self._listings.get(key)
+    async def recall(self, key: str, chat_id: int) -> Listing | None:
+        found = await chat_state.load_listing(self._database, key, chat_id, utcnow() - LISTING_LIFETIME)
+        return Listing(*found) if found is not None else None
+
+    async def forget_expired(self) -> int:
+        return await chat_state.forget_listings(self._database, utcnow() - LISTING_LIFETIME)
 
 
 def page_keyboard(key: str, offset: int, shown: int, total: int, size: int = PAGE_SIZE) -> InlineKeyboardMarkup | None:

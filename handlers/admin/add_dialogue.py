@@ -10,9 +10,9 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, TypeHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot import record
 from bot.context import BotContext
@@ -33,7 +33,7 @@ from bot.presentation.admin import added
 from bot.presentation.callbacks import AddButton
 from handlers.admin.access import AdminFilter
 from handlers.common import reply, who
-from handlers.dialogues import State, dialogue
+from handlers.dialogues import State, dialogue, forget_in
 from storage.errors import InvalidInput
 from storage.models import Stance, Topic
 
@@ -62,9 +62,8 @@ def _draft(context: BotContext) -> Draft | None:
     return draft if isinstance(draft, Draft) else None
 
 
-def _forget(update: Update, context: BotContext) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
+def _forget(user_data: dict[str, Any], chat_id: int) -> None:
+    user_data.pop(DRAFT, None)
 
 
 Step = Callable[[Update, BotContext, Draft], Coroutine[Any, Any, State]]
@@ -290,7 +289,7 @@ async def _preview(update: Update, context: BotContext, draft: Draft) -> State:
     try:
         data = draft.data()
     except AddLineError as error:
-        _forget(update, context)
+        forget_in(context, update, _forget)
         await reply(update, view.not_written(str(error)))
         return ConversationHandler.END
     draft.asking = view.ASK_CONFIRM
@@ -308,7 +307,7 @@ async def _decision(update: Update, context: BotContext, draft: Draft) -> State:
         return None
     await query.answer()
     await query.edit_message_reply_markup(None)
-    _forget(update, context)
+    forget_in(context, update, _forget)
     if pressed.step == view.CANCEL:
         await reply(update, view.CANCELLED_BY_BUTTON)
         return ConversationHandler.END
@@ -330,10 +329,8 @@ async def _remind(update: Update, context: BotContext, draft: Draft) -> State:
     return None
 
 
-async def _timed_out(update: object, context: BotContext) -> None:
-    if isinstance(update, Update):
-        _forget(update, context)
-        await reply(update, view.timed_out(DIALOGUE_TIMEOUT))
+async def _expired(bot: Bot, chat_id: int) -> None:
+    await bot.send_message(chat_id, view.timed_out(DIALOGUE_TIMEOUT))
 
 
 async def ended_button(update: Update, context: BotContext) -> None:
@@ -368,7 +365,6 @@ def conversation(admins: AdminFilter) -> ConversationHandler[BotContext]:
             PREVIEW: [
                 CallbackQueryHandler(_step(_decision), pattern=AddButton.step_pattern(view.CONFIRM, view.CANCEL))
             ],
-            ConversationHandler.TIMEOUT: [TypeHandler(Update, _timed_out)],
         },
         fallbacks=[
             CallbackQueryHandler(_step(_remind), pattern=AddButton.PATTERN),
@@ -377,5 +373,6 @@ def conversation(admins: AdminFilter) -> ConversationHandler[BotContext]:
         timeout=DIALOGUE_TIMEOUT,
         cancelled=view.CANCELLED,
         forget=_forget,
+        expired=_expired,
         allow_reentry=True,
     )

@@ -1,0 +1,151 @@
+"""Chat state rows: dialogues' data, the step each dialogue waits on, and the result lists
+behind page buttons. Every instance reads them at the start of an update and writes them
+at its end, so a dialogue begun on one instance goes on on another, and nothing is lost
+when a process restarts. Nothing here knows about Telegram."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.engine import Database
+from storage.models import ChatState, DialogueState, PageListing, StateScope, utcnow
+
+
+async def _upsert(
+    session: AsyncSession, dialect: str, table: type[SQLModel], values: dict[str, Any], keys: list[str]
+) -> None:
+    """Insert, or update the row with the same `keys`: one statement, so two instances
+    writing the same row at once do not collide."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(**values)
+    changed = {name: statement.excluded[name] for name in values if name not in keys}
+    await session.exec(statement.on_conflict_do_update(index_elements=keys, set_=changed))
+
+
+# -- user_data / chat_data -------------------------------------------------------
+
+
+async def load_data(database: Database, scope: StateScope, owner_id: int) -> dict[str, Any]:
+    async with database.read() as session:
+        found = await session.get(ChatState, (scope, owner_id))
+        return dict(found.data) if found is not None else {}
+
+
+async def save_data(database: Database, scope: StateScope, owner_id: int, data: dict[str, Any]) -> None:
+    """Stores `data` as the whole of it; empty data deletes the row."""
+    async with database.write() as session:
+        if not data:
+            await session.exec(
+                delete(ChatState).where(col(ChatState.scope) == scope, col(ChatState.owner_id) == owner_id)
+            )
+            return
+        values = {"scope": scope, "owner_id": owner_id, "data": data, "updated_at": utcnow()}
+        await _upsert(session, database.dialect, ChatState, values, ["scope", "owner_id"])
+
+
+async def edit_data(
+    database: Database, scope: StateScope, owner_id: int, change: Callable[[dict[str, Any]], None]
+) -> None:
+    """Read, change and write back under a row lock (PostgreSQL; SQLite's writer holds the
+    whole database), so a change made at the same time by another instance is not lost."""
+    async with database.write() as session:
+        query = select(ChatState).where(col(ChatState.scope) == scope, col(ChatState.owner_id) == owner_id)
+        found = (await session.exec(query.with_for_update())).first()
+        if found is None:
+            return
+        data = dict(found.data)
+        change(data)
+        if data:
+            found.data = data
+            found.updated_at = utcnow()
+            session.add(found)
+        else:
+            await session.delete(found)
+
+
+# -- the step each dialogue waits on ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class DialogueKey:
+    name: str
+    chat_id: int
+    user_id: int
+
+
+async def dialogue_states(database: Database, chat_id: int, user_id: int) -> dict[str, str]:
+    """Every dialogue the user has under way in that chat: its name and the step it waits on."""
+    async with database.read() as session:
+        rows = await session.exec(
+            select(DialogueState).where(col(DialogueState.chat_id) == chat_id, col(DialogueState.user_id) == user_id)
+        )
+        return {row.name: row.state for row in rows}
+
+
+async def set_dialogue_state(database: Database, key: DialogueKey, state: str | None) -> None:
+    """None: the dialogue is over."""
+    async with database.write() as session:
+        if state is None:
+            await session.exec(
+                delete(DialogueState).where(
+                    col(DialogueState.name) == key.name,
+                    col(DialogueState.chat_id) == key.chat_id,
+                    col(DialogueState.user_id) == key.user_id,
+                )
+            )
+            return
+        values = {
+            "name": key.name,
+            "chat_id": key.chat_id,
+            "user_id": key.user_id,
+            "state": state,
+            "updated_at": utcnow(),
+        }
+        await _upsert(session, database.dialect, DialogueState, values, ["name", "chat_id", "user_id"])
+
+
+async def end_idle_dialogues(database: Database, name: str, idle_since: datetime) -> list[DialogueKey]:
+    """Ends the dialogues called `name` untouched since `idle_since`, and returns them. The
+    rows are deleted in the same statement that finds them, so when several instances look
+    at once, each expired dialogue is returned to exactly one of them."""
+    async with database.write() as session:
+        statement = (
+            delete(DialogueState)
+            .where(col(DialogueState.name) == name, col(DialogueState.updated_at) < idle_since)
+            .returning(col(DialogueState.chat_id), col(DialogueState.user_id))
+        )
+        rows = (await session.exec(statement)).all()
+    return [DialogueKey(name, chat_id, user_id) for chat_id, user_id in rows]
+
+
+# -- result lists behind page buttons -----------------------------------------------
+
+
+async def save_listing(database: Database, key: str, chat_id: int, kind: str, argument: str) -> None:
+    async with database.write() as session:
+        session.add(PageListing(key=key, chat_id=chat_id, kind=kind, argument=argument))
+
+
+async def load_listing(database: Database, key: str, chat_id: int, made_after: datetime) -> tuple[str, str] | None:
+    """The listing's kind and argument; None when there is no such key, it is older than
+    `made_after`, or it was made in another chat (to that chat, someone else's list does
+    not exist)."""
+    async with database.read() as session:
+        found = await session.get(PageListing, key)
+    if found is None or found.chat_id != chat_id or found.created_at < made_after:
+        return None
+    return found.kind, found.argument
+
+
+async def forget_listings(database: Database, made_before: datetime) -> int:
+    async with database.write() as session:
+        result = await session.exec(delete(PageListing).where(col(PageListing.created_at) < made_before))
+        return int(result.rowcount or 0)
