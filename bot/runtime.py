@@ -14,16 +14,20 @@ from storage.sample import load_sample_if_empty
 
 log = logging.getLogger(__name__)
 
+#: PostgreSQL advisory lock key held while an instance brings the record up to date ("start").
+STARTUP_LOCK_KEY = 0x7374617274
+
 
 async def open_database(settings: Settings, *, with_sample: bool = False, semantic: bool = True) -> Database:
     with_model = semantic and settings.semantic
     database = Database(settings.database_url, embedder=Embedder.shared() if with_model else None)
     try:
-        await upgrade(database)
-        if with_sample and settings.load_sample:
-            report = await load_sample_if_empty(database)
-            if report is not None:
-                log.info("empty database: loaded the sample corpus (%s)", report.summary())
+        async with database.exclusively(STARTUP_LOCK_KEY):
+            await upgrade(database)
+            if with_sample and settings.load_sample:
+                report = await load_sample_if_empty(database)
+                if report is not None:
+                    log.info("empty database: loaded the sample corpus (%s)", report.summary())
         filled = await embed_missing(database)
         if filled:
             log.info("embedded %d statements recorded without the model", filled)

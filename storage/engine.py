@@ -100,6 +100,24 @@ class Database:
         async with self._writers() as session, session.begin():
             yield session
 
+    @asynccontextmanager
+    async def exclusively(self, key: int) -> AsyncIterator[None]:
+        """One process at a time in the block, on PostgreSQL (a session advisory lock on a
+        connection of its own): instances started together must not both migrate the
+        schema or both load the sample. SQLite needs none: its instances share one host,
+        and its write lock already queues them."""
+        if not self.is_postgresql:
+            yield
+            return
+        async with self.write_engine.connect() as connection:
+            await connection.exec_driver_sql(f"SELECT pg_advisory_lock({int(key)})")
+            await connection.commit()
+            try:
+                yield
+            finally:
+                await connection.exec_driver_sql(f"SELECT pg_advisory_unlock({int(key)})")
+                await connection.commit()
+
     async def close(self) -> None:
         await self.read_engine.dispose()
         if self.write_engine is not self.read_engine:

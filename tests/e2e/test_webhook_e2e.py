@@ -4,46 +4,16 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from tests.e2e.bot_process import bot_environment, diplobot_run
 from tests.e2e.emulator import BotApiEmulator, EmulatorClient, _free_loopback_port
+from tests.e2e.webhook import STARTUP_TIMEOUT, update, wait_until_listening
 
 SECRET = "webhook-secret-0123456789abcdef"
-STARTUP_TIMEOUT = 30.0
 READER = 7102
-
-
-def update(update_id: int, text: str) -> dict[str, Any]:
-    entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}] if text.startswith("/") else []
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": int(time.time()),
-            "chat": {"id": READER, "type": "private"},
-            "from": {"id": READER, "is_bot": False, "first_name": "Reader"},
-            "text": text,
-            "entities": entities,
-        },
-    }
-
-
-async def wait_until_listening(url: str, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    async with httpx.AsyncClient(timeout=2.0) as client:
-        while True:
-            try:
-                await client.get(url)
-                return
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"the webhook server never listened:\n{log.read_text()}") from None
-                await asyncio.sleep(0.1)
 
 
 async def test_the_webhook_takes_only_posts_that_carry_the_secret(
@@ -62,12 +32,14 @@ async def test_the_webhook_takes_only_posts_that_carry_the_secret(
         await wait_until_listening(endpoint, log)
 
         async with httpx.AsyncClient(timeout=10.0) as client:
-            forged = await client.post(endpoint, json=update(1, "/start"))
+            forged = await client.post(endpoint, json=update(1, "/start", READER))
             wrong = await client.post(
-                endpoint, json=update(2, "/start"), headers={"X-Telegram-Bot-Api-Secret-Token": "guessed-" + SECRET}
+                endpoint,
+                json=update(2, "/start", READER),
+                headers={"X-Telegram-Bot-Api-Secret-Token": "guessed-" + SECRET},
             )
             genuine = await client.post(
-                endpoint, json=update(3, "/help"), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+                endpoint, json=update(3, "/help", READER), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
             )
 
         assert forged.status_code == 403
