@@ -13,12 +13,14 @@ from telegram.request import BaseRequest
 
 from bot.alerts.schedule import schedule_alerts
 from bot.answering.record_index.loading import record_index
+from bot.chat_state.application import StatefulApplication
+from bot.chat_state.codec import StateCodec, Stored
+from bot.chat_state.persistence import DatabasePersistence
 from bot.config import Settings
 from bot.context import DATABASE, SETTINGS, BotApplication, BotContext
 from bot.digests.schedule import schedule_digests
 from bot.digests.sender import DIGEST_BOT, digest_bot
 from bot.input.draft import Draft
-from bot.persistence import DatabasePersistence, StateCodec, StatefulApplication, Stored
 from bot.runtime import open_database
 from bot.updates import PerChatUpdateProcessor
 from handlers import admin, alerts, channels, dialogues, positions, readers, register_all, subscribers

@@ -18,8 +18,8 @@ from telegram.error import TelegramError
 from telegram.ext import Application, BaseHandler, CommandHandler, ConversationHandler
 from telegram.warnings import PTBUserWarning
 
+from bot.chat_state.dialogues import Expired, Forget, Idling, SharedConversationHandler
 from bot.context import BotContext
-from bot.persistence import Expired, Forget, Idling, SharedConversationHandler
 from handlers.common import reply
 from storage import chat_state
 from storage.models import StateScope, utcnow

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import func, select
 
+from bot.chat_state.codec import StateCodec
 from bot.input.draft import Draft
 from bot.local.bot_api import LocalBotApi
-from bot.persistence import StateCodec
 from bot.presentation.callbacks import PageButton
 from bot.presentation.paging import LISTING_LIFETIME, Listing, PageStore
 from handlers import dialogues
@@ -202,3 +202,16 @@ def test_what_cannot_be_stored_is_refused_when_written() -> None:
 
 def test_a_kind_no_longer_known_reads_as_nothing() -> None:
     assert StateCodec({}).decode({"add_draft": {"__type__": "draft", "value": {}}}) == {"add_draft": None}
+
+
+async def test_between_updates_a_process_holds_no_chat_state(database: Database) -> None:
+    await load_sample(database)
+    async with running_bot(database) as bot:
+        for chat in range(50):
+            await bot.user(5000 + chat).send("/help")
+        for answer in ("/add", "Vladimir Putin"):
+            await bot.admin().send(answer)
+
+        assert dict(bot.application.user_data) == {}
+        assert dict(bot.application.chat_data) == {}
+        assert await count(database, DialogueState) == 1, "the dialogue is in the record, not in memory"

@@ -35,7 +35,7 @@ class Draft:
     url: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The draft as it is kept between the dialogue's steps (bot.persistence)."""
+        """The draft as it is kept between the dialogue's steps (bot.chat_state)."""
         return {
             "asking": self.asking,
             "nonce": self.nonce,
