@@ -15,10 +15,11 @@ from telegram.ext import Application, BaseHandler, CommandHandler, ConversationH
 from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
+from bot.i18n import N_, _
 from handlers.common import reply
 
 CANCEL = "cancel"
-NOTHING_TO_CANCEL = "Nothing to cancel."
+NOTHING_TO_CANCEL = N_("Nothing to cancel.")
 
 Forget = Callable[[Update, BotContext], None]
 """Drops what a dialogue keeps in `user_data` / `chat_data`."""
@@ -31,7 +32,7 @@ State = str | int | None
 def _cancel_fallback(answer: str, forget: Forget) -> CommandHandler[BotContext, object]:
     async def cancel(update: Update, context: BotContext) -> object:
         forget(update, context)
-        await reply(update, answer)
+        await reply(update, _(answer))
         return ConversationHandler.END
 
     return CommandHandler(CANCEL, cancel)
@@ -68,7 +69,7 @@ def dialogue(
 
 
 async def nothing_to_cancel(update: Update, context: BotContext) -> None:
-    await reply(update, NOTHING_TO_CANCEL)
+    await reply(update, _(NOTHING_TO_CANCEL))
 
 
 def register(application: Application) -> None:

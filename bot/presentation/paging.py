@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.i18n import _
 from bot.presentation.callbacks import PageButton
 
 PAGE_SIZE = 5
@@ -53,7 +54,7 @@ def paging_keyboard(
     """Previous / next, each with the callback data `button(offset)` of the page it shows."""
     buttons = []
     if offset > 0:
-        buttons.append(InlineKeyboardButton("◀ Previous", callback_data=button(max(0, offset - size))))
+        buttons.append(InlineKeyboardButton("◀ " + _("Previous"), callback_data=button(max(0, offset - size))))
     if offset + shown < total:
-        buttons.append(InlineKeyboardButton("Next ▶", callback_data=button(offset + size)))
+        buttons.append(InlineKeyboardButton(_("Next") + " ▶", callback_data=button(offset + size)))
     return InlineKeyboardMarkup([buttons]) if buttons else None
