@@ -7,7 +7,7 @@ RUN_STAMP := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
 E2E_STAMP := tests/e2e/node_modules/.installed
 
-.PHONY: run test lint format console clean
+.PHONY: run test lint format console clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ lint: $(TEST_STAMP)
 format: $(TEST_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Re-extracts the interface's strings and merges them into the Ukrainian and Russian
+# catalogs (new strings come in untranslated, changed ones fuzzy: tests/test_i18n.py fails
+# until they are translated).
+messages: $(TEST_STAMP)
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location --sort-output \
+		--project diplobot --copyright-holder "diplobot" -o bot/locale/diplobot.pot .
+	$(BIN)/pybabel --quiet update -D diplobot -i bot/locale/diplobot.pot -d bot/locale --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) tests/e2e/node_modules

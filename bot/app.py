@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommandScopeChat, BotCommandScopeDefault, LinkPreviewOptions, Update
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
@@ -20,10 +20,11 @@ from bot.config import Settings
 from bot.context import DATABASE, SETTINGS, BotApplication, BotContext
 from bot.digests.schedule import schedule_digests
 from bot.digests.sender import DIGEST_BOT, digest_bot
+from bot.i18n import ENGLISH, LANGUAGES, N_, _, use_language
 from bot.input.draft import Draft
 from bot.runtime import open_database
 from bot.updates import PerChatUpdateProcessor
-from handlers import admin, alerts, channels, dialogues, positions, readers, register_all, subscribers
+from handlers import admin, alerts, channels, dialogues, language, positions, readers, register_all, subscribers
 from storage.engine import Database
 
 log = logging.getLogger(__name__)
@@ -104,13 +105,39 @@ async def _post_shutdown(application: BotApplication) -> None:
         await application.bot_data[DATABASE].close()
 
 
+DESCRIPTION = N_(
+    "I keep the record of what the parties to the Russia–Ukraine war say about ending it: who said what, "
+    "when, and where it was reported. Ask me in your own words, search, follow a daily digest or alerts."
+)
+SHORT_DESCRIPTION = N_("Who said what about ending the Russia–Ukraine war: statements, sources, digests.")
+
+
+def _menu(commands: list[tuple[str, str]]) -> list[BotCommand]:
+    return [BotCommand(command, _(description)) for command, description in commands]
+
+
 async def set_commands(application: BotApplication, settings: Settings) -> None:
-    """The public menu for everyone; admins see their commands too, in their own chats."""
-    public = readers.COMMANDS + positions.COMMANDS + subscribers.COMMANDS + alerts.COMMANDS + channels.COMMANDS
-    await application.bot.set_my_commands(public, scope=BotCommandScopeDefault())
+    """The public menu for everyone, and the bot's descriptions, in each language (English
+    for every language but Ukrainian and Russian); admins see their commands too, in their
+    own chats (in English: an admin's language is not known before they write)."""
+    public = (
+        readers.COMMANDS
+        + language.COMMANDS
+        + positions.COMMANDS
+        + subscribers.COMMANDS
+        + alerts.COMMANDS
+        + channels.COMMANDS
+    )
+    bot = application.bot
+    for code in LANGUAGES:
+        language_code = None if code == ENGLISH else code
+        with use_language(code):
+            await bot.set_my_commands(_menu(public), scope=BotCommandScopeDefault(), language_code=language_code)
+            await bot.set_my_description(_(DESCRIPTION), language_code=language_code)
+            await bot.set_my_short_description(_(SHORT_DESCRIPTION), language_code=language_code)
     for admin_id in sorted(settings.admin_ids):
         try:
-            await application.bot.set_my_commands(public + admin.COMMANDS, scope=BotCommandScopeChat(admin_id))
+            await bot.set_my_commands(_menu(public + admin.COMMANDS), scope=BotCommandScopeChat(admin_id))
         except TelegramError as error:
             # An admin who never opened a chat with the bot has no chat to scope to yet.
             log.warning("admin menu not set for %s: %s", admin_id, error)

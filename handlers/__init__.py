@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import admin, alerts, channels, dialogues, inline, positions, readers, settings, subscribers
+from handlers import admin, alerts, channels, dialogues, inline, language, positions, readers, settings, subscribers
 from handlers.errors import error_handler
 
 
 def register_all(application: Application) -> None:
-    """Commands and buttons first; then the dialogues (the typed answers of /settings before
+    """The reader's language first (a group of its own, before every other); commands
+    and buttons next; then the dialogues (the typed answers of /settings before
     the guided /add, so that text typed for /settings is never an answer to /add); then
     /cancel with no dialogue to leave; last the catch-alls, plain text as a question and
     unknown commands. The error handler sees whatever escaped a handler."""
+    language.register(application)
     readers.register(application)
     positions.register(application)
     subscribers.register(application)

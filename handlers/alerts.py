@@ -5,11 +5,12 @@ group's admins change its alerts, as with its digest. The alerts themselves go o
 
 from __future__ import annotations
 
-from telegram import BotCommand, CallbackQuery, Update
+from telegram import CallbackQuery, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.alerts.manage import alerts_of, create, off_number, remove
 from bot.context import BotContext
+from bot.i18n import N_, _
 from bot.presentation.alerts import EXAMPLE, alert_made, alert_removed, alerts_list, load_alert_page
 from bot.presentation.callbacks import AlertOffButton, AlertPageButton
 from bot.presentation.html import split_message
@@ -17,10 +18,10 @@ from handlers.common import answers_errors, command_argument, reply
 from handlers.subscribers import may_manage
 from storage.errors import RecordError
 
-ADMINS_ONLY = "Only the group's admins can change its alerts."
-USAGE = (
+ADMINS_ONLY = N_("Only the group's admins can change its alerts.")
+USAGE = N_(
     "Say what to watch for: <code>/alert WORDS [speaker:… side:… topic:…]</code>, e.g. "
-    f"{EXAMPLE}. /alerts lists yours; <code>/alert off N</code> removes one."
+    "{example}. /alerts lists yours; <code>/alert off N</code> removes one."
 )
 
 
@@ -31,10 +32,10 @@ async def alert_command(update: Update, context: BotContext) -> None:
         return
     argument = command_argument(update)
     if not argument:
-        await reply(update, USAGE)
+        await reply(update, _(USAGE).format(example=EXAMPLE))
         return
     if not await may_manage(update, context):
-        await reply(update, ADMINS_ONLY)
+        await reply(update, _(ADMINS_ONLY))
         return
     number = off_number(argument)
     if number is not None:
@@ -60,7 +61,7 @@ async def off_button(update: Update, context: BotContext) -> None:
     if query is None or chat is None or pressed is None:
         return
     if not await may_manage(update, context):
-        await query.answer(ADMINS_ONLY, show_alert=True)
+        await query.answer(_(ADMINS_ONLY), show_alert=True)
         return
     await remove_and_relist(query, context, chat.id, pressed.number)
 
@@ -73,7 +74,7 @@ async def remove_and_relist(
     except RecordError as error:
         await query.answer(str(error), show_alert=True)
         return
-    await query.answer(f"Alert {removed.number} removed")
+    await query.answer(_("Alert {number} removed").format(number=removed.number))
     text, keyboard = alerts_list(await alerts_of(context.database, chat_id), channel)
     await query.edit_message_text(text, reply_markup=keyboard)
 
@@ -89,15 +90,15 @@ async def page_button(update: Update, context: BotContext) -> None:
         return
     page = await load_alert_page(context.database, pressed.delivery_id, pressed.offset, context.bot.username)
     if page is None or chat is None or page.chat_id != chat.id:
-        await query.answer("Nothing of this alert is left to show.", show_alert=True)
+        await query.answer(_("Nothing of this alert is left to show."), show_alert=True)
         return
     await query.answer()
     await query.edit_message_text(split_message(page.html)[0], reply_markup=page.keyboard)
 
 
 COMMANDS = [
-    BotCommand("alert", "Hear at once when matching statements are recorded"),
-    BotCommand("alerts", "My alerts, to remove one"),
+    ("alert", N_("Hear at once when matching statements are recorded")),
+    ("alerts", N_("My alerts, to remove one")),
 ]
 
 

@@ -18,13 +18,14 @@ import logging
 from dataclasses import dataclass
 from html import escape
 
-from telegram import BotCommand, ChatMember, ChatMemberAdministrator, Update
+from telegram import ChatMember, ChatMemberAdministrator, Update
 from telegram.constants import ChatType as TelegramChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.alerts.manage import alerts_of, create, off_number, remove, remove_all
 from bot.context import BotContext
+from bot.i18n import LANGUAGES, N_, _, current, ngettext, use_language
 from bot.presentation.alerts import alert_made, alert_removed, alerts_list
 from bot.presentation.callbacks import ChannelAlertOffButton
 from bot.presentation.settings import next_digest
@@ -33,17 +34,18 @@ from handlers.common import answers_errors, command_argument, reply
 from handlers.subscribers import parse_subscribe_argument
 from storage.errors import InvalidInput
 from storage.models import ChatType
-from storage.subscriptions import subscribe, unsubscribe
+from storage.subscriptions import set_language, subscribe, unsubscribe
 
 log = logging.getLogger(__name__)
 
-USAGE = """<b>Channels</b>: link a channel you administer, and it gets the daily digest and its own alerts.
+USAGE = N_("""<b>Channels</b>: link a channel you administer, and it gets the daily digest and its own alerts.
 First add me to the channel as an admin who may post messages; then, here:
 <code>/channel @name [HH:MM] [Area/City]</code> — the digest, e.g. <code>/channel @mychannel 08:00 Europe/Kyiv</code>
 <code>/channel @name alert WORDS</code> — an alert, e.g. <code>/channel @mychannel alert ceasefire speaker:putin</code>
 <code>/channel @name alerts</code> — its alerts; <code>/channel @name alert off N</code> removes one
-<code>/channel @name off</code> — unlink it"""
-PRIVATE_ONLY = "Link a channel from your private chat with me: <code>/channel @name</code>"
+<code>/channel @name language en|uk|ru</code> — the language of its digest and alerts
+<code>/channel @name off</code> — unlink it""")
+PRIVATE_ONLY = N_("Link a channel from your private chat with me: <code>/channel @name</code>")
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def _reference(word: str) -> str | int:
         return int(word)
     name = word if word.startswith("@") else f"@{word}"
     if not 2 <= len(name) <= 33 or not name[1:].replace("_", "").isalnum():
-        raise InvalidInput("channel", f"{word[:40]!r} is not a channel's @name")
+        raise InvalidInput(_("channel"), _("{name} is not a channel's @name").format(name=repr(word[:40])))
     return name
 
 
@@ -70,20 +72,28 @@ async def administered_channel(context: BotContext, reference: str | int, user_i
     try:
         chat = await context.bot.get_chat(reference)
     except TelegramError:
-        raise InvalidInput("channel", f"I cannot see {shown}: add me to it as an admin first") from None
+        raise InvalidInput(
+            _("channel"), _("I cannot see {channel}: add me to it as an admin first").format(channel=shown)
+        ) from None
     if chat.type != TelegramChatType.CHANNEL:
-        raise InvalidInput("channel", f"{shown} is not a channel")
+        raise InvalidInput(_("channel"), _("{channel} is not a channel").format(channel=shown))
     name = f"@{chat.username}" if chat.username else (chat.title or str(chat.id))
     try:
         mine = await context.bot.get_chat_member(chat.id, context.bot.id)
         theirs = await context.bot.get_chat_member(chat.id, user_id)
     except TelegramError as error:
         log.warning("could not check the admins of channel %s: %r", chat.id, error)
-        raise InvalidInput("channel", f"I cannot check who administers {name}; make me an admin there") from None
+        raise InvalidInput(
+            _("channel"), _("I cannot check who administers {channel}; make me an admin there").format(channel=name)
+        ) from None
     if not (isinstance(mine, ChatMemberAdministrator) and mine.can_post_messages):
-        raise InvalidInput("channel", f"make me an admin of {name} who may post messages first")
+        raise InvalidInput(
+            _("channel"), _("make me an admin of {channel} who may post messages first").format(channel=name)
+        )
     if theirs.status not in (ChatMember.OWNER, ChatMember.ADMINISTRATOR):
-        raise InvalidInput("channel", f"only the admins of {name} can link it or change what it gets")
+        raise InvalidInput(
+            _("channel"), _("only the admins of {channel} can link it or change what it gets").format(channel=name)
+        )
     return Channel(chat.id, name)
 
 
@@ -95,14 +105,14 @@ async def channel_command(update: Update, context: BotContext) -> None:
         return
     words = command_argument(update).split(maxsplit=1)
     if not words:
-        await reply(update, USAGE)
+        await reply(update, _(USAGE))
         return
     if chat.type != TelegramChatType.PRIVATE:
-        await reply(update, PRIVATE_ONLY)
+        await reply(update, _(PRIVATE_ONLY))
         return
     reference = _reference(words[0])
     rest = words[1].strip() if len(words) > 1 else ""
-    action, _, argument = rest.partition(" ")
+    action, _space, argument = rest.partition(" ")
     action = action.lower()
     channel = await administered_channel(context, reference, user.id)
     if action == "off":
@@ -112,6 +122,8 @@ async def channel_command(update: Update, context: BotContext) -> None:
             await alerts_of(context.database, channel.chat_id), (channel.name, channel.chat_id)
         )
         await reply(update, text, keyboard)
+    elif action == "language":
+        await _language(update, context, channel, argument.strip().lower())
     elif action == "alert":
         await _alert(update, context, channel, argument.strip())
     else:
@@ -121,7 +133,6 @@ async def channel_command(update: Update, context: BotContext) -> None:
 async def _link(update: Update, context: BotContext, channel: Channel, argument: str) -> None:
     digest_time, zone = parse_subscribe_argument(argument)
     settings = context.settings
-    user = update.effective_user
     result = await subscribe(
         context.database,
         channel.chat_id,
@@ -130,23 +141,46 @@ async def _link(update: Update, context: BotContext, channel: Channel, argument:
         zone=zone,
         default_time=settings.default_digest_time,
         default_zone=settings.default_zone,
-        language=user.language_code if user else None,
+        language=current(),
     )
     subscriber = result.subscriber
     name = escape(channel.name, quote=False)
     when = f"<b>{subscriber.digest_time:%H:%M}</b> {escape(subscriber.timezone, quote=False)}"
-    verb = "is linked" if result.created else "is updated"
+    if result.created:
+        done = _("{channel} is linked: it gets the digest daily at {when}, the next on {next}.")
+    else:
+        done = _("{channel} is updated: it gets the digest daily at {when}, the next on {next}.")
+    more = _(
+        "<code>/channel {channel} alert WORDS</code> gives it alerts; <code>/channel {channel} off</code> unlinks it."
+    )
     await reply(
         update,
-        f"✅ {name} {verb}: it gets the digest daily at {when}, the next on {next_digest(subscriber)}.\n"
-        f"<code>/channel {name} alert WORDS</code> gives it alerts; <code>/channel {name} off</code> unlinks it.",
+        "✅ " + done.format(channel=name, when=when, next=next_digest(subscriber)) + "\n" + more.format(channel=name),
     )
+
+
+async def _language(update: Update, context: BotContext, channel: Channel, language: str) -> None:
+    """The channel's digest and alerts in `language`; until then, in the language of the
+    admin who linked it."""
+    name = escape(channel.name, quote=False)
+    if language not in LANGUAGES:
+        usage = _("Which language? e.g. <code>/channel {channel} language uk</code> (en, uk or ru)")
+        await reply(update, usage.format(channel=name))
+        return
+    if not await set_language(context.database, channel.chat_id, language):
+        await reply(
+            update, _("{channel} is not linked yet: <code>/channel {channel}</code> links it.").format(channel=name)
+        )
+        return
+    with use_language(language):
+        await reply(update, "✅ " + _("{channel} gets its digest and alerts in English.").format(channel=name))
 
 
 async def _alert(update: Update, context: BotContext, channel: Channel, argument: str) -> None:
     name = escape(channel.name, quote=False)
     if not argument:
-        await reply(update, f"Say what to watch for, e.g. <code>/channel {name} alert ceasefire speaker:putin</code>")
+        usage = _("Say what to watch for, e.g. <code>/channel {channel} alert ceasefire speaker:putin</code>")
+        await reply(update, usage.format(channel=name))
         return
     number = off_number(argument)
     if number is not None:
@@ -160,9 +194,10 @@ async def _unlink(update: Update, context: BotContext, channel: Channel) -> None
     alerts = await remove_all(context.database, channel.chat_id)
     name = escape(channel.name, quote=False)
     if not digest and not alerts:
-        await reply(update, f"{name} was not linked: it gets no digest and no alerts.")
+        await reply(update, _("{channel} was not linked: it gets no digest and no alerts.").format(channel=name))
         return
-    await reply(update, f"Unlinked {name}: no more digests, {alerts} alert(s) removed.")
+    removed = ngettext("{count} alert removed", "{count} alerts removed", alerts).format(count=alerts)
+    await reply(update, _("Unlinked {channel}: no more digests, {removed}.").format(channel=name, removed=removed))
 
 
 async def off_button(update: Update, context: BotContext) -> None:
@@ -180,7 +215,7 @@ async def off_button(update: Update, context: BotContext) -> None:
     await remove_and_relist(query, context, channel.chat_id, pressed.number, (channel.name, channel.chat_id))
 
 
-COMMANDS = [BotCommand("channel", "Digest and alerts for a channel you administer")]
+COMMANDS = [("channel", N_("Digest and alerts for a channel you administer"))]
 
 
 def register(application: Application) -> None:

@@ -20,6 +20,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.chat_state.dialogues import Expired, Forget, Idling, SharedConversationHandler
 from bot.context import BotContext
+from bot.i18n import N_, _
 from handlers.common import reply
 from storage import chat_state
 from storage.models import StateScope, utcnow
@@ -27,7 +28,7 @@ from storage.models import StateScope, utcnow
 log = logging.getLogger(__name__)
 
 CANCEL = "cancel"
-NOTHING_TO_CANCEL = "Nothing to cancel."
+NOTHING_TO_CANCEL = N_("Nothing to cancel.")
 #: How often each instance looks for idle dialogues and expired lists: a dialogue ends at
 #: most this long after its timeout.
 IDLE_CHECK_INTERVAL = timedelta(seconds=30)
@@ -47,7 +48,7 @@ def forget_in(context: BotContext, update: Update, forget: Forget) -> None:
 def _cancel_fallback(answer: str, forget: Forget) -> CommandHandler[BotContext, object]:
     async def cancel(update: Update, context: BotContext) -> object:
         forget_in(context, update, forget)
-        await reply(update, answer)
+        await reply(update, _(answer))
         return ConversationHandler.END
 
     return CommandHandler(CANCEL, cancel)
@@ -83,7 +84,7 @@ def dialogue(
 
 
 async def nothing_to_cancel(update: Update, context: BotContext) -> None:
-    await reply(update, NOTHING_TO_CANCEL)
+    await reply(update, _(NOTHING_TO_CANCEL))
 
 
 async def end_idle_dialogues(context: BotContext) -> None:

@@ -9,10 +9,11 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.context import BotContext
+from bot.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
-SORRY = "Sorry, something went wrong on my side. It has been logged; please try again later."
+SORRY = N_("Sorry, something went wrong on my side. It has been logged; please try again later.")
 
 
 async def error_handler(update: object, context: BotContext) -> None:
@@ -32,6 +33,6 @@ async def error_handler(update: object, context: BotContext) -> None:
         log.error("unhandled error while processing an update", exc_info=error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
-            await update.effective_chat.send_message(SORRY)
+            await update.effective_chat.send_message(_(SORRY))
         except (BadRequest, Forbidden, NetworkError):
             log.warning("could not tell the user about the error")

@@ -8,10 +8,11 @@ from telegram import InlineQueryResultsButton, Update
 from telegram.ext import Application, InlineQueryHandler
 
 from bot.context import BotContext
+from bot.i18n import N_, _
 from bot.presentation.inline import CACHE_SECONDS, InlinePage, inline_page
 from storage.errors import RecordError
 
-NOTHING_FOUND = "Nothing in the record matches: ask me in a private chat"
+NOTHING_FOUND = N_("Nothing in the record matches: ask me in a private chat")
 START_PARAMETER = "inline"
 
 
@@ -25,9 +26,9 @@ async def inline_query(update: Update, context: BotContext) -> None:
         page = InlinePage([], None)
     button = None
     if not page.results and not query.offset:
-        button = InlineQueryResultsButton(text=NOTHING_FOUND, start_parameter=START_PARAMETER)
+        button = InlineQueryResultsButton(text=_(NOTHING_FOUND), start_parameter=START_PARAMETER)
     await query.answer(
-        page.results, cache_time=CACHE_SECONDS, is_personal=False, next_offset=page.next_offset, button=button
+        page.results, cache_time=CACHE_SECONDS, is_personal=True, next_offset=page.next_offset, button=button
     )
 
 

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
+from bot.i18n import N_, _, ngettext
 from bot.positions.matrix import Cell, Matrix
 from bot.positions.service import matrix_picture, position_matrix, timeline_picture
 from bot.positions.text import matrix_caption, matrix_html, timeline_caption
 from bot.positions.timeline import resolve_subject
 from bot.presentation.html import statement_list
+from bot.presentation.labels import label
 from handlers.common import MAX_QUERY, answers_errors, command_argument, reply
 from storage.errors import InvalidInput, NotFound
 from storage.models import Statement, Topic
@@ -36,15 +38,15 @@ CELL_STATEMENTS = 5
 MAX_LINKS = 20
 _BY_CODE = {RowKind.side: "s", RowKind.speaker: "p"}
 _CODE_BY = {code: by for by, code in _BY_CODE.items()}
-EXPIRED = "The record has changed since this picture; run /positions again."
-USAGE = (
+EXPIRED = N_("The record has changed since this picture; run /positions again.")
+USAGE = N_(
     "Whose timeline? e.g. <code>/timeline Putin</code>, <code>/timeline Ukraine</code> "
     "or <code>/timeline territory</code>"
 )
 
 COMMANDS = [
-    BotCommand("positions", "Who stands where on each topic, as a picture"),
-    BotCommand("timeline", "A speaker's, side's or topic's statements over time"),
+    ("positions", N_("Who stands where on each topic, as a picture")),
+    ("timeline", N_("A speaker's, side's or topic's statements over time")),
 ]
 
 
@@ -56,20 +58,20 @@ def _arguments(argument: str) -> tuple[bool, Topic | None]:
     if not rest:
         return as_text, None
     if len(rest) > 60:
-        raise InvalidInput("topic", "give one topic, e.g. /positions territory")
+        raise InvalidInput(_("topic"), _("give one topic, e.g. /positions territory"))
     try:
         topics = parse_topics(rest)
     except ValueError as error:
-        raise InvalidInput("topic", str(error)) from None
+        raise InvalidInput(_("topic"), str(error)) from None
     if len(topics) != 1:
-        raise InvalidInput("topic", "one topic at a time, e.g. /positions territory")
+        raise InvalidInput(_("topic"), _("one topic at a time, e.g. /positions territory"))
     return as_text, topics[0]
 
 
 def _cell_label(cell: Cell, *, with_row: bool) -> str:
     marks = (" ▲" if cell.shift else "") + (" ◆" if cell.conditional else "")
-    place = cell.row if with_row else cell.topic.replace("_", " ")
-    return f"{place[:28]} · {cell.stance.value}{marks}"
+    place = cell.row if with_row else label(cell.topic)
+    return f"{place[:28]} · {label(cell.stance)}{marks}"
 
 
 def _cell_button(matrix: Matrix, cell: Cell, *, with_row: bool) -> InlineKeyboardButton:
@@ -93,14 +95,15 @@ def rows_keyboard(matrix: Matrix) -> InlineKeyboardMarkup | None:
         for row in rows:
             cells = matrix.ordered_cells([row])
             data = f"{PREFIX}:r:{_BY_CODE[matrix.by]}:{cells[0].statement_id}"
-            topics = "1 topic" if len(cells) == 1 else f"{len(cells)} topics"
+            topics = ngettext("{count} topic", "{count} topics", len(cells)).format(count=len(cells))
             buttons.append(InlineKeyboardButton(f"{row[:24]} · {topics}", callback_data=data))
     return InlineKeyboardMarkup(_pairs(buttons))
 
 
 def cells_keyboard(matrix: Matrix, row: str) -> InlineKeyboardMarkup:
     buttons = [_cell_button(matrix, cell, with_row=False) for cell in matrix.ordered_cells([row])]
-    back = InlineKeyboardButton(f"◀ All {matrix.by.value}s", callback_data=f"{PREFIX}:b:{_BY_CODE[matrix.by]}")
+    everyone = _("All sides") if matrix.by is RowKind.side else _("All speakers")
+    back = InlineKeyboardButton(f"◀ {everyone}", callback_data=f"{PREFIX}:b:{_BY_CODE[matrix.by]}")
     return InlineKeyboardMarkup([*_pairs(buttons), [back]])
 
 
@@ -133,10 +136,10 @@ async def timeline_command(update: Update, context: BotContext) -> None:
     if chat is None:
         return
     if not name:
-        await reply(update, USAGE)
+        await reply(update, _(USAGE))
         return
     if len(name) > MAX_QUERY:
-        raise InvalidInput("name", "that is not a name")
+        raise InvalidInput(_("name"), _("that is not a name"))
     subject = await resolve_subject(context.database, name)
     await chat.send_chat_action(ChatAction.UPLOAD_PHOTO)
     timeline, png = await timeline_picture(context.database, subject)
@@ -151,16 +154,14 @@ async def _show_cell(update: Update, context: BotContext, cell: Cell) -> None:
     """The cell's statements, newest first, as search results show them; older ones as links."""
     newest = list(reversed(cell.history_ids))
     statements = [await get_statement(context.database, statement_id) for statement_id in newest[:CELL_STATEMENTS]]
-    heading = (
-        f"<b>{escape(cell.row, quote=False)} · {cell.topic.replace('_', ' ')}</b>: "
-        f"{len(newest)} statement{'' if len(newest) == 1 else 's'}, newest first"
-    )
+    count = ngettext("{count} statement, newest first", "{count} statements, newest first", len(newest))
+    heading = f"<b>{escape(cell.row, quote=False)} · {label(cell.topic)}</b>: " + count.format(count=len(newest))
     text = statement_list(heading, statements)
     older = newest[CELL_STATEMENTS:]
     if older:
         links = " ".join(f"/statement_{statement_id}" for statement_id in older[:MAX_LINKS])
-        more = f" and {len(older) - MAX_LINKS} more" if len(older) > MAX_LINKS else ""
-        text += f"\n\nOlder: {links}{more}"
+        more = " " + _("and {count} more").format(count=len(older) - MAX_LINKS) if len(older) > MAX_LINKS else ""
+        text += "\n\n" + _("Older: {links}").format(links=links + more)
     await reply(update, text)
 
 
@@ -172,7 +173,7 @@ async def position_button(update: Update, context: BotContext) -> None:
     parts = query.data.split(":")
     by = _CODE_BY.get(parts[2]) if len(parts) > 2 else None
     if by is None or parts[0] != PREFIX:
-        await query.answer(EXPIRED, show_alert=True)
+        await query.answer(_(EXPIRED), show_alert=True)
         return
     matrix = await position_matrix(context.database, by, None)
     if parts[1] == "b" and len(parts) == 3:
@@ -180,24 +181,24 @@ async def position_button(update: Update, context: BotContext) -> None:
         await query.edit_message_reply_markup(rows_keyboard(matrix))
         return
     if parts[1] not in ("r", "c") or len(parts) < 4 or not parts[3].isdigit():
-        await query.answer(EXPIRED, show_alert=True)
+        await query.answer(_(EXPIRED), show_alert=True)
         return
     try:
         statement = await get_statement(context.database, int(parts[3]))
     except NotFound:
-        await query.answer(EXPIRED, show_alert=True)
+        await query.answer(_(EXPIRED), show_alert=True)
         return
     row = _row_of(statement, by)
     if parts[1] == "r":
         if not matrix.ordered_cells([row]):
-            await query.answer(EXPIRED, show_alert=True)
+            await query.answer(_(EXPIRED), show_alert=True)
             return
         await query.answer()
         await query.edit_message_reply_markup(cells_keyboard(matrix, row))
         return
     cell = matrix.cell(row, parts[4]) if len(parts) == 5 else None
     if cell is None:
-        await query.answer(EXPIRED, show_alert=True)
+        await query.answer(_(EXPIRED), show_alert=True)
         return
     await query.answer()
     await _show_cell(update, context, cell)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from html import escape
 
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
+from bot.i18n import N_, _, format_date, format_number, ngettext
 from bot.input.search_syntax import parse_search
 from bot.presentation.callbacks import PageButton
 from bot.presentation.html import said_on, split_message, statement_full, statement_list
+from bot.presentation.labels import label
 from bot.presentation.listings import load_listing
 from bot.presentation.paging import PAGE_SIZE, Listing, page_keyboard
 from handlers.common import MAX_QUERY, answers_errors, command_argument, reply
@@ -23,7 +25,7 @@ from storage.search import SearchFilters, search
 from storage.statements import get_statement, latest, linked_statements
 from storage.stats import record_stats
 
-HELP = """<b>Ask me</b> in your own words, e.g. <i>What does Moscow want for Donetsk?</i>
+HELP = N_("""<b>Ask me</b> in your own words, e.g. <i>What does Moscow want for Donetsk?</i>
 Plain text works in a private chat; in groups, mention me or reply to me.
 
 <b>Reading</b>
@@ -53,18 +55,17 @@ Plain text works in a private chat; in groups, mention me or reply to me.
 Every statement carries its 🔗 share link. In any chat, type <code>@{bot} WORDS</code> to find a statement and post it.
 /channel @name — digest and alerts for a channel you administer (/channel explains)
 
-/cancel — leave a dialogue"""
+/language [en|uk|ru] — the language I speak to you
+/cancel — leave a dialogue""")
 
-ADMIN_HELP = """
-
-<b>Admins</b>
+ADMIN_HELP = N_("""<b>Admins</b>
 /add SPEAKER | YYYY-MM-DD | TOPICS | TEXT | SOURCE [| URL] — or /add alone for a guided dialogue
 /edit ID FIELD VALUE — <code>/edit 23 status confirmed</code>
 /retract ID REASON — the statement stays, marked retracted
 /link ID contradicts|responds_to ID
 /import — send a JSONL or CSV file with /import as its caption (<code>/import dry</code> checks without writing)
 /export [csv] — the whole record as a file
-/stats — what the record holds"""
+/stats — what the record holds""")
 
 _STATEMENT_SHORTCUT = re.compile(r"^/statement_(\d+)(?:@\w+)?$")
 
@@ -83,6 +84,10 @@ def _too_long(text: str) -> bool:
     return len(text) > MAX_QUERY
 
 
+def _too_long_message(text: str) -> str:
+    return _("{length} characters; at most {limit}, please").format(length=len(text), limit=MAX_QUERY)
+
+
 @answers_errors
 async def start(update: Update, context: BotContext) -> None:
     payload = command_argument(update)
@@ -90,33 +95,44 @@ async def start(update: Update, context: BotContext) -> None:
         await _show_statement(update, context, int(payload[1:]))
         return
     stats = await record_stats(context.database)
-    latest = f", the latest from {stats.latest_said_on:%d %b %Y}" if stats.latest_said_on else ""
-    await reply(
-        update,
-        "<b>diplobot</b> keeps the record of what the parties to the war say about ending it: "
-        "peace terms, security guarantees, ceasefires, territory, troops, sanctions, prisoners, talks.\n\n"
-        f"I hold <b>{stats.statements - stats.retracted}</b> statements by {stats.actors} speakers{latest}.\n\n"
-        "Ask me in your own words, e.g. <i>What does Moscow want for Donetsk?</i>, "
-        "or see /help for every command.",
+    held = stats.statements - stats.retracted
+    holding = ngettext(
+        "I hold <b>{count}</b> statement by {speakers}.",
+        "I hold <b>{count}</b> statements by {speakers}.",
+        held,
+    ).format(
+        count=format_number(held),
+        speakers=ngettext("{count} speaker", "{count} speakers", stats.actors).format(count=stats.actors),
     )
+    if stats.latest_said_on:
+        holding += " " + _("The latest is from {date}.").format(date=format_date(stats.latest_said_on, "dd MMM y"))
+    about = _(
+        "<b>diplobot</b> keeps the record of what the parties to the war say about ending it: "
+        "peace terms, security guarantees, ceasefires, territory, troops, sanctions, prisoners, talks."
+    )
+    invitation = _(
+        "Ask me in your own words, e.g. <i>What does Moscow want for Donetsk?</i>, or see /help for every command."
+    )
+    await reply(update, f"{about}\n\n{holding}\n\n{invitation}")
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     is_admin = context.settings.is_admin(user.id if user else None)
-    text = HELP.replace("{bot}", escape(context.bot.username or "bot", quote=False))
-    await reply(update, text + (ADMIN_HELP if is_admin else ""))
+    text = _(HELP).replace("{bot}", escape(context.bot.username or "bot", quote=False))
+    await reply(update, text + ("\n\n" + _(ADMIN_HELP) if is_admin else ""))
 
 
 @answers_errors
 async def latest_command(update: Update, context: BotContext) -> None:
     argument = command_argument(update)
     if argument and not (argument.isdigit() and 1 <= int(argument) <= 50):
-        raise InvalidInput("N", "give a number from 1 to 50, e.g. /latest 10")
+        raise InvalidInput("N", _("give a number from 1 to 50, e.g. /latest 10"))
     if argument and int(argument) != PAGE_SIZE:
         statements, total = await latest(context.database, limit=int(argument))
-        heading = f"<b>Latest {len(statements)} of {total}</b>"
-        shown = statement_list(heading, statements, context.bot.username) if statements else "The record is empty."
+        heading = "<b>{}</b>".format(_("Latest {shown} of {total}").format(shown=len(statements), total=total))
+        empty = _("The record is empty.")
+        shown = statement_list(heading, statements, context.bot.username) if statements else empty
         await reply(update, shown)
         return
     await show_listing(update, context, Listing("latest", ""))
@@ -126,20 +142,20 @@ async def latest_command(update: Update, context: BotContext) -> None:
 async def search_command(update: Update, context: BotContext) -> None:
     query = command_argument(update)
     if not query:
-        await reply(update, "Say what to look for, e.g. <code>/search ceasefire speaker:putin</code>")
+        await reply(update, _("Say what to look for, e.g. <code>/search ceasefire speaker:putin</code>"))
         return
     if _too_long(query):
-        raise InvalidInput("query", f"{len(query)} characters; at most {MAX_QUERY}, please")
+        raise InvalidInput(_("query"), _too_long_message(query))
     parse_search(query)
     await show_listing(update, context, Listing("search", query))
 
 
 async def _ask(update: Update, context: BotContext, question: str) -> None:
     if not question.strip():
-        await reply(update, "Ask a question, e.g. <code>/ask Will American soldiers go to Ukraine?</code>")
+        await reply(update, _("Ask a question, e.g. <code>/ask Will American soldiers go to Ukraine?</code>"))
         return
     if _too_long(question):
-        raise InvalidInput("question", f"{len(question)} characters; at most {MAX_QUERY}, please")
+        raise InvalidInput(_("question"), _too_long_message(question))
     await show_listing(update, context, Listing("ask", question.strip()))
 
 
@@ -174,17 +190,17 @@ async def plain_text(update: Update, context: BotContext) -> None:
 async def actor_command(update: Update, context: BotContext) -> None:
     name = command_argument(update)
     if not name:
-        await reply(update, "Whose statements? e.g. <code>/actor Zelensky</code>")
+        await reply(update, _("Whose statements? e.g. <code>/actor Zelensky</code>"))
         return
     if _too_long(name):
-        raise InvalidInput("name", "that is not a name")
+        raise InvalidInput(_("name"), _("that is not a name"))
     async with context.database.read() as session:
         actors = await find_actors(session, name)
     if not actors:
-        raise NotFound(f"no speaker called {name!r} in the record")
+        raise NotFound(_("no speaker called {name} in the record").format(name=repr(name)))
     if len(actors) > 1:
         names = "\n".join(f"• <code>/actor {escape(actor.name, quote=False)}</code>" for actor in actors[:10])
-        await reply(update, f"“{escape(name, quote=False)}” could mean:\n{names}")
+        await reply(update, _("“{name}” could mean:").format(name=escape(name, quote=False)) + f"\n{names}")
         return
     actor = actors[0]
     await reply(update, await _latest_per_topic(context, actor.id or 0, actor.name))
@@ -199,10 +215,14 @@ async def _latest_per_topic(context: BotContext, actor_id: int, name: str) -> st
             if topic not in seen:
                 text = statement.text if len(statement.text) <= 140 else statement.text[:137] + "…"
                 seen[topic] = (
-                    f"• <b>{topic.replace('_', ' ')}</b> ({said_on(statement.said_on, statement.date_precision)}): "
+                    f"• <b>{label(topic)}</b> ({said_on(statement.said_on, statement.date_precision)}): "
                     f"{escape(text, quote=False)} /statement_{statement.id}"
                 )
-    lines = [f"<b>{escape(name, quote=False)}</b>: {page.total} statement(s). Latest on each topic:", *seen.values()]
+    count = ngettext("{count} statement", "{count} statements", page.total).format(count=page.total)
+    heading = _("{name}: {count}. Latest on each topic:").format(
+        name=f"<b>{escape(name, quote=False)}</b>", count=count
+    )
+    lines = [heading, *seen.values()]
     return "\n".join(lines)
 
 
@@ -212,14 +232,16 @@ async def topic_command(update: Update, context: BotContext) -> None:
     if not argument:
         stats = await record_stats(context.database)
         lines = [f"• <code>/topic {topic.value}</code> ({stats.by_topic.get(topic.value, 0)})" for topic in Topic]
-        await reply(update, "<b>Topics</b>\n" + "\n".join(lines))
+        await reply(update, "<b>{}</b>\n".format(_("Topics")) + "\n".join(lines))
         return
     key = argument.strip().lower().replace(" ", "_").replace("-", "_")
     try:
         topic = Topic(key)
     except ValueError:
         known = ", ".join(topic.value for topic in Topic)
-        raise InvalidInput("topic", f"unknown topic {argument[:60]!r} (one of: {known})") from None
+        raise InvalidInput(
+            _("topic"), _("unknown topic {topic} (one of: {known})").format(topic=repr(argument[:60]), known=known)
+        ) from None
     await show_listing(update, context, Listing("topic", topic.value))
 
 
@@ -233,7 +255,7 @@ async def _show_statement(update: Update, context: BotContext, statement_id: int
 async def statement_command(update: Update, context: BotContext) -> None:
     argument = command_argument(update).lstrip("#")
     if not argument.isdigit() or len(argument) > 12:
-        raise InvalidInput("ID", "give a statement number, e.g. /statement 23")
+        raise InvalidInput("ID", _("give a statement number, e.g. /statement 23"))
     await _show_statement(update, context, int(argument))
 
 
@@ -254,7 +276,9 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     if chat is None or message is None or chat.type != ChatType.PRIVATE:
         return
     command = (message.text or "").split(maxsplit=1)[0][:64]
-    await reply(update, f"I don't know {escape(command, quote=False)}. /help lists what I can do.")
+    await reply(
+        update, _("I don't know {command}. /help lists what I can do.").format(command=escape(command, quote=False))
+    )
 
 
 async def page_button(update: Update, context: BotContext) -> None:
@@ -266,7 +290,7 @@ async def page_button(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     listing = await context.pages.recall(pressed.key, chat.id) if pressed and chat else None
     if pressed is None or listing is None:
-        await query.answer("This list has expired; run the command again.", show_alert=True)
+        await query.answer(_("This list has expired; run the command again."), show_alert=True)
         return
     page = await load_listing(context.database, listing, pressed.offset, context.bot.username)
     await query.answer()
@@ -276,14 +300,14 @@ async def page_button(update: Update, context: BotContext) -> None:
 
 
 COMMANDS = [
-    BotCommand("ask", "Ask a question in your own words"),
-    BotCommand("search", "Search with keywords and filters"),
-    BotCommand("latest", "The newest statements"),
-    BotCommand("actor", "A speaker's statements"),
-    BotCommand("topic", "Statements on a topic"),
-    BotCommand("statement", "One statement's full record"),
-    BotCommand("help", "Every command, with examples"),
-    BotCommand("cancel", "Leave a dialogue"),
+    ("ask", N_("Ask a question in your own words")),
+    ("search", N_("Search with keywords and filters")),
+    ("latest", N_("The newest statements")),
+    ("actor", N_("A speaker's statements")),
+    ("topic", N_("Statements on a topic")),
+    ("statement", N_("One statement's full record")),
+    ("help", N_("Every command, with examples")),
+    ("cancel", N_("Leave a dialogue")),
 ]
 
 

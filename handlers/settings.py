@@ -24,6 +24,7 @@ from telegram.ext import (
 from bot import record
 from bot.config import parse_time_of_day, parse_timezone
 from bot.context import BotContext
+from bot.i18n import _
 from bot.presentation.callbacks import SettingsButton
 from bot.presentation.html import h, split_message
 from bot.presentation.settings import (
@@ -92,7 +93,7 @@ async def settings_command(update: Update, context: BotContext) -> None:
         return
     subscriber = await get_subscriber(context.database, chat_id)
     if subscriber is None or not subscriber.active:
-        await reply(update, NOT_SUBSCRIBED)
+        await reply(update, _(NOT_SUBSCRIBED))
         return
     text, keyboard = await _view(context, subscriber, "main")
     await reply(update, text, keyboard)
@@ -147,25 +148,25 @@ async def _apply(
         return "topics", None, None
     if action == "tall":
         await clear_topics(database, chat_id)
-        return "topics", None, "Every topic"
+        return "topics", None, _("Every topic")
     if action == "sr":
         await remove_actor(database, chat_id, int(argument))
         return "speakers", None, None
     if action == "sp":
         await add_actor_id(database, chat_id, int(argument))
-        return "main", ConversationHandler.END, "Following"
+        return "main", ConversationHandler.END, _("Following")
     if action == "ti":
         await set_digest_time(database, chat_id, parse_time_of_day(f"{argument[:2]}:{argument[2:]}"))
-        return "main", ConversationHandler.END, f"Time: {argument[:2]}:{argument[2:]}"
+        return "main", ConversationHandler.END, _("Time: {time}").format(time=f"{argument[:2]}:{argument[2:]}")
     if action == "z":
         await set_timezone(database, chat_id, parse_timezone(argument))
-        return "main", ConversationHandler.END, f"Time zone: {argument}"
+        return "main", ConversationHandler.END, _("Time zone: {zone}").format(zone=argument)
     if action in ("pause", "resume"):
         await set_paused(database, chat_id, action == "pause")
-        return "main", None, "Paused" if action == "pause" else "Resumed"
+        return "main", None, _("Paused") if action == "pause" else _("Resumed")
     if action == "empty":
         await set_notify_empty(database, chat_id, argument == "on")
-        return "main", None, f"“Nothing new” notes {argument}"
+        return "main", None, _("“Nothing new” notes: on") if argument == "on" else _("“Nothing new” notes: off")
     return None
 
 
@@ -176,7 +177,7 @@ async def settings_button(update: Update, context: BotContext) -> State:
     if query is None or chat is None or pressed is None:
         return None
     if not await may_manage(update, context):
-        await query.answer(ADMINS_ONLY, show_alert=True)
+        await query.answer(_(ADMINS_ONLY), show_alert=True)
         return None
     try:
         applied = await _apply(update, context, chat.id, pressed)
@@ -191,8 +192,8 @@ async def settings_button(update: Update, context: BotContext) -> State:
         forget_in(context, update, _forget)
     subscriber = await get_subscriber(context.database, chat.id)
     if subscriber is None or not subscriber.active:
-        await query.answer(NO_LONGER_SUBSCRIBED, show_alert=True)
-        await _edit(query, NOT_SUBSCRIBED, None)
+        await query.answer(_(NO_LONGER_SUBSCRIBED), show_alert=True)
+        await _edit(query, _(NOT_SUBSCRIBED), None)
         return state
     await query.answer(toast)
     await _edit(query, *await _view(context, subscriber, view))
@@ -215,7 +216,9 @@ on). A `RecordError` names what is wrong with the value."""
 async def _set_speaker(update: Update, context: BotContext, chat_id: int, value: str) -> str | None:
     actors = await record.find_speakers(context.database, value) if len(value) <= MAX_NAME else []
     if not actors:
-        raise NotFound(f"no speaker called {value[:60]!r} in the record; type another name, or /cancel")
+        raise NotFound(
+            _("no speaker called {name} in the record; type another name, or /cancel").format(name=repr(value[:60]))
+        )
     if len(actors) > 1:
         await reply(update, *speaker_choices(value, actors))
         return None
@@ -227,7 +230,7 @@ async def _set_time(update: Update, context: BotContext, chat_id: int, value: st
     try:
         digest_time = parse_time_of_day(value)
     except ValueError as error:
-        raise InvalidInput("time", f"{error}; type e.g. 08:00, or /cancel") from None
+        raise InvalidInput(_("time"), _("{problem}; type e.g. 08:00, or /cancel").format(problem=error)) from None
     await set_digest_time(context.database, chat_id, digest_time)
     return time_set(digest_time)
 
@@ -236,7 +239,7 @@ async def _set_zone(update: Update, context: BotContext, chat_id: int, value: st
     try:
         zone = parse_timezone(value)
     except ValueError as error:
-        raise InvalidInput("time zone", f"{error}; or /cancel") from None
+        raise InvalidInput(_("time zone"), _("{problem}; or /cancel").format(problem=error)) from None
     await set_timezone(context.database, chat_id, zone)
     return zone_set(zone)
 

@@ -12,13 +12,14 @@ from datetime import time
 from html import escape
 from zoneinfo import ZoneInfo
 
-from telegram import BotCommand, ChatMember, Update
+from telegram import ChatMember, Update
 from telegram.constants import ChatType as TelegramChatType
 from telegram.ext import Application, ChatMemberHandler, CommandHandler, MessageHandler, filters
 
 from bot.config import parse_time_of_day, parse_timezone
 from bot.context import BotContext
 from bot.digests.compose import NOTHING_NEW, preview
+from bot.i18n import N_, _, current
 from bot.presentation.settings import NOT_SUBSCRIBED, next_digest
 from handlers.common import answers_errors, command_argument, reply
 from storage.errors import InvalidInput
@@ -27,7 +28,7 @@ from storage.subscriptions import deactivate, migrate_chat, subscribe, unsubscri
 
 log = logging.getLogger(__name__)
 
-ADMINS_ONLY = "Only the group's admins can change its digest."
+ADMINS_ONLY = N_("Only the group's admins can change its digest.")
 
 
 # -- reading what was typed ----------------------------------------------------
@@ -39,23 +40,23 @@ def parse_subscribe_argument(argument: str) -> tuple[time | None, ZoneInfo | Non
     zone: ZoneInfo | None = None
     words = argument.split()
     if len(words) > 2:
-        raise InvalidInput("subscribe", "give at most a time and a time zone, e.g. /subscribe 08:00 Europe/Kyiv")
+        raise InvalidInput("subscribe", _("give at most a time and a time zone, e.g. /subscribe 08:00 Europe/Kyiv"))
     for word in words:
         looks_like_time = word[:1].isdigit()
         if looks_like_time:
             if digest_time is not None:
-                raise InvalidInput("time", "give one time of day")
+                raise InvalidInput(_("time"), _("give one time of day"))
             try:
                 digest_time = parse_time_of_day(word)
             except ValueError as error:
-                raise InvalidInput("time", f"{error} (e.g. 08:00)") from None
+                raise InvalidInput(_("time"), _("{problem} (e.g. 08:00)").format(problem=error)) from None
         else:
             if zone is not None:
-                raise InvalidInput("time zone", "give one time zone")
+                raise InvalidInput(_("time zone"), _("give one time zone"))
             try:
                 zone = parse_timezone(word)
             except ValueError as error:
-                raise InvalidInput("time zone", str(error)) from None
+                raise InvalidInput(_("time zone"), str(error)) from None
     return digest_time, zone
 
 
@@ -91,7 +92,7 @@ async def managed_chat_id(update: Update, context: BotContext) -> int | None:
     if chat is None:
         return None
     if not await may_manage(update, context):
-        await reply(update, ADMINS_ONLY)
+        await reply(update, _(ADMINS_ONLY))
         return None
     return chat.id
 
@@ -114,7 +115,6 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
         return
     digest_time, zone = parse_subscribe_argument(command_argument(update))
     settings = context.settings
-    user = update.effective_user
     result = await subscribe(
         context.database,
         chat_id,
@@ -123,21 +123,23 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
         zone=zone,
         default_time=settings.default_digest_time,
         default_zone=settings.default_zone,
-        language=user.language_code if user else None,
+        language=current(),
     )
     subscriber = result.subscriber
     when = f"<b>{subscriber.digest_time:%H:%M}</b> {escape(subscriber.timezone, quote=False)}"
     if result.created:
-        text = (
-            f"✅ Subscribed. Your digest comes daily at {when}; the first on {next_digest(subscriber)}.\n"
+        text = "✅ " + _(
+            "Subscribed. Your digest comes daily at {when}; the first on {next}.\n"
             "It holds what is recorded from now on (not the archive: /latest shows that), "
             "grouped by topic. Nothing new, no message.\n"
             "/settings chooses topics and speakers; /digest previews it now; /unsubscribe stops it."
-        )
+        ).format(when=when, next=next_digest(subscriber))
     else:
-        text = f"✅ Updated. Your digest comes daily at {when}; the next on {next_digest(subscriber)}."
+        text = "✅ " + _("Updated. Your digest comes daily at {when}; the next on {next}.").format(
+            when=when, next=next_digest(subscriber)
+        )
         if subscriber.paused:
-            text += "\nIt is paused: /settings resumes it."
+            text += "\n" + _("It is paused: /settings resumes it.")
     await reply(update, text)
 
 
@@ -147,9 +149,9 @@ async def unsubscribe_command(update: Update, context: BotContext) -> None:
     if chat_id is None:
         return
     if await unsubscribe(context.database, chat_id):
-        await reply(update, "Unsubscribed: no more digests. <code>/subscribe</code> starts them again.")
+        await reply(update, _("Unsubscribed: no more digests. <code>/subscribe</code> starts them again."))
     else:
-        await reply(update, "This chat has no digest subscription.")
+        await reply(update, _("This chat has no digest subscription."))
 
 
 @answers_errors
@@ -159,17 +161,19 @@ async def digest_command(update: Update, context: BotContext) -> None:
         return
     found = await preview(context.database, chat.id, bot_username=context.bot.username)
     if found is None or not found[0].active:
-        await reply(update, NOT_SUBSCRIBED)
+        await reply(update, _(NOT_SUBSCRIBED))
         return
     subscriber, digest = found
     if subscriber.paused:
-        note = "Your digest is paused (/settings resumes it). "
+        note = _("Your digest is paused (/settings resumes it).")
     else:
-        note = f"Next digest: {next_digest(subscriber)}. "
+        note = _("Next digest: {when}.").format(when=next_digest(subscriber))
     if digest.is_empty:
-        await reply(update, f"{NOTHING_NEW}\n{note}")
+        await reply(update, f"{_(NOTHING_NEW)}\n{note}")
         return
-    intro = f"👀 <i>Preview: your next digest as it stands now. {note}Nothing is marked as delivered.</i>"
+    intro = "👀 <i>{}</i>".format(
+        _("Preview: your next digest as it stands now. {note} Nothing is marked as delivered.").format(note=note)
+    )
     await reply(update, "\n\n".join([intro, *digest.parts]))
 
 
@@ -200,10 +204,10 @@ async def chat_migrated(update: Update, context: BotContext) -> None:
 # -- wiring --------------------------------------------------------------------
 
 COMMANDS = [
-    BotCommand("subscribe", "Daily digest at your time: /subscribe 08:00 Europe/Kyiv"),
-    BotCommand("settings", "Digest time, time zone, topics, speakers, pause"),
-    BotCommand("digest", "Preview my next digest now"),
-    BotCommand("unsubscribe", "Stop the daily digest"),
+    ("subscribe", N_("Daily digest at your time: /subscribe 08:00 Europe/Kyiv")),
+    ("settings", N_("Digest time, time zone, topics, speakers, pause")),
+    ("digest", N_("Preview my next digest now")),
+    ("unsubscribe", N_("Stop the daily digest")),
 ]
 
 

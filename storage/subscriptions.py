@@ -171,7 +171,8 @@ async def subscribe(
             if zone is not None:
                 subscriber.timezone = as_zone(zone).key
         subscriber.chat_type = ChatType(chat_type)
-        if language:
+        if language and created:
+            # Afterwards the language is changed on purpose only (`set_language`).
             subscriber.language = language[:16]
         if created:
             subscriber.active = True
@@ -214,6 +215,23 @@ async def _change(
             subscriber.next_due_at = next_due_at(subscriber.digest_time, subscriber.timezone, now)
         await session.flush()
         return subscriber
+
+
+async def set_language(database: Database, chat_id: int, language: str) -> bool:
+    """The language of the chat's digests and alerts; False when the chat has no
+    subscription (its alerts then come in English)."""
+    async with database.write() as session:
+        subscriber = await load_subscriber(session, chat_id)
+        if subscriber is None:
+            return False
+        subscriber.language = language[:16]
+        return True
+
+
+async def chat_language(session: AsyncSession, chat_id: int) -> str:
+    """The language the chat chose for what is sent to it unasked (digests, alerts)."""
+    subscriber = await load_subscriber(session, chat_id)
+    return subscriber.language if subscriber is not None else "en"
 
 
 async def set_digest_time(

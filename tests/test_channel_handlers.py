@@ -119,7 +119,7 @@ async def test_unlinking_stops_the_digest_and_removes_the_alerts(bot: BotHarness
     await say(bot, "/channel @peace_news alert ceasefire")
     assert "Alert 1 removed" in await say(bot, "/channel @peace_news alert off 1")
     await say(bot, "/channel @peace_news alert talks")
-    assert "Unlinked @peace_news: no more digests, 1 alert(s) removed." in await say(bot, "/channel @peace_news off")
+    assert "Unlinked @peace_news: no more digests, 1 alert removed." in await say(bot, "/channel @peace_news off")
     subscriber = await get_subscriber(database, CHANNEL)
     assert subscriber is not None and not subscriber.active
     assert await chat_alerts(database, CHANNEL) == []

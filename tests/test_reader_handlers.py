@@ -156,7 +156,7 @@ async def test_actor_by_cyrillic_alias_lists_latest_per_topic_and_statements(bot
     user = bot.user()
     await user.send("/actor Путин")
     summary, listing = bot.texts(user.chat_id)[-2:]
-    assert "<b>Vladimir Putin</b>: 7 statement(s)" in summary
+    assert "<b>Vladimir Putin</b>: 7 statements" in summary
     assert "<b>ceasefire</b>" in summary
     assert "newest first (1–5 of 7)" in listing
 

@@ -82,7 +82,7 @@ async def test_lists_and_the_full_record_carry_share_links_that_open_the_stateme
 
 async def test_inline_words_answer_with_cited_statements_that_post_their_link(bot: BotHarness) -> None:
     answer = await inline(bot, "Will American soldiers go to Ukraine?")
-    assert answer["cache_time"] == 30 and answer["is_personal"] is False
+    assert answer["cache_time"] == 30 and answer["is_personal"] is True
     results = answer["results"]
     assert 1 <= len(results) <= 10
     for result in results:

@@ -49,6 +49,7 @@ from bot.digests.rate_limit import RateLimiter
 from bot.digests.sender import DIGEST_BOT, ChatGone, Deferred, DigestSender, username_of
 from bot.digests.sender_lock import sender_lock
 from bot.digests.tick import LIMITER
+from bot.i18n import language_of, use_language
 from bot.presentation.alerts import load_alert_page
 from bot.presentation.html import split_message
 from storage.alerts import (
@@ -67,6 +68,7 @@ from storage.alerts import (
 )
 from storage.engine import Database
 from storage.models import AlertDelivery, DeliveryState, utcnow
+from storage.subscriptions import chat_language
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +165,10 @@ class _Tick:
     async def deliver(self, delivery: AlertDelivery) -> None:
         if delivery.messages_sent:
             self.report.resumed += 1
-        page = await load_alert_page(self.database, delivery.id or 0, 0, self.username)
+        async with self.database.read() as session:
+            language = language_of(await chat_language(session, delivery.chat_id))
+        with use_language(language):
+            page = await load_alert_page(self.database, delivery.id or 0, 0, self.username)
         if page is None:  # its alerts were removed, or its statements retracted, meanwhile
             await self._finish(delivery, DeliveryState.empty, None)
             self.report.empty += 1

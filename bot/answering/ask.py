@@ -22,6 +22,7 @@ from bot.answering.record_index.loading import record_index
 from bot.answering.retrieval import retrieve
 from bot.answering.semantic import DEFAULT_SEMANTIC, SemanticOptions
 from bot.answering.understanding import Understanding, understand
+from bot.i18n import N_, _
 from storage.engine import Database
 from storage.models import Stance, Statement, Status
 from storage.search import MAX_PAGE, PageOfHits, SearchHit
@@ -30,7 +31,7 @@ from storage.statements import contradicting_links, load_statements
 #: Two statements are about the same event when their dates are at most this far apart.
 SAME_EVENT_DAYS = 7
 #: What every surface says when `Answer.nothing_found` (with `Answer.reason` if it helps).
-NOTHING_FOUND_HINT = "Nothing in the record answers this. Try /search with other words, or /topic."
+NOTHING_FOUND_HINT = N_("Nothing in the record answers this. Try /search with other words, or /topic.")
 
 
 @dataclass
@@ -101,7 +102,7 @@ async def answer(
     offset = max(0, offset)
     question = " ".join(question.split())
     if not question:
-        return Answer(question, [], 0, offset, limit, reason="empty question")
+        return Answer(question, [], 0, offset, limit, reason=_("empty question"))
     # One read session (one snapshot of the record) for every step.
     async with database.read() as session:
         index = await record_index(database, session)

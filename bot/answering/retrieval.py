@@ -29,6 +29,7 @@ from bot.answering.query import DEFAULT_OPTIONS, Options, Ranked, RetrievalQuery
 from bot.answering.record_index.arrays import RecordArrays
 from bot.answering.record_index.columns import Selection
 from bot.answering.record_index.loading import record_index
+from bot.i18n import _
 from storage.engine import Database, reading
 from storage.search import query_terms
 
@@ -90,7 +91,8 @@ async def _retrieve(database: Database, session: AsyncSession, query: RetrievalQ
         )
         if stats.missing_names:
             return Ranked(
-                keyword_only=not use_semantic, reason=f"the record does not mention {', '.join(stats.missing_names)}"
+                keyword_only=not use_semantic,
+                reason=_("the record does not mention {names}").format(names=", ".join(stats.missing_names)),
             )
         weighed = weigh(concepts, stats, total)
         searched = weighed.searched + [term for term in framing if stats.counts.get(term)]

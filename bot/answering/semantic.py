@@ -32,6 +32,7 @@ from bot.answering.query import Ranked
 from bot.answering.reading import Reading, is_cyrillic, read
 from bot.answering.record_index.arrays import RecordArrays
 from bot.answering.record_index.columns import Selection
+from bot.i18n import _
 from storage.actors import normalize_name
 from storage.engine import Database
 
@@ -85,14 +86,14 @@ async def rank(
         if not embedding.done():
             embedding.cancel()
     if missing:
-        return Ranked(reason=f"the record does not mention {', '.join(missing)}")
+        return Ranked(reason=_("the record does not mention {names}").format(names=", ".join(missing)))
     columns = index.columns
     cosines = await asyncio.to_thread(index.similarities, vector)
     if index.columns is not columns:
         cosines = index.similarities(vector)
     live = index.mask(Selection())
     if not live.any():
-        return Ranked(reason="the record is empty")
+        return Ranked(reason=_("the record is empty"))
     weights = options.weights
     scores = cosines.astype(np.float64)
     scores += _bonus(index, reading, options)
@@ -101,7 +102,7 @@ async def rank(
     if options.thresholds:
         threshold = weights.threshold_cyrillic if reading.cyrillic else weights.threshold_latin
         if best - weights.absent_penalty * absent < threshold:
-            return Ranked(reason="nothing in the record is close enough to the question")
+            return Ranked(reason=_("nothing in the record is close enough to the question"))
     order = np.argsort(-scores, kind="stable")[:MAX_ANSWERS]
     order = order[np.isfinite(scores[order])]
     keep = np.arange(len(order)) < weights.first_page

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape, unescape
 
+from bot.i18n import N_, _, language_of, ngettext, use_language
 from bot.presentation.html import MESSAGE_LIMIT, split_message, statement_compact
+from bot.presentation.labels import label, speaker_name
 from storage.deliveries import StatementUnderTopic, statements_under_topics
 from storage.engine import Database
 from storage.models import Subscriber, Topic
@@ -22,18 +24,19 @@ from storage.search import hydrate
 from storage.subscriptions import actor_names_in, load_subscriber, max_statement_id
 
 SECTION_LIMIT = 5
-NOTHING_NEW = "📭 Nothing new in the record since your last digest."
+NOTHING_NEW = N_("📭 Nothing new in the record since your last digest.")
 
 
 @dataclass(frozen=True)
 class DigestKey:
-    """Everything a digest's content depends on: subscribers with equal keys share one
-    rendering."""
+    """Everything a digest's content depends on, its language included: subscribers with
+    equal keys share one rendering."""
 
     topics: tuple[str, ...]
     actor_ids: tuple[int, ...]
     cursor_from: int
     cursor_to: int
+    language: str = "en"
 
     @classmethod
     def of(cls, subscriber: Subscriber, cursor_from: int, cursor_to: int) -> DigestKey:
@@ -42,6 +45,7 @@ class DigestKey:
             tuple(sorted(set(subscriber.actor_ids))),
             cursor_from,
             cursor_to,
+            language_of(subscriber.language),
         )
 
 
@@ -57,7 +61,8 @@ class Digest:
 
 
 def _topic_title(topic: str) -> str:
-    return topic.replace("_", " ").capitalize()
+    title = label(topic)
+    return title[:1].upper() + title[1:]
 
 
 def _more_command(topic: str, speakers: list[str]) -> str:
@@ -101,27 +106,32 @@ def render_digest(
     count = sum(totals.values())
     following = []
     if topics:
-        following.append(", ".join(_topic_title(topic).lower() for topic in topics))
+        following.append(", ".join(label(topic) for topic in topics))
     if speakers:
-        following.append(", ".join(escape(name, quote=False) for name in speakers))
-    heading = (
-        f"<b>📰 Your daily digest</b>\n{count} new statement{'s' if count != 1 else ''} recorded since your last digest"
-    )
+        following.append(", ".join(escape(speaker_name(name), quote=False) for name in speakers))
+    recorded = ngettext(
+        "{count} new statement recorded since your last digest",
+        "{count} new statements recorded since your last digest",
+        count,
+    ).format(count=count)
+    heading = "<b>📰 {}</b>\n{}".format(_("Your daily digest"), recorded)
     if following:
-        heading += f"\nFollowing: {' · '.join(following)}"
+        heading += "\n" + _("Following: {what}").format(what=" · ".join(following))
     blocks = [heading]
     for topic in (topic.value for topic in Topic):
         shown = sections.get(topic)
         if not shown:
             continue
         total = totals[topic]
-        blocks.append(f"<b>{_topic_title(topic)}</b> · {total} new")
+        blocks.append(
+            f"<b>{_topic_title(topic)}</b> · " + ngettext("{count} new", "{count} new", total).format(count=total)
+        )
         blocks.extend(shown)
         if total > len(shown):
-            blocks.append(
-                f"… and {total - len(shown)} more: <code>{escape(_more_command(topic, speakers), quote=False)}</code>"
-            )
-    blocks.append("<i>Topics, speakers, time: /settings</i>")
+            command = f"<code>{escape(_more_command(topic, speakers), quote=False)}</code>"
+            more = ngettext("… and {count} more: {command}", "… and {count} more: {command}", total - len(shown))
+            blocks.append(more.format(count=total - len(shown), command=command))
+    blocks.append("<i>{}</i>".format(_("Topics, speakers, time: /settings")))
     return _pack(blocks, limit)
 
 
@@ -174,7 +184,12 @@ async def compose_all(
         sections = {key: _sections(rows, key, section_limit) for key in keys}
         ids = sorted({i for _, shown in sections.values() for ids in shown.values() for i in ids})
         hits = await hydrate(session, [(statement_id, 0.0) for statement_id in ids])
-        blocks = {hit.statement.id: statement_compact(hit.statement, bot_username) for hit in hits}
+        blocks: dict[tuple[str, int | None], str] = {}
+        for language in {key.language for key in keys}:
+            with use_language(language):
+                blocks.update(
+                    {(language, hit.statement.id): statement_compact(hit.statement, bot_username) for hit in hits}
+                )
         actor_ids = sorted({actor_id for key in keys for actor_id in key.actor_ids})
         names = await actor_names_in(session, actor_ids)
     digests = {}
@@ -184,8 +199,11 @@ async def compose_all(
             digests[key] = Digest(key, [], 0)
             continue
         speakers = sorted(names[actor_id] for actor_id in key.actor_ids if actor_id in names)
-        rendered = {topic: [blocks[i] for i in ids if i in blocks] for topic, ids in shown.items()}
-        parts = render_digest(rendered, totals, topics=key.topics, speakers=speakers, limit=limit)
+        rendered = {
+            topic: [blocks[key.language, i] for i in ids if (key.language, i) in blocks] for topic, ids in shown.items()
+        }
+        with use_language(key.language):
+            parts = render_digest(rendered, totals, topics=key.topics, speakers=speakers, limit=limit)
         digests[key] = Digest(key, parts, count)
     return digests
 

@@ -74,6 +74,7 @@ from bot.digests.owner import Owner, Writes, owned
 from bot.digests.rate_limit import RateLimiter
 from bot.digests.sender import DIGEST_BOT, ChatGone, Deferred, DigestSender, username_of
 from bot.digests.sender_lock import sender_lock
+from bot.i18n import _, use_language
 from storage.deliveries import (
     claim_delivery,
     delivery_on,
@@ -195,7 +196,8 @@ class _Tick:
                 return
             crash_hook("claimed")
         digest = await self.digest(self._key(subscriber, delivery))
-        parts = digest.parts or ([NOTHING_NEW] if subscriber.notify_empty else [])
+        with use_language(digest.key.language):
+            parts = digest.parts or ([_(NOTHING_NEW)] if subscriber.notify_empty else [])
         first = delivery.messages_sent
         try:
             for index in range(first, len(parts)):

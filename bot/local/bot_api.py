@@ -176,12 +176,15 @@ class LocalUser:
         chat_type: str = "private",
         first_name: str = "Reader",
         username: str | None = None,
+        language_code: str | None = None,
     ) -> None:
         self.application = application
         self.api = api
         self.user = {"id": user_id, "is_bot": False, "first_name": first_name}
         if username:
             self.user["username"] = username
+        if language_code:
+            self.user["language_code"] = language_code
         self.chat_id = chat_id if chat_id is not None else user_id
         chat: dict[str, Any] = {"id": self.chat_id, "type": chat_type}
         if chat_type == "private":

@@ -4,6 +4,7 @@ record is escaped here."""
 
 from __future__ import annotations
 
+from bot.i18n import N_
 from bot.input.add_line import EXAMPLE, PARTS, USAGE, AddLineError
 from bot.presentation.html import h, statement_compact, statement_full
 from bot.record import MAX_IMPORT_BYTES, Changed, Linked
@@ -15,8 +16,8 @@ from storage.stats import RecordStats
 
 MAX_LISTED_PROBLEMS = 30
 
-REFUSED_CHANGE = "⛔ Only the bot's admins can change the record."
-REFUSED_READ = "⛔ This command is for the bot's admins."
+REFUSED_CHANGE = N_("⛔ Only the bot's admins can change the record.")
+REFUSED_READ = N_("⛔ This command is for the bot's admins.")
 
 EDIT_USAGE = (
     "<code>/edit ID FIELD VALUE</code>, e.g. <code>/edit 23 status confirmed</code>\n"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.i18n import N_, _, ngettext
 from bot.presentation.callbacks import AlertOffButton, AlertPageButton, ChannelAlertOffButton
 from bot.presentation.html import h, statement_compact
 from bot.presentation.paging import PAGE_SIZE, paging_keyboard
@@ -18,9 +19,9 @@ from storage.models import Alert
 from storage.statements import load_statements
 
 EXAMPLE = "<code>/alert ceasefire speaker:putin</code>"
-NO_ALERTS = (
+NO_ALERTS = N_(
     "No alerts here. <code>/alert WORDS [speaker:… side:… topic:…]</code> tells you at once when a "
-    f"statement matching them is recorded, e.g. {EXAMPLE}"
+    "statement matching them is recorded, e.g. {example}"
 )
 
 
@@ -40,13 +41,19 @@ def _quoted(query: str) -> str:
 def _heading(page: DeliveredPage) -> str:
     count = page.total
     if len(page.alerts) == 1:
-        alerts = f"your alert {_quoted(page.alerts[0][0])}"
+        alerts = _("your alert {query}").format(query=_quoted(page.alerts[0][0]))
     else:
-        alerts = "your alerts " + " · ".join(f"{_quoted(query)} ({matched})" for query, matched in page.alerts)
+        listed = " · ".join(f"{_quoted(query)} ({matched})" for query, matched in page.alerts)
+        alerts = _("your alerts {queries}").format(queries=listed)
     if count == 1:
-        return f"🔔 <b>A new statement matches</b> {alerts}"
-    shown = f"{page.offset + 1}–{page.offset + len(page.statement_ids)} of {count}"
-    return f"🔔 <b>{count} new statements match</b> {alerts} ({shown})"
+        return "🔔 " + _("<b>A new statement matches</b> {alerts}").format(alerts=alerts)
+    shown = _("{first}–{last} of {total}").format(
+        first=page.offset + 1, last=page.offset + len(page.statement_ids), total=count
+    )
+    heading = ngettext(
+        "<b>{count} new statement matches</b> {alerts}", "<b>{count} new statements match</b> {alerts}", count
+    )
+    return "🔔 " + heading.format(count=count, alerts=alerts) + f" ({shown})"
 
 
 async def load_alert_page(
@@ -73,15 +80,16 @@ async def load_alert_page(
 
 
 def alert_made(alert: Alert, channel: str | None = None) -> str:
-    where = f"{h(channel)} hears" if channel else "You hear"
-    return (
-        f"🔔 Alert {alert.number} set: {_quoted(alert.query)}.\n"
-        f"{where} at once when a statement matching it is recorded (every word, and each filter)."
-    )
+    if channel:
+        hears = _("{channel} hears at once when a statement matching it is recorded (every word, and each filter).")
+    else:
+        hears = _("You hear at once when a statement matching it is recorded (every word, and each filter).")
+    made = _("Alert {number} set: {query}.").format(number=alert.number, query=_quoted(alert.query))
+    return f"🔔 {made}\n" + hears.format(channel=h(channel or ""))
 
 
 def alert_removed(alert: Alert) -> str:
-    return f"🔕 Alert {alert.number} removed: {_quoted(alert.query)}."
+    return "🔕 " + _("Alert {number} removed: {query}.").format(number=alert.number, query=_quoted(alert.query))
 
 
 def alerts_list(
@@ -89,15 +97,15 @@ def alerts_list(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The chat's alerts (or the channel's: its name and chat id), a button to remove each."""
     if not alerts:
-        return NO_ALERTS, None
-    title = f"<b>Alerts of {h(channel[0])}</b>" if channel else "<b>Your alerts</b>"
+        return _(NO_ALERTS).format(example=EXAMPLE), None
+    title = "<b>{}</b>".format(_("Alerts of {channel}").format(channel=h(channel[0])) if channel else _("Your alerts"))
     lines = [title, *(f"{alert.number}. {_quoted(alert.query)}" for alert in alerts)]
     off = f"<code>/channel {h(channel[0])} alert off N</code>" if channel else "<code>/alert off N</code>"
-    lines.append(f"\nRemove one with its button or {off}.")
+    lines.append("\n" + _("Remove one with its button or {command}.").format(command=off))
     buttons = [
         [
             InlineKeyboardButton(
-                f"🔕 Remove {alert.number}",
+                "🔕 " + _("Remove {number}").format(number=alert.number),
                 callback_data=(
                     ChannelAlertOffButton(channel[1], alert.number) if channel else AlertOffButton(alert.number)
                 ).encode(),

@@ -155,3 +155,23 @@ class ChannelAlertOffButton:
         if len(parts) != 3 or parts[0] != cls.PREFIX or not parts[1].lstrip("-").isdigit() or not parts[2].isdigit():
             return None
         return cls(int(parts[1]), int(parts[2]))
+
+
+@dataclass(frozen=True)
+class LanguageButton:
+    """One of the three buttons of /language: the language it chooses."""
+
+    PREFIX: ClassVar[str] = "lg"
+    PATTERN: ClassVar[re.Pattern[str]] = _pattern(PREFIX)
+
+    language: str
+
+    def encode(self) -> str:
+        return SEPARATOR.join((self.PREFIX, self.language))
+
+    @classmethod
+    def parse(cls, data: str) -> LanguageButton | None:
+        parts = data.split(SEPARATOR)
+        if len(parts) != 2 or parts[0] != cls.PREFIX:
+            return None
+        return cls(parts[1])

@@ -9,6 +9,8 @@ from html import escape
 
 from telegram.helpers import create_deep_linked_url
 
+from bot.i18n import N_, _, format_date
+from bot.presentation.labels import label, speaker_name
 from storage.models import DatePrecision, Statement, Status
 from storage.statements import LinkedStatement
 
@@ -20,16 +22,17 @@ def h(value: object) -> str:
 
 
 def said_on(day: date, precision: DatePrecision) -> str:
-    """As precise as the record is: "16 Aug 2025", "Aug 2025" or "2025"."""
+    """As precise as the record is: "16 Aug 2025", "Aug 2025" or "2025", in the reader's
+    language."""
     if precision is DatePrecision.year:
         return f"{day.year}"
     if precision is DatePrecision.month:
-        return day.strftime("%b %Y")
-    return f"{day.day} {day.strftime('%b %Y')}"
+        return format_date(day, "LLL y")
+    return format_date(day, "d MMM y")
 
 
 def _who(statement: Statement) -> str:
-    parts = [f"<b>{h(statement.speaker)}</b>"]
+    parts = [f"<b>{h(speaker_name(statement.speaker))}</b>"]
     if statement.speaker_role:
         parts.append(h(statement.speaker_role))
     parts.append(h(statement.side))
@@ -42,8 +45,8 @@ def _text(statement: Statement) -> str:
 
 def _status(statement: Statement) -> str:
     if statement.status is Status.retracted:
-        return f"<b>retracted</b>: {h(statement.retraction_reason or '')}"
-    return f"<i>{h(statement.status.value)}</i>"
+        return f"<b>{label(Status.retracted)}</b>: {h(statement.retraction_reason or '')}"
+    return f"<i>{h(label(statement.status))}</i>"
 
 
 def _source(statement: Statement) -> str:
@@ -61,7 +64,7 @@ def share_url(bot_username: str, statement_id: int | None) -> str:
 def _share(statement: Statement, bot_username: str | None) -> str:
     if not bot_username:
         return ""
-    return f' · <a href="{escape(share_url(bot_username, statement.id), quote=True)}">🔗 Share</a>'
+    return f' · <a href="{escape(share_url(bot_username, statement.id), quote=True)}">🔗 {_("Share")}</a>'
 
 
 def _compact_lines(statement: Statement) -> list[str]:
@@ -92,22 +95,23 @@ def statement_shared(statement: Statement, bot_username: str) -> str:
 
 
 _LINK_HEADINGS = {
-    ("contradicts", True): "Contradicts",
-    ("contradicts", False): "Contradicted by",
-    ("responds_to", True): "Responds to",
-    ("responds_to", False): "Answered by",
+    ("contradicts", True): N_("Contradicts"),
+    ("contradicts", False): N_("Contradicted by"),
+    ("responds_to", True): N_("Responds to"),
+    ("responds_to", False): N_("Answered by"),
 }
 
 
 def statement_full(statement: Statement, links: Sequence[LinkedStatement] = (), bot_username: str | None = None) -> str:
     """The whole record of one statement, with what it answers or contradicts beside it,
     and its share link in full (to copy) when the bot's username is known."""
-    lines = [f"<b>Statement #{statement.id}</b> (ref {h(statement.ref)})", _record_body(statement)]
+    title = _("Statement #{id}").format(id=statement.id)
+    lines = [f"<b>{title}</b> (ref {h(statement.ref)})", _record_body(statement)]
     if bot_username:
         url = share_url(bot_username, statement.id)
-        lines.append(f'🔗 Share: <a href="{escape(url, quote=True)}">{h(url)}</a>')
+        lines.append(f'🔗 {_("Share")}: <a href="{escape(url, quote=True)}">{h(url)}</a>')
     for link in links:
-        heading = _LINK_HEADINGS[(link.kind.value, link.outgoing)]
+        heading = _(_LINK_HEADINGS[(link.kind.value, link.outgoing)])
         lines += ["", f"<b>{heading}</b>:", statement_compact(link.statement, bot_username)]
     return "\n".join(lines)
 
@@ -118,25 +122,28 @@ def statement_preview(statement: Statement) -> str:
 
 
 def _record_body(statement: Statement) -> str:
+    speaker = f"<b>{h(speaker_name(statement.speaker))}</b>" + (
+        f", {h(statement.speaker_role)}" if statement.speaker_role else ""
+    )
+    stance = h(label(statement.stance)) + (" " + _("(direct quote)") if statement.is_quote else "")
     lines = [
-        f"Speaker: <b>{h(statement.speaker)}</b>"
-        + (f", {h(statement.speaker_role)}" if statement.speaker_role else ""),
-        f"Side: {h(statement.side)}",
-        f"Date: {said_on(statement.said_on, statement.date_precision)}",
-        f"Topics: {h(', '.join(topic.replace('_', ' ') for topic in statement.topics))}",
+        _("Speaker: {speaker}").format(speaker=speaker),
+        _("Side: {side}").format(side=h(statement.side)),
+        _("Date: {date}").format(date=said_on(statement.said_on, statement.date_precision)),
+        _("Topics: {topics}").format(topics=h(", ".join(label(topic) for topic in statement.topics))),
     ]
     if statement.places:
-        lines.append(f"Places: {h(', '.join(statement.places))}")
+        lines.append(_("Places: {places}").format(places=h(", ".join(statement.places))))
     lines += [
-        f"Stance: {h(statement.stance.value)}" + (" (direct quote)" if statement.is_quote else ""),
-        f"Status: {_status(statement)}",
+        _("Stance: {stance}").format(stance=stance),
+        _("Status: {status}").format(status=_status(statement)),
         "",
         _text(statement),
         "",
-        f"Source: {_source(statement)}",
+        _("Source: {source}").format(source=_source(statement)),
         # When, never by whom: readers do not learn who recorded a statement (that stays
         # in the audit log).
-        f"Recorded {statement.added_at:%Y-%m-%d}",
+        _("Recorded {date}").format(date=f"{statement.added_at:%Y-%m-%d}"),
     ]
     return "\n".join(lines)
 

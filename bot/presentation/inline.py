@@ -16,8 +16,10 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from bot.answering.ask import answer
+from bot.i18n import _
 from bot.input.search_syntax import parse_search
 from bot.presentation.html import said_on, share_url, split_message, statement_shared
+from bot.presentation.labels import speaker_name
 from storage.engine import Database
 from storage.models import Statement
 from storage.search import search
@@ -28,8 +30,9 @@ INLINE_PAGE = 10
 #: How far a reader may page; beyond it the record has better ways (/search).
 MAX_INLINE_OFFSET = 200
 DESCRIPTION_LIMIT = 160
-#: How long Telegram may keep an answer for the same words: the same for everyone
-#: (`is_personal=False`), and fresh enough for what was just recorded.
+#: How long Telegram may keep an answer for the same words: for that reader only
+#: (`is_personal=True`: dates and buttons are in their language), and fresh enough for
+#: what was just recorded.
 CACHE_SECONDS = 30
 
 
@@ -71,14 +74,16 @@ def article(statement: Statement, bot_username: str) -> InlineQueryResultArticle
     url = share_url(bot_username, statement.id)
     return InlineQueryResultArticle(
         id=f"s{statement.id}",
-        title=f"{statement.speaker} · {said_on(statement.said_on, statement.date_precision)}",
+        title=f"{speaker_name(statement.speaker)} · {said_on(statement.said_on, statement.date_precision)}",
         description=_description(statement),
         input_message_content=InputTextMessageContent(
             split_message(statement_shared(statement, bot_username))[0],
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         ),
-        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(f"Open in @{bot_username}", url=url)]]),
+        reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton(_("Open in {bot}").format(bot=f"@{bot_username}"), url=url)]]
+        ),
     )
 
 

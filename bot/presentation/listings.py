@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from html import escape
 
 from bot.answering.ask import NOTHING_FOUND_HINT, Answer, answer
+from bot.i18n import _
 from bot.input.search_syntax import parse_search
 from bot.presentation.html import statement_compact, statement_list
+from bot.presentation.labels import label, speaker_name
 from bot.presentation.paging import PAGE_SIZE, Listing
 from storage.engine import Database
 from storage.errors import InvalidInput
@@ -26,7 +28,7 @@ class ListingPage:
 
 
 def _range(offset: int, shown: int, total: int) -> str:
-    return f"{offset + 1}–{offset + shown} of {total}"
+    return _("{first}–{last} of {total}").format(first=offset + 1, last=offset + shown, total=total)
 
 
 def _page(
@@ -40,36 +42,40 @@ def _page(
 
 async def _latest(database: Database, argument: str, offset: int, bot_username: str | None) -> ListingPage:
     statements, total = await latest(database, limit=PAGE_SIZE, offset=offset)
-    return _page("<b>Latest statements</b>", statements, offset, total, "The record is empty.", bot_username)
+    heading = "<b>{}</b>".format(_("Latest statements"))
+    return _page(heading, statements, offset, total, _("The record is empty."), bot_username)
 
 
 async def _search(database: Database, argument: str, offset: int, bot_username: str | None) -> ListingPage:
     parsed = parse_search(argument)
     page = await search(database, parsed.text, parsed.filters, limit=PAGE_SIZE, offset=offset)
-    heading = f"<b>Search</b> “{escape(argument, quote=False)}”"
-    return _page(heading, page.statements, offset, page.total, "No statement matches that search.", bot_username)
+    heading = "<b>{}</b> “{}”".format(_("Search"), escape(argument, quote=False))
+    empty = _("No statement matches that search.")
+    return _page(heading, page.statements, offset, page.total, empty, bot_username)
 
 
 def answer_html(result: Answer, bot_username: str | None = None) -> str:
     """An answer as the reader sees it: what the question was understood as, each statement
     cited (speaker, date, source), and contested claims beside their denials."""
     if not result.hits:
-        hint = escape(NOTHING_FOUND_HINT, quote=False)
+        hint = escape(_(NOTHING_FOUND_HINT), quote=False)
         return f"{hint}\n<i>{escape(result.reason, quote=False)}</i>" if result.reason else hint
-    heading = (
-        f"<b>On</b> “{escape(result.question, quote=False)}” ({_range(result.offset, len(result.hits), result.total)})"
-    )
+    on = _("<b>On</b> “{question}”").format(question=escape(result.question, quote=False))
+    heading = f"{on} ({_range(result.offset, len(result.hits), result.total)})"
     if result.understood_label:
-        heading += f"\n<i>Understood as: {escape(result.understood_label, quote=False)}</i>"
+        understood = _("Understood as: {meaning}").format(meaning=escape(result.understood_label, quote=False))
+        heading += f"\n<i>{understood}</i>"
     blocks = [heading]
     on_page = {hit.statement.id for hit in result.hits}
     for hit in result.hits:
         block = statement_compact(hit.statement, bot_username)
         for other in result.counterparts.get(hit.statement.id or 0, []):
             if other.id in on_page:
-                block += f"\n  ↔ <b>Disputed by</b> /statement_{other.id} on this page"
+                block += "\n  ↔ " + _("<b>Disputed by</b> {command} on this page").format(
+                    command=f"/statement_{other.id}"
+                )
             else:
-                block += "\n  ↔ <b>Disputed by</b>:\n" + statement_compact(other, bot_username)
+                block += "\n  ↔ <b>{}</b>:\n".format(_("Disputed by")) + statement_compact(other, bot_username)
         blocks.append(block)
     return "\n\n".join(blocks)
 
@@ -82,22 +88,19 @@ async def _ask(database: Database, argument: str, offset: int, bot_username: str
 async def _actor(database: Database, argument: str, offset: int, bot_username: str | None) -> ListingPage:
     filters = SearchFilters(actor_ids=(int(argument),))
     page = await search(database, "", filters, limit=PAGE_SIZE, offset=offset)
-    speaker = page.statements[0].speaker if page.statements else "This speaker"
-    return _page(
-        f"<b>{escape(speaker, quote=False)}</b>, newest first",
-        page.statements,
-        offset,
-        page.total,
-        f"{speaker} has no statements in the record.",
-        bot_username,
-    )
+    if not page.statements:
+        return _page("", [], offset, page.total, _("This speaker has no statements in the record."), bot_username)
+    speaker = f"<b>{escape(speaker_name(page.statements[0].speaker), quote=False)}</b>"
+    heading = _("{speaker}, newest first").format(speaker=speaker)
+    return _page(heading, page.statements, offset, page.total, "", bot_username)
 
 
 async def _topic(database: Database, argument: str, offset: int, bot_username: str | None) -> ListingPage:
     topic = Topic(argument)
     page = await search(database, "", SearchFilters(topic=topic), limit=PAGE_SIZE, offset=offset)
-    heading = f"<b>Topic: {topic.value.replace('_', ' ')}</b>, newest first"
-    return _page(heading, page.statements, offset, page.total, "No statements on this topic yet.", bot_username)
+    heading = _("<b>Topic: {topic}</b>, newest first").format(topic=label(topic))
+    empty = _("No statements on this topic yet.")
+    return _page(heading, page.statements, offset, page.total, empty, bot_username)
 
 
 _LOADERS = {"latest": _latest, "search": _search, "ask": _ask, "actor": _actor, "topic": _topic}
@@ -109,5 +112,5 @@ async def load_listing(
     """A page of the listing; each statement with its share link when `bot_username` is known."""
     loader = _LOADERS.get(listing.kind)
     if loader is None:
-        raise InvalidInput("listing", f"unknown listing {listing.kind!r}")
+        raise InvalidInput("listing", _("unknown listing {kind}").format(kind=repr(listing.kind)))
     return await loader(database, listing.argument, max(0, offset), bot_username)

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.i18n import _
 from bot.presentation.callbacks import PageButton
 from storage import chat_state
 from storage.engine import Database
@@ -62,7 +63,7 @@ def paging_keyboard(
     """Previous / next, each with the callback data `button(offset)` of the page it shows."""
     buttons = []
     if offset > 0:
-        buttons.append(InlineKeyboardButton("◀ Previous", callback_data=button(max(0, offset - size))))
+        buttons.append(InlineKeyboardButton("◀ " + _("Previous"), callback_data=button(max(0, offset - size))))
     if offset + shown < total:
-        buttons.append(InlineKeyboardButton("Next ▶", callback_data=button(offset + size)))
+        buttons.append(InlineKeyboardButton(_("Next") + " ▶", callback_data=button(offset + size)))
     return InlineKeyboardMarkup([buttons]) if buttons else None

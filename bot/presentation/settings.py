@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.i18n import N_, _, format_datetime
 from bot.presentation.callbacks import SettingsButton
 from bot.presentation.html import h
+from bot.presentation.labels import label
 from storage.models import Actor, Subscriber, Topic
 
 QUICK_TIMES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "22:00")
@@ -24,58 +26,60 @@ QUICK_ZONES = (
     "UTC",
 )
 MAX_SPEAKER_CHOICES = 8
-NOT_SUBSCRIBED = (
+NOT_SUBSCRIBED = N_(
     "This chat has no digest subscription. "
     "<code>/subscribe [HH:MM] [Area/City]</code> starts one, e.g. <code>/subscribe 08:00 Europe/Kyiv</code>"
 )
-NOTHING_CHANGED = "OK, nothing changed."
-NO_LONGER_SUBSCRIBED = "This chat has no digest subscription any more."
+NOTHING_CHANGED = N_("OK, nothing changed.")
+NO_LONGER_SUBSCRIBED = N_("This chat has no digest subscription any more.")
 
 _PROMPTS = {
-    "topics": "Tap a topic to follow it or stop following it. Following none means every topic.",
-    "speakers": "<b>Type a speaker's name</b> to follow them (e.g. Putin, Зеленський); tap one to stop. "
-    "Following none means every speaker. Topics and speakers both narrow the digest.",
-    "time": "Tap a time, or <b>type one</b> as HH:MM (24-hour clock).",
-    "zone": "Tap a time zone, or <b>type one</b> as Area/City (e.g. Europe/Kyiv).",
+    "topics": N_("Tap a topic to follow it or stop following it. Following none means every topic."),
+    "speakers": N_(
+        "<b>Type a speaker's name</b> to follow them (e.g. Putin, Зеленський); tap one to stop. "
+        "Following none means every speaker. Topics and speakers both narrow the digest."
+    ),
+    "time": N_("Tap a time, or <b>type one</b> as HH:MM (24-hour clock)."),
+    "zone": N_("Tap a time zone, or <b>type one</b> as Area/City (e.g. Europe/Kyiv)."),
 }
 
 
 def next_digest(subscriber: Subscriber) -> str:
-    """When the next digest is due, in the subscriber's own time zone."""
+    """When the next digest is due, in the subscriber's own time zone and the reader's language."""
     due = subscriber.next_due_at.astimezone(ZoneInfo(subscriber.timezone))
-    return f"{due:%a} {due.day} {due:%b %Y}, {due:%H:%M}"
+    return format_datetime(due, "EEE d MMM y, HH:mm")
 
 
 def _topics_line(subscriber: Subscriber) -> str:
     if not subscriber.topics:
-        return "all"
-    return ", ".join(topic.replace("_", " ") for topic in subscriber.topics)
+        return _("all")
+    return ", ".join(label(topic) for topic in subscriber.topics)
 
 
 def _speakers_line(subscriber: Subscriber, names: dict[int, str]) -> str:
     if not subscriber.actor_ids:
-        return "all"
+        return _("all")
     return ", ".join(h(names.get(actor_id, f"#{actor_id}")) for actor_id in subscriber.actor_ids)
 
 
 def settings_text(subscriber: Subscriber, names: dict[int, str], view: str = "main") -> str:
     """`view` is the part being changed ("topics", "speakers", "time", "zone"), whose
     prompt is added, or "main"."""
-    state = "⏸ paused" if subscriber.paused else "active"
+    state = "⏸ " + _("paused") if subscriber.paused else _("active")
     lines = [
-        f"<b>Daily digest</b> · {state}",
-        f"🕗 Time: <b>{subscriber.digest_time:%H:%M}</b> {h(subscriber.timezone)}",
+        "<b>{}</b> · {}".format(_("Daily digest"), state),
+        "🕗 " + _("Time: {time}").format(time=f"<b>{subscriber.digest_time:%H:%M}</b> {h(subscriber.timezone)}"),
     ]
     if not subscriber.paused:
-        lines.append(f"   next: {next_digest(subscriber)}")
+        lines.append("   " + _("next: {when}").format(when=next_digest(subscriber)))
     lines += [
-        f"📚 Topics: {_topics_line(subscriber)}",
-        f"🗣 Speakers: {_speakers_line(subscriber, names)}",
-        f"📭 “Nothing new” notes: {'on' if subscriber.notify_empty else 'off'}",
+        "📚 " + _("Topics: {topics}").format(topics=_topics_line(subscriber)),
+        "🗣 " + _("Speakers: {speakers}").format(speakers=_speakers_line(subscriber, names)),
+        "📭 " + (_("“Nothing new” notes: on") if subscriber.notify_empty else _("“Nothing new” notes: off")),
     ]
     prompt = _PROMPTS.get(view)
     if prompt:
-        lines += ["", prompt]
+        lines += ["", _(prompt)]
     return "\n".join(lines)
 
 
@@ -88,14 +92,13 @@ def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKe
 
 
 def settings_keyboard(subscriber: Subscriber, names: dict[int, str], view: str = "main") -> InlineKeyboardMarkup:
-    back = _button("« Back", "main")
+    back = _button("« " + _("Back"), "main")
     if view == "topics":
         followed = set(subscriber.topics)
         toggles = [
-            _button(f"{'✅' if topic.value in followed else '▫️'} {topic.value.replace('_', ' ')}", "t", topic.value)
-            for topic in Topic
+            _button(f"{'✅' if topic.value in followed else '▫️'} {label(topic)}", "t", topic.value) for topic in Topic
         ]
-        return InlineKeyboardMarkup([*_rows(toggles, 2), [_button("All topics", "tall"), back]])
+        return InlineKeyboardMarkup([*_rows(toggles, 2), [_button(_("All topics"), "tall"), back]])
     if view == "speakers":
         removals = [
             _button(f"✖ {names.get(actor_id, f'#{actor_id}')}", "sr", str(actor_id))
@@ -108,16 +111,16 @@ def settings_keyboard(subscriber: Subscriber, names: dict[int, str], view: str =
     if view == "zone":
         zones = [_button(zone, "z", zone) for zone in QUICK_ZONES]
         return InlineKeyboardMarkup([*_rows(zones, 2), [back]])
-    pause = _button("▶️ Resume", "resume") if subscriber.paused else _button("⏸ Pause", "pause")
+    pause = _button("▶️ " + _("Resume"), "resume") if subscriber.paused else _button("⏸ " + _("Pause"), "pause")
     notes = (
-        _button("📭 Notes: turn off", "empty", "off")
+        _button("📭 " + _("Notes: turn off"), "empty", "off")
         if subscriber.notify_empty
-        else _button("📭 Notes: turn on", "empty", "on")
+        else _button("📭 " + _("Notes: turn on"), "empty", "on")
     )
     return InlineKeyboardMarkup(
         [
-            [_button("🕗 Time", "time"), _button("🌍 Time zone", "zone")],
-            [_button("📚 Topics", "topics"), _button("🗣 Speakers", "speakers")],
+            [_button("🕗 " + _("Time"), "time"), _button("🌍 " + _("Time zone"), "zone")],
+            [_button("📚 " + _("Topics"), "topics"), _button("🗣 " + _("Speakers"), "speakers")],
             [pause, notes],
         ]
     )
@@ -126,16 +129,16 @@ def settings_keyboard(subscriber: Subscriber, names: dict[int, str], view: str =
 def speaker_choices(typed: str, actors: list[Actor]) -> tuple[str, InlineKeyboardMarkup]:
     """A typed name that fits several speakers: one button each."""
     buttons = [_button(actor.name, "sp", str(actor.id)) for actor in actors[:MAX_SPEAKER_CHOICES]]
-    return f"“{h(typed[:60])}” could mean:", InlineKeyboardMarkup(_rows(buttons, 1))
+    return _("“{name}” could mean:").format(name=h(typed[:60])), InlineKeyboardMarkup(_rows(buttons, 1))
 
 
 def following(actor: Actor) -> str:
-    return f"✅ Following {h(actor.name)}. Tap Speakers to add another."
+    return "✅ " + _("Following {name}. Tap Speakers to add another.").format(name=h(actor.name))
 
 
 def time_set(digest_time: time) -> str:
-    return f"✅ Time: {digest_time:%H:%M}."
+    return "✅ " + _("Time: {time}").format(time=f"{digest_time:%H:%M}") + "."
 
 
 def zone_set(zone: ZoneInfo) -> str:
-    return f"✅ Time zone: {h(zone.key)}."
+    return "✅ " + _("Time zone: {zone}").format(zone=h(zone.key)) + "."

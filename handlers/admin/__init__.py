@@ -4,10 +4,10 @@ everyone else is told the command is the admins'."""
 
 from __future__ import annotations
 
-from telegram import BotCommand
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.context import SETTINGS
+from bot.i18n import N_
 from bot.presentation.callbacks import AddButton
 from handlers.admin import add_dialogue
 from handlers.admin.access import AdminFilter, refuse_change, refuse_read
@@ -17,13 +17,13 @@ from handlers.admin.stats import stats_command
 from handlers.admin.transfer import IMPORT_CAPTION, export_command, import_command
 
 COMMANDS = [
-    BotCommand("add", "Add a statement (one line, or a guided dialogue)"),
-    BotCommand("edit", "Change one field of a statement"),
-    BotCommand("retract", "Retract a statement, with the reason"),
-    BotCommand("link", "Link statements: contradicts / responds_to"),
-    BotCommand("import", "Import a JSONL or CSV file (as its caption)"),
-    BotCommand("export", "The whole record as a file"),
-    BotCommand("stats", "What the record holds"),
+    ("add", N_("Add a statement (one line, or a guided dialogue)")),
+    ("edit", N_("Change one field of a statement")),
+    ("retract", N_("Retract a statement, with the reason")),
+    ("link", N_("Link statements: contradicts / responds_to")),
+    ("import", N_("Import a JSONL or CSV file (as its caption)")),
+    ("export", N_("The whole record as a file")),
+    ("stats", N_("What the record holds")),
 ]
 CHANGING = ["add", "edit", "retract", "link", "import"]
 READING = ["export", "stats"]

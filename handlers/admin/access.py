@@ -11,6 +11,7 @@ from telegram.ext import filters
 
 from bot.config import Settings
 from bot.context import BotContext
+from bot.i18n import _
 from bot.presentation.admin import REFUSED_CHANGE, REFUSED_READ
 from handlers.common import reply
 
@@ -41,9 +42,9 @@ def _refused(update: Update) -> None:
 
 async def refuse_change(update: Update, context: BotContext) -> None:
     _refused(update)
-    await reply(update, REFUSED_CHANGE)
+    await reply(update, _(REFUSED_CHANGE))
 
 
 async def refuse_read(update: Update, context: BotContext) -> None:
     _refused(update)
-    await reply(update, REFUSED_READ)
+    await reply(update, _(REFUSED_READ))

@@ -343,14 +343,17 @@ class EmulatorClient:
         first_name: str = "Test",
         username: str | None = None,
         chat: EmulatedChat | None = None,
+        language_code: str | None = None,
     ) -> "EmulatedUser":
-        """A user writing in ``chat``, by default their private chat with the bot."""
+        """A user writing in ``chat``, by default their private chat with the bot, with
+        Telegram's ``language_code`` of their app when given."""
         return EmulatedUser(
             client=self,
             user_id=user_id,
             first_name=first_name,
             username=username,
             chat=chat or EmulatedChat(id=user_id),
+            language_code=language_code,
         )
 
     async def bot_messages(self, chat_id: int | None = None) -> list[BotMessage]:
@@ -436,15 +439,18 @@ class EmulatedUser:
     first_name: str
     username: str | None
     chat: EmulatedChat
+    language_code: str | None = None
 
     def in_chat(self, chat: EmulatedChat) -> "EmulatedUser":
         """The same user writing in another chat, e.g. a group."""
-        return EmulatedUser(self.client, self.user_id, self.first_name, self.username, chat)
+        return EmulatedUser(self.client, self.user_id, self.first_name, self.username, chat, self.language_code)
 
     def as_api(self) -> dict[str, Any]:
         user: dict[str, Any] = {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
         if self.username is not None:
             user["username"] = self.username
+        if self.language_code is not None:
+            user["language_code"] = self.language_code
         return user
 
     def _message(self, **content: Any) -> dict[str, Any]:

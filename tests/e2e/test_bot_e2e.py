@@ -47,7 +47,7 @@ async def _reply(client: EmulatorClient, chat_id: int, before: int, timeout: flo
 
 
 async def test_commands_menu_is_set_for_everyone_and_for_admins(running: EmulatorClient) -> None:
-    calls = await running.wait_for_calls("setMyCommands", count=2)
+    calls = await running.wait_for_calls("setMyCommands", count=4)
     scopes = [call.json_param("scope") for call in calls]
     assert {"type": "default"} in scopes
     assert {"type": "chat", "chat_id": ADMIN} in scopes
@@ -163,3 +163,22 @@ async def test_in_a_group_commands_work_and_plain_text_needs_a_mention(running: 
     assert "Crimea" in (answer.text or "")
     await asyncio.sleep(0.5)
     assert len(await running.bot_messages(group.id)) == 2, "the unaddressed message got an answer"
+
+
+async def test_the_interface_speaks_the_readers_language(running: EmulatorClient) -> None:
+    """A Ukrainian app gets Ukrainian; /language ru switches; the menus exist per language."""
+    calls = await running.wait_for_calls("setMyCommands", count=4)
+    assert {"uk", "ru"} <= {call.params.get("language_code") for call in calls}
+    await running.wait_for_calls("setMyDescription", count=3)
+
+    reader = running.user(7301, language_code="uk")
+    await reader.send_command("/search")
+    answer = await _reply(running, 7301, 0)
+    assert (answer.text or "").startswith("Скажіть, що шукати"), answer.text
+
+    await reader.send_command("/language ru")
+    switched = await _reply(running, 7301, 1)
+    assert switched.text == "✅ Теперь я говорю с вами по-русски."
+    await reader.send_command("/language")
+    offered = await _reply(running, 7301, 2)
+    assert [button["text"] for row in offered.inline_keyboard for button in row] == ["English", "Українська", "Русский"]

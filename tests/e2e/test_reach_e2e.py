@@ -85,7 +85,7 @@ async def test_inline_mode_cites_statements_whose_share_link_opens_them(running:
     answer = await client.wait_for_inline_answer(
         await reader.send_inline_query("Will American soldiers go to Ukraine?")
     )
-    assert answer.cache_time == 30 and answer.is_personal is False
+    assert answer.cache_time == 30 and answer.is_personal is True
     assert 1 <= len(answer.results) <= 10
     first = answer.results[0]
     assert first["type"] == "article" and " · " in first["title"] and " — " in first["description"]
