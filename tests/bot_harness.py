@@ -51,7 +51,7 @@ async def running_bot(database: Database, api: LocalBotApi | None = None, **sett
     """The application initialised and started (post_init ran, JobQueue running), as
     `run_polling` would leave it, minus the polling; Telegram is `api` (by default a
     plain `LocalBotApi`)."""
-    config = Settings(DIPLOBOT_ADMIN_IDS=str(ADMIN_ID), DIPLOBOT_LOAD_SAMPLE="false", **settings)
+    config = Settings(**{"DIPLOBOT_ADMIN_IDS": str(ADMIN_ID), "DIPLOBOT_LOAD_SAMPLE": "false", **settings})
     api = api or LocalBotApi()
     application = build_application(config, request=api, database=database, rate_limited=False)
     async with application:

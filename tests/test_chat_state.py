@@ -85,6 +85,23 @@ async def test_a_dialogue_survives_a_restart(database: Database) -> None:
     assert await count(database, ChatState) == 0
 
 
+async def test_an_admin_removed_while_a_dialogue_waits_is_refused_at_the_next_step(database: Database) -> None:
+    await load_sample(database)
+    async with running_bot(database) as before:
+        for answer in ("/add", "Vladimir Putin", "2025-08-20", "talks", "claim", "Text.", "TASS | https://tass.com/1"):
+            await before.admin().send(answer)
+        preview = before.admin().last_message()
+    statements = await count(database, Statement)
+
+    async with running_bot(database, DIPLOBOT_ADMIN_IDS="999") as after:
+        await after.admin().press(preview, buttons(preview)["✅ Confirm"])
+        assert "admins" in after.last_text(ADMIN_ID).lower()
+
+    assert await count(database, Statement) == statements
+    assert await count(database, DialogueState) == 0
+    assert await count(database, ChatState) == 0
+
+
 async def test_an_idle_dialogue_ends_once_however_many_instances_look(
     database: Database, reopen: Callable[[Database], Database], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -31,7 +31,7 @@ from bot.input.draft import Draft
 from bot.presentation import add_dialogue as view
 from bot.presentation.admin import added
 from bot.presentation.callbacks import AddButton
-from handlers.admin.access import AdminFilter
+from handlers.admin.access import AdminFilter, refuse_change
 from handlers.common import reply, who
 from handlers.dialogues import State, dialogue, forget_in
 from storage.errors import InvalidInput
@@ -71,10 +71,16 @@ Step = Callable[[Update, BotContext, Draft], Coroutine[Any, Any, State]]
 
 def _step(callback: Step) -> Callable[[Update, BotContext], Coroutine[Any, Any, State]]:
     """A step of the dialogue under way gets its draft; without one (the dialogue's data
-    was lost) the dialogue ends and says so."""
+    was lost) the dialogue ends and says so. The dialogue outlives a restart, so who may
+    change the record is asked again at every step: an admin removed meanwhile is refused."""
 
     @functools.wraps(callback)
     async def wrapper(update: Update, context: BotContext) -> State:
+        user = update.effective_user
+        if not context.settings.is_admin(user.id if user else None):
+            forget_in(context, update, _forget)
+            await refuse_change(update, context)
+            return ConversationHandler.END
         draft = _draft(context)
         if draft is None:
             if update.callback_query is not None:
