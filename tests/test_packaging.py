@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 import typer.main
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -478,7 +479,6 @@ def test_compose_has_postgres_and_the_bot_on_it_read_as_text() -> None:
 
 
 def test_compose_structure_read_as_yaml() -> None:
-    yaml = pytest.importorskip("yaml", reason="PyYAML is not installed; the text checks above still ran")
     compose = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
     services = compose["services"]
 
