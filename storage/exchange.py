@@ -38,12 +38,16 @@ class ExchangeFormat(StrEnum):
 class LineProblem:
     line: int
     field: str
-    message: str | Wording
+    problem: str | Wording
+
+    @property
+    def message(self) -> str:
+        return str(self.problem)
 
     @property
     def wording(self) -> Wording:
         return Wording(
-            N_("line {line}: {field}: {problem}"), line=self.line, field=self.field, problem=wording(self.message)
+            N_("line {line}: {field}: {problem}"), line=self.line, field=self.field, problem=wording(self.problem)
         )
 
     def __str__(self) -> str:

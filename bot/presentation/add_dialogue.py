@@ -117,11 +117,13 @@ def preview(statement: Statement) -> str:
 
 def timed_out(idle: timedelta) -> str:
     seconds = idle.total_seconds()
+    amount = seconds / 60 if seconds >= 60 else seconds
+    # A fraction takes the form of 2 in English, Ukrainian and Russian alike.
+    form = int(amount) if amount.is_integer() else 2
     if seconds >= 60:
-        minutes = int(seconds // 60)
-        waited = ngettext("{count} minute", "{count} minutes", minutes).format(count=minutes)
+        waited = ngettext("{count} minute", "{count} minutes", form).format(count=f"{amount:g}")
     else:
-        waited = ngettext("{count} second", "{count} seconds", int(seconds)).format(count=int(seconds))
+        waited = ngettext("{count} second", "{count} seconds", form).format(count=f"{amount:g}")
     return "⌛ " + _(
         "The new statement waited {waited} for an answer and was dropped; nothing was written. "
         "Send /add to start again."
