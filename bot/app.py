@@ -119,7 +119,7 @@ def _menu(commands: list[tuple[str, str]]) -> list[BotCommand]:
 async def set_commands(application: BotApplication, settings: Settings) -> None:
     """The public menu for everyone, and the bot's descriptions, in each language (English
     for every language but Ukrainian and Russian); admins see their commands too, in their
-    own chats (in English: an admin's language is not known before they write)."""
+    own chats, in the same languages (Telegram picks by the admin's app language)."""
     public = (
         readers.COMMANDS
         + language.COMMANDS
@@ -137,7 +137,13 @@ async def set_commands(application: BotApplication, settings: Settings) -> None:
             await bot.set_my_short_description(_(SHORT_DESCRIPTION), language_code=language_code)
     for admin_id in sorted(settings.admin_ids):
         try:
-            await bot.set_my_commands(_menu(public + admin.COMMANDS), scope=BotCommandScopeChat(admin_id))
+            for code in LANGUAGES:
+                with use_language(code):
+                    await bot.set_my_commands(
+                        _menu(public + admin.COMMANDS),
+                        scope=BotCommandScopeChat(admin_id),
+                        language_code=None if code == ENGLISH else code,
+                    )
         except TelegramError as error:
             # An admin who never opened a chat with the bot has no chat to scope to yet.
             log.warning("admin menu not set for %s: %s", admin_id, error)

@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from storage.errors import N_, BadValue
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/diplobot.db"
 # Telegram takes 1-256 of these characters; fewer than 16 random ones could be guessed.
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
@@ -37,10 +39,10 @@ def parse_time_of_day(value: str) -> time:
     """Reads `HH:MM` (24-hour clock), the only form the product documents."""
     hours, sep, minutes = value.strip().partition(":")
     if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
-        raise ValueError(f"{value!r} is not a time of day in HH:MM form")
+        raise BadValue(N_("{value} is not a time of day in HH:MM form"), value=repr(value))
     hour, minute = int(hours), int(minutes)
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        raise ValueError(f"{value!r} is not a time of day in HH:MM form")
+        raise BadValue(N_("{value} is not a time of day in HH:MM form"), value=repr(value))
     return time(hour, minute)
 
 
@@ -59,7 +61,7 @@ def parse_timezone(value: str) -> ZoneInfo:
             raise ZoneInfoNotFoundError(name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f"{shown!r} is not a known IANA time zone (e.g. Europe/Kyiv)") from None
+        raise BadValue(N_("{value} is not a known IANA time zone (e.g. Europe/Kyiv)"), value=repr(shown)) from None
 
 
 def parse_webhook_secret(value: str) -> str:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import functools
 import gettext
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from importlib import resources
 from io import BytesIO
+from typing import Protocol
 
 from babel import dates, numbers
 from babel.messages.mofile import write_mo
@@ -80,6 +81,18 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     """The form for `count` (Ukrainian and Russian have three); `%(count)s` in the
     message is left for the caller to fill."""
     return translations(current()).ngettext(singular, plural, count)
+
+
+class Renderable(Protocol):
+    """A message made below the handlers (storage's `Wording` and errors): an English
+    template marked for extraction, and its parameters."""
+
+    def render(self, translate: Callable[[str], str], /) -> str: ...
+
+
+def said(message: Renderable) -> str:
+    """`message` in the current language."""
+    return message.render(_)
 
 
 def N_(message: str) -> str:

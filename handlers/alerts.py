@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.alerts.manage import alerts_of, create, off_number, remove
 from bot.context import BotContext
-from bot.i18n import N_, _
+from bot.i18n import N_, _, said
 from bot.presentation.alerts import EXAMPLE, alert_made, alert_removed, alerts_list, load_alert_page
 from bot.presentation.callbacks import AlertOffButton, AlertPageButton
 from bot.presentation.html import split_message
@@ -72,7 +72,7 @@ async def remove_and_relist(
     try:
         removed = await remove(context.database, chat_id, number)
     except RecordError as error:
-        await query.answer(str(error), show_alert=True)
+        await query.answer(said(error), show_alert=True)
         return
     await query.answer(_("Alert {number} removed").format(number=removed.number))
     text, keyboard = alerts_list(await alerts_of(context.database, chat_id), channel)

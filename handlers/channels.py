@@ -25,7 +25,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.alerts.manage import alerts_of, create, off_number, remove, remove_all
 from bot.context import BotContext
-from bot.i18n import LANGUAGES, N_, _, current, ngettext, use_language
+from bot.i18n import LANGUAGES, N_, _, current, ngettext, said, use_language
 from bot.presentation.alerts import alert_made, alert_removed, alerts_list
 from bot.presentation.callbacks import ChannelAlertOffButton
 from bot.presentation.settings import next_digest
@@ -210,7 +210,7 @@ async def off_button(update: Update, context: BotContext) -> None:
     try:
         channel = await administered_channel(context, pressed.chat_id, user.id)
     except InvalidInput as error:
-        await query.answer(error.problem, show_alert=True)
+        await query.answer(said(error.problem), show_alert=True)
         return
     await remove_and_relist(query, context, channel.chat_id, pressed.number, (channel.name, channel.chat_id))
 

@@ -11,6 +11,7 @@ from typing import Any, Concatenate, ParamSpec
 from telegram import InlineKeyboardMarkup, Message, Update
 
 from bot.context import BotContext
+from bot.i18n import said
 from bot.presentation.html import split_message
 from storage.errors import RecordError
 
@@ -57,6 +58,6 @@ def answers_errors(handler: Handler[P]) -> Handler[P]:
         try:
             await handler(update, context, *args, **kwargs)
         except RecordError as error:
-            await reply(update, f"⚠️ {escape(str(error), quote=False)}")
+            await reply(update, f"⚠️ {escape(said(error), quote=False)}")
 
     return wrapper

@@ -20,7 +20,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.chat_state.dialogues import Expired, Forget, Idling, SharedConversationHandler
 from bot.context import BotContext
-from bot.i18n import N_, _
+from bot.i18n import ENGLISH, N_, _, use_language
 from handlers.common import reply
 from storage import chat_state
 from storage.models import StateScope, utcnow
@@ -99,10 +99,18 @@ async def end_idle_dialogues(context: BotContext) -> None:
                 forget = functools.partial(_forget_for_chat, idling.forget, key.chat_id)
                 await chat_state.edit_data(database, StateScope.user, key.user_id, forget)
                 try:
-                    await idling.expired(context.bot, key.chat_id)
+                    with use_language(await _language_of(context, key.user_id)):
+                        await idling.expired(context.bot, key.chat_id)
                 except TelegramError as error:
                     log.info("chat %s not told its dialogue ended: %s", key.chat_id, error)
     await context.pages.forget_expired()
+
+
+async def _language_of(context: BotContext, user_id: int) -> str:
+    """The language the user chose, read from the record: this runs outside their updates
+    (a user who never chose gets English, their Telegram language being unknown here)."""
+    data = await chat_state.load_data(context.database, StateScope.user, user_id)
+    return str(data.get(chat_state.USER_LANGUAGE) or ENGLISH)
 
 
 def _forget_for_chat(forget: Forget, chat_id: int, user_data: dict[str, Any]) -> None:

@@ -12,9 +12,10 @@ from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, language_of, set_language
 from bot.presentation.callbacks import LanguageButton
 from handlers.common import command_argument, reply
 from handlers.subscribers import may_manage
+from storage.chat_state import USER_LANGUAGE
 from storage.subscriptions import set_language as set_chat_language
 
-CHOSEN = "language"
+CHOSEN = USER_LANGUAGE
 """user_data: the language the reader chose."""
 
 COMMANDS = [("language", N_("English, Українська, Русский"))]

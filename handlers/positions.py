@@ -24,7 +24,7 @@ from bot.positions.timeline import resolve_subject
 from bot.presentation.html import statement_list
 from bot.presentation.labels import label
 from handlers.common import MAX_QUERY, answers_errors, command_argument, reply
-from storage.errors import InvalidInput, NotFound
+from storage.errors import InvalidInput, NotFound, wording_of
 from storage.models import Statement, Topic
 from storage.positions import RowKind
 from storage.statements import get_statement
@@ -62,7 +62,7 @@ def _arguments(argument: str) -> tuple[bool, Topic | None]:
     try:
         topics = parse_topics(rest)
     except ValueError as error:
-        raise InvalidInput(_("topic"), str(error)) from None
+        raise InvalidInput(_("topic"), wording_of(error)) from None
     if len(topics) != 1:
         raise InvalidInput(_("topic"), _("one topic at a time, e.g. /positions territory"))
     return as_text, topics[0]

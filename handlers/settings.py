@@ -24,7 +24,7 @@ from telegram.ext import (
 from bot import record
 from bot.config import parse_time_of_day, parse_timezone
 from bot.context import BotContext
-from bot.i18n import _
+from bot.i18n import _, said
 from bot.presentation.callbacks import SettingsButton
 from bot.presentation.html import h, split_message
 from bot.presentation.settings import (
@@ -41,7 +41,7 @@ from bot.presentation.settings import (
 from handlers.common import answers_errors, reply
 from handlers.dialogues import State, dialogue, forget_in
 from handlers.subscribers import ADMINS_ONLY, managed_chat_id, may_manage
-from storage.errors import InvalidInput, NotFound, RecordError
+from storage.errors import InvalidInput, NotFound, RecordError, wording_of
 from storage.models import Subscriber
 from storage.subscriptions import (
     actor_names,
@@ -182,7 +182,7 @@ async def settings_button(update: Update, context: BotContext) -> State:
     try:
         applied = await _apply(update, context, chat.id, pressed)
     except (RecordError, ValueError) as error:
-        await query.answer(str(error)[:200], show_alert=True)
+        await query.answer(said(wording_of(error))[:200], show_alert=True)
         return None
     if applied is None:
         await query.answer()
@@ -230,7 +230,9 @@ async def _set_time(update: Update, context: BotContext, chat_id: int, value: st
     try:
         digest_time = parse_time_of_day(value)
     except ValueError as error:
-        raise InvalidInput(_("time"), _("{problem}; type e.g. 08:00, or /cancel").format(problem=error)) from None
+        raise InvalidInput(
+            _("time"), _("{problem}; type e.g. 08:00, or /cancel").format(problem=said(wording_of(error)))
+        ) from None
     await set_digest_time(context.database, chat_id, digest_time)
     return time_set(digest_time)
 
@@ -239,7 +241,7 @@ async def _set_zone(update: Update, context: BotContext, chat_id: int, value: st
     try:
         zone = parse_timezone(value)
     except ValueError as error:
-        raise InvalidInput(_("time zone"), _("{problem}; or /cancel").format(problem=error)) from None
+        raise InvalidInput(_("time zone"), _("{problem}; or /cancel").format(problem=said(wording_of(error)))) from None
     await set_timezone(context.database, chat_id, zone)
     return zone_set(zone)
 
@@ -254,11 +256,11 @@ def _typed(setter: Setter) -> Callable[[Update, BotContext], Coroutine[Any, Any,
         if message is None or chat is None or not message.text:
             return None
         try:
-            said = await setter(update, context, chat.id, message.text.strip())
+            answer = await setter(update, context, chat.id, message.text.strip())
         except RecordError as error:
-            await reply(update, f"⚠️ {h(str(error))}")
+            await reply(update, f"⚠️ {h(said(error))}")
             return None
-        if said is None:
+        if answer is None:
             return None
         message_id = _recall(update, context)
         forget_in(context, update, _forget)
@@ -271,7 +273,7 @@ def _typed(setter: Setter) -> Callable[[Update, BotContext], Coroutine[Any, Any,
                 )
             except BadRequest as error:
                 log.info("settings message not edited: %s", error)
-        await reply(update, said)
+        await reply(update, answer)
         return ConversationHandler.END
 
     return typed

@@ -19,10 +19,10 @@ from telegram.ext import Application, ChatMemberHandler, CommandHandler, Message
 from bot.config import parse_time_of_day, parse_timezone
 from bot.context import BotContext
 from bot.digests.compose import NOTHING_NEW, preview
-from bot.i18n import N_, _, current
+from bot.i18n import N_, _, current, said
 from bot.presentation.settings import NOT_SUBSCRIBED, next_digest
 from handlers.common import answers_errors, command_argument, reply
-from storage.errors import InvalidInput
+from storage.errors import InvalidInput, wording_of
 from storage.models import ChatType
 from storage.subscriptions import deactivate, migrate_chat, subscribe, unsubscribe
 
@@ -49,14 +49,16 @@ def parse_subscribe_argument(argument: str) -> tuple[time | None, ZoneInfo | Non
             try:
                 digest_time = parse_time_of_day(word)
             except ValueError as error:
-                raise InvalidInput(_("time"), _("{problem} (e.g. 08:00)").format(problem=error)) from None
+                raise InvalidInput(
+                    _("time"), _("{problem} (e.g. 08:00)").format(problem=said(wording_of(error)))
+                ) from None
         else:
             if zone is not None:
                 raise InvalidInput(_("time zone"), _("give one time zone"))
             try:
                 zone = parse_timezone(word)
             except ValueError as error:
-                raise InvalidInput(_("time zone"), str(error)) from None
+                raise InvalidInput(_("time zone"), wording_of(error)) from None
     return digest_time, zone
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.errors import InvalidInput
+from storage.errors import N_, InvalidInput
 from storage.models import Actor, ActorAlias, Statement
 
 # Ukrainian and Russian letters to the Latin letters English-language reporting uses, so
@@ -77,9 +77,9 @@ def normalize_name(name: str) -> str:
 def clean_name(name: str) -> str:
     cleaned = " ".join(name.split())
     if not cleaned or not normalize_name(cleaned):
-        raise InvalidInput("speaker", "the speaker's name is empty")
+        raise InvalidInput(N_("speaker"), N_("the speaker's name is empty"))
     if len(cleaned) > 200:
-        raise InvalidInput("speaker", "the speaker's name is longer than 200 characters")
+        raise InvalidInput(N_("speaker"), N_("the speaker's name is longer than 200 characters"))
     return cleaned
 
 
@@ -114,10 +114,12 @@ async def resolve_actor(session: AsyncSession, name: str) -> Actor:
     """The one actor `name` means, or a message saying why there is none."""
     actors = await find_actors(session, name)
     if not actors:
-        raise InvalidInput("speaker", f"no speaker called {name!r} in the record")
+        raise InvalidInput(N_("speaker"), N_("no speaker called {name} in the record"), name=repr(name))
     if len(actors) > 1:
         names = ", ".join(actor.name for actor in actors[:5])
-        raise InvalidInput("speaker", f"{name!r} could mean several speakers: {names}")
+        raise InvalidInput(
+            N_("speaker"), N_("{name} could mean several speakers: {names}"), name=repr(name), names=names
+        )
     return actors[0]
 
 

@@ -24,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.deliveries import settled
 from storage.engine import Database
-from storage.errors import Conflict
+from storage.errors import N_, Conflict
 from storage.models import (
     Actor,
     Alert,
@@ -67,13 +67,13 @@ async def add_alert(database: Database, chat_id: int, query: str, *, limit: int)
         async with database.write() as session:
             alerts = await _chat_alerts(session, chat_id)
             if len(alerts) >= limit:
-                raise Conflict(f"this chat has {limit} alerts already; remove one first (/alerts)")
+                raise Conflict(N_("this chat has {limit} alerts already; remove one first (/alerts)"), limit=limit)
             number = max((alert.number for alert in alerts), default=0) + 1
             alert = Alert(chat_id=chat_id, number=number, query=query, cursor=await latest_change(session))
             session.add(alert)
             await session.flush()
     except IntegrityError:
-        raise Conflict("another alert was made in this chat at the same moment; try again") from None
+        raise Conflict(N_("another alert was made in this chat at the same moment; try again")) from None
     return alert
 
 

@@ -33,6 +33,18 @@ async def _upsert(
 # -- user_data / chat_data -------------------------------------------------------
 
 
+USER_LANGUAGE = "language"
+"""user_data: the language the user chose (/language)."""
+
+
+async def user_language(session: AsyncSession, user_id: int) -> str | None:
+    """What the user chose with /language, read outside any update of theirs (an alert, an
+    idle dialogue's end); None when they never chose."""
+    found = await session.get(ChatState, (StateScope.user, user_id))
+    chosen = found.data.get(USER_LANGUAGE) if found is not None else None
+    return chosen if isinstance(chosen, str) else None
+
+
 async def load_data(database: Database, scope: StateScope, owner_id: int) -> dict[str, Any]:
     async with database.read() as session:
         found = await session.get(ChatState, (scope, owner_id))

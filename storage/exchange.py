@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from storage.actors import ActorResolver
 from storage.embeddings import embed_statements
 from storage.engine import Database
+from storage.errors import N_, Wording, wording
 from storage.models import AuditAction, Statement, Status
 from storage.statements import EXCHANGE_FIELDS, create_statements, exchange_record, update_statement
 from storage.validation import StatementData, problems
@@ -37,15 +38,25 @@ class ExchangeFormat(StrEnum):
 class LineProblem:
     line: int
     field: str
-    message: str
+    problem: str | Wording
+
+    @property
+    def message(self) -> str:
+        return str(self.problem)
+
+    @property
+    def wording(self) -> Wording:
+        return Wording(
+            N_("line {line}: {field}: {problem}"), line=self.line, field=self.field, problem=wording(self.problem)
+        )
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.field}: {self.message}"
+        return str(self.wording)
 
 
 KEPT_RETRACTED = "retracted in the record, and kept retracted"
 UNRETRACT_OPTION = "--allow-unretract"
-_LISTED_SKIPS = 10
+LISTED_SKIPS = 10
 
 
 @dataclass(frozen=True)
@@ -78,8 +89,8 @@ class ImportReport:
             return f"{len(self.problems)} problem(s) found; nothing was imported"
         counts = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
         if self.skipped:
-            refs = ", ".join(skip.ref for skip in self.skipped[:_LISTED_SKIPS])
-            more = f" and {len(self.skipped) - _LISTED_SKIPS} more" if len(self.skipped) > _LISTED_SKIPS else ""
+            refs = ", ".join(skip.ref for skip in self.skipped[:LISTED_SKIPS])
+            more = f" and {len(self.skipped) - LISTED_SKIPS} more" if len(self.skipped) > LISTED_SKIPS else ""
             counts += (
                 f", {len(self.skipped)} skipped ({refs}{more}: {KEPT_RETRACTED}; "
                 f"`diplobot import {UNRETRACT_OPTION}` restores them)"
@@ -105,10 +116,16 @@ def parse_jsonl(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LineP
         try:
             value = json.loads(line)
         except json.JSONDecodeError as error:
-            found.append(LineProblem(number, "json", f"not valid JSON ({error.msg} at column {error.colno})"))
+            found.append(
+                LineProblem(
+                    number,
+                    "json",
+                    Wording(N_("not valid JSON ({problem} at column {column})"), problem=error.msg, column=error.colno),
+                )
+            )
             continue
         if not isinstance(value, dict):
-            found.append(LineProblem(number, "json", "each line must be one JSON object"))
+            found.append(LineProblem(number, "json", Wording(N_("each line must be one JSON object"))))
             continue
         rows.append((number, value))
     return rows, found
@@ -157,7 +174,7 @@ def parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LinePro
     header = [name.strip() for name in header]
     unknown = [name for name in header if name not in EXCHANGE_FIELDS]
     if unknown:
-        return rows, [LineProblem(1, "header", f"unknown column(s): {', '.join(unknown)}")]
+        return rows, [LineProblem(1, "header", Wording(N_("unknown column(s): {columns}"), columns=", ".join(unknown)))]
     start = reader.line_num + 1
     while True:
         try:
@@ -169,7 +186,13 @@ def parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LinePro
             break
         if any(cell.strip() for cell in cells):
             if len(cells) != len(header):
-                found.append(LineProblem(start, "csv", f"{len(cells)} cells, the header has {len(header)}"))
+                found.append(
+                    LineProblem(
+                        start,
+                        "csv",
+                        Wording(N_("{cells} cells, the header has {header}"), cells=len(cells), header=len(header)),
+                    )
+                )
             else:
                 record = {name: _csv_value(name, cell) for name, cell in zip(header, cells, strict=True)}
                 rows.append((start, {key: value for key, value in record.items() if value is not None}))
@@ -183,7 +206,7 @@ def _undecodable_lines(content: bytes) -> list[LineProblem]:
         try:
             line.decode("utf-8")
         except UnicodeDecodeError:
-            found.append(LineProblem(number, "file", "not UTF-8 text"))
+            found.append(LineProblem(number, "file", Wording(N_("not UTF-8 text"))))
     return found
 
 
@@ -213,13 +236,19 @@ def validate_rows(
             found.extend(LineProblem(number, name, message) for name, message in problems(error))
             continue
         if not data.ref:
-            found.append(LineProblem(number, "ref", "missing (every imported statement needs its ref)"))
+            found.append(LineProblem(number, "ref", Wording(N_("missing (every imported statement needs its ref)"))))
             continue
         if not data.side:
-            found.append(LineProblem(number, "side", "missing"))
+            found.append(LineProblem(number, "side", Wording(N_("missing"))))
             continue
         if data.ref in first_line_of_ref:
-            found.append(LineProblem(number, "ref", f"{data.ref!r} already on line {first_line_of_ref[data.ref]}"))
+            found.append(
+                LineProblem(
+                    number,
+                    "ref",
+                    Wording(N_("{ref} already on line {line}"), ref=repr(data.ref), line=first_line_of_ref[data.ref]),
+                )
+            )
             continue
         first_line_of_ref[data.ref] = number
         valid.append((number, data))

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.actors import UNKNOWN_SIDE, ActorResolver, normalize_name, usual_side
 from storage.embeddings import embed_statements
 from storage.engine import Database
-from storage.errors import Conflict, InvalidInput, NotFound
+from storage.errors import N_, Conflict, InvalidInput, NotFound, Wording, wording_of
 from storage.models import (
     Actor,
     AuditAction,
@@ -175,7 +175,7 @@ async def create_statement(
     if data.ref is not None:
         existing = await session.exec(select(Statement.id).where(Statement.ref == data.ref))
         if existing.first() is not None:
-            raise Conflict(f"a statement with ref {data.ref!r} is already in the record")
+            raise Conflict(N_("a statement with ref {ref} is already in the record"), ref=repr(data.ref))
     [statement] = await create_statements(session, [data], who, action)
     return statement
 
@@ -211,14 +211,14 @@ async def add_statement(database: Database, data: StatementData, who: str) -> St
             await embed_statements(database, [statement])
     except IntegrityError:
         # Another writer committed the same ref between our check and our insert.
-        raise Conflict(f"a statement with ref {data.ref!r} is already in the record") from None
+        raise Conflict(N_("a statement with ref {ref} is already in the record"), ref=repr(data.ref)) from None
     return statement
 
 
 async def _load(session: AsyncSession, statement_id: int) -> Statement:
     statement = await session.get(Statement, statement_id) if is_row_id(statement_id) else None
     if statement is None:
-        raise NotFound(f"no statement #{statement_id} in the record")
+        raise NotFound(N_("no statement #{id} in the record"), id=statement_id)
     return statement
 
 
@@ -235,7 +235,7 @@ async def lock_statement(session: AsyncSession, statement_id: int) -> Statement:
         else None
     )
     if statement is None:
-        raise NotFound(f"no statement #{statement_id} in the record")
+        raise NotFound(N_("no statement #{id} in the record"), id=statement_id)
     return statement
 
 
@@ -267,21 +267,26 @@ EDITABLE_FIELDS = {
 def _edited_values(current: dict[str, Any], field: str, value: str) -> dict[str, Any]:
     name = EDITABLE_FIELDS.get(field.strip().lower())
     if name is None:
-        raise InvalidInput("field", f"{field!r} cannot be edited (one of: {', '.join(sorted(set(EDITABLE_FIELDS)))})")
+        raise InvalidInput(
+            N_("field"),
+            N_("{field} cannot be edited (one of: {fields})"),
+            field=repr(field),
+            fields=", ".join(sorted(set(EDITABLE_FIELDS))),
+        )
     values = {key: current[key] for key in EXCHANGE_FIELDS}
     if name == "said_on":
         try:
             said_on, precision = parse_said_on(value)
         except ValueError as error:
-            raise InvalidInput("date", str(error)) from None
+            raise InvalidInput(N_("date"), wording_of(error)) from None
         values.update(said_on=said_on, date_precision=precision)
     elif name == "is_quote":
         flag = value.strip().lower()
         if flag not in {"yes", "no", "true", "false"}:
-            raise InvalidInput("quote", "say yes or no")
+            raise InvalidInput(N_("quote"), N_("say yes or no"))
         values["is_quote"] = flag in {"yes", "true"}
     elif name == "status" and value.strip().lower() == Status.retracted.value:
-        raise InvalidInput("status", "use /retract, which records the reason")
+        raise InvalidInput(N_("status"), N_("use /retract, which records the reason"))
     else:
         values[name] = value
     return values
@@ -291,13 +296,13 @@ async def edit_statement(database: Database, statement_id: int, field: str, valu
     async with database.write() as session:
         statement = await lock_statement(session, statement_id)
         if statement.is_retracted:
-            raise Conflict(f"statement #{statement_id} is retracted; it stays as it was")
+            raise Conflict(N_("statement #{id} is retracted; it stays as it was"), id=statement_id)
         data = validate_statement(_edited_values(exchange_record(statement), field, value))
         changed = await update_statement(session, statement, data, who)
         if changed:
             await embed_statements(database, [statement])
     if not changed:
-        raise InvalidInput(field, "that is already its value; nothing changed")
+        raise InvalidInput(field, N_("that is already its value; nothing changed"))
     return statement
 
 
@@ -305,9 +310,9 @@ async def retract_statement(database: Database, statement_id: int, reason: str, 
     """Retracted statements stay in the record with their reason; nothing is deleted."""
     reason = " ".join(refuse_nul("reason", reason).split())
     if not reason:
-        raise InvalidInput("reason", "say why the statement is retracted")
+        raise InvalidInput(N_("reason"), N_("say why the statement is retracted"))
     if len(reason) > MAX_REASON:
-        raise InvalidInput("reason", f"longer than {MAX_REASON} characters")
+        raise InvalidInput(N_("reason"), N_("longer than {limit} characters"), limit=MAX_REASON)
     async with database.write() as session:
         return await retract_in(session, statement_id, reason, who)
 
@@ -316,7 +321,7 @@ async def retract_in(session: AsyncSession, statement_id: int, reason: str, who:
     """The retraction within the caller's transaction; `reason` already checked."""
     statement = await lock_statement(session, statement_id)
     if statement.is_retracted:
-        raise Conflict(f"statement #{statement_id} was already retracted")
+        raise Conflict(N_("statement #{id} was already retracted"), id=statement_id)
     before = exchange_record(statement)
     statement.status = Status.retracted
     statement.retracted_at = utcnow()
@@ -337,9 +342,11 @@ async def link_statements(database: Database, from_id: int, kind: str, to_id: in
     try:
         link_kind = LinkKind(kind.strip().lower())
     except ValueError:
-        raise InvalidInput("kind", f"{kind!r} is not a link (contradicts or responds_to)") from None
+        raise InvalidInput(
+            N_("kind"), N_("{kind} is not a link (contradicts or responds_to)"), kind=repr(kind)
+        ) from None
     if from_id == to_id:
-        raise InvalidInput("link", "a statement cannot be linked to itself")
+        raise InvalidInput(N_("link"), N_("a statement cannot be linked to itself"))
     try:
         async with database.write() as session:
             # In id order, so two writers locking the same pair queue instead of deadlocking.
@@ -358,7 +365,12 @@ async def link_statements(database: Database, from_id: int, kind: str, to_id: in
                 {"kind": link_kind.value, "from_id": from_id, "to_id": to_id},
             )
     except IntegrityError:
-        raise Conflict(f"#{from_id} already {link_kind.value.replace('_', ' ')} #{to_id}") from None
+        raise Conflict(
+            N_("#{source} already {kind} #{target}"),
+            source=from_id,
+            kind=Wording(link_kind.value.replace("_", " ")),
+            target=to_id,
+        ) from None
     return link
 
 

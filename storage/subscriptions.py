@@ -31,8 +31,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.actors import resolve_actor
+from storage.chat_state import user_language
 from storage.engine import Database
-from storage.errors import InvalidInput, NotFound
+from storage.errors import N_, InvalidInput, NotFound
 from storage.models import Actor, ChatType, Statement, Subscriber, Topic, is_row_id, utcnow
 
 MAX_ACTORS = 20
@@ -208,7 +209,7 @@ async def _change(
     async with database.write() as session:
         subscriber = await load_subscriber(session, chat_id)
         if subscriber is None or not subscriber.active:
-            raise NotFound("this chat has no digest subscription; /subscribe first")
+            raise NotFound(N_("this chat has no digest subscription; /subscribe first"))
         before = (subscriber.digest_time, subscriber.timezone, subscriber.paused)
         change(subscriber)
         if (subscriber.digest_time, subscriber.timezone, subscriber.paused) != before:
@@ -229,9 +230,14 @@ async def set_language(database: Database, chat_id: int, language: str) -> bool:
 
 
 async def chat_language(session: AsyncSession, chat_id: int) -> str:
-    """The language the chat chose for what is sent to it unasked (digests, alerts)."""
+    """The language the chat chose for what is sent to it unasked (digests, alerts): its
+    subscription's; without one, in a private chat (whose id is its user's) the language
+    the user chose; else English."""
     subscriber = await load_subscriber(session, chat_id)
-    return subscriber.language if subscriber is not None else "en"
+    if subscriber is not None:
+        return subscriber.language
+    chosen = await user_language(session, chat_id) if chat_id > 0 else None
+    return chosen or "en"
 
 
 async def set_digest_time(
@@ -276,7 +282,7 @@ async def toggle_topic(database: Database, chat_id: int, topic: Topic | str) -> 
     try:
         value = Topic(topic).value
     except ValueError:
-        raise InvalidInput("topic", f"unknown topic {str(topic)[:60]!r}") from None
+        raise InvalidInput(N_("topic"), N_("unknown topic {topic}"), topic=repr(str(topic)[:60])) from None
 
     def change(subscriber: Subscriber) -> None:
         topics = list(subscriber.topics)
@@ -305,13 +311,15 @@ async def add_actor(database: Database, chat_id: int, name: str) -> tuple[Subscr
 async def add_actor_id(database: Database, chat_id: int, actor_id: int) -> Subscriber:
     async with database.read() as session:
         if not is_row_id(actor_id) or await session.get(Actor, actor_id) is None:
-            raise NotFound(f"no speaker #{actor_id} in the record")
+            raise NotFound(N_("no speaker #{id} in the record"), id=actor_id)
 
     def change(subscriber: Subscriber) -> None:
         if actor_id in subscriber.actor_ids:
             return
         if len(subscriber.actor_ids) >= MAX_ACTORS:
-            raise InvalidInput("speakers", f"you follow {MAX_ACTORS} speakers already; remove one first")
+            raise InvalidInput(
+                N_("speakers"), N_("you follow {limit} speakers already; remove one first"), limit=MAX_ACTORS
+            )
         subscriber.actor_ids = sorted([*subscriber.actor_ids, actor_id])
 
     return await _change(database, chat_id, change)

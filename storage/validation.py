@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from storage.errors import InvalidInput
+from storage.errors import N_, BadValue, InvalidInput, Wording, wording_of
 from storage.models import DatePrecision, Stance, Status, Topic
 
 MAX_TEXT = 4000
@@ -22,7 +22,7 @@ _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
 
 
 NUL = "\x00"
-NUL_PROBLEM = "contains a NUL character (\\0), which the record does not take"
+NUL_PROBLEM = N_("contains a NUL character (\\0), which the record does not take")
 
 
 def refuse_nul(field: str, value: str) -> str:
@@ -39,7 +39,7 @@ def _single_line(value: str) -> str:
 
 def _at_most(value: str, limit: int) -> str:
     if len(value) > limit:
-        raise ValueError(f"longer than {limit} characters")
+        raise BadValue(N_("longer than {limit} characters"), limit=limit)
     return value
 
 
@@ -47,13 +47,13 @@ def parse_said_on(value: str) -> tuple[date, DatePrecision]:
     """`2025-08-16`, `2025-08` or `2025`: how much of the date is known is part of it."""
     match = _PARTIAL_DATE.match(value.strip())
     if not match:
-        raise ValueError(f"{value.strip()!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
+        raise BadValue(N_("{value} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)"), value=repr(value.strip()))
     year, month, day = match.groups()
     precision = DatePrecision.day if day else DatePrecision.month if month else DatePrecision.year
     try:
         return date(int(year), int(month or 1), int(day or 1)), precision
     except ValueError:
-        raise ValueError(f"{value.strip()!r} is not a real calendar date") from None
+        raise BadValue(N_("{value} is not a real calendar date"), value=repr(value.strip())) from None
 
 
 def parse_topics(value: str | list[str]) -> list[Topic]:
@@ -67,7 +67,9 @@ def parse_topics(value: str | list[str]) -> list[Topic]:
             topic = Topic(key)
         except ValueError:
             known = ", ".join(topic.value for topic in Topic)
-            raise ValueError(f"unknown topic {str(name).strip()!r} (one of: {known})") from None
+            raise BadValue(
+                N_("unknown topic {name} (one of: {known})"), name=repr(str(name).strip()), known=known
+            ) from None
         if topic not in topics:
             topics.append(topic)
     return topics
@@ -106,7 +108,7 @@ class StatementData(BaseModel):
             for name, value in values.items():
                 items = value if isinstance(value, list) else [value]
                 if any(isinstance(item, str) and NUL in item for item in items):
-                    raise ValueError(f"{name}: {NUL_PROBLEM}")
+                    raise BadValue("{field}: {problem}", field=Wording(name), problem=Wording(NUL_PROBLEM))
         return values
 
     @field_validator("speaker", "speaker_role", "side", "source")
@@ -118,7 +120,7 @@ class StatementData(BaseModel):
     @classmethod
     def _speaker(cls, value: str) -> str:
         if not value:
-            raise ValueError("the speaker is missing")
+            raise BadValue(N_("the speaker is missing"))
         return _at_most(value, 200)
 
     @field_validator("speaker_role")
@@ -138,7 +140,7 @@ class StatementData(BaseModel):
             try:
                 return date.fromisoformat(value.strip())
             except ValueError:
-                raise ValueError(f"{value.strip()!r} is not a date in YYYY-MM-DD form") from None
+                raise BadValue(N_("{value} is not a date in YYYY-MM-DD form"), value=repr(value.strip())) from None
         return value
 
     @field_validator("said_on")
@@ -146,7 +148,7 @@ class StatementData(BaseModel):
     def _plausible_date(cls, value: date) -> date:
         tomorrow = datetime.now(UTC).date() + timedelta(days=1)
         if value < EARLIEST_DATE or value > tomorrow:
-            raise ValueError(f"{value.isoformat()} is not a plausible date (1900 to today)")
+            raise BadValue(N_("{date} is not a plausible date (1900 to today)"), date=value.isoformat())
         return value
 
     @field_validator("topics", mode="before")
@@ -160,7 +162,7 @@ class StatementData(BaseModel):
     @classmethod
     def _at_least_one_topic(cls, value: list[Topic]) -> list[Topic]:
         if not value:
-            raise ValueError("at least one topic is needed")
+            raise BadValue(N_("at least one topic is needed"))
         return value
 
     @field_validator("places", mode="before")
@@ -169,7 +171,7 @@ class StatementData(BaseModel):
         if isinstance(value, str | list):
             places = parse_places(value)
             if any(len(place) > 200 for place in places):
-                raise ValueError("a place name is longer than 200 characters")
+                raise BadValue(N_("a place name is longer than 200 characters"))
             return places
         return value
 
@@ -177,16 +179,16 @@ class StatementData(BaseModel):
     @classmethod
     def _text(cls, value: str) -> str:
         if not value:
-            raise ValueError("the text is empty")
+            raise BadValue(N_("the text is empty"))
         if len(value) > MAX_TEXT:
-            raise ValueError(f"{len(value)} characters, more than the {MAX_TEXT} allowed")
+            raise BadValue(N_("{length} characters, more than the {limit} allowed"), length=len(value), limit=MAX_TEXT)
         return value
 
     @field_validator("source")
     @classmethod
     def _source(cls, value: str) -> str:
         if not value:
-            raise ValueError("the source is missing")
+            raise BadValue(N_("the source is missing"))
         return _at_most(value, MAX_SOURCE)
 
     @field_validator("source_url", mode="before")
@@ -195,44 +197,69 @@ class StatementData(BaseModel):
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if not isinstance(value, str) or not _URL.match(value.strip()) or len(value) > MAX_URL:
-            raise ValueError(f"{str(value)[:80]!r} is not an http(s) link")
+            raise BadValue(N_("{value} is not an http(s) link"), value=repr(str(value)[:80]))
         return value.strip()
 
     @field_validator("ref")
     @classmethod
     def _ref(cls, value: str | None) -> str | None:
         if value is not None and not _REF.match(value):
-            raise ValueError(f"{value[:80]!r} is not a ref (letters, digits, . _ : -; up to 64)")
+            raise BadValue(N_("{value} is not a ref (letters, digits, . _ : -; up to 64)"), value=repr(value[:80]))
         return value
 
     @model_validator(mode="after")
     def _date_matches_precision(self) -> StatementData:
         if self.date_precision is DatePrecision.month and self.said_on.day != 1:
-            raise ValueError("said_on: with date_precision 'month' the day must be 01")
+            raise BadValue(
+                "{field}: {problem}",
+                field="said_on",
+                problem=Wording(N_("with date_precision 'month' the day must be 01")),
+            )
         if self.date_precision is DatePrecision.year and (self.said_on.month, self.said_on.day) != (1, 1):
-            raise ValueError("said_on: with date_precision 'year' the date must be YYYY-01-01")
+            raise BadValue(
+                "{field}: {problem}",
+                field="said_on",
+                problem=Wording(N_("with date_precision 'year' the date must be YYYY-01-01")),
+            )
         if self.status is Status.retracted and not self.retraction_reason:
-            raise ValueError("retraction_reason: a retracted statement needs its reason")
+            raise BadValue(
+                "{field}: {problem}",
+                field="retraction_reason",
+                problem=Wording(N_("a retracted statement needs its reason")),
+            )
         if self.status is not Status.retracted and self.retraction_reason:
-            raise ValueError("retraction_reason: only a retracted statement has one")
+            raise BadValue(
+                "{field}: {problem}",
+                field="retraction_reason",
+                problem=Wording(N_("only a retracted statement has one")),
+            )
         return self
 
 
-def problems(error: ValidationError) -> list[tuple[str, str]]:
+def _said(item: Any) -> Wording:
+    """The message of one pydantic error: our own validators' `BadValue`, or pydantic's."""
+    if item["type"] == "missing":
+        return Wording(N_("missing"))
+    if item["type"] == "extra_forbidden":
+        return Wording(N_("not a field of the exchange format"))
+    if item["type"] == "enum":
+        allowed = item.get("ctx", {}).get("expected", "")
+        return Wording(N_("{value} is not one of {allowed}"), value=repr(item.get("input")), allowed=allowed)
+    cause = item.get("ctx", {}).get("error")
+    if isinstance(cause, Exception):
+        return wording_of(cause)
+    return Wording(str(item["msg"]).removeprefix("Value error, "))
+
+
+def problems(error: ValidationError) -> list[tuple[str, Wording]]:
     """(field, message) for each thing wrong, worded for the person who typed it."""
     found = []
     for item in error.errors():
         field = ".".join(str(part) for part in item["loc"] if not isinstance(part, int)) or ""
-        message = str(item["msg"]).removeprefix("Value error, ")
-        if not field and ": " in message:
-            field, message = message.split(": ", 1)
-        if item["type"] == "missing":
-            message = "missing"
-        elif item["type"] == "extra_forbidden":
-            message = "not a field of the exchange format"
-        elif item["type"] == "enum":
-            allowed = item.get("ctx", {}).get("expected", "")
-            message = f"{item.get('input')!r} is not one of {allowed}"
+        message = _said(item)
+        problem = message.params.get("problem")
+        if not field and isinstance(problem, Wording):  # a rule about two fields names the one to fix
+            field, message = str(message.params["field"]), problem
         found.append((field or "statement", message))
     return found
 

@@ -135,7 +135,7 @@ def test_each_mistake_is_named_by_its_part(argument: str, part: str, fragment: s
     with pytest.raises(AddLineError) as raised:
         parse_add_line(argument)
     assert raised.value.part == part
-    assert fragment in raised.value.problem
+    assert fragment in str(raised.value.problem)
 
 
 def test_the_error_knows_the_position_of_its_part() -> None:

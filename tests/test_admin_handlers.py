@@ -862,7 +862,7 @@ async def test_a_broken_import_names_every_bad_line_and_imports_nothing(bot: Bot
     await bot.admin().send_document("broken.jsonl", ("\n".join(lines) + "\n").encode(), caption="/import")
 
     answer = bot.last_text(ADMIN_ID)
-    assert answer.startswith("❌ broken.jsonl: 4 problem(s) found; nothing was imported.")
+    assert answer.startswith("❌ broken.jsonl: 4 problems found; nothing was imported.")
     assert "• line 2: said_on:" in answer
     assert "• line 3: json: not valid JSON" in answer
     assert "• line 4: topics: unknown topic 'peace'" in answer
@@ -878,7 +878,7 @@ async def test_a_long_list_of_problems_is_cut_short(bot: BotHarness, record: Dat
     await bot.admin().send_document("many.jsonl", content, caption="/import")
 
     answer = "\n".join(bot.texts(ADMIN_ID))
-    assert "45 problem(s) found; nothing was imported" in answer
+    assert "45 problems found; nothing was imported" in answer
     assert answer.count("• line ") == MAX_LISTED_PROBLEMS
     assert "• line 30: stance:" in answer and "• line 31:" not in answer
     assert "… and 15 more" in answer
@@ -926,7 +926,7 @@ async def test_export_sends_a_dated_file_that_imports_back(
         == f"diplobot-{datetime.now(bot.application.bot_data['settings'].default_zone).date().isoformat()}.{fmt.value}"
     )
     assert int(call.params["chat_id"]) == ADMIN_ID
-    assert "2 statement(s)" in call.params["caption"]
+    assert "2 statements," in call.params["caption"]
     assert content == await export_statements(record, fmt)
 
     elsewhere = await make_database(db_engine)

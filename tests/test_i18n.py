@@ -29,9 +29,9 @@ TAG = re.compile(r"</?[a-z]+>")
 
 
 def _code_messages() -> set[str | tuple[str, ...]]:
-    """What `pybabel extract -F babel.cfg` finds: `_`, `N_` and `ngettext` in bot/ and handlers/."""
+    """What `pybabel extract -F babel.cfg` finds: `_`, `N_` and `ngettext` in bot/, handlers/ and storage/."""
     found: set[str | tuple[str, ...]] = set()
-    for folder in ("bot", "handlers"):
+    for folder in ("bot", "handlers", "storage"):
         for _name, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder, method_map=[("**.py", "python")]
         ):

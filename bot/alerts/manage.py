@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from bot.i18n import N_
 from bot.input.search_syntax import ParsedQuery, parse_search
 from storage.alerts import add_alert, chat_alerts, delete_alert, delete_chat_alerts
 from storage.engine import Database
@@ -22,10 +23,12 @@ def parse_alert(query: str) -> ParsedQuery:
     needs a word or a filter, or it would match the whole record."""
     query = " ".join(query.split())
     if len(query) > MAX_ALERT_QUERY:
-        raise InvalidInput("alert", f"{len(query)} characters; at most {MAX_ALERT_QUERY}, please")
+        raise InvalidInput(
+            N_("alert"), N_("{length} characters; at most {limit}, please"), length=len(query), limit=MAX_ALERT_QUERY
+        )
     parsed = parse_search(query)
     if not query_words(parsed.text) and parsed.filters.is_empty:
-        raise InvalidInput("alert", "give words to look for, or a filter, e.g. /alert ceasefire speaker:putin")
+        raise InvalidInput(N_("alert"), N_("give words to look for, or a filter, e.g. /alert ceasefire speaker:putin"))
     return parsed
 
 
@@ -35,7 +38,7 @@ def off_number(argument: str) -> int | None:
     if match is None:
         return None
     if not match.group(1).isdigit() or len(match.group(1)) > 9:
-        raise InvalidInput("N", "give the alert's number from /alerts, e.g. /alert off 2")
+        raise InvalidInput("N", N_("give the alert's number from /alerts, e.g. /alert off 2"))
     return int(match.group(1))
 
 
@@ -51,7 +54,7 @@ async def alerts_of(database: Database, chat_id: int) -> list[Alert]:
 async def remove(database: Database, chat_id: int, number: int) -> Alert:
     removed = await delete_alert(database, chat_id, number)
     if removed is None:
-        raise NotFound(f"this chat has no alert {number}; /alerts lists them")
+        raise NotFound(N_("this chat has no alert {number}; /alerts lists them"), number=number)
     return removed
 
 

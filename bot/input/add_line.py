@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from storage.actors import clean_name
-from storage.errors import InvalidInput
+from storage.errors import N_, InvalidInput, Wording, wording_of
 from storage.models import DatePrecision, Stance, Status, Topic
 from storage.validation import StatementData, parse_said_on, parse_topics, validate_statement
 
@@ -53,8 +53,8 @@ _SPEAKER_WITH_SIDE = re.compile(r"^(?P<name>[^()]*?)\s*\((?P<side>[^()]*)\)\s*$"
 class AddLineError(InvalidInput):
     """One part of what was typed is wrong; `part` names it as the form does."""
 
-    def __init__(self, part: str, problem: str) -> None:
-        super().__init__(part, problem)
+    def __init__(self, part: str, problem: str | Wording, /, **params: object) -> None:
+        super().__init__(part, problem, **params)
         self.part = part
 
     @property
@@ -92,10 +92,11 @@ def parse_speaker(value: str) -> Speaker:
     match = _SPEAKER_WITH_SIDE.match(value)
     name, side = (match.group("name"), match.group("side").strip()) if match else (value, "")
     if not name:
-        raise AddLineError("speaker", "the speaker's name is missing")
+        raise AddLineError("speaker", N_("the speaker's name is missing"))
     if match and not side:
         raise AddLineError(
-            "side", "the brackets after the name are empty; write the side in them, e.g. Keir Starmer (United Kingdom)"
+            "side",
+            N_("the brackets after the name are empty; write the side in them, e.g. Keir Starmer (United Kingdom)"),
         )
     data = _check_part(speaker=name, side=side)
     try:
@@ -108,18 +109,18 @@ def parse_speaker(value: str) -> Speaker:
 def parse_side(value: str) -> str:
     side = " ".join(value.split())
     if not side:
-        raise AddLineError("side", "the side is missing, e.g. Ukraine, Russia, United States")
+        raise AddLineError("side", N_("the side is missing, e.g. Ukraine, Russia, United States"))
     return _check_part(side=side).side
 
 
 def parse_date(value: str) -> tuple[date, DatePrecision]:
     """`2025-08-16`, `2025-08` or `2025`; not in the future, not before 1900."""
     if not value.strip():
-        raise AddLineError("date", "the date is missing (YYYY-MM-DD, YYYY-MM or YYYY)")
+        raise AddLineError("date", N_("the date is missing (YYYY-MM-DD, YYYY-MM or YYYY)"))
     try:
         said_on, precision = parse_said_on(value)
     except ValueError as error:
-        raise AddLineError("date", str(error)) from None
+        raise AddLineError("date", wording_of(error)) from None
     _check_part(said_on=said_on, date_precision=precision)
     return said_on, precision
 
@@ -129,9 +130,9 @@ def parse_topic_list(value: str) -> list[Topic]:
     try:
         topics = parse_topics(value)
     except ValueError as error:
-        raise AddLineError("topics", str(error)) from None
+        raise AddLineError("topics", wording_of(error)) from None
     if not topics:
-        raise AddLineError("topics", f"name at least one topic (one of: {', '.join(Topic)})")
+        raise AddLineError("topics", N_("name at least one topic (one of: {topics})"), topics=", ".join(Topic))
     return topics
 
 
@@ -140,7 +141,12 @@ def parse_stance(value: str) -> Stance:
     try:
         return Stance(key)
     except ValueError:
-        raise AddLineError("stance", f"{value.strip()[:60]!r} is not a stance (one of: {', '.join(Stance)})") from None
+        raise AddLineError(
+            "stance",
+            N_("{value} is not a stance (one of: {stances})"),
+            value=repr(value.strip()[:60]),
+            stances=", ".join(Stance),
+        ) from None
 
 
 def parse_text(value: str) -> str:
@@ -153,14 +159,14 @@ def parse_source(value: str) -> tuple[str, str | None]:
     source, separator, url = value.partition(SEPARATOR)
     data = _check_part(source=source, source_url=url if separator else None)
     if separator and data.source_url is None:
-        raise AddLineError("url", "the link after | is empty; leave out the | or give an http(s) link")
+        raise AddLineError("url", N_("the link after | is empty; leave out the | or give an http(s) link"))
     return data.source, data.source_url
 
 
 def parse_url(value: str) -> str:
     url = _check_part(source_url=value).source_url
     if url is None:
-        raise AddLineError("url", "the link is empty")
+        raise AddLineError("url", N_("the link is empty"))
     return url
 
 
@@ -193,14 +199,23 @@ def parse_add_line(argument: str) -> StatementData:
     """What follows `/add`: five parts separated by `|`, or six with a link."""
     parts = [part.strip() for part in argument.split(SEPARATOR)]
     if len(parts) not in (5, 6):
-        found = "nothing" if not argument.strip() else f"{len(parts)} part(s)"
-        hint = ""
+        if not argument.strip():
+            raise AddLineError("form", N_("found nothing separated by |, expected 5, or 6 with a link"))
         if len(parts) > 6:
-            hint = " (a | inside the text is not possible here; send /add alone for the guided dialogue)"
-        raise AddLineError("form", f"found {found} separated by |, expected 5, or 6 with a link{hint}")
+            raise AddLineError(
+                "form",
+                N_(
+                    "found {count} part(s) separated by |, expected 5, or 6 with a link (a | inside the text "
+                    "is not possible here; send /add alone for the guided dialogue)"
+                ),
+                count=len(parts),
+            )
+        raise AddLineError(
+            "form", N_("found {count} part(s) separated by |, expected 5, or 6 with a link"), count=len(parts)
+        )
     for position, part in enumerate(parts):
         if not part:
-            raise AddLineError(PARTS[position], "this part is empty")
+            raise AddLineError(PARTS[position], N_("this part is empty"))
     speaker = parse_speaker(parts[0])
     said_on, precision = parse_date(parts[1])
     topics = parse_topic_list(parts[2])

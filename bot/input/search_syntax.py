@@ -8,7 +8,7 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
 
-from storage.errors import InvalidInput
+from storage.errors import N_, InvalidInput, wording_of
 from storage.models import Stance, Status
 from storage.search import SearchFilters
 from storage.validation import NUL, parse_said_on, parse_topics
@@ -27,7 +27,7 @@ def _date(key: str, value: str, *, end: bool) -> date:
     try:
         day, precision = parse_said_on(value)
     except ValueError as error:
-        raise InvalidInput(key, str(error)) from None
+        raise InvalidInput(key, wording_of(error)) from None
     if not end:
         return day
     if precision.value == "year":
@@ -42,7 +42,7 @@ def _unquoted(key: str, raw: str) -> str:
     if raw[0] not in "\"'":
         return raw
     if len(raw) < 2 or raw[-1] != raw[0]:
-        raise InvalidInput(key, f'the quotation mark is not closed, e.g. {key}:"Vladimir Putin"')
+        raise InvalidInput(key, N_('the quotation mark is not closed, e.g. {key}:"Vladimir Putin"'), key=key)
     return raw[1:-1]
 
 
@@ -51,7 +51,7 @@ def _enum(key: str, value: str, enum: type[Stance] | type[Status]) -> Stance | S
         return enum(value.lower())
     except ValueError:
         allowed = ", ".join(member.value for member in enum)
-        raise InvalidInput(key, f"{value!r} is not one of: {allowed}") from None
+        raise InvalidInput(key, N_("{value} is not one of: {allowed}"), value=repr(value), allowed=allowed) from None
 
 
 def parse_search(query: str) -> ParsedQuery:
@@ -62,7 +62,7 @@ def parse_search(query: str) -> ParsedQuery:
         key, raw = match.group(1).lower(), match.group(2)
         value = _unquoted(key, raw)
         if not value.strip():
-            raise InvalidInput(key, "empty value")
+            raise InvalidInput(key, N_("empty value"))
         values[key] = value.strip()
     text = " ".join(_FILTER.sub(" ", query).split())
     topic = None
@@ -70,7 +70,7 @@ def parse_search(query: str) -> ParsedQuery:
         try:
             topic = parse_topics(values["topic"])[0]
         except (ValueError, IndexError) as error:
-            raise InvalidInput("topic", str(error)) from None
+            raise InvalidInput("topic", wording_of(error)) from None
     filters = SearchFilters(
         speaker=values.get("speaker"),
         side=values.get("side"),
@@ -82,5 +82,5 @@ def parse_search(query: str) -> ParsedQuery:
         until=_date("until", values["until"], end=True) if "until" in values else None,
     )
     if filters.since and filters.until and filters.since > filters.until:
-        raise InvalidInput("since", "is after until")
+        raise InvalidInput("since", N_("is after until"))
     return ParsedQuery(text, filters)

@@ -11,10 +11,11 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
+from bot.i18n import N_
 from bot.positions.matrix import Matrix, arrange, build_matrix, latest_ids
 from bot.positions.timeline import Subject, SubjectKind, Timeline, build_timeline, timeline_entries
 from storage.engine import Database
-from storage.errors import NotFound
+from storage.errors import NotFound, Wording
 from storage.models import Topic
 from storage.positions import EntryFilter, RowKind, position_entries, record_version, statement_texts
 
@@ -87,9 +88,11 @@ async def matrix_picture(
 
     version, matrix = await _matrix(database, by, topic)
     if not matrix.cells:
-        raise NotFound(
-            "no statements in the record" + (f" on {topic.value.replace('_', ' ')}" if topic else "") + " yet"
-        )
+        if topic is not None:
+            raise NotFound(
+                N_("no statements on {topic} in the record yet"), topic=Wording(topic.value.replace("_", " "))
+            )
+        raise NotFound(N_("no statements in the record yet"))
     key = ("matrix.png", by, topic)
     png: bytes | None = cache_of(database).get(version, key)
     if png is None:
@@ -98,10 +101,10 @@ async def matrix_picture(
     return matrix, png
 
 
-def _nothing_about(subject: Subject) -> str:
+def _nothing_about(subject: Subject) -> NotFound:
     if subject.kind is SubjectKind.topic:
-        return f"no statements on {subject.name} in the record yet"
-    return f"no live statements by {subject.name} in the record"
+        return NotFound(N_("no statements on {topic} in the record yet"), topic=Wording(subject.name))
+    return NotFound(N_("no live statements by {name} in the record"), name=subject.name)
 
 
 async def timeline_picture(database: Database, subject: Subject) -> tuple[Timeline, bytes]:
@@ -116,7 +119,7 @@ async def timeline_picture(database: Database, subject: Subject) -> tuple[Timeli
     if found is None:
         entries = await timeline_entries(database, subject)
         if not entries:
-            raise NotFound(_nothing_about(subject))
+            raise _nothing_about(subject)
         timeline = await asyncio.to_thread(build_timeline, subject, entries)
         found = timeline, await asyncio.to_thread(draw_timeline, timeline)
         cache.put(version, key, found)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from bot.i18n import N_
 from bot.positions.matrix import chronological_key
 from storage.actors import find_actors, resolve_actor
 from storage.engine import Database
@@ -51,9 +52,11 @@ async def resolve_subject(database: Database, text: str) -> Subject:
     "United States" and the speaker "United States", say)."""
     text = " ".join(text.split())
     if not text:
-        raise InvalidInput("name", "say which speaker, side or topic, e.g. /timeline Putin or /timeline territory")
+        raise InvalidInput(
+            N_("name"), N_("say which speaker, side or topic, e.g. /timeline Putin or /timeline territory")
+        )
     if len(text) > MAX_NAME:
-        raise InvalidInput("name", f"longer than {MAX_NAME} characters; that is not a name")
+        raise InvalidInput(N_("name"), N_("longer than {limit} characters; that is not a name"), limit=MAX_NAME)
     qualified = _QUALIFIED.match(text)
     wanted, name = (SubjectKind(qualified.group(1).lower()), qualified.group(2)) if qualified else (None, text)
     if wanted in (None, SubjectKind.topic):
@@ -62,16 +65,20 @@ async def resolve_subject(database: Database, text: str) -> Subject:
             return Subject(SubjectKind.topic, topic.value.replace("_", " "), topic.value)
         if wanted is SubjectKind.topic:
             known = ", ".join(member.value for member in Topic)
-            raise InvalidInput("topic", f"unknown topic {name[:60]!r} (one of: {known})")
+            raise InvalidInput(
+                N_("topic"), N_("unknown topic {name} (one of: {known})"), name=repr(name[:60]), known=known
+            )
     if wanted in (None, SubjectKind.side):
         side = await side_named(database, name)
         if side is not None:
             return Subject(SubjectKind.side, side, side)
         if wanted is SubjectKind.side:
-            raise NotFound(f"no side called {name[:60]!r} in the record")
+            raise NotFound(N_("no side called {name} in the record"), name=repr(name[:60]))
     async with database.read() as session:
         if wanted is None and not await find_actors(session, name):
-            raise NotFound(f"nothing in the record is called {name[:60]!r}: not a topic, a side or a speaker")
+            raise NotFound(
+                N_("nothing in the record is called {name}: not a topic, a side or a speaker"), name=repr(name[:60])
+            )
         actor = await resolve_actor(session, name)
     return Subject(SubjectKind.speaker, actor.name, str(actor.id))
 

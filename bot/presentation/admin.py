@@ -4,12 +4,13 @@ record is escaped here."""
 
 from __future__ import annotations
 
-from bot.i18n import N_
+from bot.i18n import N_, _, format_date, ngettext, said
 from bot.input.add_line import EXAMPLE, PARTS, USAGE, AddLineError
 from bot.presentation.html import h, statement_compact, statement_full
+from bot.presentation.labels import label
 from bot.record import MAX_IMPORT_BYTES, Changed, Linked
 from storage.actors import UNKNOWN_SIDE
-from storage.exchange import ExchangeFormat, ImportReport
+from storage.exchange import LISTED_SKIPS, ExchangeFormat, ImportReport
 from storage.models import Stance, Statement, Topic
 from storage.statements import EDITABLE_FIELDS
 from storage.stats import RecordStats
@@ -19,25 +20,54 @@ MAX_LISTED_PROBLEMS = 30
 REFUSED_CHANGE = N_("⛔ Only the bot's admins can change the record.")
 REFUSED_READ = N_("⛔ This command is for the bot's admins.")
 
-EDIT_USAGE = (
-    "<code>/edit ID FIELD VALUE</code>, e.g. <code>/edit 23 status confirmed</code>\n"
-    f"Fields: {h(', '.join(sorted(set(EDITABLE_FIELDS))))}"
-)
-RETRACT_USAGE = (
-    "<code>/retract ID REASON</code>, e.g. <code>/retract 23 misattributed: the quote is from 2022</code>\n"
-    "The statement stays in the record, marked retracted, with the reason."
-)
-LINK_USAGE = (
-    "<code>/link ID contradicts ID</code> or <code>/link ID responds_to ID</code>, "
-    "e.g. <code>/link 24 responds_to 23</code>"
-)
-IMPORT_USAGE = (
-    "Send a JSONL or CSV file (the exchange format) with <code>/import</code> as its caption, "
-    "or reply <code>/import</code> to a file already in this chat. "
-    "<code>/import dry</code> checks the file and writes nothing. "
-    f"Files up to {MAX_IMPORT_BYTES // (1024 * 1024)} MB."
-)
-EXPORT_USAGE = "<code>/export</code> (JSON lines) or <code>/export csv</code>"
+
+def edit_usage() -> str:
+    return _("<code>/edit ID FIELD VALUE</code>, e.g. <code>/edit 23 status confirmed</code>\nFields: {fields}").format(
+        fields=h(", ".join(sorted(set(EDITABLE_FIELDS))))
+    )
+
+
+def retract_usage() -> str:
+    return _(
+        "<code>/retract ID REASON</code>, e.g. <code>/retract 23 misattributed: the quote is from 2022</code>\n"
+        "The statement stays in the record, marked retracted, with the reason."
+    )
+
+
+def link_usage() -> str:
+    return _(
+        "<code>/link ID contradicts ID</code> or <code>/link ID responds_to ID</code>, "
+        "e.g. <code>/link 24 responds_to 23</code>"
+    )
+
+
+def import_usage() -> str:
+    return _(
+        "Send a JSONL or CSV file (the exchange format) with <code>/import</code> as its caption, "
+        "or reply <code>/import</code> to a file already in this chat. "
+        "<code>/import dry</code> checks the file and writes nothing. "
+        "Files up to {size} MB."
+    ).format(size=MAX_IMPORT_BYTES // (1024 * 1024))
+
+
+def export_usage() -> str:
+    return _("<code>/export</code> (JSON lines) or <code>/export csv</code>")
+
+
+def usage_of(command: str) -> str:
+    """What a command with its arguments missing or wrong answers."""
+    if command == "edit":
+        return _("To change one field of a statement: {usage}").format(usage=edit_usage())
+    if command == "retract":
+        return _("To retract a statement: {usage}").format(usage=retract_usage())
+    if command == "link":
+        return _("To link two statements: {usage}").format(usage=link_usage())
+    return "⚠️ " + _("Which format? {usage}").format(usage=export_usage())
+
+
+# The parts of the one-line /add and the record's fields, as error messages name them.
+PART_NAMES = (N_("speaker"), N_("date"), N_("topics"), N_("text"), N_("source"), N_("url"), N_("side"), N_("form"))
+LINK_KINDS = (N_("contradicts"), N_("responds to"))
 
 
 # -- adding ------------------------------------------------------------------------
@@ -45,136 +75,176 @@ EXPORT_USAGE = "<code>/export</code> (JSON lines) or <code>/export csv</code>"
 
 def _stance_hint(statement: Statement) -> str:
     example = Stance.proposal if statement.stance is Stance.demand else Stance.demand
-    return (
-        f"Stance recorded as <b>{h(statement.stance.value)}</b>. To change it: "
-        f"<code>/edit {statement.id} stance {example.value}</code> "
-        f"(one of: {h(', '.join(Stance))}); the role: <code>/edit {statement.id} role …</code>"
+    return _(
+        "Stance recorded as <b>{stance}</b>. To change it: "
+        "<code>/edit {id} stance {example}</code> "
+        "(one of: {stances}); the role: <code>/edit {id} role …</code>"
+    ).format(
+        stance=h(label(statement.stance.value)), id=statement.id, example=example.value, stances=h(", ".join(Stance))
     )
 
 
 def added(statement: Statement) -> str:
-    text = f"✅ Added #{statement.id}\n\n{statement_full(statement)}\n\n{_stance_hint(statement)}"
+    text = "✅ " + _("Added #{id}").format(id=statement.id)
+    text += f"\n\n{statement_full(statement)}\n\n{_stance_hint(statement)}"
     if statement.side == UNKNOWN_SIDE:
-        text += (
-            f"\n\n⚠️ The record has no side for <b>{h(statement.speaker)}</b> yet, so this statement's side "
-            f"is left open (<i>{UNKNOWN_SIDE}</i>). Set it: <code>/edit {statement.id} side SIDE</code>, "
-            f"e.g. <code>/edit {statement.id} side United Kingdom</code>"
-        )
+        text += "\n\n⚠️ " + _(
+            "The record has no side for <b>{speaker}</b> yet, so this statement's side "
+            "is left open (<i>{unknown}</i>). Set it: <code>/edit {id} side SIDE</code>, "
+            "e.g. <code>/edit {id} side United Kingdom</code>"
+        ).format(speaker=h(statement.speaker), unknown=UNKNOWN_SIDE, id=statement.id)
     return text
 
 
 def add_problem(error: AddLineError) -> str:
     """A one-line /add that cannot be read: which part, why, and the form again."""
     if error.part in PARTS:
-        where = f"<b>Part {PARTS.index(error.part) + 1} ({error.part})</b>"
+        where = _("<b>Part {number} ({part})</b>").format(number=PARTS.index(error.part) + 1, part=_(error.part))
     elif error.part == "side":
-        where = "<b>Part 1 (speaker's side)</b>"
+        where = _("<b>Part 1 (speaker's side)</b>")
     else:
-        where = "<b>The form</b>"
-    return (
-        f"⚠️ {where}: {h(error.problem)}\n"
+        where = _("<b>The form</b>")
+    return f"⚠️ {where}: {h(said(error.problem))}\n" + _(
         "Nothing was added.\n\n"
-        f"The one-line form: <code>{h(USAGE)}</code>\n"
+        "The one-line form: <code>{usage}</code>\n"
         "The date may also be YYYY-MM or YYYY; a new speaker's side goes in brackets "
-        "after the name. Topics (comma-separated): "
-        f"{h(', '.join(Topic))}.\n"
-        f"e.g. <code>{h(EXAMPLE)}</code>\n"
+        "after the name. Topics (comma-separated): {topics}.\n"
+        "e.g. <code>{example}</code>\n"
         "Or send /add alone for a guided dialogue."
-    )
+    ).format(usage=h(USAGE), topics=h(", ".join(Topic)), example=h(EXAMPLE))
 
 
 def did_you_mean(speaker: str, similar: list[str]) -> str:
     names = ", ".join(f"<b>{h(name)}</b>" for name in similar)
-    return (
-        f"⚠️ <b>Part 1 (speaker)</b>: no speaker is recorded as <b>{h(speaker)}</b>. Did you mean {names}? "
+    return "⚠️ " + _(
+        "<b>Part 1 (speaker)</b>: no speaker is recorded as <b>{speaker}</b>. Did you mean {names}? "
         "Then write the name as recorded. For someone new, say which side they speak for, in brackets "
-        f"after the name: <code>/add {h(speaker)} (United Kingdom) | …</code>\n"
+        "after the name: <code>/add {speaker} (United Kingdom) | …</code>\n"
         "Nothing was added."
-    )
+    ).format(speaker=h(speaker), names=names)
 
 
 # -- changing ----------------------------------------------------------------------
 
 
 def not_editable(field: str) -> str:
-    return f"⚠️ {h(field[:40])} is not a field that can be edited.\n{EDIT_USAGE}"
+    return "⚠️ " + _("{field} is not a field that can be edited.").format(field=h(field[:40])) + f"\n{edit_usage()}"
 
 
 def edited(changed: Changed, field: str) -> str:
     statement = changed.statement
-    return f"✏️ Edited #{statement.id}: {h(field)}.\n\n{statement_full(statement, changed.links)}"
+    heading = _("Edited #{id}: {field}.").format(id=statement.id, field=h(field))
+    return f"✏️ {heading}\n\n{statement_full(statement, changed.links)}"
 
 
 def retracted(changed: Changed) -> str:
     statement = changed.statement
-    return (
-        f"Retracted #{statement.id}; it stays in the record, marked retracted.\n\n"
-        f"{statement_full(statement, changed.links)}"
-    )
+    heading = _("Retracted #{id}; it stays in the record, marked retracted.").format(id=statement.id)
+    return f"{heading}\n\n{statement_full(statement, changed.links)}"
 
 
 def linked(result: Linked) -> str:
-    kind = result.link.kind.value.replace("_", " ")
-    return (
-        f"🔗 Linked: #{result.source.id} {h(kind)} #{result.target.id}.\n\n"
-        f"{statement_compact(result.source)}\n\n{statement_compact(result.target)}"
+    kind = _(result.link.kind.value.replace("_", " "))
+    heading = _("Linked: #{source} {kind} #{target}.").format(
+        source=result.source.id, kind=h(kind), target=result.target.id
     )
+    return f"🔗 {heading}\n\n{statement_compact(result.source)}\n\n{statement_compact(result.target)}"
 
 
 # -- import, export, stats ---------------------------------------------------------
 
 
 def not_an_import_option(argument: str) -> str:
-    return f"⚠️ {h(argument[:40])}: not an /import option.\n{IMPORT_USAGE}"
+    return "⚠️ " + _("{argument}: not an /import option.").format(argument=h(argument[:40])) + f"\n{import_usage()}"
 
 
 def import_too_large(name: str, size_bytes: int) -> str:
-    return f"⚠️ {h(name)} is {size_bytes / (1024 * 1024):.1f} MB; {IMPORT_USAGE}\nNothing was imported."
+    size = f"{size_bytes / (1024 * 1024):.1f}"
+    return (
+        "⚠️ "
+        + _("{name} is {size} MB; {usage}").format(name=h(name), size=size, usage=import_usage())
+        + "\n"
+        + _("Nothing was imported.")
+    )
 
 
 def import_larger_than_limit(name: str) -> str:
-    return f"⚠️ {h(name)} is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB. Nothing was imported."
+    return "⚠️ " + _("{name} is larger than {size} MB. Nothing was imported.").format(
+        name=h(name), size=MAX_IMPORT_BYTES // (1024 * 1024)
+    )
+
+
+def _summary(report: ImportReport) -> str:
+    """What `ImportReport.summary` says for the operator, in the reader's language."""
+    if not report.ok:
+        count = len(report.problems)
+        return ngettext(
+            "{count} problem found; nothing was imported", "{count} problems found; nothing was imported", count
+        ).format(count=count)
+    counts = _("{added} added, {updated} updated, {unchanged} unchanged").format(
+        added=report.added, updated=report.updated, unchanged=report.unchanged
+    )
+    if report.skipped:
+        refs = ", ".join(skip.ref for skip in report.skipped[:LISTED_SKIPS])
+        more = len(report.skipped) - LISTED_SKIPS
+        if more > 0:
+            refs += " " + _("and {count} more").format(count=more)
+        counts += ", " + _(
+            "{count} skipped ({refs}: retracted in the record, and kept retracted; "
+            "`diplobot import --allow-unretract` restores them)"
+        ).format(count=len(report.skipped), refs=refs)
+    if report.dry_run:
+        return _("dry run: {counts}; nothing was written").format(counts=counts)
+    return counts
 
 
 def imported(name: str, report: ImportReport) -> str:
     """Success in one line; otherwise every problem (the first ones), and what to do."""
     if report.ok:
-        mark = "🧪 Checked" if report.dry_run else "✅ Imported"
-        return f"{mark} {h(name)}: {h(report.summary())}."
-    listed = [f"• {h(str(problem))}" for problem in report.problems[:MAX_LISTED_PROBLEMS]]
+        mark = "🧪 " + _("Checked") if report.dry_run else "✅ " + _("Imported")
+        return f"{mark} {h(name)}: {h(_summary(report))}."
+    listed = [f"• {h(said(problem.wording))}" for problem in report.problems[:MAX_LISTED_PROBLEMS]]
     more = len(report.problems) - len(listed)
     if more > 0:
-        listed.append(f"… and {more} more")
+        listed.append("… " + _("and {count} more").format(count=more))
     return "\n".join(
-        [f"❌ {h(name)}: {h(report.summary())}.", "", *listed, "", "Fix these lines and send the file again."]
+        [f"❌ {h(name)}: {h(_summary(report))}.", "", *listed, "", _("Fix these lines and send the file again.")]
     )
 
 
 def export_caption(statements: int, fmt: ExchangeFormat) -> str:
-    return f"The record: {statements} statement(s), retracted ones included, in the exchange format ({fmt.value})."
+    return ngettext(
+        "The record: {count} statement, retracted ones included, in the exchange format ({format}).",
+        "The record: {count} statements, retracted ones included, in the exchange format ({format}).",
+        statements,
+    ).format(count=statements, format=fmt.value)
 
 
 def _counts(counts: dict[str, int], limit: int = 8) -> str:
-    items = [f"{h(key.replace('_', ' '))} {value}" for key, value in list(counts.items())[:limit]]
+    items = [f"{h(label(key))} {value}" for key, value in list(counts.items())[:limit]]
     if len(counts) > limit:
-        items.append(f"+{len(counts) - limit} more")
-    return " · ".join(items) or "none"
+        items.append(_("+{count} more").format(count=len(counts) - limit))
+    return " · ".join(items) or _("none")
 
 
 def stats_text(stats: RecordStats) -> str:
-    latest = f"{stats.latest_said_on:%d %b %Y}" if stats.latest_said_on else "none"
-    recorded = f"{stats.latest_added_at:%Y-%m-%d %H:%M} UTC" if stats.latest_added_at else "never"
+    latest = format_date(stats.latest_said_on, "dd MMM y") if stats.latest_said_on else _("none")
+    recorded = f"{stats.latest_added_at:%Y-%m-%d %H:%M} UTC" if stats.latest_added_at else _("never")
     return "\n".join(
         [
-            "<b>The record</b>",
-            (
-                f"Statements: {stats.statements} ({stats.retracted} retracted) · speakers: {stats.actors} · "
-                f"subscribers: {stats.subscribers}"
+            "<b>" + _("The record") + "</b>",
+            _(
+                "Statements: {statements} ({retracted} retracted) · speakers: {actors} · subscribers: {subscribers}"
+            ).format(
+                statements=stats.statements,
+                retracted=stats.retracted,
+                actors=stats.actors,
+                subscribers=stats.subscribers,
             ),
-            f"Latest said: {latest} · last recorded: {recorded}",
-            f"By status: {_counts(stats.by_status)}",
-            f"By side: {_counts(stats.by_side)}",
-            f"By topic: {_counts(stats.by_topic, limit=len(Topic))}",
-            f"With embeddings: {stats.embedded}",
+            _("Latest said: {latest} · last recorded: {recorded}").format(latest=latest, recorded=recorded),
+            _("By status: {counts}").format(counts=_counts(stats.by_status)),
+            _("By side: {counts}").format(counts=_counts(stats.by_side)),
+            _("By topic: {counts}").format(counts=_counts(stats.by_topic, limit=len(Topic))),
+            _("With embeddings: {count}").format(count=stats.embedded),
         ]
     )

@@ -16,6 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 
 from bot import record
 from bot.context import BotContext
+from bot.i18n import _
 from bot.input.add_line import (
     AddLineError,
     parse_date,
@@ -84,9 +85,9 @@ def _step(callback: Step) -> Callable[[Update, BotContext], Coroutine[Any, Any, 
         draft = _draft(context)
         if draft is None:
             if update.callback_query is not None:
-                await update.callback_query.answer(view.STALE_BUTTON, show_alert=True)
+                await update.callback_query.answer(_(view.STALE_BUTTON), show_alert=True)
             else:
-                await reply(update, view.LOST_PLACE)
+                await reply(update, _(view.LOST_PLACE))
             return ConversationHandler.END
         return await callback(update, context, draft)
 
@@ -96,8 +97,9 @@ def _step(callback: Step) -> Callable[[Update, BotContext], Coroutine[Any, Any, 
 async def _ask(
     update: Update, draft: Draft, question: str, keyboard: InlineKeyboardMarkup | None = None, said: str = ""
 ) -> None:
+    """`question` is a key of the view (kept in the draft for reminders), shown translated."""
     draft.asking = question
-    await reply(update, f"{said}\n\n{question}" if said else question, keyboard)
+    await reply(update, f"{said}\n\n{_(question)}" if said else _(question), keyboard)
 
 
 def _typed(update: Update) -> str:
@@ -114,7 +116,7 @@ def _pressed(update: Update, draft: Draft) -> AddButton | None:
 
 async def _stale(update: Update) -> None:
     if update.callback_query is not None:
-        await update.callback_query.answer(view.STALE_BUTTON, show_alert=True)
+        await update.callback_query.answer(_(view.STALE_BUTTON), show_alert=True)
 
 
 # -- the steps ---------------------------------------------------------------------
@@ -123,12 +125,12 @@ async def _stale(update: Update) -> None:
 async def _start(update: Update, context: BotContext) -> State:
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:
-        await reply(update, view.PRIVATE_ONLY)
+        await reply(update, view.private_only())
         return ConversationHandler.END
     draft = Draft(asking=view.ASK_SPEAKER)
     if context.user_data is not None:
         context.user_data[DRAFT] = draft
-    await _ask(update, draft, view.ASK_SPEAKER, said=view.STARTED)
+    await _ask(update, draft, view.ASK_SPEAKER, said=_(view.STARTED))
     return SPEAKER
 
 
@@ -192,7 +194,7 @@ async def _topic_button(update: Update, context: BotContext, draft: Draft) -> St
         return None
     if pressed.choice == view.DONE:
         if not draft.topics:
-            await query.answer(view.PICK_A_TOPIC, show_alert=True)
+            await query.answer(_(view.PICK_A_TOPIC), show_alert=True)
             return None
         await query.answer()
         await query.edit_message_text(view.topics_heard(draft))
@@ -286,7 +288,7 @@ async def _no_url(update: Update, context: BotContext, draft: Draft) -> State:
             await _stale(update)
             return None
         await query.answer()
-        await query.edit_message_text(view.NO_LINK)
+        await query.edit_message_text(_(view.NO_LINK))
     draft.url = None
     return await _preview(update, context, draft)
 
@@ -296,7 +298,7 @@ async def _preview(update: Update, context: BotContext, draft: Draft) -> State:
         data = draft.data()
     except AddLineError as error:
         forget_in(context, update, _forget)
-        await reply(update, view.not_written(str(error)))
+        await reply(update, view.not_written(error))
         return ConversationHandler.END
     draft.asking = view.ASK_CONFIRM
     await reply(update, view.preview(record.unsaved(data, who(update))), view.confirm_keyboard(draft))
@@ -315,12 +317,12 @@ async def _decision(update: Update, context: BotContext, draft: Draft) -> State:
     await query.edit_message_reply_markup(None)
     forget_in(context, update, _forget)
     if pressed.step == view.CANCEL:
-        await reply(update, view.CANCELLED_BY_BUTTON)
+        await reply(update, _(view.CANCELLED_BY_BUTTON))
         return ConversationHandler.END
     try:
         statement = await record.add(context.database, draft.data(), who(update))
     except InvalidInput as error:
-        await reply(update, view.not_written(str(error)))
+        await reply(update, view.not_written(error))
         return ConversationHandler.END
     await reply(update, added(statement))
     return ConversationHandler.END
@@ -329,13 +331,15 @@ async def _decision(update: Update, context: BotContext, draft: Draft) -> State:
 async def _remind(update: Update, context: BotContext, draft: Draft) -> State:
     """Anything the current step does not take: say view.again what it asks."""
     if update.callback_query is not None:
-        await update.callback_query.answer(view.STEP_DONE, show_alert=True)
+        await update.callback_query.answer(_(view.STEP_DONE), show_alert=True)
         return None
     await reply(update, view.remind(draft))
     return None
 
 
 async def _expired(bot: Bot, chat_id: int) -> None:
+    """Said in the language the current one was set to from the user's choice (see
+    handlers.dialogues.end_idle_dialogues)."""
     await bot.send_message(chat_id, view.timed_out(DIALOGUE_TIMEOUT))
 
 

@@ -9,7 +9,7 @@ from telegram import Update
 
 from bot import record
 from bot.context import BotContext
-from bot.presentation.admin import EDIT_USAGE, LINK_USAGE, RETRACT_USAGE, edited, linked, not_editable, retracted
+from bot.presentation.admin import edited, linked, not_editable, retracted, usage_of
 from handlers.common import answers_errors, command_argument, reply, who
 from storage.statements import EDITABLE_FIELDS
 
@@ -28,7 +28,7 @@ async def edit_command(update: Update, context: BotContext) -> None:
     parts = command_argument(update).split(maxsplit=2)
     statement_id = _statement_id(parts[0]) if parts else None
     if len(parts) < 3 or statement_id is None:
-        await reply(update, f"To change one field of a statement: {EDIT_USAGE}")
+        await reply(update, usage_of("edit"))
         return
     field, value = parts[1].lower(), parts[2]
     if field not in EDITABLE_FIELDS:
@@ -43,7 +43,7 @@ async def retract_command(update: Update, context: BotContext) -> None:
     parts = command_argument(update).split(maxsplit=1)
     statement_id = _statement_id(parts[0]) if parts else None
     if len(parts) < 2 or statement_id is None:
-        await reply(update, f"To retract a statement: {RETRACT_USAGE}")
+        await reply(update, usage_of("retract"))
         return
     await reply(update, retracted(await record.retract(context.database, statement_id, parts[1], who(update))))
 
@@ -54,6 +54,6 @@ async def link_command(update: Update, context: BotContext) -> None:
     from_id = _statement_id(parts[0]) if len(parts) == 3 else None
     to_id = _statement_id(parts[2]) if len(parts) == 3 else None
     if from_id is None or to_id is None:
-        await reply(update, f"To link two statements: {LINK_USAGE}")
+        await reply(update, usage_of("link"))
         return
     await reply(update, linked(await record.link(context.database, from_id, parts[1], to_id, who(update))))

@@ -11,14 +11,15 @@ from telegram.ext import filters
 
 from bot import record
 from bot.context import BotContext
+from bot.i18n import _
 from bot.presentation.admin import (
-    EXPORT_USAGE,
-    IMPORT_USAGE,
     export_caption,
     import_larger_than_limit,
     import_too_large,
+    import_usage,
     imported,
     not_an_import_option,
+    usage_of,
 )
 from handlers.common import answers_errors, command_argument, reply, who
 from storage.exchange import ExchangeFormat
@@ -46,9 +47,9 @@ async def import_command(update: Update, context: BotContext) -> None:
         return
     document = message.document or (message.reply_to_message.document if message.reply_to_message else None)
     if document is None:
-        await reply(update, IMPORT_USAGE)
+        await reply(update, import_usage())
         return
-    name = document.file_name or "the file"
+    name = document.file_name or _("the file")
     if document.file_size and document.file_size > record.MAX_IMPORT_BYTES:
         # Refused before downloading: Telegram says how large the file is.
         await reply(update, import_too_large(name, document.file_size))
@@ -67,7 +68,7 @@ async def export_command(update: Update, context: BotContext) -> None:
     fmt = _EXPORT_FORMATS.get(command_argument(update).lower().lstrip("."))
     chat = update.effective_chat
     if fmt is None or chat is None:
-        await reply(update, f"⚠️ Which format? {EXPORT_USAGE}")
+        await reply(update, usage_of("export"))
         return
     today = datetime.now(context.settings.default_zone).date()
     export = await record.export(context.database, fmt, today)
