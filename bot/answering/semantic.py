@@ -140,30 +140,28 @@ async def _unheld(
     # A Cyrillic name is looked up by the stem of its transliteration, so its case ending
     # does not hide it: "Владивостоці" -> "vladivosto", found in "Vladivostok".
     stems = {name: _stem(normalize_name(name)) for name in names if is_cyrillic(name)}
-    # ... or by the English words the lexicon gives for it, when it is not transliterated
-    # in English: "Китаю" -> China, "Німеччина" -> Germany.
+    # A Cyrillic content word is held when the record holds any of the English words the
+    # lexicon gives for it; a Cyrillic name too, when its transliteration is not found.
+    words = list(reading.content_words) if options.absent_words and options.thresholds else []
+    translated = list(reading.translated_words) if options.absent_words and options.thresholds else []
     english = {name: english_words(fold(name)) for name in stems}
-    # Each content word as the English words any of which the record may hold it by: an
-    # English word itself, a Cyrillic one through the bilingual lexicon.
-    checked = [(word,) for word in reading.content_words] + list(reading.translated_words)
-    if not (options.absent_words and options.thresholds):
-        checked = []
-    if not names and not checked:
+    if not names and not words and not translated:
         return [], 0.0
     cap = max(COMMON_MIN, int(max(index.size, 1) * COMMON_SHARE))
-    terms = [word for words in [*checked, *english.values()] for word in words]
-    stats = await term_stats(database, [*terms, *stems.values()], latin, cap, session, index.term_cache)
+    groups = [*translated, *(group for group in english.values() if group)]
+    stats = await term_stats(
+        database, [*words, *stems.values()], latin, cap, session, index.term_cache, alternatives=groups
+    )
     missing = [
         name
         for name in names
         if name in stats.missing_names
-        or (
-            stats.counts.get(stems.get(name, ""), 1) == 0
-            and all(stats.counts.get(word) == 0 for word in english.get(name, ()))
-        )
+        or (stats.counts.get(stems.get(name, ""), 1) == 0 and not stats.held.get(english.get(name, ()), False))
     ]
-    unheld = sum(1 for english in checked if all(stats.counts.get(word) == 0 for word in english))
-    return missing, unheld / len(checked) if checked else 0.0
+    unheld = sum(1 for word in words if stats.counts.get(word) == 0)
+    unheld += sum(1 for group in translated if not stats.held[group])
+    checked = len(words) + len(translated)
+    return missing, unheld / checked if checked else 0.0
 
 
 def _stem(key: str) -> str:
