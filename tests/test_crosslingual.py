@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bot.answering.ask import answer
+from bot.answering.keywords import term_stats
 from bot.answering.reading import english_words, fold, read
 from bot.answering.record_index import RecordFacts
 from bot.answering.semantic import DEFAULT_SEMANTIC, SemanticOptions
@@ -86,6 +87,13 @@ def test_a_cyrillic_question_carries_its_words_in_english_but_not_its_topics_wor
     # "санкції" names a topic of the record: a synonym of what it says, never absent.
     assert not any("sanctions" in english for english in reading.translated_words)
     assert reading.content_words == ()
+
+
+async def test_a_group_of_english_words_is_held_when_the_record_holds_any_of_them(sample_database: Database) -> None:
+    held = ("election", "mobilisation")  # "mobilisation" is in the sample record, "election" nowhere
+    unheld = ("election", "ballot", "referendum")
+    stats = await term_stats(sample_database, [], [], 50, alternatives=[held, unheld])
+    assert stats.held == {held: True, unheld: False}
 
 
 @pytest.fixture
