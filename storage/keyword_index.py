@@ -18,13 +18,20 @@ from storage.search import FTS_TEXT, fts_match, rank_on_index, ranked_query
 
 
 async def term_counts(
-    database: Database, session: AsyncSession, prefixes: Sequence[str], phrases: Sequence[Sequence[str]], cap: int
-) -> tuple[list[int | None], list[bool]]:
+    database: Database,
+    session: AsyncSession,
+    prefixes: Sequence[str],
+    phrases: Sequence[Sequence[str]],
+    cap: int,
+    alternatives: Sequence[Sequence[str]] = (),
+) -> tuple[list[int | None], list[bool], list[bool]]:
     """In one round trip: in how many statements the index finds each of `prefixes` (a
     word's stem, as a prefix; None when in more than `cap`, or when the engine makes no
-    query of it), and whether any statement holds each of `phrases` (words in a row)."""
-    if not prefixes and not phrases:
-        return [], []
+    query of it), whether any statement holds each of `phrases` (words in a row), and
+    whether any holds one of each group of `alternatives` (stems, as prefixes): a
+    presence test stops at the first statement, where a count reads up to `cap`."""
+    if not prefixes and not phrases and not alternatives:
+        return [], [], []
     columns: list[str] = []
     params: dict[str, Any] = {"cap": cap + 1}
     for number, stem in enumerate(prefixes):
@@ -54,10 +61,25 @@ async def term_counts(
                 f"(CASE WHEN numnode(phraseto_tsquery('english', :{name})) = 0 THEN 1 ELSE (SELECT count(*) FROM "
                 f"(SELECT 1 FROM statement WHERE search_vector @@ phraseto_tsquery('english', :{name}) LIMIT 1) AS m{number}) END)"
             )
+    for number, stems in enumerate(alternatives):
+        name = f"a{number}"
+        if database.is_sqlite:
+            params[name] = f"{FTS_TEXT} : (" + " OR ".join(f'"{stem}" *' for stem in stems) + ")"
+            columns.append(
+                f"(SELECT count(*) FROM (SELECT 1 FROM statement_fts WHERE statement_fts MATCH :{name} LIMIT 1))"
+            )
+        else:
+            params[name] = " | ".join(f"{stem}:*" for stem in stems)
+            # Stop words only: an empty query, no evidence of absence.
+            columns.append(
+                f"(CASE WHEN numnode(to_tsquery('english', :{name})) = 0 THEN 1 ELSE (SELECT count(*) FROM "
+                f"(SELECT 1 FROM statement WHERE search_vector @@ to_tsquery('english', :{name}) LIMIT 1) AS a{number}) END)"
+            )
     connection = await session.connection()
     row = (await connection.execute(text("SELECT " + ", ".join(columns)), params)).one()
     counts = [None if value is None or value < 0 or value > cap else int(value) for value in row[: len(prefixes)]]
-    return counts, [bool(value) for value in row[len(prefixes) :]]
+    present = [bool(value) for value in row[len(prefixes) : len(prefixes) + len(phrases)]]
+    return counts, present, [bool(value) for value in row[len(prefixes) + len(phrases) :]]
 
 
 async def keyword_ranking(

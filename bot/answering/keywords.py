@@ -55,6 +55,8 @@ class TermStats:
 
     counts: dict[str, int | None] = field(default_factory=dict)
     missing_names: list[str] = field(default_factory=list)
+    #: Per group of alternative words, whether any statement holds one of them in any form.
+    held: dict[tuple[str, ...], bool] = field(default_factory=dict)
 
 
 async def term_stats(
@@ -64,10 +66,12 @@ async def term_stats(
     cap: int,
     session: AsyncSession | None = None,
     cache: dict[Any, Any] | None = None,
+    alternatives: Sequence[tuple[str, ...]] = (),
 ) -> TermStats:
-    """One round trip for every term's document count and every name's presence. With
-    a `cache` (the record index's, emptied whenever the record changes), words asked
-    about before are not counted again."""
+    """One round trip for every term's document count, every name's presence and every
+    group of `alternatives`' presence (one of its words in any form). With a `cache` (the
+    record index's, emptied whenever the record changes), words asked about before are
+    not counted again."""
     stats = TermStats()
     cache = cache if cache is not None else {}
     if len(cache) > TERM_CACHE_SIZE:
@@ -85,6 +89,18 @@ async def term_stats(
                 stats.missing_names.append(value)
         else:
             pending_names.append(value)
+    asked_groups: list[tuple[str, ...]] = []
+    groups: list[list[str]] = []
+    for group in dict.fromkeys(alternatives):
+        if ("any", group) in cache:
+            stats.held[group] = cache[("any", group)]
+            continue
+        stems = list(dict.fromkeys(stem for stem in map(word_stem, group) if _WORD.fullmatch(stem)))
+        if stems:
+            asked_groups.append(group)
+            groups.append(stems)
+        else:
+            stats.held[group] = True  # nothing to look up: no evidence of absence
     asked_terms: list[str] = []
     prefixes: list[str] = []
     for term in pending_terms:
@@ -101,10 +117,12 @@ async def term_stats(
         if words:
             asked_names.append(value)
             phrases.append(words)
-    if not prefixes and not phrases:
+    if not prefixes and not phrases and not groups:
         return stats
     async with reading(database, session) as active:
-        counts, present = await term_counts(database, active, prefixes, phrases, cap)
+        counts, present, any_held = await term_counts(database, active, prefixes, phrases, cap, groups)
+    for group, held in zip(asked_groups, any_held, strict=True):
+        stats.held[group] = cache[("any", group)] = held
     for term, count in zip(asked_terms, counts, strict=True):
         stats.counts[term] = cache[("term", term, cap)] = count
     for value, found in zip(asked_names, present, strict=True):

@@ -34,6 +34,10 @@ _SENTENCE_END = re.compile(r"[.!?:;«»\"“”(]\s*$")
 #: A name's word this long or longer may be followed by an ending in the question.
 _STEM_MIN = 4
 _ENDING_MAX = 3
+#: A stem of the bilingual lexicon this long or longer may be followed by one more letter
+#: (verbs: "погодилися"); shorter ones by no more than `_ENDING_MAX`, none under three.
+_LEXICON_LONG_STEM = 5
+_LEXICON_STEM_MIN = 3
 
 
 def fold(word: str) -> str:
@@ -64,9 +68,14 @@ class Reading:
     #: ones come with their Latin transliteration.
     names: tuple[str, ...] = ()
     #: The question's other content words in Latin script, to count how many the record
-    #: holds nowhere (Cyrillic words cannot be looked up in an English record); words the
-    #: vocabulary knows for a topic are left out, as synonyms of what the record says.
+    #: holds nowhere; words the vocabulary knows for a topic are left out, as synonyms of
+    #: what the record says.
     content_words: tuple[str, ...] = ()
+    #: The question's Cyrillic content words the bilingual lexicon knows, each as the
+    #: English words the record would use for it: a word is held when the record holds
+    #: any of them. Words for a topic are left out here too; words the lexicon does not
+    #: know tell nothing either way.
+    translated_words: tuple[tuple[str, ...], ...] = ()
     cyrillic: bool = False
 
 
@@ -79,13 +88,13 @@ class _Data:
     not_names: frozenset[str]
     question_words: frozenset[str]
     after_words: frozenset[str]
+    #: Ukrainian and Russian stems -> English words (vocabulary/crosslingual.json).
+    english_of: dict[str, tuple[str, ...]]
 
 
 @lru_cache(maxsize=1)
 def _data() -> _Data:
-    raw: dict[str, Any] = json.loads(
-        resources.files("bot").joinpath("data/vocabulary/reading.json").read_text(encoding="utf-8")
-    )
+    raw = _vocabulary("reading.json")
     months = tuple((number, fold(word)) for number, words in enumerate(raw["months"], start=1) for word in words)
     seasons = tuple((fold(word), int(first), int(last)) for word, (first, last) in raw["seasons"].items())
     topic_words = frozenset(
@@ -98,7 +107,39 @@ def _data() -> _Data:
         not_names=frozenset(fold(word) for word in raw["not_names"]),
         question_words=frozenset(fold(word) for word in raw["question_words"]),
         after_words=frozenset(fold(word) for word in raw["after_words"]),
+        english_of=_lexicon(_vocabulary("crosslingual.json")),
     )
+
+
+def _vocabulary(name: str) -> dict[str, Any]:
+    text = resources.files("bot").joinpath(f"data/vocabulary/{name}").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def _lexicon(raw: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Stem -> English words; a stem listed under two entries gets the words of both."""
+    english_of: dict[str, tuple[str, ...]] = {}
+    for entry in raw["entries"]:
+        words = tuple(fold(word) for word in entry["en"])
+        for stem in entry["stems"]:
+            key = fold(stem)
+            english_of[key] = tuple(dict.fromkeys((*english_of.get(key, ()), *words)))
+    return english_of
+
+
+def english_words(word: str) -> tuple[str, ...]:
+    """The English words the lexicon gives for a folded Cyrillic word: those of the
+    longest stem that begins it with an ending short enough (see `_LEXICON_LONG_STEM`);
+    none when no stem does."""
+    english_of = _data().english_of
+    for ending in range(_ENDING_MAX + 2):
+        stem = word[: len(word) - ending]
+        if len(stem) < _LEXICON_STEM_MIN:
+            break
+        if stem in english_of and (ending <= _ENDING_MAX or len(stem) >= _LEXICON_LONG_STEM):
+            return english_of[stem]
+    return ()
 
 
 def _word_matches(asked: str, known: str) -> bool:
@@ -223,6 +264,7 @@ def read(question: str, facts: RecordFacts) -> Reading:
     data = _data()
     names: list[str] = []
     content: list[str] = []
+    translated: list[tuple[str, ...]] = []
     for at, (word, written) in enumerate(zip(words, raw, strict=True)):
         if covered[at] or word.isdigit() or _month_or_season(word) is not None:
             continue
@@ -231,9 +273,12 @@ def read(question: str, facts: RecordFacts) -> Reading:
             if word not in data.not_names and not any(_word_matches(word, known) for known in data.not_names):
                 names.append(written)
             continue
-        if (
-            not is_cyrillic(word)
-            and len(word) >= 4
+        if is_cyrillic(word):
+            english = english_words(word)
+            if english and not data.topic_words & set(english):
+                translated.append(english)
+        elif (
+            len(word) >= 4
             and word not in STOPWORDS
             and word not in data.question_words
             and word not in data.topic_words
@@ -252,5 +297,6 @@ def read(question: str, facts: RecordFacts) -> Reading:
         span=span,
         names=tuple(dict.fromkeys(names)),
         content_words=tuple(dict.fromkeys(content)),
+        translated_words=tuple(dict.fromkeys(translated)),
         cyrillic=is_cyrillic(question),
     )
