@@ -4,6 +4,7 @@ language from Telegram or /language, and a subscriber's digest comes in theirs."
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -16,6 +17,7 @@ from babel.messages.pofile import read_po
 
 from bot.digests.compose import render_digest
 from bot.i18n import use_language
+from bot.presentation.labels import speaker_name
 from storage.engine import Database
 from storage.subscriptions import get_subscriber, set_language
 from tests.bot_harness import BotHarness, running_bot
@@ -37,6 +39,30 @@ def _code_messages() -> set[str | tuple[str, ...]]:
         ):
             found.add(message)
     return found
+
+
+def _marked_in_source() -> dict[str, str]:
+    """Every literal passed to `_`, `N_` or `ngettext`, found by Python's own parser, which
+    also sees inside f-strings (Babel's extractor does not), with where it stands."""
+    found: dict[str, str] = {}
+    for folder in ("bot", "handlers", "storage"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                    continue
+                if node.func.id not in ("_", "N_", "ngettext") or not node.args:
+                    continue
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    found.setdefault(first.value, f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+def test_no_message_is_hidden_from_extraction() -> None:
+    """A message marked inside an f-string never reaches the catalogs: it would stay English."""
+    extracted = {message if isinstance(message, str) else message[0] for message in _code_messages()}
+    hidden = {text: where for text, where in _marked_in_source().items() if text not in extracted}
+    assert hidden == {}
 
 
 def _catalog(language: str):  # noqa: ANN202 - babel's Catalog
@@ -161,3 +187,19 @@ async def test_a_subscribers_digest_comes_in_its_language(database: Database, te
     assert "Володимир Путін" in uk and "серп. 2025" in uk
     assert "Ваш ежедневный дайджест" in ru and "2 новых заявления" in ru and "Владимир Путин" in ru
     assert "Your daily digest" in en and "2 new statements" in en and "Vladimir Putin" in en
+
+
+@pytest.mark.parametrize(
+    ("language", "name", "shown"),
+    [
+        ("uk", "Vladimir Putin", "Володимир Путін"),
+        ("ru", "Vladimir Putin", "Владимир Путин"),
+        ("en", "Vladimir Putin", "Vladimir Putin"),
+        ("uk", "Marco Rubio", "Marco Rubio"),
+        ("uk", "Someone Not In The Record", "Someone Not In The Record"),
+    ],
+)
+def test_speakers_are_named_in_the_readers_script_only_in_full(language: str, name: str, shown: str) -> None:
+    """A surname alone in Cyrillic ("Рубіо") would say less than the full name in Latin letters."""
+    with use_language(language):
+        assert speaker_name(name) == shown

@@ -49,7 +49,7 @@ class SemanticWeights:
     place: float = 0.014
     time: float = 0.03
     threshold_latin: float = 0.79
-    threshold_cyrillic: float = 0.775
+    threshold_cyrillic: float = 0.77
     absent_penalty: float = 0.05
     #: Past the first page, statements within this much of the best similarity are listed.
     listed_within: float = 0.06

@@ -64,7 +64,8 @@ def share_url(bot_username: str, statement_id: int | None) -> str:
 def _share(statement: Statement, bot_username: str | None) -> str:
     if not bot_username:
         return ""
-    return f' · <a href="{escape(share_url(bot_username, statement.id), quote=True)}">🔗 {_("Share")}</a>'
+    label = _("Share")
+    return f' · <a href="{escape(share_url(bot_username, statement.id), quote=True)}">🔗 {label}</a>'
 
 
 def _compact_lines(statement: Statement) -> list[str]:
@@ -108,8 +109,8 @@ def statement_full(statement: Statement, links: Sequence[LinkedStatement] = (), 
     title = _("Statement #{id}").format(id=statement.id)
     lines = [f"<b>{title}</b> (ref {h(statement.ref)})", _record_body(statement)]
     if bot_username:
-        url = share_url(bot_username, statement.id)
-        lines.append(f'🔗 {_("Share")}: <a href="{escape(url, quote=True)}">{h(url)}</a>')
+        url, label = share_url(bot_username, statement.id), _("Share")
+        lines.append(f'🔗 {label}: <a href="{escape(url, quote=True)}">{h(url)}</a>')
     for link in links:
         heading = _(_LINK_HEADINGS[(link.kind.value, link.outgoing)])
         lines += ["", f"<b>{heading}</b>:", statement_compact(link.statement, bot_username)]

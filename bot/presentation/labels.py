@@ -60,11 +60,15 @@ def _is_cyrillic(alias: str) -> bool:
     return any("\u0400" <= char <= "\u04ff" for char in alias)
 
 
-def _best(aliases: list[str], language: str) -> str | None:
-    """The fullest alias written in the language: Ukrainian prefers its own letters and
-    never takes Russian ones; Russian never takes Ukrainian ones."""
+def _best(name: str, aliases: list[str], language: str) -> str | None:
+    """The fullest alias written in the language, and no shorter than the recorded name (a
+    surname alone would say less than the name in Latin letters): Ukrainian prefers its own
+    letters and never takes Russian ones; Russian never takes Ukrainian ones."""
     mine, theirs = (_UKRAINIAN_ONLY, _RUSSIAN_ONLY) if language == "uk" else (_RUSSIAN_ONLY, _UKRAINIAN_ONLY)
-    fitting = [alias for alias in aliases if _is_cyrillic(alias) and not theirs & set(alias)]
+    words = len(name.split())
+    fitting = [
+        alias for alias in aliases if _is_cyrillic(alias) and not theirs & set(alias) and len(alias.split()) >= words
+    ]
     if language == "uk":
         fitting = [alias for alias in fitting if not _RUSSIAN_ENDING.search(alias)]
     if not fitting:
@@ -76,7 +80,7 @@ def _best(aliases: list[str], language: str) -> str | None:
 def _names(language: str) -> dict[str, str]:
     text = resources.files("bot").joinpath("data/actors.json").read_text("utf-8")
     aliases: dict[str, list[str]] = json.loads(text)
-    found = {name: _best(names, language) for name, names in aliases.items()}
+    found = {name: _best(name, names, language) for name, names in aliases.items()}
     return {name: alias for name, alias in found.items() if alias}
 
 
