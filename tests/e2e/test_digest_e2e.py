@@ -5,73 +5,30 @@ it) delivers one digest holding them; running it again delivers nothing more."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest_asyncio
 
-from storage.engine import Database
-from storage.models import Subscriber
-from storage.subscriptions import get_subscriber, next_due_at
-from tests.e2e.bot_process import DIPLOBOT, bot_environment, diplobot_run
-from tests.e2e.emulator import BotApiEmulator, BotMessage, EmulatorClient
+from storage.subscriptions import next_due_at
+from tests.e2e.emulator import BotApiEmulator, EmulatorClient
+from tests.e2e.running import RunningBot, polling_bot
 
 ADMIN = 7101
 READER = 7102
-STARTUP_TIMEOUT = 30.0
 PUTIN = "Any ceasefire must be long-term and address the root causes of the conflict."
 ZELENSKY = "Security guarantees must be legally binding and in place before any ceasefire takes effect."
-
-
-class RunningBot:
-    def __init__(self, client: EmulatorClient, env: dict[str, str], database_url: str, workdir: Path) -> None:
-        self.client = client
-        self.env = env
-        self.database_url = database_url
-        self.workdir = workdir
-
-    def send_due(self, at: datetime) -> str:
-        result = subprocess.run(
-            [str(DIPLOBOT), "digest", "send-due", "--at", at.strftime("%Y-%m-%dT%H:%M:%SZ")],
-            env=self.env,
-            cwd=self.workdir,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
-        return result.stdout
-
-    async def subscriber(self, chat_id: int) -> Subscriber | None:
-        database = Database(self.database_url)
-        try:
-            return await get_subscriber(database, chat_id)
-        finally:
-            await database.close()
-
-    async def reply(self, chat_id: int, before: int, timeout: float = 15.0) -> BotMessage:
-        messages = await self.client.wait_for_bot_messages(before + 1, chat_id=chat_id, timeout=timeout)
-        return messages[-1]
 
 
 @pytest_asyncio.fixture
 async def running(
     bot_api_emulator: BotApiEmulator, bot_token: str, emulator_client: EmulatorClient, tmp_path: Path
 ) -> AsyncIterator[RunningBot]:
-    database_path = tmp_path / "bot.db"
-    env = bot_environment(bot_api_emulator, bot_token, database_path, admin_ids=str(ADMIN), load_sample=False)
-    log = tmp_path / "diplobot.log"
-    with diplobot_run(env, log) as process:
-        try:
-            await emulator_client.wait_for_calls("getUpdates", timeout=STARTUP_TIMEOUT)
-        except AssertionError:
-            raise AssertionError(f"diplobot did not start polling:\n{log.read_text()}") from None
-        yield RunningBot(emulator_client, env, f"sqlite+aiosqlite:///{database_path}", tmp_path)
-        assert process.poll() is None, f"diplobot exited early:\n{log.read_text()}"
-    assert process.returncode == 0, log.read_text()
+    async with polling_bot(
+        bot_api_emulator, bot_token, emulator_client, tmp_path, admin=ADMIN, load_sample=False
+    ) as running:
+        yield running
 
 
 async def test_one_digest_at_the_subscribers_local_time_and_no_more(running: RunningBot) -> None:

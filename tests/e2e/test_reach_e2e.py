@@ -8,25 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import re
-import subprocess
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import pytest_asyncio
 
 from bot.alerts.schedule import TICK_SECONDS
-from storage.engine import Database
-from storage.subscriptions import get_subscriber
-from tests.e2e.bot_process import DIPLOBOT, bot_environment, diplobot_run
-from tests.e2e.emulator import BOT_ID, BOT_USERNAME, BotApiEmulator, BotMessage, EmulatorClient
+from tests.e2e.emulator import BOT_ID, BOT_USERNAME, BotApiEmulator, EmulatorClient
+from tests.e2e.running import RunningBot, polling_bot
 
 ADMIN = 7301
 READER = 7302
 CHANNEL_ADMIN = 7303
 CHANNEL = -1007304
-STARTUP_TIMEOUT = 30.0
 #: An alert goes out at the first tick after the statement is recorded.
 ALERT_TIMEOUT = 3 * TICK_SECONDS
 LINK = re.compile(re.escape(f"https://t.me/{BOT_USERNAME}?start=s") + r"(\d+)")
@@ -34,49 +28,14 @@ PUTIN = "Any ceasefire must be long-term and address the root causes of the conf
 ZELENSKY = "A ceasefire without security guarantees would only give Russia time to regroup."
 
 
-@dataclass
-class RunningBot:
-    client: EmulatorClient
-    env: dict[str, str]
-    database_url: str
-    workdir: Path
-
-    async def reply(self, chat_id: int, before: int, timeout: float = 15.0) -> BotMessage:
-        messages = await self.client.wait_for_bot_messages(before + 1, chat_id=chat_id, timeout=timeout)
-        return messages[-1]
-
-    async def count(self, chat_id: int) -> int:
-        return len(await self.client.bot_messages(chat_id))
-
-    def send_due(self, at: datetime) -> str:
-        result = subprocess.run(
-            [str(DIPLOBOT), "digest", "send-due", "--at", at.strftime("%Y-%m-%dT%H:%M:%SZ")],
-            env=self.env,
-            cwd=self.workdir,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
-        return result.stdout
-
-
 @pytest_asyncio.fixture
 async def running(
     bot_api_emulator: BotApiEmulator, bot_token: str, emulator_client: EmulatorClient, tmp_path: Path
 ) -> AsyncIterator[RunningBot]:
-    database_path = tmp_path / "bot.db"
-    env = bot_environment(bot_api_emulator, bot_token, database_path, admin_ids=str(ADMIN))
-    log = tmp_path / "diplobot.log"
-    with diplobot_run(env, log) as process:
-        try:
-            await emulator_client.wait_for_calls("getUpdates", timeout=STARTUP_TIMEOUT)
-        except AssertionError:
-            raise AssertionError(f"diplobot did not start polling:\n{log.read_text()}") from None
-        yield RunningBot(emulator_client, env, f"sqlite+aiosqlite:///{database_path}", tmp_path)
-        assert process.poll() is None, f"diplobot exited early:\n{log.read_text()}"
-    assert process.returncode == 0, log.read_text()
+    async with polling_bot(
+        bot_api_emulator, bot_token, emulator_client, tmp_path, admin=ADMIN, load_sample=True
+    ) as running:
+        yield running
 
 
 async def test_inline_mode_cites_statements_whose_share_link_opens_them(running: RunningBot) -> None:
@@ -168,11 +127,7 @@ async def test_a_channel_linked_by_its_admin_gets_its_alerts_and_digest(running:
     alert = await running.reply(CHANNEL, 0, timeout=ALERT_TIMEOUT)
     assert "“ceasefire”" in (alert.text or "") and "root causes" in (alert.text or "")
 
-    database = Database(running.database_url)
-    try:
-        subscriber = await get_subscriber(database, CHANNEL)
-    finally:
-        await database.close()
+    subscriber = await running.subscriber(CHANNEL)
     assert subscriber is not None and subscriber.chat_type.value == "channel"
     assert "sent=1" in running.send_due(subscriber.next_due_at)
     digest = await running.reply(CHANNEL, 1)
