@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import and_, delete, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -95,11 +95,36 @@ class DialogueKey:
 
 async def dialogue_states(database: Database, chat_id: int, user_id: int) -> dict[str, str]:
     """Every dialogue the user has under way in that chat: its name and the step it waits on."""
+    return (await update_state(database, chat_id, user_id)).steps
+
+
+@dataclass(frozen=True)
+class UpdateState:
+    """What an update of a user in a chat begins from: their dialogues' steps (by name) and
+    the user's and the chat's data."""
+
+    steps: dict[str, str]
+    user: dict[str, Any]
+    chat: dict[str, Any]
+
+
+async def update_state(database: Database, chat_id: int, user_id: int) -> UpdateState:
+    """One read for everything an update may need (most updates need none of it)."""
     async with database.read() as session:
-        rows = await session.exec(
+        steps = await session.exec(
             select(DialogueState).where(col(DialogueState.chat_id) == chat_id, col(DialogueState.user_id) == user_id)
         )
-        return {row.name: row.state for row in rows}
+        found = {row.name: row.state for row in steps}
+        data = await session.exec(
+            select(ChatState).where(
+                or_(
+                    and_(col(ChatState.scope) == StateScope.user, col(ChatState.owner_id) == user_id),
+                    and_(col(ChatState.scope) == StateScope.chat, col(ChatState.owner_id) == chat_id),
+                )
+            )
+        )
+        stored = {row.scope: dict(row.data) for row in data}
+    return UpdateState(found, stored.get(StateScope.user, {}), stored.get(StateScope.chat, {}))
 
 
 async def set_dialogue_state(database: Database, key: DialogueKey, state: str | None) -> None:

@@ -59,14 +59,18 @@ class StatefulApplication(Application[Any, Any, Any, Any, Any, Any]):
         ]
 
     async def _adopt_steps(self, update: object) -> None:
+        """The dialogues' steps, and the user's and chat's data for PTB's refresh, in one read."""
         key = conversation_key(update)
-        dialogues = self._dialogues()
-        if key is None or not dialogues:
+        if key is None:
             return
         database: Database = self.bot_data[DATABASE]
-        steps = await chat_state.dialogue_states(database, *key)
-        for dialogue in dialogues:
-            dialogue.adopt(key, steps.get(dialogue.name or ""))
+        state = await chat_state.update_state(database, *key)
+        for dialogue in self._dialogues():
+            dialogue.adopt(key, state.steps.get(dialogue.name or ""))
+        if isinstance(self.persistence, DatabasePersistence):
+            chat_id, user_id = key
+            self.persistence.prefetched(StateScope.user, user_id, state.user)
+            self.persistence.prefetched(StateScope.chat, chat_id, state.chat)
 
     def _forget_idle(self, users: list[int], chats: list[int], keys: list[tuple[int, int]]) -> None:
         """PTB keeps user and chat data in its private dicts for good; what the record

@@ -45,6 +45,7 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         # an update changed is written back. Entries live from the start of an update to
         # its end.
         self._loaded: dict[tuple[StateScope, int], str] = {}
+        self._prefetched: dict[tuple[StateScope, int], dict[str, Any]] = {}
 
     def attach(self, database: Database) -> None:
         self._attached = database
@@ -62,8 +63,14 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
     async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
         await self._refresh(StateScope.chat, chat_id, chat_data)
 
+    def prefetched(self, scope: StateScope, owner_id: int, stored: dict[str, Any]) -> None:
+        """Data already read for the update about to begin: its refresh reads nothing more."""
+        self._prefetched[(scope, owner_id)] = stored
+
     async def _refresh(self, scope: StateScope, owner_id: int, data: dict[str, Any]) -> None:
-        stored = await chat_state.load_data(self._database(), scope, owner_id)
+        stored = self._prefetched.pop((scope, owner_id), None)
+        if stored is None:
+            stored = await chat_state.load_data(self._database(), scope, owner_id)
         self._loaded[(scope, owner_id)] = _canonical(stored)
         data.clear()
         data.update(self._codec.decode(stored))
@@ -85,6 +92,7 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
     def release(self, scope: StateScope, owner_id: int) -> None:
         """The update that read this data is over (whether it wrote it or not)."""
         self._loaded.pop((scope, owner_id), None)
+        self._prefetched.pop((scope, owner_id), None)
 
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
         chat_id, user_id = _chat_and_user(key)
