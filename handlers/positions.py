@@ -19,7 +19,7 @@ from bot.context import BotContext
 from bot.i18n import N_, _, ngettext
 from bot.positions.matrix import Cell, Matrix
 from bot.positions.service import matrix_picture, position_matrix, timeline_picture
-from bot.positions.text import matrix_caption, matrix_html, timeline_caption
+from bot.positions.text import matrix_caption, matrix_html, row_name, timeline_caption
 from bot.positions.timeline import resolve_subject
 from bot.presentation.html import statement_list
 from bot.presentation.labels import label
@@ -68,15 +68,15 @@ def _arguments(argument: str) -> tuple[bool, Topic | None]:
     return as_text, topics[0]
 
 
-def _cell_label(cell: Cell, *, with_row: bool) -> str:
+def _cell_label(matrix: Matrix, cell: Cell, *, with_row: bool) -> str:
     marks = (" ▲" if cell.shift else "") + (" ◆" if cell.conditional else "")
-    place = cell.row if with_row else label(cell.topic)
+    place = row_name(matrix.by, cell.row) if with_row else label(cell.topic)
     return f"{place[:28]} · {label(cell.stance)}{marks}"
 
 
 def _cell_button(matrix: Matrix, cell: Cell, *, with_row: bool) -> InlineKeyboardButton:
     data = f"{PREFIX}:c:{_BY_CODE[matrix.by]}:{cell.statement_id}:{cell.topic}"
-    return InlineKeyboardButton(_cell_label(cell, with_row=with_row), callback_data=data)
+    return InlineKeyboardButton(_cell_label(matrix, cell, with_row=with_row), callback_data=data)
 
 
 def _pairs(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
@@ -96,7 +96,7 @@ def rows_keyboard(matrix: Matrix) -> InlineKeyboardMarkup | None:
             cells = matrix.ordered_cells([row])
             data = f"{PREFIX}:r:{_BY_CODE[matrix.by]}:{cells[0].statement_id}"
             topics = ngettext("{count} topic", "{count} topics", len(cells)).format(count=len(cells))
-            buttons.append(InlineKeyboardButton(f"{row[:24]} · {topics}", callback_data=data))
+            buttons.append(InlineKeyboardButton(f"{row_name(matrix.by, row)[:24]} · {topics}", callback_data=data))
     return InlineKeyboardMarkup(_pairs(buttons))
 
 
@@ -150,12 +150,13 @@ def _row_of(statement: Statement, by: RowKind) -> str:
     return statement.side if by is RowKind.side else statement.speaker
 
 
-async def _show_cell(update: Update, context: BotContext, cell: Cell) -> None:
+async def _show_cell(update: Update, context: BotContext, by: RowKind, cell: Cell) -> None:
     """The cell's statements, newest first, as search results show them; older ones as links."""
     newest = list(reversed(cell.history_ids))
     statements = [await get_statement(context.database, statement_id) for statement_id in newest[:CELL_STATEMENTS]]
     count = ngettext("{count} statement, newest first", "{count} statements, newest first", len(newest))
-    heading = f"<b>{escape(cell.row, quote=False)} · {label(cell.topic)}</b>: " + count.format(count=len(newest))
+    row = escape(row_name(by, cell.row), quote=False)
+    heading = f"<b>{row} · {label(cell.topic)}</b>: " + count.format(count=len(newest))
     text = statement_list(heading, statements)
     older = newest[CELL_STATEMENTS:]
     if older:
@@ -201,7 +202,7 @@ async def position_button(update: Update, context: BotContext) -> None:
         await query.answer(_(EXPIRED), show_alert=True)
         return
     await query.answer()
-    await _show_cell(update, context, cell)
+    await _show_cell(update, context, by, cell)
 
 
 def register(application: Application) -> None:

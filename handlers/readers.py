@@ -96,13 +96,15 @@ async def start(update: Update, context: BotContext) -> None:
         return
     stats = await record_stats(context.database)
     held = stats.statements - stats.retracted
+    # "by 5 speakers" is a message of its own: the bare "{count} speaker" is a count in the
+    # nominative, and Ukrainian and Russian say "by" with the genitive.
     holding = ngettext(
-        "I hold <b>{count}</b> statement by {speakers}.",
-        "I hold <b>{count}</b> statements by {speakers}.",
+        "I hold <b>{count}</b> statement {by_speakers}.",
+        "I hold <b>{count}</b> statements {by_speakers}.",
         held,
     ).format(
         count=format_number(held),
-        speakers=ngettext("{count} speaker", "{count} speakers", stats.actors).format(count=stats.actors),
+        by_speakers=ngettext("by {count} speaker", "by {count} speakers", stats.actors).format(count=stats.actors),
     )
     if stats.latest_said_on:
         holding += " " + _("The latest is from {date}.").format(date=format_date(stats.latest_said_on, "dd MMM y"))

@@ -20,7 +20,7 @@ from bot.i18n import use_language
 from bot.presentation.labels import speaker_name
 from storage.engine import Database
 from storage.subscriptions import get_subscriber, set_language
-from tests.bot_harness import BotHarness, running_bot
+from tests.bot_harness import ADMIN_ID, BotHarness, running_bot
 from tests.support.digests import FIRST_DUE, Telegram, record, subscribe_chat
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,6 +168,23 @@ async def test_menus_and_descriptions_are_set_per_language(chat_bot: BotHarness)
     descriptions = {call.params.get("language_code") for call in chat_bot.calls("setMyDescription")}
     assert descriptions == {None, "uk", "ru"}
     assert len(chat_bot.calls("setMyShortDescription")) == 3
+
+
+async def test_the_admins_menu_is_set_in_each_language(chat_bot: BotHarness) -> None:
+    """Telegram picks the admin's menu by the admin's app language, like everyone's."""
+    scoped = [call for call in chat_bot.calls("setMyCommands") if call.params.get("scope", {}).get("type") == "chat"]
+    menus = {call.params.get("language_code"): call.params for call in scoped}
+    assert set(menus) == {None, "uk", "ru"}
+    assert all(menu["scope"]["chat_id"] == ADMIN_ID for menu in menus.values())
+    described = {
+        language: {command["command"]: command["description"] for command in menu["commands"]}
+        for language, menu in menus.items()
+    }
+    assert described[None]["add"] == "Add a statement (one line, or a guided dialogue)"
+    assert described["uk"]["add"] == "Додати заяву (одним рядком або покроково)"
+    assert described["ru"]["add"] == "Добавить заявление (одной строкой или пошагово)"
+    assert described["uk"]["positions"] == "Хто де стоїть у кожній темі, картинкою"
+    assert described["uk"].keys() == described["ru"].keys() == described[None].keys()
 
 
 async def test_a_subscribers_digest_comes_in_its_language(database: Database, telegram: Telegram) -> None:

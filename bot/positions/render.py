@@ -19,16 +19,19 @@ from typing import Any
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PatchCollection
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+from matplotlib.dates import AutoDateLocator, date2num, num2date
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import Formatter
 
+from bot.i18n import _, format_date, ngettext
 from bot.positions.matrix import Cell, Matrix
-from bot.positions.text import matrix_heading, timeline_heading
+from bot.positions.text import lane_name, matrix_heading, row_name, rows_counted, timeline_heading
 from bot.positions.timeline import SubjectKind, Timeline, TimelinePoint
 from bot.positions.vocabulary import family_of, stance_families
 from bot.presentation.html import said_on
+from bot.presentation.labels import label
 from storage.models import DatePrecision, Stance
 
 DPI = 100
@@ -177,14 +180,20 @@ def _draw_cells(axes: Any, layout: MatrixLayout, matrix: Matrix, rows: tuple[str
     _markers(axes, conditions, CONDITION_MARKER, "white", INK, 7)
 
 
+#: Letters of a stance that fit a cell at 10 points in bold; longer words (Russian
+#: "предупреждение") are drawn smaller rather than over the cell's edges.
+_CELL_LETTERS = 13
+
+
 def _label_cell(axes: Any, cell: Cell, centre: float, top: int, height: int) -> None:
+    stance = label(cell.stance)
     axes.text(
         centre,
         top + height * 0.42,
-        cell.stance.value,
+        stance,
         ha="center",
         va="center",
-        fontsize=10,
+        fontsize=10 * min(1.0, _CELL_LETTERS / len(stance)),
         fontweight="bold",
         color="white",
     )
@@ -205,21 +214,28 @@ def _matrix_legend(axes: Any, layout: MatrixLayout, top: float) -> None:
     swatches = []
     for family in stance_families():
         swatches.append(Rectangle((x, y - 7), 24, 14, facecolor=family.colour, edgecolor="none"))
-        axes.text(x + 32, y, family.label, va="center", fontsize=9, color=INK)
+        words = " · ".join(label(stance) for stance in family.stances)
+        axes.text(x + 32, y, words, va="center", fontsize=9, color=INK)
         y += 19
     axes.add_collection(PatchCollection(swatches, match_original=True), autolim=False)
     _markers(axes, [(x + 12, y)], SHIFT_MARKER, INK, "white")
-    axes.text(x + 32, y, "shift: the latest stance differs from the one before it", va="center", fontsize=9, color=INK)
+    shift = _("shift: the latest stance differs from the one before it")
+    axes.text(x + 32, y, shift, va="center", fontsize=9, color=INK)
     y += 19
     _markers(axes, [(x + 12, y)], CONDITION_MARKER, "white", INK, 7)
-    axes.text(
-        x + 32,
-        y,
-        "conditional: a condition, or wording such as “only if”, “unless”",
-        va="center",
-        fontsize=9,
-        color=INK,
-    )
+    condition = _("conditional: a condition, or wording such as “only if”, “unless”")
+    axes.text(x + 32, y, condition, va="center", fontsize=9, color=INK)
+
+
+def _matrix_subtitle(matrix: Matrix, shown: int) -> str:
+    rows = rows_counted(matrix.by, shown)
+    if shown < len(matrix.rows):
+        rows = _("the {rows} with most statements of {total}").format(rows=rows, total=len(matrix.rows))
+    subtitle = _("each cell: the latest statement on the topic · {rows}").format(rows=rows)
+    latest = matrix.latest
+    if latest is not None:
+        subtitle += " · " + _("as of {date}").format(date=said_on(latest.said_on, latest.precision))
+    return subtitle
 
 
 def draw_matrix(matrix: Matrix) -> bytes:
@@ -228,28 +244,19 @@ def draw_matrix(matrix: Matrix) -> bytes:
     with _drawing():
         figure, axes = _canvas(layout.width, layout.height)
         axes.text(layout.margin, 26, matrix_heading(matrix), fontsize=14, fontweight="bold", va="center", color=INK)
-        latest = matrix.latest
-        shown = (
-            f"the {len(rows)} with most statements of {len(matrix.rows)}"
-            if len(rows) < len(matrix.rows)
-            else f"{len(rows)}"
-        )
-        subtitle = f"each cell: the latest statement on the topic · {shown} {matrix.by.value}s"
-        if latest is not None:
-            subtitle += f" · as of {said_on(latest.said_on, latest.precision)}"
-        axes.text(layout.margin, 50, subtitle, fontsize=9, va="center", color="#555555")
+        axes.text(layout.margin, 50, _matrix_subtitle(matrix, len(rows)), fontsize=9, va="center", color="#555555")
         for column, topic in enumerate(matrix.topics):
             left, top, width, _ = layout.cell_box(0, column)
-            label = textwrap.fill(topic.replace("_", " "), 13)
+            heading = textwrap.fill(label(topic), 13)
             axes.text(
-                left + width / 2, top - 6, label, ha="center", va="bottom", fontsize=9, fontweight="bold", color=INK
+                left + width / 2, top - 6, heading, ha="center", va="bottom", fontsize=9, fontweight="bold", color=INK
             )
         for index, row in enumerate(rows):
             _, top, _, height = layout.cell_box(index, 0)
             axes.text(
                 layout.margin + layout.label_width - 10,
                 top + height / 2,
-                _clip(row, 26),
+                _clip(row_name(matrix.by, row), 26),
                 ha="right",
                 va="center",
                 fontsize=9,
@@ -308,6 +315,42 @@ def _label_offsets(lanes: list[int], xs: list[float]) -> list[int]:
     return offsets
 
 
+def _timeline_subtitle(timeline: Timeline, *, every_point: bool) -> str:
+    by_side = timeline.subject.kind is SubjectKind.topic
+    if every_point:
+        refs = _("ref on each point")
+    else:
+        refs = _("ref on each side's newest") if by_side else _("ref on each topic's newest")
+    parts = [
+        ngettext("{count} statement", "{count} statements", timeline.statements).format(count=timeline.statements),
+        _("one lane per side") if by_side else _("one lane per topic"),
+        _("colour: stance family"),
+        _("a bar spans a date known only to the month or year"),
+        refs,
+    ]
+    return " · ".join(parts)
+
+
+class DateLabels(Formatter):
+    """The time axis in the reader's language (matplotlib's date formatters speak only
+    English): years alone when every tick starts a year, else months, else days; the year
+    is written on the first tick and wherever it changes."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return format_date(num2date(x).date(), "d MMM y")
+
+    def format_ticks(self, values: Any) -> list[str]:
+        days = [num2date(value).date() for value in values]
+        if all(day.month == 1 and day.day == 1 for day in days):
+            return [format_date(day, "y") for day in days]
+        pattern = "LLL" if all(day.day == 1 for day in days) else "d MMM"
+        years = [None, *(day.year for day in days)]
+        return [
+            format_date(day, pattern + " y" if day.year != year else pattern)
+            for day, year in zip(days, years, strict=False)
+        ]
+
+
 def draw_timeline(timeline: Timeline) -> bytes:
     lanes = timeline.lanes[:MAX_ROWS]
     lane_of = {lane: index for index, lane in enumerate(lanes)}
@@ -333,14 +376,11 @@ def draw_timeline(timeline: Timeline) -> bytes:
             va="center",
             color=INK,
         )
-        lane_word = "side" if timeline.subject.kind is SubjectKind.topic else "topic"
         labelled = _labelled(points)
-        labels = "ref on each point" if len(labelled) == len(points) else f"ref on each {lane_word}'s newest"
         figure.text(
             layout.margin / width,
             1 - 50 / height,
-            f"{timeline.statements} statements · one lane per {lane_word} · colour: stance family · "
-            f"a bar spans a date known only to the month or year · {labels}",
+            _timeline_subtitle(timeline, every_point=len(labelled) == len(points)),
             fontsize=9,
             va="center",
             color="#555555",
@@ -381,11 +421,10 @@ def draw_timeline(timeline: Timeline) -> bytes:
                 fontsize=7,
                 color=INK,
             )
-        axes.set_yticks(range(len(lanes)), [_clip(lane.replace("_", " "), 28) for lane in lanes], fontsize=9)
+        axes.set_yticks(range(len(lanes)), [_clip(lane_name(timeline, lane), 28) for lane in lanes], fontsize=9)
         axes.set_ylim(len(lanes) - 0.4, -0.6)
-        locator = AutoDateLocator()
-        axes.xaxis.set_major_locator(locator)
-        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        axes.xaxis.set_major_locator(AutoDateLocator())
+        axes.xaxis.set_major_formatter(DateLabels())
         axes.margins(x=0.04)
         axes.grid(axis="x", color="#DDDDDD", linewidth=0.8)
         axes.set_axisbelow(True)
@@ -394,7 +433,7 @@ def draw_timeline(timeline: Timeline) -> bytes:
         present = {point.stance for point in points}
         handles = [
             Line2D(
-                [], [], marker=_shape(stance), linestyle="none", markersize=8, color=family.colour, label=stance.value
+                [], [], marker=_shape(stance), linestyle="none", markersize=8, color=family.colour, label=label(stance)
             )
             for family in stance_families()
             for stance in family.stances

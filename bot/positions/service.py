@@ -1,5 +1,6 @@
 """Positions at a glance as the surfaces ask for them: the matrix, a timeline, and their
-pictures, each computed once per version of the record and kept until the record changes.
+pictures, each computed once per version of the record (a picture once per language too)
+and kept until the record changes.
 The arranging and the drawing run in a worker thread, so a large record never holds up the
 event loop (and every other chat) while it is sorted or drawn."""
 
@@ -11,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
-from bot.i18n import N_
+from bot.i18n import N_, current
 from bot.positions.matrix import Matrix, arrange, build_matrix, latest_ids
 from bot.positions.timeline import Subject, SubjectKind, Timeline, build_timeline, timeline_entries
 from storage.engine import Database
@@ -93,7 +94,7 @@ async def matrix_picture(
                 N_("no statements on {topic} in the record yet"), topic=Wording(topic.value.replace("_", " "))
             )
         raise NotFound(N_("no statements in the record yet"))
-    key = ("matrix.png", by, topic)
+    key = ("matrix.png", by, topic, current())
     png: bytes | None = cache_of(database).get(version, key)
     if png is None:
         png = await asyncio.to_thread(draw_matrix, matrix)
@@ -114,7 +115,7 @@ async def timeline_picture(database: Database, subject: Subject) -> tuple[Timeli
 
     version = await record_version(database)
     cache = cache_of(database)
-    key = ("timeline", subject)
+    key = ("timeline", subject, current())
     found: tuple[Timeline, bytes] | None = cache.get(version, key)
     if found is None:
         entries = await timeline_entries(database, subject)

@@ -34,7 +34,6 @@ def is_conditional(stance: Stance, text: str) -> bool:
 @dataclass(frozen=True)
 class StanceFamily:
     name: str
-    label: str
     colour: str
     stances: tuple[Stance, ...]
 
@@ -44,7 +43,7 @@ def stance_families() -> tuple[StanceFamily, ...]:
     """The families in legend order. Every stance in exactly one: checked here, so that a
     new stance cannot be drawn without a colour."""
     families = tuple(
-        StanceFamily(item["name"], item["label"], item["colour"], tuple(Stance(value) for value in item["stances"]))
+        StanceFamily(item["name"], item["colour"], tuple(Stance(value) for value in item["stances"]))
         for item in _data("stance_families.json")["families"]
     )
     listed = [stance for family in families for stance in family.stances]

@@ -1,6 +1,6 @@
-"""The record's vocabulary as readers see it: topics, stances and statuses in the reader's
-language (the record keeps the English keys), and a speaker's name in the reader's script
-where the speakers' aliases (bot/data/actors.json) have one."""
+"""The record's vocabulary as readers see it: topics, stances, statuses and sides in the
+reader's language (the record keeps the English keys), and a speaker's name in the
+reader's script where the speakers' aliases (bot/data/actors.json) have one."""
 
 from __future__ import annotations
 
@@ -49,6 +49,70 @@ def label(key: str) -> str:
     """A topic, stance or status key ("security_guarantees") as the reader's words."""
     known = _LABELS.get(key)
     return _(known) if known else key.replace("_", " ")
+
+
+#: The parties of bot/data/vocabulary/sides.json as readers see them (the record keeps the
+#: English name); a side the record names but this list does not is shown as recorded.
+_SIDES = {
+    "Russia": N_("Russia"),
+    "Ukraine": N_("Ukraine"),
+    "United States": N_("United States"),
+    "United Kingdom": N_("United Kingdom"),
+    "France": N_("France"),
+    "Germany": N_("Germany"),
+    "Poland": N_("Poland"),
+    "Italy": N_("Italy"),
+    "Spain": N_("Spain"),
+    "Netherlands": N_("Netherlands"),
+    "Belgium": N_("Belgium"),
+    "Sweden": N_("Sweden"),
+    "Finland": N_("Finland"),
+    "Denmark": N_("Denmark"),
+    "Norway": N_("Norway"),
+    "Estonia": N_("Estonia"),
+    "Latvia": N_("Latvia"),
+    "Lithuania": N_("Lithuania"),
+    "Hungary": N_("Hungary"),
+    "Slovakia": N_("Slovakia"),
+    "Czech Republic": N_("Czech Republic"),
+    "Romania": N_("Romania"),
+    "Bulgaria": N_("Bulgaria"),
+    "Greece": N_("Greece"),
+    "Austria": N_("Austria"),
+    "Portugal": N_("Portugal"),
+    "Ireland": N_("Ireland"),
+    "Switzerland": N_("Switzerland"),
+    "Moldova": N_("Moldova"),
+    "Belarus": N_("Belarus"),
+    "Georgia": N_("Georgia"),
+    "Turkey": N_("Turkey"),
+    "China": N_("China"),
+    "India": N_("India"),
+    "Japan": N_("Japan"),
+    "Canada": N_("Canada"),
+    "Australia": N_("Australia"),
+    "Iran": N_("Iran"),
+    "North Korea": N_("North Korea"),
+    "Saudi Arabia": N_("Saudi Arabia"),
+    "Qatar": N_("Qatar"),
+    "United Arab Emirates": N_("United Arab Emirates"),
+    "Israel": N_("Israel"),
+    "Brazil": N_("Brazil"),
+    "South Africa": N_("South Africa"),
+    "Holy See": N_("Holy See"),
+    "NATO": N_("NATO"),
+    "United Nations": N_("United Nations"),
+    "G7": N_("G7"),
+    "European Union": N_("European Union"),
+    "Europe": N_("Europe"),
+    "the West": N_("the West"),
+}
+
+
+def side_name(side: str) -> str:
+    """A side as the record spells it ("United States") in the reader's language."""
+    known = _SIDES.get(side)
+    return _(known) if known else side
 
 
 _UKRAINIAN_ONLY = set("іїєґІЇЄҐ")
