@@ -10,7 +10,7 @@ from html import escape
 from telegram.helpers import create_deep_linked_url
 
 from bot.i18n import N_, _, format_date
-from bot.presentation.labels import label, speaker_name
+from bot.presentation.labels import label, side_name, speaker_name
 from storage.models import DatePrecision, Statement, Status
 from storage.statements import LinkedStatement
 
@@ -35,7 +35,7 @@ def _who(statement: Statement) -> str:
     parts = [f"<b>{h(speaker_name(statement.speaker))}</b>"]
     if statement.speaker_role:
         parts.append(h(statement.speaker_role))
-    parts.append(h(statement.side))
+    parts.append(h(side_name(statement.side)))
     return " · ".join(parts)
 
 
@@ -129,7 +129,7 @@ def _record_body(statement: Statement) -> str:
     stance = h(label(statement.stance)) + (" " + _("(direct quote)") if statement.is_quote else "")
     lines = [
         _("Speaker: {speaker}").format(speaker=speaker),
-        _("Side: {side}").format(side=h(statement.side)),
+        _("Side: {side}").format(side=h(side_name(statement.side))),
         _("Date: {date}").format(date=said_on(statement.said_on, statement.date_precision)),
         _("Topics: {topics}").format(topics=h(", ".join(label(topic) for topic in statement.topics))),
     ]
