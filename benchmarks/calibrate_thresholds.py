@@ -57,9 +57,9 @@ async def evidence() -> dict[tuple[str, bool], list[tuple[bool, float, float]]]:
                 rows = found.setdefault((language, answerable), [])
                 for question in questions(name):
                     reading = read(question, index.facts)
-                    missing, absent = await _unheld(database, session, index, reading, DEFAULT_SEMANTIC)
+                    missing, absent, pointless = await _unheld(database, session, index, reading, DEFAULT_SEMANTIC)
                     cosines = index.similarities(embedder.embed_query(question))
-                    rows.append((bool(missing), float(cosines[live].max()), absent))
+                    rows.append((bool(missing) or pointless, float(cosines[live].max()), absent))
     return found
 
 

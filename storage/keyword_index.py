@@ -4,6 +4,7 @@ ranking of a few words under filters, and each statement's indexed text."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -24,14 +25,20 @@ async def term_counts(
     phrases: Sequence[Sequence[str]],
     cap: int,
     alternatives: Sequence[Sequence[str]] = (),
-) -> tuple[list[int | None], list[bool], list[bool]]:
+    scoped: Sequence[Sequence[str]] = (),
+    within: Sequence[int] = (),
+) -> tuple[list[int | None], list[bool], list[bool], list[bool]]:
     """In one round trip: in how many statements the index finds each of `prefixes` (a
     word's stem, as a prefix; None when in more than `cap`, or when the engine makes no
     query of it), whether any statement holds each of `phrases` (words in a row), and
     whether any holds one of each group of `alternatives` (stems, as prefixes): a
-    presence test stops at the first statement, where a count reads up to `cap`."""
-    if not prefixes and not phrases and not alternatives:
-        return [], [], []
+    presence test stops at the first statement, where a count reads up to `cap`.
+
+    And whether any of the statements `within` (ids) holds one of each group of `scoped`
+    (stems, as prefixes): the words of a question that names who, when or where, checked
+    where it points."""
+    if not prefixes and not phrases and not alternatives and not scoped:
+        return [], [], [], []
     columns: list[str] = []
     params: dict[str, Any] = {"cap": cap + 1}
     for number, stem in enumerate(prefixes):
@@ -63,23 +70,52 @@ async def term_counts(
             )
     for number, stems in enumerate(alternatives):
         name = f"a{number}"
+        params[name] = _any_of(database, stems)
         if database.is_sqlite:
-            params[name] = f"{FTS_TEXT} : (" + " OR ".join(f'"{stem}" *' for stem in stems) + ")"
             columns.append(
                 f"(SELECT count(*) FROM (SELECT 1 FROM statement_fts WHERE statement_fts MATCH :{name} LIMIT 1))"
             )
         else:
-            params[name] = " | ".join(f"{stem}:*" for stem in stems)
             # Stop words only: an empty query, no evidence of absence.
             columns.append(
                 f"(CASE WHEN numnode(to_tsquery('english', :{name})) = 0 THEN 1 ELSE (SELECT count(*) FROM "
                 f"(SELECT 1 FROM statement WHERE search_vector @@ to_tsquery('english', :{name}) LIMIT 1) AS a{number}) END)"
             )
+    for number, stems in enumerate(scoped):
+        name = f"w{number}"
+        params[name] = _any_of(database, stems)
+        columns.append(_present_within(database, name))
+    if scoped:
+        params["within"] = json.dumps(list(within)) if database.is_sqlite else list(within)
     connection = await session.connection()
     row = (await connection.execute(text("SELECT " + ", ".join(columns)), params)).one()
     counts = [None if value is None or value < 0 or value > cap else int(value) for value in row[: len(prefixes)]]
     present = [bool(value) for value in row[len(prefixes) : len(prefixes) + len(phrases)]]
-    return counts, present, [bool(value) for value in row[len(prefixes) + len(phrases) :]]
+    held_at = len(prefixes) + len(phrases)
+    held = [bool(value) for value in row[held_at : held_at + len(alternatives)]]
+    return counts, present, held, [bool(value) for value in row[held_at + len(alternatives) :]]
+
+
+def _any_of(database: Database, stems: Sequence[str]) -> str:
+    """The engine's query for any of `stems`, each as a prefix."""
+    if database.is_sqlite:
+        return f"{FTS_TEXT} : (" + " OR ".join(f'"{stem}" *' for stem in stems) + ")"
+    return " | ".join(f"{stem}:*" for stem in stems)
+
+
+def _present_within(database: Database, name: str) -> str:
+    """Whether any of the statements `:within` holds the query `:name` (a presence test,
+    stopping at the first); a query of stop words only is no evidence of absence."""
+    if database.is_sqlite:
+        return (
+            f"(SELECT count(*) FROM (SELECT 1 FROM statement_fts WHERE statement_fts MATCH :{name}"
+            f" AND rowid IN (SELECT value FROM json_each(:within)) LIMIT 1))"
+        )
+    return (
+        f"(CASE WHEN numnode(to_tsquery('english', :{name})) = 0 THEN 1 ELSE (SELECT count(*) FROM "
+        f"(SELECT 1 FROM statement WHERE search_vector @@ to_tsquery('english', :{name})"
+        f" AND id = ANY(CAST(:within AS bigint[])) LIMIT 1) AS s{name}) END)"
+    )
 
 
 async def keyword_ranking(

@@ -102,6 +102,44 @@ async def test_what_the_record_cannot_answer_gets_nothing(model_database: Databa
     assert answer_json(question, reply) == {"question": question, "results": []}
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Prisoners were exchanged in Istanbul (Umerov); Lavrov and Macron never spoke of it.
+        "What did Lavrov say about prisoner exchanges?",
+        "What did Macron say about prisoner exchanges?",
+        # Nothing on prisoners was said in September, nor in Geneva.
+        "What was said about prisoner exchanges in September?",
+        "What was said about prisoner exchanges in Geneva?",
+        # Zelensky spoke of Crimea in April, not in September; Trump never of Istanbul.
+        "What did Zelensky say about Crimea in September?",
+        "Що Зеленський казав про Крим у вересні?",
+        "Что Зеленский говорил о Крыме в сентябре?",
+        "What did Trump say about Istanbul?",
+    ],
+)
+async def test_a_near_miss_of_who_when_or_where_gets_nothing(model_database: Database, question: str) -> None:
+    reply = await ask(model_database, question)
+    assert reply.hits == [] and reply.nothing_found, refs(reply)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What did Umerov say about prisoner exchanges?", "s13"),
+        ("What did Umerov say about prisoner exchanges in July?", "s18"),
+        ("What did Zelensky say about Crimea?", "s09"),
+        # The Kremlin speaks through Putin: his May proposal is the Kremlin's.
+        ("What did the Kremlin offer in May?", "s12"),
+    ],
+)
+async def test_who_when_and_where_that_hold_the_subject_are_answered(
+    model_database: Database, question: str, expected: str
+) -> None:
+    reply = await ask(model_database, question)
+    assert expected in refs(reply)[:5], refs(reply)
+
+
 async def test_contested_claims_come_with_their_denials(model_database: Database) -> None:
     reply = await ask(model_database, "Did Russia capture villages in Dnipropetrovsk region?")
     by_ref = {hit.statement.ref: hit.statement for hit in reply.hits}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -57,6 +57,17 @@ class TermStats:
     missing_names: list[str] = field(default_factory=list)
     #: Per group of alternative words, whether any statement holds one of them in any form.
     held: dict[tuple[str, ...], bool] = field(default_factory=dict)
+    #: The same, among the statements of the `Scope` asked about only.
+    held_within: dict[tuple[str, ...], bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Statements a question points at (by whom, when, where it names), for checking its
+    words there; `key` names the scope in the cache of word statistics."""
+
+    key: Hashable
+    ids: tuple[int, ...]
 
 
 async def term_stats(
@@ -67,11 +78,13 @@ async def term_stats(
     session: AsyncSession | None = None,
     cache: dict[Any, Any] | None = None,
     alternatives: Sequence[tuple[str, ...]] = (),
+    scoped: Sequence[tuple[str, ...]] = (),
+    within: Scope | None = None,
 ) -> TermStats:
-    """One round trip for every term's document count, every name's presence and every
-    group of `alternatives`' presence (one of its words in any form). With a `cache` (the
-    record index's, emptied whenever the record changes), words asked about before are
-    not counted again."""
+    """One round trip for every term's document count, every name's presence, every
+    group of `alternatives`' presence (one of its words in any form) and every group of
+    `scoped`'s presence among the statements `within`. With a `cache` (the record index's,
+    emptied whenever the record changes), words asked about before are not counted again."""
     stats = TermStats()
     cache = cache if cache is not None else {}
     if len(cache) > TERM_CACHE_SIZE:
@@ -101,6 +114,21 @@ async def term_stats(
             groups.append(stems)
         else:
             stats.held[group] = True  # nothing to look up: no evidence of absence
+    asked_scoped: list[tuple[str, ...]] = []
+    scoped_stems: list[list[str]] = []
+    for group in dict.fromkeys(scoped):
+        if within is None:
+            break
+        key = ("within", within.key, group)
+        if key in cache:
+            stats.held_within[group] = cache[key]
+            continue
+        stems = list(dict.fromkeys(stem for stem in map(word_stem, group) if _WORD.fullmatch(stem)))
+        if stems and within.ids:
+            asked_scoped.append(group)
+            scoped_stems.append(stems)
+        else:
+            stats.held_within[group] = bool(within.ids)  # nothing to look up; none where nothing is
     asked_terms: list[str] = []
     prefixes: list[str] = []
     for term in pending_terms:
@@ -117,10 +145,16 @@ async def term_stats(
         if words:
             asked_names.append(value)
             phrases.append(words)
-    if not prefixes and not phrases and not groups:
+    if not prefixes and not phrases and not groups and not scoped_stems:
         return stats
+    ids = within.ids if within is not None else ()
     async with reading(database, session) as active:
-        counts, present, any_held = await term_counts(database, active, prefixes, phrases, cap, groups)
+        counts, present, any_held, held_within = await term_counts(
+            database, active, prefixes, phrases, cap, groups, scoped_stems, ids
+        )
+    if within is not None:
+        for group, held in zip(asked_scoped, held_within, strict=True):
+            stats.held_within[group] = cache[("within", within.key, group)] = held
     for group, held in zip(asked_groups, any_held, strict=True):
         stats.held[group] = cache[("any", group)] = held
     for term, count in zip(asked_terms, counts, strict=True):

@@ -23,7 +23,7 @@ from importlib import resources
 from typing import Any
 
 from bot.answering.record_index import RecordFacts
-from bot.answering.understanding.words import load_places, load_sides, load_topics
+from bot.answering.understanding.words import STANCES, load_places, load_sides, load_topics
 from storage.actors import normalize_name
 from storage.search import STOPWORDS
 
@@ -60,9 +60,15 @@ class _Name:
 class Reading:
     speakers: frozenset[int] = frozenset()
     sides: frozenset[str] = frozenset()
+    #: Sides a named speaker is also a name of ("the Kremlin", "the United States"): such a
+    #: speaker is the voice of its side, through whoever speaks for it.
+    voiced: frozenset[str] = frozenset()
     places: frozenset[str] = frozenset()
     #: First and last day the question asks about, when it names a month, season or year.
     span: tuple[date, date] | None = None
+    #: Whether `span` is of the months or seasons the question names: a year alone is as
+    #: often what it asks about ("the 2014 borders") as when.
+    months_named: bool = False
     #: Capitalised words that are none of the record's speakers, sides or places, nor a
     #: word of a question: proper names the record must hold for it to answer. Cyrillic
     #: ones come with their Latin transliteration.
@@ -90,6 +96,9 @@ class _Data:
     after_words: frozenset[str]
     #: Ukrainian and Russian stems -> English words (vocabulary/crosslingual.json).
     english_of: dict[str, tuple[str, ...]]
+    #: Verbs of saying and words for a kind of statement (vocabulary/stances.json): how
+    #: something was said, which a statement's record holds as its stance, not its words.
+    manner_words: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -108,6 +117,7 @@ def _data() -> _Data:
         question_words=frozenset(fold(word) for word in raw["question_words"]),
         after_words=frozenset(fold(word) for word in raw["after_words"]),
         english_of=_lexicon(_vocabulary("crosslingual.json")),
+        manner_words=frozenset(fold(word) for word in (*STANCES.stance_verbs, *STANCES.stance_of)),
     )
 
 
@@ -140,6 +150,12 @@ def english_words(word: str) -> tuple[str, ...]:
         if stem in english_of and (ending <= _ENDING_MAX or len(stem) >= _LEXICON_LONG_STEM):
             return english_of[stem]
     return ()
+
+
+def tells_manner(words: tuple[str, ...]) -> bool:
+    """Whether a content word (or a Cyrillic word's English words) says how something was
+    said ("threatened", "пообіцяв" -> promise) rather than what about."""
+    return bool(_data().manner_words.intersection(words))
 
 
 def _word_matches(asked: str, known: str) -> bool:
@@ -207,9 +223,9 @@ def _month_or_season(word: str) -> tuple[int, int] | None:
     return None
 
 
-def _span(words: list[str], raw: list[str], last: date | None) -> tuple[date, date] | None:
+def _span(words: list[str], raw: list[str], last: date | None) -> tuple[tuple[date, date] | None, bool]:
     """The months asked about: a month or season without a year is the latest one the
-    record can hold (on or before its last date)."""
+    record can hold (on or before its last date); and whether months or seasons were named."""
     years = [int(word) for word in words if _YEAR.match(word)]
     year = years[0] if years else None
     anchor = last or date.today()
@@ -226,10 +242,10 @@ def _span(words: list[str], raw: list[str], last: date | None) -> tuple[date, da
             (date(start_year, first, 1), date(end_year, last_month, calendar.monthrange(end_year, last_month)[1]))
         )
     if spans:
-        return min(span[0] for span in spans), max(span[1] for span in spans)
+        return (min(span[0] for span in spans), max(span[1] for span in spans)), True
     if year is not None:
-        return date(year, 1, 1), date(year, 12, 31)
-    return None
+        return (date(year, 1, 1), date(year, 12, 31)), False
+    return None, False
 
 
 def read(question: str, facts: RecordFacts) -> Reading:
@@ -242,6 +258,8 @@ def read(question: str, facts: RecordFacts) -> Reading:
     speakers: set[int] = set()
     sides: set[str] = set()
     places: set[str] = set()
+    voiced: set[str] = set()
+    names_of_sides = {name.words: str(name.value) for name in _names(facts) if name.kind == "side"}
     for name in _names(facts):
         width = len(name.words)
         for at in range(len(words) - width + 1):
@@ -257,6 +275,8 @@ def read(question: str, facts: RecordFacts) -> Reading:
                 covered[at : at + width] = [True] * width
                 if name.kind == "speaker":
                     speakers.add(int(name.value))
+                    if name.words in names_of_sides:
+                        voiced.add(names_of_sides[name.words])
                 elif name.kind == "side":
                     sides.add(str(name.value))
                 else:
@@ -284,7 +304,7 @@ def read(question: str, facts: RecordFacts) -> Reading:
             and word not in data.topic_words
         ):
             content.append(word)
-    span = _span(words, raw, facts.last_date)
+    span, months_named = _span(words, raw, facts.last_date)
     if span is None and facts.last_date is not None and data.after_words & set(words):
         # "after the Alaska summit", "після переговорів у Стамбулі": from the first talks there.
         events = [facts.events[place] for place in places if place in facts.events]
@@ -293,8 +313,10 @@ def read(question: str, facts: RecordFacts) -> Reading:
     return Reading(
         speakers=frozenset(speakers),
         sides=frozenset(sides),
+        voiced=frozenset(voiced),
         places=frozenset(places),
         span=span,
+        months_named=months_named,
         names=tuple(dict.fromkeys(names)),
         content_words=tuple(dict.fromkeys(content)),
         translated_words=tuple(dict.fromkeys(translated)),
