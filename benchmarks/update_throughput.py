@@ -32,6 +32,8 @@ import asyncio
 import itertools
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -134,7 +136,10 @@ async def run_updates(application: Any, texts: list[str], rounds: int, concurren
     }
 
 
-async def bench_one(report: Report, backend: str, size: int, args: argparse.Namespace) -> None:
+@asynccontextmanager
+async def running_application(backend: str, size: int, args: argparse.Namespace) -> AsyncIterator[Any]:
+    """The application `diplobot run` builds, started on the cached corpus database, with
+    the floors' handlers added and the record index loaded: (application, api, database)."""
     url, _ = await corpus_database_url(
         backend,
         size,
@@ -149,42 +154,43 @@ async def bench_one(report: Report, backend: str, size: int, args: argparse.Name
     application = build_application(settings, request=api, database=database, rate_limited=False)
     application.add_handler(CommandHandler("bench_noop", noop), group=-1)
     application.add_handler(CommandHandler("bench_echo", echo), group=-1)
-    common = {"backend": backend, "size": size, "embeddings": args.embeddings}
     try:
         async with application:
             await application.post_init(application)  # type: ignore[misc]
             await application.start()
             try:
                 await record_index(database)
-                workloads = {
-                    "noop (framework floor)": ["/bench_noop"] * 200,
-                    "echo (floor + 1 reply)": ["/bench_echo"] * 200,
-                    "/search": [f"/search {query}" for query in keyword_queries(size, seed=args.seed)],
-                    "/ask": [f"/ask {question}" for question in questions(size, seed=args.seed)],
-                }
-                for name, texts in workloads.items():
-                    if args.workload and not any(name.startswith(wanted) for wanted in args.workload):
-                        continue
-                    for concurrent in (False, True):
-                        mode = f"{len(USERS)} chats at once" if concurrent else "one at a time"
-                        log(f"  {name}, {mode}: {len(texts) * args.rounds} updates")
-                        api.clear()
-                        figures = await run_updates(application, texts, args.rounds, concurrent)
-                        replies = len(api.sent("sendMessage"))
-                        report.emit(
-                            {
-                                **common,
-                                "workload": name,
-                                "mode": mode,
-                                **figures,
-                                "replies": replies,
-                                "rss_mb": rss_mb(),
-                            }
-                        )
+                yield application, api, database
             finally:
                 await application.stop()
     finally:
         await database.close()
+
+
+def workloads(size: int, seed: int) -> dict[str, list[str]]:
+    return {
+        "noop (framework floor)": ["/bench_noop"] * 200,
+        "echo (floor + 1 reply)": ["/bench_echo"] * 200,
+        "/search": [f"/search {query}" for query in keyword_queries(size, seed=seed)],
+        "/ask": [f"/ask {question}" for question in questions(size, seed=seed)],
+    }
+
+
+async def bench_one(report: Report, backend: str, size: int, args: argparse.Namespace) -> None:
+    common = {"backend": backend, "size": size, "embeddings": args.embeddings}
+    async with running_application(backend, size, args) as (application, api, database):
+        for name, texts in workloads(size, args.seed).items():
+            if args.workload and not any(name.startswith(wanted) for wanted in args.workload):
+                continue
+            for concurrent in (False, True):
+                mode = f"{len(USERS)} chats at once" if concurrent else "one at a time"
+                log(f"  {name}, {mode}: {len(texts) * args.rounds} updates")
+                api.clear()
+                figures = await run_updates(application, texts, args.rounds, concurrent)
+                replies = len(api.sent("sendMessage"))
+                report.emit(
+                    {**common, "workload": name, "mode": mode, **figures, "replies": replies, "rss_mb": rss_mb()}
+                )
 
 
 def main() -> None:

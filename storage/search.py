@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.actors import find_actors, normalize_name
 from storage.engine import Database
 from storage.models import Stance, Statement, StatementPlace, StatementTopic, Status, Topic
+from storage.page_rows import load_statements
 
 MAX_TERMS = 32
 MAX_TERM_LENGTH = 64
@@ -344,10 +345,6 @@ async def _search_joined(
 
 
 async def hydrate(session: AsyncSession, scored: list[tuple[int, float]]) -> list[SearchHit]:
-    """Loads the statements (with actor, topics, places) in the order given."""
-    if not scored:
-        return []
-    ids = [statement_id for statement_id, _ in scored]
-    rows = await session.exec(select(Statement).where(col(Statement.id).in_(ids)))
-    by_id = {statement.id: statement for statement in rows.all()}
-    return [SearchHit(by_id[statement_id], score) for statement_id, score in scored if statement_id in by_id]
+    """The statements (with speaker, topics, places) in the order given."""
+    loaded = await load_statements(session, [statement_id for statement_id, _ in scored])
+    return [SearchHit(loaded[statement_id], score) for statement_id, score in scored if statement_id in loaded]

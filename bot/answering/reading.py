@@ -107,17 +107,38 @@ def _word_matches(asked: str, known: str) -> bool:
     return len(known) >= _STEM_MIN and asked.startswith(known) and len(asked) - len(known) <= _ENDING_MAX
 
 
-_built: list[tuple[RecordFacts, tuple[_Name, ...]]] = []
+@dataclass(frozen=True)
+class _Names:
+    """Every way of naming a speaker, side or place the record holds, longest first, and
+    where each name's first word is in that order: a question word can start only the
+    names whose first word it begins with (with at most `_ENDING_MAX` letters after), so
+    a question is checked against those few instead of every name of the record."""
+
+    names: tuple[_Name, ...]
+    by_first_word: dict[str, list[int]]
+
+    def starting_at(self, keys: list[str]) -> list[_Name]:
+        """The names that may start at one of the words `keys`, in the names' order."""
+        found: set[int] = set()
+        for key in keys:
+            for length in range(max(1, len(key) - _ENDING_MAX), len(key) + 1):
+                found.update(self.by_first_word.get(key[:length], ()))
+        return [self.names[at] for at in sorted(found)]
 
 
-def _names(facts: RecordFacts) -> tuple[_Name, ...]:
-    """Every way of naming a speaker, side or place the record holds, longest first; built
-    once for each state of the record (the facts object changes with it)."""
+_built: list[tuple[RecordFacts, _Names]] = []
+
+
+def _names(facts: RecordFacts) -> _Names:
+    """Built once for each state of the record (the facts object changes with it)."""
     if _built and _built[0][0] is facts:
         return _built[0][1]
     names = _build_names(facts)
-    _built[:] = [(facts, names)]
-    return names
+    by_first_word: dict[str, list[int]] = {}
+    for at, name in enumerate(names):
+        by_first_word.setdefault(name.words[0], []).append(at)
+    _built[:] = [(facts, _Names(names, by_first_word))]
+    return _built[0][1]
 
 
 def _build_names(facts: RecordFacts) -> tuple[_Name, ...]:
@@ -201,7 +222,7 @@ def read(question: str, facts: RecordFacts) -> Reading:
     speakers: set[int] = set()
     sides: set[str] = set()
     places: set[str] = set()
-    for name in _names(facts):
+    for name in _names(facts).starting_at(keys):
         width = len(name.words)
         for at in range(len(words) - width + 1):
             if any(covered[at : at + width]):
