@@ -12,7 +12,9 @@ round at once through the application's update processor as polling hands them o
 order). Latency is from hand-over to the reply; at once, it includes the wait for a
 running place.
 
-Floors, in the same application and run: `/bench_noop`, a handler in group -1 that does
+Floors, in the same application and run: the model floor, each `/ask` question embedded
+alone by the sentence model, one at a time (`Embedder.embed_query`, as the bot embeds it;
+no update, no database): what `/ask` cannot go below; `/bench_noop`, a handler in group -1 that does
 nothing and stops dispatch (the framework: parsing the update, matching handlers,
 building the context); `/bench_echo`, one that sends a fixed reply through the same
 `reply()` helper the commands use (framework plus one sendMessage through the fake
@@ -176,6 +178,31 @@ def workloads(size: int, seed: int) -> dict[str, list[str]]:
     }
 
 
+def model_floor(embedder: Any, texts: list[str], rounds: int) -> dict[str, Any]:
+    """The sentence model embedding each `/ask` question alone, one at a time, as the bot
+    embeds it (`embed_query`): what no code around the model can take away."""
+    questions_only = [text.removeprefix("/ask ") for text in texts]
+    for question in questions_only:  # warm up
+        embedder.embed_query(question)
+    durations: list[float] = []
+    cpu_before = cpu_seconds()
+    for _ in range(rounds):
+        for question in questions_only:
+            begun = time.perf_counter()
+            embedder.embed_query(question)
+            durations.append(time.perf_counter() - begun)
+    cpu = cpu_seconds() - cpu_before
+    summary = latency_summary(durations)
+    return {
+        "updates": len(durations),
+        "updates_per_s": round(len(durations) / sum(durations), 1),
+        "p50_ms": summary["p50_ms"],
+        "p95_ms": summary["p95_ms"],
+        "p99_ms": summary["p99_ms"],
+        "cpu_ms_per_update": round(1000 * cpu / len(durations), 3),
+    }
+
+
 async def bench_one(report: Report, backend: str, size: int, args: argparse.Namespace) -> None:
     common = {"backend": backend, "size": size, "embeddings": args.embeddings}
     async with running_application(backend, size, args) as (application, api, database):
@@ -191,6 +218,11 @@ async def bench_one(report: Report, backend: str, size: int, args: argparse.Name
                 report.emit(
                     {**common, "workload": name, "mode": mode, **figures, "replies": replies, "rss_mb": rss_mb()}
                 )
+            if name == "/ask" and database.embedder is not None:
+                log(f"  model floor: {len(texts) * args.rounds} questions embedded alone")
+                figures = model_floor(database.embedder, texts, args.rounds)
+                workload = "model floor (the /ask questions embedded alone)"
+                report.emit({**common, "workload": workload, "mode": "one at a time", **figures, "rss_mb": rss_mb()})
 
 
 def main() -> None:
