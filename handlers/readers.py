@@ -12,7 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.context import BotContext
 from bot.input.search_syntax import parse_search
 from bot.presentation.callbacks import PageButton
-from bot.presentation.html import said_on, split_message, statement_full, statement_list
+from bot.presentation.html import count, said_on, split_message, statement_full, statement_list
 from bot.presentation.listings import load_listing
 from bot.presentation.paging import PAGE_SIZE, Listing, page_keyboard
 from handlers.common import MAX_QUERY, answers_errors, command_argument, reply
@@ -198,7 +198,10 @@ async def _latest_per_topic(context: BotContext, actor_id: int, name: str) -> st
                     f"• <b>{topic.replace('_', ' ')}</b> ({said_on(statement.said_on, statement.date_precision)}): "
                     f"{escape(text, quote=False)} /statement_{statement.id}"
                 )
-    lines = [f"<b>{escape(name, quote=False)}</b>: {page.total} statement(s). Latest on each topic:", *seen.values()]
+    lines = [
+        f"<b>{escape(name, quote=False)}</b>: {count(page.total, page.capped)} statement(s). Latest on each topic:",
+        *seen.values(),
+    ]
     return "\n".join(lines)
 
 

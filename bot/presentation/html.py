@@ -19,6 +19,12 @@ def h(value: object) -> str:
     return escape(str(value), quote=False)
 
 
+def count(total: int, capped: bool = False) -> str:
+    """A number of statements as readers see it: "27,918"; "1,000+" when a search stopped
+    counting there (storage.search.capped_count)."""
+    return f"{total:,}+" if capped else f"{total:,}"
+
+
 def said_on(day: date, precision: DatePrecision) -> str:
     """As precise as the record is: "16 Aug 2025", "Aug 2025" or "2025"."""
     if precision is DatePrecision.year:

@@ -8,7 +8,7 @@ from html import escape
 
 from bot.answering.ask import NOTHING_FOUND_HINT, Answer, answer
 from bot.input.search_syntax import parse_search
-from bot.presentation.html import statement_compact, statement_list
+from bot.presentation.html import count, statement_compact, statement_list
 from bot.presentation.paging import PAGE_SIZE, Listing
 from storage.engine import Database
 from storage.errors import InvalidInput
@@ -25,16 +25,22 @@ class ListingPage:
     total: int
 
 
-def _range(offset: int, shown: int, total: int) -> str:
-    return f"{offset + 1}–{offset + shown} of {total}"
+def _range(offset: int, shown: int, total: int, capped: bool = False) -> str:
+    return f"{offset + 1:,}–{offset + shown:,} of {count(total, capped)}"
 
 
 def _page(
-    heading: str, statements: list[Statement], offset: int, total: int, empty: str, bot_username: str | None
+    heading: str,
+    statements: list[Statement],
+    offset: int,
+    total: int,
+    empty: str,
+    bot_username: str | None,
+    capped: bool = False,
 ) -> ListingPage:
     if not statements:
         return ListingPage(escape(empty, quote=False), offset, 0, total)
-    title = f"{heading} ({_range(offset, len(statements), total)})"
+    title = f"{heading} ({_range(offset, len(statements), total, capped)})"
     return ListingPage(statement_list(title, statements, bot_username), offset, len(statements), total)
 
 
@@ -47,7 +53,8 @@ async def _search(database: Database, argument: str, offset: int, bot_username: 
     parsed = parse_search(argument)
     page = await search(database, parsed.text, parsed.filters, limit=PAGE_SIZE, offset=offset)
     heading = f"<b>Search</b> “{escape(argument, quote=False)}”"
-    return _page(heading, page.statements, offset, page.total, "No statement matches that search.", bot_username)
+    empty = "No statement matches that search."
+    return _page(heading, page.statements, offset, page.total, empty, bot_username, page.capped)
 
 
 def answer_html(result: Answer, bot_username: str | None = None) -> str:
@@ -90,6 +97,7 @@ async def _actor(database: Database, argument: str, offset: int, bot_username: s
         page.total,
         f"{speaker} has no statements in the record.",
         bot_username,
+        page.capped,
     )
 
 
@@ -97,7 +105,8 @@ async def _topic(database: Database, argument: str, offset: int, bot_username: s
     topic = Topic(argument)
     page = await search(database, "", SearchFilters(topic=topic), limit=PAGE_SIZE, offset=offset)
     heading = f"<b>Topic: {topic.value.replace('_', ' ')}</b>, newest first"
-    return _page(heading, page.statements, offset, page.total, "No statements on this topic yet.", bot_username)
+    empty = "No statements on this topic yet."
+    return _page(heading, page.statements, offset, page.total, empty, bot_username, page.capped)
 
 
 _LOADERS = {"latest": _latest, "search": _search, "ask": _ask, "actor": _actor, "topic": _topic}
