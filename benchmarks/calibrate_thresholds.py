@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from bot.answering.embedder import Embedder  # noqa: E402
 from bot.answering.reading import read  # noqa: E402
 from bot.answering.record_index.columns import Selection  # noqa: E402
+from bot.answering.record_index.exact import contenders, make_exact  # noqa: E402
 from bot.answering.record_index.loading import record_index  # noqa: E402
 from bot.answering.semantic import DEFAULT_SEMANTIC, _unheld  # noqa: E402
 from storage.sample import temporary_sample_database  # noqa: E402
@@ -58,7 +59,10 @@ async def evidence() -> dict[tuple[str, bool], list[tuple[bool, float, float]]]:
                 for question in questions(name):
                     reading = read(question, index.facts)
                     missing, absent, pointless = await _unheld(database, session, index, reading, DEFAULT_SEMANTIC)
-                    cosines = index.similarities(embedder.embed_query(question))
+                    vector = embedder.embed_query(question)
+                    cosines, bounds = index.approximate(vector)
+                    closest = contenders(cosines, bounds, np.flatnonzero(live), 1)
+                    await make_exact(session, index, vector, cosines, closest)
                     rows.append((bool(missing) or pointless, float(cosines[live].max()), absent))
     return found
 

@@ -33,6 +33,13 @@ memory (and the tick's own increase over what the process held before it).
     .venv/bin/python benchmarks/digest_fanout.py --subscribers 10000 --rate 1000    # (b)
 
 `--floor` adds the Bot class alone (no database, no limiter) as the floor.
+
+`--senders N --postgres-url URL`: the tick in N processes at once on one PostgreSQL copy of
+the corpus (each claims subscribers with SKIP LOCKED, each sends at 1/N of `--rate`), one
+endpoint enforcing the whole rate; the same checks, over all of them.
+
+    .venv/bin/python benchmarks/digest_fanout.py --subscribers 10000 --rate 1000 --senders 4 \\
+        --postgres-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import shutil
 import sqlite3
@@ -53,15 +61,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
+    BOT_USER,
     CACHE,
+    POSTGRES_URL_VARIABLE,
     EndpointProcess,
     Report,
     add_project_to_path,
+    asyncpg_dsn,
     cpu_seconds,
     log,
     peak_rss_mb,
     reset_peak_rss,
     rss_mb,
+    with_database_name,
 )
 from corpus import corpus_database_url
 
@@ -172,7 +184,8 @@ async def expected_messages(database: Any, now: datetime) -> dict[int, int]:
     for subscriber, delivery in rows:
         key = DigestKey.of(subscriber, delivery.cursor_from, delivery.cursor_to)
         if key not in cache:
-            cache[key] = len((await compose(database, key)).parts)
+            # With share links, as the tick composes them (the endpoint's bot username).
+            cache[key] = len((await compose(database, key, bot_username=BOT_USER["username"])).parts)
         parts = cache[key] or (1 if subscriber.notify_empty else 0)
         expected[subscriber.chat_id] = expected.get(subscriber.chat_id, 0) + parts
     return expected
@@ -266,6 +279,127 @@ async def one_run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+async def prepare_postgres(args: argparse.Namespace) -> str:
+    """A scratch copy of the PostgreSQL corpus database (a template copy, no import)."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    source_url, _ = await corpus_database_url(
+        "postgresql", args.size, embeddings="synthetic", seed=args.seed, postgres_url=args.postgres_url
+    )
+    source, target = make_url(source_url).database, f"diplobot_digest_{args.subscribers}"
+    admin = await asyncpg.connect(asyncpg_dsn(args.postgres_url))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{target}"')
+        await admin.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+    finally:
+        await admin.close()
+    return with_database_name(source_url, target)
+
+
+async def sender_one(args: argparse.Namespace) -> dict[str, Any]:
+    """One sending process: the application `diplobot run` builds, its tick started at
+    `--start-at` together with the other senders', on the shared database."""
+    from bot.answering.embedder import Embedder
+    from bot.app import build_application
+    from bot.config import Settings
+    from bot.digests.tick import send_due
+    from storage.engine import Database
+
+    database = Database(args.database_url, embedder=Embedder.shared() if args.model else None)
+    settings = Settings(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        DIPLOBOT_TELEGRAM_API_URL=args.endpoint_url,
+        DIPLOBOT_DATABASE_URL=args.database_url,
+        DIPLOBOT_DIGEST_RATE=str(args.rate),
+        DIPLOBOT_LOAD_SAMPLE="false",
+    )
+    try:
+        application = build_application(settings, database=database)
+        async with application:
+            await asyncio.sleep(max(0.0, args.start_at - time.time()))
+            cpu_before = cpu_seconds()
+            started = time.perf_counter()
+            report = await send_due(application, database, datetime.now(UTC))
+            duration = time.perf_counter() - started
+            cpu = cpu_seconds() - cpu_before
+    finally:
+        await database.close()
+    return {
+        "due": report.due,
+        "sent": report.sent,
+        "empty": report.empty,
+        "failed": report.failed,
+        "deferred": report.deferred,
+        "renders": report.renders,
+        "tick_s": duration,
+        "cpu_s": cpu,
+        "peak_rss_mb": peak_rss_mb(),
+        "errors": report.errors[:3],
+    }
+
+
+async def senders_run(args: argparse.Namespace) -> dict[str, Any]:
+    """`--senders N` processes ticking at once on one PostgreSQL database, each claiming
+    subscribers with SKIP LOCKED, each at 1/N of the rate, against one endpoint that
+    enforces the whole rate: the total, and nothing lost or doubled across them."""
+    from storage.engine import Database
+
+    url = await prepare_postgres(args)
+    now = datetime.now(UTC)
+    database = Database(url)
+    endpoint = EndpointProcess(rate=args.endpoint_rate or args.rate, chat_interval=args.chat_interval)
+    try:
+        setup = await add_subscribers(database, args.subscribers, args.seed, now)
+        endpoint.reset()
+        start_at = time.time() + 10.0  # every sender started and connected by then
+        command = [sys.executable, __file__, "--sender-one", "--database-url", url, "--endpoint-url", endpoint.url]
+        command += ["--rate", str(args.rate / args.senders), "--start-at", str(start_at)]
+        if not args.model:
+            command.append("--no-model")
+        senders = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(args.senders)]
+        results = [json.loads(sender.communicate()[0].strip().splitlines()[-1]) for sender in senders]
+        stats = endpoint.stats()
+        expected = await expected_messages(database, now)
+    finally:
+        endpoint.close()
+        await database.close()
+    delivered = {int(chat): count for chat, count in stats["delivered"].items()}
+    lost = sum(max(0, count - delivered.get(chat, 0)) for chat, count in expected.items())
+    extra = sum(max(0, count - expected.get(chat, 0)) for chat, count in delivered.items())
+    messages = stats["messages"]
+    span = stats["span_s"] or max(result["tick_s"] for result in results)
+    per_second = stats["per_second"]
+    first_minute = sum(per_second[:60]) / min(60, len(per_second)) if per_second else 0.0
+    return {
+        "subscribers": args.subscribers,
+        "rate": args.rate,
+        "senders": args.senders,
+        "due": args.subscribers,
+        "sent": sum(result["sent"] for result in results),
+        "empty": sum(result["empty"] for result in results),
+        "failed": sum(result["failed"] for result in results),
+        "renders": sum(result["renders"] for result in results),
+        "messages": messages,
+        "expected": sum(expected.values()),
+        "lost": lost,
+        "duplicates": stats["duplicates"] + extra,
+        "http_429": stats["too_many_requests"],
+        "http_429_per_chat": stats["too_many_requests_per_chat"],
+        "max_in_1s": stats["max_in_1s_window"],
+        "tick_s": round(max(result["tick_s"] for result in results), 2),
+        "span_s": round(span, 2),
+        "msg_per_s": round(messages / span, 1) if span else None,
+        "first_60s_msg_per_s": round(first_minute, 1),
+        "share_of_rate": round(messages / span / args.rate, 3) if span else None,
+        "cpu_ms_per_msg": round(1000 * sum(result["cpu_s"] for result in results) / messages, 3) if messages else None,
+        "peak_rss_mb": max(result["peak_rss_mb"] for result in results),
+        "groups": setup["groups"],
+        "per_sender_sent": [result["sent"] for result in results],
+        "errors": [error for result in results for error in result["errors"]][:3],
+    }
+
+
 async def floor_run(args: argparse.Namespace) -> dict[str, Any]:
     """The Bot class alone: the same application's bot sending fixed 1.5 kB HTML messages to
     distinct chats over the same HTTP endpoint, as many at once as the tick sends, no
@@ -351,9 +485,24 @@ def main() -> None:
         action="store_true",
         help="also time the Bot class alone (send_message to --subscribers chats, no database)",
     )
+    parser.add_argument(
+        "--senders",
+        type=int,
+        default=0,
+        help="N sending processes at once on one PostgreSQL database (needs --postgres-url); default: one, on SQLite",
+    )
+    parser.add_argument("--postgres-url", default=os.environ.get(POSTGRES_URL_VARIABLE), help="a PostgreSQL server")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--sender-one", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    parser.add_argument("--endpoint-url", help=argparse.SUPPRESS)
+    parser.add_argument("--start-at", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--floor-one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.sender_one:
+        args.rate = args.rate[0]
+        print(json.dumps(asyncio.run(sender_one(args))), flush=True)
+        return
     if args.one or args.floor_one:
         args.subscribers, args.rate = args.subscribers[0], args.rate[0]
         print(json.dumps(asyncio.run(floor_run(args) if args.floor_one else one_run(args))), flush=True)
@@ -381,15 +530,23 @@ def main() -> None:
             "first_60s_msg_per_s",
             "share_of_rate",
             "cpu_ms_per_msg",
+            "senders",
             "peak_rss_mb",
             "tick_rss_increase_mb",
         ],
     )
     report.machine()
-    asyncio.run(corpus_database_url("sqlite", args.size, embeddings="synthetic", seed=args.seed))
+    if not args.senders:
+        asyncio.run(corpus_database_url("sqlite", args.size, embeddings="synthetic", seed=args.seed))
     for rate in args.rate or [1000.0]:
         for subscribers in args.subscribers or [1000]:
             log(f"digest fan-out: {subscribers:,} subscribers at {rate:g} msg/s")
+            if args.senders:
+                if not args.postgres_url:
+                    raise SystemExit(f"--senders needs --postgres-url or {POSTGRES_URL_VARIABLE}")
+                args.subscribers, args.rate = subscribers, rate
+                report.emit({"code": f"tree, {args.senders} senders, PostgreSQL", **asyncio.run(senders_run(args))})
+                continue
             command = [
                 sys.executable,
                 __file__,

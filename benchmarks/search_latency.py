@@ -18,7 +18,8 @@ words (for questions: the words retrieval looks for, the question's concepts):
   websearch_to_tsquery` ordered by `ts_rank_cd`, top five, on the index alone (no join,
   no filter): what ranking these words costs the engine at all. `ratio` is the function's
   p95 over this one's.
-* `same_sql`: the SQL the function sends, written by hand - the count of matches, the
+* `same_sql`: the SQL the function sends, written by hand - the count of matches (with
+  filters: a window over the ranked matches, or counted up to `COUNT_CAP`), the
   ranked page, and the page's rows with speaker, topics and places; `page_sql` is the
   ranked page query alone. Without filters on SQLite both count and page read the FTS
   index alone (the retraction state is in it); with filters, and on PostgreSQL, every
@@ -26,7 +27,8 @@ words (for questions: the words retrieval looks for, the question's concepts):
   `RECENT_WINDOW` statements are ranked first, the older ones if those fall short. `orm_ratio` (function over `same_sql`) is what the ORM
   and the async driver add; `same_sql` over `floor` is what the shape of the SQL adds.
 * for questions also `embed` (the model embedding the question) and `matvec` (the
-  question against every stored vector): no semantic search answers in less.
+  question against every stored vector, at one byte a dimension, as
+  `RecordArrays.approximate` takes it): no semantic search answers in less.
 
     .venv/bin/python benchmarks/search_latency.py --size 10000                # quick, SQLite
     .venv/bin/python benchmarks/search_latency.py --size 100000 --size 1000000 \\
@@ -75,7 +77,7 @@ from bot.input.search_syntax import parse_search
 from bot.presentation.paging import PAGE_SIZE
 from storage.actors import normalize_name
 from storage.engine import Database
-from storage.search import RECENT_WINDOW, SearchFilters, fts_match, query_terms, search
+from storage.search import COUNT_CAP, RECENT_WINDOW, SearchFilters, fts_match, query_terms, search
 
 # -- the floor: raw SQL through the bare driver ------------------------------------------------
 
@@ -179,6 +181,13 @@ class RawSqlite:
             "ORDER BY score DESC, s.id DESC LIMIT ?"
         )
         boundary = (db.execute("SELECT max(id) FROM statement").fetchone()[0] or 0) - RECENT_WINDOW
+        if boundary <= 0 and not match_only:
+            # As the function does: the count as a window over the ranked matches.
+            counted = ranked.format("").removesuffix(" ORDER BY score DESC, s.id DESC LIMIT ?")
+            return db.execute(
+                f"SELECT id, score, count(*) OVER () FROM ({counted}) ORDER BY score DESC, id DESC LIMIT ?",
+                (*params, limit),
+            ).fetchall()
         if boundary <= 0:
             page = db.execute(ranked.format(""), (*params, limit)).fetchall()
         else:
@@ -187,7 +196,8 @@ class RawSqlite:
                 page += db.execute(ranked.format("AND s.id <= ?"), (*params, boundary, limit - len(page))).fetchall()
         if not match_only:
             db.execute(
-                f"SELECT count(*) FROM statement s JOIN statement_fts ON statement_fts.rowid = s.id WHERE {clause}",
+                "SELECT count(*) FROM (SELECT s.id FROM statement s JOIN statement_fts ON statement_fts.rowid = s.id "
+                f"WHERE {clause} LIMIT {COUNT_CAP + 1})",
                 params,
             ).fetchone()
         return page
@@ -259,7 +269,15 @@ class RawPostgres:
                 *values,
             )
 
-        if boundary <= 0:
+        if boundary <= 0 and not match_only:
+            # As the function does: the count as a window over the ranked matches.
+            page = await db.fetch(
+                f"SELECT id, score, count(*) OVER () FROM (SELECT s.id, ts_rank_cd(s.search_vector, q) AS score "
+                f"{source} WHERE {clause}) m ORDER BY score DESC, id DESC LIMIT ${len(params) + 1}",
+                *params,
+                limit,
+            )
+        elif boundary <= 0:
             page = await ranked("", limit)
         else:
             page = await ranked("AND s.id > {}", boundary, limit)
@@ -267,7 +285,10 @@ class RawPostgres:
                 page += await ranked("AND s.id <= {}", boundary, limit - len(page))
         if match_only:
             return page
-        await db.fetchval(f"SELECT count(*) {source} WHERE {clause}", *params)
+        if boundary > 0:
+            await db.fetchval(
+                f"SELECT count(*) FROM (SELECT 1 {source} WHERE {clause} LIMIT {COUNT_CAP + 1}) c", *params
+            )
         ids = [row[0] for row in page]
         if ids:
             await db.fetch(
@@ -439,7 +460,7 @@ async def bench_one(report: Report, backend: str, size: int, args: argparse.Name
                     return embedder.embed([question])
 
                 async def matvec(question: str) -> Any:
-                    return index.matrix @ vector
+                    return index.approximate(vector)
 
                 extra = {"embed": embed, "matvec": matvec}
 

@@ -12,7 +12,9 @@ round at once through the application's update processor as polling hands them o
 order). Latency is from hand-over to the reply; at once, it includes the wait for a
 running place.
 
-Floors, in the same application and run: `/bench_noop`, a handler in group -1 that does
+Floors, in the same application and run: the model floor, each `/ask` question embedded
+alone by the sentence model, one at a time (`Embedder.embed_query`, as the bot embeds it;
+no update, no database): what `/ask` cannot go below; `/bench_noop`, a handler in group -1 that does
 nothing and stops dispatch (the framework: parsing the update, matching handlers,
 building the context); `/bench_echo`, one that sends a fixed reply through the same
 `reply()` helper the commands use (framework plus one sendMessage through the fake
@@ -32,6 +34,8 @@ import asyncio
 import itertools
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -134,7 +138,10 @@ async def run_updates(application: Any, texts: list[str], rounds: int, concurren
     }
 
 
-async def bench_one(report: Report, backend: str, size: int, args: argparse.Namespace) -> None:
+@asynccontextmanager
+async def running_application(backend: str, size: int, args: argparse.Namespace) -> AsyncIterator[Any]:
+    """The application `diplobot run` builds, started on the cached corpus database, with
+    the floors' handlers added and the record index loaded: (application, api, database)."""
     url, _ = await corpus_database_url(
         backend,
         size,
@@ -149,42 +156,73 @@ async def bench_one(report: Report, backend: str, size: int, args: argparse.Name
     application = build_application(settings, request=api, database=database, rate_limited=False)
     application.add_handler(CommandHandler("bench_noop", noop), group=-1)
     application.add_handler(CommandHandler("bench_echo", echo), group=-1)
-    common = {"backend": backend, "size": size, "embeddings": args.embeddings}
     try:
         async with application:
             await application.post_init(application)  # type: ignore[misc]
             await application.start()
             try:
                 await record_index(database)
-                workloads = {
-                    "noop (framework floor)": ["/bench_noop"] * 200,
-                    "echo (floor + 1 reply)": ["/bench_echo"] * 200,
-                    "/search": [f"/search {query}" for query in keyword_queries(size, seed=args.seed)],
-                    "/ask": [f"/ask {question}" for question in questions(size, seed=args.seed)],
-                }
-                for name, texts in workloads.items():
-                    if args.workload and not any(name.startswith(wanted) for wanted in args.workload):
-                        continue
-                    for concurrent in (False, True):
-                        mode = f"{len(USERS)} chats at once" if concurrent else "one at a time"
-                        log(f"  {name}, {mode}: {len(texts) * args.rounds} updates")
-                        api.clear()
-                        figures = await run_updates(application, texts, args.rounds, concurrent)
-                        replies = len(api.sent("sendMessage"))
-                        report.emit(
-                            {
-                                **common,
-                                "workload": name,
-                                "mode": mode,
-                                **figures,
-                                "replies": replies,
-                                "rss_mb": rss_mb(),
-                            }
-                        )
+                yield application, api, database
             finally:
                 await application.stop()
     finally:
         await database.close()
+
+
+def workloads(size: int, seed: int) -> dict[str, list[str]]:
+    return {
+        "noop (framework floor)": ["/bench_noop"] * 200,
+        "echo (floor + 1 reply)": ["/bench_echo"] * 200,
+        "/search": [f"/search {query}" for query in keyword_queries(size, seed=seed)],
+        "/ask": [f"/ask {question}" for question in questions(size, seed=seed)],
+    }
+
+
+def model_floor(embedder: Any, texts: list[str], rounds: int) -> dict[str, Any]:
+    """The sentence model embedding each `/ask` question alone, one at a time, as the bot
+    embeds it (`embed_query`): what no code around the model can take away."""
+    questions_only = [text.removeprefix("/ask ") for text in texts]
+    for question in questions_only:  # warm up
+        embedder.embed_query(question)
+    durations: list[float] = []
+    cpu_before = cpu_seconds()
+    for _ in range(rounds):
+        for question in questions_only:
+            begun = time.perf_counter()
+            embedder.embed_query(question)
+            durations.append(time.perf_counter() - begun)
+    cpu = cpu_seconds() - cpu_before
+    summary = latency_summary(durations)
+    return {
+        "updates": len(durations),
+        "updates_per_s": round(len(durations) / sum(durations), 1),
+        "p50_ms": summary["p50_ms"],
+        "p95_ms": summary["p95_ms"],
+        "p99_ms": summary["p99_ms"],
+        "cpu_ms_per_update": round(1000 * cpu / len(durations), 3),
+    }
+
+
+async def bench_one(report: Report, backend: str, size: int, args: argparse.Namespace) -> None:
+    common = {"backend": backend, "size": size, "embeddings": args.embeddings}
+    async with running_application(backend, size, args) as (application, api, database):
+        for name, texts in workloads(size, args.seed).items():
+            if args.workload and not any(name.startswith(wanted) for wanted in args.workload):
+                continue
+            for concurrent in (False, True):
+                mode = f"{len(USERS)} chats at once" if concurrent else "one at a time"
+                log(f"  {name}, {mode}: {len(texts) * args.rounds} updates")
+                api.clear()
+                figures = await run_updates(application, texts, args.rounds, concurrent)
+                replies = len(api.sent("sendMessage"))
+                report.emit(
+                    {**common, "workload": name, "mode": mode, **figures, "replies": replies, "rss_mb": rss_mb()}
+                )
+            if name == "/ask" and database.embedder is not None:
+                log(f"  model floor: {len(texts) * args.rounds} questions embedded alone")
+                figures = model_floor(database.embedder, texts, args.rounds)
+                workload = "model floor (the /ask questions embedded alone)"
+                report.emit({**common, "workload": workload, "mode": "one at a time", **figures, "rss_mb": rss_mb()})
 
 
 def main() -> None:

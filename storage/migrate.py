@@ -24,18 +24,21 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 FTS_TABLE_PREFIX = "statement_fts"
 PG_SEARCH_COLUMN = "search_vector"
 PG_SEARCH_INDEX = "ix_statement_search_vector"
+#: SQLite's covering index of the facts filtered searches look up (migration 0007).
+SQLITE_FILTER_INDEX = "ix_statement_filters"
 #: Revisions whose downgrade drops the record's tables, with everything in them.
 DROPS_TABLES = frozenset({"0001"})
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
     """Keeps the engine-specific search index (FTS5 and its shadow tables, the tsvector
-    column and its GIN index) out of autogenerate's comparison."""
+    column and its GIN index, SQLite's index of filtered facts) out of autogenerate's
+    comparison."""
     if type_ == "table" and name and name.startswith(FTS_TABLE_PREFIX):
         return False
     if type_ == "column" and name == PG_SEARCH_COLUMN:
         return False
-    if type_ == "index" and name == PG_SEARCH_INDEX:
+    if type_ == "index" and name in (PG_SEARCH_INDEX, SQLITE_FILTER_INDEX):
         return False
     return True
 

@@ -17,12 +17,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.actors import find_actors, normalize_name
 from storage.engine import Database
 from storage.models import Stance, Statement, StatementPlace, StatementTopic, Status, Topic
+from storage.page_rows import load_statements
 
 MAX_TERMS = 32
 MAX_TERM_LENGTH = 64
 MAX_PAGE = 50
 #: Word searches rank the newest this many recorded statements first (see `recent_first`).
 RECENT_WINDOW = 100_000
+#: Searches with filters count their matches up to this many past the page shown, and
+#: say "1,000+" beyond (see `capped_count`).
+COUNT_CAP = 1000
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 STOPWORDS = frozenset(
@@ -115,6 +119,8 @@ class SearchPage(PageOfHits):
     offset: int
     limit: int
     terms: list[str] = field(default_factory=list)
+    #: True when there are more than `total` matches (see `capped_count`).
+    capped: bool = False
 
 
 def filter_clauses(filters: SearchFilters, actor_ids: Sequence[int] | None) -> list[ColumnElement[bool]]:
@@ -299,9 +305,27 @@ async def search(
             if actor_ids == []:
                 return SearchPage([], 0, offset, limit, terms)
             clauses = filter_clauses(filters, actor_ids)
-            total, scored = await _search_joined(session, database, terms, clauses, offset, limit, window)
+            (total, capped), scored = await _search_joined(session, database, terms, clauses, offset, limit, window)
+            hits = await hydrate(session, scored)
+            return SearchPage(hits, total, offset, limit, terms, capped)
         hits = await hydrate(session, scored)
     return SearchPage(hits, total, offset, limit, terms)
+
+
+def count_cap(offset: int, limit: int) -> int:
+    """The first multiple of `COUNT_CAP` past the page: "1,000+" on the first 200 pages of
+    five, "2,000+" on the next, so the page shown is always within the count."""
+    return COUNT_CAP * ((offset + limit) // COUNT_CAP + 1)
+
+
+async def capped_count(session: AsyncSession, matches: Select, cap: int) -> tuple[int, bool]:
+    """How many rows `matches` gives, counting no further than `cap`: (count, True) when
+    there are more. Counting every match of a filtered search joins each to its row (3 s
+    for a common word at 1M statements); a reader needs the exact figure only when it is
+    small."""
+    counted = select(func.count()).select_from(matches.limit(cap + 1).subquery())
+    total = int((await session.exec(counted)).one())
+    return (cap, True) if total > cap else (total, False)
 
 
 async def _search_joined(
@@ -312,12 +336,14 @@ async def _search_joined(
     offset: int,
     limit: int,
     window: int,
-) -> tuple[int, Scored]:
-    """The count and the page of the statements passing `clauses`, each match joined to
-    its row; word queries recent first (`recent_first`), as on the index alone."""
+) -> tuple[tuple[int, bool], Scored]:
+    """The count (capped, see `capped_count`) and the page of the statements passing
+    `clauses`, each match joined to its row; word queries recent first (`recent_first`),
+    as on the index alone."""
+    cap = count_cap(offset, limit)
     if not terms:
         listed = select(Statement.id, literal_column("0.0").label("score")).where(and_(True, *clauses))
-        total = (await session.exec(select(func.count()).select_from(listed.subquery()))).one()
+        total = await capped_count(session, listed.with_only_columns(col(Statement.id)), cap)
         page = await session.exec(
             listed.order_by(col(Statement.said_on).desc(), col(Statement.id).desc()).offset(offset).limit(limit)
         )
@@ -330,24 +356,32 @@ async def _search_joined(
         False: col(Statement.id) <= bindparam("boundary"),
     }
 
+    #: How many matches the page's own query saw, when it ranked them all (one tier).
+    seen: list[int] = []
+
     async def read_page(newer: bool | None, boundary: int, skip: int, take: int) -> Scored:
-        query = ranked.where(tiers[newer]).order_by(score.desc(), col(Statement.id).desc()).offset(skip).limit(take)
-        rows = await session.exec(query, params={"boundary": boundary})
-        return [(row[0], float(row[1] or 0.0)) for row in rows.all()]
+        # The count as a window over the ranked rows, outside them: FTS5's bm25() cannot
+        # be computed in a query with a window function.
+        matches = ranked.where(tiers[newer]).subquery()
+        query = select(matches.c.id, matches.c.score, func.count().over())
+        query = query.order_by(matches.c.score.desc(), matches.c.id.desc()).offset(skip).limit(take)
+        rows = (await session.exec(query, params={"boundary": boundary})).all()
+        if newer is None and rows:
+            seen.append(int(rows[0][2]))
+        return [(row[0], float(row[1] or 0.0)) for row in rows]
 
     async def count_newer(boundary: int) -> int:
         counted = select(func.count()).select_from(ranked.where(tiers[True]).subquery())
         return int((await session.exec(counted, params={"boundary": boundary})).one())
 
-    total = (await session.exec(select(func.count()).select_from(ranked.subquery()))).one()
-    return total, await recent_first(session, read_page, count_newer, offset=offset, limit=limit, window=window)
+    scored = await recent_first(session, read_page, count_newer, offset=offset, limit=limit, window=window)
+    # Ranking joins every match to its row and counts them on the way, in one pass; a
+    # second pass to count would cost as much again.
+    total = (seen[0], False) if seen else await capped_count(session, ranked.with_only_columns(col(Statement.id)), cap)
+    return total, scored
 
 
 async def hydrate(session: AsyncSession, scored: list[tuple[int, float]]) -> list[SearchHit]:
-    """Loads the statements (with actor, topics, places) in the order given."""
-    if not scored:
-        return []
-    ids = [statement_id for statement_id, _ in scored]
-    rows = await session.exec(select(Statement).where(col(Statement.id).in_(ids)))
-    by_id = {statement.id: statement for statement in rows.all()}
-    return [SearchHit(by_id[statement_id], score) for statement_id, score in scored if statement_id in by_id]
+    """The statements (with speaker, topics, places) in the order given."""
+    loaded = await load_statements(session, [statement_id for statement_id, _ in scored])
+    return [SearchHit(loaded[statement_id], score) for statement_id, score in scored if statement_id in loaded]

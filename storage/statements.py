@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,7 +18,6 @@ from storage.embeddings import embed_statements
 from storage.engine import Database
 from storage.errors import N_, Conflict, InvalidInput, NotFound, Wording, wording_of
 from storage.models import (
-    Actor,
     AuditAction,
     AuditEntry,
     LinkKind,
@@ -405,23 +403,6 @@ async def contradicting_links(session: AsyncSession, ids: list[int]) -> list[Sta
             )
         ).all()
     )
-
-
-async def load_statements(session: AsyncSession, ids: list[int]) -> dict[int, Statement]:
-    """Statements with speaker, topics and places, in two queries (the relationships'
-    default loading would take five)."""
-    if not ids:
-        return {}
-    rows = await session.exec(
-        select(Statement)
-        .where(col(Statement.id).in_(ids))
-        .options(
-            joinedload(Statement.actor).selectinload(Actor.aliases),
-            joinedload(Statement.topic_rows),
-            joinedload(Statement.place_rows),
-        )
-    )
-    return {statement.id: statement for statement in rows.unique().all()}
 
 
 async def latest(database: Database, limit: int = 5, offset: int = 0) -> tuple[list[Statement], int]:

@@ -8,6 +8,7 @@ import pytest
 import pytest_asyncio
 
 import bot.presentation.listings as bot_listings
+import storage.search as search_module
 from handlers.errors import SORRY
 from storage.engine import Database
 from storage.models import AuditEntry, Statement
@@ -159,6 +160,18 @@ async def test_actor_by_cyrillic_alias_lists_latest_per_topic_and_statements(bot
     assert "<b>Vladimir Putin</b>: 7 statements" in summary
     assert "<b>ceasefire</b>" in summary
     assert "newest first (1–5 of 7)" in listing
+
+
+async def test_counts_past_the_cap_read_as_at_least(bot: BotHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_module, "COUNT_CAP", 3)
+    user = bot.user()
+    await user.send("/actor Путин")
+    listing = bot.last_text(user.chat_id)
+    # Counted to the first multiple of the cap past the page: 6 of the 7.
+    assert "newest first (1–5 of 6+)" in listing
+    [[next_button]] = user.last_message()["reply_markup"]["inline_keyboard"]
+    await user.press(user.last_message(), next_button["callback_data"])
+    assert "(6–7 of 7)" in bot.calls("editMessageText")[-1].params["text"]
 
 
 async def test_unknown_actor(bot: BotHarness) -> None:

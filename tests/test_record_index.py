@@ -20,6 +20,7 @@ import bot.answering.record_index.loading as vector_index
 from bot.answering.ask import answer
 from bot.answering.query import Options, RetrievalQuery
 from bot.answering.record_index.columns import TOPIC_BIT, IndexedStatement, Selection, date_span
+from bot.answering.record_index.exact import contenders, make_exact
 from bot.answering.record_index.loading import RecordIndex, record_index
 from bot.answering.retrieval import retrieve
 from storage.embeddings import embed_missing
@@ -106,9 +107,11 @@ async def assert_mirrors(database: Database, index: RecordIndex) -> None:
         assert bool(index.columns.has_vector[at]) == has_vector
         if has_vector:
             stored = np.frombuffer(statement.embedding, dtype="<f4")  # type: ignore[arg-type]
-            assert np.array_equal(index.matrix[at], stored)  # type: ignore[index]
-            scores = index.similarities(stored)
-            assert int(np.argmax(scores)) == at and scores[at] == pytest.approx(1.0, abs=1e-5)
+            # One byte a dimension: each component within half the row's scale.
+            restored = index.matrix[at] * index.scales[at]  # type: ignore[index]
+            assert np.abs(restored - stored).max() <= index.scales[at] / 2 + 1e-7
+            scores, bounds = index.approximate(stored)
+            assert abs(scores[at] - 1.0) <= bounds[at]
 
 
 @pytest.fixture
@@ -121,7 +124,7 @@ async def test_an_empty_record(database: Database) -> None:
     index = await record_index(database)
     assert index.size == 0 and not index.has_vectors
     assert index.facts.actors == () and index.facts.first_date is None and index.facts.events == {}
-    assert index.similarities(np.ones(384, dtype=np.float32)).shape == (0,)
+    assert index.approximate(np.ones(384, dtype=np.float32))[0].shape == (0,)
     assert index.mask(Selection()).shape == (0,) and index.row(1) is None and index.at_place("Istanbul") == []
     reply = await answer(database, "What did Lavrov demand in Istanbul?")
     assert reply.hits == [] and reply.reason
@@ -169,7 +172,7 @@ async def test_statements_without_a_vector(database: Database, monkeypatch: pyte
     index = await record_index(database)  # the model came: vectors are read again
     await assert_mirrors(database, index)
     assert index.columns.has_vector.tolist() == [False, True]
-    assert index.similarities(np.ones(384, dtype=np.float32))[0] == -1.0
+    assert index.approximate(np.ones(384, dtype=np.float32))[0][0] == -1.0
     # A keyword hit without a vector still answers, with no closeness.
     ranked = await retrieve(database, RetrievalQuery(text="plain", semantic_text="plain"), Options(thresholds=False))
     assert plain in ranked.ids and embedded in ranked.ids
@@ -215,3 +218,21 @@ async def test_places_narrowed_by_dates(shared_sample_database: Database) -> Non
     narrowed = index.at_place(place.upper(), between=(first, last))
     assert everywhere[0] in narrowed
     assert narrowed == [other for other in everywhere if other.end >= first and other.start <= last]
+
+
+async def test_the_rows_that_decide_are_scored_exactly_as_float_vectors_score_them(database: Database) -> None:
+    for number in range(40):
+        await add(database, f"s{number}", text=f"Statement number {number} on the talks.")
+    index = await record_index(database)
+    question = Vectors().embed_query("talks")
+    async with database.read() as session:
+        stored = (await session.exec(select(Statement.embedding).order_by(col(Statement.id)))).all()
+        exact = np.stack([np.frombuffer(blob, dtype="<f4") for blob in stored]) @ question  # type: ignore[arg-type]
+        cosines, bounds = index.approximate(question)
+        assert (np.abs(cosines - exact) <= bounds).all()
+        rows = contenders(cosines, bounds, np.arange(index.size), 5)
+        assert 5 <= len(rows) < index.size, "the bounds should rule most rows out"
+        await make_exact(session, index, question, cosines, rows)
+    best = np.argsort(-exact, kind="stable")[:5]
+    assert np.argsort(-cosines, kind="stable")[:5].tolist() == best.tolist()
+    assert cosines[best] == pytest.approx(exact[best], abs=1e-6)

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from bot.answering.keywords import keyword_hits
 from bot.answering.record_index.columns import Selection
+from storage import search as search_module
 from storage.engine import Database
 from storage.exchange import import_statements
 from storage.models import Stance, Statement, Status, Topic
@@ -232,6 +233,43 @@ async def test_pages_cover_the_results_without_gaps_or_repeats(shared_sample_dat
         offset += 4
 
     assert seen == refs(everything)
+
+
+async def test_filter_listings_count_to_the_cap_and_paging_goes_on(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "COUNT_CAP", 3)
+    for number in range(8):
+        await add(database, f"c{number}", f"2025-01-{number + 1:02d}", f"A truce offer number {number}.")
+    filters = SearchFilters(topic=Topic.ceasefire)
+
+    first = await search(database, "", filters, limit=2)
+    assert (first.total, first.capped, first.has_next) == (3, True, True)
+    # Past the cap the count reaches the next multiple of it, so the page is within it.
+    late = await search(database, "", filters, limit=2, offset=2)
+    assert (late.total, late.capped, late.has_next) == (6, True, True)
+    last = await search(database, "", filters, limit=2, offset=6)
+    assert (last.total, last.capped, last.has_next, len(last.hits)) == (8, False, False, 2)
+
+    monkeypatch.setattr(search_module, "COUNT_CAP", 1000)
+    exact = await search(database, "", filters, limit=2)
+    assert (exact.total, exact.capped) == (8, False)
+
+
+async def test_words_with_filters_are_counted_exactly_as_they_are_ranked(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "COUNT_CAP", 3)
+    for number in range(8):
+        await add(database, f"c{number}", f"2025-01-{number + 1:02d}", f"A truce offer number {number}.")
+    filters = SearchFilters(side="Testland")
+
+    for offset in (0, 6):
+        page = await search(database, "truce", filters, limit=2, offset=offset)
+        assert (page.total, page.capped, len(page.hits)) == (8, False, 2)
+    # Past the last match nothing is ranked to count by: counted up to the cap past the page.
+    beyond = await search(database, "truce", filters, limit=2, offset=20)
+    assert (beyond.hits, beyond.total, beyond.capped) == ([], 8, False)
 
 
 @pytest.mark.parametrize(

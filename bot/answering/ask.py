@@ -25,8 +25,9 @@ from bot.answering.understanding import Understanding, understand
 from bot.i18n import N_, _
 from storage.engine import Database
 from storage.models import Stance, Statement, Status
+from storage.page_rows import load_statements
 from storage.search import MAX_PAGE, PageOfHits, SearchHit
-from storage.statements import contradicting_links, load_statements
+from storage.statements import contradicting_links
 
 #: Two statements are about the same event when their dates are at most this far apart.
 SAME_EVENT_DAYS = 7

@@ -164,17 +164,41 @@ def _word_matches(asked: str, known: str) -> bool:
     return len(known) >= _STEM_MIN and asked.startswith(known) and len(asked) - len(known) <= _ENDING_MAX
 
 
-_built: list[tuple[RecordFacts, tuple[_Name, ...]]] = []
+@dataclass(frozen=True)
+class _Names:
+    """Every way of naming a speaker, side or place the record holds, longest first, and
+    where each name's first word is in that order: a question word can start only the
+    names whose first word it begins with (with at most `_ENDING_MAX` letters after), so
+    a question is checked against those few instead of every name of the record."""
+
+    names: tuple[_Name, ...]
+    by_first_word: dict[str, list[int]]
+    #: The side each side's name stands for ("kremlin" -> Russia), for speakers named alike.
+    sides_by_words: dict[tuple[str, ...], str]
+
+    def starting_at(self, keys: list[str]) -> list[_Name]:
+        """The names that may start at one of the words `keys`, in the names' order."""
+        found: set[int] = set()
+        for key in keys:
+            for length in range(max(1, len(key) - _ENDING_MAX), len(key) + 1):
+                found.update(self.by_first_word.get(key[:length], ()))
+        return [self.names[at] for at in sorted(found)]
 
 
-def _names(facts: RecordFacts) -> tuple[_Name, ...]:
-    """Every way of naming a speaker, side or place the record holds, longest first; built
-    once for each state of the record (the facts object changes with it)."""
+_built: list[tuple[RecordFacts, _Names]] = []
+
+
+def _names(facts: RecordFacts) -> _Names:
+    """Built once for each state of the record (the facts object changes with it)."""
     if _built and _built[0][0] is facts:
         return _built[0][1]
     names = _build_names(facts)
-    _built[:] = [(facts, names)]
-    return names
+    by_first_word: dict[str, list[int]] = {}
+    for at, name in enumerate(names):
+        by_first_word.setdefault(name.words[0], []).append(at)
+    sides = {name.words: str(name.value) for name in names if name.kind == "side"}
+    _built[:] = [(facts, _Names(names, by_first_word, sides))]
+    return _built[0][1]
 
 
 def _build_names(facts: RecordFacts) -> tuple[_Name, ...]:
@@ -259,8 +283,8 @@ def read(question: str, facts: RecordFacts) -> Reading:
     sides: set[str] = set()
     places: set[str] = set()
     voiced: set[str] = set()
-    names_of_sides = {name.words: str(name.value) for name in _names(facts) if name.kind == "side"}
-    for name in _names(facts):
+    known = _names(facts)
+    for name in known.starting_at(keys):
         width = len(name.words)
         for at in range(len(words) - width + 1):
             if any(covered[at : at + width]):
@@ -275,8 +299,8 @@ def read(question: str, facts: RecordFacts) -> Reading:
                 covered[at : at + width] = [True] * width
                 if name.kind == "speaker":
                     speakers.add(int(name.value))
-                    if name.words in names_of_sides:
-                        voiced.add(names_of_sides[name.words])
+                    if name.words in known.sides_by_words:
+                        voiced.add(known.sides_by_words[name.words])
                 elif name.kind == "side":
                     sides.add(str(name.value))
                 else:

@@ -23,11 +23,12 @@ import numpy as np
 import numpy.typing as npt
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.answering.fusion import rank
+from bot.answering.fusion import SEMANTIC_CANDIDATES, rank
 from bot.answering.keywords import COMMON_MIN, COMMON_SHARE, TermStats, keyword_hits, term_stats, weigh
 from bot.answering.query import DEFAULT_OPTIONS, Options, Ranked, RetrievalQuery
 from bot.answering.record_index.arrays import RecordArrays
 from bot.answering.record_index.columns import Selection
+from bot.answering.record_index.exact import contenders, make_exact
 from bot.answering.record_index.loading import record_index
 from bot.i18n import _
 from storage.engine import Database, reading
@@ -99,7 +100,9 @@ async def _retrieve(database: Database, session: AsyncSession, query: RetrievalQ
         hits = (
             await keyword_hits(database, searched, selection, session=session) if options.keyword and searched else []
         )
-        cosines = await _similarities(index, await embedding) if embedding is not None else None
+        cosines = (
+            await _similarities(session, index, await embedding, selection, hits) if embedding is not None else None
+        )
     finally:
         if embedding is not None and not embedding.done():
             embedding.cancel()
@@ -108,14 +111,21 @@ async def _retrieve(database: Database, session: AsyncSession, query: RetrievalQ
     )
 
 
-async def _similarities(index: RecordArrays, query_vector: Any) -> npt.NDArray[np.float32]:
+async def _similarities(
+    session: AsyncSession, index: RecordArrays, query_vector: Any, selection: Selection, hits: list[tuple[int, float]]
+) -> npt.NDArray[np.float32]:
     """The question against every stored vector, off the event loop: the product reads the
     whole matrix (13 ms at 100k statements, 130 ms at 1M) with the GIL released, and on
     the loop it would hold up every other chat's update, a `/help` included, that long.
     Should the record change while it runs, the rows are scored again as they now stand,
-    so that scores and rows stay aligned."""
+    so that scores and rows stay aligned. Exact (record_index.exact) for every row fusion
+    reads a similarity of: the semantic candidates it may take, and the keyword hits."""
     columns = index.columns
-    cosines = await asyncio.to_thread(index.similarities, query_vector)
+    cosines, bounds = await asyncio.to_thread(index.approximate, query_vector)
     if index.columns is not columns:
-        cosines = index.similarities(query_vector)
+        cosines, bounds = index.approximate(query_vector)
+    allowed = np.flatnonzero(index.mask(selection) & index.columns.has_vector)
+    hit_rows = index.locate([statement_id for statement_id, _ in hits])
+    rows = np.concatenate([contenders(cosines, bounds, allowed, SEMANTIC_CANDIDATES), hit_rows[hit_rows >= 0]])
+    await make_exact(session, index, query_vector, cosines, rows)
     return cosines

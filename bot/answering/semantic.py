@@ -41,6 +41,7 @@ from bot.answering.query import Ranked
 from bot.answering.reading import Reading, english_words, fold, is_cyrillic, read, tells_manner
 from bot.answering.record_index.arrays import RecordArrays
 from bot.answering.record_index.columns import Selection
+from bot.answering.record_index.exact import contenders, make_exact
 from bot.i18n import _
 from storage.actors import normalize_name
 from storage.engine import Database
@@ -101,15 +102,21 @@ async def rank(
     if pointless:
         return Ranked(reason=_("nothing in the record is close enough to the question"))
     columns = index.columns
-    cosines = await asyncio.to_thread(index.similarities, vector)
+    cosines, bounds = await asyncio.to_thread(index.approximate, vector)
     if index.columns is not columns:
-        cosines = index.similarities(vector)
+        cosines, bounds = index.approximate(vector)
     live = index.mask(Selection())
     if not live.any():
         return Ranked(reason=_("the record is empty"))
     weights = options.weights
+    bonus = _bonus(index, reading, options)
+    # Exact where it decides: the rows that may be among the answers, or the closest.
+    rows = np.flatnonzero(live)
+    approximate = cosines.astype(np.float64) + bonus
+    contending = [contenders(approximate, bounds, rows, MAX_ANSWERS), contenders(cosines, bounds, rows, 1)]
+    await make_exact(session, index, vector, cosines, np.concatenate(contending))
     scores = cosines.astype(np.float64)
-    scores += _bonus(index, reading, options)
+    scores += bonus
     scores[~live] = -np.inf
     best = float(cosines[live].max())
     if options.thresholds:

@@ -16,7 +16,7 @@ from bot.presentation.paging import PAGE_SIZE, paging_keyboard
 from storage.alerts import DeliveredPage, delivered_page
 from storage.engine import Database
 from storage.models import Alert
-from storage.statements import load_statements
+from storage.page_rows import load_statements
 
 EXAMPLE = "<code>/alert ceasefire speaker:putin</code>"
 NO_ALERTS = N_(

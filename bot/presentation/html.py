@@ -9,7 +9,7 @@ from html import escape
 
 from telegram.helpers import create_deep_linked_url
 
-from bot.i18n import N_, _, format_date
+from bot.i18n import N_, _, format_date, format_number
 from bot.presentation.labels import label, side_name, speaker_name
 from storage.models import DatePrecision, Statement, Status
 from storage.statements import LinkedStatement
@@ -19,6 +19,13 @@ MESSAGE_LIMIT = 4096
 
 def h(value: object) -> str:
     return escape(str(value), quote=False)
+
+
+def count(total: int, capped: bool = False) -> str:
+    """A number of statements as readers see it, in their locale: "27,918" ("27 918" in
+    Ukrainian); "1,000+" when a search stopped counting there (storage.search.capped_count)."""
+    shown = format_number(total)
+    return f"{shown}+" if capped else shown
 
 
 def said_on(day: date, precision: DatePrecision) -> str:

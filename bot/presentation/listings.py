@@ -9,7 +9,7 @@ from html import escape
 from bot.answering.ask import NOTHING_FOUND_HINT, Answer, answer
 from bot.i18n import _
 from bot.input.search_syntax import parse_search
-from bot.presentation.html import statement_compact, statement_list
+from bot.presentation.html import count, statement_compact, statement_list
 from bot.presentation.labels import label, speaker_name
 from bot.presentation.paging import PAGE_SIZE, Listing
 from storage.engine import Database
@@ -27,16 +27,24 @@ class ListingPage:
     total: int
 
 
-def _range(offset: int, shown: int, total: int) -> str:
-    return _("{first}–{last} of {total}").format(first=offset + 1, last=offset + shown, total=total)
+def _range(offset: int, shown: int, total: int, capped: bool = False) -> str:
+    return _("{first}–{last} of {total}").format(
+        first=count(offset + 1), last=count(offset + shown), total=count(total, capped)
+    )
 
 
 def _page(
-    heading: str, statements: list[Statement], offset: int, total: int, empty: str, bot_username: str | None
+    heading: str,
+    statements: list[Statement],
+    offset: int,
+    total: int,
+    empty: str,
+    bot_username: str | None,
+    capped: bool = False,
 ) -> ListingPage:
     if not statements:
         return ListingPage(escape(empty, quote=False), offset, 0, total)
-    title = f"{heading} ({_range(offset, len(statements), total)})"
+    title = f"{heading} ({_range(offset, len(statements), total, capped)})"
     return ListingPage(statement_list(title, statements, bot_username), offset, len(statements), total)
 
 
@@ -51,7 +59,7 @@ async def _search(database: Database, argument: str, offset: int, bot_username: 
     page = await search(database, parsed.text, parsed.filters, limit=PAGE_SIZE, offset=offset)
     heading = "<b>{}</b> “{}”".format(_("Search"), escape(argument, quote=False))
     empty = _("No statement matches that search.")
-    return _page(heading, page.statements, offset, page.total, empty, bot_username)
+    return _page(heading, page.statements, offset, page.total, empty, bot_username, page.capped)
 
 
 def answer_html(result: Answer, bot_username: str | None = None) -> str:
@@ -92,7 +100,7 @@ async def _actor(database: Database, argument: str, offset: int, bot_username: s
         return _page("", [], offset, page.total, _("This speaker has no statements in the record."), bot_username)
     speaker = f"<b>{escape(speaker_name(page.statements[0].speaker), quote=False)}</b>"
     heading = _("{speaker}, newest first").format(speaker=speaker)
-    return _page(heading, page.statements, offset, page.total, "", bot_username)
+    return _page(heading, page.statements, offset, page.total, "", bot_username, page.capped)
 
 
 async def _topic(database: Database, argument: str, offset: int, bot_username: str | None) -> ListingPage:
@@ -100,7 +108,7 @@ async def _topic(database: Database, argument: str, offset: int, bot_username: s
     page = await search(database, "", SearchFilters(topic=topic), limit=PAGE_SIZE, offset=offset)
     heading = _("<b>Topic: {topic}</b>, newest first").format(topic=label(topic))
     empty = _("No statements on this topic yet.")
-    return _page(heading, page.statements, offset, page.total, empty, bot_username)
+    return _page(heading, page.statements, offset, page.total, empty, bot_username, page.capped)
 
 
 _LOADERS = {"latest": _latest, "search": _search, "ask": _ask, "actor": _actor, "topic": _topic}

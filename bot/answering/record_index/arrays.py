@@ -1,8 +1,12 @@
 """The record's columns and matrix in memory (see `columns` for the layout): rows written
 as statements are read, and the questions filters, boosts and similarity ask of them.
 
-Vectors are decoded from the stored bytes straight into their matrix rows, a batch at a
-time. Arrays are allocated with room to grow, so that a statement added later is written
+Vectors are decoded from the stored bytes and kept at one byte per dimension: each row as
+int8 codes with one scale (symmetric, the row's largest component is 127), a quarter of
+float32's memory (1,465 -> 370 MB at 1M statements). A question's similarity to a row is
+then approximate, within a bound this module gives with it (`approximate`); the rows that
+could decide an answer are scored again exactly from the stored vectors
+(record_index.exact), so answers are the same as with float32 (BENCHMARKS.md §2). Arrays are allocated with room to grow, so that a statement added later is written
 in place rather than copying the matrix; the room not yet written to is never touched
 and so takes no memory. Questions read views of the rows written so far (`columns`,
 `matrix`), pointed at the new rows only once a change is complete."""
@@ -54,10 +58,13 @@ class RecordArrays:
         # What is being written (`_store`, rows up to `_size`, with room beyond) ...
         self._store = Columns.empty()
         self._size = 0
-        self._matrix: npt.NDArray[np.float32] | None = None
+        self._matrix: npt.NDArray[np.int8] | None = None
+        self._scales = np.zeros(0, dtype=np.float32)
         # ... and what questions read: views of the same arrays, set by `_show`.
         self.columns = self._store
-        self.matrix: npt.NDArray[np.float32] | None = None
+        self.matrix: npt.NDArray[np.int8] | None = None
+        #: Each row's scale: the row's vector is about `matrix[row] * scales[row]`.
+        self.scales = self._scales
         #: The place entries: row and place code, sorted by row (see `_merge`).
         self._place_rows = self._place_codes = np.zeros(0, dtype=np.int32)
         self.loads = 0
@@ -72,6 +79,7 @@ class RecordArrays:
         self._store = self._store.resized(capacity, self._size)
         if self._matrix is not None:
             self._matrix = with_room(self._matrix, capacity, self._size)
+            self._scales = with_room(self._scales, capacity, self._size)
 
     def _put(self, batch: Batch, at: npt.NDArray[np.intp]) -> None:
         """Writes the batch's statements into rows `at` (past the end: appended)."""
@@ -94,9 +102,14 @@ class RecordArrays:
         if not valid.any():
             return
         if self._matrix is None:
-            self._matrix = np.zeros((len(self._store.ids), width // 4), dtype=np.float32)
+            self._matrix = np.zeros((len(self._store.ids), width // 4), dtype=np.int8)
+            self._scales = np.zeros(len(self._store.ids), dtype=np.float32)
         joined = b"".join([blob for blob in blobs if blob is not None and len(blob) == width])
-        self._matrix[at[valid]] = np.frombuffer(joined, dtype="<f4").reshape(-1, width // 4)
+        vectors = np.frombuffer(joined, dtype="<f4").reshape(-1, width // 4)
+        scales = np.abs(vectors).max(axis=1) / 127.0
+        scales[scales == 0] = 1.0
+        self._matrix[at[valid]] = np.rint(vectors / scales[:, None]).astype(np.int8)
+        self._scales[at[valid]] = scales
 
     def _merge(self, asked: Sequence[int], batch: Batch) -> bool:
         """Writes statements read again over their rows, new ones after the last row;
@@ -122,6 +135,7 @@ class RecordArrays:
         """Points the published views at the rows written so far."""
         self.columns = self._store.head(self._size)
         self.matrix = self._matrix[: self._size] if self._matrix is not None else None
+        self.scales = self._scales[: self._size]
 
     def _publish(self) -> None:
         self._show()
@@ -209,21 +223,23 @@ class RecordArrays:
             keep &= pick(columns.starts, rows) <= selection.until.toordinal()
         return keep
 
-    def similarities(self, query_vector: Any) -> npt.NDArray[np.float32]:
-        """Cosine similarity of the (unit) query vector to every row; rows without a stored
-        vector get -1, below anything real."""
-        # One consistent pair, even if a refresh swaps them while this runs in a thread.
-        matrix, has_vector = self.matrix, self.columns.has_vector
+    def approximate(self, query_vector: Any) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """Cosine similarity of the (unit) query vector to every row from the int8 rows,
+        and for each row the bound its error stays within (each code is off by at most
+        half its scale: |error| <= scale / 2 * sum |query|); rows without a stored vector
+        get -1, below anything real, with no error."""
+        # One consistent set, even if a refresh swaps them while this runs in a thread.
+        matrix, scales, has_vector = self.matrix, self.scales, self.columns.has_vector
         if matrix is None:
-            return np.full(len(has_vector), -1.0, dtype=np.float32)
+            return np.full(len(has_vector), -1.0, dtype=np.float32), np.zeros(len(has_vector), dtype=np.float32)
         vector = np.asarray(query_vector, dtype=np.float32)
-        scores = np.empty(matrix.shape[0], dtype=np.float32)
-        # In blocks: a product this small is fastest on one core, and a block stays under
-        # the size at which BLAS fans out to threads that then wait for busy cores.
-        for start in range(0, matrix.shape[0], _BLOCK):
-            np.matmul(matrix[start : start + _BLOCK], vector, out=scores[start : start + _BLOCK])
+        scores = products(matrix, vector)
+        scores *= scales
+        # A margin for the float32 arithmetic of the product itself.
+        bounds = scales * (float(np.abs(vector).sum()) / 2) + 1e-5
         scores[~has_vector] = -1.0
-        return scores
+        bounds[~has_vector] = 0.0
+        return scores, bounds
 
     def _statements(self, rows: npt.NDArray[np.intp]) -> list[IndexedStatement]:
         """The statements at `rows`, read out of the columns together."""
@@ -254,3 +270,13 @@ class RecordArrays:
                 ),
             )
         )
+
+
+def products(matrix: npt.NDArray[Any], vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """`matrix @ vector` in float32, in blocks: a product this small is fastest on one core,
+    and a block stays under the size at which BLAS fans out to threads that then wait for
+    busy cores (and an int8 block is widened to float32 a block at a time)."""
+    out = np.empty(matrix.shape[0], dtype=np.float32)
+    for start in range(0, matrix.shape[0], _BLOCK):
+        np.matmul(matrix[start : start + _BLOCK], vector, out=out[start : start + _BLOCK], casting="unsafe")
+    return out
