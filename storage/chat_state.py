@@ -5,12 +5,13 @@ when a process restarts. Nothing here knows about Telegram."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_
+from sqlalchemy import delete, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -108,23 +109,29 @@ class UpdateState:
     chat: dict[str, Any]
 
 
+_UPDATE_STATE = text(
+    """
+    SELECT 'step' AS kind, name, state AS value FROM dialogue_state WHERE chat_id = :chat AND user_id = :user
+    UNION ALL
+    SELECT scope, '', CAST(data AS TEXT) FROM chat_state
+     WHERE (scope = 'user' AND owner_id = :user) OR (scope = 'chat' AND owner_id = :chat)
+    """
+)
+
+
 async def update_state(database: Database, chat_id: int, user_id: int) -> UpdateState:
-    """One read for everything an update may need (most updates need none of it)."""
-    async with database.read() as session:
-        steps = await session.exec(
-            select(DialogueState).where(col(DialogueState.chat_id) == chat_id, col(DialogueState.user_id) == user_id)
-        )
-        found = {row.name: row.state for row in steps}
-        data = await session.exec(
-            select(ChatState).where(
-                or_(
-                    and_(col(ChatState.scope) == StateScope.user, col(ChatState.owner_id) == user_id),
-                    and_(col(ChatState.scope) == StateScope.chat, col(ChatState.owner_id) == chat_id),
-                )
-            )
-        )
-        stored = {row.scope: dict(row.data) for row in data}
-    return UpdateState(found, stored.get(StateScope.user, {}), stored.get(StateScope.chat, {}))
+    """One query for everything an update may need (most updates need none of it), on a
+    bare connection: it runs before every update, so ORM objects would cost more than it."""
+    async with database.read_engine.connect() as connection:
+        rows = (await connection.execute(_UPDATE_STATE, {"chat": chat_id, "user": user_id})).all()
+    steps: dict[str, str] = {}
+    data: dict[str, dict[str, Any]] = {}
+    for kind, name, value in rows:
+        if kind == "step":
+            steps[name] = value
+        else:
+            data[kind] = json.loads(value)
+    return UpdateState(steps, data.get(StateScope.user.value, {}), data.get(StateScope.chat.value, {}))
 
 
 async def set_dialogue_state(database: Database, key: DialogueKey, state: str | None) -> None:
