@@ -23,8 +23,9 @@ from importlib import resources
 from typing import Any
 
 from bot.answering.record_index import RecordFacts
-from bot.answering.understanding.words import STANCES, load_places, load_sides, load_topics
+from bot.answering.understanding.words import STANCES, TOPICS, load_places, load_sides
 from storage.actors import normalize_name
+from storage.models import Topic
 from storage.search import STOPWORDS
 
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
@@ -82,6 +83,10 @@ class Reading:
     #: any of them. Words for a topic are left out here too; words the lexicon does not
     #: know tell nothing either way.
     translated_words: tuple[tuple[str, ...], ...] = ()
+    #: The record's topics the question names by a word that names nothing else
+    #: ("prisoners", "санкцій"; vocabulary/topics.json "naming"): asked of a speaker,
+    #: place or months, some statement there must be on it.
+    topics: frozenset[Topic] = frozenset()
     cyrillic: bool = False
 
 
@@ -89,6 +94,8 @@ class Reading:
 class _Data:
     #: Words readers use for the record's topics ("soldiers" for troops): never "absent".
     topic_words: frozenset[str]
+    #: Folded word (English) or stem (Ukrainian, Russian) -> the one topic it names.
+    naming: tuple[tuple[str, Topic], ...]
     months: tuple[tuple[int, str], ...]
     seasons: tuple[tuple[str, int, int], ...]
     not_names: frozenset[str]
@@ -107,10 +114,12 @@ def _data() -> _Data:
     months = tuple((number, fold(word)) for number, words in enumerate(raw["months"], start=1) for word in words)
     seasons = tuple((fold(word), int(first), int(last)) for word, (first, last) in raw["seasons"].items())
     topic_words = frozenset(
-        fold(word) for words in load_topics().words.values() for phrase in words for word in _WORD.findall(phrase)
+        fold(word) for words in TOPICS.words.values() for phrase in words for word in _WORD.findall(phrase)
     )
+    naming = tuple((fold(word), topic) for topic, words in TOPICS.naming.items() for word in words)
     return _Data(
         topic_words=topic_words,
+        naming=naming,
         months=months,
         seasons=seasons,
         not_names=frozenset(fold(word) for word in raw["not_names"]),
@@ -156,6 +165,20 @@ def tells_manner(words: tuple[str, ...]) -> bool:
     """Whether a content word (or a Cyrillic word's English words) says how something was
     said ("threatened", "пообіцяв" -> promise) rather than what about."""
     return bool(_data().manner_words.intersection(words))
+
+
+def _topic_named(word: str) -> Topic | None:
+    for known, topic in _data().naming:
+        if word == known or (is_cyrillic(known) and _word_matches(word, known)):
+            return topic
+    return None
+
+
+def topic_words(topic: Topic) -> tuple[str, ...]:
+    """The English words that name a topic and the record's own, four letters or more (a
+    shorter one, "pow", would be found in "power"), to look for in statements' words."""
+    words = (*TOPICS.record_words[topic], *TOPICS.naming[topic])
+    return tuple(dict.fromkeys(fold(word) for word in words if not is_cyrillic(word) and len(word) >= 4))
 
 
 def _word_matches(asked: str, known: str) -> bool:
@@ -309,9 +332,13 @@ def read(question: str, facts: RecordFacts) -> Reading:
     names: list[str] = []
     content: list[str] = []
     translated: list[tuple[str, ...]] = []
+    topics: set[Topic] = set()
     for at, (word, written) in enumerate(zip(words, raw, strict=True)):
         if covered[at] or word.isdigit() or _month_or_season(word) is not None:
             continue
+        topic = _topic_named(word)
+        if topic is not None:
+            topics.add(topic)
         starts_sentence = at == 0 or bool(_SENTENCE_END.search(question[: matches[at].start()]))
         if written[0].isupper() and not starts_sentence:
             if word not in data.not_names and not any(_word_matches(word, known) for known in data.not_names):
@@ -344,5 +371,6 @@ def read(question: str, facts: RecordFacts) -> Reading:
         names=tuple(dict.fromkeys(names)),
         content_words=tuple(dict.fromkeys(content)),
         translated_words=tuple(dict.fromkeys(translated)),
+        topics=frozenset(topics),
         cyrillic=is_cyrillic(question),
     )

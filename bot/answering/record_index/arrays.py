@@ -25,6 +25,7 @@ from bot.answering.record_index.columns import (
     STANCE_CODE,
     STANCE_NAMES,
     STATUS_NAMES,
+    TOPIC_BIT,
     Batch,
     Columns,
     IndexedStatement,
@@ -35,6 +36,7 @@ from bot.answering.record_index.columns import (
     with_room,
 )
 from bot.answering.record_index.facts import record_facts
+from storage.models import Topic
 
 #: Rows per matrix-vector product block (see `similarities`).
 _BLOCK = 512
@@ -200,6 +202,10 @@ class RecordArrays:
     def of_stances(self, stances: Iterable[str], rows: npt.NDArray[np.intp] | None = None) -> npt.NDArray[np.bool_]:
         codes = [STANCE_CODE[stance] for stance in stances if stance in STANCE_CODE]
         return among(pick(self.columns.stance_codes, rows), codes)
+
+    def on_topics(self, topics: Iterable[Topic], rows: npt.NDArray[np.intp] | None = None) -> npt.NDArray[np.bool_]:
+        bits = sum(TOPIC_BIT[topic] for topic in topics)
+        return (pick(self.columns.topics, rows) & bits) != 0
 
     def about_places(self, places: Iterable[str], rows: npt.NDArray[np.intp] | None = None) -> npt.NDArray[np.bool_]:
         """Case aside."""

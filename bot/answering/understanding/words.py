@@ -51,6 +51,9 @@ class Topics:
     #: The words the record itself uses for a topic, searched for as well when a reader
     #: uses another ("soldiers" -> "troops", "POWs" -> "prisoners").
     record_words: Mapping[Topic, tuple[str, ...]]
+    #: The words that name a topic and nothing else (Ukrainian and Russian as stems): a
+    #: question using one asks about that topic ("prisoners", "санкцій").
+    naming: Mapping[Topic, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,7 @@ def load_topics() -> Topics:
         record_words={
             topic: _strings(entry["record_words"], f"topics.json {topic}") for topic, entry in topics.items()
         },
+        naming={topic: _strings(entry["naming"], f"topics.json {topic}") for topic, entry in topics.items()},
     )
 
 
