@@ -114,6 +114,14 @@ def prepare_database(source_url: str, subscribers: int, seed: int) -> tuple[str,
     return f"sqlite+aiosqlite:///{target}", target
 
 
+def lost_and_extra(stats: dict[str, Any], expected: dict[int, int]) -> tuple[int, int]:
+    """Messages the subscribers should have had and did not, and had beyond that."""
+    delivered = {int(chat): count for chat, count in stats["delivered"].items()}
+    lost = sum(max(0, count - delivered.get(chat, 0)) for chat, count in expected.items())
+    extra = sum(max(0, count - expected.get(chat, 0)) for chat, count in delivered.items())
+    return lost, extra
+
+
 async def add_subscribers(database: Any, count: int, seed: int, now: datetime) -> dict[str, Any]:
     from sqlalchemy import func
     from sqlmodel import select
@@ -239,9 +247,7 @@ async def one_run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         endpoint.close()
         await database.close()
-    delivered = {int(chat): count for chat, count in stats["delivered"].items()}
-    lost = sum(max(0, count - delivered.get(chat, 0)) for chat, count in expected.items())
-    extra = sum(max(0, count - expected.get(chat, 0)) for chat, count in delivered.items())
+    lost, extra = lost_and_extra(stats, expected)
     messages = stats["messages"]
     span = stats["span_s"] or duration
     per_second = stats["per_second"]
@@ -364,9 +370,7 @@ async def senders_run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         endpoint.close()
         await database.close()
-    delivered = {int(chat): count for chat, count in stats["delivered"].items()}
-    lost = sum(max(0, count - delivered.get(chat, 0)) for chat, count in expected.items())
-    extra = sum(max(0, count - expected.get(chat, 0)) for chat, count in delivered.items())
+    lost, extra = lost_and_extra(stats, expected)
     messages = stats["messages"]
     span = stats["span_s"] or max(result["tick_s"] for result in results)
     per_second = stats["per_second"]

@@ -47,8 +47,12 @@ _LABELS = {
 
 def label(key: str) -> str:
     """A topic, stance or status key ("security_guarantees") as the reader's words."""
-    known = _LABELS.get(key)
-    return _(known) if known else key.replace("_", " ")
+    return _translated(_LABELS, key, key.replace("_", " "))
+
+
+def _translated(known: dict[str, str], key: str, otherwise: str) -> str:
+    message = known.get(key)
+    return _(message) if message else otherwise
 
 
 #: The parties of bot/data/vocabulary/sides.json as readers see them (the record keeps the
@@ -111,8 +115,7 @@ _SIDES = {
 
 def side_name(side: str) -> str:
     """A side as the record spells it ("United States") in the reader's language."""
-    known = _SIDES.get(side)
-    return _(known) if known else side
+    return _translated(_SIDES, side, side)
 
 
 _UKRAINIAN_ONLY = set("іїєґІЇЄҐ")
