@@ -53,6 +53,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from datetime import time as time_of_day
@@ -285,6 +286,46 @@ async def one_run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def process_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of another process so far (None once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class BackendCpu(threading.Thread):
+    """The CPU time of the PostgreSQL server processes serving one database: their
+    process titles name it; polled every 0.2 s, so a backend's last 0.2 s before it
+    exits may be missed."""
+
+    def __init__(self, database_name: str) -> None:
+        super().__init__(daemon=True)
+        self.marker = f" {database_name} ".encode()
+        self.seen: dict[int, float] = {}
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.2):
+            for entry in Path("/proc").iterdir():
+                if not entry.name.isdigit():
+                    continue
+                try:
+                    title = (entry / "cmdline").read_bytes()
+                except OSError:
+                    continue
+                if title.startswith(b"postgres: ") and self.marker in title:
+                    cpu = process_cpu_s(int(entry.name))
+                    if cpu is not None:
+                        self.seen[int(entry.name)] = cpu
+
+    def total_s(self) -> float:
+        self.stopped.set()
+        self.join()
+        return sum(self.seen.values())
+
+
 async def prepare_postgres(args: argparse.Namespace) -> str:
     """A scratch copy of the PostgreSQL corpus database (a template copy, no import)."""
     import asyncpg
@@ -348,7 +389,10 @@ async def sender_one(args: argparse.Namespace) -> dict[str, Any]:
 async def senders_run(args: argparse.Namespace) -> dict[str, Any]:
     """`--senders N` processes ticking at once on one PostgreSQL database, each claiming
     subscribers with SKIP LOCKED, each at 1/N of the rate, against one endpoint that
-    enforces the whole rate: the total, and nothing lost or doubled across them."""
+    enforces the whole rate: the total, and nothing lost or doubled across them; the CPU
+    per message of the senders, the endpoint and the database's server processes."""
+    from sqlalchemy.engine import make_url
+
     from storage.engine import Database
 
     url = await prepare_postgres(args)
@@ -363,8 +407,13 @@ async def senders_run(args: argparse.Namespace) -> dict[str, Any]:
         command += ["--rate", str(args.rate / args.senders), "--start-at", str(start_at)]
         if not args.model:
             command.append("--no-model")
+        backends = BackendCpu(make_url(url).database or "")
+        backends.start()
+        endpoint_cpu = process_cpu_s(endpoint.process.pid or 0) or 0.0
         senders = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(args.senders)]
         results = [json.loads(sender.communicate()[0].strip().splitlines()[-1]) for sender in senders]
+        endpoint_cpu = (process_cpu_s(endpoint.process.pid or 0) or 0.0) - endpoint_cpu
+        backend_cpu = backends.total_s()
         stats = endpoint.stats()
         expected = await expected_messages(database, now)
     finally:
@@ -397,9 +446,13 @@ async def senders_run(args: argparse.Namespace) -> dict[str, Any]:
         "first_60s_msg_per_s": round(first_minute, 1),
         "share_of_rate": round(messages / span / args.rate, 3) if span else None,
         "cpu_ms_per_msg": round(1000 * sum(result["cpu_s"] for result in results) / messages, 3) if messages else None,
+        "endpoint_cpu_ms_per_msg": round(1000 * endpoint_cpu / messages, 3) if messages else None,
+        "postgres_cpu_ms_per_msg": round(1000 * backend_cpu / messages, 3) if messages else None,
         "peak_rss_mb": max(result["peak_rss_mb"] for result in results),
         "groups": setup["groups"],
         "per_sender_sent": [result["sent"] for result in results],
+        "per_sender_tick_s": [round(result["tick_s"], 1) for result in results],
+        "per_sender_cpu_s": [round(result["cpu_s"], 1) for result in results],
         "errors": [error for result in results for error in result["errors"]][:3],
     }
 
@@ -534,6 +587,8 @@ def main() -> None:
             "first_60s_msg_per_s",
             "share_of_rate",
             "cpu_ms_per_msg",
+            "endpoint_cpu_ms_per_msg",
+            "postgres_cpu_ms_per_msg",
             "senders",
             "peak_rss_mb",
             "tick_rss_increase_mb",

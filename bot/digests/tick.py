@@ -296,6 +296,10 @@ class _Tick:
                 running |= {asyncio.create_task(self.deliver(each, recorder)) for each in owned}
             await asyncio.gather(*running)
         finally:
+            # Cancelled (the process stops): the deliveries in progress stop where they are.
+            for task in running:
+                task.cancel()
+            recorder.close()
             gc.unfreeze()
         # Not claimed: another sender had them, or they were not due any more; or, once
         # Telegram could not be reached, left to the next tick.

@@ -71,6 +71,13 @@ class Recorder:
         and not the other. The subscriber leaves the sender's hands with it."""
         await self._record(_Write(subscriber_id, delivery, {**subscriber, "digest_sender": None}))
 
+    def close(self) -> None:
+        """Stops recording: after the tick (nothing is left then), or when it is cancelled,
+        as a process that dies would: writes not yet committed are lost, and their parts go
+        again when the deliveries are resumed."""
+        if self._flushing is not None:
+            self._flushing.cancel()
+
     async def _record(self, write: _Write) -> None:
         self._pending.append(write)
         if self._flushing is None or self._flushing.done():
