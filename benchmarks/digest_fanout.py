@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
 import random
@@ -295,6 +296,18 @@ def process_cpu_s(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def waiting_for_cpu_s() -> float:
+    """Seconds this process's threads were ready to run but waited for a core (the
+    scheduler's run delay): on a shared machine, what other work took from it."""
+    total = 0
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (OSError, IndexError):
+            continue
+    return total / 1e9
+
+
 class BackendCpu(threading.Thread):
     """The CPU time of the PostgreSQL server processes serving one database: their
     process titles name it; polled every 0.2 s, so a backend's last 0.2 s before it
@@ -365,14 +378,22 @@ async def sender_one(args: argparse.Namespace) -> dict[str, Any]:
         application = build_application(settings, database=database)
         async with application:
             await asyncio.sleep(max(0.0, args.start_at - time.time()))
-            cpu_before = cpu_seconds()
+            cpu_before, waited_before = cpu_seconds(), waiting_for_cpu_s()
             started = time.perf_counter()
+            profile = cProfile.Profile() if args.profile else None
+            if profile is not None:
+                profile.enable()
             report = await send_due(application, database, datetime.now(UTC))
+            if profile is not None:
+                profile.disable()
+                profile.dump_stats(args.profile)
             duration = time.perf_counter() - started
             cpu = cpu_seconds() - cpu_before
+            waited = waiting_for_cpu_s() - waited_before
     finally:
         await database.close()
     return {
+        "waited_for_cpu_s": waited,
         "due": report.due,
         "sent": report.sent,
         "empty": report.empty,
@@ -407,6 +428,8 @@ async def senders_run(args: argparse.Namespace) -> dict[str, Any]:
         command += ["--rate", str(args.rate / args.senders), "--start-at", str(start_at)]
         if not args.model:
             command.append("--no-model")
+        if args.profile:
+            command += ["--profile", args.profile]
         backends = BackendCpu(make_url(url).database or "")
         backends.start()
         endpoint_cpu = process_cpu_s(endpoint.process.pid or 0) or 0.0
@@ -453,6 +476,7 @@ async def senders_run(args: argparse.Namespace) -> dict[str, Any]:
         "per_sender_sent": [result["sent"] for result in results],
         "per_sender_tick_s": [round(result["tick_s"], 1) for result in results],
         "per_sender_cpu_s": [round(result["cpu_s"], 1) for result in results],
+        "per_sender_waited_for_cpu_s": [round(result["waited_for_cpu_s"], 1) for result in results],
         "errors": [error for result in results for error in result["errors"]][:3],
     }
 
@@ -549,6 +573,7 @@ def main() -> None:
         help="N sending processes at once on one PostgreSQL database (needs --postgres-url); default: one, on SQLite",
     )
     parser.add_argument("--postgres-url", default=os.environ.get(POSTGRES_URL_VARIABLE), help="a PostgreSQL server")
+    parser.add_argument("--profile", help="with --senders: each sender's tick profiled (cProfile) into this file")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sender-one", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)

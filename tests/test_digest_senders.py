@@ -91,9 +91,7 @@ async def _other_process(database: Database, db_engine: str) -> Database:
     return Database(database.url, connect_args={"server_settings": {"search_path": search_path}})
 
 
-async def test_two_senders_share_a_tick_of_long_digests(
-    database: Database, telegram: Telegram, db_engine: str
-) -> None:
+async def test_two_senders_share_a_tick_of_long_digests(database: Database, telegram: Telegram, db_engine: str) -> None:
     if db_engine != "postgresql":
         pytest.skip("on SQLite one process sends (test_digest_exactly_once.py)")
     chats = range(1000, 1040)
