@@ -150,3 +150,38 @@ async def test_a_sender_stopped_mid_digest_leaves_its_deliveries_to_the_next(
     assert again <= len(chats)
     rows = await deliveries(database)
     assert len(rows) == len(chats) and {row.state for row in rows} == {DeliveryState.sent}
+
+
+class TakenOver(RateLimiter):
+    """A limiter during whose wait for a chat's second part another sender takes that
+    chat's subscriber over (as when this one's database connection dropped and it was
+    taken for gone)."""
+
+    def __init__(self, database: Database, telegram: Telegram, chat_id: int) -> None:
+        super().__init__(30, 1, clock=telegram.clock.clock, sleep=telegram.clock.sleep)
+        self.database = database
+        self.telegram = telegram
+        self.chat_id = chat_id
+
+    async def acquire(self, chat_id: int) -> None:
+        if chat_id == self.chat_id and len(self.telegram.api.delivered(chat_id)) == 1:
+            async with self.database.write() as session:
+                query = text("UPDATE subscriber SET digest_sender = -1 WHERE chat_id = :chat")
+                await session.exec(query, params={"chat": chat_id})  # type: ignore[call-overload]
+        await super().acquire(chat_id)
+
+
+async def test_a_sender_whose_subscriber_was_taken_over_sends_no_more_of_its_digest(
+    database: Database, telegram: Telegram
+) -> None:
+    parts = await long_digests(database, range(1200, 1201))
+    report = await telegram.tick(FIRST_DUE, limiter=TakenOver(database, telegram, 1200), concurrency=10)
+    # The part on its way when the other sender took over went; its record was refused.
+    assert telegram.api.delivered(1200) == parts[:2]
+    assert (report.skipped, report.sent) == (1, 0)
+    [delivery] = await deliveries(database)
+    assert (delivery.state, delivery.messages_sent) == (DeliveryState.claimed, 1)
+    # The other sender (gone now) left it to the next tick, which resumes after part 1.
+    report = await telegram.tick(FIRST_DUE, concurrency=10)
+    assert report.resumed == 1
+    assert telegram.api.delivered(1200) == [*parts[:2], *parts[1:]]

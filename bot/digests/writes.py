@@ -91,9 +91,12 @@ class Recorder:
                 owned = await self._commit(batch)
             except Exception as error:
                 for write in batch:
-                    write.done.set_exception(error)
+                    if not write.done.done():  # its worker may have been cancelled
+                        write.done.set_exception(error)
                 continue
             for write in batch:
+                if write.done.done():
+                    continue
                 if write.subscriber_id in owned:
                     write.done.set_result(None)
                 else:
