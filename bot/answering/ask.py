@@ -106,7 +106,7 @@ async def answer(
         return Answer(question, [], 0, offset, limit, reason=_("empty question"))
     # One read session (one snapshot of the record) for every step.
     async with database.read() as session:
-        index = await record_index(database, session)
+        index = await record_index(database)
         understanding = understand(question, index.facts, today=today)
         if semantic_options is not None and options.semantic and database.embedder is not None and index.has_vectors:
             ranked = await semantic.rank(database, session, index, question, semantic_options)
