@@ -172,8 +172,14 @@ async def end_idle_dialogues(database: Database, name: str, idle_since: datetime
 
 
 async def save_listing(database: Database, key: str, chat_id: int, kind: str, argument: str) -> None:
-    async with database.write() as session:
-        session.add(PageListing(key=key, chat_id=chat_id, kind=kind, argument=argument))
+    """One statement below any session (`Database.fetch`): every list longer than a page
+    writes one."""
+    created_at = database.stored(PageListing.__table__.c.created_at, utcnow())  # type: ignore[attr-defined]
+    await database.fetch(
+        'INSERT INTO page_listing ("key", chat_id, kind, argument, created_at)'
+        " VALUES (:key, :chat_id, :kind, :argument, :created_at)",
+        {"key": key, "chat_id": chat_id, "kind": kind, "argument": argument, "created_at": created_at},
+    )
 
 
 async def load_listing(database: Database, key: str, chat_id: int, made_after: datetime) -> tuple[str, str] | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import aiosqlite
-from sqlalchemy import event, text
+from sqlalchemy import ColumnElement, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -172,6 +172,13 @@ class Database:
         async with self.write_engine.begin() as connection:
             result = await connection.execute(text(sql), dict(params))
             return [tuple(row) for row in result.all()] if result.returns_rows else []
+
+    def stored(self, column: ColumnElement[Any], value: Any) -> Any:
+        """`value` as the driver takes it for `column`, for `fetch` (which converts nothing):
+        what SQLAlchemy would send."""
+        dialect = self.write_engine.dialect
+        process = column.type.dialect_impl(dialect).bind_processor(dialect)
+        return process(value) if process is not None else value
 
     async def close(self) -> None:
         if self._light is not None:
