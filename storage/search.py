@@ -307,17 +307,14 @@ async def search(
         match = fts_match(terms, include_retracted=filters.include_retracted)
         total, newest = await count_and_newest(database, match)
         scored = await rank_on_index(database, match, offset=offset, limit=limit, window=window, newest=newest)
-        async with database.read() as session:
-            hits = await hydrate(session, scored)
-        return SearchPage(hits, total, offset, limit, terms)
+        return SearchPage(await hydrate(database, scored), total, offset, limit, terms)
     async with database.read() as session:
         actor_ids = await filter_actor_ids(session, filters)
         if actor_ids == []:
             return SearchPage([], 0, offset, limit, terms)
         clauses = filter_clauses(filters, actor_ids)
         (total, capped), scored = await _search_joined(session, database, terms, clauses, offset, limit, window)
-        hits = await hydrate(session, scored)
-    return SearchPage(hits, total, offset, limit, terms, capped)
+    return SearchPage(await hydrate(database, scored), total, offset, limit, terms, capped)
 
 
 def count_cap(offset: int, limit: int) -> int:
@@ -390,7 +387,7 @@ async def _search_joined(
     return total, scored
 
 
-async def hydrate(session: AsyncSession, scored: list[tuple[int, float]]) -> list[SearchHit]:
+async def hydrate(database: Database, scored: list[tuple[int, float]]) -> list[SearchHit]:
     """The statements (with speaker, topics, places) in the order given."""
-    loaded = await load_statements(session, [statement_id for statement_id, _ in scored])
+    loaded = await load_statements(database, [statement_id for statement_id, _ in scored])
     return [SearchHit(loaded[statement_id], score) for statement_id, score in scored if statement_id in loaded]
