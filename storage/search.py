@@ -247,7 +247,7 @@ async def recent_first(
 
 
 async def rank_on_index(
-    database: Database, match: str, *, offset: int, limit: int, window: int | None, newest: int = 0
+    database: Database, match: str, *, offset: int, limit: int, window: int | None, newest: int
 ) -> Scored:
     """Ids and scores of the matches `offset` to `offset + limit` of the FTS5 query `match`
     (SQLite), best first (recent first with a `window`), from the index alone: no row of
