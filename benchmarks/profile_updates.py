@@ -66,7 +66,9 @@ IDLE = re.compile(
 
 #: (step, pattern), the same way: the innermost project function names the step.
 STEPS = [
-    ("count of matches", r"count_on_index|count_newer|_count\b"),
+    ("chat state read", r"update_state"),
+    ("page listing write", r"save_listing"),
+    ("count of matches", r"count_on_index|count_and_newest|count_newer|_count\b"),
     ("ranked page", r"rank_on_index|read_page|_search_joined|recent_first"),
     ("loading the page's rows (hydrate)", r"hydrate|load_statements"),
     ("counterparts", r"_counterparts"),
@@ -80,6 +82,10 @@ STEPS = [
     ("framework (PTB)", r"telegram/"),
 ]
 SQL_KINDS = [
+    ("chat state", r"dialogue_state"),
+    ("page listing", r"INSERT INTO page_listing"),
+    ("record index counters", r"max\(id\) FROM audit_entry"),
+    ("stored vectors (exact re-rank)", r"embedding FROM statement"),
     ("count", r"count\("),
     ("ranked page (FTS)", r"statement_fts|bm25|ts_rank"),
     ("row loads (statement, actor, topics, places)", r"FROM (statement|actor|statement_topic|statement_place)\b"),
@@ -106,8 +112,19 @@ def read_samples(path: Path) -> list[tuple[list[str], int]]:
 
 
 def sql_timer(database: Any) -> Counter[str]:
-    """Wall seconds by kind of SQL statement, from the driver's own cursor events."""
+    """Wall seconds by kind of SQL statement: from the driver's own cursor events through
+    SQLAlchemy, and around `Database.fetch`, which goes below it."""
     spent: Counter[str] = Counter()
+    fetch = database.fetch
+
+    async def timed_fetch(sql: str, params: Any) -> Any:
+        begun = time.perf_counter()
+        try:
+            return await fetch(sql, params)
+        finally:
+            spent[classify([sql], SQL_KINDS, "other")] += time.perf_counter() - begun
+
+    database.fetch = timed_fetch
     engines = {database.read_engine.sync_engine, database.write_engine.sync_engine}
     for engine in engines:
 

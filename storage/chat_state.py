@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, text
+from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -109,21 +109,19 @@ class UpdateState:
     chat: dict[str, Any]
 
 
-_UPDATE_STATE = text(
-    """
+_UPDATE_STATE = """
     SELECT 'step' AS kind, name, state AS value FROM dialogue_state WHERE chat_id = :chat AND user_id = :user
     UNION ALL
     SELECT scope, '', CAST(data AS TEXT) FROM chat_state
      WHERE (scope = 'user' AND owner_id = :user) OR (scope = 'chat' AND owner_id = :chat)
     """
-)
 
 
 async def update_state(database: Database, chat_id: int, user_id: int) -> UpdateState:
-    """One query for everything an update may need (most updates need none of it), on a
-    bare connection: it runs before every update, so ORM objects would cost more than it."""
-    async with database.read_engine.connect() as connection:
-        rows = (await connection.execute(_UPDATE_STATE, {"chat": chat_id, "user": user_id})).all()
+    """One statement for everything an update may need (most updates need none of it),
+    below any session (`Database.fetch`): it runs before every update, so a session's
+    round trips would cost more than it."""
+    rows = await database.fetch(_UPDATE_STATE, {"chat": chat_id, "user": user_id})
     steps: dict[str, str] = {}
     data: dict[str, dict[str, Any]] = {}
     for kind, name, value in rows:
@@ -174,8 +172,14 @@ async def end_idle_dialogues(database: Database, name: str, idle_since: datetime
 
 
 async def save_listing(database: Database, key: str, chat_id: int, kind: str, argument: str) -> None:
-    async with database.write() as session:
-        session.add(PageListing(key=key, chat_id=chat_id, kind=kind, argument=argument))
+    """One statement below any session (`Database.fetch`): every list longer than a page
+    writes one."""
+    created_at = database.stored(PageListing.__table__.c.created_at, utcnow())  # type: ignore[attr-defined]
+    await database.fetch(
+        'INSERT INTO page_listing ("key", chat_id, kind, argument, created_at)'
+        " VALUES (:key, :chat_id, :kind, :argument, :created_at)",
+        {"key": key, "chat_id": chat_id, "kind": kind, "argument": argument, "created_at": created_at},
+    )
 
 
 async def load_listing(database: Database, key: str, chat_id: int, made_after: datetime) -> tuple[str, str] | None:

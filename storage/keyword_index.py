@@ -140,7 +140,7 @@ async def keyword_ranking(
     holding every rare word of the question out of the candidates."""
     if database.is_sqlite and sides is None and actor_ids is None and said_from is None and said_until is None:
         match = fts_match(terms, include_retracted=include_retracted)
-        return await rank_on_index(session, match, offset=0, limit=limit, window=None)
+        return await rank_on_index(database, match, offset=0, limit=limit, window=None, newest=0)
     ranked, score = ranked_query(database, list(terms))
     clauses: list[ColumnElement[bool]] = []
     if not include_retracted:

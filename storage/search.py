@@ -191,15 +191,24 @@ def ranked_query(database: Database, terms: list[str]) -> tuple[Select, ColumnEl
     return query, score
 
 
-async def count_on_index(session: AsyncSession, match: str, *, newer_than: int = 0) -> int:
+_COUNT_ON_INDEX = "SELECT count(*) FROM statement_fts WHERE statement_fts MATCH :match AND rowid > :newer_than"
+
+
+async def count_on_index(database: Database, match: str, *, newer_than: int = 0) -> int:
     """How many statements recorded after id `newer_than` the FTS5 query `match` finds,
     from the index alone."""
-    connection = await session.connection()
-    counted = await connection.execute(
-        text("SELECT count(*) FROM statement_fts WHERE statement_fts MATCH :match AND rowid > :newer_than"),
-        {"match": match, "newer_than": newer_than},
+    rows = await database.fetch(_COUNT_ON_INDEX, {"match": match, "newer_than": newer_than})
+    return int(rows[0][0])
+
+
+async def count_and_newest(database: Database, match: str) -> tuple[int, int]:
+    """How many statements the FTS5 query `match` finds, and the newest statement's id
+    (0 in an empty record), in one statement."""
+    rows = await database.fetch(
+        f"SELECT ({_COUNT_ON_INDEX}), (SELECT max(id) FROM statement)", {"match": match, "newer_than": 0}
     )
-    return int(counted.scalar_one())
+    total, newest = rows[0]
+    return int(total), int(newest or 0)
 
 
 Scored = list[tuple[int, float]]
@@ -209,10 +218,10 @@ PageReader = Callable[[bool | None, int, int, int], Awaitable[Scored]]
 
 
 async def recent_first(
-    session: AsyncSession,
     read_page: PageReader,
     count_newer: Callable[[int], Awaitable[int]],
     *,
+    newest: int,
     offset: int,
     limit: int,
     window: int | None,
@@ -225,12 +234,9 @@ async def recent_first(
     the record, ~190 ms with FTS5 at 1M statements against ~20 ms within the newest 100k,
     and readers of a record kept for years look for current positions first. The older
     tier is ranked only for the pages that reach it, so paging stays consistent; below
-    `window` statements there is one tier and nothing changes."""
-    boundary = 0
-    if window is not None:
-        connection = await session.connection()
-        newest = (await connection.execute(text("SELECT max(id) FROM statement"))).scalar_one()
-        boundary = (newest or 0) - window
+    `window` statements there is one tier and nothing changes. `newest`: the newest
+    recorded statement's id."""
+    boundary = newest - window if window is not None else 0
     if boundary <= 0:
         return await read_page(None, boundary, offset, limit)
     hits = await read_page(True, boundary, offset, limit)
@@ -240,7 +246,9 @@ async def recent_first(
     return hits + await read_page(False, boundary, max(0, offset - newer), limit - len(hits))
 
 
-async def rank_on_index(session: AsyncSession, match: str, *, offset: int, limit: int, window: int | None) -> Scored:
+async def rank_on_index(
+    database: Database, match: str, *, offset: int, limit: int, window: int | None, newest: int
+) -> Scored:
     """Ids and scores of the matches `offset` to `offset + limit` of the FTS5 query `match`
     (SQLite), best first (recent first with a `window`), from the index alone: no row of
     `statement` is read. Joining every match to its row (each holds a 1.5 kB vector) to
@@ -249,24 +257,23 @@ async def rank_on_index(session: AsyncSession, match: str, *, offset: int, limit
 
     Ties go to the most recently recorded statement (higher id): the index knows a row by
     its rowid alone, and the joined path (`search` with filters, `keyword_hits` with a
-    selection) breaks ties the same way, so a filter never reorders what it keeps."""
-    connection = await session.connection()
+    selection) breaks ties the same way, so a filter never reorders what it keeps.
+    `newest` (the newest statement's id) places the window; each page is one statement
+    (`Database.fetch`)."""
     tiers = {None: "", True: " AND rowid > :boundary", False: " AND rowid <= :boundary"}
 
     async def read_page(newer: bool | None, boundary: int, skip: int, take: int) -> Scored:
-        rows = await connection.execute(
-            text(
-                f"SELECT rowid, -{_BM25} AS score FROM statement_fts WHERE statement_fts MATCH :match{tiers[newer]} "
-                "ORDER BY score DESC, rowid DESC LIMIT :take OFFSET :skip"
-            ),
+        rows = await database.fetch(
+            f"SELECT rowid, -{_BM25} AS score FROM statement_fts WHERE statement_fts MATCH :match{tiers[newer]} "
+            "ORDER BY score DESC, rowid DESC LIMIT :take OFFSET :skip",
             {"match": match, "boundary": boundary, "take": take, "skip": skip},
         )
         return [(int(rowid), float(score)) for rowid, score in rows]
 
     async def count_newer(boundary: int) -> int:
-        return await count_on_index(session, match, newer_than=boundary)
+        return await count_on_index(database, match, newer_than=boundary)
 
-    return await recent_first(session, read_page, count_newer, offset=offset, limit=limit, window=window)
+    return await recent_first(read_page, count_newer, newest=newest, offset=offset, limit=limit, window=window)
 
 
 async def filter_actor_ids(session: AsyncSession, filters: SearchFilters) -> list[int] | None:
@@ -295,21 +302,19 @@ async def search(
     terms = query_terms(query)
     if not terms and filters.is_empty:
         return SearchPage([], 0, offset, limit, terms)
+    if terms and filters.is_empty and database.is_sqlite:
+        # On the index alone: each step one statement below any session (`Database.fetch`).
+        match = fts_match(terms, include_retracted=filters.include_retracted)
+        total, newest = await count_and_newest(database, match)
+        scored = await rank_on_index(database, match, offset=offset, limit=limit, window=window, newest=newest)
+        return SearchPage(await hydrate(database, scored), total, offset, limit, terms)
     async with database.read() as session:
-        if terms and filters.is_empty and database.is_sqlite:
-            match = fts_match(terms, include_retracted=filters.include_retracted)
-            total = await count_on_index(session, match)
-            scored = await rank_on_index(session, match, offset=offset, limit=limit, window=window)
-        else:
-            actor_ids = await filter_actor_ids(session, filters)
-            if actor_ids == []:
-                return SearchPage([], 0, offset, limit, terms)
-            clauses = filter_clauses(filters, actor_ids)
-            (total, capped), scored = await _search_joined(session, database, terms, clauses, offset, limit, window)
-            hits = await hydrate(session, scored)
-            return SearchPage(hits, total, offset, limit, terms, capped)
-        hits = await hydrate(session, scored)
-    return SearchPage(hits, total, offset, limit, terms)
+        actor_ids = await filter_actor_ids(session, filters)
+        if actor_ids == []:
+            return SearchPage([], 0, offset, limit, terms)
+        clauses = filter_clauses(filters, actor_ids)
+        (total, capped), scored = await _search_joined(session, database, terms, clauses, offset, limit, window)
+    return SearchPage(await hydrate(database, scored), total, offset, limit, terms, capped)
 
 
 def count_cap(offset: int, limit: int) -> int:
@@ -374,14 +379,15 @@ async def _search_joined(
         counted = select(func.count()).select_from(ranked.where(tiers[True]).subquery())
         return int((await session.exec(counted, params={"boundary": boundary})).one())
 
-    scored = await recent_first(session, read_page, count_newer, offset=offset, limit=limit, window=window)
+    newest = (await session.exec(select(func.max(Statement.id)))).one() or 0
+    scored = await recent_first(read_page, count_newer, newest=newest, offset=offset, limit=limit, window=window)
     # Ranking joins every match to its row and counts them on the way, in one pass; a
     # second pass to count would cost as much again.
     total = (seen[0], False) if seen else await capped_count(session, ranked.with_only_columns(col(Statement.id)), cap)
     return total, scored
 
 
-async def hydrate(session: AsyncSession, scored: list[tuple[int, float]]) -> list[SearchHit]:
+async def hydrate(database: Database, scored: list[tuple[int, float]]) -> list[SearchHit]:
     """The statements (with speaker, topics, places) in the order given."""
-    loaded = await load_statements(session, [statement_id for statement_id, _ in scored])
+    loaded = await load_statements(database, [statement_id for statement_id, _ in scored])
     return [SearchHit(loaded[statement_id], score) for statement_id, score in scored if statement_id in loaded]

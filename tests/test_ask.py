@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from bot.answering.ask import Answer, answer, answer_json
+from bot.answering.record_index import exact
 from bot.answering.record_index.loading import record_index
 from storage.engine import Database
 from storage.statements import add_statement, link_statements, retract_statement
@@ -100,6 +101,26 @@ async def test_what_the_record_cannot_answer_gets_nothing(model_database: Databa
     assert reply.hits == [] and reply.total == 0 and reply.nothing_found
     assert reply.reason
     assert answer_json(question, reply) == {"question": question, "results": []}
+
+
+async def test_nothing_close_enough_is_known_without_reading_stored_vectors(
+    model_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Below the threshold even at the top of every row's int8 bound: the exact
+    similarities could only confirm it. An answer still reads its contenders' vectors."""
+    read: list[int] = []
+    stored_vectors = exact.stored_vectors
+
+    async def counted(database: Database, ids: Any) -> Any:
+        read.append(len(ids))
+        return await stored_vectors(database, ids)
+
+    monkeypatch.setattr(exact, "stored_vectors", counted)
+    far = await ask(model_database, "How do I bake sourdough bread?")
+    assert far.nothing_found and far.reason == "nothing in the record is close enough to the question"
+    assert read == []
+    near = await ask(model_database, "Will American soldiers be sent to Ukraine?")
+    assert {"s29", "s02"} & set(refs(near)) and read and read[0] > 0
 
 
 @pytest.mark.parametrize(

@@ -232,7 +232,7 @@ async def test_the_rows_that_decide_are_scored_exactly_as_float_vectors_score_th
         assert (np.abs(cosines - exact) <= bounds).all()
         rows = contenders(cosines, bounds, np.arange(index.size), 5)
         assert 5 <= len(rows) < index.size, "the bounds should rule most rows out"
-        await make_exact(session, index, question, cosines, rows)
+    await make_exact(database, index, question, cosines, rows)
     best = np.argsort(-exact, kind="stable")[:5]
     assert np.argsort(-cosines, kind="stable")[:5].tolist() == best.tolist()
     assert cosines[best] == pytest.approx(exact[best], abs=1e-6)

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
 from bot.answering.keywords import keyword_hits
@@ -16,6 +17,7 @@ from storage import search as search_module
 from storage.engine import Database
 from storage.exchange import import_statements
 from storage.models import Stance, Statement, Status, Topic
+from storage.page_rows import load_statements
 from storage.search import MAX_PAGE, SearchFilters, search
 from storage.statements import add_statement, edit_statement, exchange_record, retract_statement
 from storage.validation import validate_statement
@@ -603,3 +605,25 @@ async def test_hostile_input_with_filters_never_raises(
     assert set(refs(page)) <= set(refs(every))
     if plain is None:
         assert refs(page) == refs(every)
+
+
+# -- the page's statements ---------------------------------------------------------------
+
+
+def _shown(statement: Statement) -> tuple[Any, ...]:
+    values = statement.model_dump(exclude={"embedding", "search_text"})
+    return values, statement.speaker, statement.topics, statement.places
+
+
+async def test_a_page_holds_each_statement_as_the_orm_loads_it(sample_database: Database) -> None:
+    """Pages are read below the ORM (storage.page_rows): every value, its type included
+    (dates, enums, aware datetimes, a retraction), must be what the ORM gives."""
+    await retract_statement(sample_database, (await by_ref(sample_database, "s43")).id, "Unverified.", "tester")
+    async with sample_database.read() as session:
+        loads = [selectinload(Statement.topic_rows), selectinload(Statement.place_rows)]  # type: ignore[arg-type]
+        stored = (await session.exec(select(Statement).options(*loads))).all()
+        expected = {statement.id: _shown(statement) for statement in stored}
+    loaded = await load_statements(sample_database, [*expected, 10**6])
+    assert {statement_id: _shown(statement) for statement_id, statement in loaded.items()} == expected
+    retracted = next(statement for statement in loaded.values() if statement.ref == "s43")
+    assert retracted.retracted_at is not None and retracted.retracted_at.tzinfo is not None

@@ -104,9 +104,11 @@ async def answer(
     question = " ".join(question.split())
     if not question:
         return Answer(question, [], 0, offset, limit, reason=_("empty question"))
-    # One read session (one snapshot of the record) for every step.
+    # One read session for the full-text checks and links; the record index, the stored
+    # vectors and the page's rows are read alone, each as it is now (`Database.fetch`):
+    # every step takes ids as they come and leaves out any that went away.
     async with database.read() as session:
-        index = await record_index(database, session)
+        index = await record_index(database)
         understanding = understand(question, index.facts, today=today)
         if semantic_options is not None and options.semantic and database.embedder is not None and index.has_vectors:
             ranked = await semantic.rank(database, session, index, question, semantic_options)
@@ -115,9 +117,9 @@ async def answer(
         page = list(zip(ranked.ids, ranked.scores, strict=True))[offset : offset + limit]
         top = ranked.scores[0] if ranked.scores else 1.0
         scored = [(statement_id, _display_score(score, top, ranked.keyword_only)) for statement_id, score in page]
-        loaded = await load_statements(session, [statement_id for statement_id, _ in scored])
+        loaded = await load_statements(database, [statement_id for statement_id, _ in scored])
         hits = [SearchHit(loaded[statement_id], score) for statement_id, score in scored if statement_id in loaded]
-        counterparts = await _counterparts(session, index, [hit.statement for hit in hits])
+        counterparts = await _counterparts(database, session, index, [hit.statement for hit in hits])
     return Answer(
         question=question,
         hits=hits,
@@ -148,7 +150,7 @@ def _disputed(statement: Statement) -> bool:
 
 
 async def _counterparts(
-    session: AsyncSession, index: RecordArrays, statements: list[Statement]
+    database: Database, session: AsyncSession, index: RecordArrays, statements: list[Statement]
 ) -> dict[int, list[Statement]]:
     """For each disputed statement: what the record links to it as contradicting it, and
     what the other side said about the same event (same topic and place, dates within a
@@ -177,7 +179,7 @@ async def _counterparts(
                 wanted.setdefault(row.id, []).append(other.id)
     if not wanted:
         return {}
-    loaded = await load_statements(session, sorted({other for others in wanted.values() for other in others}))
+    loaded = await load_statements(database, sorted({other for others in wanted.values() for other in others}))
     return {
         mine: [loaded[other] for other in dict.fromkeys(others) if other in loaded]
         for mine, others in wanted.items()

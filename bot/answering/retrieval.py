@@ -58,7 +58,7 @@ async def retrieve(
 
 
 async def _retrieve(database: Database, session: AsyncSession, query: RetrievalQuery, options: Options) -> Ranked:
-    index = await record_index(database, session)
+    index = await record_index(database)
     selection = query.selection if options.filters else Selection(include_retracted=query.selection.include_retracted)
     filtered = selection.sides is not None or selection.since is not None or selection.until is not None
     use_semantic = options.semantic and database.embedder is not None and index.has_vectors
@@ -101,7 +101,7 @@ async def _retrieve(database: Database, session: AsyncSession, query: RetrievalQ
             await keyword_hits(database, searched, selection, session=session) if options.keyword and searched else []
         )
         cosines = (
-            await _similarities(session, index, await embedding, selection, hits) if embedding is not None else None
+            await _similarities(database, index, await embedding, selection, hits) if embedding is not None else None
         )
     finally:
         if embedding is not None and not embedding.done():
@@ -112,7 +112,7 @@ async def _retrieve(database: Database, session: AsyncSession, query: RetrievalQ
 
 
 async def _similarities(
-    session: AsyncSession, index: RecordArrays, query_vector: Any, selection: Selection, hits: list[tuple[int, float]]
+    database: Database, index: RecordArrays, query_vector: Any, selection: Selection, hits: list[tuple[int, float]]
 ) -> npt.NDArray[np.float32]:
     """The question against every stored vector, off the event loop: the product reads the
     whole matrix (13 ms at 100k statements, 130 ms at 1M) with the GIL released, and on
@@ -127,5 +127,5 @@ async def _similarities(
     allowed = np.flatnonzero(index.mask(selection) & index.columns.has_vector)
     hit_rows = index.locate([statement_id for statement_id, _ in hits])
     rows = np.concatenate([contenders(cosines, bounds, allowed, SEMANTIC_CANDIDATES), hit_rows[hit_rows >= 0]])
-    await make_exact(session, index, query_vector, cosines, rows)
+    await make_exact(database, index, query_vector, cosines, rows)
     return cosines

@@ -113,20 +113,25 @@ async def rank(
     if not live.any():
         return Ranked(reason=_("the record is empty"))
     weights = options.weights
+    threshold = weights.threshold_cyrillic if reading.cyrillic else weights.threshold_latin
+    far = _("nothing in the record is close enough to the question")
+    # Below the threshold even at the top of every row's bound: the exact similarities
+    # could only confirm it, and need not be read.
+    best_possible = float((cosines[live].astype(np.float64) + bounds[live]).max())
+    if options.thresholds and best_possible - weights.absent_penalty * absent < threshold:
+        return Ranked(reason=far)
     bonus = _bonus(index, reading, options)
     # Exact where it decides: the rows that may be among the answers, or the closest.
     rows = np.flatnonzero(live)
     approximate = cosines.astype(np.float64) + bonus
     contending = [contenders(approximate, bounds, rows, MAX_ANSWERS), contenders(cosines, bounds, rows, 1)]
-    await make_exact(session, index, vector, cosines, np.concatenate(contending))
+    await make_exact(database, index, vector, cosines, np.concatenate(contending))
     scores = cosines.astype(np.float64)
     scores += bonus
     scores[~live] = -np.inf
     best = float(cosines[live].max())
-    if options.thresholds:
-        threshold = weights.threshold_cyrillic if reading.cyrillic else weights.threshold_latin
-        if best - weights.absent_penalty * absent < threshold:
-            return Ranked(reason=_("nothing in the record is close enough to the question"))
+    if options.thresholds and best - weights.absent_penalty * absent < threshold:
+        return Ranked(reason=far)
     order = np.argsort(-scores, kind="stable")[:MAX_ANSWERS]
     order = order[np.isfinite(scores[order])]
     keep = np.arange(len(order)) < weights.first_page

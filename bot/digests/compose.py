@@ -183,7 +183,7 @@ async def compose_all(
         )
         sections = {key: _sections(rows, key, section_limit) for key in keys}
         ids = sorted({i for _, shown in sections.values() for ids in shown.values() for i in ids})
-        hits = await hydrate(session, [(statement_id, 0.0) for statement_id in ids])
+        hits = await hydrate(database, [(statement_id, 0.0) for statement_id in ids])
         blocks: dict[tuple[str, int | None], str] = {}
         for language in {key.language for key in keys}:
             with use_language(language):

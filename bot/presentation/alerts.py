@@ -70,7 +70,7 @@ async def load_alert_page(
             last = (page.total - 1) // PAGE_SIZE * PAGE_SIZE
             page = await delivered_page(session, delivery_id, last, PAGE_SIZE)
             assert page is not None
-        loaded = await load_statements(session, page.statement_ids)
+    loaded = await load_statements(database, page.statement_ids)
     blocks = [_heading(page)]
     blocks += [statement_compact(loaded[i], bot_username) for i in page.statement_ids if i in loaded]
     keyboard = paging_keyboard(

@@ -6,7 +6,7 @@ scored again from their stored float32 vectors, read back by id.
 Which rows: those whose best possible score reaches the k-th best worst possible score.
 Any other row is below k rows for certain, whatever its exact similarity, so the best k
 and their order are the ones float32 vectors give. At 100,000 statements a question's
-best 50 need 200-300 such rows, read in one round trip of ~6 ms (BENCHMARKS.md §2)."""
+best 50 need 200-300 such rows, read in one statement (BENCHMARKS.md §2, §4)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.answering.record_index.arrays import RecordArrays, products
+from storage.engine import Database
 from storage.record_rows import stored_vectors
 
 
@@ -33,7 +33,7 @@ def contenders(
 
 
 async def make_exact(
-    session: AsyncSession, index: RecordArrays, query_vector: Any, cosines: npt.NDArray[np.float32], rows: Any
+    database: Database, index: RecordArrays, query_vector: Any, cosines: npt.NDArray[np.float32], rows: Any
 ) -> None:
     """Replaces the approximate similarities of `rows` in `cosines` by exact ones, from the
     vectors stored now (a row whose vector went away keeps its approximation until the
@@ -41,7 +41,7 @@ async def make_exact(
     rows = np.unique(np.asarray(rows, dtype=np.intp))
     if not rows.size or index.dimension is None:
         return
-    stored = await stored_vectors(session, index.columns.ids[rows].tolist())
+    stored = await stored_vectors(database, index.columns.ids[rows].tolist())
     width = 4 * index.dimension
     stored = [(statement_id, blob) for statement_id, blob in stored if len(blob) == width]
     if not stored:

@@ -39,7 +39,7 @@ from bot.answering.record_index.columns import (
     Columns,
     date_span,
 )
-from storage.engine import Database, reading
+from storage.engine import Database
 from storage.record_rows import (
     IdCondition,
     audited_since,
@@ -82,38 +82,39 @@ class RecordIndex(RecordArrays):
         self._alias_signature: tuple[Any, ...] | None = None
         self._with_vectors = False
 
-    async def refresh(self, session: AsyncSession | None = None) -> bool:
-        """Brings the index up to date with the database (read through `session` if
-        given); True when anything changed."""
+    async def refresh(self) -> bool:
+        """Brings the index up to date with the database; True when anything changed.
+        Read on its own, never through a caller's session: the counters are read first,
+        alone (`change_counters`), and whatever they say changed must then be read from
+        a snapshot no older than them, which a session begun earlier may not be."""
         async with self._lock:
-            signature = await self._read_signature(session)
+            signature = await self._read_signature()
             if self._signature is None or self._with_vectors != (self.database.embedder is not None):
-                await self._load_all(signature, session)
+                await self._load_all(signature)
                 return True
             changed = False
             if signature != self._signature:
-                if not await self._apply_changes(signature, session):
-                    await self._load_all(signature, session)
+                if not await self._apply_changes(signature):
+                    await self._load_all(signature)
                     return True
                 self._publish()
                 changed = True
-            if time.monotonic() - self._counted >= COUNT_RECHECK_S and await self._count_differs(session):
+            if time.monotonic() - self._counted >= COUNT_RECHECK_S and await self._count_differs():
                 # Rows went away or came in without an audit entry: start over.
-                await self._load_all(await self._read_signature(session), session)
+                await self._load_all(await self._read_signature())
                 return True
             if self._pending_recheck_due():
-                changed = await self._recheck_pending(session) or changed
+                changed = await self._recheck_pending() or changed
             return changed
 
-    async def _read_signature(self, session: AsyncSession | None = None) -> tuple[Any, ...]:
-        async with reading(self.database, session) as reader:
-            return await change_counters(reader)
+    async def _read_signature(self) -> tuple[Any, ...]:
+        return await change_counters(self.database)
 
-    async def _count_differs(self, session: AsyncSession | None = None) -> bool:
+    async def _count_differs(self) -> bool:
         """Whether the number of statements disagrees with the index (checked now and
         then: a count reads the whole table on some engines)."""
         self._counted = time.monotonic()
-        async with reading(self.database, session) as reader:
+        async with self.database.read() as reader:
             count = await count_statements(reader)
         if count != self.size:
             log.info("record index: %d statements in the database, %d indexed; reloading", count, self.size)
@@ -121,7 +122,7 @@ class RecordIndex(RecordArrays):
             return True
         return False
 
-    async def _load_all(self, signature: tuple[Any, ...], session: AsyncSession | None = None) -> None:
+    async def _load_all(self, signature: tuple[Any, ...]) -> None:
         """Reads the record in id ranges into new arrays; the published ones serve
         questions until the new ones are complete."""
         started = time.perf_counter()
@@ -129,7 +130,7 @@ class RecordIndex(RecordArrays):
         self._with_vectors = self.database.embedder is not None
         self._store, self._size, self._matrix = Columns.empty(), 0, None
         place_rows, place_codes = [], []
-        async with reading(self.database, session) as reader:
+        async with self.database.read() as reader:
             self._reserve(await count_statements(reader))
             after = 0
             while True:
@@ -142,7 +143,7 @@ class RecordIndex(RecordArrays):
                 if until is None:
                     break
                 after = until
-        await self._read_actors(session)
+        await self._read_actors()
         self._place_rows = np.concatenate(place_rows).astype(np.int32)
         self._place_codes = np.concatenate(place_codes)
         self._signature = signature
@@ -158,12 +159,12 @@ class RecordIndex(RecordArrays):
             1000 * (time.perf_counter() - started),
         )
 
-    async def _apply_changes(self, signature: tuple[Any, ...], session: AsyncSession | None = None) -> bool:
+    async def _apply_changes(self, signature: tuple[Any, ...]) -> bool:
         """Reads the statements changed or added since the last look and writes them over
         their rows; False when that cannot be done in place (a full reload must)."""
         audit_max, statement_max, *aliases = signature
         known_max = int(self.columns.ids[-1]) if self.size else 0
-        async with reading(self.database, session) as reader:
+        async with self.database.read() as reader:
             touched = await audited_since(reader, self._audit_cursor)
             if statement_max is not None and statement_max > known_max:
                 touched |= await ids_above(reader, known_max)
@@ -171,7 +172,7 @@ class RecordIndex(RecordArrays):
             chunks = [ordered[start : start + _CHUNK] for start in range(0, len(ordered), _CHUNK)]
             batches = [await self._read_batch(reader, ids_in(chunk)) for chunk in chunks]
         if tuple(aliases) != self._alias_signature:
-            await self._read_actors(session)
+            await self._read_actors()
             self._alias_signature = tuple(aliases)
         # No await from here on: questions see all of the change or none of it.
         for chunk, batch in zip(chunks, batches, strict=True):
@@ -189,12 +190,9 @@ class RecordIndex(RecordArrays):
         self._pending_checked = time.monotonic()
         return not self.columns.has_vector.all()
 
-    async def _recheck_pending(self, session: AsyncSession | None = None) -> bool:
+    async def _recheck_pending(self) -> bool:
         pending = self.columns.ids[~self.columns.has_vector].tolist()
-        found: list[tuple[int, bytes]] = []
-        async with reading(self.database, session) as reader:
-            for start in range(0, len(pending), _CHUNK):
-                found += await stored_vectors(reader, pending[start : start + _CHUNK])
+        found = await stored_vectors(self.database, pending)
         if not found:
             return False
         at = self.locate([statement_id for statement_id, _ in found])
@@ -240,8 +238,8 @@ class RecordIndex(RecordArrays):
         facts = dict(zip(FACTS, zip(*rows, strict=True), strict=True)) if rows else {}
         return Batch(facts, vectors, place_of, place_codes)
 
-    async def _read_actors(self, session: AsyncSession | None = None) -> None:
-        async with reading(self.database, session) as reader:
+    async def _read_actors(self) -> None:
+        async with self.database.read() as reader:
             names, aliases = await speakers(reader)
         by_actor: dict[int, list[str]] = {}
         for actor_id, alias in aliases:
@@ -255,11 +253,10 @@ class RecordIndex(RecordArrays):
 _indexes: weakref.WeakKeyDictionary[Database, RecordIndex] = weakref.WeakKeyDictionary()
 
 
-async def record_index(database: Database, session: AsyncSession | None = None) -> RecordIndex:
-    """The process's index of `database`, current as of now (checked through `session`,
-    a read session of the caller's, if given)."""
+async def record_index(database: Database) -> RecordIndex:
+    """The process's index of `database`, current as of now."""
     index = _indexes.get(database)
     if index is None:
         index = _indexes[database] = RecordIndex(database)
-    await index.refresh(session)
+    await index.refresh()
     return index
