@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.answering.ask import has_words
 from bot.context import BotContext
 from bot.i18n import N_, _, format_date, format_number, ngettext
 from bot.input.search_syntax import parse_search
@@ -153,7 +154,7 @@ async def search_command(update: Update, context: BotContext) -> None:
 
 
 async def _ask(update: Update, context: BotContext, question: str) -> None:
-    if not question.strip():
+    if not has_words(question):
         await reply(update, _("Ask a question, e.g. <code>/ask Will American soldiers go to Ukraine?</code>"))
         return
     if _too_long(question):

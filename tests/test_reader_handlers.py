@@ -128,6 +128,13 @@ async def test_over_long_questions_are_refused_plainly(bot: BotHarness) -> None:
     assert "at most 1000" in text
 
 
+@pytest.mark.parametrize("text", ["😀😀", "?!", "/ask 🙏 …"])
+async def test_a_message_without_words_is_asked_for_a_question(bot: BotHarness, text: str) -> None:
+    reply = await say(bot, text)
+    assert "Ask a question" in reply
+    assert "/statement_" not in reply
+
+
 async def test_plain_text_in_private_is_a_question(bot: BotHarness) -> None:
     text = await say(bot, "What did Zelensky say about Crimea?")
     assert "Crimea" in text and "Volodymyr Zelensky" in text
