@@ -178,6 +178,12 @@ async def create_statement(
     return statement
 
 
+def _same_speaker(statement: Statement, name: str) -> bool:
+    """Whether `name` is one of the statement's speaker's names."""
+    assert statement.actor is not None
+    return normalize_name(name) in {alias.normalized for alias in statement.actor.aliases}
+
+
 async def update_statement(
     session: AsyncSession,
     statement: Statement,
@@ -189,9 +195,8 @@ async def update_statement(
     """Applies `data`; False (and nothing written) when it changes nothing."""
     before = exchange_record(statement)
     data.ref = statement.ref
-    assert statement.actor is not None
-    if normalize_name(data.speaker) in {alias.normalized for alias in statement.actor.aliases}:
-        data.speaker = statement.actor.name  # another spelling of the same speaker
+    if _same_speaker(statement, data.speaker):
+        data.speaker = statement.speaker  # perhaps another spelling of the same speaker
     proposed = {**data.model_dump(mode="json"), "ref": statement.ref}
     if {key: before[key] for key in proposed} == proposed:
         return False
@@ -295,7 +300,12 @@ async def edit_statement(database: Database, statement_id: int, field: str, valu
         statement = await lock_statement(session, statement_id)
         if statement.is_retracted:
             raise Conflict(N_("statement #{id} is retracted; it stays as it was"), id=statement_id)
-        data = validate_statement(_edited_values(exchange_record(statement), field, value))
+        values = _edited_values(exchange_record(statement), field, value)
+        if not _same_speaker(statement, values["speaker"]):
+            # Another speaker: the side and role were the previous one's. The side becomes
+            # the new speaker's usual one (or stays open), the role is left to be set.
+            values.update(side="", speaker_role="")
+        data = validate_statement(values)
         changed = await update_statement(session, statement, data, who)
         if changed:
             await embed_statements(database, [statement])
