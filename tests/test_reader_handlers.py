@@ -135,6 +135,20 @@ async def test_a_message_without_words_is_asked_for_a_question(bot: BotHarness, 
     assert "/statement_" not in reply
 
 
+@pytest.mark.parametrize(("language", "name"), [("ru", "Владимир Путин"), ("uk", "Володимир Путін")])
+async def test_a_speakers_statements_name_the_speaker_in_the_readers_script(
+    bot: BotHarness, language: str, name: str
+) -> None:
+    user = bot.user(READER_ID, language_code=language)
+    await user.send("/actor Putin")
+
+    summary, listing = bot.texts(user.chat_id)[-2:]
+
+    assert summary.startswith(f"<b>{name}</b>:")
+    assert f"<b>{name}</b>" in listing
+    assert "Vladimir Putin" not in summary + listing
+
+
 async def test_plain_text_in_private_is_a_question(bot: BotHarness) -> None:
     text = await say(bot, "What did Zelensky say about Crimea?")
     assert "Crimea" in text and "Volodymyr Zelensky" in text
