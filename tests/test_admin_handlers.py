@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from bot.local.bot_api import LocalUser
 from bot.presentation import add_dialogue as add_dialogue_text
-from bot.presentation.admin import MAX_LISTED_PROBLEMS
+from bot.presentation.admin import MAX_LISTED_PROBLEMS, MAX_PROBLEM_LENGTH
 from bot.record import MAX_IMPORT_BYTES
 from handlers import dialogues
 from handlers.admin import add_dialogue
@@ -855,6 +855,20 @@ async def test_a_long_list_of_problems_is_cut_short(bot: BotHarness, record: Dat
     assert "• line 30: stance:" in answer and "• line 31:" not in answer
     assert "… and 15 more" in answer
     assert await snapshot(record) == before
+
+
+async def test_a_problem_quoting_a_long_line_is_shown_shortened_in_one_message(
+    bot: BotHarness, record: Database
+) -> None:
+    header = "/add Sergei Lavrov | 2025-02-18 | foreign_troops | " + "x" * 5000 + " | TASS"
+
+    await bot.admin().send_document("wrong.csv", (header + "\n").encode(), caption="/import")
+
+    answers = bot.texts(ADMIN_ID)
+    assert "1 problem found; nothing was imported" in answers[-1]
+    listed = next(line for line in answers[-1].splitlines() if line.startswith("• line 1: header:"))
+    assert len(listed) <= MAX_PROBLEM_LENGTH + 2 and listed.endswith("…")
+    assert "Fix these lines" in answers[-1]
 
 
 async def test_an_oversized_import_is_refused_before_downloading(bot: BotHarness, record: Database) -> None:

@@ -16,6 +16,8 @@ from storage.statements import EDITABLE_FIELDS
 from storage.stats import RecordStats
 
 MAX_LISTED_PROBLEMS = 30
+#: A problem quotes what the file says, which may be a whole line; the reply shows its start.
+MAX_PROBLEM_LENGTH = 300
 
 REFUSED_CHANGE = N_("⛔ Only the bot's admins can change the record.")
 REFUSED_READ = N_("⛔ This command is for the bot's admins.")
@@ -198,12 +200,16 @@ def _summary(report: ImportReport) -> str:
     return counts
 
 
+def _shortened(text: str) -> str:
+    return text if len(text) <= MAX_PROBLEM_LENGTH else text[: MAX_PROBLEM_LENGTH - 1] + "…"
+
+
 def imported(name: str, report: ImportReport) -> str:
     """Success in one line; otherwise every problem (the first ones), and what to do."""
     if report.ok:
         mark = "🧪 " + _("Checked") if report.dry_run else "✅ " + _("Imported")
         return f"{mark} {h(name)}: {h(_summary(report))}."
-    listed = [f"• {h(said(problem.wording))}" for problem in report.problems[:MAX_LISTED_PROBLEMS]]
+    listed = [f"• {h(_shortened(said(problem.wording)))}" for problem in report.problems[:MAX_LISTED_PROBLEMS]]
     more = len(report.problems) - len(listed)
     if more > 0:
         listed.append("… " + _("and {count} more").format(count=more))
