@@ -314,13 +314,24 @@ async def edit_statement(database: Database, statement_id: int, field: str, valu
     return statement
 
 
-async def retract_statement(database: Database, statement_id: int, reason: str, who: str) -> Statement:
-    """Retracted statements stay in the record with their reason; nothing is deleted."""
+def retraction_reason(reason: str) -> str:
+    """The reason as it is recorded (one line); refused when empty or too long."""
     reason = " ".join(refuse_nul("reason", reason).split())
     if not reason:
         raise InvalidInput(N_("reason"), N_("say why the statement is retracted"))
     if len(reason) > MAX_REASON:
         raise InvalidInput(N_("reason"), N_("longer than {limit} characters"), limit=MAX_REASON)
+    return reason
+
+
+def refuse_retracted_again(statement: Statement) -> None:
+    if statement.is_retracted:
+        raise Conflict(N_("statement #{id} was already retracted"), id=statement.id)
+
+
+async def retract_statement(database: Database, statement_id: int, reason: str, who: str) -> Statement:
+    """Retracted statements stay in the record with their reason; nothing is deleted."""
+    reason = retraction_reason(reason)
     async with database.write() as session:
         return await retract_in(session, statement_id, reason, who)
 
@@ -328,8 +339,7 @@ async def retract_statement(database: Database, statement_id: int, reason: str, 
 async def retract_in(session: AsyncSession, statement_id: int, reason: str, who: str) -> Statement:
     """The retraction within the caller's transaction; `reason` already checked."""
     statement = await lock_statement(session, statement_id)
-    if statement.is_retracted:
-        raise Conflict(N_("statement #{id} was already retracted"), id=statement_id)
+    refuse_retracted_again(statement)
     before = exchange_record(statement)
     statement.status = Status.retracted
     statement.retracted_at = utcnow()

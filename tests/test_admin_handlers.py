@@ -38,7 +38,7 @@ from storage.models import (
 )
 from storage.statements import add_statement, get_statement
 from storage.validation import MAX_TEXT, validate_statement
-from tests.bot_harness import ADMIN_ID, READER_ID, BotHarness, running_bot
+from tests.bot_harness import ADMIN_ID, READER_ID, BotHarness, retract, running_bot
 
 ADMIN = f"tg:{ADMIN_ID}"
 REFUSED = "Only the bot's admins can change the record"
@@ -657,21 +657,54 @@ async def test_bad_changes_are_answered_and_change_nothing(
 
 
 async def test_retract_keeps_the_statement_with_its_reason(bot: BotHarness, record: Database) -> None:
-    await bot.admin().send("/retract 1 misattributed: said in 2022, not 2025")
+    answer = await retract(bot.admin(), 1, "misattributed: said in 2022, not 2025")
 
     statement = await get_statement(record, 1)
     assert statement.status is Status.retracted
     assert statement.retraction_reason == "misattributed: said in 2022, not 2025"
     entry = (await audit(record))[-1]
     assert (entry.action, entry.who, entry.statement_id) == (AuditAction.retract, ADMIN, 1)
-    answer = bot.last_text(ADMIN_ID)
     assert answer.startswith("Retracted #1; it stays in the record")
     assert "<b>retracted</b>: misattributed: said in 2022, not 2025" in answer
 
 
+async def test_retract_asks_first_and_cancel_changes_nothing(bot: BotHarness, record: Database) -> None:
+    admin = bot.admin()
+    before = await snapshot(record)
+
+    await admin.send("/retract 1 misattributed")
+
+    preview = admin.last_message()
+    assert preview["text"].startswith("🗑 Retract #1? It stays in the record, marked retracted, with the reason: ")
+    assert "<i>misattributed</i>" in preview["text"] and "/statement_1" in preview["text"]
+    assert list(buttons(preview)) == ["🗑 Retract", "✖️ Cancel"]
+    assert await snapshot(record) == before
+
+    await press(admin, "Cancel")
+
+    assert admin.last_message()["text"] == "Cancelled; nothing was retracted."
+    assert await snapshot(record) == before
+
+
+async def test_a_retract_button_of_an_earlier_request_does_nothing(bot: BotHarness, record: Database) -> None:
+    admin = bot.admin()
+    await admin.send("/retract 1 first thought")
+    earlier = admin.last_message()
+    await admin.send("/retract 2 second thought")
+    before = await snapshot(record)
+
+    await admin.press(earlier, buttons(earlier)["🗑 Retract"])
+
+    assert bot.calls("answerCallbackQuery")[-1].params["text"] == "This button has expired; send /retract again."
+    assert await snapshot(record) == before
+    await press(admin, "Retract")
+    assert (await get_statement(record, 2)).retraction_reason == "second thought"
+    assert (await get_statement(record, 1)).status is not Status.retracted
+
+
 async def test_a_retracted_statement_is_not_retracted_or_edited_again(bot: BotHarness, record: Database) -> None:
     admin = bot.admin()
-    await admin.send("/retract 1 wrong speaker")
+    await retract(admin, 1, "wrong speaker")
     before = await snapshot(record)
 
     await admin.send("/retract 1 again")
@@ -901,7 +934,7 @@ async def test_import_without_a_document_or_with_an_unknown_option(
 async def test_export_sends_a_dated_file_that_imports_back(
     bot: BotHarness, record: Database, make_database, db_engine: str, command: str, fmt: ExchangeFormat
 ) -> None:
-    await bot.admin().send("/retract 2 superseded")
+    await retract(bot.admin(), 2, "superseded")
 
     await bot.admin().send(command)
 
@@ -945,7 +978,7 @@ async def test_export_of_an_unknown_format(bot: BotHarness) -> None:
 
 async def test_stats(bot: BotHarness) -> None:
     admin = bot.admin()
-    await admin.send("/retract 1 wrong date")
+    await retract(admin, 1, "wrong date")
 
     await admin.send("/stats")
 

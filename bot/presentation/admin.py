@@ -4,8 +4,11 @@ record is escaped here."""
 
 from __future__ import annotations
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
 from bot.i18n import N_, _, format_date, ngettext, said
 from bot.input.add_line import EXAMPLE, PARTS, USAGE, AddLineError
+from bot.presentation.callbacks import RetractButton
 from bot.presentation.html import h, statement_compact, statement_full
 from bot.presentation.labels import label
 from bot.record import MAX_IMPORT_BYTES, Changed, Linked
@@ -137,6 +140,30 @@ def edited(changed: Changed, field: str) -> str:
     statement = changed.statement
     heading = _("Edited #{id}: {field}.").format(id=statement.id, field=h(field))
     return f"✏️ {heading}\n\n{statement_full(statement, changed.links)}"
+
+
+def retraction_preview(statement: Statement, reason: str) -> str:
+    """What a /retract asks before it changes anything: a retraction is not undone here."""
+    question = _("Retract #{id}? It stays in the record, marked retracted, with the reason: {reason}").format(
+        id=statement.id, reason=f"<i>{h(reason)}</i>"
+    )
+    ask = _("Tap <b>Retract</b> to confirm, or <b>Cancel</b>.")
+    return f"🗑 {question}\n\n{statement_compact(statement)}\n\n{ask}"
+
+
+def retraction_keyboard(nonce: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("🗑 " + _("Retract"), callback_data=RetractButton(nonce, "yes").encode()),
+                InlineKeyboardButton("✖️ " + _("Cancel"), callback_data=RetractButton(nonce, "no").encode()),
+            ]
+        ]
+    )
+
+
+NOT_RETRACTED = N_("Cancelled; nothing was retracted.")
+RETRACTION_EXPIRED = N_("This button has expired; send /retract again.")
 
 
 def retracted(changed: Changed) -> str:
