@@ -18,6 +18,7 @@ from storage.embeddings import embed_statements
 from storage.engine import Database
 from storage.errors import N_, Conflict, InvalidInput, NotFound, Wording, wording_of
 from storage.models import (
+    ActorAlias,
     AuditAction,
     AuditEntry,
     LinkKind,
@@ -176,6 +177,24 @@ async def create_statement(
             raise Conflict(N_("a statement with ref {ref} is already in the record"), ref=repr(data.ref))
     [statement] = await create_statements(session, [data], who, action)
     return statement
+
+
+async def live_duplicate(database: Database, data: StatementData) -> int | None:
+    """The id of a live statement with the same speaker (by any alias), date and text: the
+    same message sent twice, which is not a second statement."""
+    async with database.read() as session:
+        result = await session.exec(
+            select(Statement.id)
+            .join(ActorAlias, col(ActorAlias.actor_id) == col(Statement.actor_id))
+            .where(
+                ActorAlias.normalized == normalize_name(data.speaker),
+                Statement.said_on == data.said_on,
+                Statement.text == data.text,
+                Statement.status != Status.retracted,
+            )
+            .limit(1)
+        )
+        return result.first()
 
 
 def _same_speaker(statement: Statement, name: str) -> bool:

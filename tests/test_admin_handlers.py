@@ -236,6 +236,22 @@ def _future() -> str:
 GOOD = ("Vladimir Putin", "2025-08-20", "talks", "We are open to a meeting.", "Kremlin readout")
 
 
+async def test_the_same_statement_sent_twice_is_added_once(bot: BotHarness, record: Database) -> None:
+    admin = bot.admin()
+    await admin.send(one_line(*GOOD))
+    assert bot.last_text(ADMIN_ID).startswith("✅ Added #3")
+    before = await snapshot(record)
+
+    # The speaker in small letters, another source, spaces around: the same statement.
+    await admin.send(one_line("vladimir putin", GOOD[1], GOOD[2], f"  {GOOD[3]} ", "TASS"))
+
+    assert bot.last_text(ADMIN_ID) == "⚠️ statement: the record already holds it as #3 (same speaker, date and text)"
+    assert await snapshot(record) == before
+    await retract(admin, 3, "duplicate")
+    await admin.send(one_line(*GOOD))
+    assert bot.last_text(ADMIN_ID).startswith("✅ Added #4")
+
+
 @pytest.mark.parametrize(
     ("argument", "fragments"),
     [
