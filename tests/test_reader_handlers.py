@@ -105,10 +105,17 @@ async def test_search_with_filters(bot: BotHarness) -> None:
         ("since:yesterday", "since: 'yesterday' is not a date"),
         ("stance:shout", "stance: 'shout' is not one of"),
         ("since:2025-09-01 until:2025-01-01", "since: is after until"),
+        ("ceasefire speker:putin", "speker: not a filter; did you mean speaker:?"),
+        ("sinse:2025-03 talks", "sinse: not a filter; did you mean since:?"),
     ],
 )
 async def test_search_bad_filters_get_a_specific_answer(bot: BotHarness, query: str, expected: str) -> None:
     assert expected in await say(bot, f"/search {query}")
+
+
+async def test_a_word_before_a_colon_that_is_no_filter_is_looked_for(bot: BotHarness) -> None:
+    text = await say(bot, "/search Article:5 https://example.org")
+    assert text.startswith("<b>Search</b> “Article:5 https://example.org”") and "not a filter" not in text
 
 
 async def test_search_without_words_explains_usage(bot: BotHarness) -> None:
