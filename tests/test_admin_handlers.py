@@ -920,6 +920,19 @@ async def test_a_problem_quoting_a_long_line_is_shown_shortened_in_one_message(
     assert "Fix these lines" in answers[-1]
 
 
+async def test_a_file_sent_alone_says_how_to_import_it_and_imports_nothing(bot: BotHarness, record: Database) -> None:
+    before = await snapshot(record)
+
+    await bot.admin().send_document("new.jsonl", jsonl(exchange_record("x1")))
+    await bot.user().send_document("new.jsonl", jsonl(exchange_record("x1")))
+
+    assert bot.texts(ADMIN_ID) == [
+        "To import this file, reply <code>/import</code> to it (<code>/import dry</code> only checks it)."
+    ]
+    assert bot.texts(READER_ID) == []
+    assert await snapshot(record) == before
+
+
 async def test_an_oversized_import_is_refused_before_downloading(bot: BotHarness, record: Database) -> None:
     before = await snapshot(record)
 
