@@ -87,6 +87,13 @@ async def test_who_and_after_which_event_rank_what_was_said(model_database: Data
     assert len(after) >= 3, refs(reply)
 
 
+@pytest.mark.parametrize("question", ["😀😀", "?? !!", "—"])
+async def test_a_question_without_words_gets_nothing(keyword_database: Database, question: str) -> None:
+    reply = await ask(keyword_database, question)
+    assert reply.hits == [] and reply.nothing_found
+    assert reply.reason == "the question has no words to look for"
+
+
 @pytest.mark.parametrize(
     "question",
     [
