@@ -18,7 +18,14 @@ def test_a_words_stem_begins_its_other_forms(word: str, form: str) -> None:
 
 
 async def test_forms_the_engine_stems_apart_are_held(sample_database: Database) -> None:
-    # The sample says "troop deployment" (s48) and "American weapons" (s28).
-    groups = [("deploying",), ("weaponry",), ("referendum",)]
+    # The sample says "troop deployment" (s48) and "American weapons" (s28), and
+    # "agreed" and "against" but never "age".
+    groups = [("deploying",), ("weaponry",), ("referendum",), ("age",), ("oil",)]
     stats = await term_stats(sample_database, [], [], 50, alternatives=groups)
-    assert stats.held == {("deploying",): True, ("weaponry",): True, ("referendum",): False}
+    assert stats.held == {
+        ("deploying",): True,
+        ("weaponry",): True,
+        ("referendum",): False,
+        ("age",): False,
+        ("oil",): True,
+    }
