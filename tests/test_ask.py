@@ -166,6 +166,10 @@ async def test_a_subject_held_nowhere_where_the_question_points_gets_nothing(
         # record's village, not Zaporizhzhia.
         ("Did Ukraine deny losing Zaporizke?", "s42"),
         ("How much American weaponry did Zelensky say Ukraine would buy?", "s28"),
+        # A word for how something was said is the stance's, even when it is also a
+        # topic's word ("demands" of peace terms, on which Macron has no statement).
+        ("What demands did Macron make in Kyiv?", "s11"),
+        ("Що Макрон вимагав від Росії?", "s11"),
     ],
 )
 async def test_a_subject_held_where_the_question_points_is_answered(

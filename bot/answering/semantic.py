@@ -318,6 +318,11 @@ def _topic_groups(index: RecordArrays, reading: Reading, rows: np.ndarray | None
     tagged = 0
     untagged: list[tuple[str, ...]] = []
     for words in reading.topic_groups:
+        if tells_manner(words[:1]):
+            # "demands", "вимагав": how something was said, as for other words; told by
+            # the first word, as a Cyrillic word's English words may list "talks" after
+            # "summit".
+            continue
         topics = topics_of(words)
         if index.on_topics(topics, scoped).any():
             tagged += 1
