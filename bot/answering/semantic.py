@@ -28,7 +28,15 @@ Nothing found, when any of:
   that names nothing else (vocabulary/topics.json "naming": "prisoners", "санкції") and
   none of those statements is tagged with it nor uses its words ("What did Lavrov say
   about prisoners?"). The tags are in memory; the words are looked for only when no tag
-  is there, in the same round trip, as a statement on talks may speak of a ceasefire.
+  is there, in the same round trip, as a statement on talks may speak of a ceasefire;
+* the question names who, where or when, and none of its subject's words, words for a
+  topic ("guarantees", "summit": any topic they may stand for, by tag, or the word or
+  the topic's words in the text) or proper names is held in those statements, and one of
+  them is a topic word, a name or a word the record holds nowhere ("What did Rubio say
+  about security guarantees?", "What did Zelensky say about Lukoil?"). A plain word held
+  elsewhere is no such evidence: it may paraphrase what is said there.
+When, on the contrary, the question names who, where or when and everything it asks about
+is held there, the threshold is eased by `supported_relief`: refusing is for clear evidence.
 The thresholds were fitted on calibration questions only (benchmarks/data/calibration_*),
 never on the hold-out sets the evaluation reports."""
 
