@@ -96,11 +96,20 @@ async def term_counts(
     return counts, present, held, [bool(value) for value in row[held_at + len(alternatives) :]]
 
 
+#: A stem shorter than this is looked for as a whole word: the engine stems the query
+#: too, and as a prefix "age" (stemmed "ag") would be found in "against" and "agreed".
+_PREFIX_MIN = 4
+
+
 def _any_of(database: Database, stems: Sequence[str]) -> str:
-    """The engine's query for any of `stems`, each as a prefix."""
+    """The engine's query for any of `stems`, each as a prefix (a short one as a word)."""
     if database.is_sqlite:
-        return f"{FTS_TEXT} : (" + " OR ".join(f'"{stem}" *' for stem in stems) + ")"
-    return " | ".join(f"{stem}:*" for stem in stems)
+        return (
+            f"{FTS_TEXT} : ("
+            + " OR ".join(f'"{stem}" *' if len(stem) >= _PREFIX_MIN else f'"{stem}"' for stem in stems)
+            + ")"
+        )
+    return " | ".join(f"{stem}:*" if len(stem) >= _PREFIX_MIN else stem for stem in stems)
 
 
 def _present_within(database: Database, name: str) -> str:
