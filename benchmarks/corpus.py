@@ -988,6 +988,18 @@ async def _postgres_count(url: str) -> int | None:
         await connection.close()
 
 
+async def _count(url: str) -> int:
+    from storage.engine import Database
+    from storage.record_rows import count_statements
+
+    database = Database(url)
+    try:
+        async with database.read() as session:
+            return await count_statements(session)
+    finally:
+        await database.close()
+
+
 def _meta_path(backend: str, key: str) -> Path:
     return CACHE / f"{backend}-{key}.meta.json"
 
@@ -1021,12 +1033,17 @@ async def corpus_database_url(
     fresh: bool = False,
     chunk: int = DEFAULT_CHUNK,
     progress: bool = True,
+    database_url: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The URL of a database holding the corpus of `size` (built on first use, reused
-    afterwards), and the figures of the import that built it."""
+    afterwards), and the figures of the import that built it; with `database_url`, that
+    database as it is (its number of statements in "statements")."""
     from storage.engine import Database
     from storage.migrate import upgrade
 
+    if database_url is not None:
+        upgrade_s = await _upgrade_cached(database_url)
+        return database_url, {"upgrade_s": upgrade_s, "statements": await _count(database_url)}
     key = database_key(size, embeddings, seed)
     meta_path = _meta_path(backend, key)
     if backend == "sqlite":
@@ -1090,8 +1107,9 @@ async def corpus_database_url(
 # -- command line --------------------------------------------------------------------------------
 
 
-def add_corpus_arguments(parser: argparse.ArgumentParser, *, sizes: bool = False) -> None:
-    """The options every benchmark that needs a corpus database takes."""
+def add_corpus_arguments(parser: argparse.ArgumentParser, *, sizes: bool = False, existing: bool = False) -> None:
+    """The options every benchmark that needs a corpus database takes; with `existing`,
+    also `--database-url` (see `corpus_database_url`)."""
     if sizes:
         parser.add_argument("--size", type=int, action="append", help="statements (repeatable; default 10000)")
     else:
@@ -1121,6 +1139,12 @@ def add_corpus_arguments(parser: argparse.ArgumentParser, *, sizes: bool = False
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--fresh", action="store_true", help="rebuild the corpus database even if cached")
+    if existing:
+        parser.add_argument(
+            "--database-url",
+            help="measure this database instead of the cached corpus of --size (a copy of a corpus still "
+            "being imported, say); the queries and questions are still those of the corpus of --size",
+        )
     parser.add_argument("--no-table", dest="table", action="store_false", help="JSON lines only")
 
 

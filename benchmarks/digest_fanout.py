@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
 import random
@@ -53,6 +54,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from datetime import time as time_of_day
@@ -285,6 +287,58 @@ async def one_run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def process_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of another process so far (None once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def waiting_for_cpu_s() -> float:
+    """Seconds this process's threads were ready to run but waited for a core (the
+    scheduler's run delay): on a shared machine, what other work took from it."""
+    total = 0
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (OSError, IndexError):
+            continue
+    return total / 1e9
+
+
+class BackendCpu(threading.Thread):
+    """The CPU time of the PostgreSQL server processes serving one database: their
+    process titles name it; polled every 0.2 s, so a backend's last 0.2 s before it
+    exits may be missed."""
+
+    def __init__(self, database_name: str) -> None:
+        super().__init__(daemon=True)
+        self.marker = f" {database_name} ".encode()
+        self.seen: dict[int, float] = {}
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.2):
+            for entry in Path("/proc").iterdir():
+                if not entry.name.isdigit():
+                    continue
+                try:
+                    title = (entry / "cmdline").read_bytes()
+                except OSError:
+                    continue
+                if title.startswith(b"postgres: ") and self.marker in title:
+                    cpu = process_cpu_s(int(entry.name))
+                    if cpu is not None:
+                        self.seen[int(entry.name)] = cpu
+
+    def total_s(self) -> float:
+        self.stopped.set()
+        self.join()
+        return sum(self.seen.values())
+
+
 async def prepare_postgres(args: argparse.Namespace) -> str:
     """A scratch copy of the PostgreSQL corpus database (a template copy, no import)."""
     import asyncpg
@@ -324,14 +378,22 @@ async def sender_one(args: argparse.Namespace) -> dict[str, Any]:
         application = build_application(settings, database=database)
         async with application:
             await asyncio.sleep(max(0.0, args.start_at - time.time()))
-            cpu_before = cpu_seconds()
+            cpu_before, waited_before = cpu_seconds(), waiting_for_cpu_s()
             started = time.perf_counter()
+            profile = cProfile.Profile() if args.profile else None
+            if profile is not None:
+                profile.enable()
             report = await send_due(application, database, datetime.now(UTC))
+            if profile is not None:
+                profile.disable()
+                profile.dump_stats(args.profile)
             duration = time.perf_counter() - started
             cpu = cpu_seconds() - cpu_before
+            waited = waiting_for_cpu_s() - waited_before
     finally:
         await database.close()
     return {
+        "waited_for_cpu_s": waited,
         "due": report.due,
         "sent": report.sent,
         "empty": report.empty,
@@ -348,7 +410,10 @@ async def sender_one(args: argparse.Namespace) -> dict[str, Any]:
 async def senders_run(args: argparse.Namespace) -> dict[str, Any]:
     """`--senders N` processes ticking at once on one PostgreSQL database, each claiming
     subscribers with SKIP LOCKED, each at 1/N of the rate, against one endpoint that
-    enforces the whole rate: the total, and nothing lost or doubled across them."""
+    enforces the whole rate: the total, and nothing lost or doubled across them; the CPU
+    per message of the senders, the endpoint and the database's server processes."""
+    from sqlalchemy.engine import make_url
+
     from storage.engine import Database
 
     url = await prepare_postgres(args)
@@ -363,8 +428,15 @@ async def senders_run(args: argparse.Namespace) -> dict[str, Any]:
         command += ["--rate", str(args.rate / args.senders), "--start-at", str(start_at)]
         if not args.model:
             command.append("--no-model")
+        if args.profile:
+            command += ["--profile", args.profile]
+        backends = BackendCpu(make_url(url).database or "")
+        backends.start()
+        endpoint_cpu = process_cpu_s(endpoint.process.pid or 0) or 0.0
         senders = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(args.senders)]
         results = [json.loads(sender.communicate()[0].strip().splitlines()[-1]) for sender in senders]
+        endpoint_cpu = (process_cpu_s(endpoint.process.pid or 0) or 0.0) - endpoint_cpu
+        backend_cpu = backends.total_s()
         stats = endpoint.stats()
         expected = await expected_messages(database, now)
     finally:
@@ -397,9 +469,14 @@ async def senders_run(args: argparse.Namespace) -> dict[str, Any]:
         "first_60s_msg_per_s": round(first_minute, 1),
         "share_of_rate": round(messages / span / args.rate, 3) if span else None,
         "cpu_ms_per_msg": round(1000 * sum(result["cpu_s"] for result in results) / messages, 3) if messages else None,
+        "endpoint_cpu_ms_per_msg": round(1000 * endpoint_cpu / messages, 3) if messages else None,
+        "postgres_cpu_ms_per_msg": round(1000 * backend_cpu / messages, 3) if messages else None,
         "peak_rss_mb": max(result["peak_rss_mb"] for result in results),
         "groups": setup["groups"],
         "per_sender_sent": [result["sent"] for result in results],
+        "per_sender_tick_s": [round(result["tick_s"], 1) for result in results],
+        "per_sender_cpu_s": [round(result["cpu_s"], 1) for result in results],
+        "per_sender_waited_for_cpu_s": [round(result["waited_for_cpu_s"], 1) for result in results],
         "errors": [error for result in results for error in result["errors"]][:3],
     }
 
@@ -496,6 +573,7 @@ def main() -> None:
         help="N sending processes at once on one PostgreSQL database (needs --postgres-url); default: one, on SQLite",
     )
     parser.add_argument("--postgres-url", default=os.environ.get(POSTGRES_URL_VARIABLE), help="a PostgreSQL server")
+    parser.add_argument("--profile", help="with --senders: each sender's tick profiled (cProfile) into this file")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sender-one", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
@@ -534,6 +612,8 @@ def main() -> None:
             "first_60s_msg_per_s",
             "share_of_rate",
             "cpu_ms_per_msg",
+            "endpoint_cpu_ms_per_msg",
+            "postgres_cpu_ms_per_msg",
             "senders",
             "peak_rss_mb",
             "tick_rss_increase_mb",

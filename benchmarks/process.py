@@ -228,7 +228,7 @@ def scenario(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    add_corpus_arguments(parser, sizes=True)
+    add_corpus_arguments(parser, sizes=True, existing=True)
     parser.add_argument("--repeat", type=int, default=3, help="starts per scenario (default 3)")
     parser.add_argument("--no-first-run", dest="first_run", action="store_false", help="skip the empty-database start")
     parser.add_argument(
@@ -283,7 +283,7 @@ def main() -> None:
             )
     for backend in args.backend or ["sqlite"]:
         for size in args.size or [10_000]:
-            url, _ = asyncio.run(
+            url, meta = asyncio.run(
                 corpus_database_url(
                     backend,
                     size,
@@ -291,16 +291,17 @@ def main() -> None:
                     seed=args.seed,
                     postgres_url=args.postgres_url,
                     fresh=args.fresh,
+                    database_url=args.database_url,
                 )
             )
-            log(f"process: {backend}, {size:,} statements")
+            log(f"process: {backend}, {meta.get('statements', size):,} statements")
             mode = args.embeddings if args.semantic else f"{args.embeddings}, keyword only"
             scenario(
                 report,
                 f"{backend} {mode}",
                 url,
                 load_sample=False,
-                size=size,
+                size=meta.get("statements", size),
                 repeat=args.repeat,
                 ask=questions(size, seed=args.seed)[:10],
                 extra={},

@@ -407,6 +407,7 @@ async def bench_one(report: Report, backend: str, size: int, args: argparse.Name
         seed=args.seed,
         postgres_url=args.postgres_url,
         fresh=args.fresh,
+        database_url=args.database_url,
     )
     database = Database(url, embedder=query_embedder(args.embeddings))
     floor = Floor(database)
@@ -418,7 +419,7 @@ async def bench_one(report: Report, backend: str, size: int, args: argparse.Name
             started = time.perf_counter()
             index = await record_index(database)
             index_load_s = round(time.perf_counter() - started, 2)
-        common = {"backend": backend, "size": size, "embeddings": args.embeddings}
+        common = {"backend": backend, "size": meta.get("statements", size), "embeddings": args.embeddings}
         if "keyword" in args.workload:
             items = keyword_queries(size, seed=args.seed)
 
@@ -519,7 +520,7 @@ def emit(report: Report, common: dict[str, Any], samples: dict[str, list[float]]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    add_corpus_arguments(parser, sizes=True)
+    add_corpus_arguments(parser, sizes=True, existing=True)
     parser.add_argument("--rounds", type=int, default=5, help="times each query is timed (default 5)")
     parser.add_argument(
         "--workload",

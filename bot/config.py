@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.time_zones import zone_named
 from storage.errors import N_, BadValue
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/diplobot.db"
@@ -51,17 +52,21 @@ MAX_TIMEZONE_NAME = 64
 
 
 def parse_timezone(value: str) -> ZoneInfo:
-    """Accepts IANA names only ("Europe/Kyiv"), which survive DST rule changes. A name is
-    looked up as a file, so a directory ("Europe") or a name too long for the file system
-    fails with an OSError: that is an unknown zone too."""
+    """An IANA zone ("Europe/Kyiv"), which survives DST rule changes, also given by its city
+    ("Kyiv", "Київ", "Москва": bot.time_zones). A name is looked up as a file, so a
+    directory ("Europe") or a name too long for the file system fails with an OSError: that
+    is an unknown zone too."""
     name = value.strip()
     shown = name if len(name) <= MAX_TIMEZONE_NAME else name[:MAX_TIMEZONE_NAME] + "…"
     try:
         if not name or len(name) > MAX_TIMEZONE_NAME or name.startswith(("/", ".")) or ".." in name:
             raise ZoneInfoNotFoundError(name)
-        return ZoneInfo(name)
+        return ZoneInfo(zone_named(name) or name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise BadValue(N_("{value} is not a known IANA time zone (e.g. Europe/Kyiv)"), value=repr(shown)) from None
+        raise BadValue(
+            N_("{value} is not a known time zone: give a city (e.g. Kyiv) or an IANA name (e.g. Europe/Kyiv)"),
+            value=repr(shown),
+        ) from None
 
 
 def parse_webhook_secret(value: str) -> str:

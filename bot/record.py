@@ -10,7 +10,7 @@ from datetime import date
 
 from storage.actors import find_actors, known_speaker
 from storage.engine import Database
-from storage.errors import InvalidInput
+from storage.errors import N_, InvalidInput
 from storage.exchange import ExchangeFormat, ImportReport, export_statements, import_statements
 from storage.models import Actor, Statement, StatementLink, StatementTopic
 from storage.statements import (
@@ -20,6 +20,7 @@ from storage.statements import (
     get_statement,
     link_statements,
     linked_statements,
+    live_duplicate,
     retract_statement,
 )
 from storage.validation import StatementData
@@ -74,11 +75,16 @@ class MaybeRecordedSpeaker(InvalidInput):
 async def add(database: Database, data: StatementData, who: str) -> Statement:
     """Adds the statement. A speaker new to the record without a side is recorded with the
     side left open (`UNKNOWN_SIDE`), for the admin to set; `MaybeRecordedSpeaker` when the
-    name may be a recorded speaker's."""
+    name may be a recorded speaker's. The same statement sent twice is refused."""
     if not data.side and await recorded_speaker(database, data.speaker) is None:
         similar = await similar_speakers(database, data.speaker)
         if similar:
             raise MaybeRecordedSpeaker(data.speaker, similar)
+    duplicate = await live_duplicate(database, data)
+    if duplicate is not None:
+        raise InvalidInput(
+            N_("statement"), N_("the record already holds it as #{id} (same speaker, date and text)"), id=duplicate
+        )
     return await add_statement(database, data, who)
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
 from bot.answering.embedder import Embedder
 from bot.config import Settings
 from storage.embeddings import embed_missing
@@ -18,9 +21,40 @@ log = logging.getLogger(__name__)
 STARTUP_LOCK_KEY = 0x7374617274
 
 
+class DatabaseUnavailable(Exception):
+    """The configured database cannot be reached or opened (server down, no such database,
+    refused login, a file that cannot be created): one line for the operator, naming the
+    variable, never the password."""
+
+
+async def reachable_database(url: str, embedder: Embedder | None = None) -> Database:
+    """The database of `url`, after one round trip, so that a database that cannot be
+    opened is told apart from a failure of the work done in it."""
+    try:
+        database = Database(url, embedder=embedder)
+    except OSError as error:  # the folder of a SQLite file cannot be made
+        raise DatabaseUnavailable(_unavailable(url, error)) from None
+    try:
+        async with database.read_engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 - whatever fails here, the database is not there
+        await database.close()
+        raise DatabaseUnavailable(_unavailable(url, error)) from None
+    return database
+
+
+def _unavailable(url: str, error: Exception) -> str:
+    cause = getattr(error, "orig", None) or error
+    reason = (str(cause).strip().splitlines() or [""])[0] or type(cause).__name__
+    password = make_url(url).password
+    if password:
+        reason = reason.replace(str(password), "***")
+    return f"DIPLOBOT_DATABASE_URL: cannot open the database ({reason})"
+
+
 async def open_database(settings: Settings, *, with_sample: bool = False, semantic: bool = True) -> Database:
     with_model = semantic and settings.semantic
-    database = Database(settings.database_url, embedder=Embedder.shared() if with_model else None)
+    database = await reachable_database(settings.database_url, Embedder.shared() if with_model else None)
     try:
         async with database.exclusively(STARTUP_LOCK_KEY):
             await upgrade(database)

@@ -9,12 +9,13 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.answering.ask import has_words
 from bot.context import BotContext
 from bot.i18n import N_, _, format_date, format_number, ngettext
 from bot.input.search_syntax import parse_search
 from bot.presentation.callbacks import PageButton
 from bot.presentation.html import count, said_on, split_message, statement_full, statement_list
-from bot.presentation.labels import label
+from bot.presentation.labels import label, speaker_name
 from bot.presentation.listings import load_listing
 from bot.presentation.paging import PAGE_SIZE, Listing, page_keyboard
 from handlers.common import MAX_QUERY, answers_errors, command_argument, reply
@@ -153,7 +154,7 @@ async def search_command(update: Update, context: BotContext) -> None:
 
 
 async def _ask(update: Update, context: BotContext, question: str) -> None:
-    if not question.strip():
+    if not has_words(question):
         await reply(update, _("Ask a question, e.g. <code>/ask Will American soldiers go to Ukraine?</code>"))
         return
     if _too_long(question):
@@ -221,7 +222,8 @@ async def _latest_per_topic(context: BotContext, actor_id: int, name: str) -> st
                     f"{escape(text, quote=False)} /statement_{statement.id}"
                 )
     held = ngettext("{count} statement", "{count} statements", page.total).format(count=count(page.total, page.capped))
-    heading = _("{name}: {count}. Latest on each topic:").format(name=f"<b>{escape(name, quote=False)}</b>", count=held)
+    shown = escape(speaker_name(name), quote=False)
+    heading = _("{name}: {count}. Latest on each topic:").format(name=f"<b>{shown}</b>", count=held)
     lines = [heading, *seen.values()]
     return "\n".join(lines)
 

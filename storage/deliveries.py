@@ -6,12 +6,14 @@ claimed before anything is sent, is the tick's business (bot/digests/tick.py).""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, literal, update
+from sqlalchemy import and_, bindparam, func, insert, or_, text, tuple_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,14 +40,11 @@ def due_at(now: datetime) -> tuple[Any, ...]:
 
 
 async def due_subscribers(
-    session: AsyncSession, now: datetime, *, subscriber_id: int | None = None, lock: bool = False
+    session: AsyncSession, now: datetime, *, subscriber_ids: Collection[int] | None = None
 ) -> list[tuple[Subscriber, DigestDelivery | None]]:
     """The subscribers due at `now`, earliest first, each with its open (`claimed`)
-    delivery if it has one: one query for a whole tick, not several per subscriber.
-
-    `subscriber_id` narrows it to one; `lock` (PostgreSQL) locks the subscriber rows it
-    returns `FOR NO KEY UPDATE SKIP LOCKED` for the session's transaction, leaving out
-    those another transaction holds (see bot/digests/tick.py on ownership)."""
+    delivery if it has one: one query for a whole tick, not several per subscriber;
+    `subscriber_ids` narrows it to those."""
     query = (
         select(Subscriber, DigestDelivery)
         .outerjoin(
@@ -58,10 +57,8 @@ async def due_subscribers(
         .where(*due_at(now))
         .order_by(col(Subscriber.next_due_at), col(Subscriber.id), col(DigestDelivery.id))
     )
-    if subscriber_id is not None:
-        query = query.where(col(Subscriber.id) == subscriber_id)
-    if lock:
-        query = query.with_for_update(of=Subscriber, skip_locked=True, key_share=True)
+    if subscriber_ids is not None:
+        query = query.where(col(Subscriber.id).in_(list(subscriber_ids)))
     due: dict[int, tuple[Subscriber, DigestDelivery | None]] = {}
     for subscriber, open_delivery in (await session.exec(query)).all():
         due.setdefault(subscriber.id or 0, (subscriber, open_delivery))
@@ -119,59 +116,180 @@ async def statements_under_topics(session: AsyncSession, after: int, up_to: int)
     ]
 
 
+# -- who sends: claims ------------------------------------------------------------
+
+#: The advisory lock class of digest senders on PostgreSQL: a sender holds
+#: (SENDER_LOCK_CLASS, its id) on a connection of its own for as long as it sends.
+SENDER_LOCK_CLASS = 1_684_497_779
+
+
+@contextlib.asynccontextmanager
+async def digest_sender(database: Database) -> AsyncIterator[int]:
+    """A new sender id, alive for the block. On PostgreSQL it is alive while its session
+    holds the advisory lock (SENDER_LOCK_CLASS, id): a process that dies, or loses its
+    connection, is gone at once, and what it had claimed is free for the next claim. On
+    SQLite one process sends (bot/digests/sender_lock.py): any other id is gone."""
+    if not database.is_postgresql:
+        yield secrets.randbelow(2**31 - 1) + 1
+        return
+    async with database.write_engine.connect() as connection:
+        while True:
+            sender = secrets.randbelow(2**31 - 1) + 1
+            taken = text("SELECT pg_try_advisory_lock(:class, :sender)")
+            held = (await connection.execute(taken, {"class": SENDER_LOCK_CLASS, "sender": sender})).scalar_one()
+            await connection.commit()
+            if held:
+                break
+        try:
+            yield sender
+        finally:
+            release = text("SELECT pg_advisory_unlock(:class, :sender)")
+            await connection.execute(release, {"class": SENDER_LOCK_CLASS, "sender": sender})
+            await connection.commit()
+
+
+def _free_for(sender: int, postgresql: bool) -> Any:
+    """A subscriber no live sender but `sender` has in hand. PostgreSQL: its sender's
+    advisory lock is free (tried shared for this transaction: a live sender holds it
+    exclusively, so the try fails and takes nothing)."""
+    other = col(Subscriber.digest_sender) != sender
+    if postgresql:
+        other = and_(other, func.pg_try_advisory_xact_lock_shared(SENDER_LOCK_CLASS, col(Subscriber.digest_sender)))
+    return or_(col(Subscriber.digest_sender).is_(None), other)
+
+
+async def claim_due(session: AsyncSession, now: datetime, sender: int, limit: int, *, postgresql: bool) -> list[int]:
+    """Marks up to `limit` subscribers due at `now` (earliest first) as `sender`'s, and
+    returns their ids: those no live sender has in hand. On PostgreSQL rows another claim
+    has locked are skipped (`SKIP LOCKED`), and a row another claim marked meanwhile is
+    read again before it is taken, so two senders never take the same subscriber; the
+    row lock lasts only for the caller's transaction."""
+    candidates = (
+        select(col(Subscriber.id))
+        .where(*due_at(now), _free_for(sender, postgresql))
+        .order_by(col(Subscriber.next_due_at), col(Subscriber.id))
+        .limit(limit)
+    )
+    if postgresql:
+        candidates = candidates.with_for_update(skip_locked=True, key_share=True)
+    claimed = (
+        update(Subscriber)
+        .where(col(Subscriber.id).in_(candidates.scalar_subquery()))
+        .values(digest_sender=sender)
+        .returning(col(Subscriber.id))
+    )
+    return list((await session.exec(claimed)).scalars())
+
+
+async def owned_by(session: AsyncSession, subscriber_ids: Collection[int], sender: int, *, lock: bool) -> set[int]:
+    """Which of `subscriber_ids` `sender` still has in hand (a sender thought gone may
+    have lost them); `lock` (PostgreSQL) keeps them so until the transaction ends."""
+    query = select(col(Subscriber.id)).where(
+        col(Subscriber.id).in_(list(subscriber_ids)), col(Subscriber.digest_sender) == sender
+    )
+    if lock:
+        query = query.with_for_update(key_share=True)
+    return {subscriber_id for subscriber_id in (await session.exec(query)).all() if subscriber_id is not None}
+
+
 # -- one delivery ------------------------------------------------------------------
 
 
-async def claim_delivery(
-    session: AsyncSession, subscriber: Subscriber, day: date, cursor_to: int, now: datetime
-) -> DigestDelivery | None:
-    """Inserts the day's delivery row in state `claimed`, covering the statements after the
-    subscriber's cursor up to `cursor_to`, if the subscriber is still due at `now` (a
-    tick's one read of the due subscribers may be minutes old when it comes to this one:
-    an unsubscribe or a pause since then wins). None when it is not due any more; raises
-    `IntegrityError` when that day has a delivery already (unique per subscriber and day)."""
-    values: dict[str, Any] = {
-        "subscriber_id": subscriber.id,
-        "local_date": day,
-        "state": DeliveryState.claimed,
-        "cursor_from": subscriber.cursor,
-        "cursor_to": cursor_to,
-        "messages_sent": 0,
-        "claimed_at": now,
-    }
-    columns = DigestDelivery.__table__.c  # type: ignore[attr-defined]
-    still_due = select(Subscriber.id).where(col(Subscriber.id) == subscriber.id, *due_at(now)).exists()
-    row = select(*(literal(value, columns[name].type) for name, value in values.items())).where(still_due)
-    statement = insert(DigestDelivery).from_select(list(values), row).returning(col(DigestDelivery.id))
-    delivery_id = (await session.exec(statement)).scalar_one_or_none()
-    if delivery_id is None:
-        return None
-    return DigestDelivery(id=delivery_id, **values)
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    """A claimed subscriber's delivery to start: its day, its range's end."""
+
+    subscriber: Subscriber
+    local_date: date
+    cursor_to: int
 
 
-async def delivery_on(session: AsyncSession, subscriber_id: int, day: date) -> DigestDelivery:
-    query = select(DigestDelivery).where(
-        DigestDelivery.subscriber_id == subscriber_id, DigestDelivery.local_date == day
-    )
-    return (await session.exec(query)).one()
-
-
-async def record_progress(session: AsyncSession, delivery: DigestDelivery) -> None:
-    """Stores how many parts of the delivery Telegram has confirmed (`messages_sent`)."""
-    await session.exec(
-        update(DigestDelivery).where(col(DigestDelivery.id) == delivery.id).values(messages_sent=delivery.messages_sent)
-    )
-
-
-async def finish_delivery(session: AsyncSession, delivery: DigestDelivery, finished_at: datetime) -> None:
-    """Stores the delivery's end as the object holds it: state, error, parts sent."""
-    await session.exec(
-        update(DigestDelivery)
-        .where(col(DigestDelivery.id) == delivery.id)
-        .values(
-            state=delivery.state, error=delivery.error, finished_at=finished_at, messages_sent=delivery.messages_sent
+async def start_deliveries(
+    session: AsyncSession, wanted: Sequence[NewDelivery], now: datetime
+) -> tuple[list[DigestDelivery], dict[int, DigestDelivery]]:
+    """Inserts each wanted day's delivery row in state `claimed`, covering the statements
+    after the subscriber's cursor up to `cursor_to`. Returns the rows inserted, and, by
+    subscriber, the rows that day had already (unique per subscriber and day: the
+    subscriber moved its time after that day's digest), which are left as they are."""
+    if not wanted:
+        return [], {}
+    existing = select(DigestDelivery).where(
+        tuple_(col(DigestDelivery.subscriber_id), col(DigestDelivery.local_date)).in_(
+            [(new.subscriber.id, new.local_date) for new in wanted]
         )
     )
+    done = {delivery.subscriber_id: delivery for delivery in (await session.exec(existing)).all()}
+    rows: list[dict[str, Any]] = [
+        {
+            "subscriber_id": new.subscriber.id,
+            "local_date": new.local_date,
+            "state": DeliveryState.claimed,
+            "cursor_from": new.subscriber.cursor,
+            "cursor_to": new.cursor_to,
+            "messages_sent": 0,
+            "claimed_at": now,
+        }
+        for new in wanted
+        if new.subscriber.id not in done
+    ]
+    if not rows:
+        return [], done
+    connection = await session.connection()
+    statement = insert(DigestDelivery).returning(col(DigestDelivery.subscriber_id), col(DigestDelivery.id))
+    ids = {subscriber_id: delivery_id for subscriber_id, delivery_id in await connection.execute(statement, rows)}
+    return [DigestDelivery(id=ids[row["subscriber_id"]], **row) for row in rows], done
+
+
+async def record_progress(session: AsyncSession, deliveries: Sequence[DigestDelivery]) -> None:
+    """Stores how many parts of each delivery Telegram has confirmed (`messages_sent`)."""
+    if not deliveries:
+        return
+    table = DigestDelivery.__table__  # type: ignore[attr-defined]
+    statement = update(table).where(table.c.id == bindparam("delivery")).values(messages_sent=bindparam("sent"))
+    connection = await session.connection()
+    await connection.execute(statement, [{"delivery": row.id, "sent": row.messages_sent} for row in deliveries])
+
+
+async def finish_deliveries(session: AsyncSession, deliveries: Sequence[DigestDelivery], finished_at: datetime) -> None:
+    """Stores each delivery's end as the object holds it: state, error, parts sent."""
+    if not deliveries:
+        return
+    table = DigestDelivery.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("delivery"))
+        .values(
+            state=bindparam("new_state"),
+            error=bindparam("new_error"),
+            messages_sent=bindparam("sent"),
+            finished_at=finished_at,
+        )
+    )
+    rows = [
+        {"delivery": row.id, "new_state": row.state, "new_error": row.error, "sent": row.messages_sent}
+        for row in deliveries
+    ]
+    connection = await session.connection()
+    await connection.execute(statement, rows)
+
+
+async def update_subscribers(session: AsyncSession, changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """UPDATEs of the columns named, per subscriber id, one executemany for each set of
+    columns: the tick works on detached subscribers."""
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for subscriber_id, values in changes:
+        by_columns.setdefault(tuple(sorted(values)), []).append(
+            {"subscriber": subscriber_id, **{f"new_{name}": value for name, value in values.items()}}
+        )
+    table = Subscriber.__table__  # type: ignore[attr-defined]
+    connection = await session.connection()
+    for columns, rows in by_columns.items():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("subscriber"))
+            .values({name: bindparam(f"new_{name}") for name in columns})
+        )
+        await connection.execute(statement, rows)
 
 
 async def update_subscriber(session: AsyncSession, subscriber_id: int | None, **values: Any) -> None:

@@ -13,7 +13,6 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import text
 from sqlmodel import col, select
 
 from storage.actors import ActorResolver
@@ -22,11 +21,11 @@ from storage.engine import Database
 from storage.errors import N_, Wording, wording
 from storage.models import AuditAction, Statement, Status
 from storage.statements import EXCHANGE_FIELDS, create_statements, exchange_record, update_statement
+from storage.statistics import refresh_statistics
 from storage.validation import StatementData, problems
 
 LIST_SEPARATOR = ";"
 _CHUNK = 500
-ANALYZE_AFTER = 1000
 
 
 class ExchangeFormat(StrEnum):
@@ -311,12 +310,7 @@ async def import_statements(
             await embed_statements(database, touched)
     except _DryRun:
         return report
-    if database.is_postgresql and report.added + report.updated >= ANALYZE_AFTER:
-        # Fresh statistics, or the planner keeps treating the table as small and searches
-        # through the GIN index's pending list slowly.
-        async with database.write_engine.connect() as connection:
-            await connection.execute(text("ANALYZE statement"))
-            await connection.commit()
+    await refresh_statistics(database, report.added + report.updated)
     return report
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, text
+from sqlalchemy import ColumnElement, func, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -96,11 +96,20 @@ async def term_counts(
     return counts, present, held, [bool(value) for value in row[held_at + len(alternatives) :]]
 
 
+#: A stem shorter than this is looked for as a whole word: the engine stems the query
+#: too, and as a prefix "age" (stemmed "ag") would be found in "against" and "agreed".
+_PREFIX_MIN = 4
+
+
 def _any_of(database: Database, stems: Sequence[str]) -> str:
-    """The engine's query for any of `stems`, each as a prefix."""
+    """The engine's query for any of `stems`, each as a prefix (a short one as a word)."""
     if database.is_sqlite:
-        return f"{FTS_TEXT} : (" + " OR ".join(f'"{stem}" *' for stem in stems) + ")"
-    return " | ".join(f"{stem}:*" for stem in stems)
+        return (
+            f"{FTS_TEXT} : ("
+            + " OR ".join(f'"{stem}" *' if len(stem) >= _PREFIX_MIN else f'"{stem}"' for stem in stems)
+            + ")"
+        )
+    return " | ".join(f"{stem}:*" if len(stem) >= _PREFIX_MIN else stem for stem in stems)
 
 
 def _present_within(database: Database, name: str) -> str:
@@ -141,7 +150,6 @@ async def keyword_ranking(
     if database.is_sqlite and sides is None and actor_ids is None and said_from is None and said_until is None:
         match = fts_match(terms, include_retracted=include_retracted)
         return await rank_on_index(database, match, offset=0, limit=limit, window=None, newest=0)
-    ranked, score = ranked_query(database, list(terms))
     clauses: list[ColumnElement[bool]] = []
     if not include_retracted:
         clauses.append(col(Statement.retracted_at).is_(None))
@@ -153,7 +161,8 @@ async def keyword_ranking(
         clauses.append(col(Statement.said_on) >= said_from)
     if said_until is not None:
         clauses.append(col(Statement.said_on) <= said_until)
-    query = ranked.where(and_(True, *clauses)).order_by(score.desc(), col(Statement.id).desc()).limit(limit)
+    ranked, score, ident = ranked_query(database, list(terms), clauses)
+    query = ranked.order_by(score.desc(), ident.desc()).limit(limit)
     rows = (await session.exec(query)).all()  # type: ignore[call-overload]
     return [(int(row[0]), float(row[1] or 0.0)) for row in rows]
 

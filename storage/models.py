@@ -263,6 +263,10 @@ class Subscriber(SQLModel, table=True):
     next_due_at: datetime
     created_at: datetime = Field(default_factory=utcnow)
     deactivated_reason: str | None = Field(default=None, max_length=300)
+    # The digest sender (one tick of one process) that has this subscriber's digest in
+    # hand, from its claim to its completion; a sender that is gone leaves it to the next
+    # (storage/deliveries.py, `claim_due`).
+    digest_sender: int | None = Field(default=None)
 
 
 class DigestDelivery(SQLModel, table=True):

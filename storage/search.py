@@ -8,6 +8,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, literal_column, table, text
 from sqlalchemy import column as sa_column
@@ -171,9 +172,20 @@ def fts_match(terms: Sequence[str], *, include_retracted: bool) -> str:
     return match if include_retracted else f"{match} NOT ({FTS_STATE}: {RETRACTED})"
 
 
-def ranked_query(database: Database, terms: list[str]) -> tuple[Select, ColumnElement[float]]:
-    """Statement ids with a relevance score, from the engine's own index, joined to
-    `statement` for the caller's filters (retraction included)."""
+def ranked_query(
+    database: Database, terms: list[str], clauses: Sequence[ColumnElement[bool]]
+) -> tuple[Select, ColumnElement[float], ColumnElement[int]]:
+    """Statement ids (labelled "id") with a relevance score, from the engine's own index,
+    of the statements passing `clauses` (conditions on `statement`, retraction included);
+    also the id column, to order and cut by.
+
+    On SQLite the id column is the FTS5 index's rowid: a search cut at some id ("the
+    newest 100,000 statements first") is then cut inside that index, and the planner
+    starts from the matches it gives, looking each up by id. Cut on `statement.id`, it may
+    start from an index of `statement` instead (a speaker's statements above that id) and
+    ask the FTS5 index about each row in turn, re-reading a common word's whole list of
+    matches every time: 59 s for "ceasefire speaker:…" over 120,000 statements
+    (BENCHMARKS.md §2)."""
     if database.is_sqlite:
         fts = table("statement_fts", sa_column("rowid"))
         # bm25() is lower for better matches; negated so that higher is better everywhere.
@@ -182,13 +194,14 @@ def ranked_query(database: Database, terms: list[str]) -> tuple[Select, ColumnEl
             select(Statement.id, score)
             .join_from(Statement, fts, fts.c.rowid == Statement.id)
             .where(text("statement_fts MATCH :match").bindparams(match=fts_match(terms, include_retracted=True)))
+            .where(*clauses)
         )
-        return query, score
+        return query, score, fts.c.rowid
     tsquery = func.websearch_to_tsquery("english", " or ".join(terms))
     vector = literal_column("statement.search_vector")
     score = func.ts_rank_cd(vector, tsquery).label("score")
-    query = select(Statement.id, score).where(vector.op("@@")(tsquery))
-    return query, score
+    query = select(Statement.id, score).where(vector.op("@@")(tsquery), *clauses)
+    return query, score, cast("ColumnElement[int]", col(Statement.id))
 
 
 _COUNT_ON_INDEX = "SELECT count(*) FROM statement_fts WHERE statement_fts MATCH :match AND rowid > :newer_than"
@@ -353,12 +366,11 @@ async def _search_joined(
             listed.order_by(col(Statement.said_on).desc(), col(Statement.id).desc()).offset(offset).limit(limit)
         )
         return total, [(row[0], 0.0) for row in page.all()]
-    ranked, score = ranked_query(database, terms)
-    ranked = ranked.where(and_(True, *clauses))
+    ranked, _, ident = ranked_query(database, terms, clauses)
     tiers = {
         None: True,
-        True: col(Statement.id) > bindparam("boundary"),
-        False: col(Statement.id) <= bindparam("boundary"),
+        True: ident > bindparam("boundary"),
+        False: ident <= bindparam("boundary"),
     }
 
     #: How many matches the page's own query saw, when it ranked them all (one tier).
@@ -383,7 +395,7 @@ async def _search_joined(
     scored = await recent_first(read_page, count_newer, newest=newest, offset=offset, limit=limit, window=window)
     # Ranking joins every match to its row and counts them on the way, in one pass; a
     # second pass to count would cost as much again.
-    total = (seen[0], False) if seen else await capped_count(session, ranked.with_only_columns(col(Statement.id)), cap)
+    total = (seen[0], False) if seen else await capped_count(session, ranked.with_only_columns(ident), cap)
     return total, scored
 
 

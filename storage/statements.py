@@ -18,6 +18,7 @@ from storage.embeddings import embed_statements
 from storage.engine import Database
 from storage.errors import N_, Conflict, InvalidInput, NotFound, Wording, wording_of
 from storage.models import (
+    ActorAlias,
     AuditAction,
     AuditEntry,
     LinkKind,
@@ -178,6 +179,30 @@ async def create_statement(
     return statement
 
 
+async def live_duplicate(database: Database, data: StatementData) -> int | None:
+    """The id of a live statement with the same speaker (by any alias), date and text: the
+    same message sent twice, which is not a second statement."""
+    async with database.read() as session:
+        result = await session.exec(
+            select(Statement.id)
+            .join(ActorAlias, col(ActorAlias.actor_id) == col(Statement.actor_id))
+            .where(
+                ActorAlias.normalized == normalize_name(data.speaker),
+                Statement.said_on == data.said_on,
+                Statement.text == data.text,
+                Statement.status != Status.retracted,
+            )
+            .limit(1)
+        )
+        return result.first()
+
+
+def _same_speaker(statement: Statement, name: str) -> bool:
+    """Whether `name` is one of the statement's speaker's names."""
+    assert statement.actor is not None
+    return normalize_name(name) in {alias.normalized for alias in statement.actor.aliases}
+
+
 async def update_statement(
     session: AsyncSession,
     statement: Statement,
@@ -189,9 +214,8 @@ async def update_statement(
     """Applies `data`; False (and nothing written) when it changes nothing."""
     before = exchange_record(statement)
     data.ref = statement.ref
-    assert statement.actor is not None
-    if normalize_name(data.speaker) in {alias.normalized for alias in statement.actor.aliases}:
-        data.speaker = statement.actor.name  # another spelling of the same speaker
+    if _same_speaker(statement, data.speaker):
+        data.speaker = statement.speaker  # perhaps another spelling of the same speaker
     proposed = {**data.model_dump(mode="json"), "ref": statement.ref}
     if {key: before[key] for key in proposed} == proposed:
         return False
@@ -295,7 +319,12 @@ async def edit_statement(database: Database, statement_id: int, field: str, valu
         statement = await lock_statement(session, statement_id)
         if statement.is_retracted:
             raise Conflict(N_("statement #{id} is retracted; it stays as it was"), id=statement_id)
-        data = validate_statement(_edited_values(exchange_record(statement), field, value))
+        values = _edited_values(exchange_record(statement), field, value)
+        if not _same_speaker(statement, values["speaker"]):
+            # Another speaker: the side and role were the previous one's. The side becomes
+            # the new speaker's usual one (or stays open), the role is left to be set.
+            values.update(side="", speaker_role="")
+        data = validate_statement(values)
         changed = await update_statement(session, statement, data, who)
         if changed:
             await embed_statements(database, [statement])
@@ -304,13 +333,24 @@ async def edit_statement(database: Database, statement_id: int, field: str, valu
     return statement
 
 
-async def retract_statement(database: Database, statement_id: int, reason: str, who: str) -> Statement:
-    """Retracted statements stay in the record with their reason; nothing is deleted."""
+def retraction_reason(reason: str) -> str:
+    """The reason as it is recorded (one line); refused when empty or too long."""
     reason = " ".join(refuse_nul("reason", reason).split())
     if not reason:
         raise InvalidInput(N_("reason"), N_("say why the statement is retracted"))
     if len(reason) > MAX_REASON:
         raise InvalidInput(N_("reason"), N_("longer than {limit} characters"), limit=MAX_REASON)
+    return reason
+
+
+def refuse_retracted_again(statement: Statement) -> None:
+    if statement.is_retracted:
+        raise Conflict(N_("statement #{id} was already retracted"), id=statement.id)
+
+
+async def retract_statement(database: Database, statement_id: int, reason: str, who: str) -> Statement:
+    """Retracted statements stay in the record with their reason; nothing is deleted."""
+    reason = retraction_reason(reason)
     async with database.write() as session:
         return await retract_in(session, statement_id, reason, who)
 
@@ -318,8 +358,7 @@ async def retract_statement(database: Database, statement_id: int, reason: str, 
 async def retract_in(session: AsyncSession, statement_id: int, reason: str, who: str) -> Statement:
     """The retraction within the caller's transaction; `reason` already checked."""
     statement = await lock_statement(session, statement_id)
-    if statement.is_retracted:
-        raise Conflict(N_("statement #{id} was already retracted"), id=statement_id)
+    refuse_retracted_again(statement)
     before = exchange_record(statement)
     statement.status = Status.retracted
     statement.retracted_at = utcnow()

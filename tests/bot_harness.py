@@ -46,6 +46,17 @@ class BotHarness:
         return self.api.sent(method)
 
 
+async def retract(user: LocalUser, statement_id: int, reason: str) -> str:
+    """/retract, then its Retract button; what the bot's message then says."""
+    await user.send(f"/retract {statement_id} {reason}")
+    message = user.last_message()
+    keyboard = message.get("reply_markup", {}).get("inline_keyboard", [])
+    data = [button["callback_data"] for row in keyboard for button in row if button["callback_data"].endswith(":yes")]
+    assert len(data) == 1, f"no Retract button under {message.get('text')!r}"
+    await user.press(message, data[0])
+    return str(user.last_message()["text"])
+
+
 @asynccontextmanager
 async def running_bot(database: Database, api: LocalBotApi | None = None, **settings: Any) -> AsyncIterator[BotHarness]:
     """The application initialised and started (post_init ran, JobQueue running), as

@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from bot.local.bot_api import LocalUser
 from bot.presentation import add_dialogue as add_dialogue_text
-from bot.presentation.admin import MAX_LISTED_PROBLEMS
+from bot.presentation.admin import MAX_LISTED_PROBLEMS, MAX_PROBLEM_LENGTH
 from bot.record import MAX_IMPORT_BYTES
 from handlers import dialogues
 from handlers.admin import add_dialogue
@@ -38,7 +38,7 @@ from storage.models import (
 )
 from storage.statements import add_statement, get_statement
 from storage.validation import MAX_TEXT, validate_statement
-from tests.bot_harness import ADMIN_ID, READER_ID, BotHarness, running_bot
+from tests.bot_harness import ADMIN_ID, READER_ID, BotHarness, retract, running_bot
 
 ADMIN = f"tg:{ADMIN_ID}"
 REFUSED = "Only the bot's admins can change the record"
@@ -234,6 +234,22 @@ def _future() -> str:
 
 
 GOOD = ("Vladimir Putin", "2025-08-20", "talks", "We are open to a meeting.", "Kremlin readout")
+
+
+async def test_the_same_statement_sent_twice_is_added_once(bot: BotHarness, record: Database) -> None:
+    admin = bot.admin()
+    await admin.send(one_line(*GOOD))
+    assert bot.last_text(ADMIN_ID).startswith("✅ Added #3")
+    before = await snapshot(record)
+
+    # The speaker in small letters, another source, spaces around: the same statement.
+    await admin.send(one_line("vladimir putin", GOOD[1], GOOD[2], f"  {GOOD[3]} ", "TASS"))
+
+    assert bot.last_text(ADMIN_ID) == "⚠️ statement: the record already holds it as #3 (same speaker, date and text)"
+    assert await snapshot(record) == before
+    await retract(admin, 3, "duplicate")
+    await admin.send(one_line(*GOOD))
+    assert bot.last_text(ADMIN_ID).startswith("✅ Added #4")
 
 
 @pytest.mark.parametrize(
@@ -657,21 +673,54 @@ async def test_bad_changes_are_answered_and_change_nothing(
 
 
 async def test_retract_keeps_the_statement_with_its_reason(bot: BotHarness, record: Database) -> None:
-    await bot.admin().send("/retract 1 misattributed: said in 2022, not 2025")
+    answer = await retract(bot.admin(), 1, "misattributed: said in 2022, not 2025")
 
     statement = await get_statement(record, 1)
     assert statement.status is Status.retracted
     assert statement.retraction_reason == "misattributed: said in 2022, not 2025"
     entry = (await audit(record))[-1]
     assert (entry.action, entry.who, entry.statement_id) == (AuditAction.retract, ADMIN, 1)
-    answer = bot.last_text(ADMIN_ID)
     assert answer.startswith("Retracted #1; it stays in the record")
     assert "<b>retracted</b>: misattributed: said in 2022, not 2025" in answer
 
 
+async def test_retract_asks_first_and_cancel_changes_nothing(bot: BotHarness, record: Database) -> None:
+    admin = bot.admin()
+    before = await snapshot(record)
+
+    await admin.send("/retract 1 misattributed")
+
+    preview = admin.last_message()
+    assert preview["text"].startswith("🗑 Retract #1? It stays in the record, marked retracted, with the reason: ")
+    assert "<i>misattributed</i>" in preview["text"] and "/statement_1" in preview["text"]
+    assert list(buttons(preview)) == ["🗑 Retract", "✖️ Cancel"]
+    assert await snapshot(record) == before
+
+    await press(admin, "Cancel")
+
+    assert admin.last_message()["text"] == "Cancelled; nothing was retracted."
+    assert await snapshot(record) == before
+
+
+async def test_a_retract_button_of_an_earlier_request_does_nothing(bot: BotHarness, record: Database) -> None:
+    admin = bot.admin()
+    await admin.send("/retract 1 first thought")
+    earlier = admin.last_message()
+    await admin.send("/retract 2 second thought")
+    before = await snapshot(record)
+
+    await admin.press(earlier, buttons(earlier)["🗑 Retract"])
+
+    assert bot.calls("answerCallbackQuery")[-1].params["text"] == "This button has expired; send /retract again."
+    assert await snapshot(record) == before
+    await press(admin, "Retract")
+    assert (await get_statement(record, 2)).retraction_reason == "second thought"
+    assert (await get_statement(record, 1)).status is not Status.retracted
+
+
 async def test_a_retracted_statement_is_not_retracted_or_edited_again(bot: BotHarness, record: Database) -> None:
     admin = bot.admin()
-    await admin.send("/retract 1 wrong speaker")
+    await retract(admin, 1, "wrong speaker")
     before = await snapshot(record)
 
     await admin.send("/retract 1 again")
@@ -857,6 +906,33 @@ async def test_a_long_list_of_problems_is_cut_short(bot: BotHarness, record: Dat
     assert await snapshot(record) == before
 
 
+async def test_a_problem_quoting_a_long_line_is_shown_shortened_in_one_message(
+    bot: BotHarness, record: Database
+) -> None:
+    header = "/add Sergei Lavrov | 2025-02-18 | foreign_troops | " + "x" * 5000 + " | TASS"
+
+    await bot.admin().send_document("wrong.csv", (header + "\n").encode(), caption="/import")
+
+    answers = bot.texts(ADMIN_ID)
+    assert "1 problem found; nothing was imported" in answers[-1]
+    listed = next(line for line in answers[-1].splitlines() if line.startswith("• line 1: header:"))
+    assert len(listed) <= MAX_PROBLEM_LENGTH + 2 and listed.endswith("…")
+    assert "Fix these lines" in answers[-1]
+
+
+async def test_a_file_sent_alone_says_how_to_import_it_and_imports_nothing(bot: BotHarness, record: Database) -> None:
+    before = await snapshot(record)
+
+    await bot.admin().send_document("new.jsonl", jsonl(exchange_record("x1")))
+    await bot.user().send_document("new.jsonl", jsonl(exchange_record("x1")))
+
+    assert bot.texts(ADMIN_ID) == [
+        "To import this file, reply <code>/import</code> to it (<code>/import dry</code> only checks it)."
+    ]
+    assert bot.texts(READER_ID) == []
+    assert await snapshot(record) == before
+
+
 async def test_an_oversized_import_is_refused_before_downloading(bot: BotHarness, record: Database) -> None:
     before = await snapshot(record)
 
@@ -887,7 +963,7 @@ async def test_import_without_a_document_or_with_an_unknown_option(
 async def test_export_sends_a_dated_file_that_imports_back(
     bot: BotHarness, record: Database, make_database, db_engine: str, command: str, fmt: ExchangeFormat
 ) -> None:
-    await bot.admin().send("/retract 2 superseded")
+    await retract(bot.admin(), 2, "superseded")
 
     await bot.admin().send(command)
 
@@ -931,7 +1007,7 @@ async def test_export_of_an_unknown_format(bot: BotHarness) -> None:
 
 async def test_stats(bot: BotHarness) -> None:
     admin = bot.admin()
-    await admin.send("/retract 1 wrong date")
+    await retract(admin, 1, "wrong date")
 
     await admin.send("/stats")
 

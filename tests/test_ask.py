@@ -87,6 +87,13 @@ async def test_who_and_after_which_event_rank_what_was_said(model_database: Data
     assert len(after) >= 3, refs(reply)
 
 
+@pytest.mark.parametrize("question", ["😀😀", "?? !!", "—"])
+async def test_a_question_without_words_gets_nothing(keyword_database: Database, question: str) -> None:
+    reply = await ask(keyword_database, question)
+    assert reply.hits == [] and reply.nothing_found
+    assert reply.reason == "the question has no words to look for"
+
+
 @pytest.mark.parametrize(
     "question",
     [
@@ -150,6 +157,54 @@ async def test_nothing_close_enough_is_known_without_reading_stored_vectors(
 async def test_a_near_miss_of_who_when_or_where_gets_nothing(model_database: Database, question: str) -> None:
     reply = await ask(model_database, question)
     assert reply.hits == [] and reply.nothing_found, refs(reply)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Words for a topic that also name others ("guarantees"): Rubio spoke of talks in
+        # Geneva, on no statement about guarantees nor in words of them.
+        "What did Rubio say about security guarantees?",
+        "Що Рубіо казав про гарантії безпеки?",
+        "Что Рубио говорил о гарантиях безопасности?",
+        # A name the record holds, but not where the question points: only Bessent
+        # spoke of Lukoil.
+        "What did Zelensky say about Lukoil?",
+        # A word the record holds nowhere, asked of a speaker.
+        "What did Lavrov say about elections?",
+    ],
+)
+async def test_a_subject_held_nowhere_where_the_question_points_gets_nothing(
+    model_database: Database, question: str
+) -> None:
+    reply = await ask(model_database, question)
+    assert reply.hits == [] and reply.nothing_found, refs(reply)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What did Witkoff say about security guarantees?", "s25"),
+        ("Що Віткофф казав про гарантії безпеки?", "s25"),
+        ("What did Bessent say about Rosneft?", "s35"),
+        # "summit" stands for talks, on which Witkoff has no statement, but his says "summit".
+        ("What did Witkoff say Russia agreed to at the summit?", "s25"),
+        # A plain word held elsewhere ("losing") may paraphrase what is said where the
+        # question points ("control"): no refusal on it alone. "Zaporizke" is the
+        # record's village, not Zaporizhzhia.
+        ("Did Ukraine deny losing Zaporizke?", "s42"),
+        ("How much American weaponry did Zelensky say Ukraine would buy?", "s28"),
+        # A word for how something was said is the stance's, even when it is also a
+        # topic's word ("demands" of peace terms, on which Macron has no statement).
+        ("What demands did Macron make in Kyiv?", "s11"),
+        ("Що Макрон вимагав від Росії?", "s11"),
+    ],
+)
+async def test_a_subject_held_where_the_question_points_is_answered(
+    model_database: Database, question: str, expected: str
+) -> None:
+    reply = await ask(model_database, question)
+    assert expected in refs(reply)[:5], refs(reply)
 
 
 @pytest.mark.parametrize(

@@ -254,6 +254,32 @@ def test_a_bad_configuration_variable_exits_2_with_one_line_naming_it(
     assert not (tmp_path / "record.db").exists()
 
 
+@pytest.mark.parametrize(
+    ("database_url", "reason"),
+    [
+        # Nothing listens on port 1.
+        ("postgresql+asyncpg://bot:s3cret-pw@127.0.0.1:1/diplobot", "Connect call failed"),
+        # The folder of the file would have to be made inside a file.
+        ("sqlite+aiosqlite:///{directory}/a-file/record.db", "a-file"),
+    ],
+)
+@pytest.mark.parametrize("command", [("db", "upgrade"), ("ask", "Donetsk"), ("export",), ("console",)])
+def test_a_database_that_cannot_be_opened_exits_1_with_one_line_naming_it(
+    tmp_path: Path, database_url: str, reason: str, command: tuple[str, ...]
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    cli = Cli(database_url.format(directory=tmp_path), tmp_path)
+
+    result = cli.run(*command, stdin="")
+
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.strip().splitlines() if not line.startswith("No TELEGRAM_BOT_TOKEN")]
+    assert len(lines) == 1, result.stderr
+    assert "DIPLOBOT_DATABASE_URL: cannot open the database" in lines[0]
+    assert reason in lines[0]
+    assert "s3cret-pw" not in result.stderr + result.stdout
+
+
 # -- PostgreSQL ----------------------------------------------------------------------------------
 
 

@@ -17,10 +17,11 @@ import pytest
 
 from bot.answering.ask import answer
 from bot.answering.keywords import term_stats
-from bot.answering.reading import english_words, fold, read
+from bot.answering.reading import english_words, fold, read, topics_of
 from bot.answering.record_index import RecordFacts
 from bot.answering.semantic import DEFAULT_SEMANTIC, SemanticOptions
 from storage.engine import Database
+from storage.models import Topic
 
 _CYRILLIC_WORD = re.compile(r"[а-яіїєґ]+(?:['-][а-яіїєґ]*)*")
 _ENGLISH_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -87,6 +88,21 @@ def test_a_cyrillic_question_carries_its_words_in_english_but_not_its_topics_wor
     # "санкції" names a topic of the record: a synonym of what it says, never absent.
     assert not any("sanctions" in english for english in reading.translated_words)
     assert reading.content_words == ()
+
+
+def test_words_for_a_topic_are_kept_apart_to_be_checked_by_the_topic() -> None:
+    english = read("What did Bessent say about the summit?", RecordFacts())
+    assert english.topic_groups == (("summit",),) and english.content_words == ()
+    assert topics_of(("summit",)) == {Topic.talks}
+    cyrillic = read("Що Бессент казав про гарантії безпеки?", RecordFacts())
+    assert any("guarantees" in group for group in cyrillic.topic_groups)
+    assert Topic.security_guarantees in topics_of(english_words(fold("гарантії")))
+
+
+def test_the_records_own_place_is_read_before_an_alias_it_begins_like() -> None:
+    facts = RecordFacts(places=("Zaporizhzhia", "Zaporizke"))
+    assert read("Did Ukraine deny losing Zaporizke?", facts).places == {"Zaporizke"}
+    assert read("Що було в Запорізькій області?", facts).places == {"Zaporizhzhia"}
 
 
 async def test_a_group_of_english_words_is_held_when_the_record_holds_any_of_them(sample_database: Database) -> None:

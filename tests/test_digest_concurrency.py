@@ -211,6 +211,31 @@ async def test_crash_mid_digest_resumes_after_the_confirmed_parts(
     assert await texts(telegram) == parts
 
 
+async def test_a_crash_with_many_digests_in_progress_resumes_each_after_its_recorded_parts(
+    cli: Cli, telegram: EmulatorClient, shared_url: str
+) -> None:
+    """Many chats' digests in progress in one process when it dies: the next run resumes
+    each after the parts recorded. Parts Telegram accepted whose record had not committed
+    go again: at most one per digest in progress (the window of bot/digests/tick.py)."""
+    chats = list(range(7000, 7012))
+    parts = await prepare(shared_url, chats, long=True)
+    cli.env["DIPLOBOT_DIGEST_RATE"] = "1000"  # every chat in progress at once
+    crashed = cli.send_due(crash_at="recorded:2")
+    assert crashed.returncode == CRASH_EXIT_CODE, crashed.stderr
+    before = {chat: await texts(telegram, chat) for chat in chats}
+    assert all(received == parts[: len(received)] for received in before.values())
+    assert 0 < sum(map(len, before.values())) < len(chats) * len(parts)
+    succeeded(cli.send_due())
+    again = 0
+    for chat in chats:
+        received = await texts(telegram, chat)
+        sent_before = len(before[chat])
+        if received != parts:  # the part accepted just before the crash, sent again
+            assert sent_before > 0 and received == [*parts[:sent_before], *parts[sent_before - 1 :]], chat
+            again += 1
+    assert again < len(chats)
+
+
 async def test_the_remaining_window_is_one_message(cli: Cli, telegram: EmulatorClient, shared_url: str) -> None:
     """Killed after Telegram accepted part 2 but before it was recorded: part 2 is sent
     again on restart (documented in bot/digests/tick.py), and nothing else is doubled or

@@ -75,8 +75,8 @@ async def test_the_records_errors_come_in_russian(database: Database) -> None:
     async with running_bot(database) as bot:
         await bot.user(READER, language_code="ru").send("/subscribe 08:00 Mars/Olympus")
         assert (
-            bot.last_text(READER)
-            == "⚠️ часовой пояс: 'Mars/Olympus' — неизвестный часовой пояс IANA (напр. Europe/Kyiv)"
+            bot.last_text(READER) == "⚠️ часовой пояс: 'Mars/Olympus' — неизвестный часовой пояс: "
+            "укажите город (напр. Kyiv или Киев) или имя IANA (напр. Europe/Kyiv)"
         )
         admin = bot.admin(language_code="ru")
         await admin.send("/add Vladimir Putin | 2025-02-30 | ceasefire | Words. | Reuters")
@@ -89,7 +89,8 @@ async def test_the_records_errors_come_in_russian(database: Database) -> None:
     async with running_bot(database) as bot:
         await bot.user(READER + 1, language_code="en").send("/subscribe 08:00 Mars/Olympus")
         assert (
-            bot.last_text(READER + 1) == "⚠️ time zone: 'Mars/Olympus' is not a known IANA time zone (e.g. Europe/Kyiv)"
+            bot.last_text(READER + 1)
+            == "⚠️ time zone: 'Mars/Olympus' is not a known time zone: give a city (e.g. Kyiv) or an IANA name (e.g. Europe/Kyiv)"
         )
 
 

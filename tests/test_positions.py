@@ -11,7 +11,7 @@ import pytest
 
 from bot.positions.matrix import Matrix, arrange, chronological_key
 from bot.positions.service import position_matrix, timeline_picture
-from bot.positions.text import matrix_caption, matrix_html
+from bot.positions.text import matrix_caption, matrix_html, timeline_caption
 from bot.positions.timeline import SubjectKind, resolve_subject
 from bot.positions.vocabulary import is_conditional, stance_families
 from storage.engine import Database
@@ -272,6 +272,17 @@ async def test_timeline_of_a_topic_in_time_order(shared_sample_database: Databas
         "s36",
     ]
     assert {point.lane for point in timeline.points if point.ref == "s23"} == {"Russia"}
+
+
+async def test_a_timelines_caption_counts_each_statements_stance_once(shared_sample_database: Database) -> None:
+    """Putin's 7 statements are 10 points in the lanes of their topics."""
+    subject = await resolve_subject(shared_sample_database, "Putin")
+    timeline, _ = await timeline_picture(shared_sample_database, subject)
+    assert timeline.statements == 7 < len(timeline.points)
+
+    stances = timeline_caption(timeline).splitlines()[1].split("; ")[1].rstrip(".")
+
+    assert sum(int(part.split()[0]) for part in stances.split(", ")) <= timeline.statements
 
 
 @pytest.mark.parametrize(

@@ -105,10 +105,17 @@ async def test_search_with_filters(bot: BotHarness) -> None:
         ("since:yesterday", "since: 'yesterday' is not a date"),
         ("stance:shout", "stance: 'shout' is not one of"),
         ("since:2025-09-01 until:2025-01-01", "since: is after until"),
+        ("ceasefire speker:putin", "speker: not a filter; did you mean speaker:?"),
+        ("sinse:2025-03 talks", "sinse: not a filter; did you mean since:?"),
     ],
 )
 async def test_search_bad_filters_get_a_specific_answer(bot: BotHarness, query: str, expected: str) -> None:
     assert expected in await say(bot, f"/search {query}")
+
+
+async def test_a_word_before_a_colon_that_is_no_filter_is_looked_for(bot: BotHarness) -> None:
+    text = await say(bot, "/search Article:5 https://example.org")
+    assert text.startswith("<b>Search</b> “Article:5 https://example.org”") and "not a filter" not in text
 
 
 async def test_search_without_words_explains_usage(bot: BotHarness) -> None:
@@ -126,6 +133,27 @@ async def test_over_long_questions_are_refused_plainly(bot: BotHarness) -> None:
     assert "at most 1000" in text
     text = await say(bot, "peace " * 300)
     assert "at most 1000" in text
+
+
+@pytest.mark.parametrize("text", ["😀😀", "?!", "/ask 🙏 …"])
+async def test_a_message_without_words_is_asked_for_a_question(bot: BotHarness, text: str) -> None:
+    reply = await say(bot, text)
+    assert "Ask a question" in reply
+    assert "/statement_" not in reply
+
+
+@pytest.mark.parametrize(("language", "name"), [("ru", "Владимир Путин"), ("uk", "Володимир Путін")])
+async def test_a_speakers_statements_name_the_speaker_in_the_readers_script(
+    bot: BotHarness, language: str, name: str
+) -> None:
+    user = bot.user(READER_ID, language_code=language)
+    await user.send("/actor Putin")
+
+    summary, listing = bot.texts(user.chat_id)[-2:]
+
+    assert summary.startswith(f"<b>{name}</b>:")
+    assert f"<b>{name}</b>" in listing
+    assert "Vladimir Putin" not in summary + listing
 
 
 async def test_plain_text_in_private_is_a_question(bot: BotHarness) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from storage.engine import Database
-from tests.bot_harness import ADMIN_ID, READER_ID, running_bot
+from tests.bot_harness import ADMIN_ID, READER_ID, retract, running_bot
 
 GROUP = -100777
 TEXT = "Finland will keep its border crossings closed until the ceasefire holds."
@@ -50,8 +50,8 @@ async def test_an_admin_change_in_a_group_does_not_name_the_admin(database: Data
         admin = bot.user(ADMIN_ID, chat_id=GROUP, chat_type="supergroup", first_name="Admin")
         await admin.send(f"/add Alexander Stubb (Finland) | 2025-06-01 | ceasefire | {TEXT} | Yle")
         await admin.send("/edit 1 status confirmed")
-        await admin.send("/retract 1 misattributed")
-        answers = bot.texts(GROUP)
+        retraction = await retract(admin, 1, "misattributed")
+        answers = [*bot.texts(GROUP), retraction]
 
-    assert len(answers) == 3 and "Retracted #1" in answers[-1]
+    assert len(answers) == 4 and "Retracted #1" in answers[-1]
     assert not any(leaks(answer) for answer in answers), answers

@@ -210,7 +210,11 @@ async def test_edit_changes_one_field_and_audits_before_and_after(sample_databas
         ("quote", "yes", {"is_quote": True}),
         ("status", "contested", {"status": "contested"}),
         ("url", "https://example.org/s23", {"source_url": "https://example.org/s23"}),
-        ("speaker", "Sergei Lavrov", {"speaker": "Sergei Lavrov"}),
+        # Another speaker: the role was the previous one's.
+        ("speaker", "Sergei Lavrov", {"speaker": "Sergei Lavrov", "speaker_role": ""}),
+        # ... and so was the side.
+        ("speaker", "Zelensky", {"speaker": "Volodymyr Zelensky", "speaker_role": "", "side": "Ukraine"}),
+        ("speaker", "Someone New", {"speaker": "Someone New", "speaker_role": "", "side": UNKNOWN_SIDE}),
     ],
 )
 async def test_edit_of_each_kind_of_field(

@@ -44,11 +44,11 @@ from telegram.ext import Application
 from bot.alerts.match import match_alerts
 from bot.config import Settings
 from bot.context import SETTINGS
-from bot.digests.owner import Writes
 from bot.digests.rate_limit import RateLimiter
 from bot.digests.sender import DIGEST_BOT, ChatGone, Deferred, DigestSender, username_of
 from bot.digests.sender_lock import sender_lock
 from bot.digests.tick import LIMITER
+from bot.digests.writes import Writes
 from bot.i18n import language_of, use_language
 from bot.presentation.alerts import load_alert_page
 from bot.presentation.html import split_message

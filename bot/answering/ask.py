@@ -102,8 +102,9 @@ async def answer(
     limit = max(1, min(limit, MAX_PAGE))
     offset = max(0, offset)
     question = " ".join(question.split())
-    if not question:
-        return Answer(question, [], 0, offset, limit, reason=_("empty question"))
+    if not has_words(question):
+        # Emoji or punctuation alone would be "answered" with whatever ranks first.
+        return Answer(question, [], 0, offset, limit, reason=_("the question has no words to look for"))
     # One read session for the full-text checks and links; the record index, the stored
     # vectors and the page's rows are read alone, each as it is now (`Database.fetch`):
     # every step takes ids as they come and leaves out any that went away.
@@ -131,6 +132,11 @@ async def answer(
         counterparts=counterparts,
         reason=ranked.reason,
     )
+
+
+def has_words(question: str) -> bool:
+    """Whether the question holds a letter or a digit: something to look for."""
+    return any(char.isalnum() for char in question)
 
 
 def _display_score(score: float, top: float, keyword_only: bool) -> float:

@@ -33,19 +33,22 @@ COMMON_MIN = 50
 TERM_CACHE_SIZE = 50_000
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_SUFFIXES = ("ening", "ened", "ings", "ing", "ations", "ation", "ments", "ment", "ed", "es", "en", "s")
+_SUFFIXES = ("ening", "ened", "ings", "ing", "ations", "ation", "ments", "ment", "ed", "es", "en", "ry", "s")
 
 
 def word_stem(term: str) -> str:
     """A prefix the word's other forms share ("threaten" and "threat", "halted" and
-    "halt"), for telling whether the record has the word in any form; words shorter than
-    five letters are kept whole."""
+    "halt", "weaponry" and "weapons"), for telling whether the record has the word in any
+    form; words shorter than five letters are kept whole. A final "y" is left off: the
+    engine's stemmer writes it "i" in some forms and not in others ("deployed" ->
+    "deploi", "deployment" -> "deployment"), so "deploy" would miss half of them."""
     if len(term) < 5 or not term.isalpha():
         return term
     for suffix in _SUFFIXES:
         if term.endswith(suffix) and len(term) - len(suffix) >= 4:
-            return term[: -len(suffix)]
-    return term
+            term = term[: -len(suffix)]
+            break
+    return term[:-1] if term.endswith("y") and len(term) >= 5 else term
 
 
 @dataclass

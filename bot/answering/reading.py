@@ -87,13 +87,18 @@ class Reading:
     #: ("prisoners", "санкцій"; vocabulary/topics.json "naming"): asked of a speaker,
     #: place or months, some statement there must be on it.
     topics: frozenset[Topic] = frozenset()
+    #: The words left out above as a topic's ("guarantees", "summit"; a Cyrillic word as
+    #: its English words): asked of a speaker, place or months, such a word is held there
+    #: when a statement is on a topic it may stand for (`topics_of`) or uses it or their words.
+    topic_groups: tuple[tuple[str, ...], ...] = ()
     cyrillic: bool = False
 
 
 @dataclass(frozen=True)
 class _Data:
-    #: Words readers use for the record's topics ("soldiers" for troops): never "absent".
-    topic_words: frozenset[str]
+    #: Words readers use for the record's topics ("soldiers" for troops): never "absent"
+    #: in the whole record; each with the topics whose phrases hold it.
+    topic_words: dict[str, frozenset[Topic]]
     #: Folded word (English) or stem (Ukrainian, Russian) -> the one topic it names.
     naming: tuple[tuple[str, Topic], ...]
     months: tuple[tuple[int, str], ...]
@@ -113,9 +118,12 @@ def _data() -> _Data:
     raw = _vocabulary("reading.json")
     months = tuple((number, fold(word)) for number, words in enumerate(raw["months"], start=1) for word in words)
     seasons = tuple((fold(word), int(first), int(last)) for word, (first, last) in raw["seasons"].items())
-    topic_words = frozenset(
-        fold(word) for words in TOPICS.words.values() for phrase in words for word in _WORD.findall(phrase)
-    )
+    topics_of: dict[str, set[Topic]] = {}
+    for topic, phrases in TOPICS.words.items():
+        for phrase in phrases:
+            for word in _WORD.findall(phrase):
+                topics_of.setdefault(fold(word), set()).add(topic)
+    topic_words = {word: frozenset(topics) for word, topics in topics_of.items()}
     naming = tuple((fold(word), topic) for topic, words in TOPICS.naming.items() for word in words)
     return _Data(
         topic_words=topic_words,
@@ -172,6 +180,13 @@ def _topic_named(word: str) -> Topic | None:
         if word == known or (is_cyrillic(known) and _word_matches(word, known)):
             return topic
     return None
+
+
+def topics_of(words: tuple[str, ...]) -> frozenset[Topic]:
+    """The topics whose readers' words (vocabulary/topics.json "words") hold any of
+    `words` (folded English)."""
+    known = _data().topic_words
+    return frozenset(topic for word in words for topic in known.get(word, ()))
 
 
 def topic_words(topic: Topic) -> tuple[str, ...]:
@@ -243,6 +258,10 @@ def _build_names(facts: RecordFacts) -> tuple[_Name, ...]:
             continue
         for name in (words.side, *words.names, *words.capitals, *words.institutions, *words.adjectives, *words.people):
             add("side", side, name)
+    # The record's own place names first: "Zaporizke" (a village) is itself, not a form
+    # of an alias of Zaporizhzhia ("Запорізьк").
+    for place in facts.places:
+        add("place", place, place)
     record_places = {place.casefold(): place for place in facts.places}
     places = load_places()
     for place, aliases in places.aliases.items():
@@ -254,8 +273,6 @@ def _build_names(facts: RecordFacts) -> tuple[_Name, ...]:
         for value in held:
             for name in (place, *aliases):
                 add("place", value, name)
-    for place in facts.places:
-        add("place", place, place)
     return tuple(sorted(found, key=lambda name: -len(name.words)))
 
 
@@ -333,6 +350,7 @@ def read(question: str, facts: RecordFacts) -> Reading:
     content: list[str] = []
     translated: list[tuple[str, ...]] = []
     topics: set[Topic] = set()
+    topic_groups: list[tuple[str, ...]] = []
     for at, (word, written) in enumerate(zip(words, raw, strict=True)):
         if covered[at] or word.isdigit() or _month_or_season(word) is not None:
             continue
@@ -346,15 +364,15 @@ def read(question: str, facts: RecordFacts) -> Reading:
             continue
         if is_cyrillic(word):
             english = english_words(word)
-            if english and not data.topic_words & set(english):
+            if topics_of(english):
+                topic_groups.append(english)
+            elif english:
                 translated.append(english)
-        elif (
-            len(word) >= 4
-            and word not in STOPWORDS
-            and word not in data.question_words
-            and word not in data.topic_words
-        ):
-            content.append(word)
+        elif len(word) >= 4 and word not in STOPWORDS and word not in data.question_words:
+            if topics_of((word,)):
+                topic_groups.append((word,))
+            else:
+                content.append(word)
     span, months_named = _span(words, raw, facts.last_date)
     if span is None and facts.last_date is not None and data.after_words & set(words):
         # "after the Alaska summit", "після переговорів у Стамбулі": from the first talks there.
@@ -372,5 +390,6 @@ def read(question: str, facts: RecordFacts) -> Reading:
         content_words=tuple(dict.fromkeys(content)),
         translated_words=tuple(dict.fromkeys(translated)),
         topics=frozenset(topics),
+        topic_groups=tuple(dict.fromkeys(topic_groups)),
         cyrillic=is_cyrillic(question),
     )

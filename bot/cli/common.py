@@ -4,14 +4,14 @@ or a clear exit, and a database open for the length of one command."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import typer
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
-from bot.runtime import open_database
+from bot.runtime import DatabaseUnavailable, open_database
 from storage.engine import Database
 
 T = TypeVar("T")
@@ -37,6 +37,21 @@ def secrets(settings: Settings) -> list[str]:
     return [secret.get_secret_value() for secret in (settings.telegram_bot_token, settings.webhook_secret) if secret]
 
 
+def database_unavailable(error: DatabaseUnavailable) -> typer.Exit:
+    """One line for the operator, not a traceback; the caller raises what this returns
+    (exit status 1)."""
+    typer.echo(f"diplobot: {error}", err=True)
+    return typer.Exit(1)
+
+
+def run_or_exit(main: Coroutine[Any, Any, T]) -> T:
+    """Runs a command's work, ending it with one line when the database cannot be opened."""
+    try:
+        return asyncio.run(main)
+    except DatabaseUnavailable as error:
+        raise database_unavailable(error) from None
+
+
 def with_database(work: Callable[[Database], Awaitable[T]], *, semantic: bool = True) -> T:
     settings = settings_or_exit()
 
@@ -47,4 +62,4 @@ def with_database(work: Callable[[Database], Awaitable[T]], *, semantic: bool = 
         finally:
             await database.close()
 
-    return asyncio.run(main())
+    return run_or_exit(main())

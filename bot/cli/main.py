@@ -11,7 +11,14 @@ from typing import Annotated
 import typer
 
 from bot.cli.alerts import alerts_app
-from bot.cli.common import configuration_error, secrets, settings_or_exit, with_database
+from bot.cli.common import (
+    configuration_error,
+    database_unavailable,
+    run_or_exit,
+    secrets,
+    settings_or_exit,
+    with_database,
+)
 from bot.cli.digest import digest_app
 from bot.cli.positions import register as register_positions
 from bot.config import GENERATE_SECRET, ConfigError, Settings, load_settings, parse_webhook_secret
@@ -56,11 +63,12 @@ def run(
         )
         from bot.local.console import run_console
 
-        asyncio.run(run_console(settings, admin=True))
+        run_or_exit(run_console(settings, admin=True))
         return
     from telegram.error import InvalidToken
 
     from bot.app import ALLOWED_UPDATES, build_application
+    from bot.runtime import DatabaseUnavailable
 
     if secret is not None:
         configure_logging(settings.log_level, *secrets(settings), secret)
@@ -81,6 +89,8 @@ def run(
         # Its message quotes the token: this line says what to do instead.
         typer.echo("TELEGRAM_BOT_TOKEN: Telegram rejected the token; check it with @BotFather", err=True)
         raise typer.Exit(1) from None
+    except DatabaseUnavailable as error:
+        raise database_unavailable(error) from None
 
 
 def webhook_secret(settings: Settings, option: str | None) -> str:
@@ -107,7 +117,7 @@ def console(
     """Talk to the bot's handlers in the terminal, without Telegram."""
     from bot.local.console import run_console
 
-    asyncio.run(run_console(settings_or_exit(), user_id=user_id, admin=admin))
+    run_or_exit(run_console(settings_or_exit(), user_id=user_id, admin=admin))
 
 
 @db_app.command("upgrade")
@@ -131,6 +141,7 @@ def db_downgrade(
 ) -> None:
     """Undo migrations down to REVISION. Undoing the first one (base) drops every table: it
     shows what would be lost and needs --yes, and --yes --force when the record is not empty."""
+    from bot.runtime import reachable_database
     from storage.migrate import DROPS_TABLES, current_revision, downgrade, revisions_undone
     from storage.stats import rows_held
 
@@ -138,7 +149,7 @@ def db_downgrade(
 
     async def work() -> str | None:
         # Not `open_database`: it would first upgrade what is to be downgraded.
-        database = Database(settings.database_url)
+        database = await reachable_database(settings.database_url)
         try:
             if DROPS_TABLES & set(await revisions_undone(database, revision)):
                 consent_to_drop(await rows_held(database), yes=yes, force=force)
@@ -148,7 +159,7 @@ def db_downgrade(
             await database.close()
 
     try:
-        reached = asyncio.run(work())
+        reached = run_or_exit(work())
     except RecordError as error:
         typer.echo(f"diplobot db downgrade: {error}", err=True)
         raise typer.Exit(2) from None

@@ -1,97 +1,101 @@
-"""Ownership: which process works on a subscriber while its digest is sent, and how the
-tick's writes go.
+"""Ownership: which sender has a subscriber's digest in hand, taken in batches in short
+transactions, never held across a send.
 
-On PostgreSQL the subscriber's row is read again and locked with
-`SELECT ... FOR NO KEY UPDATE SKIP LOCKED` in a transaction held open while its digest is
-sent (the NO KEY variant of FOR UPDATE, so the delivery rows inserted meanwhile, whose
-foreign key takes a KEY SHARE lock on that row, are not blocked by their own owner); a
-second bot process skips rows that are locked, and a crashed process's locks go with its
-connection. On SQLite only one process sends (bot/digests/sender_lock.py); there the
-tick's one read stands, and the claim itself checks that the subscriber is still due (an
-unsubscribe or a pause during a long tick wins)."""
+A sender (one tick of one process: `storage.deliveries.digest_sender`) claims the due
+subscribers no live sender has in hand, earliest first, a batch at a time, in one
+transaction: it marks them with its id (`subscriber.digest_sender`; on PostgreSQL
+`SELECT ... FOR NO KEY UPDATE SKIP LOCKED`, locks that end with that transaction), reads
+their open deliveries, and inserts the day's `claimed` delivery row for those that have
+none. Then it sends with no lock held: each subscriber's parts wait their chat's slot
+while hundreds of other chats' parts go. The parts confirmed and the end are recorded
+only while the subscriber is still its own (bot/digests/writes.py), and the end lets the
+subscriber go. A sender that dies (on PostgreSQL: whose connection holding its advisory
+lock is gone) leaves its subscribers marked with an id no one holds: the next claim, by
+another sender or the next tick, takes them and resumes their deliveries after the parts
+recorded."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+from bot.digests.writes import Writes
+from storage.deliveries import NewDelivery, claim_due, due_subscribers, start_deliveries, update_subscribers
+from storage.models import DeliveryState, DigestDelivery, Subscriber
+from storage.subscriptions import local_date, next_due_at
 
-from storage.deliveries import chat_has_subscriber, due_subscribers, update_subscriber
-from storage.engine import Database
-from storage.models import DigestDelivery, Subscriber
-
-
-class Writes:
-    """The tick's write transactions. On SQLite they queue here, one at a time: SQLite has
-    one writer anyway, and writers left to queue in its busy handler sleep in growing
-    steps, some of them (hundreds of subscribers in progress) past the busy timeout."""
-
-    def __init__(self, database: Database) -> None:
-        self.database = database
-        self._one_at_a_time = asyncio.Lock() if database.is_sqlite else None
-
-    @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        async with self._one_at_a_time or contextlib.nullcontext(), self.database.write() as session:
-            yield session
+#: Subscribers claimed in one transaction, at the most.
+CLAIM_BATCH = 100
 
 
-class Owner:
-    """A subscriber this tick alone is working on, with its open delivery if it had one;
-    its changes go through here."""
+@dataclass
+class Owned:
+    """A subscriber this sender has in hand, with the delivery it sends: `resumed` when
+    another sender (or an earlier tick) had started it."""
 
-    def __init__(
-        self,
-        writes: Writes,
-        subscriber: Subscriber,
-        open_delivery: DigestDelivery | None,
-        session: AsyncSession | None,
-    ) -> None:
+    subscriber: Subscriber
+    delivery: DigestDelivery
+    resumed: bool
+
+
+def moved_on(subscriber: Subscriber, delivery: DigestDelivery, state: DeliveryState, now: datetime) -> dict[str, Any]:
+    """The subscriber's columns once past a finished delivery: the cursor at its end
+    (unless it failed before anything was sent: then those statements come next time), the
+    due time on the next local day after now."""
+    values: dict[str, Any] = {
+        "next_due_at": next_due_at(subscriber.digest_time, subscriber.timezone, max(now, subscriber.next_due_at))
+    }
+    delivered = state in (DeliveryState.sent, DeliveryState.empty) or delivery.messages_sent > 0
+    if delivered and delivery.cursor_to > subscriber.cursor:
+        values["cursor"] = delivery.cursor_to
+    return values
+
+
+class Claims:
+    """This sender's claims in a tick at `now`, new deliveries ending at `end`."""
+
+    def __init__(self, writes: Writes, sender: int, now: datetime, end: int) -> None:
         self.writes = writes
-        self.subscriber = subscriber
-        self.open_delivery = open_delivery
-        self.session = session
+        self.sender = sender
+        self.now = now
+        self.end = end
 
-    @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """On PostgreSQL the transaction that holds the subscriber's lock (it commits when
-        the digest is done), on SQLite one of its own: either way what is written in one
-        `transaction()` commits together."""
-        if self.session is not None:
-            yield self.session
-            return
+    async def claim(self, limit: int) -> list[Owned] | None:
+        """Up to `limit` more subscribers in hand, each with its delivery; None when no
+        due subscriber is left free. A subscriber whose day's delivery is done already
+        (it moved its time after that day's digest) moves on to the next day instead."""
+        database = self.writes.database
         async with self.writes.transaction() as session:
-            yield session
+            ids = await claim_due(session, self.now, self.sender, limit, postgresql=database.is_postgresql)
+            if not ids:
+                return None
+            found = await due_subscribers(session, self.now, subscriber_ids=ids)
+            wanted = [
+                NewDelivery(subscriber, local_date(subscriber.next_due_at, subscriber.timezone), self._end(subscriber))
+                for subscriber, open_delivery in found
+                if open_delivery is None
+            ]
+            started, done = await start_deliveries(session, wanted, self.now)
+            await update_subscribers(
+                session,
+                [
+                    (new.subscriber.id or 0, self._past(new.subscriber, done[new.subscriber.id or 0]))
+                    for new in wanted
+                    if new.subscriber.id in done
+                ],
+            )
+        new = {delivery.subscriber_id: delivery for delivery in started}
+        owned = []
+        for subscriber, open_delivery in found:
+            if open_delivery is not None:
+                owned.append(Owned(subscriber, open_delivery, resumed=True))
+            elif subscriber.id in new:
+                owned.append(Owned(subscriber, new[subscriber.id or 0], resumed=False))
+        return owned
 
-    async def update(self, session: AsyncSession, **values: Any) -> None:
-        for name, value in values.items():
-            setattr(self.subscriber, name, value)
-        await update_subscriber(session, self.subscriber.id, **values)
+    def _end(self, subscriber: Subscriber) -> int:
+        return max(self.end, subscriber.cursor)
 
-    async def new_chat_taken(self, chat_id: int) -> bool:
-        if self.session is not None:
-            return await chat_has_subscriber(self.session, chat_id)
-        async with self.writes.database.read() as session:
-            return await chat_has_subscriber(session, chat_id)
-
-
-@contextlib.asynccontextmanager
-async def owned(
-    writes: Writes, subscriber: Subscriber, open_delivery: DigestDelivery | None, now: datetime
-) -> AsyncIterator[Owner | None]:
-    """SQLite: the tick's read stands (one process sends; the claim checks the subscriber
-    is still due). PostgreSQL: the subscriber is read again and locked for as long as its
-    digest is sent, or None when another process holds it or sent it."""
-    database = writes.database
-    if not database.is_postgresql:
-        yield Owner(writes, subscriber, open_delivery, None)
-        return
-    async with database.write() as session:
-        found = await due_subscribers(session, now, subscriber_id=subscriber.id, lock=True)
-        # Detached, as on SQLite: changes go as the owner's UPDATEs, not as a flush too.
-        session.expunge_all()
-        yield Owner(writes, *found[0], session) if found else None
+    def _past(self, subscriber: Subscriber, done: DigestDelivery) -> dict[str, Any]:
+        return {**moved_on(subscriber, done, done.state, self.now), "digest_sender": None}

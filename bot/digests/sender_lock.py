@@ -1,7 +1,8 @@
 """One sender at a time on SQLite: each tick holds an exclusive `flock` on
 `<database file>.digest-lock` (alerts: `.alert-lock`), released by the OS when the
-process dies. PostgreSQL needs none: there the digest tick locks its subscribers' rows
-one by one (see bot/digests/tick.py), the alert tick takes an advisory lock."""
+process dies. PostgreSQL needs none: there several digest senders share the due
+subscribers, each claiming those no live sender has in hand (bot/digests/owner.py), and
+the alert tick takes an advisory lock."""
 
 from __future__ import annotations
 

@@ -10,30 +10,40 @@ One function, `send_due(application_or_bot, database, now)`, is a tick: the JobQ
    its open delivery, in one query;
 3. composes every distinct digest among them (subscribers with the same filters and range
    share one: bot/digests/compose.py), so that no composing stalls the sending;
-4. for each subscriber, takes ownership (bot/digests/owner.py), claims a delivery row,
-   sends (bot/digests/sender.py), records, completes.
+4. claims due subscribers a batch at a time (bot/digests/owner.py: in a short transaction
+   each, no lock held afterwards), each with its delivery row, and keeps up to
+   `concurrency` of them in progress at once: their parts go as the limiter lets them
+   (bot/digests/sender.py), the parts of one chat a second apart, other chats' in
+   between; what Telegram confirmed is recorded (bot/digests/writes.py), the last part
+   with the completion.
 
-On SQLite only one process sends: a tick that finds the one-sender lock taken
+Several senders share one PostgreSQL database, each claiming what no live sender has in
+hand. On SQLite only one process sends: a tick that finds the one-sender lock taken
 (bot/digests/sender_lock.py) is skipped (the CLI waits for it instead).
 
 Exactly once. The delivery row (unique per subscriber and local date) is committed in
 state `claimed` with the statement range it covers (`cursor_from`, `cursor_to`) before
 anything is sent. The digest is rendered into parts of at most 4096 characters; after
-Telegram confirms part k, `messages_sent = k` is committed on the row. The last part is
-recorded together with the completion, in one transaction: the row becomes `sent` (or
-`empty`), the subscriber's `cursor` moves to `cursor_to` and `next_due_at` to the next
-local day (on PostgreSQL in the transaction that holds the lock). Whoever owns the
-subscriber next and finds a `claimed` row (the process died between claim and
-completion) re-renders the same range and resumes at part `messages_sent + 1`. A claim
-that finds the day's row taken (the subscriber moved its time after that day's digest)
-moves the subscriber on without sending.
+Telegram confirms part k, `messages_sent = k` is committed on the row before part k + 1
+goes. The last part is recorded together with the completion, in one transaction: the
+row becomes `sent` (or `empty`), the subscriber's `cursor` moves to `cursor_to` and
+`next_due_at` to the next local day, and it leaves the sender's hands. Progress and
+completions waiting at the same time commit in one transaction; each is written only
+while the subscriber is still this sender's. Whoever claims the subscriber next and finds
+a `claimed` row (its sender died between claim and completion) re-renders the same range
+and resumes at part `messages_sent + 1`. A claim that finds the day's row taken (the
+subscriber moved its time after that day's digest) moves the subscriber on without
+sending.
 
 The window that remains: a crash after Telegram accepted part k but before
 `messages_sent = k` was committed (or a network error after Telegram accepted the
 request, then retried) sends part k again, once. Telegram's Bot API has no idempotency
-key, so no client can close this window; it is one message wide, never a whole digest.
-A resumed digest is re-rendered from the same statement range: if the record or the
-subscriber's filters changed in between, the remaining parts show that.
+key, so no client can close this window; it is one message wide per digest in progress,
+never a whole digest. A sender that lives on after losing its database connection (on
+PostgreSQL it is taken for gone, and another sender may resume its deliveries) finds out
+at its next write and sends no more of them: the same one message at the most. A resumed
+digest is re-rendered from the same statement range: if the record or the subscriber's
+filters changed in between, the remaining parts show that.
 
 When Telegram refuses: a blocked bot or a gone chat ends the subscription and the tick
 carries on; any other BadRequest marks the day's delivery failed, logged with the
@@ -61,7 +71,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 from telegram import Bot
 from telegram.error import BadRequest
 from telegram.ext import Application
@@ -70,33 +80,23 @@ from bot.config import Settings
 from bot.context import SETTINGS
 from bot.digests.compose import NOTHING_NEW, SECTION_LIMIT, Digest, DigestKey, compose_all
 from bot.digests.crash_hook import crash_hook
-from bot.digests.owner import Owner, Writes, owned
+from bot.digests.owner import CLAIM_BATCH, Claims, Owned, moved_on
 from bot.digests.rate_limit import RateLimiter
 from bot.digests.sender import DIGEST_BOT, ChatGone, Deferred, DigestSender, username_of
 from bot.digests.sender_lock import sender_lock
+from bot.digests.writes import NotOwned, Recorder, Writes
 from bot.i18n import _, use_language
-from storage.deliveries import (
-    claim_delivery,
-    delivery_on,
-    due_subscribers,
-    finish_delivery,
-    record_end,
-    record_progress,
-)
+from storage.deliveries import chat_has_subscriber, digest_sender, due_subscribers, record_end, update_subscribers
 from storage.engine import Database
 from storage.models import ChatType, DeliveryState, DigestDelivery, Subscriber, utcnow
-from storage.subscriptions import local_date, next_due_at
 
 log = logging.getLogger(__name__)
 
 #: The application's `bot_data` key of the limiter its ticks share.
 LIMITER = "digest_limiter"
-#: Subscribers in progress at once, at the most: beyond this CPU, not waiting, bounds the rate.
-MAX_WORKERS = 400
-#: On PostgreSQL each subscriber in progress holds a pooled connection (its lock) and takes
-#: a second one for each claim and progress commit; SQLAlchemy's default pool has 15, and
-#: readers' queries need some of them.
-POSTGRESQL_WORKERS = 8
+#: Subscribers in progress at once, at the most: each is a task waiting for its chat's
+#: slot, holding no connection; beyond this CPU, not waiting, bounds the rate.
+MAX_WORKERS = 2000
 
 
 @dataclass
@@ -172,17 +172,21 @@ class _Tick:
 
     # -- one subscriber ------------------------------------------------------------
 
-    async def deliver(self, subscriber: Subscriber, open_delivery: DigestDelivery | None) -> None:
-        async with owned(self._writes, subscriber, open_delivery, self.now) as owner:
-            if owner is None:
-                self.report.skipped += 1
-                return
-            await self._deliver(owner)
+    async def deliver(self, owned: Owned, recorder: Recorder) -> None:
+        subscriber = owned.subscriber
+        try:
+            await self._deliver(owned, recorder)
+        except NotOwned as error:
+            self.report.skipped += 1
+            log.warning("digest to chat %s left to another sender: %s", subscriber.chat_id, error)
+        except Exception as error:
+            self.report.failed += 1
+            self.report.errors.append(f"subscriber {subscriber.id}: {error!r}")
+            log.exception("digest to subscriber %s failed", subscriber.id)
 
-    async def _deliver(self, owner: Owner) -> None:
-        subscriber = owner.subscriber
-        delivery = owner.open_delivery
-        if delivery is not None:
+    async def _deliver(self, owned: Owned, recorder: Recorder) -> None:
+        subscriber, delivery = owned.subscriber, owned.delivery
+        if owned.resumed:
             self.report.resumed += 1
             log.info(
                 "resuming digest delivery %s to chat %s after part %s",
@@ -190,11 +194,6 @@ class _Tick:
                 subscriber.chat_id,
                 delivery.messages_sent,
             )
-        else:
-            delivery = await self._claim(owner)
-            if delivery is None:
-                return
-            crash_hook("claimed")
         digest = await self.digest(self._key(subscriber, delivery))
         with use_language(digest.key.language):
             parts = digest.parts or ([_(NOTHING_NEW)] if subscriber.notify_empty else [])
@@ -202,13 +201,13 @@ class _Tick:
         try:
             for index in range(first, len(parts)):
                 await self.sender.send(
-                    parts[index], lambda: owner.subscriber.chat_id, functools.partial(self._migrate, owner)
+                    parts[index], lambda: subscriber.chat_id, functools.partial(self._migrate, subscriber)
                 )
                 crash_hook(f"sent:{index + 1}")
                 self.report.messages += 1
                 delivery.messages_sent = index + 1
                 if delivery.messages_sent < len(parts):  # the last is recorded with the completion
-                    await self._progress(delivery)
+                    await recorder.progress(subscriber.id or 0, delivery)
                     crash_hook(f"recorded:{index + 1}")
         except Deferred as error:
             self.report.deferred += 1
@@ -216,13 +215,15 @@ class _Tick:
             return
         except ChatGone as error:
             reason = str(error)[:300]
-            await self._complete(owner, delivery, DeliveryState.failed, reason, active=False, deactivated_reason=reason)
+            await self._complete(recorder, owned, DeliveryState.failed, reason, active=False, deactivated_reason=reason)
             self.report.deactivated += 1
             log.info("subscriber %s (chat %s) deactivated: %s", subscriber.id, subscriber.chat_id, reason)
             return
         except BadRequest as error:
             failed = DeliveryState.failed
-            await self._complete(owner, delivery, failed, str(error), **self._advanced(subscriber, delivery, failed))
+            await self._complete(
+                recorder, owned, failed, str(error), **moved_on(subscriber, delivery, failed, self.now)
+            )
             self.report.failed += 1
             self.report.errors.append(f"subscriber {subscriber.id} chat {subscriber.chat_id}: {error}")
             log.error(
@@ -234,7 +235,7 @@ class _Tick:
             )
             return
         state = DeliveryState.empty if digest.is_empty else DeliveryState.sent
-        await self._complete(owner, delivery, state, None, **self._advanced(subscriber, delivery, state))
+        await self._complete(recorder, owned, state, None, **moved_on(subscriber, delivery, state, self.now))
         if len(parts) > first:
             crash_hook(f"recorded:{len(parts)}")
         if digest.is_empty:
@@ -242,67 +243,28 @@ class _Tick:
         else:
             self.report.sent += 1
 
-    async def _claim(self, owner: Owner) -> DigestDelivery | None:
-        """The day's delivery row, committed before anything is sent; None when there is
-        nothing to send: the subscriber is not due any more, or that day's digest went out
-        already (the subscriber moved the time after it): then it moves on to the next day."""
-        subscriber = owner.subscriber
-        day = local_date(subscriber.next_due_at, subscriber.timezone)
-        try:
-            async with self._writes.transaction() as session:
-                delivery = await claim_delivery(session, subscriber, day, max(self.end, subscriber.cursor), self.now)
-        except IntegrityError:
-            async with self.database.read() as session:
-                done = await delivery_on(session, subscriber.id or 0, day)
-            async with owner.transaction() as session:
-                await owner.update(session, **self._advanced(subscriber, done, done.state))
-            return None
-        if delivery is None:
-            self.report.skipped += 1
-        return delivery
-
-    async def _progress(self, delivery: DigestDelivery) -> None:
-        async with self._writes.transaction() as session:
-            await record_progress(session, delivery)
-
     async def _complete(
-        self, owner: Owner, delivery: DigestDelivery, state: DeliveryState, error: str | None, **subscriber: Any
+        self, recorder: Recorder, owned: Owned, state: DeliveryState, error: str | None, **subscriber: Any
     ) -> None:
-        """Finishes the delivery and changes the subscriber (moves it on, or ends it) in one
-        transaction: there is no state in which one is done and not the other."""
-        delivery.state = state
-        delivery.error = error
-        async with owner.transaction() as session:
-            await finish_delivery(session, delivery, self.now)
-            await owner.update(session, **subscriber)
+        owned.delivery.state = state
+        owned.delivery.error = error
+        await recorder.finish(owned.subscriber.id or 0, owned.delivery, **subscriber)
 
-    def _advanced(self, subscriber: Subscriber, delivery: DigestDelivery, state: DeliveryState) -> dict[str, Any]:
-        """The subscriber moved past a finished delivery: the cursor to its end (unless it
-        failed before anything was sent: then those statements come next time), the due
-        time to the next local day after now."""
-        values: dict[str, Any] = {
-            "next_due_at": next_due_at(
-                subscriber.digest_time, subscriber.timezone, max(self.now, subscriber.next_due_at)
-            )
-        }
-        delivered = state in (DeliveryState.sent, DeliveryState.empty) or delivery.messages_sent > 0
-        if delivered and delivery.cursor_to > subscriber.cursor:
-            values["cursor"] = delivery.cursor_to
-        return values
-
-    async def _migrate(self, owner: Owner, new_chat_id: int) -> None:
-        subscriber = owner.subscriber
+    async def _migrate(self, subscriber: Subscriber, new_chat_id: int) -> None:
         old_chat_id = subscriber.chat_id
-        if await owner.new_chat_taken(new_chat_id):
-            raise ChatGone(f"migrated to chat {new_chat_id}, which has its own subscription")
-        async with owner.transaction() as session:
-            await owner.update(session, chat_id=new_chat_id, chat_type=ChatType.supergroup)
+        async with self._writes.transaction() as session:
+            if await chat_has_subscriber(session, new_chat_id):
+                raise ChatGone(f"migrated to chat {new_chat_id}, which has its own subscription")
+            await update_subscribers(
+                session, [(subscriber.id or 0, {"chat_id": new_chat_id, "chat_type": ChatType.supergroup})]
+            )
+        subscriber.chat_id, subscriber.chat_type = new_chat_id, ChatType.supergroup
         self.report.migrated += 1
         log.info("subscriber %s moved from chat %s to %s (group upgraded)", subscriber.id, old_chat_id, new_chat_id)
 
     # -- all of them -----------------------------------------------------------------
 
-    async def run(self, workers: int) -> None:
+    async def run(self, workers: int, sender: int) -> None:
         self.end = await record_end(self.database)
         async with self.database.read() as session:
             due = await due_subscribers(session, self.now)
@@ -310,31 +272,42 @@ class _Tick:
         # Every distinct digest is composed before the first send: composing is CPU work
         # that, done between sends, stalls the event loop and bunches the sends after it.
         await self.compose({self._key(subscriber, open_delivery) for subscriber, open_delivery in due})
-        queue: asyncio.Queue[tuple[Subscriber, DigestDelivery | None]] = asyncio.Queue()
-        for item in due:
-            queue.put_nowait(item)
-
-        async def worker() -> None:
-            while not queue.empty():
-                subscriber, open_delivery = queue.get_nowait()
-                if self.sender.stopped:
-                    self.report.deferred += 1
-                    continue
-                try:
-                    await self.deliver(subscriber, open_delivery)
-                except Exception as error:
-                    self.report.failed += 1
-                    self.report.errors.append(f"subscriber {subscriber.id}: {error!r}")
-                    log.exception("digest to subscriber %s failed", subscriber.id)
-
+        claims = Claims(self._writes, sender, self.now, self.end)
+        recorder = Recorder(self._writes, sender, self.now)
+        batch = max(1, min(CLAIM_BATCH, workers))
+        running: set[asyncio.Task[None]] = set()
+        claimed = 0
         # What the process holds now lives through the tick; a full collection traversing
         # it (hundreds of MB with the sentence model) stalls the event loop for 100-200 ms
         # and bunches the sends after the stall past Telegram's limits.
         gc.freeze()
         try:
-            await asyncio.gather(*(worker() for _ in range(max(1, min(workers, len(due))))))
+            while not self.sender.stopped:
+                # Claimed in batches: wait for room for half a batch before the next claim.
+                if running and workers - len(running) < max(1, batch // 2):
+                    _finished, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                owned = await claims.claim(min(batch, workers - len(running)))
+                if owned is None:
+                    break
+                if claimed == 0 and owned:
+                    crash_hook("claimed")
+                claimed += len(owned)
+                running |= {asyncio.create_task(self.deliver(each, recorder)) for each in owned}
+            await asyncio.gather(*running)
         finally:
+            # Cancelled (the process stops): the deliveries in progress stop where they are.
+            for task in running:
+                task.cancel()
+            recorder.close()
             gc.unfreeze()
+        # Not claimed: another sender had them, or they were not due any more; or, once
+        # Telegram could not be reached, left to the next tick.
+        left = max(0, self.report.due - claimed)
+        if self.sender.stopped:
+            self.report.deferred += left
+        else:
+            self.report.skipped += left
 
 
 def _bot_and_settings(application_or_bot: Any, settings: Settings | None) -> tuple[Bot, Settings, RateLimiter | None]:
@@ -344,13 +317,11 @@ def _bot_and_settings(application_or_bot: Any, settings: Settings | None) -> tup
     return application_or_bot, settings or Settings(), None
 
 
-def default_concurrency(settings: Settings, database: Database) -> int:
+def default_concurrency(settings: Settings) -> int:
     """Subscribers in progress at once: enough to keep to the overall rate while most of
     them wait the per-chat interval between the parts of a digest - twice the sends one
-    such interval holds (60 at 30/s, 1/s per chat) - within `MAX_WORKERS`, and within
-    `POSTGRESQL_WORKERS` on PostgreSQL."""
-    workers = min(MAX_WORKERS, max(1, math.ceil(2 * settings.digest_rate / settings.digest_chat_rate)))
-    return min(workers, POSTGRESQL_WORKERS) if database.is_postgresql else workers
+    such interval holds (60 at 30/s, 1/s per chat) - within `MAX_WORKERS`."""
+    return min(MAX_WORKERS, max(1, math.ceil(2 * settings.digest_rate / settings.digest_chat_rate)))
 
 
 async def send_due(
@@ -379,7 +350,8 @@ async def send_due(
             tick.report.locked_out = True
         else:
             try:
-                await tick.run(concurrency or default_concurrency(settings, database))
+                async with digest_sender(database) as sender:
+                    await tick.run(concurrency or default_concurrency(settings), sender)
             except OperationalError as error:
                 # PostgreSQL: statement writes held the table past the lock timeout.
                 tick.report.errors.append(f"database busy: {error.orig!r}")

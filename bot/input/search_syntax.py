@@ -3,6 +3,7 @@ until:2025-12-31 side:russia place:Donetsk stance:demand status:contested`."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from calendar import monthrange
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from storage.search import SearchFilters
 from storage.validation import NUL, parse_said_on, parse_topics
 
 FILTER_KEYS = ("speaker", "side", "topic", "place", "stance", "status", "since", "until")
+_LOOKS_LIKE_FILTER = re.compile(r"(?:^|\s)([A-Za-z]{3,}):(?!//)\S")
 _FILTER = re.compile(r"(?i)\b(" + "|".join(FILTER_KEYS) + r'):("[^"]*"|\'[^\']*\'|\S+)')
 
 
@@ -54,6 +56,16 @@ def _enum(key: str, value: str, enum: type[Stance] | type[Status]) -> Stance | S
         raise InvalidInput(key, N_("{value} is not one of: {allowed}"), value=repr(value), allowed=allowed) from None
 
 
+def _refuse_misspelt_filters(text: str) -> None:
+    """`speker:putin` would otherwise be looked for as a word and find nothing, saying
+    nothing of why; a word before a colon that is not close to a filter stays a word."""
+    for match in _LOOKS_LIKE_FILTER.finditer(text):
+        key = match.group(1).lower()
+        close = difflib.get_close_matches(key, FILTER_KEYS, n=1, cutoff=0.7)
+        if close:
+            raise InvalidInput(key, N_("not a filter; did you mean {filter}?"), filter=f"{close[0]}:")
+
+
 def parse_search(query: str) -> ParsedQuery:
     # A NUL character is no part of any word (and PostgreSQL refuses it in a query).
     query = query.replace(NUL, " ")
@@ -65,6 +77,7 @@ def parse_search(query: str) -> ParsedQuery:
             raise InvalidInput(key, N_("empty value"))
         values[key] = value.strip()
     text = " ".join(_FILTER.sub(" ", query).split())
+    _refuse_misspelt_filters(text)
     topic = None
     if "topic" in values:
         try:

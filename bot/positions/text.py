@@ -137,7 +137,8 @@ def timeline_lanes(timeline: Timeline, count: int) -> str:
 def timeline_caption(timeline: Timeline) -> str:
     points = timeline.points
     first, last = points[0], points[-1]
-    stances = Counter(point.stance for point in points)
+    # A statement on two topics is a point in each lane, but one stance.
+    stances = Counter({point.statement_id: point.stance for point in points}.values())
     common = ", ".join(
         _("{count} {stance}").format(count=count, stance=label(stance)) for stance, count in stances.most_common(4)
     )

@@ -4,8 +4,11 @@ record is escaped here."""
 
 from __future__ import annotations
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
 from bot.i18n import N_, _, format_date, ngettext, said
 from bot.input.add_line import EXAMPLE, PARTS, USAGE, AddLineError
+from bot.presentation.callbacks import RetractButton
 from bot.presentation.html import h, statement_compact, statement_full
 from bot.presentation.labels import label
 from bot.record import MAX_IMPORT_BYTES, Changed, Linked
@@ -16,6 +19,8 @@ from storage.statements import EDITABLE_FIELDS
 from storage.stats import RecordStats
 
 MAX_LISTED_PROBLEMS = 30
+#: A problem quotes what the file says, which may be a whole line; the reply shows its start.
+MAX_PROBLEM_LENGTH = 300
 
 REFUSED_CHANGE = N_("⛔ Only the bot's admins can change the record.")
 REFUSED_READ = N_("⛔ This command is for the bot's admins.")
@@ -137,6 +142,30 @@ def edited(changed: Changed, field: str) -> str:
     return f"✏️ {heading}\n\n{statement_full(statement, changed.links)}"
 
 
+def retraction_preview(statement: Statement, reason: str) -> str:
+    """What a /retract asks before it changes anything: a retraction is not undone here."""
+    question = _("Retract #{id}? It stays in the record, marked retracted, with the reason: {reason}").format(
+        id=statement.id, reason=f"<i>{h(reason)}</i>"
+    )
+    ask = _("Tap <b>Retract</b> to confirm, or <b>Cancel</b>.")
+    return f"🗑 {question}\n\n{statement_compact(statement)}\n\n{ask}"
+
+
+def retraction_keyboard(nonce: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("🗑 " + _("Retract"), callback_data=RetractButton(nonce, "yes").encode()),
+                InlineKeyboardButton("✖️ " + _("Cancel"), callback_data=RetractButton(nonce, "no").encode()),
+            ]
+        ]
+    )
+
+
+NOT_RETRACTED = N_("Cancelled; nothing was retracted.")
+RETRACTION_EXPIRED = N_("This button has expired; send /retract again.")
+
+
 def retracted(changed: Changed) -> str:
     statement = changed.statement
     heading = _("Retracted #{id}; it stays in the record, marked retracted.").format(id=statement.id)
@@ -198,12 +227,16 @@ def _summary(report: ImportReport) -> str:
     return counts
 
 
+def _shortened(text: str) -> str:
+    return text if len(text) <= MAX_PROBLEM_LENGTH else text[: MAX_PROBLEM_LENGTH - 1] + "…"
+
+
 def imported(name: str, report: ImportReport) -> str:
     """Success in one line; otherwise every problem (the first ones), and what to do."""
     if report.ok:
         mark = "🧪 " + _("Checked") if report.dry_run else "✅ " + _("Imported")
         return f"{mark} {h(name)}: {h(_summary(report))}."
-    listed = [f"• {h(said(problem.wording))}" for problem in report.problems[:MAX_LISTED_PROBLEMS]]
+    listed = [f"• {h(_shortened(said(problem.wording)))}" for problem in report.problems[:MAX_LISTED_PROBLEMS]]
     more = len(report.problems) - len(listed)
     if more > 0:
         listed.append("… " + _("and {count} more").format(count=more))

@@ -175,3 +175,30 @@ class LanguageButton:
         if len(parts) != 2 or parts[0] != cls.PREFIX:
             return None
         return cls(parts[1])
+
+
+@dataclass(frozen=True)
+class RetractButton:
+    """Retract or Cancel under a /retract's preview: the request's nonce (a button of an
+    earlier request does nothing) and the choice."""
+
+    PREFIX: ClassVar[str] = "rt"
+    PATTERN: ClassVar[re.Pattern[str]] = _pattern(PREFIX)
+    CHOICES: ClassVar[tuple[str, str]] = ("yes", "no")
+
+    nonce: str
+    choice: str
+
+    @property
+    def confirmed(self) -> bool:
+        return self.choice == "yes"
+
+    def encode(self) -> str:
+        return SEPARATOR.join((self.PREFIX, self.nonce, self.choice))
+
+    @classmethod
+    def parse(cls, data: str) -> RetractButton | None:
+        parts = data.split(SEPARATOR)
+        if len(parts) != 3 or parts[0] != cls.PREFIX or parts[2] not in cls.CHOICES:
+            return None
+        return cls(parts[1], parts[2])

@@ -3,14 +3,17 @@ rendered as HTML pages. Shared by the Telegram handlers and the console."""
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 
 from bot.answering.ask import NOTHING_FOUND_HINT, Answer, answer
-from bot.i18n import _
+from bot.answering.understanding import Understanding
+from bot.i18n import ENGLISH, _, current, format_date
 from bot.input.search_syntax import parse_search
 from bot.presentation.html import count, statement_compact, statement_list
-from bot.presentation.labels import label, speaker_name
+from bot.presentation.labels import label, side_name, speaker_name
 from bot.presentation.paging import PAGE_SIZE, Listing
 from storage.engine import Database
 from storage.errors import InvalidInput
@@ -70,9 +73,10 @@ def answer_html(result: Answer, bot_username: str | None = None) -> str:
         return f"{hint}\n<i>{escape(result.reason, quote=False)}</i>" if result.reason else hint
     on = _("<b>On</b> “{question}”").format(question=escape(result.question, quote=False))
     heading = f"{on} ({_range(result.offset, len(result.hits), result.total)})"
-    if result.understood_label:
-        understood = _("Understood as: {meaning}").format(meaning=escape(result.understood_label, quote=False))
-        heading += f"\n<i>{understood}</i>"
+    meaning = understood(result.understood) if result.understood else ""
+    if meaning:
+        understood_as = _("Understood as: {meaning}").format(meaning=escape(meaning, quote=False))
+        heading += f"\n<i>{understood_as}</i>"
     blocks = [heading]
     on_page = {hit.statement.id for hit in result.hits}
     for hit in result.hits:
@@ -86,6 +90,27 @@ def answer_html(result: Answer, bot_username: str | None = None) -> str:
                 block += "\n  ↔ <b>{}</b>:\n".format(_("Disputed by")) + statement_compact(other, bot_username)
         blocks.append(block)
     return "\n\n".join(blocks)
+
+
+def understood(understanding: Understanding) -> str:
+    """What the question was read as, in the reader's language: "Росія · з 1 серп. 2025".
+    English readers see the time in the words the question was read in ("after the Alaska
+    summit"); other readers the dates those words stand for."""
+    parts = [side_name(side) for side in understanding.side_labels]
+    if understanding.time_label:
+        english = current() == ENGLISH
+        parts.append(understanding.time_label if english else _span(understanding.since, understanding.until))
+    return " · ".join(parts)
+
+
+def _span(since: date | None, until: date | None) -> str:
+    if since and until:
+        if since.day == 1 and until == date(since.year, since.month, calendar.monthrange(since.year, since.month)[1]):
+            return format_date(since, "LLL y")
+        return f"{format_date(since, 'd MMM y')} – {format_date(until, 'd MMM y')}"
+    if since:
+        return _("since {date}").format(date=format_date(since, "d MMM y"))
+    return _("until {date}").format(date=format_date(until, "d MMM y")) if until else ""
 
 
 async def _ask(database: Database, argument: str, offset: int, bot_username: str | None) -> ListingPage:

@@ -8,13 +8,13 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.context import SETTINGS
 from bot.i18n import N_
-from bot.presentation.callbacks import AddButton
+from bot.presentation.callbacks import AddButton, RetractButton
 from handlers.admin import add_dialogue
 from handlers.admin.access import AdminFilter, refuse_change, refuse_read
 from handlers.admin.add_line import WITH_ARGUMENTS, add_line
-from handlers.admin.changes import edit_command, link_command, retract_command
+from handlers.admin.changes import edit_command, link_command, retract_button, retract_command
 from handlers.admin.stats import stats_command
-from handlers.admin.transfer import IMPORT_CAPTION, export_command, import_command
+from handlers.admin.transfer import IMPORT_CAPTION, UNCAPTIONED, export_command, import_command, uncaptioned_document
 
 COMMANDS = [
     ("add", N_("Add a statement (one line, or a guided dialogue)")),
@@ -36,9 +36,11 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("add", add_line, filters=admins & WITH_ARGUMENTS))
     application.add_handler(CommandHandler("edit", edit_command, filters=admins))
     application.add_handler(CommandHandler("retract", retract_command, filters=admins))
+    application.add_handler(CallbackQueryHandler(retract_button, pattern=RetractButton.PATTERN))
     application.add_handler(CommandHandler("link", link_command, filters=admins))
     application.add_handler(CommandHandler("import", import_command, filters=admins))
     application.add_handler(MessageHandler(admins & IMPORT_CAPTION, import_command))
+    application.add_handler(MessageHandler(admins & UNCAPTIONED, uncaptioned_document))
     application.add_handler(CommandHandler("export", export_command, filters=admins))
     application.add_handler(CommandHandler("stats", stats_command, filters=admins))
     application.add_handler(add_dialogue.conversation(admins))

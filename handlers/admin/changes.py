@@ -1,17 +1,35 @@
-"""/edit, /retract and /link: one change to the record each, shown in full afterwards.
+"""/edit, /retract and /link: one change to the record each, shown in full afterwards;
+/retract first shows what it would retract and waits for the admin's consent.
 Bad input is answered with the command's usage and changes nothing."""
 
 from __future__ import annotations
 
 import re
+import secrets
 
 from telegram import Update
 
 from bot import record
 from bot.context import BotContext
-from bot.presentation.admin import edited, linked, not_editable, retracted, usage_of
+from bot.i18n import _
+from bot.presentation.admin import (
+    NOT_RETRACTED,
+    RETRACTION_EXPIRED,
+    edited,
+    linked,
+    not_editable,
+    retracted,
+    retraction_keyboard,
+    retraction_preview,
+    usage_of,
+)
+from bot.presentation.callbacks import RetractButton
+from bot.presentation.html import split_message
 from handlers.common import answers_errors, command_argument, reply, who
-from storage.statements import EDITABLE_FIELDS
+from storage.statements import EDITABLE_FIELDS, get_statement, refuse_retracted_again, retraction_reason
+
+#: user_data: the /retract waiting for the admin's Retract or Cancel.
+PENDING_RETRACTION = "retraction"
 
 _ID = re.compile(r"^#?(\d{1,12})$")
 _RESPONDS_TO = re.compile(r"\bresponds[\s-]+to\b", re.IGNORECASE)
@@ -40,12 +58,39 @@ async def edit_command(update: Update, context: BotContext) -> None:
 
 @answers_errors
 async def retract_command(update: Update, context: BotContext) -> None:
+    """Asks first: a retraction is not undone from the bot. The request waits in
+    `user_data` for the admin's Retract or Cancel."""
     parts = command_argument(update).split(maxsplit=1)
     statement_id = _statement_id(parts[0]) if parts else None
     if len(parts) < 2 or statement_id is None:
         await reply(update, usage_of("retract"))
         return
-    await reply(update, retracted(await record.retract(context.database, statement_id, parts[1], who(update))))
+    reason = retraction_reason(parts[1])
+    statement = await get_statement(context.database, statement_id)
+    refuse_retracted_again(statement)
+    nonce = secrets.token_hex(4)
+    if context.user_data is not None:
+        context.user_data[PENDING_RETRACTION] = {"nonce": nonce, "id": statement_id, "reason": reason}
+    await reply(update, retraction_preview(statement, reason), retraction_keyboard(nonce))
+
+
+@answers_errors
+async def retract_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    pressed = RetractButton.parse(query.data or "") if query else None
+    if query is None or pressed is None:
+        return
+    pending = context.user_data.get(PENDING_RETRACTION) if context.user_data is not None else None
+    if pending is None or pending["nonce"] != pressed.nonce:
+        await query.answer(_(RETRACTION_EXPIRED), show_alert=True)
+        return
+    del context.user_data[PENDING_RETRACTION]  # type: ignore[union-attr]
+    await query.answer()
+    if not pressed.confirmed:
+        await query.edit_message_text(_(NOT_RETRACTED))
+        return
+    changed = await record.retract(context.database, pending["id"], pending["reason"], who(update))
+    await query.edit_message_text(split_message(retracted(changed))[0])
 
 
 @answers_errors

@@ -26,6 +26,8 @@ from storage.exchange import ExchangeFormat
 
 IMPORT_CAPTION = filters.Document.ALL & filters.CaptionRegex(re.compile(r"^/import(?:@\w+)?(?:\s|$)"))
 """A document sent with /import as its caption."""
+UNCAPTIONED = filters.Document.ALL & filters.ChatType.PRIVATE & ~filters.CAPTION
+"""A document sent alone in a private chat."""
 
 _DRY_RUN = {"dry", "dry-run", "--dry-run", "dryrun", "check"}
 _EXPORT_FORMATS = {
@@ -61,6 +63,13 @@ async def import_command(update: Update, context: BotContext) -> None:
         await reply(update, import_larger_than_limit(name))
         return
     await reply(update, imported(name, report))
+
+
+async def uncaptioned_document(update: Update, context: BotContext) -> None:
+    """A file an admin sends without /import is not imported, and says how it would be."""
+    await reply(
+        update, _("To import this file, reply <code>/import</code> to it (<code>/import dry</code> only checks it).")
+    )
 
 
 @answers_errors

@@ -61,10 +61,16 @@ class Understanding:
     #: them either, it cannot answer.
     names: tuple[str, ...] = ()
     mentions: tuple[Mention, ...] = ()
-    #: For display: what was taken as certain ("Russia", "Jul 2025") ...
-    labels: tuple[str, ...] = ()
+    #: For display: what was taken as certain, the sides as the record spells them
+    #: ("Russia") and the time in the question's English words ("since Jul 2025") ...
+    side_labels: tuple[str, ...] = ()
+    time_label: str | None = None
     #: ... and what only ranks higher ("Vladimir Putin", "ceasefire", "Donetsk").
     hints: tuple[str, ...] = ()
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (*self.side_labels, *([self.time_label] if self.time_label else []))
 
     @property
     def label(self) -> str:
@@ -141,9 +147,8 @@ def understand(
     content = without(question, covered + named)
     framing = tuple(term for term in query_terms(content) if term in STANCES.stance_of)
     stances = tuple(dict.fromkeys(STANCES.stance_of[term] for term in framing))
-    labels: list[str] = list(dict.fromkeys(mention.primary[0] for mention in deciding if mention.primary))
-    if span and (span.since or span.until):
-        labels.append(span.label)
+    side_labels = tuple(dict.fromkeys(mention.primary[0] for mention in deciding if mention.primary))
+    time_label = span.label if span and (span.since or span.until) else None
     hints = [vocab.actors[actor_id].name for actor_id in speakers]
     hints += [topic.value.replace("_", " ") for topic in topics]
     hints += [stance.value for stance in stances]
@@ -172,6 +177,7 @@ def understand(
         unknown_speaker=unknown,
         names=names,
         mentions=tuple(mentions),
-        labels=tuple(labels),
+        side_labels=side_labels,
+        time_label=time_label,
         hints=tuple(dict.fromkeys(hints)),
     )
