@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -132,9 +132,38 @@ async def update_state(database: Database, chat_id: int, user_id: int) -> Update
     return UpdateState(steps, data.get(StateScope.user.value, {}), data.get(StateScope.chat.value, {}))
 
 
-async def set_dialogue_state(database: Database, key: DialogueKey, state: str | None) -> None:
-    """None: the dialogue is over."""
+async def touch_dialogues(database: Database, chat_id: int, user_id: int) -> dict[str, str]:
+    """Marks the user's dialogues in that chat as answered now, and returns those still
+    under way. An update that goes on with a dialogue does this before its handlers run,
+    so the idle check cannot end the dialogue while its answer is being handled; one the
+    idle check ended since it was read is not returned (it is over)."""
+    now = database.stored(DialogueState.__table__.c.updated_at, utcnow())  # type: ignore[attr-defined]
+    rows = await database.fetch(
+        "UPDATE dialogue_state SET updated_at = :now WHERE chat_id = :chat AND user_id = :user RETURNING name, state",
+        {"now": now, "chat": chat_id, "user": user_id},
+    )
+    return {name: state for name, state in rows}
+
+
+async def set_dialogue_state(
+    database: Database, key: DialogueKey, state: str | None, *, continuing: str | None = None
+) -> None:
+    """None: the dialogue is over. `continuing`: the step the update began from; the new
+    step is then written only if the dialogue is still on it, so a dialogue the idle check
+    (or another instance) ended meanwhile is not brought back."""
     async with database.write() as session:
+        if state is not None and continuing is not None:
+            await session.exec(
+                update(DialogueState)
+                .where(
+                    col(DialogueState.name) == key.name,
+                    col(DialogueState.chat_id) == key.chat_id,
+                    col(DialogueState.user_id) == key.user_id,
+                    col(DialogueState.state) == continuing,
+                )
+                .values(state=state, updated_at=utcnow())
+            )
+            return
         if state is None:
             await session.exec(
                 delete(DialogueState).where(

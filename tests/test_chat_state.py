@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 from sqlmodel import func, select
+from telegram import Update
+from telegram.ext import TypeHandler
 
 from bot.chat_state.codec import StateCodec
 from bot.input.draft import Draft
@@ -122,6 +124,36 @@ async def test_an_idle_dialogue_ends_once_however_many_instances_look(
         assert await count(database, ChatState) == 0, "the idle dialogue's draft went with it"
         await second.admin().send("2025-08-20")
         assert "topics" not in second.last_text(ADMIN_ID).lower()
+
+
+async def test_a_dialogue_ended_while_its_answer_is_handled_stays_ended(database: Database) -> None:
+    """The idle check (of any instance) may end a dialogue while an answer to it is being
+    handled; the answer's step must not bring the dialogue back, to be ended, and the user
+    told, a second time."""
+    await load_sample(database)
+
+    async def idle_check_meanwhile(update: object, context: Any) -> None:
+        await chat_state.end_idle_dialogues(database, "add_statement", utcnow() + timedelta(hours=1))
+
+    async with running_bot(database, LocalBotApi()) as bot:
+        await bot.admin().send("/add")
+        bot.application.add_handler(TypeHandler(Update, idle_check_meanwhile), group=-5)
+        await bot.admin().send("Vladimir Putin")
+
+        assert await count(database, DialogueState) == 0
+
+
+async def test_an_answer_claims_its_dialogue_before_the_idle_check_can(database: Database) -> None:
+    key = chat_state.DialogueKey("add_statement", 5, 6)
+    await chat_state.set_dialogue_state(database, key, "date")
+    answered = utcnow()
+
+    assert await chat_state.touch_dialogues(database, key.chat_id, key.user_id) == {"add_statement": "date"}
+    assert await chat_state.end_idle_dialogues(database, key.name, answered) == []
+    assert await chat_state.end_idle_dialogues(database, key.name, utcnow() + timedelta(seconds=1)) == [key]
+    assert await chat_state.touch_dialogues(database, key.chat_id, key.user_id) == {}
+    await chat_state.set_dialogue_state(database, key, "topics", continuing="date")
+    assert await count(database, DialogueState) == 0
 
 
 async def test_idle_dialogues_are_handed_to_one_caller(database: Database) -> None:

@@ -59,16 +59,20 @@ class StatefulApplication(Application[Any, Any, Any, Any, Any, Any]):
         ]
 
     async def _adopt_steps(self, update: object) -> None:
-        """The dialogues' steps, and the user's and chat's data for PTB's refresh, in one read."""
+        """The dialogues' steps, and the user's and chat's data for PTB's refresh, in one
+        read; a dialogue under way is then claimed as answered now (`touch_dialogues`), so
+        that the idle check leaves it alone while its answer is handled."""
         key = conversation_key(update)
         if key is None:
             return
         database: Database = self.bot_data[DATABASE]
         state = await chat_state.update_state(database, *key)
+        steps = await chat_state.touch_dialogues(database, *key) if state.steps else {}
         for dialogue in self._dialogues():
-            dialogue.adopt(key, state.steps.get(dialogue.name or ""))
+            dialogue.adopt(key, steps.get(dialogue.name or ""))
         if isinstance(self.persistence, DatabasePersistence):
             chat_id, user_id = key
+            self.persistence.began_from(key, steps)
             self.persistence.prefetched(StateScope.user, user_id, state.user)
             self.persistence.prefetched(StateScope.chat, chat_id, state.chat)
 
@@ -87,6 +91,8 @@ class StatefulApplication(Application[Any, Any, Any, Any, Any, Any]):
         for key in _done(self._steps, keys):
             for dialogue in self._dialogues():
                 dialogue.release(key)
+            if persistence is not None:
+                persistence.release_steps(key)
 
 
 def _done(under_way: Counter[T], holders: list[T]) -> list[T]:

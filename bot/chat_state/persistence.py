@@ -46,6 +46,9 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         # its end.
         self._loaded: dict[tuple[StateScope, int], str] = {}
         self._prefetched: dict[tuple[StateScope, int], dict[str, Any]] = {}
+        # The dialogue steps each update began from, by (chat, user): a step is written
+        # only over the one its update began from.
+        self._began: dict[tuple[int, int], dict[str, str]] = {}
 
     def attach(self, database: Database) -> None:
         self._attached = database
@@ -62,6 +65,10 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
 
     async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
         await self._refresh(StateScope.chat, chat_id, chat_data)
+
+    def began_from(self, key: tuple[int, int], steps: dict[str, str]) -> None:
+        """The dialogues' steps the update about to begin for this chat and user goes on from."""
+        self._began[key] = steps
 
     def prefetched(self, scope: StateScope, owner_id: int, stored: dict[str, Any]) -> None:
         """Data already read for the update about to begin: its refresh reads nothing more."""
@@ -94,10 +101,16 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         self._loaded.pop((scope, owner_id), None)
         self._prefetched.pop((scope, owner_id), None)
 
+    def release_steps(self, key: tuple[int, int]) -> None:
+        """The updates of this chat and user are over."""
+        self._began.pop(key, None)
+
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
         chat_id, user_id = _chat_and_user(key)
         state = None if new_state is None else str(new_state)
-        await chat_state.set_dialogue_state(self._database(), chat_state.DialogueKey(name, chat_id, user_id), state)
+        continuing = self._began.get((chat_id, user_id), {}).get(name)
+        dialogue = chat_state.DialogueKey(name, chat_id, user_id)
+        await chat_state.set_dialogue_state(self._database(), dialogue, state, continuing=continuing)
 
     async def drop_user_data(self, user_id: int) -> None:
         await chat_state.save_data(self._database(), StateScope.user, user_id, {})
