@@ -53,7 +53,7 @@ MAX_TIMEZONE_NAME = 64
 
 def parse_timezone(value: str) -> ZoneInfo:
     """An IANA zone ("Europe/Kyiv"), which survives DST rule changes, also given by its city
-    ("Kyiv", "Київ", "Москва": bot.time_zones). A name is looked up as a file, so a
+    ("Kyiv", "Київ", "Москва") or as an offset ("UTC+3": bot.time_zones). A name is looked up as a file, so a
     directory ("Europe") or a name too long for the file system fails with an OSError: that
     is an unknown zone too."""
     name = value.strip()
@@ -64,7 +64,10 @@ def parse_timezone(value: str) -> ZoneInfo:
         return ZoneInfo(zone_named(name) or name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise BadValue(
-            N_("{value} is not a known time zone: give a city (e.g. Kyiv) or an IANA name (e.g. Europe/Kyiv)"),
+            N_(
+                "{value} is not a known time zone: give a city (e.g. Kyiv), an IANA name (e.g. Europe/Kyiv) "
+                "or a whole-hour offset from UTC-12 to UTC+14 (e.g. UTC+3)"
+            ),
             value=repr(shown),
         ) from None
 

@@ -29,6 +29,7 @@ from bot.i18n import LANGUAGES, N_, _, current, ngettext, said, use_language
 from bot.presentation.alerts import alert_made, alert_removed, alerts_list
 from bot.presentation.callbacks import ChannelAlertOffButton
 from bot.presentation.settings import next_digest
+from bot.time_zones import shown_zone
 from handlers.alerts import remove_and_relist
 from handlers.common import answers_errors, command_argument, reply
 from handlers.subscribers import parse_subscribe_argument
@@ -145,7 +146,7 @@ async def _link(update: Update, context: BotContext, channel: Channel, argument:
     )
     subscriber = result.subscriber
     name = escape(channel.name, quote=False)
-    when = f"<b>{subscriber.digest_time:%H:%M}</b> {escape(subscriber.timezone, quote=False)}"
+    when = f"<b>{subscriber.digest_time:%H:%M}</b> {escape(shown_zone(subscriber.timezone), quote=False)}"
     if result.created:
         done = _("{channel} is linked: it gets the digest daily at {when}, the next on {next}.")
     else:

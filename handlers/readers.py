@@ -10,6 +10,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.answering.ask import has_words
+from bot.answering.speakers import speakers_named
 from bot.context import BotContext
 from bot.i18n import N_, _, format_date, format_number, ngettext
 from bot.input.search_syntax import parse_search
@@ -19,7 +20,6 @@ from bot.presentation.labels import label, speaker_name
 from bot.presentation.listings import load_listing
 from bot.presentation.paging import PAGE_SIZE, Listing, page_keyboard
 from handlers.common import MAX_QUERY, answers_errors, command_argument, reply
-from storage.actors import find_actors
 from storage.errors import InvalidInput, NotFound
 from storage.models import Topic
 from storage.search import SearchFilters, search
@@ -198,7 +198,7 @@ async def actor_command(update: Update, context: BotContext) -> None:
     if _too_long(name):
         raise InvalidInput(_("name"), _("that is not a name"))
     async with context.database.read() as session:
-        actors = await find_actors(session, name)
+        actors = await speakers_named(context.database, session, name)
     if not actors:
         raise NotFound(_("no speaker called {name} in the record").format(name=repr(name)))
     if len(actors) > 1:

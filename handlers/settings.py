@@ -38,6 +38,7 @@ from bot.presentation.settings import (
     time_set,
     zone_set,
 )
+from bot.time_zones import shown_zone
 from handlers.common import answers_errors, reply
 from handlers.dialogues import State, dialogue, forget_in
 from handlers.subscribers import ADMINS_ONLY, managed_chat_id, may_manage
@@ -159,8 +160,9 @@ async def _apply(
         await set_digest_time(database, chat_id, parse_time_of_day(f"{argument[:2]}:{argument[2:]}"))
         return "main", ConversationHandler.END, _("Time: {time}").format(time=f"{argument[:2]}:{argument[2:]}")
     if action == "z":
-        await set_timezone(database, chat_id, parse_timezone(argument))
-        return "main", ConversationHandler.END, _("Time zone: {zone}").format(zone=argument)
+        zone = parse_timezone(argument)
+        await set_timezone(database, chat_id, zone)
+        return "main", ConversationHandler.END, _("Time zone: {zone}").format(zone=shown_zone(zone.key))
     if action in ("pause", "resume"):
         await set_paused(database, chat_id, action == "pause")
         return "main", None, _("Paused") if action == "pause" else _("Resumed")

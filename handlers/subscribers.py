@@ -21,6 +21,7 @@ from bot.context import BotContext
 from bot.digests.compose import NOTHING_NEW, preview
 from bot.i18n import N_, _, current, said
 from bot.presentation.settings import NOT_SUBSCRIBED, next_digest
+from bot.time_zones import shown_zone
 from handlers.common import answers_errors, command_argument, reply
 from storage.errors import InvalidInput, wording_of
 from storage.models import ChatType
@@ -128,7 +129,7 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
         language=current(),
     )
     subscriber = result.subscriber
-    when = f"<b>{subscriber.digest_time:%H:%M}</b> {escape(subscriber.timezone, quote=False)}"
+    when = f"<b>{subscriber.digest_time:%H:%M}</b> {escape(shown_zone(subscriber.timezone), quote=False)}"
     if result.created:
         text = "✅ " + _(
             "Subscribed. Your digest comes daily at {when}; the first on {next}.\n"

@@ -112,7 +112,11 @@ async def find_actors(session: AsyncSession, name: str) -> list[Actor]:
 
 async def resolve_actor(session: AsyncSession, name: str) -> Actor:
     """The one actor `name` means, or a message saying why there is none."""
-    actors = await find_actors(session, name)
+    return only_actor(name, await find_actors(session, name))
+
+
+def only_actor(name: str, actors: list[Actor]) -> Actor:
+    """The one of the `actors` found for `name`, or a message saying why there is none."""
     if not actors:
         raise InvalidInput(N_("speaker"), N_("no speaker called {name} in the record"), name=repr(name))
     if len(actors) > 1:

@@ -19,6 +19,7 @@ EARLIEST_DATE = date(1900, 1, 1)
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
+_FULL_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
 NUL = "\x00"
@@ -50,10 +51,16 @@ def parse_said_on(value: str) -> tuple[date, DatePrecision]:
         raise BadValue(N_("{value} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)"), value=repr(value.strip()))
     year, month, day = match.groups()
     precision = DatePrecision.day if day else DatePrecision.month if month else DatePrecision.year
+    return _calendar_date(value.strip(), year, month or "1", day or "1"), precision
+
+
+def _calendar_date(written: str, year: str, month: str, day: str) -> date:
+    """A well-formed date that no calendar has (2025-02-30) is named so, the same way for
+    every way in, apart from a date written in the wrong form."""
     try:
-        return date(int(year), int(month or 1), int(day or 1)), precision
+        return date(int(year), int(month), int(day))
     except ValueError:
-        raise BadValue(N_("{value} is not a real calendar date"), value=repr(value.strip())) from None
+        raise BadValue(N_("{value} is not a real calendar date"), value=repr(written)) from None
 
 
 def parse_topics(value: str | list[str]) -> list[Topic]:
@@ -137,10 +144,10 @@ class StatementData(BaseModel):
     @classmethod
     def _said_on(cls, value: Any) -> Any:
         if isinstance(value, str):
-            try:
-                return date.fromisoformat(value.strip())
-            except ValueError:
-                raise BadValue(N_("{value} is not a date in YYYY-MM-DD form"), value=repr(value.strip())) from None
+            match = _FULL_DATE.match(value.strip())
+            if not match:
+                raise BadValue(N_("{value} is not a date in YYYY-MM-DD form"), value=repr(value.strip()))
+            return _calendar_date(value.strip(), *match.groups())
         return value
 
     @field_validator("said_on")

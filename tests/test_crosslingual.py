@@ -17,8 +17,8 @@ import pytest
 
 from bot.answering.ask import answer
 from bot.answering.keywords import term_stats
-from bot.answering.reading import english_words, fold, read, topics_of
-from bot.answering.record_index import RecordFacts
+from bot.answering.reading import english_words, fold, read, speakers_called, topics_of
+from bot.answering.record_index import KnownActor, RecordFacts
 from bot.answering.semantic import DEFAULT_SEMANTIC, SemanticOptions
 from storage.engine import Database
 from storage.models import Topic
@@ -103,6 +103,38 @@ def test_the_records_own_place_is_read_before_an_alias_it_begins_like() -> None:
     facts = RecordFacts(places=("Zaporizhzhia", "Zaporizke"))
     assert read("Did Ukraine deny losing Zaporizke?", facts).places == {"Zaporizke"}
     assert read("Що було в Запорізькій області?", facts).places == {"Zaporizhzhia"}
+
+
+SPEAKERS = RecordFacts(
+    actors=(
+        KnownActor(1, "Volodymyr Zelensky", ("Volodymyr Zelensky", "Зеленський", "Зеленский"), "Ukraine"),
+        KnownActor(2, "Vladimir Putin", ("Vladimir Putin", "Путин", "Путін"), "Russia"),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "speaker"),
+    [("Що казав Зеленського радник?", 1), ("Что сказал Зеленскому Путин?", 1), ("Слова Путина", 2)],
+)
+def test_a_surname_declined_as_an_adjective_is_read_as_its_speaker(question: str, speaker: int) -> None:
+    assert speaker in read(question, SPEAKERS).speakers
+
+
+@pytest.mark.parametrize(
+    ("name", "speakers"),
+    [
+        ("Зеленського", {1}),
+        ("Зеленским", {1}),
+        ("ПУТІНА", {2}),
+        ("Volodymyr Zelensky", {1}),
+        ("Napoleon", set()),
+        ("Putin said", set()),
+        ("<b>Putin", set()),
+    ],
+)
+def test_a_speaker_is_called_by_a_text_that_is_wholly_their_name(name: str, speakers: set[int]) -> None:
+    assert speakers_called(name, SPEAKERS) == speakers
 
 
 async def test_a_group_of_english_words_is_held_when_the_record_holds_any_of_them(sample_database: Database) -> None:

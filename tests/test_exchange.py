@@ -333,6 +333,24 @@ async def test_a_jsonl_file_with_bad_lines_imports_nothing_and_names_each(sample
     assert await state(sample_database) == before
 
 
+@pytest.mark.parametrize(
+    ("said_on", "problem"),
+    [
+        ("2025-02-30", "'2025-02-30' is not a real calendar date"),
+        ("2025-13-01", "'2025-13-01' is not a real calendar date"),
+        ("16.08.2025", "'16.08.2025' is not a date in YYYY-MM-DD form"),
+    ],
+)
+async def test_an_impossible_date_is_worded_as_in_add_and_a_malformed_one_by_its_form(
+    sample_database: Database, said_on: str, problem: str
+) -> None:
+    line = json.dumps(good_line("d1", said_on=said_on)) + "\n"
+
+    report = await import_statements(sample_database, "dates.jsonl", line.encode(), WHO)
+
+    assert [(problem.field, problem.message) for problem in report.problems] == [("said_on", problem)]
+
+
 async def test_a_csv_file_with_bad_rows_imports_nothing_and_names_each(sample_database: Database) -> None:
     header = ["ref", "said_on", "speaker", "side", "topics", "places", "stance", "text", "source"]
 

@@ -132,6 +132,8 @@ async def test_bad_input_gets_a_specific_answer_and_no_picture(bot: BotHarness, 
     ("command", "heading"),
     [
         ("/timeline Путін", "Timeline · speaker: Vladimir Putin"),
+        ("/timeline Зеленського", "Timeline · speaker: Volodymyr Zelensky"),
+        ("/timeline Путина", "Timeline · speaker: Vladimir Putin"),
         ("/timeline ukraine", "Timeline · side: Ukraine"),
         ("/timeline security guarantees", "Timeline · topic: security guarantees"),
     ],

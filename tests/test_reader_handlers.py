@@ -202,6 +202,25 @@ async def test_counts_past_the_cap_read_as_at_least(bot: BotHarness, monkeypatch
     assert "(6–7 of 7)" in bot.calls("editMessageText")[-1].params["text"]
 
 
+@pytest.mark.parametrize(
+    ("name", "speaker"),
+    [
+        ("Зеленського", "Volodymyr Zelensky"),
+        ("Зеленским", "Volodymyr Zelensky"),
+        ("Путина", "Vladimir Putin"),
+        ("ПУТІНА", "Vladimir Putin"),
+        ("Putin's", "Vladimir Putin"),
+    ],
+)
+async def test_a_speaker_is_found_by_an_inflected_name(bot: BotHarness, name: str, speaker: str) -> None:
+    user = bot.user()
+    await user.send(f"/actor {name}")
+
+    summary = bot.texts(user.chat_id)[-2]
+
+    assert summary.startswith(f"<b>{speaker}</b>:")
+
+
 async def test_unknown_actor(bot: BotHarness) -> None:
     assert "no speaker called 'Napoleon'" in await say(bot, "/actor Napoleon")
 

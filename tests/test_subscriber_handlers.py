@@ -54,6 +54,32 @@ async def test_subscribe_with_time_and_zone(chat_bot: BotHarness, database: Data
     )
 
 
+async def test_subscribe_and_settings_take_an_offset_and_show_it_as_given(
+    chat_bot: BotHarness, database: Database
+) -> None:
+    user = chat_bot.user(907)
+    await user.send("/subscribe 07:30 UTC+3")
+    reply = chat_bot.last_text(907)
+    assert "Subscribed" in reply and "07:30</b> UTC+3" in reply and "Etc/" not in reply
+    subscriber = await get_subscriber(database, 907)
+    assert subscriber is not None and subscriber.timezone == "Etc/GMT-3"
+
+    await user.send("/settings")
+    message = user.last_message()
+    assert "07:30</b> UTC+3" in message["text"] and "Etc/" not in message["text"]
+    [zone] = [
+        b["callback_data"]
+        for row in message["reply_markup"]["inline_keyboard"]
+        for b in row
+        if "Time zone" in b["text"]
+    ]
+    await user.press(message, zone)
+    await user.send("GMT-5")
+    assert "Time zone: UTC-5" in chat_bot.last_text(907)
+    subscriber = await get_subscriber(database, 907)
+    assert subscriber is not None and subscriber.timezone == "Etc/GMT+5"
+
+
 async def test_subscribe_defaults_from_configuration(chat_bot: BotHarness, database: Database) -> None:
     await chat_bot.user(902).send("/subscribe")
     subscriber = await get_subscriber(database, 902)

@@ -196,10 +196,17 @@ def topic_words(topic: Topic) -> tuple[str, ...]:
     return tuple(dict.fromkeys(fold(word) for word in words if not is_cyrillic(word) and len(word) >= 4))
 
 
+def _stem(known: str) -> str:
+    """What of a name's word an ending may follow. Surnames in -ський/-ский decline as
+    adjectives ("Зеленського", "Зеленським"): their transliterated "sky" loses its "y"."""
+    return known[:-1] if known.endswith("sky") else known
+
+
 def _word_matches(asked: str, known: str) -> bool:
     if asked == known:
         return True
-    return len(known) >= _STEM_MIN and asked.startswith(known) and len(asked) - len(known) <= _ENDING_MAX
+    stem = _stem(known)
+    return len(known) >= _STEM_MIN and asked.startswith(stem) and len(asked) - len(stem) <= _ENDING_MAX
 
 
 @dataclass(frozen=True)
@@ -233,7 +240,8 @@ def _names(facts: RecordFacts) -> _Names:
     names = _build_names(facts)
     by_first_word: dict[str, list[int]] = {}
     for at, name in enumerate(names):
-        by_first_word.setdefault(name.words[0], []).append(at)
+        for first in dict.fromkeys((name.words[0], _stem(name.words[0]))):
+            by_first_word.setdefault(first, []).append(at)
     sides = {name.words: str(name.value) for name in names if name.kind == "side"}
     _built[:] = [(facts, _Names(names, by_first_word, sides))]
     return _built[0][1]
@@ -312,21 +320,16 @@ def _span(words: list[str], raw: list[str], last: date | None) -> tuple[tuple[da
     return None, False
 
 
-def read(question: str, facts: RecordFacts) -> Reading:
-    matches = list(_WORD.finditer(question))
-    raw = [match.group() for match in matches]
-    words = [fold(word) for word in raw]
+def _named(raw: list[str], known: _Names) -> tuple[list[bool], list[_Name]]:
+    """Which of the words `raw` a name of the record covers, and the names found there,
+    longest first and each word in one name only."""
     # Names are compared in one script: "Путіна" and "Putin" meet as "putina" and "putin".
     keys = [normalize_name(word) for word in raw]
-    covered = [False] * len(words)
-    speakers: set[int] = set()
-    sides: set[str] = set()
-    places: set[str] = set()
-    voiced: set[str] = set()
-    known = _names(facts)
+    covered = [False] * len(raw)
+    found: list[_Name] = []
     for name in known.starting_at(keys):
         width = len(name.words)
-        for at in range(len(words) - width + 1):
+        for at in range(len(raw) - width + 1):
             if any(covered[at : at + width]):
                 continue
             if name.exact:
@@ -337,14 +340,38 @@ def read(question: str, facts: RecordFacts) -> Reading:
                 hit = all(_word_matches(keys[at + k], name.words[k]) for k in range(width))
             if hit:
                 covered[at : at + width] = [True] * width
-                if name.kind == "speaker":
-                    speakers.add(int(name.value))
-                    if name.words in known.sides_by_words:
-                        voiced.add(known.sides_by_words[name.words])
-                elif name.kind == "side":
-                    sides.add(str(name.value))
-                else:
-                    places.add(str(name.value))
+                found.append(name)
+    return covered, found
+
+
+def speakers_called(text: str, facts: RecordFacts) -> frozenset[int]:
+    """The speakers `text` is wholly a name of, in any case, script or inflection
+    ("Зеленського", "Путина"): none when any word of it is not their name."""
+    covered, found = _named([match.group() for match in _WORD.finditer(text)], _names(facts))
+    if not covered or not all(covered) or any(name.kind != "speaker" for name in found):
+        return frozenset()
+    return frozenset(int(name.value) for name in found)
+
+
+def read(question: str, facts: RecordFacts) -> Reading:
+    matches = list(_WORD.finditer(question))
+    raw = [match.group() for match in matches]
+    words = [fold(word) for word in raw]
+    speakers: set[int] = set()
+    sides: set[str] = set()
+    places: set[str] = set()
+    voiced: set[str] = set()
+    known = _names(facts)
+    covered, found = _named(raw, known)
+    for name in found:
+        if name.kind == "speaker":
+            speakers.add(int(name.value))
+            if name.words in known.sides_by_words:
+                voiced.add(known.sides_by_words[name.words])
+        elif name.kind == "side":
+            sides.add(str(name.value))
+        else:
+            places.add(str(name.value))
     data = _data()
     names: list[str] = []
     content: list[str] = []

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from bot.answering.speakers import speakers_named
 from bot.i18n import N_
 from bot.positions.matrix import chronological_key
-from storage.actors import find_actors, resolve_actor
+from storage.actors import only_actor
 from storage.engine import Database
 from storage.errors import InvalidInput, NotFound
 from storage.models import DatePrecision, Stance, Topic
@@ -75,11 +76,12 @@ async def resolve_subject(database: Database, text: str) -> Subject:
         if wanted is SubjectKind.side:
             raise NotFound(N_("no side called {name} in the record"), name=repr(name[:60]))
     async with database.read() as session:
-        if wanted is None and not await find_actors(session, name):
-            raise NotFound(
-                N_("nothing in the record is called {name}: not a topic, a side or a speaker"), name=repr(name[:60])
-            )
-        actor = await resolve_actor(session, name)
+        actors = await speakers_named(database, session, name)
+    if wanted is None and not actors:
+        raise NotFound(
+            N_("nothing in the record is called {name}: not a topic, a side or a speaker"), name=repr(name[:60])
+        )
+    actor = only_actor(name, actors)
     return Subject(SubjectKind.speaker, actor.name, str(actor.id))
 
 

@@ -12,6 +12,7 @@ from bot.i18n import N_, _, format_datetime
 from bot.presentation.callbacks import SettingsButton
 from bot.presentation.html import h
 from bot.presentation.labels import label
+from bot.time_zones import shown_zone
 from storage.models import Actor, Subscriber, Topic
 
 QUICK_TIMES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "22:00")
@@ -68,7 +69,8 @@ def settings_text(subscriber: Subscriber, names: dict[int, str], view: str = "ma
     state = "⏸ " + _("paused") if subscriber.paused else _("active")
     lines = [
         "<b>{}</b> · {}".format(_("Daily digest"), state),
-        "🕗 " + _("Time: {time}").format(time=f"<b>{subscriber.digest_time:%H:%M}</b> {h(subscriber.timezone)}"),
+        "🕗 "
+        + _("Time: {time}").format(time=f"<b>{subscriber.digest_time:%H:%M}</b> {h(shown_zone(subscriber.timezone))}"),
     ]
     if not subscriber.paused:
         lines.append("   " + _("next: {when}").format(when=next_digest(subscriber)))
@@ -141,4 +143,4 @@ def time_set(digest_time: time) -> str:
 
 
 def zone_set(zone: ZoneInfo) -> str:
-    return "✅ " + _("Time zone: {zone}").format(zone=h(zone.key)) + "."
+    return "✅ " + _("Time zone: {zone}").format(zone=h(shown_zone(zone.key))) + "."
