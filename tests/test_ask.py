@@ -198,6 +198,10 @@ async def test_a_subject_held_nowhere_where_the_question_points_gets_nothing(
         # topic's word ("demands" of peace terms, on which Macron has no statement).
         ("What demands did Macron make in Kyiv?", "s11"),
         ("Що Макрон вимагав від Росії?", "s11"),
+        # A region is asked about with its parts: Putin spoke of Donetsk, never "Donbas".
+        ("What did Putin say about Donbas?", "s23"),
+        ("Що Путін казав про Донбас?", "s43"),
+        ("Что Путин говорил о Донбассе?", "s23"),
     ],
 )
 async def test_a_subject_held_where_the_question_points_is_answered(

@@ -35,13 +35,13 @@ def test_html_becomes_readable_terminal_text() -> None:
 
 
 def test_run_without_token_is_the_console_on_the_sample_corpus(tmp_path: Path) -> None:
-    result = run_console(tmp_path, "/start\nWhat did Putin demand about Donetsk?\n2\n", command="run")
+    result = run_console(tmp_path, "/start\nWhat was said about a ceasefire?\n2\n", command="run")
     assert result.returncode == 0, result.stderr
     assert "No TELEGRAM_BOT_TOKEN configured" in result.stderr
     assert "set TELEGRAM_BOT_TOKEN" in result.stderr
     out = result.stdout
     assert "I hold 48 statements" in out
-    assert "Donetsk" in out
+    assert "ceasefire" in out
     assert "[1] Next ▶" in out
     assert "bot (edited)> " not in out, "2 is not a button here, so it is sent as text"
 

@@ -372,6 +372,11 @@ def read(question: str, facts: RecordFacts) -> Reading:
             sides.add(str(name.value))
         else:
             places.add(str(name.value))
+    # A region is asked about with its parts ("Donbas": Donetsk and Luhansk too).
+    held = {place.casefold(): place for place in facts.places}
+    region_parts = load_places().parts
+    for place in list(places):
+        places.update(held[part.casefold()] for part in region_parts.get(place, ()) if part.casefold() in held)
     data = _data()
     names: list[str] = []
     content: list[str] = []

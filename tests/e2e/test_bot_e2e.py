@@ -57,9 +57,9 @@ async def test_commands_menu_is_set_for_everyone_and_for_admins(running: Emulato
 
 async def test_reader_asks_and_pages_through_the_answer(running: EmulatorClient) -> None:
     reader = running.user(READER)
-    await reader.send_message("What did Putin demand about Donetsk?")
+    await reader.send_message("What was said about a ceasefire?")
     answer = await _reply(running, READER, 0)
-    assert "Donetsk" in (answer.text or "")
+    assert "ceasefire" in (answer.text or "").lower()
     assert answer.parse_mode == "HTML"
     assert "Next ▶" in [button["text"] for row in answer.inline_keyboard for button in row]
 
