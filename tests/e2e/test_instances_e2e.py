@@ -5,14 +5,17 @@ Bot API emulator."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 
+from tests.conftest import asyncpg_dsn
 from tests.e2e.bot_process import bot_environment, diplobot_run
 from tests.e2e.emulator import BotApiEmulator, BotMessage, EmulatorClient, _free_loopback_port
 from tests.e2e.webhook import STARTUP_TIMEOUT, button_press, update, wait_until_listening
@@ -50,6 +53,20 @@ class Balancer:
         return messages[-1]
 
 
+async def next_step(database_url: str, previous: str | None) -> str:
+    """The step the admin's dialogue is stored on, once it is no longer `previous`."""
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        for _ in range(200):
+            step = await connection.fetchval("SELECT state FROM dialogue_state WHERE user_id = $1", ADMIN)
+            if step is not None and step != previous:
+                return str(step)
+            await asyncio.sleep(0.05)
+    finally:
+        await connection.close()
+    raise AssertionError(f"the dialogue stayed on step {previous!r}")
+
+
 @contextmanager
 def instances(env: dict[str, str], tmp_path: Path, count: int) -> Iterator[tuple[list[str], list[Path]]]:
     ports = [_free_loopback_port() for _ in range(count)]
@@ -79,10 +96,14 @@ async def test_two_instances_share_dialogues_and_page_buttons(
         await emulator_client.wait_for_calls("setWebhook", count=2, timeout=STARTUP_TIMEOUT)
         balancer = Balancer(endpoints, emulator_client)
 
-        # A guided /add, each answer to the other instance than the one before.
+        # A guided /add, each answer to the other instance than the one before. A prompt
+        # goes out before its update's step is written (when the update ends): a person
+        # reads it before answering; here the next answer waits for the step instead.
         answers = ["/add", "Vladimir Putin", "2025-08-20", "talks", "claim", "Recorded across two instances.", "TASS"]
+        step = None
         for turn, text in enumerate(answers):
             await balancer.say(turn % 2, ADMIN, text)
+            step = await next_step(postgres_database_url, step)
         preview = await balancer.say(len(answers) % 2, ADMIN, "https://tass.com/1")
         assert "Recorded across two instances." in (preview.text or "")
         before = len(await emulator_client.bot_messages(ADMIN))
