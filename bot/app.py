@@ -23,6 +23,7 @@ from bot.digests.sender import DIGEST_BOT, digest_bot
 from bot.i18n import ENGLISH, LANGUAGES, N_, _, use_language
 from bot.input.draft import Draft
 from bot.runtime import open_database
+from bot.transport import AiohttpRequest
 from bot.updates import PerChatUpdateProcessor
 from handlers import admin, alerts, channels, dialogues, language, positions, readers, register_all, subscribers
 from storage.engine import Database
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 # Digests bypass it: they have a limiter of their own (bot.digests.rate_limit).
 RATE_LIMIT_RETRIES = 3
 CONSOLE_TOKEN = "0:console"
+#: The `bot_data` key of the HTTP transports this application opened (closed at shutdown).
+TRANSPORTS = "transports"
 #: The objects dialogues keep in their data, by the name they are stored under.
 STORED_KINDS: dict[str, type[Stored]] = {"draft": Draft}
 
@@ -63,8 +66,13 @@ def build_application(
     if settings.telegram_api_url:
         base = settings.telegram_api_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
+    transports: list[AiohttpRequest] = []
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:
+        # Long polls get their own connection, so that replies never wait behind one.
+        transports = [AiohttpRequest(), AiohttpRequest(connections=1)]
+        builder = builder.request(transports[0]).get_updates_request(transports[1])
     if rate_limited:
         # The builder's type parameters are fixed by the first call; PTB types its limiter loosely.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))  # type: ignore[arg-type]
@@ -72,6 +80,7 @@ def build_application(
     application.bot_data[SETTINGS] = settings
     application.bot_data[DIGEST_BOT] = digest_bot(token, settings.telegram_api_url, application.bot.request)
     application.bot_data["owns_database"] = database is None
+    application.bot_data[TRANSPORTS] = transports
     if database is not None:
         application.bot_data[DATABASE] = database
         persistence.attach(database)
@@ -101,6 +110,10 @@ async def _load_record_index(context: BotContext) -> None:
 
 
 async def _post_shutdown(application: BotApplication) -> None:
+    # Closed here too: when the start fails (a rejected token), PTB does not shut the Bot
+    # down, and an open connection pool would be reported at exit.
+    for transport in application.bot_data[TRANSPORTS]:
+        await transport.shutdown()
     if application.bot_data.get("owns_database") and DATABASE in application.bot_data:
         await application.bot_data[DATABASE].close()
 

@@ -29,10 +29,11 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import Application
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.digests.rate_limit import RateLimiter
+from bot.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def digest_bot(token: str, api_url: str | None, request: BaseRequest | None = No
     release them together. The sender spaces its sends and handles RetryAfter itself.
     `request`: the transport to share (the application's); by default a pool of its own
     with room for the sends in flight."""
-    request = request or HTTPXRequest(connection_pool_size=SENDS_IN_FLIGHT)
+    request = request or AiohttpRequest(connections=SENDS_IN_FLIGHT)
     if not api_url:
         return Bot(token, request=request)
     base = api_url.rstrip("/")
