@@ -8,10 +8,11 @@ One function, `send_due(application_or_bot, database, now)`, is a tick: the JobQ
    statement write is in flight (`storage.deliveries.record_end`);
 2. reads the subscribers whose `next_due_at` has passed (active, not paused), each with
    its open delivery, in one query;
-3. composes every distinct digest among them (subscribers with the same filters and range
-   share one: bot/digests/compose.py), so that no composing stalls the sending;
-4. claims due subscribers a batch at a time (bot/digests/owner.py: in a short transaction
-   each, no lock held afterwards), each with its delivery row, and keeps up to
+3. claims due subscribers a batch at a time (bot/digests/owner.py: in a short transaction
+   each, no lock held afterwards), each with its delivery row;
+4. composes each distinct digest of the batch before its first send (subscribers with the
+   same filters and range share one: bot/digests/compose.py; one composed is kept for the
+   tick), in one stretch per batch rather than between a digest's parts, and keeps up to
    `concurrency` of them in progress at once: their parts go as the limiter lets them
    (bot/digests/sender.py), the parts of one chat a second apart, other chats' in
    between; what Telegram confirmed is recorded (bot/digests/writes.py), the last part
@@ -269,9 +270,6 @@ class _Tick:
         async with self.database.read() as session:
             due = await due_subscribers(session, self.now)
         self.report.due = len(due)
-        # Every distinct digest is composed before the first send: composing is CPU work
-        # that, done between sends, stalls the event loop and bunches the sends after it.
-        await self.compose({self._key(subscriber, open_delivery) for subscriber, open_delivery in due})
         claims = Claims(self._writes, sender, self.now, self.end)
         recorder = Recorder(self._writes, sender, self.now)
         batch = max(1, min(CLAIM_BATCH, workers))
@@ -293,6 +291,10 @@ class _Tick:
                 if claimed == 0 and owned:
                     crash_hook("claimed")
                 claimed += len(owned)
+                # A batch's digests are composed before its first send, and only the claimed
+                # ones (other senders compose theirs): composing between sends would stall
+                # the event loop and bunch the sends after it.
+                await self.compose({self._key(each.subscriber, each.delivery) for each in owned} - self._digests.keys())
                 running |= {asyncio.create_task(self.deliver(each, recorder)) for each in owned}
             await asyncio.gather(*running)
         finally:
