@@ -13,8 +13,6 @@ the bot token."""
 
 from __future__ import annotations
 
-import json
-
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -56,7 +54,8 @@ class AiohttpRequest(BaseRequest):
         """Idempotent: the application's Bot and the digests' Bot share one transport."""
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self.connections, limit_per_host=self.connections)
-            self._session = aiohttp.ClientSession(connector=connector, json_serialize=json.dumps)
+            # trust_env: HTTPS_PROXY and the like apply, as they did with httpx.
+            self._session = aiohttp.ClientSession(connector=connector, trust_env=True)
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
