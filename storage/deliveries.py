@@ -65,6 +65,12 @@ async def due_subscribers(
     return list(due.values())
 
 
+async def count_due(session: AsyncSession, now: datetime) -> int:
+    """How many subscribers are due at `now` (a tick's report; each sender claims its own)."""
+    query = select(func.count()).select_from(Subscriber).where(*due_at(now))
+    return int((await session.exec(query)).one())
+
+
 async def record_end(database: Database) -> int:
     """The highest statement id with no lower id still in flight (see `settled`)."""
     return await settled(database, max_statement_id)

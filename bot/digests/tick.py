@@ -6,8 +6,7 @@ One function, `send_due(application_or_bot, database, now)`, is a tick: the JobQ
 
 1. takes the end of the record (`cursor_to`): the highest statement id, read while no
    statement write is in flight (`storage.deliveries.record_end`);
-2. reads the subscribers whose `next_due_at` has passed (active, not paused), each with
-   its open delivery, in one query;
+2. counts the subscribers whose `next_due_at` has passed (active, not paused);
 3. claims due subscribers a batch at a time (bot/digests/owner.py: in a short transaction
    each, no lock held afterwards), each with its delivery row;
 4. composes each distinct digest of the batch before its first send (subscribers with the
@@ -87,7 +86,7 @@ from bot.digests.sender import DIGEST_BOT, ChatGone, Deferred, DigestSender, use
 from bot.digests.sender_lock import sender_lock
 from bot.digests.writes import NotOwned, Recorder, Writes
 from bot.i18n import _, use_language
-from storage.deliveries import chat_has_subscriber, digest_sender, due_subscribers, record_end, update_subscribers
+from storage.deliveries import chat_has_subscriber, count_due, digest_sender, record_end, update_subscribers
 from storage.engine import Database
 from storage.models import ChatType, DeliveryState, DigestDelivery, Subscriber, utcnow
 
@@ -268,8 +267,7 @@ class _Tick:
     async def run(self, workers: int, sender: int) -> None:
         self.end = await record_end(self.database)
         async with self.database.read() as session:
-            due = await due_subscribers(session, self.now)
-        self.report.due = len(due)
+            self.report.due = await count_due(session, self.now)
         claims = Claims(self._writes, sender, self.now, self.end)
         recorder = Recorder(self._writes, sender, self.now)
         batch = max(1, min(CLAIM_BATCH, workers))
