@@ -80,6 +80,24 @@ async def test_subscribe_and_settings_take_an_offset_and_show_it_as_given(
     assert subscriber is not None and subscriber.timezone == "Etc/GMT+5"
 
 
+@pytest.mark.parametrize(
+    ("argument", "zone", "shown"),
+    [
+        ("07:30 New York", "America/New_York", "America/New_York"),
+        ("Нью Йорк 07:30", "America/New_York", "America/New_York"),
+        ("07:30 UTC +3", "Etc/GMT-3", "UTC+3"),
+    ],
+)
+async def test_subscribe_takes_a_zone_of_several_words(
+    chat_bot: BotHarness, database: Database, argument: str, zone: str, shown: str
+) -> None:
+    """Readers write a city as they say it, with its space: "New York" is one zone, not two."""
+    await chat_bot.user(908).send(f"/subscribe {argument}")
+    assert f"07:30</b> {shown}" in chat_bot.last_text(908)
+    subscriber = await get_subscriber(database, 908)
+    assert subscriber is not None and (subscriber.digest_time, subscriber.timezone) == (time(7, 30), zone)
+
+
 async def test_subscribe_defaults_from_configuration(chat_bot: BotHarness, database: Database) -> None:
     await chat_bot.user(902).send("/subscribe")
     subscriber = await get_subscriber(database, 902)
@@ -93,6 +111,8 @@ async def test_subscribe_defaults_from_configuration(chat_bot: BotHarness, datab
         ("/subscribe 25:00 Europe/Kyiv", "'25:00' is not a time of day"),
         ("/subscribe Mars/Olympus", "'Mars/Olympus' is not a known time zone"),
         ("/subscribe 8 Europe/Kyiv", "'8' is not a time of day"),
+        ("/subscribe 08:00 Kyiv Moscow", "'Kyiv Moscow' is not a known time zone"),
+        ("/subscribe 08:00 09:00 Kyiv", "give one time of day"),
     ],
 )
 async def test_a_bad_time_or_zone_is_named_and_changes_nothing(
