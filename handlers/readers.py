@@ -43,7 +43,8 @@ Plain text works in a private chat; in groups, mention me or reply to me.
 /timeline NAME|TOPIC — statements over time, <code>/timeline Putin</code>, <code>/timeline territory</code>
 
 <b>Daily digest</b>
-/subscribe [HH:MM] [Area/City] — <code>/subscribe 08:00 Europe/Kyiv</code>
+/subscribe [HH:MM] [ZONE] — <code>/subscribe 08:00 Kyiv</code>
+   ZONE: a city such as Kyiv, a zone such as Europe/Kyiv, or an offset such as UTC+2
 /settings — time, time zone, topics and speakers followed, pause
 /digest — preview my next digest now
 /unsubscribe — stop the digest

@@ -1,6 +1,6 @@
 """Subscribers: the daily digest at their own local time.
 
-/subscribe [HH:MM] [Area/City], /unsubscribe, /digest (a preview that moves nothing);
+/subscribe [HH:MM] [ZONE], /unsubscribe, /digest (a preview that moves nothing);
 /settings is `handlers.settings`. Groups subscribe too; there only the group's admins
 change the subscription. The digests themselves go out from `bot.digests.tick`, whose job
 `bot.digests.schedule` registers."""
@@ -202,7 +202,7 @@ async def chat_migrated(update: Update, context: BotContext) -> None:
 # -- wiring --------------------------------------------------------------------
 
 COMMANDS = [
-    ("subscribe", N_("Daily digest at your time: /subscribe 08:00 Europe/Kyiv")),
+    ("subscribe", N_("Daily digest at your time: /subscribe 08:00 Kyiv (or Europe/Kyiv, UTC+2)")),
     ("settings", N_("Digest time, time zone, topics, speakers, pause")),
     ("digest", N_("Preview my next digest now")),
     ("unsubscribe", N_("Stop the daily digest")),

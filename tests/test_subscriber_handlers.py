@@ -98,6 +98,30 @@ async def test_subscribe_takes_a_zone_of_several_words(
     assert subscriber is not None and (subscriber.digest_time, subscriber.timezone) == (time(7, 30), zone)
 
 
+@pytest.mark.parametrize(
+    ("language", "city"),
+    [("en", "a city such as Kyiv"), ("uk", "місто, як-от Київ"), ("ru", "город, например Киев")],
+)
+async def test_where_a_zone_is_asked_for_a_city_and_an_offset_are_offered(
+    chat_bot: BotHarness, language: str, city: str
+) -> None:
+    """Readers who know their city or their offset, not an IANA name, are told both work."""
+    user = chat_bot.user(909, language_code=language)
+    await user.send("/help")
+    assert city in chat_bot.last_text(909) and "UTC+2" in chat_bot.last_text(909)
+    await user.send("/digest")
+    assert city in chat_bot.last_text(909) and "UTC+2" in chat_bot.last_text(909)
+    await user.send("/subscribe 08:00 Kyiv")
+    await user.send("/settings")
+    message = user.last_message()
+    [zone] = [
+        b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row if "🌍" in b["text"]
+    ]
+    await user.press(message, zone)
+    prompt = chat_bot.api.messages[(909, message["message_id"])]["text"]
+    assert city in prompt and "Europe/Kyiv" in prompt and "UTC+2" in prompt
+
+
 async def test_subscribe_defaults_from_configuration(chat_bot: BotHarness, database: Database) -> None:
     await chat_bot.user(902).send("/subscribe")
     subscriber = await get_subscriber(database, 902)
