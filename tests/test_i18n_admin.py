@@ -96,6 +96,25 @@ async def test_the_records_errors_come_in_russian(database: Database) -> None:
         )
 
 
+@pytest.mark.parametrize(
+    ("language", "refused"),
+    [
+        ("uk", "⚠️ статус: 'bogus' — не одне з: reported, confirmed, contested, denied, retracted"),
+        ("ru", "⚠️ статус: 'bogus' — не одно из: reported, confirmed, contested, denied, retracted"),
+        ("en", "⚠️ status: 'bogus' is not one of: reported, confirmed, contested, denied, retracted"),
+    ],
+)
+async def test_a_value_not_among_a_fields_choices_lists_them_in_the_admins_language(
+    database: Database, language: str, refused: str
+) -> None:
+    """The choices are the record's own words; the sentence around them, down to its "or",
+    is the admin's language."""
+    statement = await record(database)
+    async with running_bot(database) as bot:
+        await bot.admin(language_code=language).send(f"/edit {statement.id} status bogus")
+        assert bot.last_text(ADMIN_ID) == refused
+
+
 @pytest_asyncio.fixture
 async def telegram(database: Database) -> AsyncIterator[Telegram]:
     async with telegram_on(database) as double:
