@@ -115,6 +115,19 @@ async def test_a_value_not_among_a_fields_choices_lists_them_in_the_admins_langu
         assert bot.last_text(ADMIN_ID) == refused
 
 
+@pytest.mark.parametrize(("language", "side"), [("uk", "невідома"), ("ru", "неизвестна"), ("en", "unknown")])
+async def test_a_side_left_open_is_shown_in_the_readers_language(database: Database, language: str, side: str) -> None:
+    """A new speaker's statement keeps the side "unknown" until an admin sets it; readers
+    see that word in their own language, as they see every recorded side."""
+    async with running_bot(database) as bot:
+        admin = bot.admin(language_code=language)
+        await admin.send("/add Keir Starmer | 2025-03-02 | ceasefire | Words of support. | BBC")
+        added = bot.last_text(ADMIN_ID)
+        assert f": {side}\n" in added and f"(<i>{side}</i>)" in added
+        await admin.send("/latest")
+        assert f"Keir Starmer</b> · {side}\n" in bot.last_text(ADMIN_ID)
+
+
 @pytest_asyncio.fixture
 async def telegram(database: Database) -> AsyncIterator[Telegram]:
     async with telegram_on(database) as double:

@@ -10,7 +10,7 @@ from bot.i18n import N_, _, format_date, ngettext, said
 from bot.input.add_line import EXAMPLE, PARTS, USAGE, AddLineError
 from bot.presentation.callbacks import RetractButton
 from bot.presentation.html import h, statement_compact, statement_full
-from bot.presentation.labels import label
+from bot.presentation.labels import label, side_name
 from bot.record import MAX_IMPORT_BYTES, Changed, Linked
 from storage.actors import UNKNOWN_SIDE
 from storage.exchange import LISTED_SKIPS, ExchangeFormat, ImportReport
@@ -97,7 +97,7 @@ def added(statement: Statement) -> str:
             "The record has no side for <b>{speaker}</b> yet, so this statement's side "
             "is left open (<i>{unknown}</i>). Set it: <code>/edit {id} side SIDE</code>, "
             "e.g. <code>/edit {id} side United Kingdom</code>"
-        ).format(speaker=h(statement.speaker), unknown=UNKNOWN_SIDE, id=statement.id)
+        ).format(speaker=h(statement.speaker), unknown=h(side_name(UNKNOWN_SIDE)), id=statement.id)
     return text
 
 
