@@ -128,6 +128,23 @@ async def test_a_side_left_open_is_shown_in_the_readers_language(database: Datab
         assert f"Keir Starmer</b> · {side}\n" in bot.last_text(ADMIN_ID)
 
 
+@pytest.mark.parametrize(
+    ("language", "named"),
+    [
+        ("uk", "• рядок 1: json: некоректний JSON: бракує коми або закривної дужки у стовпці 16"),
+        ("ru", "• строка 1: json: некорректный JSON: не хватает запятой или закрывающей скобки в столбце 16"),
+        ("en", "• line 1: json: not valid JSON: a comma or a closing bracket is missing at column 16"),
+    ],
+)
+async def test_a_broken_json_line_is_explained_in_the_admins_language(
+    database: Database, language: str, named: str
+) -> None:
+    """Python's JSON parser explains in English; the admin reads what is wrong in theirs."""
+    async with running_bot(database) as bot:
+        await bot.admin(language_code=language).send_document("broken.jsonl", b'{"speaker": "X"\n', caption="/import")
+        assert named in bot.last_text(ADMIN_ID) and "Expecting" not in bot.last_text(ADMIN_ID)
+
+
 @pytest_asyncio.fixture
 async def telegram(database: Database) -> AsyncIterator[Telegram]:
     async with telegram_on(database) as double:
