@@ -107,6 +107,7 @@ async def test_search_with_filters(bot: BotHarness) -> None:
         ("since:2025-09-01 until:2025-01-01", "since: is after until"),
         ("ceasefire speker:putin", "speker: not a filter; did you mean speaker:?"),
         ("sinse:2025-03 talks", "sinse: not a filter; did you mean since:?"),
+        ("ceasefire speaker:putn", "speaker: no speaker called 'putn' in the record"),
     ],
 )
 async def test_search_bad_filters_get_a_specific_answer(bot: BotHarness, query: str, expected: str) -> None:
