@@ -145,6 +145,14 @@ async def test_a_broken_json_line_is_explained_in_the_admins_language(
         assert named in bot.last_text(ADMIN_ID) and "Expecting" not in bot.last_text(ADMIN_ID)
 
 
+async def test_stats_name_the_sides_in_the_admins_language(database: Database) -> None:
+    await record(database, speaker="Vladimir Putin", side="Russia")
+    async with running_bot(database) as bot:
+        await bot.admin(language_code="uk").send("/stats")
+        [by_side] = [line for line in bot.last_text(ADMIN_ID).splitlines() if line.startswith("За сторонами:")]
+        assert by_side == "За сторонами: Росія 1"
+
+
 @pytest_asyncio.fixture
 async def telegram(database: Database) -> AsyncIterator[Telegram]:
     async with telegram_on(database) as double:

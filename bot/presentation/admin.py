@@ -4,6 +4,8 @@ record is escaped here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import N_, _, format_date, ngettext, said
@@ -253,8 +255,8 @@ def export_caption(statements: int, fmt: ExchangeFormat) -> str:
     ).format(count=statements, format=fmt.value)
 
 
-def _counts(counts: dict[str, int], limit: int = 8) -> str:
-    items = [f"{h(label(key))} {value}" for key, value in list(counts.items())[:limit]]
+def _counts(counts: dict[str, int], limit: int = 8, name: Callable[[str], str] = label) -> str:
+    items = [f"{h(name(key))} {value}" for key, value in list(counts.items())[:limit]]
     if len(counts) > limit:
         items.append(_("+{count} more").format(count=len(counts) - limit))
     return " · ".join(items) or _("none")
@@ -276,7 +278,7 @@ def stats_text(stats: RecordStats) -> str:
             ),
             _("Latest said: {latest} · last recorded: {recorded}").format(latest=latest, recorded=recorded),
             _("By status: {counts}").format(counts=_counts(stats.by_status)),
-            _("By side: {counts}").format(counts=_counts(stats.by_side)),
+            _("By side: {counts}").format(counts=_counts(stats.by_side, name=side_name)),
             _("By topic: {counts}").format(counts=_counts(stats.by_topic, limit=len(Topic))),
             _("With embeddings: {count}").format(count=stats.embedded),
         ]
