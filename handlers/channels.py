@@ -1,7 +1,7 @@
 """Channels: an admin of a channel links it from a private chat with the bot, and the
 channel gets the digest at its chosen time and its own alerts.
 
-    /channel @name [HH:MM] [Area/City]    link it: the daily digest, at that time
+    /channel @name [HH:MM] [ZONE]         link it: the daily digest, at that time
     /channel @name alert WORDS [filters]  an alert posted in the channel
     /channel @name alerts                 its alerts, a button to remove each
     /channel @name alert off N            remove one
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 USAGE = N_("""<b>Channels</b>: link a channel you administer, and it gets the daily digest and its own alerts.
 First add me to the channel as an admin who may post messages; then, here:
-<code>/channel @name [HH:MM] [Area/City]</code> — the digest, e.g. <code>/channel @mychannel 08:00 Europe/Kyiv</code>
+<code>/channel @name [HH:MM] [ZONE]</code> — the digest, e.g. <code>/channel @mychannel 08:00 Kyiv</code> (ZONE as in /subscribe: a city, Europe/Kyiv or UTC+2)
 <code>/channel @name alert WORDS</code> — an alert, e.g. <code>/channel @mychannel alert ceasefire speaker:putin</code>
 <code>/channel @name alerts</code> — its alerts; <code>/channel @name alert off N</code> removes one
 <code>/channel @name language en|uk|ru</code> — the language of its digest and alerts

@@ -14,6 +14,7 @@ from bot.answering.speakers import speakers_named
 from bot.context import BotContext
 from bot.i18n import N_, _, format_date, format_number, ngettext
 from bot.input.search_syntax import parse_search
+from bot.input.small_talk import is_small_talk
 from bot.presentation.callbacks import PageButton
 from bot.presentation.html import count, said_on, split_message, statement_full, statement_list
 from bot.presentation.labels import label, speaker_name
@@ -43,7 +44,8 @@ Plain text works in a private chat; in groups, mention me or reply to me.
 /timeline NAME|TOPIC — statements over time, <code>/timeline Putin</code>, <code>/timeline territory</code>
 
 <b>Daily digest</b>
-/subscribe [HH:MM] [Area/City] — <code>/subscribe 08:00 Europe/Kyiv</code>
+/subscribe [HH:MM] [ZONE] — <code>/subscribe 08:00 Kyiv</code>
+   ZONE: a city such as Kyiv, a zone such as Europe/Kyiv, or an offset such as UTC+2
 /settings — time, time zone, topics and speakers followed, pause
 /digest — preview my next digest now
 /unsubscribe — stop the digest
@@ -68,6 +70,9 @@ ADMIN_HELP = N_("""<b>Admins</b>
 /export [csv] — the whole record as a file
 /stats — what the record holds""")
 
+INVITATION = N_(
+    "Ask me in your own words, e.g. <i>What does Moscow want for Donetsk?</i>, or see /help for every command."
+)
 _STATEMENT_SHORTCUT = re.compile(r"^/statement_(\d+)(?:@\w+)?$")
 
 
@@ -113,10 +118,7 @@ async def start(update: Update, context: BotContext) -> None:
         "<b>diplobot</b> keeps the record of what the parties to the war say about ending it: "
         "peace terms, security guarantees, ceasefires, territory, troops, sanctions, prisoners, talks."
     )
-    invitation = _(
-        "Ask me in your own words, e.g. <i>What does Moscow want for Donetsk?</i>, or see /help for every command."
-    )
-    await reply(update, f"{about}\n\n{holding}\n\n{invitation}")
+    await reply(update, f"{about}\n\n{holding}\n\n{_(INVITATION)}")
 
 
 async def help_command(update: Update, context: BotContext) -> None:
@@ -156,6 +158,9 @@ async def search_command(update: Update, context: BotContext) -> None:
 async def _ask(update: Update, context: BotContext, question: str) -> None:
     if not has_words(question):
         await reply(update, _("Ask a question, e.g. <code>/ask Will American soldiers go to Ukraine?</code>"))
+        return
+    if is_small_talk(question):
+        await reply(update, "👋 " + _(INVITATION))
         return
     if _too_long(question):
         raise InvalidInput(_("question"), _too_long_message(question))

@@ -1,6 +1,6 @@
 """Subscribers: the daily digest at their own local time.
 
-/subscribe [HH:MM] [Area/City], /unsubscribe, /digest (a preview that moves nothing);
+/subscribe [HH:MM] [ZONE], /unsubscribe, /digest (a preview that moves nothing);
 /settings is `handlers.settings`. Groups subscribe too; there only the group's admins
 change the subscription. The digests themselves go out from `bot.digests.tick`, whose job
 `bot.digests.schedule` registers."""
@@ -36,31 +36,26 @@ ADMINS_ONLY = N_("Only the group's admins can change its digest.")
 
 
 def parse_subscribe_argument(argument: str) -> tuple[time | None, ZoneInfo | None]:
-    """`[HH:MM] [Area/City]`, in either order; an unknown zone or a bad time is named."""
+    """`[HH:MM] [ZONE]`, in either order. The zone may take several words, as readers write
+    "New York" or "UTC +3"; an unknown zone or a bad time is named."""
     digest_time: time | None = None
-    zone: ZoneInfo | None = None
-    words = argument.split()
-    if len(words) > 2:
-        raise InvalidInput("subscribe", _("give at most a time and a time zone, e.g. /subscribe 08:00 Europe/Kyiv"))
-    for word in words:
-        looks_like_time = word[:1].isdigit()
-        if looks_like_time:
-            if digest_time is not None:
-                raise InvalidInput(_("time"), _("give one time of day"))
-            try:
-                digest_time = parse_time_of_day(word)
-            except ValueError as error:
-                raise InvalidInput(
-                    _("time"), _("{problem} (e.g. 08:00)").format(problem=said(wording_of(error)))
-                ) from None
-        else:
-            if zone is not None:
-                raise InvalidInput(_("time zone"), _("give one time zone"))
-            try:
-                zone = parse_timezone(word)
-            except ValueError as error:
-                raise InvalidInput(_("time zone"), wording_of(error)) from None
-    return digest_time, zone
+    zone_words: list[str] = []
+    for word in argument.split():
+        if not word[:1].isdigit():
+            zone_words.append(word)
+            continue
+        if digest_time is not None:
+            raise InvalidInput(_("time"), _("give one time of day"))
+        try:
+            digest_time = parse_time_of_day(word)
+        except ValueError as error:
+            raise InvalidInput(_("time"), _("{problem} (e.g. 08:00)").format(problem=said(wording_of(error)))) from None
+    if not zone_words:
+        return digest_time, None
+    try:
+        return digest_time, parse_timezone(" ".join(zone_words))
+    except ValueError as error:
+        raise InvalidInput(_("time zone"), wording_of(error)) from None
 
 
 # -- who may change a chat's subscription --------------------------------------
@@ -207,7 +202,7 @@ async def chat_migrated(update: Update, context: BotContext) -> None:
 # -- wiring --------------------------------------------------------------------
 
 COMMANDS = [
-    ("subscribe", N_("Daily digest at your time: /subscribe 08:00 Europe/Kyiv")),
+    ("subscribe", N_("Daily digest at your time: /subscribe 08:00 Kyiv (or Europe/Kyiv, UTC+2)")),
     ("settings", N_("Digest time, time zone, topics, speakers, pause")),
     ("digest", N_("Preview my next digest now")),
     ("unsubscribe", N_("Stop the daily digest")),

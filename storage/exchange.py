@@ -107,6 +107,30 @@ def detect_format(name: str, content: bytes) -> ExchangeFormat:
     return ExchangeFormat.jsonl if content.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else ExchangeFormat.csv
 
 
+#: What Python's JSON parser says is wrong (its messages are English and fixed), in words
+#: the admin's language has.
+_JSON_PROBLEMS = {
+    "Expecting value": N_("a value is expected"),
+    "Expecting ',' delimiter": N_("a comma or a closing bracket is missing"),
+    "Expecting ':' delimiter": N_("a colon is missing"),
+    "Expecting property name enclosed in double quotes": N_("a field name in double quotes is missing"),
+    "Unterminated string starting at": N_("a string is not closed"),
+    "Invalid control character at": N_("a line break or control character inside a string"),
+    "Invalid \\escape": N_("a backslash escape that JSON does not have"),
+    "Invalid \\uXXXX escape": N_("a backslash escape that JSON does not have"),
+    "Extra data": N_("something follows the object on the same line"),
+    "Illegal trailing comma before end of object": N_("a comma before the closing bracket"),
+    "Illegal trailing comma before end of array": N_("a comma before the closing bracket"),
+}
+
+
+def _json_problem(error: json.JSONDecodeError) -> Wording:
+    problem = _JSON_PROBLEMS.get(error.msg)
+    if problem is None:
+        return Wording(N_("not valid JSON (at column {column})"), column=error.colno)
+    return Wording(N_("not valid JSON: {problem} at column {column}"), problem=Wording(problem), column=error.colno)
+
+
 def parse_jsonl(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LineProblem]]:
     rows, found = [], []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -115,13 +139,7 @@ def parse_jsonl(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LineP
         try:
             value = json.loads(line)
         except json.JSONDecodeError as error:
-            found.append(
-                LineProblem(
-                    number,
-                    "json",
-                    Wording(N_("not valid JSON ({problem} at column {column})"), problem=error.msg, column=error.colno),
-                )
-            )
+            found.append(LineProblem(number, "json", _json_problem(error)))
             continue
         if not isinstance(value, dict):
             found.append(LineProblem(number, "json", Wording(N_("each line must be one JSON object"))))

@@ -243,6 +243,9 @@ class StatementData(BaseModel):
         return self
 
 
+_QUOTED = re.compile(r"'([^']*)'")
+
+
 def _said(item: Any) -> Wording:
     """The message of one pydantic error: our own validators' `BadValue`, or pydantic's."""
     if item["type"] == "missing":
@@ -250,8 +253,10 @@ def _said(item: Any) -> Wording:
     if item["type"] == "extra_forbidden":
         return Wording(N_("not a field of the exchange format"))
     if item["type"] == "enum":
-        allowed = item.get("ctx", {}).get("expected", "")
-        return Wording(N_("{value} is not one of {allowed}"), value=repr(item.get("input")), allowed=allowed)
+        # pydantic words the choices in English ("'a', 'b' or 'c'"): only the values are kept.
+        expected = str(item.get("ctx", {}).get("expected", ""))
+        allowed = ", ".join(_QUOTED.findall(expected)) or expected
+        return Wording(N_("{value} is not one of: {allowed}"), value=repr(item.get("input")), allowed=allowed)
     cause = item.get("ctx", {}).get("error")
     if isinstance(cause, Exception):
         return wording_of(cause)

@@ -79,16 +79,23 @@ def configured_postgres_url() -> str | None:
     return os.environ.get(POSTGRES_URL_VARIABLE) or None
 
 
+def _postgresql_param() -> Any:
+    """PostgreSQL's `pytest.param`, skipped with the reason when it is not configured."""
+    return pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=pytest.mark.skipif(configured_postgres_url() is None, reason=POSTGRES_SKIP_REASON),
+    )
+
+
 def engine_params() -> list[Any]:
     """`pytest.param`s for the engines; PostgreSQL skipped, with the reason, when unset."""
-    return [
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param(
-            "postgresql",
-            id="postgresql",
-            marks=pytest.mark.skipif(configured_postgres_url() is None, reason=POSTGRES_SKIP_REASON),
-        ),
-    ]
+    return [pytest.param("sqlite", id="sqlite"), _postgresql_param()]
+
+
+on_postgresql_only = pytest.mark.parametrize("db_engine", [_postgresql_param()], indirect=True)
+"""For a test whose subject exists only on PostgreSQL (several processes sending from one
+database): it runs there alone, not as a skipped SQLite case."""
 
 
 def asyncpg_dsn(url: str) -> str:

@@ -44,7 +44,7 @@ async def say(bot: BotHarness, text: str, user_id: int = CHANNEL_ADMIN) -> str:
 
 
 async def test_channel_alone_explains_how_to_link_one(bot: BotHarness) -> None:
-    assert "<code>/channel @name [HH:MM] [Area/City]</code>" in await say(bot, "/channel")
+    assert "<code>/channel @name [HH:MM] [ZONE]</code>" in await say(bot, "/channel")
 
 
 @pytest.mark.parametrize(

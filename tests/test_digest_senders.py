@@ -1,6 +1,6 @@
 """Many digests in progress per sender, and several senders on one database, in process
 on SQLite and PostgreSQL: the parts of other chats go while one chat waits for its slot,
-no row stays locked while a chat waits, two senders share a tick, and a sender that
+no row stays locked while a chat waits, two senders share a tick (PostgreSQL only), and a sender that
 stops mid-digest leaves its deliveries to the next one without losing or doubling more
 than the documented one message per digest (bot/digests/tick.py)."""
 
@@ -18,6 +18,7 @@ from bot.digests.tick import TickReport, send_due
 from bot.local.bot_api import BOT_USER
 from storage.engine import Database
 from storage.models import DeliveryState, Topic
+from tests.conftest import on_postgresql_only
 from tests.support.digests import FIRST_DUE, Telegram, deliveries, record, subscribe_chat
 
 
@@ -91,9 +92,9 @@ async def _other_process(database: Database, db_engine: str) -> Database:
     return Database(database.url, connect_args={"server_settings": {"search_path": search_path}})
 
 
+@on_postgresql_only
 async def test_two_senders_share_a_tick_of_long_digests(database: Database, telegram: Telegram, db_engine: str) -> None:
-    if db_engine != "postgresql":
-        pytest.skip("on SQLite one process sends (test_digest_exactly_once.py)")
+    """On SQLite one process sends: test_digest_exactly_once.py."""
     chats = range(1000, 1040)
     parts = await long_digests(database, chats)
     other = await _other_process(database, db_engine)

@@ -96,6 +96,63 @@ async def test_the_records_errors_come_in_russian(database: Database) -> None:
         )
 
 
+@pytest.mark.parametrize(
+    ("language", "refused"),
+    [
+        ("uk", "⚠️ статус: 'bogus' — не одне з: reported, confirmed, contested, denied, retracted"),
+        ("ru", "⚠️ статус: 'bogus' — не одно из: reported, confirmed, contested, denied, retracted"),
+        ("en", "⚠️ status: 'bogus' is not one of: reported, confirmed, contested, denied, retracted"),
+    ],
+)
+async def test_a_value_not_among_a_fields_choices_lists_them_in_the_admins_language(
+    database: Database, language: str, refused: str
+) -> None:
+    """The choices are the record's own words; the sentence around them, down to its "or",
+    is the admin's language."""
+    statement = await record(database)
+    async with running_bot(database) as bot:
+        await bot.admin(language_code=language).send(f"/edit {statement.id} status bogus")
+        assert bot.last_text(ADMIN_ID) == refused
+
+
+@pytest.mark.parametrize(("language", "side"), [("uk", "невідома"), ("ru", "неизвестна"), ("en", "unknown")])
+async def test_a_side_left_open_is_shown_in_the_readers_language(database: Database, language: str, side: str) -> None:
+    """A new speaker's statement keeps the side "unknown" until an admin sets it; readers
+    see that word in their own language, as they see every recorded side."""
+    async with running_bot(database) as bot:
+        admin = bot.admin(language_code=language)
+        await admin.send("/add Keir Starmer | 2025-03-02 | ceasefire | Words of support. | BBC")
+        added = bot.last_text(ADMIN_ID)
+        assert f": {side}\n" in added and f"(<i>{side}</i>)" in added
+        await admin.send("/latest")
+        assert f"Keir Starmer</b> · {side}\n" in bot.last_text(ADMIN_ID)
+
+
+@pytest.mark.parametrize(
+    ("language", "named"),
+    [
+        ("uk", "• рядок 1: json: некоректний JSON: бракує коми або закривної дужки у стовпці 16"),
+        ("ru", "• строка 1: json: некорректный JSON: не хватает запятой или закрывающей скобки в столбце 16"),
+        ("en", "• line 1: json: not valid JSON: a comma or a closing bracket is missing at column 16"),
+    ],
+)
+async def test_a_broken_json_line_is_explained_in_the_admins_language(
+    database: Database, language: str, named: str
+) -> None:
+    """Python's JSON parser explains in English; the admin reads what is wrong in theirs."""
+    async with running_bot(database) as bot:
+        await bot.admin(language_code=language).send_document("broken.jsonl", b'{"speaker": "X"\n', caption="/import")
+        assert named in bot.last_text(ADMIN_ID) and "Expecting" not in bot.last_text(ADMIN_ID)
+
+
+async def test_stats_name_the_sides_in_the_admins_language(database: Database) -> None:
+    await record(database, speaker="Vladimir Putin", side="Russia")
+    async with running_bot(database) as bot:
+        await bot.admin(language_code="uk").send("/stats")
+        [by_side] = [line for line in bot.last_text(ADMIN_ID).splitlines() if line.startswith("За сторонами:")]
+        assert by_side == "За сторонами: Росія 1"
+
+
 @pytest_asyncio.fixture
 async def telegram(database: Database) -> AsyncIterator[Telegram]:
     async with telegram_on(database) as double:

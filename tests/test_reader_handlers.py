@@ -107,6 +107,7 @@ async def test_search_with_filters(bot: BotHarness) -> None:
         ("since:2025-09-01 until:2025-01-01", "since: is after until"),
         ("ceasefire speker:putin", "speker: not a filter; did you mean speaker:?"),
         ("sinse:2025-03 talks", "sinse: not a filter; did you mean since:?"),
+        ("ceasefire speaker:putn", "speaker: no speaker called 'putn' in the record"),
     ],
 )
 async def test_search_bad_filters_get_a_specific_answer(bot: BotHarness, query: str, expected: str) -> None:
@@ -159,6 +160,31 @@ async def test_a_speakers_statements_name_the_speaker_in_the_readers_script(
 async def test_plain_text_in_private_is_a_question(bot: BotHarness) -> None:
     text = await say(bot, "What did Zelensky say about Crimea?")
     assert "Crimea" in text and "Volodymyr Zelensky" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "message", "invitation"),
+    [
+        ("en", "Hi!", "Ask me in your own words"),
+        ("en", "thank you 🙏", "Ask me in your own words"),
+        ("uk", "Привіт", "Питайте своїми словами"),
+        ("uk", "Дякую!", "Питайте своїми словами"),
+        ("ru", "спасибо", "Спрашивайте своими словами"),
+    ],
+)
+async def test_a_greeting_or_thanks_is_answered_with_how_to_ask(
+    bot: BotHarness, language: str, message: str, invitation: str
+) -> None:
+    """Not with whichever statements rank first for "hi"."""
+    user = bot.user(READER_ID, language_code=language)
+    await user.send(message)
+    reply = bot.last_text(READER_ID)
+    assert reply.startswith("👋 " + invitation) and "/statement_" not in reply
+
+
+async def test_a_question_that_starts_with_thanks_is_still_a_question(bot: BotHarness) -> None:
+    """Only a whole message of small talk is taken as such."""
+    assert not (await say(bot, "Thanks, and what did Zelensky say about Crimea?")).startswith("👋")
 
 
 async def test_plain_text_in_a_group_needs_a_mention_or_a_reply(bot: BotHarness) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import time
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -29,6 +30,17 @@ GROUP_ADMIN = 4242
 async def chat_bot(database: Database) -> AsyncIterator[BotHarness]:
     async with running_bot(database) as harness:
         yield harness
+
+
+def button(chat_bot: BotHarness, message: dict[str, Any], label_part: str) -> str:
+    """The callback data of the first button whose label holds `label_part`, on `message`
+    as it stands now, after the edits its buttons made."""
+    current = chat_bot.api.messages[(message["chat"]["id"], message["message_id"])]
+    for row in current["reply_markup"]["inline_keyboard"]:
+        for item in row:
+            if label_part in item["text"]:
+                return str(item["callback_data"])
+    raise AssertionError(f"no button with {label_part!r}")
 
 
 async def test_subscribe_with_time_and_zone(chat_bot: BotHarness, database: Database) -> None:
@@ -67,17 +79,50 @@ async def test_subscribe_and_settings_take_an_offset_and_show_it_as_given(
     await user.send("/settings")
     message = user.last_message()
     assert "07:30</b> UTC+3" in message["text"] and "Etc/" not in message["text"]
-    [zone] = [
-        b["callback_data"]
-        for row in message["reply_markup"]["inline_keyboard"]
-        for b in row
-        if "Time zone" in b["text"]
-    ]
-    await user.press(message, zone)
+    await user.press(message, button(chat_bot, message, "Time zone"))
     await user.send("GMT-5")
     assert "Time zone: UTC-5" in chat_bot.last_text(907)
     subscriber = await get_subscriber(database, 907)
     assert subscriber is not None and subscriber.timezone == "Etc/GMT+5"
+
+
+@pytest.mark.parametrize(
+    ("argument", "zone", "shown"),
+    [
+        ("07:30 New York", "America/New_York", "America/New_York"),
+        ("Нью Йорк 07:30", "America/New_York", "America/New_York"),
+        ("07:30 UTC +3", "Etc/GMT-3", "UTC+3"),
+    ],
+)
+async def test_subscribe_takes_a_zone_of_several_words(
+    chat_bot: BotHarness, database: Database, argument: str, zone: str, shown: str
+) -> None:
+    """Readers write a city as they say it, with its space: "New York" is one zone, not two."""
+    await chat_bot.user(908).send(f"/subscribe {argument}")
+    assert f"07:30</b> {shown}" in chat_bot.last_text(908)
+    subscriber = await get_subscriber(database, 908)
+    assert subscriber is not None and (subscriber.digest_time, subscriber.timezone) == (time(7, 30), zone)
+
+
+@pytest.mark.parametrize(
+    ("language", "city"),
+    [("en", "a city such as Kyiv"), ("uk", "місто, як-от Київ"), ("ru", "город, например Киев")],
+)
+async def test_where_a_zone_is_asked_for_a_city_and_an_offset_are_offered(
+    chat_bot: BotHarness, language: str, city: str
+) -> None:
+    """Readers who know their city or their offset, not an IANA name, are told both work."""
+    user = chat_bot.user(909, language_code=language)
+    await user.send("/help")
+    assert city in chat_bot.last_text(909) and "UTC+2" in chat_bot.last_text(909)
+    await user.send("/digest")
+    assert city in chat_bot.last_text(909) and "UTC+2" in chat_bot.last_text(909)
+    await user.send("/subscribe 08:00 Kyiv")
+    await user.send("/settings")
+    message = user.last_message()
+    await user.press(message, button(chat_bot, message, "🌍"))
+    prompt = chat_bot.api.messages[(909, message["message_id"])]["text"]
+    assert city in prompt and "Europe/Kyiv" in prompt and "UTC+2" in prompt
 
 
 async def test_subscribe_defaults_from_configuration(chat_bot: BotHarness, database: Database) -> None:
@@ -93,6 +138,8 @@ async def test_subscribe_defaults_from_configuration(chat_bot: BotHarness, datab
         ("/subscribe 25:00 Europe/Kyiv", "'25:00' is not a time of day"),
         ("/subscribe Mars/Olympus", "'Mars/Olympus' is not a known time zone"),
         ("/subscribe 8 Europe/Kyiv", "'8' is not a time of day"),
+        ("/subscribe 08:00 Kyiv Moscow", "'Kyiv Moscow' is not a known time zone"),
+        ("/subscribe 08:00 09:00 Kyiv", "give one time of day"),
     ],
 )
 async def test_a_bad_time_or_zone_is_named_and_changes_nothing(
@@ -129,34 +176,26 @@ async def test_settings_buttons_edit_the_same_message(chat_bot: BotHarness, data
     message = user.last_message()
     assert "Topics: all" in message["text"] and "Speakers: all" in message["text"]
 
-    def button(label_part: str) -> str:
-        current = chat_bot.api.messages[(905, message["message_id"])]
-        for row in current["reply_markup"]["inline_keyboard"]:
-            for item in row:
-                if label_part in item["text"]:
-                    return item["callback_data"]
-        raise AssertionError(f"no button with {label_part!r}")
-
-    await user.press(message, button("Topics"))
-    await user.press(message, button("ceasefire"))
-    await user.press(message, button("territory"))
-    await user.press(message, button("territory"))
+    await user.press(message, button(chat_bot, message, "Topics"))
+    await user.press(message, button(chat_bot, message, "ceasefire"))
+    await user.press(message, button(chat_bot, message, "territory"))
+    await user.press(message, button(chat_bot, message, "territory"))
     edits = chat_bot.calls("editMessageText")
     assert {int(edit.params["message_id"]) for edit in edits} == {message["message_id"]}
     assert "Topics: ceasefire" in edits[-1].params["text"]
     assert (await get_subscriber(database, 905)).topics == ["ceasefire"]  # type: ignore[union-attr]
 
-    await user.press(message, button("Back"))
-    await user.press(message, button("Pause"))
+    await user.press(message, button(chat_bot, message, "Back"))
+    await user.press(message, button(chat_bot, message, "Pause"))
     assert (await get_subscriber(database, 905)).paused  # type: ignore[union-attr]
-    await user.press(message, button("Resume"))
-    await user.press(message, button("Notes: turn on"))
+    await user.press(message, button(chat_bot, message, "Resume"))
+    await user.press(message, button(chat_bot, message, "Notes: turn on"))
     subscriber = await get_subscriber(database, 905)
     assert subscriber is not None and not subscriber.paused and subscriber.notify_empty
 
-    await user.press(message, button("Time zone"))
-    await user.press(message, button("America/New_York"))
-    await user.press(message, button("Time"))
+    await user.press(message, button(chat_bot, message, "Time zone"))
+    await user.press(message, button(chat_bot, message, "America/New_York"))
+    await user.press(message, button(chat_bot, message, "Time"))
     await user.send("06:45")
     subscriber = await get_subscriber(database, 905)
     assert subscriber is not None and (subscriber.timezone, subscriber.digest_time) == ("America/New_York", time(6, 45))
@@ -171,9 +210,7 @@ async def test_speakers_are_added_by_typing_and_removed_by_button(chat_bot: BotH
     await user.send("/subscribe")
     await user.send("/settings")
     message = user.last_message()
-    [speakers] = [
-        b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row if "Speakers" in b["text"]
-    ]
+    speakers = button(chat_bot, message, "Speakers")
     await user.press(message, speakers)
     await user.send("Napoleon")
     assert "no speaker called 'Napoleon'" in chat_bot.last_text(906)
@@ -185,14 +222,7 @@ async def test_speakers_are_added_by_typing_and_removed_by_button(chat_bot: BotH
     await user.send("Zelensky")
     assert len((await get_subscriber(database, 906)).actor_ids) == 1  # type: ignore[union-attr]
     await user.press(message, speakers)
-    current = chat_bot.api.messages[(906, message["message_id"])]
-    [remove] = [
-        b["callback_data"]
-        for row in current["reply_markup"]["inline_keyboard"]
-        for b in row
-        if "Vladimir Putin" in b["text"]
-    ]
-    await user.press(message, remove)
+    await user.press(message, button(chat_bot, message, "Vladimir Putin"))
     assert (await get_subscriber(database, 906)).actor_ids == []  # type: ignore[union-attr]
     await user.send("/cancel")
     assert "nothing changed" in chat_bot.last_text(906)

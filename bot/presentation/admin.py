@@ -4,13 +4,15 @@ record is escaped here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import N_, _, format_date, ngettext, said
 from bot.input.add_line import EXAMPLE, PARTS, USAGE, AddLineError
 from bot.presentation.callbacks import RetractButton
 from bot.presentation.html import h, statement_compact, statement_full
-from bot.presentation.labels import label
+from bot.presentation.labels import label, side_name
 from bot.record import MAX_IMPORT_BYTES, Changed, Linked
 from storage.actors import UNKNOWN_SIDE
 from storage.exchange import LISTED_SKIPS, ExchangeFormat, ImportReport
@@ -97,7 +99,7 @@ def added(statement: Statement) -> str:
             "The record has no side for <b>{speaker}</b> yet, so this statement's side "
             "is left open (<i>{unknown}</i>). Set it: <code>/edit {id} side SIDE</code>, "
             "e.g. <code>/edit {id} side United Kingdom</code>"
-        ).format(speaker=h(statement.speaker), unknown=UNKNOWN_SIDE, id=statement.id)
+        ).format(speaker=h(statement.speaker), unknown=h(side_name(UNKNOWN_SIDE)), id=statement.id)
     return text
 
 
@@ -253,8 +255,8 @@ def export_caption(statements: int, fmt: ExchangeFormat) -> str:
     ).format(count=statements, format=fmt.value)
 
 
-def _counts(counts: dict[str, int], limit: int = 8) -> str:
-    items = [f"{h(label(key))} {value}" for key, value in list(counts.items())[:limit]]
+def _counts(counts: dict[str, int], limit: int = 8, name: Callable[[str], str] = label) -> str:
+    items = [f"{h(name(key))} {value}" for key, value in list(counts.items())[:limit]]
     if len(counts) > limit:
         items.append(_("+{count} more").format(count=len(counts) - limit))
     return " · ".join(items) or _("none")
@@ -276,7 +278,7 @@ def stats_text(stats: RecordStats) -> str:
             ),
             _("Latest said: {latest} · last recorded: {recorded}").format(latest=latest, recorded=recorded),
             _("By status: {counts}").format(counts=_counts(stats.by_status)),
-            _("By side: {counts}").format(counts=_counts(stats.by_side)),
+            _("By side: {counts}").format(counts=_counts(stats.by_side, name=side_name)),
             _("By topic: {counts}").format(counts=_counts(stats.by_topic, limit=len(Topic))),
             _("With embeddings: {count}").format(count=stats.embedded),
         ]

@@ -10,6 +10,7 @@ import re
 from importlib import resources
 
 from bot.i18n import ENGLISH, N_, _, current
+from storage.actors import UNKNOWN_SIDE
 
 _LABELS = {
     # topics
@@ -56,7 +57,8 @@ def _translated(known: dict[str, str], key: str, otherwise: str) -> str:
 
 
 #: The parties of bot/data/vocabulary/sides.json as readers see them (the record keeps the
-#: English name); a side the record names but this list does not is shown as recorded.
+#: English name), and the side a new speaker's statement is left with until an admin sets
+#: it; a side the record names but this list does not is shown as recorded.
 _SIDES = {
     "Russia": N_("Russia"),
     "Ukraine": N_("Ukraine"),
@@ -110,6 +112,7 @@ _SIDES = {
     "European Union": N_("European Union"),
     "Europe": N_("Europe"),
     "the West": N_("the West"),
+    UNKNOWN_SIDE: N_("unknown"),
 }
 
 

@@ -29,7 +29,8 @@ QUICK_ZONES = (
 MAX_SPEAKER_CHOICES = 8
 NOT_SUBSCRIBED = N_(
     "This chat has no digest subscription. "
-    "<code>/subscribe [HH:MM] [Area/City]</code> starts one, e.g. <code>/subscribe 08:00 Europe/Kyiv</code>"
+    "<code>/subscribe [HH:MM] [ZONE]</code> starts one, e.g. <code>/subscribe 08:00 Kyiv</code>; "
+    "the zone is a city such as Kyiv, a zone such as Europe/Kyiv, or an offset such as UTC+2."
 )
 NOTHING_CHANGED = N_("OK, nothing changed.")
 NO_LONGER_SUBSCRIBED = N_("This chat has no digest subscription any more.")
@@ -41,7 +42,10 @@ _PROMPTS = {
         "Following none means every speaker. Topics and speakers both narrow the digest."
     ),
     "time": N_("Tap a time, or <b>type one</b> as HH:MM (24-hour clock)."),
-    "zone": N_("Tap a time zone, or <b>type one</b> as Area/City (e.g. Europe/Kyiv)."),
+    "zone": N_(
+        "Tap a time zone, or <b>type one</b>: a city such as Kyiv, a zone such as Europe/Kyiv, "
+        "or an offset such as UTC+2."
+    ),
 }
 
 
