@@ -236,6 +236,48 @@ async def test_who_when_and_where_that_hold_the_subject_are_answered(
     assert expected in refs(reply)[:5], refs(reply)
 
 
+@pytest.mark.parametrize(
+    ("question", "expected", "label"),
+    [
+        # A capital where a sentence opens is no name the record must hold ...
+        ("Thanks! What did Zelensky say about Crimea?", "s09", "Ukraine"),
+        ("Thanks\nWhat did Zelensky say about Crimea?", "s09", "Ukraine"),
+        ("Дякую\nЩо сказав Зеленський про Крим?", "s09", "Ukraine"),
+        ("Привіт, Дякую. Що казав Путін про Донбас?", "s43", "Russia"),
+        ("Спасибо\nЧто говорил Путин о Донбассе?", "s23", "Russia"),
+        ("Ок, Спасибо, а что Путин говорил о Донбассе?", "s23", None),
+        # ... and greetings, thanks and please are no words of what is asked.
+        ("Thanks, and what did Zelensky say about Crimea?", "s09", "Ukraine"),
+        ("Please tell me what Zelensky said about Crimea", "s09", "Ukraine"),
+        ("Hello. What did Putin say about Donbas?", "s23", "Russia"),
+        ("Дякую! Що сказав Зеленський про Крим?", "s09", "Ukraine"),
+        ("Будь ласка, що сказав Зеленський про Крим?", "s09", "Ukraine"),
+        ("Спасибо. Что говорил Путин о Донбассе?", "s23", "Russia"),
+        ("Подскажите пожалуйста что говорил Путин о Донбассе?", "s23", "Russia"),
+        # A name of the record where a sentence opens is still its name.
+        ("Zelensky said what about Crimea?", "s09", "Ukraine"),
+        ("Thanks! Zelensky said what about Crimea?", "s09", "Ukraine"),
+    ],
+)
+async def test_courtesy_and_sentence_openings_do_not_hide_the_answer(
+    model_database: Database, question: str, expected: str, label: str | None
+) -> None:
+    reply = await ask(model_database, question)
+    assert expected in refs(reply)[:5], (reply.reason, refs(reply))
+    if label is not None:
+        assert reply.understood_label == label
+
+
+@pytest.mark.parametrize(
+    "question", ["What did Erdogan say about Crimea?", "Thanks! What did Erdogan say about Crimea?"]
+)
+async def test_a_name_the_record_lacks_after_courtesy_is_still_reported(
+    model_database: Database, question: str
+) -> None:
+    reply = await ask(model_database, question)
+    assert reply.nothing_found and reply.reason == "the record does not mention Erdogan"
+
+
 async def test_contested_claims_come_with_their_denials(model_database: Database) -> None:
     reply = await ask(model_database, "Did Russia capture villages in Dnipropetrovsk region?")
     by_ref = {hit.statement.ref: hit.statement for hit in reply.hits}
@@ -343,6 +385,21 @@ async def test_keyword_search_keeps_the_filters_and_says_nothing_found(keyword_d
     assert set(refs(reply)) <= {"s17", "s19"} and refs(reply)
     nothing = await ask(keyword_database, "What did Hamas say about the Gaza ceasefire proposal?")
     assert nothing.hits == [] and nothing.reason
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Thanks! What did Zelensky say about Crimea?", "s09"),
+        ("Thanks, and what did Zelensky say about Crimea?", "s09"),
+        ("Macron. What did he say?", "s11"),
+    ],
+)
+async def test_keyword_search_reads_past_courtesy_and_sentence_openings(
+    keyword_database: Database, question: str, expected: str
+) -> None:
+    reply = await ask(keyword_database, question)
+    assert reply.keyword_only and expected in refs(reply)[:5], (reply.reason, refs(reply))
 
 
 async def test_keyword_index_sees_new_statements(keyword_database: Database) -> None:

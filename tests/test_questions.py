@@ -186,6 +186,53 @@ def test_names_the_record_does_not_know_are_reported() -> None:
     assert read("What did Putin say about Crimea?").names == ()
 
 
+# -- sentence openings and courtesy ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Thanks! What did Zelensky say about Crimea?",
+        "Crimea. What did Zelensky say about it?",
+        "Thanks\nWhat did Zelensky say about Crimea?",
+        "Hello, What did Zelensky say about Crimea?",
+        "Macron. What did he say?",
+    ],
+)
+def test_a_capital_where_a_sentence_opens_is_no_name(question: str) -> None:
+    assert read(question).names == ()
+
+
+def test_a_name_where_a_sentence_opens_is_still_a_name() -> None:
+    assert ZELENSKY in read("Thanks! Zelensky said what about Crimea?").speakers
+    assert read("Thanks! What did Erdogan say about the talks in Istanbul?").unknown_speaker == "Erdogan"
+    assert "Kakhovka" in read("Thanks! Did Russia attack the Kakhovka dam?").names
+
+
+@pytest.mark.parametrize(
+    ("question", "plain"),
+    [
+        ("Thanks, and what did Zelensky say about Crimea?", "What did Zelensky say about Crimea?"),
+        ("Thanks! What did Zelensky say about Crimea?", "What did Zelensky say about Crimea?"),
+        ("Please tell me what Zelensky said about Crimea", "What did Zelensky say about Crimea?"),
+        ("What did Zelensky say about Crimea, please?", "What did Zelensky say about Crimea?"),
+        ("Дякую! Що сказав Зеленський про Крим?", "Що сказав Зеленський про Крим?"),
+        ("Будь ласка, скажіть, що сказав Зеленський про Крим?", "Що сказав Зеленський про Крим?"),
+        ("Спасибо. Что говорил Путин о Донбассе?", "Что говорил Путин о Донбассе?"),
+        ("Подскажите пожалуйста что говорил Путин о Донбассе?", "Что говорил Путин о Донбассе?"),
+    ],
+)
+def test_greetings_thanks_and_please_are_not_what_is_asked(question: str, plain: str) -> None:
+    courteous, asked = read(question), read(plain)
+    assert courteous.concepts == asked.concepts
+    assert (courteous.sides, courteous.speakers) == (asked.sides, asked.speakers)
+    assert courteous.names == ()
+
+
+def test_courtesy_words_inside_a_sentence_may_be_what_is_asked() -> None:
+    assert ("thank",) in read("Did Zelensky say thank you?").concepts
+
+
 # -- topics, stances, places ---------------------------------------------------------------
 
 

@@ -101,7 +101,9 @@ async def answer(
     question understanding (bot.answering.retrieval)."""
     limit = max(1, min(limit, MAX_PAGE))
     offset = max(0, offset)
-    question = " ".join(question.split())
+    # Spaces tidied, line breaks kept: a line break ends a sentence, and the capital of
+    # the word after it is no sign of a name ("Thanks\nWhat did ...").
+    question = "\n".join(" ".join(line.split()) for line in question.splitlines() if line.strip())
     if not has_words(question):
         # Emoji or punctuation alone would be "answered" with whatever ranks first.
         return Answer(question, [], 0, offset, limit, reason=_("the question has no words to look for"))

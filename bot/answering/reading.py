@@ -23,6 +23,7 @@ from importlib import resources
 from typing import Any
 
 from bot.answering.record_index import RecordFacts
+from bot.answering.understanding.tokens import courtesy, opens_sentence
 from bot.answering.understanding.words import STANCES, TOPICS, load_places, load_sides
 from storage.actors import normalize_name
 from storage.models import Topic
@@ -31,7 +32,6 @@ from storage.search import STOPWORDS
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
-_SENTENCE_END = re.compile(r"[.!?:;«»\"“”(]\s*$")
 #: A name's word this long or longer may be followed by an ending in the question.
 _STEM_MIN = 4
 _ENDING_MAX = 3
@@ -354,7 +354,10 @@ def speakers_called(text: str, facts: RecordFacts) -> frozenset[int]:
 
 
 def read(question: str, facts: RecordFacts) -> Reading:
-    matches = list(_WORD.finditer(question))
+    # Greetings, thanks and please ("Дякую, а що ...") address the bot: no word of them is
+    # a name or a word the record must hold.
+    aside = courtesy(question)
+    matches = [match for match in _WORD.finditer(question) if not any(a <= match.start() < b for a, b in aside)]
     raw = [match.group() for match in matches]
     words = [fold(word) for word in raw]
     speakers: set[int] = set()
@@ -389,8 +392,7 @@ def read(question: str, facts: RecordFacts) -> Reading:
         topic = _topic_named(word)
         if topic is not None:
             topics.add(topic)
-        starts_sentence = at == 0 or bool(_SENTENCE_END.search(question[: matches[at].start()]))
-        if written[0].isupper() and not starts_sentence:
+        if written[0].isupper() and not opens_sentence(question, matches[at].start(), aside):
             if word not in data.not_names and not any(_word_matches(word, known) for known in data.not_names):
                 names.append(written)
             continue

@@ -1,12 +1,15 @@
-"""Greetings, thanks and acknowledgements ("hi", "дякую", "спасибо"): a whole message of
-them asks nothing, and answering it from the record would list statements that merely
-rank first. The phrases are data: bot/data/small_talk.json."""
+"""Greetings, thanks, please and acknowledgements ("hi", "дякую", "спасибо"): a whole
+message of them asks nothing, and answering it from the record would list statements that
+merely rank first. Courtesy words also open questions ("Thanks! What did ..."), where they
+are not what is asked (bot.answering.understanding.tokens). The phrases are data:
+bot/data/small_talk.json."""
 
 from __future__ import annotations
 
 import functools
 import json
 from importlib import resources
+from typing import Any
 
 
 def _key(text: str) -> str:
@@ -16,9 +19,21 @@ def _key(text: str) -> str:
 
 
 @functools.cache
+def _data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(resources.files("bot").joinpath("data/small_talk.json").read_text("utf-8"))
+    return data
+
+
+@functools.cache
 def _phrases() -> frozenset[str]:
-    text = resources.files("bot").joinpath("data/small_talk.json").read_text("utf-8")
-    return frozenset(_key(phrase) for phrase in json.loads(text)["phrases"])
+    data = _data()
+    return frozenset(_key(phrase) for phrase in (*data["courtesy"], *data["acknowledgements"]))
+
+
+@functools.cache
+def courtesy_phrases() -> frozenset[tuple[str, ...]]:
+    """Greetings, thanks and please, each as its words in lower case ("thank", "you")."""
+    return frozenset(tuple(_key(phrase).split()) for phrase in _data()["courtesy"])
 
 
 def is_small_talk(message: str) -> bool:

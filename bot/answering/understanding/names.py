@@ -44,11 +44,10 @@ def _title_case(tokens: list[Token]) -> bool:
 
 
 def unknown_names(tokens: list[Token], matched: list[Matched], skip: set[int], facts: RecordFacts) -> tuple[str, ...]:
-    """Capitalised words (not the first) that resolve to no speaker, place or party of the
-    record. Latin script only: Russian and Ukrainian inflect names, and an inflected form
+    """Capitalised words that resolve to no speaker, place or party of the record, but
+    not where a sentence opens ("Thanks! What did ..."), whose capital its place explains.
+    Latin script only: Russian and Ukrainian inflect names, and an inflected form
     ("Крыме") is not a word the index holds."""
-    if len(tokens) < 2:
-        return ()
     if _title_case(tokens):
         return ()
     record_sides = {side.casefold() for side in facts.sides}
@@ -61,8 +60,8 @@ def unknown_names(tokens: list[Token], matched: list[Matched], skip: set[int], f
                 resolved.update(range(start, end))
     names: list[list[Token]] = []
     previous = -2
-    for index, token in enumerate(tokens[1:], start=1):
-        if index in resolved or not token.text[:1].isupper() or token.norm in GRAMMAR.common_capitalised:
+    for index, token in enumerate(tokens):
+        if index in resolved or token.opens or not token.text[:1].isupper() or token.norm in GRAMMAR.common_capitalised:
             continue
         if not token.text.isascii() or token.norm in TIME_WORDS.months or len(token.norm) < 2:
             continue

@@ -19,6 +19,7 @@ from bot.answering.understanding.mentions import Mention, match_mentions, mentio
 from bot.answering.understanding.names import unknown_names, unknown_speaker
 from bot.answering.understanding.terms import concepts, spelled_out, without
 from bot.answering.understanding.time_spans import combine, event_spans, parse_time
+from bot.answering.understanding.tokens import courtesy
 from bot.answering.understanding.tokens import tokens as read_tokens
 from bot.answering.understanding.vocabulary import Vocabulary, vocabulary
 from bot.answering.understanding.words import STANCES
@@ -97,10 +98,14 @@ def understand(
     month_anchor = min(today, facts.last_date) if facts.last_date else today
 
     time_spans, covered, recent = parse_time(question, today, month_anchor)
+    # Greetings, thanks and please address the bot: cut out as time expressions are, so
+    # they are neither the subject, nor a name, nor words the record must hold.
+    aside = courtesy(question)
+    covered += aside
     event_time, event_places = event_spans(question, vocab, covered)
     time_spans += event_time
 
-    tokens = read_tokens(question)
+    tokens = read_tokens(question, aside)
     skip = {index for index, token in enumerate(tokens) if any(a <= token.start < b for a, b in covered)}
     matched = match_mentions(tokens, vocab, skip)
     subject = read_subject(tokens)
