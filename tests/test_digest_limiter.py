@@ -7,6 +7,7 @@ Telegram's limits: per chat, per group, and any one-second window overall."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import selectors
 from collections.abc import Callable, Coroutine
@@ -131,6 +132,28 @@ def test_a_chat_waiting_between_its_parts_does_not_hold_the_others() -> None:
     assert max(others) < 1.0
     # ...while chat 1's parts go a second (and the margin) apart.
     assert [at for at, chat_id in released if chat_id == 1] == pytest.approx([CHAT_MARGIN * n for n in range(5)])
+
+
+def test_a_chats_next_slot_counts_from_when_telegram_answered() -> None:
+    """A send that waited 0.5 s for a connection after its release reached Telegram late:
+    the chat's next part goes a second (and the margin) after the answer, not after the
+    release, or the two would arrive 0.7 s apart."""
+
+    async def main() -> list[float]:
+        limiter = paced(30)
+        loop = asyncio.get_running_loop()
+        released = []
+        for _ in range(3):
+            await limiter.acquire(7)
+            released.append(loop.time())
+            await asyncio.sleep(0.5)  # queued for a connection, then answered
+            limiter.delivered(7)
+        return released
+
+    released = run(main)
+    assert [later - earlier for earlier, later in itertools.pairwise(released)] == pytest.approx(
+        [0.5 + CHAT_MARGIN] * 2
+    )
 
 
 def test_late_wake_ups_catch_up_without_bursting() -> None:

@@ -40,7 +40,8 @@ class RateLimiter:
     back (up to `CATCH_UP_SLOTS` behind the clock), and no more than floor(rate) sends go in
     any `WINDOW_SECONDS`, so catching up never bursts past Telegram's limit. A chat's next
     slot counts from when its send actually went, not from when it was planned.
-    `hold(seconds)` (flood control) holds every send. Clock and sleep are injectable, so
+    Once Telegram has answered a send, `delivered(chat)` counts the chat's next slot from
+    then. `hold(seconds)` (flood control) holds every send. Clock and sleep are injectable, so
     tests count instead of waiting."""
 
     def __init__(
@@ -83,6 +84,14 @@ class RateLimiter:
             self._next_in_chat[chat_id] = now + (self.group_interval if chat_id < 0 else self.chat_interval)
             if len(self._next_in_chat) > 10_000:
                 self._next_in_chat = {chat: due for chat, due in self._next_in_chat.items() if due > now}
+
+    def delivered(self, chat_id: int) -> None:
+        """Telegram answered a send to `chat_id`: its next slot counts from now. A send can
+        wait for a connection after its release (the sender saturated, its sends queued),
+        and if the next one did not, the two would reach Telegram closer than a second
+        apart: 309 per-chat refusals in 18,286 messages from one sender at 1,000/s."""
+        interval = self.group_interval if chat_id < 0 else self.chat_interval
+        self._next_in_chat[chat_id] = max(self._next_in_chat.get(chat_id, 0.0), self.clock() + interval)
 
     def _next_overall(self) -> float:
         released = self._released

@@ -123,7 +123,7 @@ class DigestSender:
             await self.limiter.acquire(chat)
             try:
                 async with self._in_flight:
-                    return await self.bot.send_message(
+                    message = await self.bot.send_message(
                         chat_id=chat,
                         text=text_html,
                         parse_mode=ParseMode.HTML,
@@ -131,6 +131,8 @@ class DigestSender:
                         allow_paid_broadcast=self.limiter.paid_broadcast or None,
                         reply_markup=keyboard,
                     )
+                self.limiter.delivered(chat)
+                return message
             except RetryAfter as error:
                 floods += 1
                 wait = _retry_after(error)
