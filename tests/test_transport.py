@@ -8,7 +8,7 @@ import asyncio
 import json
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,11 +23,17 @@ TOKEN = "123456:secret-half-of-the-token"
 
 
 @dataclass
-class Received:
+class FakeBotApi:
+    """A Bot API on a free port: what it received last, the answers it is to give next
+    (otherwise the message sent), and how long it waits before answering."""
+
+    url: str = ""
     content_type: str = ""
     json: dict[str, Any] = field(default_factory=dict)
     form: dict[str, Any] = field(default_factory=dict)
     files: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)
+    answers: list[web.Response] = field(default_factory=list)
+    delay: float = 0.0
 
 
 def _message(chat_id: int, text: str) -> dict[str, Any]:
@@ -40,11 +46,8 @@ def _message(chat_id: int, text: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[tuple[str, Received, Callable[[web.Response], None]]]:
-    """A Bot API on a free port: `(base_url, what it received, set its next answer)`."""
-    received = Received()
-    answers: list[web.Response] = []
-    delay = {"seconds": 0.0}
+async def server() -> AsyncIterator[FakeBotApi]:
+    received = FakeBotApi()
 
     async def handle(request: web.Request) -> web.Response:
         if request.match_info["method"] == "getMe":
@@ -60,9 +63,9 @@ async def server() -> AsyncIterator[tuple[str, Received, Callable[[web.Response]
                     received.files[name] = (value.filename, value.file.read(), value.content_type)
                 else:
                     received.form[name] = value
-        await asyncio.sleep(delay["seconds"])
-        if answers:
-            return answers.pop(0)
+        await asyncio.sleep(received.delay)
+        if received.answers:
+            return received.answers.pop(0)
         chat = received.json.get("chat_id") or received.form.get("chat_id")
         return web.json_response({"ok": True, "result": _message(int(chat), received.json.get("text", ""))})
 
@@ -72,18 +75,13 @@ async def server() -> AsyncIterator[tuple[str, Received, Callable[[web.Response]
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = runner.addresses[0][1]
-
-    def answer_next(response: web.Response) -> None:
-        answers.append(response)
-
-    answer_next.delay = delay  # type: ignore[attr-defined]
-    yield f"http://127.0.0.1:{port}/bot", received, answer_next
+    received.url = f"http://127.0.0.1:{runner.addresses[0][1]}/bot"
+    yield received
     await runner.cleanup()
 
 
-async def test_text_goes_as_json_and_the_message_comes_back(server: Any) -> None:
-    url, received, _answer = server
+async def test_text_goes_as_json_and_the_message_comes_back(server: FakeBotApi) -> None:
+    url, received = server.url, server
     text = "<b>Заява</b> & «гарантії» — ceasefire 100%"
     async with Bot(TOKEN, base_url=url, request=AiohttpRequest()) as bot:
         message = await bot.send_message(chat_id=42, text=text, parse_mode="HTML")
@@ -94,8 +92,8 @@ async def test_text_goes_as_json_and_the_message_comes_back(server: Any) -> None
     assert isinstance(message, Message) and message.chat_id == 42
 
 
-async def test_a_file_goes_as_multipart_with_its_name_and_type(server: Any) -> None:
-    url, received, _answer = server
+async def test_a_file_goes_as_multipart_with_its_name_and_type(server: FakeBotApi) -> None:
+    url, received = server.url, server
     content = b"id,speaker\n1,Zelensky\n" * 100
     async with Bot(TOKEN, base_url=url, request=AiohttpRequest()) as bot:
         await bot.send_document(
@@ -108,8 +106,8 @@ async def test_a_file_goes_as_multipart_with_its_name_and_type(server: Any) -> N
     assert (filename, body, content_type) == ("record.csv", content, "text/csv")
 
 
-async def test_telegram_refusals_reach_the_bot_as_ptb_errors(server: Any) -> None:
-    url, _received, answer_next = server
+async def test_telegram_refusals_reach_the_bot_as_ptb_errors(server: FakeBotApi) -> None:
+    url, answer_next = server.url, server.answers.append
     answer_next(
         web.json_response(
             {"ok": False, "error_code": 429, "description": "Too Many Requests", "parameters": {"retry_after": 3}},
@@ -128,14 +126,14 @@ async def test_telegram_refusals_reach_the_bot_as_ptb_errors(server: Any) -> Non
             await bot.send_message(chat_id=1, text="b")
 
 
-async def test_a_slow_answer_is_timed_out(server: Any) -> None:
-    url, _received, answer_next = server
+async def test_a_slow_answer_is_timed_out(server: FakeBotApi) -> None:
+    url = server.url
     async with Bot(TOKEN, base_url=url, request=AiohttpRequest(read_timeout=0.2, write_timeout=0.1)) as bot:
-        answer_next.delay["seconds"] = 1.0
+        server.delay = 1.0
         with pytest.raises(TimedOut):
             await bot.send_message(chat_id=1, text="slow")
         # A timeout for one call overrides the transport's.
-        answer_next.delay["seconds"] = 0.5
+        server.delay = 0.5
         message = await bot.send_message(chat_id=1, text="patient", read_timeout=2.0)
     assert message.text == "patient"
 

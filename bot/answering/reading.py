@@ -92,6 +92,8 @@ class Reading:
     #: when a statement is on a topic it may stand for (`topics_of`) or uses it or their words.
     topic_groups: tuple[tuple[str, ...], ...] = ()
     cyrillic: bool = False
+    #: Where the question greets, thanks or says please (`courtesy`): not what is asked.
+    courtesy: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,9 @@ class _Names:
     by_first_word: dict[str, list[int]]
     #: The side each side's name stands for ("kremlin" -> Russia), for speakers named alike.
     sides_by_words: dict[tuple[str, ...], str]
+    #: A region's parts the record holds, as it spells them (places.json "parts": Donbas ->
+    #: Donetsk, Luhansk): a region is asked about with its parts.
+    region_parts: dict[str, tuple[str, ...]]
 
     def starting_at(self, keys: list[str]) -> list[_Name]:
         """The names that may start at one of the words `keys`, in the names' order."""
@@ -243,7 +248,12 @@ def _names(facts: RecordFacts) -> _Names:
         for first in dict.fromkeys((name.words[0], _stem(name.words[0]))):
             by_first_word.setdefault(first, []).append(at)
     sides = {name.words: str(name.value) for name in names if name.kind == "side"}
-    _built[:] = [(facts, _Names(names, by_first_word, sides))]
+    held = _record_places(facts)
+    region_parts = {
+        region: tuple(held[part.casefold()] for part in parts if part.casefold() in held)
+        for region, parts in load_places().parts.items()
+    }
+    _built[:] = [(facts, _Names(names, by_first_word, sides, region_parts))]
     return _built[0][1]
 
 
@@ -270,7 +280,7 @@ def _build_names(facts: RecordFacts) -> tuple[_Name, ...]:
     # of an alias of Zaporizhzhia ("Запорізьк").
     for place in facts.places:
         add("place", place, place)
-    record_places = {place.casefold(): place for place in facts.places}
+    record_places = _record_places(facts)
     places = load_places()
     for place, aliases in places.aliases.items():
         held = [
@@ -282,6 +292,11 @@ def _build_names(facts: RecordFacts) -> tuple[_Name, ...]:
             for name in (place, *aliases):
                 add("place", value, name)
     return tuple(sorted(found, key=lambda name: -len(name.words)))
+
+
+def _record_places(facts: RecordFacts) -> dict[str, str]:
+    """The record's places by their case-folded names."""
+    return {place.casefold(): place for place in facts.places}
 
 
 def _month_or_season(word: str) -> tuple[int, int] | None:
@@ -376,10 +391,8 @@ def read(question: str, facts: RecordFacts) -> Reading:
         else:
             places.add(str(name.value))
     # A region is asked about with its parts ("Donbas": Donetsk and Luhansk too).
-    held = {place.casefold(): place for place in facts.places}
-    region_parts = load_places().parts
     for place in list(places):
-        places.update(held[part.casefold()] for part in region_parts.get(place, ()) if part.casefold() in held)
+        places.update(known.region_parts.get(place, ()))
     data = _data()
     names: list[str] = []
     content: list[str] = []
@@ -426,4 +439,5 @@ def read(question: str, facts: RecordFacts) -> Reading:
         topics=frozenset(topics),
         topic_groups=tuple(dict.fromkeys(topic_groups)),
         cyrillic=is_cyrillic(question),
+        courtesy=tuple(aside),
     )

@@ -64,7 +64,6 @@ from bot.answering.record_index.arrays import RecordArrays
 from bot.answering.record_index.columns import Selection
 from bot.answering.record_index.exact import contenders, make_exact
 from bot.answering.understanding.terms import without
-from bot.answering.understanding.tokens import courtesy
 from bot.i18n import _
 from storage.actors import normalize_name
 from storage.engine import Database
@@ -120,7 +119,7 @@ async def rank(
     assert database.embedder is not None
     reading = read(question, index.facts)
     # The model reads what is asked: greetings, thanks and please cut out, as for the words.
-    asked = without(question, courtesy(question)) or question
+    asked = without(question, list(reading.courtesy)) or question
     embedding = asyncio.ensure_future(asyncio.to_thread(database.embedder.embed_query, asked))
     try:
         evidence = await _unheld(database, session, index, reading, options)

@@ -81,7 +81,7 @@ class RateLimiter:
             now = self.clock()
             self._released.append(now)
             self._ideal = max(self._ideal, now - CATCH_UP_SLOTS * self.interval) + self.interval
-            self._next_in_chat[chat_id] = now + (self.group_interval if chat_id < 0 else self.chat_interval)
+            self._next_in_chat[chat_id] = now + self._interval(chat_id)
             if len(self._next_in_chat) > 10_000:
                 self._next_in_chat = {chat: due for chat, due in self._next_in_chat.items() if due > now}
 
@@ -90,8 +90,11 @@ class RateLimiter:
         wait for a connection after its release (the sender saturated, its sends queued),
         and if the next one did not, the two would reach Telegram closer than a second
         apart: 309 per-chat refusals in 18,286 messages from one sender at 1,000/s."""
-        interval = self.group_interval if chat_id < 0 else self.chat_interval
-        self._next_in_chat[chat_id] = max(self._next_in_chat.get(chat_id, 0.0), self.clock() + interval)
+        self._next_in_chat[chat_id] = max(self._next_in_chat.get(chat_id, 0.0), self.clock() + self._interval(chat_id))
+
+    def _interval(self, chat_id: int) -> float:
+        """Between two messages to a chat: groups (negative ids) have their own limit."""
+        return self.group_interval if chat_id < 0 else self.chat_interval
 
     def _next_overall(self) -> float:
         released = self._released

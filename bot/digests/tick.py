@@ -88,7 +88,7 @@ from bot.digests.writes import NotOwned, Recorder, Writes
 from bot.i18n import _, use_language
 from storage.deliveries import chat_has_subscriber, count_due, digest_sender, record_end, update_subscribers
 from storage.engine import Database
-from storage.models import ChatType, DeliveryState, DigestDelivery, Subscriber, utcnow
+from storage.models import ChatType, DeliveryState, Subscriber, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,6 @@ class _Tick:
         self.sender = DigestSender(bot, limiter)
         self.section_limit = section_limit
         self.report = TickReport(at=now)
-        self.end = 0
         self._digests: dict[DigestKey, Digest] = {}
         self._writes = Writes(database)
 
@@ -156,19 +155,10 @@ class _Tick:
         self._digests.update(composed)
         self.report.renders += len(keys)
 
-    async def digest(self, key: DigestKey) -> Digest:
-        """Composed with the others before sending began, unless the subscriber changed
-        since (PostgreSQL reads it again under its lock)."""
-        if key not in self._digests:
-            await self.compose([key])
-        return self._digests[key]
-
-    def _key(self, subscriber: Subscriber, delivery: DigestDelivery | None) -> DigestKey:
-        """The digest a subscriber gets: its delivery's range, or, before the claim, the
-        range the claim will record."""
-        if delivery is not None:
-            return DigestKey.of(subscriber, delivery.cursor_from, delivery.cursor_to)
-        return DigestKey.of(subscriber, subscriber.cursor, max(self.end, subscriber.cursor))
+    @staticmethod
+    def _key(owned: Owned) -> DigestKey:
+        """The digest a claimed subscriber gets: its delivery's range."""
+        return DigestKey.of(owned.subscriber, owned.delivery.cursor_from, owned.delivery.cursor_to)
 
     # -- one subscriber ------------------------------------------------------------
 
@@ -194,7 +184,7 @@ class _Tick:
                 subscriber.chat_id,
                 delivery.messages_sent,
             )
-        digest = await self.digest(self._key(subscriber, delivery))
+        digest = self._digests[self._key(owned)]  # composed when its batch was claimed
         with use_language(digest.key.language):
             parts = digest.parts or ([_(NOTHING_NEW)] if subscriber.notify_empty else [])
         first = delivery.messages_sent
@@ -265,10 +255,10 @@ class _Tick:
     # -- all of them -----------------------------------------------------------------
 
     async def run(self, workers: int, sender: int) -> None:
-        self.end = await record_end(self.database)
+        end = await record_end(self.database)
         async with self.database.read() as session:
             self.report.due = await count_due(session, self.now)
-        claims = Claims(self._writes, sender, self.now, self.end)
+        claims = Claims(self._writes, sender, self.now, end)
         recorder = Recorder(self._writes, sender, self.now)
         batch = max(1, min(CLAIM_BATCH, workers))
         running: set[asyncio.Task[None]] = set()
@@ -292,7 +282,7 @@ class _Tick:
                 # A batch's digests are composed before its first send, and only the claimed
                 # ones (other senders compose theirs): composing between sends would stall
                 # the event loop and bunch the sends after it.
-                await self.compose({self._key(each.subscriber, each.delivery) for each in owned} - self._digests.keys())
+                await self.compose({self._key(each) for each in owned} - self._digests.keys())
                 running |= {asyncio.create_task(self.deliver(each, recorder)) for each in owned}
             await asyncio.gather(*running)
         finally:

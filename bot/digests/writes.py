@@ -58,8 +58,9 @@ class Recorder:
     """Records each delivery's progress and end, as the tick's workers report them: the
     writes reported within `GROUP_COMMIT_WAIT` of each other, or while a transaction is in
     flight, commit together, so hundreds of subscribers in progress cost a few dozen
-    transactions a second, not one per part. A write returns once it is committed (the next part is not sent before its
-    predecessor is recorded), or raises `NotOwned` for a subscriber another sender took."""
+    transactions a second, not one per part. A write returns once it is committed (the next
+    part is not sent before its predecessor is recorded), or raises `NotOwned` for a
+    subscriber another sender took."""
 
     def __init__(self, writes: Writes, sender: int, finished_at: datetime) -> None:
         self.writes = writes
