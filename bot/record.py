@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bot.input.edit_line import Edit
 from storage.actors import find_actors, known_speaker
 from storage.engine import Database
 from storage.errors import N_, InvalidInput
@@ -126,8 +127,9 @@ class Linked:
     target: Statement
 
 
-async def edit(database: Database, statement_id: int, field: str, value: str, who: str) -> Changed:
-    statement = await edit_statement(database, statement_id, field, value, who)
+async def edit(database: Database, statement_id: int, change: Edit, who: str) -> Changed:
+    """`change` as `bot.input.edit_line.parse_edit` read it, in the record's terms."""
+    statement = await edit_statement(database, statement_id, change.field, change.value, who, side=change.side)
     return Changed(statement, await linked_statements(database, statement_id))
 
 

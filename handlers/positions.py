@@ -17,6 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.i18n import N_, _, ngettext
+from bot.input.labels import topics_of
 from bot.positions.matrix import Cell, Matrix
 from bot.positions.service import matrix_picture, position_matrix, timeline_picture
 from bot.positions.text import matrix_caption, matrix_html, row_name, timeline_caption
@@ -28,7 +29,6 @@ from storage.errors import InvalidInput, NotFound, wording_of
 from storage.models import Statement, Topic
 from storage.positions import RowKind
 from storage.statements import get_statement
-from storage.validation import parse_topics
 
 PREFIX = "po"
 #: Rows of the matrix said in words in one answer (the picture shows up to 40).
@@ -60,7 +60,7 @@ def _arguments(argument: str) -> tuple[bool, Topic | None]:
     if len(rest) > 60:
         raise InvalidInput(_("topic"), _("give one topic, e.g. /positions territory"))
     try:
-        topics = parse_topics(rest)
+        topics = topics_of(rest)
     except ValueError as error:
         raise InvalidInput(_("topic"), wording_of(error)) from None
     if len(topics) != 1:

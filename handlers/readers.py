@@ -13,6 +13,7 @@ from bot.answering.ask import has_words
 from bot.answering.speakers import speakers_named
 from bot.context import BotContext
 from bot.i18n import N_, _, format_date, format_number, ngettext
+from bot.input.labels import topic_of
 from bot.input.search_syntax import parse_search
 from bot.input.small_talk import is_small_talk
 from bot.presentation.callbacks import PageButton
@@ -21,7 +22,7 @@ from bot.presentation.labels import label, speaker_name
 from bot.presentation.listings import load_listing
 from bot.presentation.paging import PAGE_SIZE, Listing, page_keyboard
 from handlers.common import MAX_QUERY, answers_errors, command_argument, reply
-from storage.errors import InvalidInput, NotFound
+from storage.errors import InvalidInput, NotFound, wording_of
 from storage.models import Topic
 from storage.search import SearchFilters, search
 from storage.statements import get_statement, latest, linked_statements
@@ -241,14 +242,10 @@ async def topic_command(update: Update, context: BotContext) -> None:
         lines = [f"• <code>/topic {topic.value}</code> ({stats.by_topic.get(topic.value, 0)})" for topic in Topic]
         await reply(update, "<b>{}</b>\n".format(_("Topics")) + "\n".join(lines))
         return
-    key = argument.strip().lower().replace(" ", "_").replace("-", "_")
     try:
-        topic = Topic(key)
-    except ValueError:
-        known = ", ".join(topic.value for topic in Topic)
-        raise InvalidInput(
-            _("topic"), _("unknown topic {topic} (one of: {known})").format(topic=repr(argument[:60]), known=known)
-        ) from None
+        topic = topic_of(argument)
+    except ValueError as error:
+        raise InvalidInput(N_("topic"), wording_of(error)) from None
     await show_listing(update, context, Listing("topic", topic.value))
 
 

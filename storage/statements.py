@@ -314,7 +314,11 @@ def _edited_values(current: dict[str, Any], field: str, value: str) -> dict[str,
     return values
 
 
-async def edit_statement(database: Database, statement_id: int, field: str, value: str, who: str) -> Statement:
+async def edit_statement(
+    database: Database, statement_id: int, field: str, value: str, who: str, *, side: str | None = None
+) -> Statement:
+    """Changes one field; `side` is the side given with a speaker ("Name (Side)"), set in
+    the same change."""
     async with database.write() as session:
         statement = await lock_statement(session, statement_id)
         if statement.is_retracted:
@@ -322,8 +326,11 @@ async def edit_statement(database: Database, statement_id: int, field: str, valu
         values = _edited_values(exchange_record(statement), field, value)
         if not _same_speaker(statement, values["speaker"]):
             # Another speaker: the side and role were the previous one's. The side becomes
-            # the new speaker's usual one (or stays open), the role is left to be set.
+            # the one given, else the new speaker's usual one (or stays open); the role is
+            # left to be set.
             values.update(side="", speaker_role="")
+        if side:
+            values["side"] = side
         data = validate_statement(values)
         changed = await update_statement(session, statement, data, who)
         if changed:

@@ -62,7 +62,7 @@ async def test_an_alert_is_made_listed_and_removed_with_its_button(bot: BotHarne
 
 async def test_a_bad_alert_gets_a_specific_answer_and_nothing_is_stored(bot: BotHarness, database: Database) -> None:
     await bot.user().send("/alert ceasefire stance:shouting")
-    assert "⚠️ stance: 'shouting' is not one of" in bot.last_text(READER_ID)
+    assert "⚠️ stance: 'shouting' is not a stance (one of: demand, condition," in bot.last_text(READER_ID)
     await bot.user().send("/alert off two")
     assert "⚠️ N: give the alert's number" in bot.last_text(READER_ID)
     assert await chat_alerts(database, READER_ID) == []

@@ -95,7 +95,10 @@ def test_off_n_is_read_and_anything_else_is_an_alert(argument: str, number: int 
 def test_filters_are_read_as_search_reads_them() -> None:
     parsed = parse_alert("ceasefire speaker:putin side:russia topic:ceasefire")
     assert parsed.text == "ceasefire"
-    assert (parsed.filters.speaker, parsed.filters.side, parsed.filters.topic) == ("putin", "russia", "ceasefire")
+    # A side is read as the record spells it, from any of its names ("Росія" too).
+    assert (parsed.filters.speaker, parsed.filters.side, parsed.filters.topic) == ("putin", "Russia", "ceasefire")
+    in_ukrainian = parse_alert("перемир'я speaker:putin side:Росія topic:перемирие")
+    assert in_ukrainian.filters == parsed.filters
 
 
 # -- what an alert matches -------------------------------------------------------------

@@ -40,8 +40,8 @@ async def test_a_ukrainian_admin_is_guided_through_add_in_ukrainian(database: Da
         assert "<b>Нова заява.</b>" in bot.last_text(ADMIN_ID) and "Хто це сказав?" in bot.last_text(ADMIN_ID)
         await admin.send("Vladimir Putin")
         assert "<b>Vladimir Putin</b> — новий мовець у записі." in bot.last_text(ADMIN_ID)
-        await admin.send("Russia")
-        assert "Мовець: <b>Vladimir Putin</b>, сторона: Russia." in bot.last_text(ADMIN_ID)
+        await admin.send("Росія")
+        assert "Мовець: <b>Vladimir Putin</b>, сторона: Росія." in bot.last_text(ADMIN_ID)
         assert "Коли це сказано?" in bot.last_text(ADMIN_ID)
         await admin.send("2025-02-30")
         said = bot.last_text(ADMIN_ID)
@@ -99,33 +99,42 @@ async def test_the_records_errors_come_in_russian(database: Database) -> None:
 @pytest.mark.parametrize(
     ("language", "refused"),
     [
-        ("uk", "⚠️ статус: 'bogus' — не одне з: reported, confirmed, contested, denied, retracted"),
-        ("ru", "⚠️ статус: 'bogus' — не одно из: reported, confirmed, contested, denied, retracted"),
-        ("en", "⚠️ status: 'bogus' is not one of: reported, confirmed, contested, denied, retracted"),
+        (
+            "uk",
+            "⚠️ статус: 'bogus' — не статус (один з: повідомлено, підтверджено, оскаржено, спростовано, відкликано)",
+        ),
+        ("ru", "⚠️ статус: 'bogus' — не статус (один из: сообщено, подтверждено, оспорено, опровергнуто, отозвано)"),
+        ("en", "⚠️ status: 'bogus' is not a status (one of: reported, confirmed, contested, denied, retracted)"),
     ],
 )
 async def test_a_value_not_among_a_fields_choices_lists_them_in_the_admins_language(
     database: Database, language: str, refused: str
 ) -> None:
-    """The choices are the record's own words; the sentence around them, down to its "or",
-    is the admin's language."""
+    """The choices are said as the admin reads them elsewhere (the labels of the record's
+    values), and each of them is taken back when typed."""
     statement = await record(database)
     async with running_bot(database) as bot:
         await bot.admin(language_code=language).send(f"/edit {statement.id} status bogus")
         assert bot.last_text(ADMIN_ID) == refused
 
 
-@pytest.mark.parametrize(("language", "side"), [("uk", "невідома"), ("ru", "неизвестна"), ("en", "unknown")])
-async def test_a_side_left_open_is_shown_in_the_readers_language(database: Database, language: str, side: str) -> None:
+@pytest.mark.parametrize(
+    ("language", "side", "speaker"),
+    [("uk", "невідома", "Кір Стармер"), ("ru", "неизвестна", "Кир Стармер"), ("en", "unknown", "Keir Starmer")],
+)
+async def test_a_side_left_open_is_shown_in_the_readers_language(
+    database: Database, language: str, side: str, speaker: str
+) -> None:
     """A new speaker's statement keeps the side "unknown" until an admin sets it; readers
-    see that word in their own language, as they see every recorded side."""
+    see that word in their own language, as they see every recorded side (and the speaker
+    in their script)."""
     async with running_bot(database) as bot:
         admin = bot.admin(language_code=language)
         await admin.send("/add Keir Starmer | 2025-03-02 | ceasefire | Words of support. | BBC")
         added = bot.last_text(ADMIN_ID)
         assert f": {side}\n" in added and f"(<i>{side}</i>)" in added
         await admin.send("/latest")
-        assert f"Keir Starmer</b> · {side}\n" in bot.last_text(ADMIN_ID)
+        assert f"{speaker}</b> · {side}\n" in bot.last_text(ADMIN_ID)
 
 
 @pytest.mark.parametrize(

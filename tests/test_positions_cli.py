@@ -79,8 +79,9 @@ def test_positions_png_and_timeline_png_write_pictures(cli: Cli, tmp_path: Path)
     assert Image.open(io.BytesIO(timeline_path.read_bytes())).size[0] == 1280
 
 
-def test_positions_without_json_or_png_prints_text(cli: Cli) -> None:
-    text = cli.ok("positions", "--topic", "territory").stdout
+@pytest.mark.parametrize("topic", ["territory", "територія", "территории"])
+def test_positions_without_json_or_png_prints_text(cli: Cli, topic: str) -> None:
+    text = cli.ok("positions", "--topic", topic).stdout
     assert "Russia (3 statements)" in text
     assert "• territory: demand, 16 Aug 2025; shifted from condition; conditional — /statement_23" in text
 

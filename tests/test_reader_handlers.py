@@ -103,7 +103,8 @@ async def test_search_with_filters(bot: BotHarness) -> None:
     [
         ("topic:weather talks", "unknown topic 'weather'"),
         ("since:yesterday", "since: 'yesterday' is not a date"),
-        ("stance:shout", "stance: 'shout' is not one of"),
+        ("stance:shout", "stance: 'shout' is not a stance (one of: demand, condition,"),
+        ("status:confimred", "status: 'confimred' is not a status; did you mean confirmed? (one of: reported,"),
         ("since:2025-09-01 until:2025-01-01", "since: is after until"),
         ("ceasefire speker:putin", "speker: not a filter; did you mean speaker:?"),
         ("sinse:2025-03 talks", "sinse: not a filter; did you mean since:?"),

@@ -533,3 +533,24 @@ async def test_edit_to_another_spelling_of_the_same_speaker_changes_nothing(samp
         await edit_statement(sample_database, statement.id, "speaker", "Путин", WHO)
 
     assert await snapshot(sample_database) == before
+
+
+async def test_edit_to_a_speaker_with_a_side_sets_both_in_one_audited_change(sample_database: Database) -> None:
+    statement = await by_ref(sample_database, "s23")
+
+    await edit_statement(sample_database, statement.id, "speaker", "Keir Starmer", WHO, side="United Kingdom")
+    edited = await get_statement(sample_database, statement.id)
+    assert (edited.speaker, edited.side, edited.speaker_role) == ("Keir Starmer", "United Kingdom", "")
+    # The same speaker with another side: only the side changes.
+    await edit_statement(sample_database, statement.id, "speaker", "Starmer", WHO, side="Europe")
+    assert (await get_statement(sample_database, statement.id)).side == "Europe"
+    async with sample_database.read() as session:
+        entries = (
+            await session.exec(
+                select(AuditEntry).where(AuditEntry.statement_id == statement.id).order_by(col(AuditEntry.id))
+            )
+        ).all()
+    assert [(entry.before["side"], entry.after["side"]) for entry in entries[-2:]] == [
+        ("Russia", "United Kingdom"),
+        ("United Kingdom", "Europe"),
+    ]

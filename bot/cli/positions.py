@@ -11,18 +11,18 @@ from typing import Annotated, Any
 import typer
 
 from bot.cli.common import with_database
+from bot.input.labels import topics_of
 from storage.engine import Database
 from storage.errors import RecordError
 from storage.models import Topic
 from storage.positions import RowKind
-from storage.validation import parse_topics
 
 
 def _topic(value: str | None) -> Topic | None:
     if value is None:
         return None
     try:
-        topics = parse_topics(value)
+        topics = topics_of(value)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
     if len(topics) != 1:

@@ -9,14 +9,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.input.labels import side_of, stance_of, topic_choices, topics_of
 from storage.actors import clean_name
 from storage.errors import N_, InvalidInput, Wording, wording_of
 from storage.models import DatePrecision, Stance, Status, Topic
-from storage.validation import StatementData, parse_said_on, parse_topics, validate_statement
+from storage.validation import StatementData, parse_said_on, validate_statement
 
 SEPARATOR = "|"
-USAGE = "/add SPEAKER | YYYY-MM-DD | TOPICS | TEXT | SOURCE [| URL]"
-EXAMPLE = (
+#: The form and an example, shown translated: an admin may write the speaker's side and
+#: the topics in their own language, and the example does.
+USAGE = N_("/add SPEAKER | YYYY-MM-DD | TOPICS | TEXT | SOURCE [| URL]")
+EXAMPLE = N_(
     "/add Keir Starmer (United Kingdom) | 2025-03-02 | security_guarantees, foreign_troops | "
     "We are prepared to back a deal with boots on the ground and planes in the air. | "
     "BBC | https://www.bbc.co.uk/news"
@@ -98,7 +101,7 @@ def parse_speaker(value: str) -> Speaker:
             "side",
             N_("the brackets after the name are empty; write the side in them, e.g. Keir Starmer (United Kingdom)"),
         )
-    data = _check_part(speaker=name, side=side)
+    data = _check_part(speaker=name, side=side_of(side))
     try:
         clean_name(data.speaker)
     except InvalidInput as error:
@@ -110,7 +113,7 @@ def parse_side(value: str) -> str:
     side = " ".join(value.split())
     if not side:
         raise AddLineError("side", N_("the side is missing, e.g. Ukraine, Russia, United States"))
-    return _check_part(side=side).side
+    return _check_part(side=side_of(side)).side
 
 
 def parse_date(value: str) -> tuple[date, DatePrecision]:
@@ -126,27 +129,23 @@ def parse_date(value: str) -> tuple[date, DatePrecision]:
 
 
 def parse_topic_list(value: str) -> list[Topic]:
-    """Comma-separated topic names; spaces and hyphens count as underscores."""
+    """Comma-separated topics, as keys ("security_guarantees", spaces and hyphens counting
+    as underscores) or in the admin's words ("гарантії безпеки, територія")."""
     try:
-        topics = parse_topics(value)
+        topics = topics_of(value)
     except ValueError as error:
         raise AddLineError("topics", wording_of(error)) from None
     if not topics:
-        raise AddLineError("topics", N_("name at least one topic (one of: {topics})"), topics=", ".join(Topic))
+        raise AddLineError("topics", N_("name at least one topic (one of: {topics})"), topics=topic_choices())
     return topics
 
 
 def parse_stance(value: str) -> Stance:
-    key = value.strip().lower()
+    """A stance as its key ("demand") or in the admin's words ("вимога", "требование")."""
     try:
-        return Stance(key)
-    except ValueError:
-        raise AddLineError(
-            "stance",
-            N_("{value} is not a stance (one of: {stances})"),
-            value=repr(value.strip()[:60]),
-            stances=", ".join(Stance),
-        ) from None
+        return stance_of(value)
+    except ValueError as error:
+        raise AddLineError("stance", wording_of(error)) from None
 
 
 def parse_text(value: str) -> str:

@@ -1,5 +1,7 @@
 """`/search` filters typed in the query: `speaker:putin topic:ceasefire since:2025-08-01
-until:2025-12-31 side:russia place:Donetsk stance:demand status:contested`."""
+until:2025-12-31 side:russia place:Donetsk stance:demand status:contested`. Sides, topics,
+stances and statuses may be written in the reader's words (`side:Україна
+topic:"гарантії безпеки" stance:требование`); see bot.input.labels."""
 
 from __future__ import annotations
 
@@ -9,12 +11,24 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
 
+from bot.input.labels import side_of, stance_of, status_of, topics_of
 from storage.errors import N_, InvalidInput, wording_of
-from storage.models import Stance, Status
+from storage.models import Stance, Status, Topic
 from storage.search import SearchFilters
-from storage.validation import NUL, parse_said_on, parse_topics
+from storage.validation import NUL, parse_said_on
 
 FILTER_KEYS = ("speaker", "side", "topic", "place", "stance", "status", "since", "until")
+#: The filters' names as refusals name them (translated there).
+FILTER_NAMES = (
+    N_("speaker"),
+    N_("side"),
+    N_("topic"),
+    N_("place"),
+    N_("stance"),
+    N_("status"),
+    N_("since"),
+    N_("until"),
+)
 _LOOKS_LIKE_FILTER = re.compile(r"(?:^|\s)([A-Za-z]{3,}):(?!//)\S")
 _FILTER = re.compile(r"(?i)\b(" + "|".join(FILTER_KEYS) + r'):("[^"]*"|\'[^\']*\'|\S+)')
 
@@ -48,12 +62,28 @@ def _unquoted(key: str, raw: str) -> str:
     return raw[1:-1]
 
 
-def _enum(key: str, value: str, enum: type[Stance] | type[Status]) -> Stance | Status:
+def _topic(value: str) -> Topic:
+    """The first topic named (`topic:` filters on one)."""
     try:
-        return enum(value.lower())
-    except ValueError:
-        allowed = ", ".join(member.value for member in enum)
-        raise InvalidInput(key, N_("{value} is not one of: {allowed}"), value=repr(value), allowed=allowed) from None
+        return topics_of(value)[0]
+    except ValueError as error:
+        raise InvalidInput("topic", wording_of(error)) from None
+    except IndexError:
+        raise InvalidInput("topic", N_("empty value")) from None
+
+
+def _stance(value: str) -> Stance:
+    try:
+        return stance_of(value)
+    except ValueError as error:
+        raise InvalidInput("stance", wording_of(error)) from None
+
+
+def _status(value: str) -> Status:
+    try:
+        return status_of(value)
+    except ValueError as error:
+        raise InvalidInput("status", wording_of(error)) from None
 
 
 def _refuse_misspelt_filters(text: str) -> None:
@@ -78,19 +108,13 @@ def parse_search(query: str) -> ParsedQuery:
         values[key] = value.strip()
     text = " ".join(_FILTER.sub(" ", query).split())
     _refuse_misspelt_filters(text)
-    topic = None
-    if "topic" in values:
-        try:
-            topic = parse_topics(values["topic"])[0]
-        except (ValueError, IndexError) as error:
-            raise InvalidInput("topic", wording_of(error)) from None
     filters = SearchFilters(
         speaker=values.get("speaker"),
-        side=values.get("side"),
-        topic=topic,
+        side=side_of(values["side"]) if "side" in values else None,
+        topic=_topic(values["topic"]) if "topic" in values else None,
         place=values.get("place"),
-        stance=_enum("stance", values["stance"], Stance) if "stance" in values else None,  # type: ignore[arg-type]
-        status=_enum("status", values["status"], Status) if "status" in values else None,  # type: ignore[arg-type]
+        stance=_stance(values["stance"]) if "stance" in values else None,
+        status=_status(values["status"]) if "status" in values else None,
         since=_date("since", values["since"], end=False) if "since" in values else None,
         until=_date("until", values["until"], end=True) if "until" in values else None,
     )

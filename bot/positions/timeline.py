@@ -13,10 +13,11 @@ from enum import StrEnum
 
 from bot.answering.speakers import speakers_named
 from bot.i18n import N_
+from bot.input.labels import find_topic, side_of, topic_of
 from bot.positions.matrix import chronological_key
 from storage.actors import only_actor
 from storage.engine import Database
-from storage.errors import InvalidInput, NotFound
+from storage.errors import InvalidInput, NotFound, wording_of
 from storage.models import DatePrecision, Stance, Topic
 from storage.positions import EntryFilter, PositionEntry, RowKind, position_entries, side_named
 
@@ -40,13 +41,6 @@ class Subject:
     key: str
 
 
-def _topic(text: str) -> Topic | None:
-    try:
-        return Topic(text.strip().lower().replace(" ", "_").replace("-", "_"))
-    except ValueError:
-        return None
-
-
 async def resolve_subject(database: Database, text: str) -> Subject:
     """A topic first, then a side, then a speaker (by any alias); `topic:`, `side:` or
     `speaker:` in front settles it when a name is more than one of these (the side
@@ -61,16 +55,16 @@ async def resolve_subject(database: Database, text: str) -> Subject:
     qualified = _QUALIFIED.match(text)
     wanted, name = (SubjectKind(qualified.group(1).lower()), qualified.group(2)) if qualified else (None, text)
     if wanted in (None, SubjectKind.topic):
-        topic = _topic(name)
+        topic = find_topic(name)
         if topic is not None:
             return Subject(SubjectKind.topic, topic.value.replace("_", " "), topic.value)
         if wanted is SubjectKind.topic:
-            known = ", ".join(member.value for member in Topic)
-            raise InvalidInput(
-                N_("topic"), N_("unknown topic {name} (one of: {known})"), name=repr(name[:60]), known=known
-            )
+            try:
+                topic_of(name)
+            except ValueError as error:
+                raise InvalidInput(N_("topic"), wording_of(error)) from None
     if wanted in (None, SubjectKind.side):
-        side = await side_named(database, name)
+        side = await side_named(database, side_of(name))
         if side is not None:
             return Subject(SubjectKind.side, side, side)
         if wanted is SubjectKind.side:

@@ -12,7 +12,7 @@ from bot.input.add_line import USAGE
 from bot.input.draft import Draft
 from bot.presentation.callbacks import AddButton
 from bot.presentation.html import h, said_on, statement_preview
-from bot.presentation.labels import label
+from bot.presentation.labels import label, side_name
 from storage.errors import Wording
 from storage.models import Stance, Statement, Topic
 
@@ -51,7 +51,7 @@ def private_only() -> str:
     return _(
         "The guided /add works in a private chat with me: open one and send /add there. "
         "Here, the one-line form works: <code>{usage}</code>"
-    ).format(usage=h(USAGE))
+    ).format(usage=h(_(USAGE)))
 
 
 def again(problem: Wording, draft: Draft) -> str:
@@ -79,9 +79,9 @@ def did_you_mean(name: str, similar: list[str]) -> str:
 def speaker_heard(draft: Draft, *, as_recorded: bool = False) -> str:
     if as_recorded:
         return _("Speaker: <b>{speaker}</b>, side: {side} (as in the record).").format(
-            speaker=h(draft.speaker), side=h(draft.side)
+            speaker=h(draft.speaker), side=h(side_name(draft.side))
         )
-    return _("Speaker: <b>{speaker}</b>, side: {side}.").format(speaker=h(draft.speaker), side=h(draft.side))
+    return _("Speaker: <b>{speaker}</b>, side: {side}.").format(speaker=h(draft.speaker), side=h(side_name(draft.side)))
 
 
 def speaker_without_side(draft: Draft, *, new: bool) -> str:

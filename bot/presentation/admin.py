@@ -10,6 +10,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import N_, _, format_date, ngettext, said
 from bot.input.add_line import EXAMPLE, PARTS, USAGE, AddLineError
+from bot.input.edit_line import field_choices
+from bot.input.labels import stance_choices, stances, topic_choices
 from bot.presentation.callbacks import RetractButton
 from bot.presentation.html import h, statement_compact, statement_full
 from bot.presentation.labels import label, side_name
@@ -17,7 +19,6 @@ from bot.record import MAX_IMPORT_BYTES, Changed, Linked
 from storage.actors import UNKNOWN_SIDE
 from storage.exchange import LISTED_SKIPS, ExchangeFormat, ImportReport
 from storage.models import Stance, Statement, Topic
-from storage.statements import EDITABLE_FIELDS
 from storage.stats import RecordStats
 
 MAX_LISTED_PROBLEMS = 30
@@ -30,7 +31,7 @@ REFUSED_READ = N_("⛔ This command is for the bot's admins.")
 
 def edit_usage() -> str:
     return _("<code>/edit ID FIELD VALUE</code>, e.g. <code>/edit 23 status confirmed</code>\nFields: {fields}").format(
-        fields=h(", ".join(sorted(set(EDITABLE_FIELDS))))
+        fields=h(said(field_choices()))
     )
 
 
@@ -87,7 +88,10 @@ def _stance_hint(statement: Statement) -> str:
         "<code>/edit {id} stance {example}</code> "
         "(one of: {stances}); the role: <code>/edit {id} role …</code>"
     ).format(
-        stance=h(label(statement.stance.value)), id=statement.id, example=example.value, stances=h(", ".join(Stance))
+        stance=h(label(statement.stance.value)),
+        id=statement.id,
+        example=h(said(stances().choice(example.value))),
+        stances=h(said(stance_choices())),
     )
 
 
@@ -118,7 +122,7 @@ def add_problem(error: AddLineError) -> str:
         "after the name. Topics (comma-separated): {topics}.\n"
         "e.g. <code>{example}</code>\n"
         "Or send /add alone for a guided dialogue."
-    ).format(usage=h(USAGE), topics=h(", ".join(Topic)), example=h(EXAMPLE))
+    ).format(usage=h(_(USAGE)), topics=h(said(topic_choices())), example=h(_(EXAMPLE)))
 
 
 def did_you_mean(speaker: str, similar: list[str]) -> str:
@@ -140,7 +144,7 @@ def not_editable(field: str) -> str:
 
 def edited(changed: Changed, field: str) -> str:
     statement = changed.statement
-    heading = _("Edited #{id}: {field}.").format(id=statement.id, field=h(field))
+    heading = _("Edited #{id}: {field}.").format(id=statement.id, field=h(_(field)))
     return f"✏️ {heading}\n\n{statement_full(statement, changed.links)}"
 
 

@@ -51,6 +51,11 @@ def label(key: str) -> str:
     return _translated(_LABELS, key, key.replace("_", " "))
 
 
+def label_message(key: str) -> str | None:
+    """The English label a topic, stance or status key is translated from (None: none)."""
+    return _LABELS.get(key)
+
+
 def _translated(known: dict[str, str], key: str, otherwise: str) -> str:
     message = known.get(key)
     return _(message) if message else otherwise
@@ -119,6 +124,11 @@ _SIDES = {
 def side_name(side: str) -> str:
     """A side as the record spells it ("United States") in the reader's language."""
     return _translated(_SIDES, side, side)
+
+
+def side_message(side: str) -> str | None:
+    """The English name a side is translated from; None for a side this list lacks."""
+    return _SIDES.get(side)
 
 
 _UKRAINIAN_ONLY = set("іїєґІЇЄҐ")

@@ -12,6 +12,7 @@ from telegram import Update
 from bot import record
 from bot.context import BotContext
 from bot.i18n import _
+from bot.input.edit_line import edit_field, parse_edit
 from bot.presentation.admin import (
     NOT_RETRACTED,
     RETRACTION_EXPIRED,
@@ -26,7 +27,7 @@ from bot.presentation.admin import (
 from bot.presentation.callbacks import RetractButton
 from bot.presentation.html import split_message
 from handlers.common import answers_errors, command_argument, reply, who
-from storage.statements import EDITABLE_FIELDS, get_statement, refuse_retracted_again, retraction_reason
+from storage.statements import get_statement, refuse_retracted_again, retraction_reason
 
 #: user_data: the /retract waiting for the admin's Retract or Cancel.
 PENDING_RETRACTION = "retraction"
@@ -48,11 +49,11 @@ async def edit_command(update: Update, context: BotContext) -> None:
     if len(parts) < 3 or statement_id is None:
         await reply(update, usage_of("edit"))
         return
-    field, value = parts[1].lower(), parts[2]
-    if field not in EDITABLE_FIELDS:
+    field = edit_field(parts[1])
+    if field is None:
         await reply(update, not_editable(parts[1]))
         return
-    changed = await record.edit(context.database, statement_id, field, value, who(update))
+    changed = await record.edit(context.database, statement_id, parse_edit(field, parts[2]), who(update))
     await reply(update, edited(changed, field))
 
 

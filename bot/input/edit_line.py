@@ -1,0 +1,91 @@
+"""Reading `/edit ID FIELD VALUE`: the field by any of its names (English, Ukrainian or
+Russian: "status", "статус", "тема"), and a value that is one of the record's labels in the
+admin's words ("підтверджено" -> confirmed), a speaker with the side in brackets, or
+yes/no in any of the three languages. What the value may be stays the record's rule
+(`storage.statements.edit_statement`); this only says it in the record's terms."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from bot.input.add_line import parse_speaker
+from bot.input.labels import Choices, Vocabulary, listed, side_of, stance_of, status_of, topics_of, vocabulary
+from storage.errors import N_, InvalidInput, wording_of
+from storage.statements import EDITABLE_FIELDS
+
+#: The fields /edit changes, as the usage lists them; each also a message of the catalogs.
+FIELDS = (
+    N_("speaker"),
+    N_("role"),
+    N_("side"),
+    N_("date"),
+    N_("topics"),
+    N_("places"),
+    N_("stance"),
+    N_("text"),
+    N_("quote"),
+    N_("source"),
+    N_("url"),
+    N_("status"),
+)
+YES, NO = "yes", "no"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change: `field` is one of `FIELDS`, `value` in the record's terms; `side` is
+    the side typed with a speaker ("Keir Starmer (United Kingdom)"), None when not given."""
+
+    field: str
+    value: str
+    side: str | None = None
+
+
+@functools.cache
+def fields() -> Vocabulary:
+    """Each field by its name, the record's other names for it ("said_on", "is_quote")
+    and its names in labels.json."""
+    entries = listed("fields", FIELDS)
+    keyed = {}
+    for name in FIELDS:
+        others = [alias for alias, column in EDITABLE_FIELDS.items() if column == EDITABLE_FIELDS[name]]
+        keyed[name] = (name, [*others, *entries[name]])
+    return vocabulary(keyed)
+
+
+@functools.cache
+def answers() -> Vocabulary:
+    entries = listed("answers", (YES, NO))
+    return vocabulary({YES: (YES, [*entries[YES], "true"]), NO: (NO, [*entries[NO], "false"])})
+
+
+def field_choices() -> Choices:
+    return fields().choices()
+
+
+def edit_field(name: str) -> str | None:
+    """The field `name` names, one of `FIELDS`; None when it names none."""
+    return fields().key_of(name)
+
+
+def parse_edit(field: str, value: str) -> Edit:
+    """The change to `field` (one of `FIELDS`) that `value` asks for; an `InvalidInput`
+    naming the field when a label is not one of the record's."""
+    if field == "speaker":
+        speaker = parse_speaker(value)  # an AddLineError names the speaker or the side
+        return Edit(field, speaker.name, speaker.side or None)
+    try:
+        if field == "topics":
+            return Edit(field, ", ".join(topic.value for topic in topics_of(value)))
+        if field == "stance":
+            return Edit(field, stance_of(value).value)
+        if field == "status":
+            return Edit(field, status_of(value).value)
+    except ValueError as error:
+        raise InvalidInput(field, wording_of(error)) from None
+    if field == "side":
+        return Edit(field, side_of(value))
+    if field == "quote":
+        return Edit(field, answers().key_of(value) or value)
+    return Edit(field, value)
