@@ -113,11 +113,23 @@ def webhook_secret(settings: Settings, option: str | None) -> str:
 def console(
     user_id: Annotated[int, typer.Option(help="The Telegram user id you play")] = 1,
     admin: Annotated[bool, typer.Option("--admin", help="Play an admin")] = False,
+    files: Annotated[
+        Path | None,
+        typer.Option(
+            "--files",
+            file_okay=False,
+            help="Folder for the pictures and files the bot sends (default: a new temporary one)",
+        ),
+    ] = None,
 ) -> None:
-    """Talk to the bot's handlers in the terminal, without Telegram."""
+    """Try the bot in the terminal: the same handlers and database, no Telegram.
+
+    Type a question or a command; a button by its number; @diplobot_bot WORDS for inline
+    mode; :doc PATH [caption] sends a file; :quit leaves. Pictures and files the bot sends
+    are saved in --files (default: a new temporary folder), each line naming its path."""
     from bot.local.console import run_console
 
-    run_or_exit(run_console(settings_or_exit(), user_id=user_id, admin=admin))
+    run_or_exit(run_console(settings_or_exit(), user_id=user_id, admin=admin, files=files))
 
 
 @db_app.command("upgrade")
