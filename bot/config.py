@@ -7,15 +7,16 @@ import re
 from datetime import time
 from functools import cached_property
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.time_zones import zone_named
+from bot.time_zones import nearest_zone, zone_named
 from storage.errors import N_, BadValue
+from storage.zones import Zone, key_of, zone_of
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/diplobot.db"
 # Telegram takes 1-256 of these characters; fewer than 16 random ones could be guessed.
@@ -37,7 +38,8 @@ class ConfigError(Exception):
 
 
 def parse_time_of_day(value: str) -> time:
-    """Reads `HH:MM` (24-hour clock), the only form the product documents."""
+    """Reads `HH:MM` (24-hour clock), the form of DIPLOBOT_DIGEST_TIME; readers may write
+    more ("8pm", "9 утра": bot.time_of_day)."""
     hours, sep, minutes = value.strip().partition(":")
     if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
         raise BadValue(N_("{value} is not a time of day in HH:MM form"), value=repr(value))
@@ -51,25 +53,33 @@ def parse_time_of_day(value: str) -> time:
 MAX_TIMEZONE_NAME = 64
 
 
-def parse_timezone(value: str) -> ZoneInfo:
+def parse_timezone(value: str) -> Zone:
     """An IANA zone ("Europe/Kyiv"), which survives DST rule changes, also given by its city
-    ("Kyiv", "Київ", "Москва") or as an offset ("UTC+3": bot.time_zones). A name is looked up as a file, so a
-    directory ("Europe") or a name too long for the file system fails with an OSError: that
-    is an unknown zone too."""
+    ("Kyiv", "Київ", "Москва") or as an offset ("UTC+3", "UTC+5:30": bot.time_zones). A name
+    is looked up as a file, so a directory ("Europe") or a name too long for the file system
+    fails with an OSError: that is an unknown zone too, answered with the nearest known name
+    when there is one ("Kiyv": Europe/Kyiv)."""
     name = value.strip()
     shown = name if len(name) <= MAX_TIMEZONE_NAME else name[:MAX_TIMEZONE_NAME] + "…"
     try:
         if not name or len(name) > MAX_TIMEZONE_NAME or name.startswith(("/", ".")) or ".." in name:
             raise ZoneInfoNotFoundError(name)
-        return ZoneInfo(zone_named(name) or name)
+        return zone_of(zone_named(name) or name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise BadValue(
-            N_(
-                "{value} is not a known time zone: give a city (e.g. Kyiv), an IANA name (e.g. Europe/Kyiv) "
-                "or a whole-hour offset from UTC-12 to UTC+14 (e.g. UTC+3)"
-            ),
-            value=repr(shown),
-        ) from None
+        guess = nearest_zone(name) if len(name) <= MAX_TIMEZONE_NAME else None
+        if guess is not None:
+            raise BadValue(UNKNOWN_ZONE_GUESS, value=repr(shown), zone=guess) from None
+        raise BadValue(UNKNOWN_ZONE, value=repr(shown)) from None
+
+
+UNKNOWN_ZONE = N_(
+    "{value} is not a known time zone: give a city (e.g. Kyiv), an IANA name (e.g. Europe/Kyiv) "
+    "or an offset from UTC-12 to UTC+14 (e.g. UTC+3 or UTC+5:30)"
+)
+UNKNOWN_ZONE_GUESS = N_(
+    "{value} is not a known time zone; did you mean {zone}? Give a city (e.g. Kyiv), an IANA name "
+    "(e.g. Europe/Kyiv) or an offset from UTC-12 to UTC+14 (e.g. UTC+3 or UTC+5:30)"
+)
 
 
 def parse_webhook_secret(value: str) -> str:
@@ -165,7 +175,7 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _valid_timezone(cls, value: str) -> str:
-        return parse_timezone(value).key
+        return key_of(parse_timezone(value))
 
     @field_validator("digest_time")
     @classmethod
@@ -181,8 +191,8 @@ class Settings(BaseSettings):
         return level
 
     @cached_property
-    def default_zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+    def default_zone(self) -> Zone:
+        return zone_of(self.timezone)
 
     @cached_property
     def default_digest_time(self) -> time:

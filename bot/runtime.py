@@ -44,12 +44,17 @@ async def reachable_database(url: str, embedder: Embedder | None = None) -> Data
 
 
 def _unavailable(url: str, error: Exception) -> str:
+    return f"DIPLOBOT_DATABASE_URL: cannot open the database ({failure_reason(url, error)})"
+
+
+def failure_reason(url: str, error: Exception) -> str:
+    """The first line of what the driver said, never the database's password."""
     cause = getattr(error, "orig", None) or error
     reason = (str(cause).strip().splitlines() or [""])[0] or type(cause).__name__
     password = make_url(url).password
     if password:
         reason = reason.replace(str(password), "***")
-    return f"DIPLOBOT_DATABASE_URL: cannot open the database ({reason})"
+    return reason
 
 
 async def open_database(settings: Settings, *, with_sample: bool = False, semantic: bool = True) -> Database:
@@ -64,7 +69,7 @@ async def open_database(settings: Settings, *, with_sample: bool = False, semant
                     log.info("empty database: loaded the sample corpus (%s)", report.summary())
         filled = await embed_missing(database)
         if filled:
-            log.info("embedded %d statements recorded without the model", filled)
+            log.info("embedded %d statement%s recorded without the model", filled, "" if filled == 1 else "s")
     except BaseException:
         await database.close()
         raise

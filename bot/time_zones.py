@@ -1,24 +1,25 @@
 """Time zones by the names readers give: "Kyiv", "new_york", "Київ", "Москва" as well as
-"Europe/Kyiv", or by their offset from UTC: "UTC+3", "GMT-5", "+03:00". A subscription
-always stores the IANA name, which survives DST rule changes; an offset is kept as the fixed
-zone IANA has for it ("Etc/GMT-3" is UTC+3: POSIX inverts the sign), which readers are
-shown as the offset they gave (`shown_zone`)."""
+"Europe/Kyiv", or by their offset from UTC: "UTC+3", "GMT-5", "+03:00", "UTC+5:30". A
+subscription stores the IANA name, which survives DST rule changes, or a fixed offset
+(storage.zones), which readers are shown as the offset they gave (`shown_zone`)."""
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import re
 from importlib import resources
 from zoneinfo import available_timezones
 
+from storage.zones import fixed_offset_minutes, fixed_zone, key_of
+
 #: The areas of geographic IANA names; "US/Eastern" and the like name no city.
 _AREAS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
 
 
-#: "UTC+3", "gmt-5", "+03:00", "UTC +3": whole hours only, as the Etc zones are.
-_OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?00)?$", re.IGNORECASE)
-_ETC_OFFSET = re.compile(r"^Etc/GMT([+-])(\d{1,2})$")
+#: "UTC+3", "gmt-5", "+03:00", "UTC +3", "UTC+5:30", "+0545": hours, and quarter hours.
+_OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?:[:.]?(00|15|30|45))?$", re.IGNORECASE)
 
 
 def _key(name: str) -> str:
@@ -44,28 +45,54 @@ def _names() -> dict[str, str]:
 
 
 def _offset_zone(name: str) -> str | None:
-    """The fixed zone of an offset ("UTC+3" -> "Etc/GMT-3"), if IANA has one: whole hours
-    from UTC-12 to UTC+14."""
+    """The key of an offset's fixed zone ("UTC+3" -> "Etc/GMT-3", "UTC+5:30" ->
+    "UTC+05:30"), from UTC-12 to UTC+14."""
     match = _OFFSET.match(name.strip())
     if match is None:
         return None
-    sign, hours = match.groups()
-    if int(hours) == 0:
-        return "Etc/UTC"
-    zone = f"Etc/GMT{'-' if sign == '+' else '+'}{int(hours)}"
-    return zone if zone in available_timezones() else None
+    sign, hours, minutes = match.groups()
+    offset = (1 if sign == "+" else -1) * (int(hours) * 60 + int(minutes or 0))
+    try:
+        return key_of(fixed_zone(offset))
+    except ValueError:
+        return None
 
 
 def zone_named(name: str) -> str | None:
-    """The IANA name `name` stands for, if any."""
+    """The key (storage.zones) of the zone `name` stands for, if any."""
     return _offset_zone(name) or _names().get(_key(name))
 
 
 def shown_zone(zone: str) -> str:
-    """How a stored zone is shown to readers: a fixed offset as "UTC+3" rather than its
-    inverted IANA name "Etc/GMT-3"; any other zone by its IANA name."""
-    match = _ETC_OFFSET.match(zone)
-    if match is None:
+    """How a stored zone is shown to readers: a fixed offset as "UTC+3" or "UTC+5:30"
+    rather than its inverted IANA name "Etc/GMT-3" or its key "UTC+05:30"; any other zone
+    by its IANA name."""
+    minutes = fixed_offset_minutes(zone)
+    if minutes is None:
         return zone
-    sign, hours = match.groups()
-    return f"UTC{'-' if sign == '+' else '+'}{int(hours)}"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def is_fixed_offset(zone: str) -> bool:
+    """Whether a stored zone is a fixed offset, whose clocks never change for summer time."""
+    return fixed_offset_minutes(zone) is not None
+
+
+def nearest_zone(name: str) -> str | None:
+    """The zone whose name is nearest to a name no zone has ("Kiyv" -> "Europe/Kyiv"),
+    as readers are shown it; None when no name is near enough to be a likely slip. A
+    region ("Europe") has no nearest city, and a longer word is not a slip of a name it
+    starts with ("Eastern" is not Easter Island), and a slip keeps the first letter."""
+    key = _key(name)
+    if key in {area.casefold() for area in _AREAS}:
+        return None
+    found = [
+        near
+        for near in difflib.get_close_matches(key, _names(), n=3, cutoff=0.75)
+        if near[:1] == key[:1]
+        and not key.startswith(near)
+        # Two letters swapped ("Kiyv") are as near as one letter dropped from a longer name.
+        and (len(near) == len(key) or difflib.SequenceMatcher(None, key, near).ratio() >= 0.8)
+    ]
+    return shown_zone(_names()[found[0]]) if found else None

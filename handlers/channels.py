@@ -28,8 +28,7 @@ from bot.context import BotContext
 from bot.i18n import LANGUAGES, N_, _, current, ngettext, said, use_language
 from bot.presentation.alerts import alert_made, alert_removed, alerts_list
 from bot.presentation.callbacks import ChannelAlertOffButton
-from bot.presentation.settings import next_digest
-from bot.time_zones import shown_zone
+from bot.presentation.settings import digest_when, fixed_offset_note, next_digest
 from handlers.alerts import remove_and_relist
 from handlers.common import answers_errors, command_argument, reply
 from handlers.subscribers import parse_subscribe_argument
@@ -146,7 +145,7 @@ async def _link(update: Update, context: BotContext, channel: Channel, argument:
     )
     subscriber = result.subscriber
     name = escape(channel.name, quote=False)
-    when = f"<b>{subscriber.digest_time:%H:%M}</b> {escape(shown_zone(subscriber.timezone), quote=False)}"
+    when = digest_when(subscriber)
     if result.created:
         done = _("{channel} is linked: it gets the digest daily at {when}, the next on {next}.")
     else:
@@ -154,9 +153,14 @@ async def _link(update: Update, context: BotContext, channel: Channel, argument:
     more = _(
         "<code>/channel {channel} alert WORDS</code> gives it alerts; <code>/channel {channel} off</code> unlinks it."
     )
+    note = fixed_offset_note(subscriber.timezone) if zone is not None else None
     await reply(
         update,
-        "✅ " + done.format(channel=name, when=when, next=next_digest(subscriber)) + "\n" + more.format(channel=name),
+        "✅ "
+        + done.format(channel=name, when=when, next=next_digest(subscriber))
+        + (f"\n{note}" if note else "")
+        + "\n"
+        + more.format(channel=name),
     )
 
 

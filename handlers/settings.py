@@ -38,11 +38,12 @@ from bot.presentation.settings import (
     time_set,
     zone_set,
 )
+from bot.time_of_day import NOT_A_TIME
 from bot.time_zones import shown_zone
 from handlers.common import answers_errors, reply
 from handlers.dialogues import State, dialogue, forget_in
-from handlers.subscribers import ADMINS_ONLY, managed_chat_id, may_manage
-from storage.errors import InvalidInput, NotFound, RecordError, wording_of
+from handlers.subscribers import ADMINS_ONLY, managed_chat_id, may_manage, parse_subscribe_argument
+from storage.errors import InvalidInput, NotFound, RecordError, Wording, wording_of
 from storage.models import Subscriber
 from storage.subscriptions import (
     actor_names,
@@ -56,6 +57,7 @@ from storage.subscriptions import (
     set_timezone,
     toggle_topic,
 )
+from storage.zones import key_of
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +164,7 @@ async def _apply(
     if action == "z":
         zone = parse_timezone(argument)
         await set_timezone(database, chat_id, zone)
-        return "main", ConversationHandler.END, _("Time zone: {zone}").format(zone=shown_zone(zone.key))
+        return "main", ConversationHandler.END, _("Time zone: {zone}").format(zone=shown_zone(key_of(zone)))
     if action in ("pause", "resume"):
         await set_paused(database, chat_id, action == "pause")
         return "main", None, _("Paused") if action == "pause" else _("Resumed")
@@ -229,14 +231,22 @@ async def _set_speaker(update: Update, context: BotContext, chat_id: int, value:
 
 
 async def _set_time(update: Update, context: BotContext, chat_id: int, value: str) -> str | None:
+    """A time, and the zone too when one follows ("8pm Kyiv"); both are read before either
+    is set, so a bad zone changes nothing."""
     try:
-        digest_time = parse_time_of_day(value)
-    except ValueError as error:
+        digest_time, zone = parse_subscribe_argument(value)
+    except InvalidInput as error:
+        raise InvalidInput(error.field, _("{problem}; or /cancel").format(problem=said(error.problem))) from None
+    if digest_time is None:
         raise InvalidInput(
-            _("time"), _("{problem}; type e.g. 08:00, or /cancel").format(problem=said(wording_of(error)))
-        ) from None
+            _("time"),
+            _("{problem}; or /cancel").format(problem=said(Wording(NOT_A_TIME, value=repr(value[:40])))),
+        )
     await set_digest_time(context.database, chat_id, digest_time)
-    return time_set(digest_time)
+    if zone is None:
+        return time_set(digest_time)
+    await set_timezone(context.database, chat_id, zone)
+    return time_set(digest_time) + "\n" + zone_set(zone)
 
 
 async def _set_zone(update: Update, context: BotContext, chat_id: int, value: str) -> str | None:

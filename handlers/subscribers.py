@@ -1,6 +1,6 @@
 """Subscribers: the daily digest at their own local time.
 
-/subscribe [HH:MM] [ZONE], /unsubscribe, /digest (a preview that moves nothing);
+/subscribe [TIME] [ZONE], /unsubscribe, /digest (a preview that moves nothing);
 /settings is `handlers.settings`. Groups subscribe too; there only the group's admins
 change the subscription. The digests themselves go out from `bot.digests.tick`, whose job
 `bot.digests.schedule` registers."""
@@ -9,23 +9,22 @@ from __future__ import annotations
 
 import logging
 from datetime import time
-from html import escape
-from zoneinfo import ZoneInfo
 
 from telegram import ChatMember, Update
 from telegram.constants import ChatType as TelegramChatType
 from telegram.ext import Application, ChatMemberHandler, CommandHandler, MessageHandler, filters
 
-from bot.config import parse_time_of_day, parse_timezone
+from bot.config import parse_timezone
 from bot.context import BotContext
 from bot.digests.compose import NOTHING_NEW, preview
-from bot.i18n import N_, _, current, said
-from bot.presentation.settings import NOT_SUBSCRIBED, next_digest
-from bot.time_zones import shown_zone
+from bot.i18n import N_, _, current
+from bot.presentation.settings import NOT_SUBSCRIBED, digest_when, fixed_offset_note, next_digest
+from bot.time_of_day import split_time
 from handlers.common import answers_errors, command_argument, reply
 from storage.errors import InvalidInput, wording_of
 from storage.models import ChatType
 from storage.subscriptions import deactivate, migrate_chat, subscribe, unsubscribe
+from storage.zones import Zone
 
 log = logging.getLogger(__name__)
 
@@ -35,25 +34,18 @@ ADMINS_ONLY = N_("Only the group's admins can change its digest.")
 # -- reading what was typed ----------------------------------------------------
 
 
-def parse_subscribe_argument(argument: str) -> tuple[time | None, ZoneInfo | None]:
-    """`[HH:MM] [ZONE]`, in either order. The zone may take several words, as readers write
-    "New York" or "UTC +3"; an unknown zone or a bad time is named."""
-    digest_time: time | None = None
-    zone_words: list[str] = []
-    for word in argument.split():
-        if not word[:1].isdigit():
-            zone_words.append(word)
-            continue
-        if digest_time is not None:
-            raise InvalidInput(_("time"), _("give one time of day"))
-        try:
-            digest_time = parse_time_of_day(word)
-        except ValueError as error:
-            raise InvalidInput(_("time"), _("{problem} (e.g. 08:00)").format(problem=said(wording_of(error)))) from None
+def parse_subscribe_argument(argument: str) -> tuple[time | None, Zone | None]:
+    """`[TIME] [ZONE]`, in either order: "20:00 Kyiv", "8 pm Kyiv", "Київ 9 ранку",
+    "UTC+5:30". The zone may take several words, as readers write "New York" or "UTC +3";
+    an unknown zone or a bad time is named, and nothing is changed."""
+    try:
+        digest_time, zone_words = split_time(argument)
+    except ValueError as error:
+        raise InvalidInput(_("time"), wording_of(error)) from None
     if not zone_words:
         return digest_time, None
     try:
-        return digest_time, parse_timezone(" ".join(zone_words))
+        return digest_time, parse_timezone(zone_words)
     except ValueError as error:
         raise InvalidInput(_("time zone"), wording_of(error)) from None
 
@@ -124,7 +116,7 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
         language=current(),
     )
     subscriber = result.subscriber
-    when = f"<b>{subscriber.digest_time:%H:%M}</b> {escape(shown_zone(subscriber.timezone), quote=False)}"
+    when = digest_when(subscriber)
     if result.created:
         text = "✅ " + _(
             "Subscribed. Your digest comes daily at {when}; the first on {next}.\n"
@@ -138,6 +130,9 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
         )
         if subscriber.paused:
             text += "\n" + _("It is paused: /settings resumes it.")
+    note = fixed_offset_note(subscriber.timezone) if zone is not None else None
+    if note:
+        text += "\n" + note
     await reply(update, text)
 
 

@@ -21,6 +21,15 @@ LIGHT_IDLE_MAX = 4
 Rows = list[tuple[Any, ...]]
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; None for an in-memory database or another engine."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return Path(database)
+
+
 class TextEmbedder(Protocol):
     """What a `Database` needs of the sentence model it may carry (bot.answering.embedder
     provides one): storage stays free of the model itself."""

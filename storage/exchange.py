@@ -85,7 +85,8 @@ class ImportReport:
 
     def summary(self) -> str:
         if not self.ok:
-            return f"{len(self.problems)} problem(s) found; nothing was imported"
+            found = len(self.problems)
+            return f"{found} problem{'' if found == 1 else 's'} found; nothing was imported"
         counts = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
         if self.skipped:
             refs = ", ".join(skip.ref for skip in self.skipped[:LISTED_SKIPS])
@@ -207,7 +208,9 @@ def parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LinePro
                     LineProblem(
                         start,
                         "csv",
-                        Wording(N_("{cells} cells, the header has {header}"), cells=len(cells), header=len(header)),
+                        Wording(
+                            N_("cells: {cells} here, {header} in the header"), cells=len(cells), header=len(header)
+                        ),
                     )
                 )
             else:

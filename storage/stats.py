@@ -28,6 +28,15 @@ _TABLES = (
     ("digest deliveries", DigestDelivery),
     ("audit entries", AuditEntry),
 )
+#: One row of each, for "1 subscription" rather than "1 subscriptions".
+ROW_NAME = {
+    "statements": "statement",
+    "speakers": "speaker",
+    "links": "link",
+    "subscriptions": "subscription",
+    "digest deliveries": "digest delivery",
+    "audit entries": "audit entry",
+}
 
 
 @dataclass(frozen=True)

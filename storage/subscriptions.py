@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -35,6 +34,7 @@ from storage.chat_state import user_language
 from storage.engine import Database
 from storage.errors import N_, InvalidInput, NotFound
 from storage.models import Actor, ChatType, Statement, Subscriber, Topic, is_row_id, utcnow
+from storage.zones import Zone, as_zone, key_of
 
 MAX_ACTORS = 20
 UNSUBSCRIBED = "unsubscribed"
@@ -43,16 +43,12 @@ UNSUBSCRIBED = "unsubscribed"
 # -- time ----------------------------------------------------------------------
 
 
-def as_zone(zone: ZoneInfo | str) -> ZoneInfo:
-    return zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
-
-
-def _wall(instant: datetime, zone: ZoneInfo) -> datetime:
+def _wall(instant: datetime, zone: Zone) -> datetime:
     """What the clocks of `zone` read at `instant`, as a naive datetime."""
     return instant.astimezone(zone).replace(tzinfo=None)
 
 
-def local_instant(day: date, local_time: time, zone: ZoneInfo | str) -> datetime:
+def local_instant(day: date, local_time: time, zone: Zone | str) -> datetime:
     """The UTC instant at which the clocks of `zone` read `local_time` on `day`: the first
     occurrence of a time that happens twice, the end of the gap for one that never happens
     (see the module docstring)."""
@@ -74,7 +70,7 @@ def local_instant(day: date, local_time: time, zone: ZoneInfo | str) -> datetime
     return high
 
 
-def next_due_at(local_time: time, zone: ZoneInfo | str, after_utc: datetime) -> datetime:
+def next_due_at(local_time: time, zone: Zone | str, after_utc: datetime) -> datetime:
     """The first instant strictly after `after_utc` (aware) at which `zone`'s clocks read
     `local_time`, in UTC. Called with the time a digest went out, it gives the next day's:
     after downtime one digest catches up, not one per missed day."""
@@ -91,7 +87,7 @@ def next_due_at(local_time: time, zone: ZoneInfo | str, after_utc: datetime) -> 
     raise AssertionError("no local day within three days reads the wanted time")  # pragma: no cover
 
 
-def local_date(instant: datetime, zone: ZoneInfo | str) -> date:
+def local_date(instant: datetime, zone: Zone | str) -> date:
     """The calendar day of `instant` in `zone`: the digest's day, one delivery per day."""
     return instant.astimezone(as_zone(zone)).date()
 
@@ -143,9 +139,9 @@ async def subscribe(
     chat_type: ChatType | str,
     *,
     digest_time: time | None,
-    zone: ZoneInfo | str | None,
+    zone: Zone | str | None,
     default_time: time,
-    default_zone: ZoneInfo | str,
+    default_zone: Zone | str,
     language: str | None = None,
     now: datetime | None = None,
 ) -> Subscription:
@@ -161,7 +157,7 @@ async def subscribe(
         if subscriber is None:
             subscriber = Subscriber(
                 chat_id=chat_id,
-                timezone=as_zone(zone or default_zone).key,
+                timezone=key_of(as_zone(zone or default_zone)),
                 digest_time=digest_time or default_time,
                 next_due_at=now,
             )
@@ -170,7 +166,7 @@ async def subscribe(
             if digest_time is not None:
                 subscriber.digest_time = digest_time
             if zone is not None:
-                subscriber.timezone = as_zone(zone).key
+                subscriber.timezone = key_of(as_zone(zone))
         subscriber.chat_type = ChatType(chat_type)
         if language and created:
             # Afterwards the language is changed on purpose only (`set_language`).
@@ -249,10 +245,8 @@ async def set_digest_time(
     return await _change(database, chat_id, change, now)
 
 
-async def set_timezone(
-    database: Database, chat_id: int, zone: ZoneInfo | str, now: datetime | None = None
-) -> Subscriber:
-    key = as_zone(zone).key
+async def set_timezone(database: Database, chat_id: int, zone: Zone | str, now: datetime | None = None) -> Subscriber:
+    key = key_of(as_zone(zone))
 
     def change(subscriber: Subscriber) -> None:
         subscriber.timezone = key

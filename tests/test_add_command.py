@@ -103,8 +103,8 @@ def _future() -> str:
     ("argument", "part", "fragment"),
     [
         ("", "form", "found nothing"),
-        (line("Vladimir Putin", "2025-08-16", "ceasefire"), "form", "found 3 part(s)"),
-        (line(*GOOD, "https://example.org", "extra"), "form", "found 7 part(s)"),
+        (line("Vladimir Putin", "2025-08-16", "ceasefire"), "form", "found 3"),
+        (line(*GOOD, "https://example.org", "extra"), "form", "found 7"),
         (
             line("Vladimir Putin", "2025-08-16", "talks", "a | b", "Kremlin", "https://example.org"),
             "form",

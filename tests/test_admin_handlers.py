@@ -255,9 +255,9 @@ async def test_the_same_statement_sent_twice_is_added_once(bot: BotHarness, reco
 @pytest.mark.parametrize(
     ("argument", "fragments"),
     [
-        pytest.param(one_line(*GOOD[:3]), ["<b>The form</b>", "found 3 part(s)"], id="too-few-parts"),
+        pytest.param(one_line(*GOOD[:3]), ["<b>The form</b>", "found 3"], id="too-few-parts"),
         pytest.param(
-            one_line(*GOOD, "https://a.example", "b"), ["found 7 part(s)", "a | inside the text"], id="too-many-parts"
+            one_line(*GOOD, "https://a.example", "b"), ["found 7", "a | inside the text"], id="too-many-parts"
         ),
         pytest.param(one_line(GOOD[0], "", *GOOD[2:]), ["Part 2 (date)", "empty"], id="empty-date"),
         pytest.param(one_line(*GOOD[:2], " ", *GOOD[3:]), ["Part 3 (topics)", "empty"], id="empty-topics"),

@@ -4,6 +4,7 @@ process of its own, as operators and scripts run it."""
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 import json
 import os
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
+import typer.testing
 
 from storage.migrate import head_revision
 from storage.sample import sample_corpus
@@ -231,6 +234,88 @@ def test_dry_run_counts_and_writes_nothing(tmp_path: Path) -> None:
 
     assert "dry run: 48 added, 0 updated, 0 unchanged; nothing was written" in result.stdout
     assert cli.export() == ""
+
+
+def test_health_of_an_upgraded_database_is_ok(cli: Cli) -> None:
+    result = cli.run("health")
+
+    assert (result.returncode, result.stdout, result.stderr) == (0, "ok\n", "")
+
+
+def test_health_reports_a_missing_sqlite_file_without_making_it(tmp_path: Path) -> None:
+    cli = Cli(f"sqlite+aiosqlite:///{tmp_path / 'nowhere' / 'record.db'}", tmp_path)
+
+    result = cli.run("health")
+
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == (
+        f"unhealthy: DIPLOBOT_DATABASE_URL: no database file at {tmp_path / 'nowhere' / 'record.db'} "
+        "(`diplobot db upgrade` creates it)\n"
+    )
+    assert not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize(
+    ("database_url", "said"),
+    [
+        ("sqlite+aiosqlite:///{directory}/empty.db", "unhealthy: the database has no schema (`diplobot db upgrade`"),
+        ("sqlite+aiosqlite:///{directory}/text.db", "cannot open the database (file is not a database)"),
+        ("postgresql+asyncpg://bot:s3cret-pw@127.0.0.1:1/diplobot", "cannot open the database ("),
+    ],
+)
+def test_an_unhealthy_database_is_one_line_and_exit_1(tmp_path: Path, database_url: str, said: str) -> None:
+    (tmp_path / "empty.db").write_bytes(b"")
+    (tmp_path / "text.db").write_text("not a database " * 100)
+
+    result = Cli(database_url.format(directory=tmp_path), tmp_path).run("health")
+
+    assert result.returncode == 1 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("unhealthy: ") and said in lines[0], result.stderr
+    assert "Traceback" not in result.stderr and "s3cret-pw" not in result.stderr
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_ask_of_an_empty_question_exits_2_with_a_short_message(tmp_path: Path, question: str) -> None:
+    result = sqlite_cli(tmp_path).run("ask", question)
+
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == 'diplobot ask: the question is empty; e.g. diplobot ask "Who wants a ceasefire?"\n'
+    assert not (tmp_path / "record.db").exists()
+
+
+@pytest.mark.parametrize(
+    "command", [("ask", "Donetsk"), ("positions", "--json"), ("export",), ("digest", "status")], ids=" ".join
+)
+def test_commands_that_print_an_answer_keep_the_bots_info_log_off_stderr(cli: Cli, command: tuple[str, ...]) -> None:
+    assert cli.ok(*command).stderr == ""
+
+
+def test_the_info_log_is_there_at_debug_level(cli: Cli) -> None:
+    result = cli.run("ask", "Donetsk", DIPLOBOT_LOG_LEVEL="DEBUG")
+
+    assert result.returncode == 0 and "record index loaded" in result.stderr
+
+
+def _commands(command: Any, prefix: str = "diplobot") -> list[tuple[str, Any]]:
+    """The command and, for a group, every command under it, by their full names."""
+    found: list[tuple[str, Any]] = [(prefix, command)]
+    for name, sub in getattr(command, "commands", {}).items():
+        found += _commands(sub, f"{prefix} {name}")
+    return found
+
+
+def test_every_command_has_a_one_line_summary_and_its_details_flow() -> None:
+    """The summary is what `diplobot --help` lists; details come after a blank line and
+    are shown as paragraphs, not with the source's line breaks."""
+    from bot.cli.main import app
+
+    for name, command in _commands(typer.main.get_command(app)):
+        summary = inspect.cleandoc(command.help or "").split("\n\n")[0]
+        assert summary and "\n" not in summary and len(summary) <= 110, f"{name}: {summary!r}"
+    runner = typer.testing.CliRunner()
+    shown = runner.invoke(app, ["import", "--help"], terminal_width=200, env={"COLUMNS": "200"}).output
+    assert "Importing the same file again changes nothing. A statement retracted in the record stays retracted" in shown
 
 
 @pytest.mark.parametrize(

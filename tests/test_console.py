@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from bot.local.console import terminal_text
+from bot.local.bot_api import ApiCall
+from bot.local.console import ConsoleView, terminal_text
 
 DIPLOBOT = Path(sys.executable).with_name("diplobot")
 
 
 def run_console(
-    tmp_path: Path, script: str, *arguments: str, command: str = "console"
+    tmp_path: Path, script: str, *arguments: str, command: str = "console", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    extra = env or {}
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DIPLOBOT_", "TELEGRAM_"))}
     env["DIPLOBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
+    env.update(extra)
     return subprocess.run(
         [str(DIPLOBOT), command, *arguments],
         input=script,
@@ -73,3 +77,36 @@ def test_a_reader_cannot_add(tmp_path: Path) -> None:
     assert "You are user 1, a reader." in result.stdout
     assert "Only the bot's admins can change the record." in result.stdout
     assert "No statement matches" in result.stdout
+
+
+def test_telegram_only_features_answer_clearly_and_files_go_to_a_named_folder(tmp_path: Path) -> None:
+    """A channel the console cannot have is answered, not a traceback; inline mode lists
+    its results; a picture is saved in the console's own folder (here under TMPDIR), never
+    in the working directory, and its line names the path."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    script = "/channel @unknown\n@diplobot_bot ceasefire\n/positions\n/positions\n"
+    result = run_console(tmp_path, script, env={"TMPDIR": str(temporary)})
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "went wrong" not in result.stdout
+    assert "console: no chat @unknown here; channels and groups exist on Telegram only" in result.stdout
+    assert "bot> ⚠️ channel: I cannot see @unknown: add me to it as an admin first" in result.stdout
+    assert "inline> Vladimir Putin · 13 Mar 2025 · " in result.stdout
+    assert "in Telegram, choosing one posts it in that chat" in result.stdout
+    saved = [line.split("saved: ", 1)[1].split("]", 1)[0] for line in result.stdout.splitlines() if "saved: " in line]
+    assert len(saved) == 2 and saved[0] != saved[1]
+    for path in map(Path, saved):
+        assert path.parent.parent == temporary and path.parent.name.startswith("diplobot-console-")
+        assert path.read_bytes().startswith(b"\x89PNG")
+    assert sorted(path.name for path in tmp_path.iterdir() if not path.name.startswith("console.db")) == ["tmp"]
+
+
+def test_files_go_to_the_folder_given(tmp_path: Path) -> None:
+    out = io.StringIO()
+    view = ConsoleView(out, styled=False, folder=tmp_path / "files")
+    (tmp_path / "files").mkdir()
+    call = ApiCall("sendDocument", {"caption": "The record"}, {"document": ("../record.jsonl", b"{}\n")})
+    view.show(call, {"message_id": 1})
+    view.show(call, {"message_id": 2})
+    assert sorted(path.name for path in (tmp_path / "files").iterdir()) == ["record-2.jsonl", "record.jsonl"]
+    assert f"bot> [file saved: {tmp_path / 'files' / 'record-2.jsonl'}] The record" in out.getvalue()

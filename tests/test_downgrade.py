@@ -8,8 +8,10 @@ from pathlib import Path
 from subprocess import CompletedProcess
 
 import pytest
+import typer
 from alembic.script import ScriptDirectory
 
+from bot.cli.main import consent_to_drop
 from storage.migrate import alembic_config, head_revision
 from storage.sample import sample_corpus
 from tests.test_cli import DIPLOBOT, Cli, sqlite_cli
@@ -57,6 +59,18 @@ def test_downgrade_to_base_says_what_would_be_lost_and_changes_nothing_without_c
     assert "diplobot export" in result.stderr
     assert result.stdout == ""
     assert statements_held(filled) == 48
+
+
+def test_what_would_be_lost_is_counted_in_the_singular_for_one(capsys: pytest.CaptureFixture[str]) -> None:
+    held = {"statements": 1, "speakers": 2, "links": 0, "subscriptions": 1, "digest deliveries": 1, "audit entries": 1}
+
+    with pytest.raises(typer.Exit):
+        consent_to_drop(held, yes=False, force=False)
+
+    assert (
+        "with all they hold: 1 statement, 2 speakers, 0 links, 1 subscription, 1 digest delivery, 1 audit entry."
+        in capsys.readouterr().err
+    )
 
 
 def test_yes_alone_does_not_drop_a_record_that_holds_statements(filled: Cli) -> None:

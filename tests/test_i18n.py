@@ -17,8 +17,9 @@ from babel.messages.pofile import read_po
 
 from bot.digests.compose import render_digest
 from bot.i18n import use_language
-from bot.presentation.labels import speaker_name
+from bot.presentation.labels import speaker_name, stance_count
 from storage.engine import Database
+from storage.models import Stance
 from storage.subscriptions import get_subscriber, set_language
 from tests.bot_harness import ADMIN_ID, BotHarness, running_bot
 from tests.support.digests import FIRST_DUE, Telegram, record, subscribe_chat
@@ -116,6 +117,20 @@ def test_plural_forms_of_one_two_and_five(language: str, expected: list[str]) ->
         headings = [render_digest({}, {"ceasefire": count})[0] for count in (1, 2, 5)]
     for heading, words in zip(headings, expected, strict=True):
         assert words in heading
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["1 condition", "2 conditions", "5 conditions", "21 conditions"]),
+        ("uk", ["1 умова", "2 умови", "5 умов", "21 умова"]),
+        ("ru", ["1 условие", "2 условия", "5 условий", "21 условие"]),
+    ],
+)
+def test_stance_counts_take_the_form_of_their_count(language: str, expected: list[str]) -> None:
+    with use_language(language):
+        assert [stance_count("condition", count) for count in (1, 2, 5, 21)] == expected
+        assert all(str(count) in stance_count(stance, count) for stance in Stance for count in (1, 3))
 
 
 @pytest_asyncio.fixture

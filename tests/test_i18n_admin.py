@@ -76,8 +76,8 @@ async def test_the_records_errors_come_in_russian(database: Database) -> None:
         await bot.user(READER, language_code="ru").send("/subscribe 08:00 Mars/Olympus")
         assert (
             bot.last_text(READER) == "⚠️ часовой пояс: 'Mars/Olympus' — неизвестный часовой пояс: "
-            "укажите город (напр. Kyiv или Киев), имя IANA (напр. Europe/Kyiv) или смещение от UTC "
-            "в целых часах, от UTC-12 до UTC+14 (напр. UTC+3)"
+            "укажите город (напр. Kyiv или Киев), имя IANA (напр. Europe/Kyiv) или смещение "
+            "от UTC-12 до UTC+14 (напр. UTC+3 или UTC+5:30)"
         )
         admin = bot.admin(language_code="ru")
         await admin.send("/add Vladimir Putin | 2025-02-30 | ceasefire | Words. | Reuters")
@@ -92,7 +92,7 @@ async def test_the_records_errors_come_in_russian(database: Database) -> None:
         assert (
             bot.last_text(READER + 1)
             == "⚠️ time zone: 'Mars/Olympus' is not a known time zone: give a city (e.g. Kyiv), an IANA name "
-            "(e.g. Europe/Kyiv) or a whole-hour offset from UTC-12 to UTC+14 (e.g. UTC+3)"
+            "(e.g. Europe/Kyiv) or an offset from UTC-12 to UTC+14 (e.g. UTC+3 or UTC+5:30)"
         )
 
 

@@ -146,6 +146,12 @@ async def test_timeline_sends_a_picture(bot: BotHarness, command: str, heading: 
     assert photo_of(bot).size[0] == 1280
 
 
+async def test_the_timelines_caption_counts_stances_in_their_plural(bot: BotHarness) -> None:
+    user = bot.user()
+    await user.send("/timeline Putin")
+    assert "6 topics; 2 conditions, 1 proposal, 1 assessment, 1 demand." in user.last_message()["caption"]
+
+
 async def test_help_and_the_menu_name_both_commands(bot: BotHarness) -> None:
     user = bot.user(READER_ID)
     await user.send("/help")

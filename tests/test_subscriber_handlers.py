@@ -125,6 +125,90 @@ async def test_where_a_zone_is_asked_for_a_city_and_an_offset_are_offered(
     assert city in prompt and "Europe/Kyiv" in prompt and "UTC+2" in prompt
 
 
+@pytest.mark.parametrize(
+    ("argument", "digest_time", "zone"),
+    [
+        ("8pm", time(20, 0), None),
+        ("8:00pm", time(20, 0), None),
+        ("8 pm", time(20, 0), None),
+        ("8 p.m. Kyiv", time(20, 0), KYIV),
+        ("20:00", time(20, 0), None),
+        ("20.00", time(20, 0), None),
+        ("8 pm Kyiv", time(20, 0), KYIV),
+        ("Kyiv 7:30 am", time(7, 30), KYIV),
+        ("9", time(9, 0), None),
+        ("9 утра", time(9, 0), None),
+        ("9 ранку Київ", time(9, 0), KYIV),
+        ("8 вечера Киев", time(20, 0), KYIV),
+        ("20 вечора", time(20, 0), None),
+        ("12 am", time(0, 0), None),
+        ("noon Лондон", time(12, 0), "Europe/London"),
+        ("UTC+5:30", None, "UTC+05:30"),
+        ("+3 9", time(9, 0), "Etc/GMT-3"),
+    ],
+)
+async def test_subscribe_takes_the_time_as_readers_write_it(
+    chat_bot: BotHarness, database: Database, argument: str, digest_time: time | None, zone: str | None
+) -> None:
+    """12- and 24-hour clocks, with ":" or ".", a bare hour, the half of the day in English,
+    Ukrainian or Russian, and the zone before or after."""
+    user = chat_bot.user(910)
+    await user.send("/subscribe 06:00 UTC")
+    await user.send(f"/subscribe {argument}")
+    assert "Updated" in chat_bot.last_text(910)
+    subscriber = await get_subscriber(database, 910)
+    assert subscriber is not None
+    assert (subscriber.digest_time, subscriber.timezone) == (digest_time or time(6, 0), zone or "UTC")
+
+
+async def test_a_half_hour_offset_is_stated_back_as_given_with_what_it_does_not_follow(
+    chat_bot: BotHarness, database: Database
+) -> None:
+    await chat_bot.user(911).send("/subscribe 8pm UTC+5:30")
+    reply = chat_bot.last_text(911)
+    assert "20:00</b> UTC+5:30" in reply and "UTC+05:30" not in reply
+    assert "UTC+5:30 is a fixed offset: it does not change with summer time" in reply
+    await chat_bot.user(911).send("/subscribe 9pm Kyiv")
+    assert "fixed offset" not in chat_bot.last_text(911)
+
+
+@pytest.mark.parametrize(
+    ("language", "answer"),
+    [
+        ("en", "'Atlantis' is not a known time zone"),
+        ("uk", "'Atlantis' — невідомий часовий пояс"),
+        ("ru", "'Atlantis' — неизвестный часовой пояс"),
+    ],
+)
+async def test_an_unknown_zone_is_named_in_the_readers_language_and_changes_nothing(
+    chat_bot: BotHarness, database: Database, language: str, answer: str
+) -> None:
+    user = chat_bot.user(912, language_code=language)
+    await user.send("/subscribe 06:00 Europe/Kyiv")
+    await user.send("/subscribe 8pm Atlantis")
+    assert answer in chat_bot.last_text(912)
+    subscriber = await get_subscriber(database, 912)
+    assert subscriber is not None and (subscriber.digest_time, subscriber.timezone) == (time(6, 0), KYIV)
+
+
+async def test_the_settings_time_takes_a_zone_along_and_a_bad_one_changes_neither(
+    chat_bot: BotHarness, database: Database
+) -> None:
+    user = chat_bot.user(913)
+    await user.send("/subscribe 06:00 UTC")
+    await user.send("/settings")
+    message = user.last_message()
+    await user.press(message, button(chat_bot, message, "🕗"))
+    await user.send("8 pm Atlantis")
+    assert "'Atlantis' is not a known time zone" in chat_bot.last_text(913)
+    subscriber = await get_subscriber(database, 913)
+    assert subscriber is not None and (subscriber.digest_time, subscriber.timezone) == (time(6, 0), "UTC")
+    await user.send("8 pm Kyiv")
+    assert "Time: 20:00" in chat_bot.last_text(913) and "Time zone: Europe/Kyiv" in chat_bot.last_text(913)
+    subscriber = await get_subscriber(database, 913)
+    assert subscriber is not None and (subscriber.digest_time, subscriber.timezone) == (time(20, 0), KYIV)
+
+
 async def test_subscribe_defaults_from_configuration(chat_bot: BotHarness, database: Database) -> None:
     await chat_bot.user(902).send("/subscribe")
     subscriber = await get_subscriber(database, 902)
@@ -137,7 +221,9 @@ async def test_subscribe_defaults_from_configuration(chat_bot: BotHarness, datab
         ("/subscribe 08:00 Europe/Kiyv", "'Europe/Kiyv' is not a known time zone"),
         ("/subscribe 25:00 Europe/Kyiv", "'25:00' is not a time of day"),
         ("/subscribe Mars/Olympus", "'Mars/Olympus' is not a known time zone"),
-        ("/subscribe 8 Europe/Kyiv", "'8' is not a time of day"),
+        ("/subscribe 8h Europe/Kyiv", "'8h' is not a time of day"),
+        ("/subscribe 20 am Kyiv", "'20 am' is not a time of day"),
+        ("/subscribe 8pm Atlantis", "'Atlantis' is not a known time zone"),
         ("/subscribe 08:00 Kyiv Moscow", "'Kyiv Moscow' is not a known time zone"),
         ("/subscribe 08:00 09:00 Kyiv", "give one time of day"),
     ],

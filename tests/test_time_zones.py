@@ -3,11 +3,15 @@ the IANA name is what is kept."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
+
 import pytest
 
 from bot.config import parse_timezone
-from bot.time_zones import shown_zone
+from bot.time_zones import is_fixed_offset, shown_zone
 from storage.errors import BadValue
+from storage.subscriptions import next_due_at
+from storage.zones import key_of, zone_of
 
 
 @pytest.mark.parametrize(
@@ -27,15 +31,44 @@ from storage.errors import BadValue
     ],
 )
 def test_a_zone_is_known_by_its_city_in_english_ukrainian_or_russian(given: str, zone: str) -> None:
-    assert parse_timezone(given).key == zone
+    assert key_of(parse_timezone(given)) == zone
 
 
 @pytest.mark.parametrize(
-    "given", ["Europe", "Eastern", "Kiyv", "Mars/Olympus", "UTC+15", "UTC-13", "UTC+3:30", "+05:45", "UTC+"]
+    "given", ["Europe", "Eastern", "Atlantis", "Mars/Olympus", "UTC+15", "UTC-13", "UTC+3:20", "+05:50", "UTC+"]
 )
 def test_what_names_no_single_zone_is_refused_saying_what_to_give(given: str) -> None:
-    with pytest.raises(BadValue, match=r"give a city .*, an IANA name .* or a whole-hour offset .*UTC\+3"):
+    with pytest.raises(
+        BadValue, match=r"give a city .*, an IANA name .* or an offset from UTC-12 to UTC\+14"
+    ) as refused:
         parse_timezone(given)
+    assert "did you mean" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("given", "guess"),
+    [("Kiyv", "Europe/Kyiv"), ("Londn", "Europe/London"), ("Киэв", "Europe/Kyiv"), ("Tokio", "Asia/Tokyo")],
+)
+def test_a_slip_in_a_city_name_is_refused_with_the_zone_it_was_likely_meant_to_be(given: str, guess: str) -> None:
+    with pytest.raises(BadValue, match=rf"^'{given}' is not a known time zone; did you mean {guess}\? Give a city"):
+        parse_timezone(given)
+
+
+@pytest.mark.parametrize(
+    ("given", "zone"),
+    [
+        ("Лондон", "Europe/London"),
+        ("Київ", "Europe/Kyiv"),
+        ("Киев", "Europe/Kyiv"),
+        ("Одеса", "Europe/Kyiv"),
+        ("Moskva", "Europe/Moscow"),
+        ("Івано-Франківськ", "Europe/Kyiv"),
+        ("ивано франковск", "Europe/Kyiv"),
+        ("New York", "America/New_York"),
+    ],
+)
+def test_ukrainian_russian_and_transliterated_city_names_are_data(given: str, zone: str) -> None:
+    assert key_of(parse_timezone(given)) == zone
 
 
 @pytest.mark.parametrize(
@@ -48,9 +81,27 @@ def test_what_names_no_single_zone_is_refused_saying_what_to_give(given: str) ->
         ("UTC+14", "Etc/GMT-14", "UTC+14"),
         ("UTC-12", "Etc/GMT+12", "UTC-12"),
         ("UTC+0", "Etc/UTC", "Etc/UTC"),
+        ("+3", "Etc/GMT-3", "UTC+3"),
+        ("UTC+5:30", "UTC+05:30", "UTC+5:30"),
+        ("utc +0530", "UTC+05:30", "UTC+5:30"),
+        ("+05:45", "UTC+05:45", "UTC+5:45"),
+        ("GMT-3:30", "UTC-03:30", "UTC-3:30"),
+        ("UTC+3:30", "UTC+03:30", "UTC+3:30"),
+        ("UTC-9:30", "UTC-09:30", "UTC-9:30"),
         ("Europe/Kyiv", "Europe/Kyiv", "Europe/Kyiv"),
     ],
 )
 def test_an_offset_is_kept_as_its_fixed_zone_and_shown_as_the_offset(given: str, zone: str, shown: str) -> None:
-    kept = parse_timezone(given).key
+    kept = key_of(parse_timezone(given))
     assert (kept, shown_zone(kept)) == (zone, shown)
+
+
+def test_a_half_hour_offset_keeps_its_clocks_all_year() -> None:
+    """A kept key reads back as the same fixed offset, and a digest at 08:00 UTC+5:30 is
+    due at 02:30 UTC in winter and in summer alike."""
+    zone = zone_of(key_of(parse_timezone("UTC+5:30")))
+    for day in (date(2026, 1, 15), date(2026, 7, 15)):
+        due = next_due_at(time(8, 0), zone, datetime.combine(day, time(0, 0), tzinfo=UTC))
+        assert due == datetime.combine(day, time(2, 30), tzinfo=UTC)
+    assert is_fixed_offset("UTC+05:30") and is_fixed_offset("Etc/GMT-3")
+    assert not is_fixed_offset("Europe/Kyiv") and not is_fixed_offset("Etc/UTC")

@@ -12,14 +12,18 @@ import typer
 from bot.cli.common import settings_or_exit, with_database
 from storage.engine import Database
 
-alerts_app = typer.Typer(help="Instant alerts: send what the latest changes match.", no_args_is_help=True)
+alerts_app = typer.Typer(
+    help="Instant alerts: send what the record's latest changes match.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+)
 
 NO_TOKEN = "send-due sends through Telegram and needs the bot's token: set TELEGRAM_BOT_TOKEN (environment or .env)."
 
 
 @alerts_app.command("send-due")
 def send_due_command() -> None:
-    """Match the record's latest changes against every alert and send what they match."""
+    """Send what the record's latest changes match, to every alert: one tick of the bot's alert job."""
     from bot.alerts.tick import send_alerts
     from bot.digests.sender import digest_bot
 

@@ -4,6 +4,7 @@ or a clear exit, and a database open for the length of one command."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -23,12 +24,19 @@ def configuration_error(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def settings_or_exit() -> Settings:
+def settings_or_exit(*, quiet: bool = False) -> Settings:
+    """The settings, logging configured. `quiet` is for the commands whose output is the
+    answer (ask, positions, export…): their stderr keeps warnings and errors, not the
+    INFO lines of the bot's own log (the record index loaded, and the like), unless the
+    configured level is DEBUG."""
     try:
         settings = load_settings()
     except ConfigError as error:
         raise configuration_error(str(error)) from None
-    configure_logging(settings.log_level, *secrets(settings))
+    level = settings.log_level
+    if quiet and logging.getLevelName(level) > logging.DEBUG:
+        level = logging.getLevelName(max(logging.WARNING, logging.getLevelName(level)))
+    configure_logging(level, *secrets(settings))
     return settings
 
 
@@ -52,8 +60,8 @@ def run_or_exit(main: Coroutine[Any, Any, T]) -> T:
         raise database_unavailable(error) from None
 
 
-def with_database(work: Callable[[Database], Awaitable[T]], *, semantic: bool = True) -> T:
-    settings = settings_or_exit()
+def with_database(work: Callable[[Database], Awaitable[T]], *, semantic: bool = True, quiet: bool = False) -> T:
+    settings = settings_or_exit(quiet=quiet)
 
     async def main() -> T:
         database = await open_database(settings, semantic=semantic)

@@ -14,7 +14,11 @@ import typer
 from bot.cli.common import settings_or_exit, with_database
 from storage.engine import Database
 
-digest_app = typer.Typer(help="Daily digests: preview, send what is due, status.", no_args_is_help=True)
+digest_app = typer.Typer(
+    help="Daily digests: preview a chat's next one, send those due, count them.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+)
 
 NO_TOKEN = (
     "send-due sends through Telegram and needs the bot's token: set TELEGRAM_BOT_TOKEN "
@@ -36,13 +40,13 @@ def preview_command(
     chat_id: Annotated[int, typer.Argument(help="The subscriber's chat id")],
     html: Annotated[bool, typer.Option("--html", help="Print the messages as the HTML sent to Telegram")] = False,
 ) -> None:
-    """Print the chat's next digest as it stands now (moves nothing)."""
+    """Print a chat's next digest as it stands now; nothing is marked delivered."""
     from bot.digests.compose import NOTHING_NEW, plain_text, preview
 
     async def work(database: Database):
         return await preview(database, chat_id)
 
-    found = with_database(work, semantic=False)
+    found = with_database(work, semantic=False, quiet=True)
     if found is None:
         typer.echo(f"chat {chat_id} has no digest subscription", err=True)
         raise typer.Exit(1)
@@ -71,7 +75,7 @@ def send_due_command(
         typer.Option("--at", help="Run as if the clock read this ISO date-time (UTC unless an offset is given)"),
     ] = None,
 ) -> None:
-    """Send every digest that is due: one tick of the digest job, now or --at a time."""
+    """Send every digest that is due now (or --at a time): one tick of the bot's digest job."""
     from bot.digests.sender import digest_bot
     from bot.digests.tick import send_due
 
@@ -99,7 +103,7 @@ def send_due_command(
 def status_command(
     at: Annotated[str | None, typer.Option("--at", help="Count as if the clock read this ISO date-time")] = None,
 ) -> None:
-    """Due now, sent today, failed, deactivated."""
+    """Count the subscriptions: due now, sent today, failed today, deactivated."""
     from bot.digests.status import digest_status
 
     now = parse_instant(at) if at else None
@@ -107,7 +111,7 @@ def status_command(
     async def work(database: Database):
         return await digest_status(database, now)
 
-    status = with_database(work, semantic=False)
+    status = with_database(work, semantic=False, quiet=True)
     for line in status.lines():
         typer.echo(line)
     if status.failures:

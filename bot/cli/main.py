@@ -6,7 +6,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -28,13 +28,17 @@ from storage.errors import RecordError
 from storage.exchange import UNRETRACT_OPTION, ExchangeFormat, export_statements, import_statements
 
 app = typer.Typer(
-    help="diplobot: the record of what the parties to a war say about ending it.",
+    help="Operate diplobot, the record of what the parties to a war say about ending it.",
     no_args_is_help=True,
+    # Paragraphs of the commands' docstrings flow as one: the source's line breaks are not kept.
+    rich_markup_mode="markdown",
     add_completion=False,
     # Local variables can hold the bot token.
     pretty_exceptions_show_locals=False,
 )
-db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Database schema: create or upgrade it, or undo migrations.", no_args_is_help=True, rich_markup_mode="markdown"
+)
 app.add_typer(db_app, name="db")
 app.add_typer(digest_app, name="digest")
 app.add_typer(alerts_app, name="alerts")
@@ -52,7 +56,10 @@ def run(
     ] = None,
     url_path: Annotated[str, typer.Option(help="Path of the webhook endpoint")] = "telegram",
 ) -> None:
-    """Run the bot: long polling, or a webhook with --webhook-url. Without a token, the console."""
+    """Run the bot on Telegram: long polling, or a webhook with --webhook-url (no token: the console).
+
+    The database is brought to the newest schema first; an empty one gets the sample corpus
+    unless DIPLOBOT_LOAD_SAMPLE=false."""
     settings = settings_or_exit()
     secret = webhook_secret(settings, secret_token) if webhook_url is not None else None
     if settings.telegram_bot_token is None:
@@ -113,16 +120,28 @@ def webhook_secret(settings: Settings, option: str | None) -> str:
 def console(
     user_id: Annotated[int, typer.Option(help="The Telegram user id you play")] = 1,
     admin: Annotated[bool, typer.Option("--admin", help="Play an admin")] = False,
+    files: Annotated[
+        Path | None,
+        typer.Option(
+            "--files",
+            file_okay=False,
+            help="Folder for the pictures and files the bot sends (default: a new temporary one)",
+        ),
+    ] = None,
 ) -> None:
-    """Talk to the bot's handlers in the terminal, without Telegram."""
+    """Try the bot in the terminal: the same handlers and database, no Telegram.
+
+    Type a question or a command; a button by its number; @diplobot_bot WORDS for inline
+    mode; :doc PATH [caption] sends a file; :quit leaves. Pictures and files the bot sends
+    are saved in --files (default: a new temporary folder), each line naming its path."""
     from bot.local.console import run_console
 
-    run_or_exit(run_console(settings_or_exit(), user_id=user_id, admin=admin))
+    run_or_exit(run_console(settings_or_exit(), user_id=user_id, admin=admin, files=files))
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Bring the database schema to the newest migration."""
+    """Create the database, or bring its schema to the newest migration."""
     from storage.migrate import current_revision
 
     revision = with_database(current_revision, semantic=False)
@@ -139,8 +158,10 @@ def db_downgrade(
         bool, typer.Option("--force", help="With --yes: drop them even though they hold statements or subscriptions")
     ] = False,
 ) -> None:
-    """Undo migrations down to REVISION. Undoing the first one (base) drops every table: it
-    shows what would be lost and needs --yes, and --yes --force when the record is not empty."""
+    """Undo migrations down to REVISION (base drops every table: --yes asks for it).
+
+    Undoing the first one (base) drops every table: it shows what would be lost and needs
+    --yes, and --yes --force when the record is not empty."""
     from bot.runtime import reachable_database
     from storage.migrate import DROPS_TABLES, current_revision, downgrade, revisions_undone
     from storage.stats import rows_held
@@ -169,7 +190,9 @@ def db_downgrade(
 def consent_to_drop(held: dict[str, int], *, yes: bool, force: bool) -> None:
     """Says what dropping the tables would lose; returns only when the operator consented
     (--yes, and --force as well when there are statements or subscriptions to lose)."""
-    lost = ", ".join(f"{count} {name}" for name, count in held.items())
+    from storage.stats import ROW_NAME
+
+    lost = ", ".join(f"{count} {ROW_NAME[name] if count == 1 else name}" for name, count in held.items())
     typer.echo(f"This downgrade drops every table of the record, with all they hold: {lost}.", err=True)
     holds_data = bool(held["statements"] or held["subscriptions"])
     backup = "Export the record first (diplobot export -o record.jsonl)"
@@ -188,13 +211,22 @@ def consent_to_drop(held: dict[str, int], *, yes: bool, force: bool) -> None:
 
 @app.command("health")
 def health() -> None:
-    """Exit 0 when the configured database answers at the newest schema (for health checks)."""
+    """Health probe: "ok" (exit 0) when the database answers at the newest schema, else one line (exit 1).
+
+    It changes nothing: a SQLite file that is not there is reported missing, not made."""
+    from bot.runtime import DatabaseUnavailable, failure_reason, reachable_database
+    from storage.engine import sqlite_file
     from storage.migrate import current_revision, head_revision
 
     settings = settings_or_exit()
+    url = settings.database_url
+    file = sqlite_file(url)
+    if file is not None and not file.expanduser().exists():
+        # Opening it would create an empty file, and a probe must change nothing.
+        unhealthy(f"DIPLOBOT_DATABASE_URL: no database file at {file} (`diplobot db upgrade` creates it)")
 
     async def check() -> str | None:
-        database = Database(settings.database_url)
+        database = await reachable_database(url)
         try:
             return await current_revision(database)
         finally:
@@ -202,13 +234,21 @@ def health() -> None:
 
     try:
         revision = asyncio.run(check())
-    except Exception as error:  # noqa: BLE001 - any failure means unhealthy
-        typer.echo(f"unhealthy: {type(error).__name__}", err=True)
-        raise typer.Exit(1) from None
-    if revision != head_revision():
-        typer.echo(f"unhealthy: database at {revision}, code expects {head_revision()}", err=True)
-        raise typer.Exit(1)
+    except DatabaseUnavailable as error:
+        unhealthy(str(error))
+    except Exception as error:  # noqa: BLE001 - any failure means unhealthy, said in one line
+        unhealthy(f"cannot read the schema revision ({failure_reason(url, error)})")
+    head = head_revision()
+    if revision is None:
+        unhealthy(f"the database has no schema (`diplobot db upgrade` brings it to {head})")
+    if revision != head:
+        unhealthy(f"the database is at schema {revision}, this diplobot expects {head} (`diplobot db upgrade`)")
     typer.echo("ok")
+
+
+def unhealthy(reason: str) -> NoReturn:
+    typer.echo(f"unhealthy: {reason}", err=True)
+    raise typer.Exit(1)
 
 
 @app.command("import")
@@ -219,8 +259,10 @@ def import_file(
         bool, typer.Option(UNRETRACT_OPTION, help="Let the file restore statements retracted in the record")
     ] = False,
 ) -> None:
-    """Import statements (all or nothing; idempotent by ref). A statement retracted in the
-    record stays retracted, and its line is reported as skipped, unless --allow-unretract."""
+    """Add or update statements from a JSON-lines or CSV file: all or nothing, matched by ref.
+
+    Importing the same file again changes nothing. A statement retracted in the record
+    stays retracted, and its line is reported as skipped, unless --allow-unretract."""
     content = file.read_bytes()
 
     async def work(database: Database):
@@ -228,7 +270,7 @@ def import_file(
             database, file.name, content, f"cli:{file.name}", dry_run=dry_run, allow_unretract=allow_unretract
         )
 
-    report = with_database(work)
+    report = with_database(work, quiet=True)
     for problem in report.problems:
         typer.echo(f"{file.name}: {problem}", err=True)
     for skipped in report.skipped:
@@ -243,8 +285,8 @@ def export(
     fmt: Annotated[ExchangeFormat, typer.Option("--format", "-f", help="jsonl or csv")] = ExchangeFormat.jsonl,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout)")] = None,
 ) -> None:
-    """Export every statement in the exchange format."""
-    content = with_database(lambda database: export_statements(database, fmt), semantic=False)
+    """Write every statement, retracted ones included, as JSON lines or CSV (the exchange format)."""
+    content = with_database(lambda database: export_statements(database, fmt), semantic=False, quiet=True)
     if output is None:
         sys.stdout.buffer.write(content)
         sys.stdout.flush()
@@ -259,13 +301,20 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question")] = False,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=50, help="How many statements")] = 5,
 ) -> None:
-    """Answer questions from the record."""
+    """Answer a question from the record, as the bot would (--json for scripts, - for stdin).
+
+    With -, one question per line is read from stdin and one JSON line printed for each."""
     from bot.answering.ask import answer, answer_json
     from bot.local.console import terminal_text
     from bot.presentation.listings import answer_html
 
-    questions = [line.strip() for line in sys.stdin] if question == "-" else [question]
-    questions = [text for text in questions if text]
+    if question == "-":
+        questions = [text for text in (line.strip() for line in sys.stdin) if text]
+    elif question.strip():
+        questions = [question.strip()]
+    else:
+        typer.echo('diplobot ask: the question is empty; e.g. diplobot ask "Who wants a ceasefire?"', err=True)
+        raise typer.Exit(2)
     as_json = as_json or question == "-"
 
     async def work(database: Database) -> None:
@@ -276,7 +325,7 @@ def ask(
             else:
                 typer.echo(terminal_text(answer_html(page)) + "\n")
 
-    with_database(work)
+    with_database(work, quiet=True)
 
 
 @app.command("eval")
@@ -321,8 +370,10 @@ def evaluate_answers(
         ),
     ] = Path("benchmarks/data"),
 ) -> None:
-    """Measure answers: recall@5 and MRR over QUESTIONS, the share of --unanswerable ones answered
-    "nothing found"; without QUESTIONS, every set of --suite per language, on the bundled sample."""
+    """Measure the answers: recall@5 and MRR, and how often unanswerable questions get "nothing found".
+
+    Over QUESTIONS (and --unanswerable); without QUESTIONS, every set of --suite per
+    language, on the bundled sample."""
     from bot.answering.embedder import Embedder
     from bot.answering.eval_suite import evaluate_suite, suite_lines
     from bot.answering.evaluation import VARIANTS, evaluate, report_lines

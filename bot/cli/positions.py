@@ -33,7 +33,7 @@ def _topic(value: str | None) -> Topic | None:
 def _run(work: Callable[[Database], Awaitable[Any]]) -> Any:
     """The work on the configured database; the record's answer to bad input on stderr."""
     try:
-        return with_database(work, semantic=False)
+        return with_database(work, semantic=False, quiet=True)
     except RecordError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
@@ -54,7 +54,9 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--png", dir_okay=False, help="Write the matrix as a PNG picture")
         ] = None,
     ) -> None:
-        """Who stands where: each row's latest statement on each topic, shifts and conditions marked."""
+        """Who stands where: each side's or speaker's latest statement per topic, as text, JSON or a picture.
+
+        Shifts and conditions are marked; --png writes the picture, --json prints the cells."""
         from bot.positions.service import matrix_picture, position_matrix
 
         chosen = _topic(topic)
@@ -85,7 +87,9 @@ def register(app: typer.Typer) -> None:
         ],
         png: Annotated[Path, typer.Option("--png", dir_okay=False, help="The PNG file to write")],
     ) -> None:
-        """Draw a subject's statements over time: a topic by side, a speaker or side by topic."""
+        """Draw a speaker's, side's or topic's statements over time as a PNG picture.
+
+        A topic is drawn by side, a speaker or a side by topic; the caption goes to stderr."""
         from bot.local.console import terminal_text
         from bot.positions.service import timeline_picture
         from bot.positions.text import timeline_caption

@@ -204,13 +204,13 @@ def parse_add_line(argument: str) -> StatementData:
             raise AddLineError(
                 "form",
                 N_(
-                    "found {count} part(s) separated by |, expected 5, or 6 with a link (a | inside the text "
+                    "expected 5 parts separated by |, or 6 with a link; found {count} (a | inside the text "
                     "is not possible here; send /add alone for the guided dialogue)"
                 ),
                 count=len(parts),
             )
         raise AddLineError(
-            "form", N_("found {count} part(s) separated by |, expected 5, or 6 with a link"), count=len(parts)
+            "form", N_("expected 5 parts separated by |, or 6 with a link; found {count}"), count=len(parts)
         )
     for position, part in enumerate(parts):
         if not part:

@@ -27,6 +27,18 @@ class ApiCall:
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """What Telegram answers when it refuses a call ("Bad Request: chat not found"): PTB
+    raises from it exactly what it raises against Telegram."""
+
+    status: int
+    description: str
+
+
+Answer = dict[str, Any] | bool | Refusal
+
+
 def _decode(value: str) -> Any:
     try:
         return json.loads(value)
@@ -37,7 +49,7 @@ def _decode(value: str) -> Any:
 class LocalBotApi(BaseRequest):
     """Telegram's side of the conversation, without a network."""
 
-    def __init__(self, on_call: Callable[[ApiCall, dict[str, Any] | bool], None] | None = None) -> None:
+    def __init__(self, on_call: Callable[[ApiCall, Answer], None] | None = None) -> None:
         self.calls: list[ApiCall] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.chats: dict[int, dict[str, Any]] = {}
@@ -89,6 +101,9 @@ class LocalBotApi(BaseRequest):
         result = self._answer(call)
         if self._on_call is not None:
             self._on_call(call, result)
+        if isinstance(result, Refusal):
+            body = {"ok": False, "error_code": result.status, "description": result.description}
+            return result.status, json.dumps(body).encode()
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def _chat(self, chat_id: Any) -> dict[str, Any]:
@@ -106,10 +121,28 @@ class LocalBotApi(BaseRequest):
         self.messages[(message["chat"]["id"], message["message_id"])] = message
         return message
 
-    def _answer(self, call: ApiCall) -> dict[str, Any] | bool:
+    def _known_chat(self, chat_id: Any) -> dict[str, Any] | None:
+        """A chat this Telegram has: by id, or by @username as getChat takes it."""
+        wanted = str(chat_id)
+        for known_id, chat in self.chats.items():
+            if wanted in (str(known_id), f"@{chat.get('username', '')}"):
+                return chat
+        return None
+
+    def _answer(self, call: ApiCall) -> Answer:
         params = call.params
         if call.method == "getMe":
             return BOT_USER
+        if call.method in ("getChat", "getChatMember"):
+            # Only the chats of the users talking to it: any other (a channel, a group
+            # named by the reader) is not found, as Telegram says of a chat it cannot see.
+            chat = self._known_chat(params.get("chat_id"))
+            if chat is None:
+                return Refusal(400, "Bad Request: chat not found")
+            if call.method == "getChat":
+                return {**chat, "accent_color_id": 0, "max_reaction_count": 11}
+            user = {"id": int(params["user_id"]), "is_bot": False, "first_name": "user"}
+            return {"status": "member", "user": user}
         if call.method == "sendMessage":
             content = {"text": params.get("text", "")}
             if "reply_markup" in params:
@@ -229,6 +262,11 @@ class LocalUser:
                 command = caption.split()[0]
                 content["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         await self._process({"message": self._message(**content)})
+
+    async def inline(self, query: str, offset: str = "") -> None:
+        """Types `@bot query` in some other chat: an inline query, as Telegram sends it."""
+        inline_query = {"id": f"i{next(self._update_ids)}", "from": self.user, "query": query, "offset": offset}
+        await self._process({"inline_query": {**inline_query, "chat_type": "sender"}})
 
     async def press(self, message: dict[str, Any], callback_data: str) -> None:
         await self._process(

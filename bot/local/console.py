@@ -5,8 +5,10 @@ on the server without Telegram."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import shlex
 import sys
+import tempfile
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,13 +16,15 @@ from typing import Any, TextIO
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.local.bot_api import ApiCall, LocalBotApi, LocalUser
+from bot.local.bot_api import BOT_USER, Answer, ApiCall, LocalBotApi, LocalUser, Refusal
 
 CONSOLE_USER_ID = 1
 PROMPT = "you> "
+INLINE_MENTION = f"@{BOT_USER['username']}".casefold()
 INTRO = (
     "diplobot console. Type a question or a command (/help). "
-    "Press a button by typing its number; :doc PATH [caption] sends a file; :quit leaves."
+    f"Press a button by typing its number; {INLINE_MENTION} WORDS is inline mode; "
+    ":doc PATH [caption] sends a file; :quit leaves."
 )
 
 
@@ -72,32 +76,69 @@ def terminal_text(html: str, *, styled: bool = False) -> str:
 class ConsoleView:
     """Prints what the bot sends and remembers the newest buttons, numbered."""
 
-    def __init__(self, out: TextIO, styled: bool) -> None:
+    def __init__(self, out: TextIO, styled: bool, folder: Path | None = None) -> None:
         self.out = out
         self.styled = styled
         self.buttons: list[tuple[dict[str, Any], str]] = []
+        self.folder = folder
 
-    def show(self, call: ApiCall, result: dict[str, Any] | bool) -> None:
-        if call.method in ("sendMessage", "editMessageText"):
+    def show(self, call: ApiCall, result: Answer) -> None:
+        if isinstance(result, Refusal):
+            if call.method in ("getChat", "getChatMember"):
+                chat = call.params.get("chat_id")
+                self.out.write(f"console: no chat {chat} here; channels and groups exist on Telegram only\n")
+        elif call.method in ("sendMessage", "editMessageText"):
             prefix = "bot (edited)> " if call.method == "editMessageText" else "bot> "
             self.out.write(prefix + terminal_text(str(call.params.get("text", "")), styled=self.styled) + "\n")
             self._buttons(call, result)
         elif call.method in ("sendDocument", "sendPhoto") and isinstance(result, dict):
             part = "document" if call.method == "sendDocument" else "photo"
             name, data = call.files.get(part, (part, b""))
-            path = Path.cwd() / Path(name).name
-            path.write_bytes(data)
+            path = self._save(Path(name).name, data)
             caption = terminal_text(str(call.params.get("caption", "")), styled=self.styled)
             kind = "file" if part == "document" else "picture"
             self.out.write(f"bot> [{kind} saved: {path}] {caption}\n")
             self._buttons(call, result)
         elif call.method == "editMessageReplyMarkup":
             self._buttons(call, result)
+        elif call.method == "answerInlineQuery":
+            self._inline_results(call.params)
         elif call.method == "answerCallbackQuery" and call.params.get("text"):
             self.out.write(f"bot (notice)> {call.params['text']}\n")
         self.out.flush()
 
-    def _buttons(self, call: ApiCall, result: dict[str, Any] | bool) -> None:
+    def _inline_results(self, params: dict[str, Any]) -> None:
+        """What the chooser above the reader's keyboard would list; choosing one posts it,
+        which needs Telegram."""
+        results = params.get("results") or []
+        button = params.get("button")
+        if not results:
+            note = f": {button['text']}" if isinstance(button, dict) and button.get("text") else ""
+            self.out.write(f"inline> nothing{note}\n")
+        for result in results:
+            title = str(result.get("title", ""))
+            description = str(result.get("description", "")).replace("\n", " ")
+            self.out.write(f"inline> {title} · {description}\n")
+        if results:
+            more = " (more when scrolled)" if params.get("next_offset") else ""
+            count = f"{len(results)} result" + ("" if len(results) == 1 else "s")
+            self.out.write(f"inline> {count}{more}; in Telegram, choosing one posts it in that chat\n")
+
+    def _save(self, name: str, data: bytes) -> Path:
+        """A file the bot sent, in the console's own folder (made when the first comes, in
+        the temporary directory, and kept after the console ends), never over another."""
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="diplobot-console-"))
+        stem, suffix = Path(name).stem or "file", Path(name).suffix
+        path = self.folder / f"{stem}{suffix}"
+        for number in itertools.count(2):
+            if not path.exists():
+                break
+            path = self.folder / f"{stem}-{number}{suffix}"
+        path.write_bytes(data)
+        return path
+
+    def _buttons(self, call: ApiCall, result: Answer) -> None:
         markup = call.params.get("reply_markup")
         rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
         if not rows or not isinstance(result, dict):
@@ -114,10 +155,16 @@ async def _read_line() -> str | None:
     return line if line else None
 
 
-async def run_console(settings: Settings, *, user_id: int = CONSOLE_USER_ID, admin: bool = False) -> None:
+async def run_console(
+    settings: Settings, *, user_id: int = CONSOLE_USER_ID, admin: bool = False, files: Path | None = None
+) -> None:
+    """`files`: the folder for what the bot sends (pictures, exports); by default a new
+    temporary one, named on the line of the first file."""
     if admin:
         settings = settings.model_copy(update={"admin_ids": settings.admin_ids | {user_id}})
-    view = ConsoleView(sys.stdout, styled=sys.stdout.isatty())
+    if files is not None:
+        files.mkdir(parents=True, exist_ok=True)
+    view = ConsoleView(sys.stdout, styled=sys.stdout.isatty(), folder=files)
     api = LocalBotApi(on_call=view.show)
     application = build_application(settings, request=api, rate_limited=False)
     async with application:
@@ -148,6 +195,8 @@ async def _converse(user: LocalUser, view: ConsoleView) -> None:
             return
         if text.startswith(":doc "):
             await _send_document(user, text[5:])
+        elif text.casefold().startswith(INLINE_MENTION):
+            await user.inline(text[len(INLINE_MENTION) :].strip())
         elif text.isdigit() and 1 <= int(text) <= len(view.buttons):
             message, data = view.buttons[int(text) - 1]
             await user.press(message, data)

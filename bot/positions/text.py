@@ -11,7 +11,7 @@ from bot.i18n import _, ngettext
 from bot.positions.matrix import Cell, Matrix
 from bot.positions.timeline import SubjectKind, Timeline
 from bot.presentation.html import h, said_on
-from bot.presentation.labels import label, side_name, speaker_name
+from bot.presentation.labels import label, side_name, speaker_name, stance_count
 from storage.positions import RowKind
 
 
@@ -139,9 +139,7 @@ def timeline_caption(timeline: Timeline) -> str:
     first, last = points[0], points[-1]
     # A statement on two topics is a point in each lane, but one stance.
     stances = Counter({point.statement_id: point.stance for point in points}.values())
-    common = ", ".join(
-        _("{count} {stance}").format(count=count, stance=label(stance)) for stance, count in stances.most_common(4)
-    )
+    common = ", ".join(stance_count(stance, count) for stance, count in stances.most_common(4))
     statements = ngettext(
         "{count} statement from {first} to {last}", "{count} statements from {first} to {last}", timeline.statements
     )

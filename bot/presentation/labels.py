@@ -7,9 +7,10 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable
 from importlib import resources
 
-from bot.i18n import ENGLISH, N_, _, current
+from bot.i18n import ENGLISH, N_, _, current, ngettext
 from storage.actors import UNKNOWN_SIDE
 
 _LABELS = {
@@ -44,6 +45,32 @@ _LABELS = {
     "denied": N_("denied"),
     "retracted": N_("retracted"),
 }
+
+
+#: A count of statements of one stance, "2 conditions", in the forms each language has for
+#: it (Ukrainian and Russian have three); each is written out for the catalogs.
+_STANCE_COUNTS: dict[str, Callable[[int], str]] = {
+    "demand": lambda count: ngettext("{count} demand", "{count} demands", count),
+    "condition": lambda count: ngettext("{count} condition", "{count} conditions", count),
+    "proposal": lambda count: ngettext("{count} proposal", "{count} proposals", count),
+    "offer": lambda count: ngettext("{count} offer", "{count} offers", count),
+    "commitment": lambda count: ngettext("{count} commitment", "{count} commitments", count),
+    "acceptance": lambda count: ngettext("{count} acceptance", "{count} acceptances", count),
+    "rejection": lambda count: ngettext("{count} rejection", "{count} rejections", count),
+    "assessment": lambda count: ngettext("{count} assessment", "{count} assessments", count),
+    "warning": lambda count: ngettext("{count} warning", "{count} warnings", count),
+    "appeal": lambda count: ngettext("{count} appeal", "{count} appeals", count),
+    "claim": lambda count: ngettext("{count} claim", "{count} claims", count),
+    "denial": lambda count: ngettext("{count} denial", "{count} denials", count),
+}
+
+
+def stance_count(stance: str, count: int) -> str:
+    """`count` statements of `stance`: "1 condition", "2 conditions", "5 умов"."""
+    counted = _STANCE_COUNTS.get(stance)
+    if counted is None:
+        return f"{label(stance)}: {count}"
+    return counted(count).format(count=count)
 
 
 def label(key: str) -> str:

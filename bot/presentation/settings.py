@@ -4,7 +4,6 @@ are tapped, and what /subscribe and /digest say about the next digest."""
 from __future__ import annotations
 
 from datetime import time
-from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -12,8 +11,9 @@ from bot.i18n import N_, _, format_datetime
 from bot.presentation.callbacks import SettingsButton
 from bot.presentation.html import h
 from bot.presentation.labels import label
-from bot.time_zones import shown_zone
+from bot.time_zones import is_fixed_offset, shown_zone
 from storage.models import Actor, Subscriber, Topic
+from storage.zones import Zone, key_of, zone_of
 
 QUICK_TIMES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "22:00")
 QUICK_ZONES = (
@@ -41,18 +41,34 @@ _PROMPTS = {
         "<b>Type a speaker's name</b> to follow them (e.g. Putin, Зеленський); tap one to stop. "
         "Following none means every speaker. Topics and speakers both narrow the digest."
     ),
-    "time": N_("Tap a time, or <b>type one</b> as HH:MM (24-hour clock)."),
+    "time": N_("Tap a time, or <b>type one</b>, e.g. 20:00, 8pm or 7:30 am; a zone may follow (8pm Kyiv)."),
     "zone": N_(
         "Tap a time zone, or <b>type one</b>: a city such as Kyiv, a zone such as Europe/Kyiv, "
-        "or an offset such as UTC+2."
+        "or an offset such as UTC+2 or UTC+5:30."
     ),
 }
 
 
 def next_digest(subscriber: Subscriber) -> str:
     """When the next digest is due, in the subscriber's own time zone and the reader's language."""
-    due = subscriber.next_due_at.astimezone(ZoneInfo(subscriber.timezone))
+    due = subscriber.next_due_at.astimezone(zone_of(subscriber.timezone))
     return format_datetime(due, "EEE d MMM y, HH:mm")
+
+
+def digest_when(subscriber: Subscriber) -> str:
+    """The digest's daily time and zone, as /subscribe, /channel and /settings say it."""
+    return f"<b>{subscriber.digest_time:%H:%M}</b> {h(shown_zone(subscriber.timezone))}"
+
+
+def fixed_offset_note(zone: str) -> str | None:
+    """A reader who gives "UTC+3" may mean their city's summer time: a fixed offset does
+    not follow the clocks' change, and they are told so, with the way to follow it."""
+    if not is_fixed_offset(zone):
+        return None
+    return _(
+        "{zone} is a fixed offset: it does not change with summer time. "
+        "To follow your clocks, give your city instead (e.g. Kyiv)."
+    ).format(zone=h(shown_zone(zone)))
 
 
 def _topics_line(subscriber: Subscriber) -> str:
@@ -73,8 +89,7 @@ def settings_text(subscriber: Subscriber, names: dict[int, str], view: str = "ma
     state = "⏸ " + _("paused") if subscriber.paused else _("active")
     lines = [
         "<b>{}</b> · {}".format(_("Daily digest"), state),
-        "🕗 "
-        + _("Time: {time}").format(time=f"<b>{subscriber.digest_time:%H:%M}</b> {h(shown_zone(subscriber.timezone))}"),
+        "🕗 " + _("Time: {time}").format(time=digest_when(subscriber)),
     ]
     if not subscriber.paused:
         lines.append("   " + _("next: {when}").format(when=next_digest(subscriber)))
@@ -146,5 +161,7 @@ def time_set(digest_time: time) -> str:
     return "✅ " + _("Time: {time}").format(time=f"{digest_time:%H:%M}") + "."
 
 
-def zone_set(zone: ZoneInfo) -> str:
-    return "✅ " + _("Time zone: {zone}").format(zone=h(shown_zone(zone.key))) + "."
+def zone_set(zone: Zone) -> str:
+    key = key_of(zone)
+    note = fixed_offset_note(key)
+    return "✅ " + _("Time zone: {zone}").format(zone=h(shown_zone(key))) + "." + (f"\n{note}" if note else "")
