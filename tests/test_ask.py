@@ -87,6 +87,22 @@ async def test_who_and_after_which_event_rank_what_was_said(model_database: Data
     assert len(after) >= 3, refs(reply)
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # The model puts a dozen statements within a hundredth of each other here; only
+        # s14 says "neutrality", only s05 "intelligence" (the Russian word as its English).
+        ("Did anyone talk about Ukrainian neutrality?", "s14"),
+        ("кто говорил про разведданные", "s05"),
+    ],
+)
+async def test_the_statement_holding_the_questions_rare_word_comes_first(
+    model_database: Database, question: str, expected: str
+) -> None:
+    reply = await ask(model_database, question)
+    assert refs(reply)[:1] == [expected], refs(reply)
+
+
 @pytest.mark.parametrize("question", ["😀😀", "?? !!", "—"])
 async def test_a_question_without_words_gets_nothing(keyword_database: Database, question: str) -> None:
     reply = await ask(keyword_database, question)

@@ -11,7 +11,14 @@ from storage.engine import Database
 
 @pytest.mark.parametrize(
     ("word", "form"),
-    [("deploying", "deployment"), ("deploy", "deployed"), ("weaponry", "weapons"), ("threatened", "threat")],
+    [
+        ("deploying", "deployment"),
+        ("deploy", "deployed"),
+        ("weaponry", "weapons"),
+        ("threatened", "threat"),
+        ("neutrality", "neutral"),
+        ("security", "secure"),
+    ],
 )
 def test_a_words_stem_begins_its_other_forms(word: str, form: str) -> None:
     assert form.startswith(word_stem(word))
@@ -20,7 +27,8 @@ def test_a_words_stem_begins_its_other_forms(word: str, form: str) -> None:
 async def test_forms_the_engine_stems_apart_are_held(sample_database: Database) -> None:
     # The sample says "troop deployment" (s48) and "American weapons" (s28), and
     # "agreed" and "against" but never "age".
-    groups = [("deploying",), ("weaponry",), ("referendum",), ("age",), ("oil",)]
+    # "neutrality" is stored as "neutral", "security" as "secur".
+    groups = [("deploying",), ("weaponry",), ("referendum",), ("age",), ("oil",), ("neutrality",), ("security",)]
     stats = await term_stats(sample_database, [], [], 50, alternatives=groups)
     assert stats.held == {
         ("deploying",): True,
@@ -28,4 +36,6 @@ async def test_forms_the_engine_stems_apart_are_held(sample_database: Database) 
         ("referendum",): False,
         ("age",): False,
         ("oil",): True,
+        ("neutrality",): True,
+        ("security",): True,
     }

@@ -50,7 +50,12 @@ class Variant:
 
 
 VARIANTS: tuple[Variant, ...] = (
-    Variant("full", description="whole-record embeddings + name, place and time bonuses + nothing-found rules"),
+    Variant("full", description="whole-record embeddings + name, place, time and word bonuses + nothing-found rules"),
+    Variant(
+        "no-lexical",
+        semantic=SemanticOptions(lexical=False),
+        description="without the bonus for holding the question's rare words",
+    ),
     Variant(
         "no-names",
         semantic=SemanticOptions(names=False),
@@ -74,7 +79,7 @@ VARIANTS: tuple[Variant, ...] = (
     ),
     Variant(
         "bare-embeddings",
-        semantic=SemanticOptions(names=False, time=False, thresholds=False),
+        semantic=SemanticOptions(names=False, time=False, lexical=False, thresholds=False),
         description="embedding similarity alone, always answering",
     ),
     Variant(

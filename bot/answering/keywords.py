@@ -33,7 +33,23 @@ COMMON_MIN = 50
 TERM_CACHE_SIZE = 50_000
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_SUFFIXES = ("ening", "ened", "ings", "ing", "ations", "ation", "ments", "ment", "ed", "es", "en", "ry", "s")
+_SUFFIXES = (
+    "ening",
+    "ened",
+    "ings",
+    "ing",
+    "ations",
+    "ation",
+    "ments",
+    "ment",
+    "ities",
+    "ity",
+    "ed",
+    "es",
+    "en",
+    "ry",
+    "s",
+)
 
 
 def word_stem(term: str) -> str:
