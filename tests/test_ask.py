@@ -103,6 +103,27 @@ async def test_the_statement_holding_the_questions_rare_word_comes_first(
     assert refs(reply)[:1] == [expected], refs(reply)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What happened in 2024?",
+        "What did Zelensky say in 2024?",
+        "що сталося у 2023 році",
+        "Что Путин говорил в 2024 году?",
+    ],
+)
+async def test_a_year_asked_as_when_that_the_record_has_nothing_from_gets_nothing(
+    model_database: Database, question: str
+) -> None:
+    reply = await ask(model_database, question)
+    assert reply.nothing_found, refs(reply)
+
+
+async def test_a_year_named_as_what_is_asked_about_still_answers(model_database: Database) -> None:
+    reply = await ask(model_database, "Can Ukraine get its 2014 borders back?")
+    assert "s01" in refs(reply)[:3], refs(reply)
+
+
 @pytest.mark.parametrize("question", ["😀😀", "?? !!", "—"])
 async def test_a_question_without_words_gets_nothing(keyword_database: Database, question: str) -> None:
     reply = await ask(keyword_database, question)

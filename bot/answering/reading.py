@@ -67,8 +67,9 @@ class Reading:
     places: frozenset[str] = frozenset()
     #: First and last day the question asks about, when it names a month, season or year.
     span: tuple[date, date] | None = None
-    #: Whether `span` is of the months or seasons the question names: a year alone is as
-    #: often what it asks about ("the 2014 borders") as when.
+    #: Whether `span` is of the months or seasons the question names, or of a year it asks
+    #: about as when ("in 2024"): a year alone is as often what it asks about ("the 2014
+    #: borders") as when.
     months_named: bool = False
     #: Capitalised words that are none of the record's speakers, sides or places, nor a
     #: word of a question: proper names the record must hold for it to answer. Cyrillic
@@ -108,6 +109,8 @@ class _Data:
     not_names: frozenset[str]
     question_words: frozenset[str]
     after_words: frozenset[str]
+    #: Words that, before a year, make it the time asked about ("in 2024").
+    year_words: frozenset[str]
     #: Ukrainian and Russian stems -> English words (vocabulary/crosslingual.json).
     english_of: dict[str, tuple[str, ...]]
     #: Verbs of saying and words for a kind of statement (vocabulary/stances.json): how
@@ -135,6 +138,7 @@ def _data() -> _Data:
         not_names=frozenset(fold(word) for word in raw["not_names"]),
         question_words=frozenset(fold(word) for word in raw["question_words"]),
         after_words=frozenset(fold(word) for word in raw["after_words"]),
+        year_words=frozenset(fold(word) for word in raw["year_words"]),
         english_of=_lexicon(_vocabulary("crosslingual.json")),
         manner_words=frozenset(fold(word) for word in (*STANCES.stance_verbs, *STANCES.stance_of)),
     )
@@ -312,7 +316,8 @@ def _month_or_season(word: str) -> tuple[int, int] | None:
 
 def _span(words: list[str], raw: list[str], last: date | None) -> tuple[tuple[date, date] | None, bool]:
     """The months asked about: a month or season without a year is the latest one the
-    record can hold (on or before its last date); and whether months or seasons were named."""
+    record can hold (on or before its last date); and whether months or seasons were named
+    (or a year as the time asked about)."""
     years = [int(word) for word in words if _YEAR.match(word)]
     year = years[0] if years else None
     anchor = last or date.today()
@@ -331,7 +336,10 @@ def _span(words: list[str], raw: list[str], last: date | None) -> tuple[tuple[da
     if spans:
         return (min(span[0] for span in spans), max(span[1] for span in spans)), True
     if year is not None:
-        return (date(year, 1, 1), date(year, 12, 31)), False
+        # "in 2024", "у 2024 році": the year is when, as a month would be.
+        at = next(at for at, word in enumerate(words) if _YEAR.match(word))
+        when = at > 0 and words[at - 1] in _data().year_words
+        return (date(year, 1, 1), date(year, 12, 31)), when
     return None, False
 
 
