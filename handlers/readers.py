@@ -10,7 +10,9 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.answering.ask import has_words
+from bot.answering.follow_up import resolve_follow_up
 from bot.answering.speakers import speakers_named
+from bot.chat_state.questions import last_question, remember_question
 from bot.context import BotContext
 from bot.i18n import N_, _, format_date, format_number, ngettext
 from bot.input.labels import topic_of
@@ -23,7 +25,7 @@ from bot.presentation.listings import load_listing
 from bot.presentation.paging import PAGE_SIZE, Listing, page_keyboard
 from handlers.common import MAX_QUERY, answers_errors, command_argument, reply
 from storage.errors import InvalidInput, NotFound, wording_of
-from storage.models import Topic
+from storage.models import Topic, utcnow
 from storage.search import SearchFilters, search
 from storage.statements import get_statement, latest, linked_statements
 from storage.stats import record_stats
@@ -165,7 +167,15 @@ async def _ask(update: Update, context: BotContext, question: str) -> None:
         return
     if _too_long(question):
         raise InvalidInput(_("question"), _too_long_message(question))
-    await show_listing(update, context, Listing("ask", question.strip()))
+    question = question.strip()
+    chat = update.effective_chat
+    if context.user_data is not None and chat is not None:
+        # "And Zelensky?" asks the reader's previous question again, of Zelensky.
+        now = utcnow()
+        previous = last_question(context.user_data, chat.id, now)
+        question = await resolve_follow_up(context.database, previous, question) or question
+        remember_question(context.user_data, chat.id, question, now)
+    await show_listing(update, context, Listing("ask", question))
 
 
 @answers_errors

@@ -120,7 +120,7 @@ class _Data:
 
 @lru_cache(maxsize=1)
 def _data() -> _Data:
-    raw = _vocabulary("reading.json")
+    raw = vocabulary("reading.json")
     months = tuple((number, fold(word)) for number, words in enumerate(raw["months"], start=1) for word in words)
     seasons = tuple((fold(word), int(first), int(last)) for word, (first, last) in raw["seasons"].items())
     topics_of: dict[str, set[Topic]] = {}
@@ -139,12 +139,12 @@ def _data() -> _Data:
         question_words=frozenset(fold(word) for word in raw["question_words"]),
         after_words=frozenset(fold(word) for word in raw["after_words"]),
         year_words=frozenset(fold(word) for word in raw["year_words"]),
-        english_of=_lexicon(_vocabulary("crosslingual.json")),
+        english_of=_lexicon(vocabulary("crosslingual.json")),
         manner_words=frozenset(fold(word) for word in (*STANCES.stance_verbs, *STANCES.stance_of)),
     )
 
 
-def _vocabulary(name: str) -> dict[str, Any]:
+def vocabulary(name: str) -> dict[str, Any]:
     text = resources.files("bot").joinpath(f"data/vocabulary/{name}").read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
@@ -303,7 +303,7 @@ def _record_places(facts: RecordFacts) -> dict[str, str]:
     return {place.casefold(): place for place in facts.places}
 
 
-def _month_or_season(word: str) -> tuple[int, int] | None:
+def month_or_season(word: str) -> tuple[int, int] | None:
     data = _data()
     for number, known in data.months:
         if word == known or (is_cyrillic(known) and _word_matches(word, known)):
@@ -323,7 +323,7 @@ def _span(words: list[str], raw: list[str], last: date | None) -> tuple[tuple[da
     anchor = last or date.today()
     spans: list[tuple[date, date]] = []
     for word, written in zip(words, raw, strict=True):
-        months = _month_or_season(word)
+        months = month_or_season(word)
         # "May I ask", "the march on Kyiv": English month names count only capitalised.
         if months is None or (not is_cyrillic(word) and word in ("may", "march") and not written[0].isupper()):
             continue
@@ -343,13 +343,14 @@ def _span(words: list[str], raw: list[str], last: date | None) -> tuple[tuple[da
     return None, False
 
 
-def _named(raw: list[str], known: _Names) -> tuple[list[bool], list[_Name]]:
-    """Which of the words `raw` a name of the record covers, and the names found there,
-    longest first and each word in one name only."""
+def _named(raw: list[str], known: _Names) -> tuple[list[bool], list[tuple[int, int, _Name]]]:
+    """Which of the words `raw` a name of the record covers, and the names found there
+    (with the first word each covers and how many), longest first and each word in one
+    name only."""
     # Names are compared in one script: "Путіна" and "Putin" meet as "putina" and "putin".
     keys = [normalize_name(word) for word in raw]
     covered = [False] * len(raw)
-    found: list[_Name] = []
+    found: list[tuple[int, int, _Name]] = []
     for name in known.starting_at(keys):
         width = len(name.words)
         for at in range(len(raw) - width + 1):
@@ -363,7 +364,7 @@ def _named(raw: list[str], known: _Names) -> tuple[list[bool], list[_Name]]:
                 hit = all(_word_matches(keys[at + k], name.words[k]) for k in range(width))
             if hit:
                 covered[at : at + width] = [True] * width
-                found.append(name)
+                found.append((at, width, name))
     return covered, found
 
 
@@ -371,9 +372,17 @@ def speakers_called(text: str, facts: RecordFacts) -> frozenset[int]:
     """The speakers `text` is wholly a name of, in any case, script or inflection
     ("Зеленського", "Путина"): none when any word of it is not their name."""
     covered, found = _named([match.group() for match in _WORD.finditer(text)], _names(facts))
-    if not covered or not all(covered) or any(name.kind != "speaker" for name in found):
+    if not covered or not all(covered) or any(name.kind != "speaker" for _, _, name in found):
         return frozenset()
-    return frozenset(int(name.value) for name in found)
+    return frozenset(int(name.value) for _, _, name in found)
+
+
+def names_in(text: str, facts: RecordFacts) -> list[tuple[int, int, str]]:
+    """Where `text` names a speaker, side or place of the record: the characters' start
+    and end, and which kind of name it is ("speaker", "side", "place")."""
+    matches = list(_WORD.finditer(text))
+    _, found = _named([match.group() for match in matches], _names(facts))
+    return sorted((matches[at].start(), matches[at + width - 1].end(), name.kind) for at, width, name in found)
 
 
 def read(question: str, facts: RecordFacts) -> Reading:
@@ -389,7 +398,7 @@ def read(question: str, facts: RecordFacts) -> Reading:
     voiced: set[str] = set()
     known = _names(facts)
     covered, found = _named(raw, known)
-    for name in found:
+    for _, _, name in found:
         if name.kind == "speaker":
             speakers.add(int(name.value))
             if name.words in known.sides_by_words:
@@ -408,7 +417,7 @@ def read(question: str, facts: RecordFacts) -> Reading:
     topics: set[Topic] = set()
     topic_groups: list[tuple[str, ...]] = []
     for at, (word, written) in enumerate(zip(words, raw, strict=True)):
-        if covered[at] or word.isdigit() or _month_or_season(word) is not None:
+        if covered[at] or word.isdigit() or month_or_season(word) is not None:
             continue
         topic = _topic_named(word)
         if topic is not None:
