@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.answering.numbers import numbers_in
 from bot.answering.record_index.columns import Selection
 from storage.engine import Database, reading
 from storage.keyword_index import indexed_texts, keyword_ranking, term_counts
@@ -218,12 +219,16 @@ async def candidate_words(
     database: Database, ids: Sequence[int], session: AsyncSession | None = None
 ) -> dict[int, list[str]]:
     """The indexed words of each statement (speaker and aliases, role, side, topics,
-    places, text, source), sorted, for prefix lookups."""
+    places, text, source), and its numbers as digits ("600,000" as 600000), sorted, for
+    prefix lookups."""
     if not ids:
         return {}
     async with reading(database, session) as active:
         rows = await indexed_texts(active, ids)
-    return {int(statement_id): sorted(set(_WORD.findall((value or "").casefold()))) for statement_id, value in rows}
+    return {
+        int(statement_id): sorted({*_WORD.findall((value or "").casefold()), *numbers_in(value or "")})
+        for statement_id, value in rows
+    }
 
 
 def _has(words: list[str], stem: str) -> bool:

@@ -31,13 +31,19 @@ CHECKED = 25
 
 @dataclass(frozen=True)
 class WordGroups:
-    """The question's words as groups of alternatives (a Cyrillic word: its English words)."""
+    """The question's words as groups of alternatives (a Cyrillic word: its English words),
+    and its numbers as digits (bot.answering.numbers)."""
 
     groups: tuple[tuple[str, ...], ...] = ()
+    numbers: tuple[str, ...] = ()
 
     @property
     def terms(self) -> list[str]:
+        """The words to count in the full-text index (it cannot count a number it splits)."""
         return list(dict.fromkeys(term for group in self.groups for term in group))
+
+    def __bool__(self) -> bool:
+        return bool(self.groups or self.numbers)
 
 
 async def held_shares(
@@ -51,7 +57,11 @@ async def held_shares(
     """Per row of the index, the weighted share of `words` the statement holds (zero for
     rows not checked: the `closest` rows and the full-text matches)."""
     shares = np.zeros(index.size, dtype=np.float64)
-    concepts = weigh(words.groups, stats, max(index.size, 1))
+    # A number weighs as a word one statement holds: numbers are that specific, and the
+    # index, which splits "600,000", cannot count them.
+    counts = {**stats.counts, **dict.fromkeys(words.numbers, 1)}
+    groups = (*words.groups, *((number,) for number in words.numbers))
+    concepts = weigh(groups, TermStats(counts=counts), max(index.size, 1))
     if not concepts.stems:
         return shares
     hits = await keyword_hits(database, concepts.searched, Selection(), limit=CHECKED, session=session)

@@ -51,6 +51,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.answering.keywords import COMMON_MIN, COMMON_SHARE, Scope, TermStats, term_stats
 from bot.answering.lexical import WordGroups, held_shares
+from bot.answering.numbers import numbers_in
 from bot.answering.query import Ranked
 from bot.answering.reading import (
     Reading,
@@ -127,7 +128,7 @@ async def rank(
     asked = without(question, list(reading.courtesy)) or question
     embedding = asyncio.ensure_future(asyncio.to_thread(database.embedder.embed_query, asked))
     try:
-        words = _word_groups(reading) if options.lexical else WordGroups()
+        words = _word_groups(reading, asked) if options.lexical else WordGroups()
         evidence, stats = await _unheld(database, session, index, reading, options, words)
         vector = await embedding
     finally:
@@ -156,7 +157,7 @@ async def rank(
         return Ranked(reason=far)
     bonus = _bonus(index, reading, options)
     rows = np.flatnonzero(live)
-    if words.groups:
+    if words:
         closest = rows[np.argsort(-(cosines[rows] + bonus[rows]), kind="stable")]
         shares = await held_shares(database, session, index, words, stats, closest)
         if reading.speakers:
@@ -213,9 +214,9 @@ class Evidence:
     supported: bool = False
 
 
-def _word_groups(reading: Reading) -> WordGroups:
-    """Every word of the question a statement may hold: content words, words for a topic
-    and proper names (bot.answering.lexical)."""
+def _word_groups(reading: Reading, question: str) -> WordGroups:
+    """Every word of the question a statement may hold: content words, words for a topic,
+    proper names and numbers (bot.answering.lexical)."""
     names = [_name_group(name, english_words(fold(name)) if is_cyrillic(name) else ()) for name in reading.names]
     return WordGroups(
         tuple(
@@ -227,7 +228,8 @@ def _word_groups(reading: Reading) -> WordGroups:
                     *names,
                 ]
             )
-        )
+        ),
+        numbers=tuple(numbers_in(question)),
     )
 
 
