@@ -15,6 +15,8 @@ import pytest
 from bot.answering.ask import Answer, answer, answer_json
 from bot.answering.record_index import exact
 from bot.answering.record_index.loading import record_index
+from bot.i18n import use_language
+from bot.presentation.listings import understood
 from storage.engine import Database
 from storage.statements import add_statement, link_statements, retract_statement
 from storage.validation import StatementData
@@ -280,23 +282,23 @@ async def test_who_when_and_where_that_hold_the_subject_are_answered(
     ("question", "expected", "label"),
     [
         # A capital where a sentence opens is no name the record must hold ...
-        ("Thanks! What did Zelensky say about Crimea?", "s09", "Ukraine"),
-        ("Thanks\nWhat did Zelensky say about Crimea?", "s09", "Ukraine"),
-        ("Дякую\nЩо сказав Зеленський про Крим?", "s09", "Ukraine"),
-        ("Привіт, Дякую. Що казав Путін про Донбас?", "s43", "Russia"),
-        ("Спасибо\nЧто говорил Путин о Донбассе?", "s23", "Russia"),
+        ("Thanks! What did Zelensky say about Crimea?", "s09", "Volodymyr Zelensky"),
+        ("Thanks\nWhat did Zelensky say about Crimea?", "s09", "Volodymyr Zelensky"),
+        ("Дякую\nЩо сказав Зеленський про Крим?", "s09", "Volodymyr Zelensky"),
+        ("Привіт, Дякую. Що казав Путін про Донбас?", "s43", "Vladimir Putin"),
+        ("Спасибо\nЧто говорил Путин о Донбассе?", "s23", "Vladimir Putin"),
         ("Ок, Спасибо, а что Путин говорил о Донбассе?", "s23", None),
         # ... and greetings, thanks and please are no words of what is asked.
-        ("Thanks, and what did Zelensky say about Crimea?", "s09", "Ukraine"),
-        ("Please tell me what Zelensky said about Crimea", "s09", "Ukraine"),
-        ("Hello. What did Putin say about Donbas?", "s23", "Russia"),
-        ("Дякую! Що сказав Зеленський про Крим?", "s09", "Ukraine"),
-        ("Будь ласка, що сказав Зеленський про Крим?", "s09", "Ukraine"),
-        ("Спасибо. Что говорил Путин о Донбассе?", "s23", "Russia"),
-        ("Подскажите пожалуйста что говорил Путин о Донбассе?", "s23", "Russia"),
+        ("Thanks, and what did Zelensky say about Crimea?", "s09", "Volodymyr Zelensky"),
+        ("Please tell me what Zelensky said about Crimea", "s09", "Volodymyr Zelensky"),
+        ("Hello. What did Putin say about Donbas?", "s23", "Vladimir Putin"),
+        ("Дякую! Що сказав Зеленський про Крим?", "s09", "Volodymyr Zelensky"),
+        ("Будь ласка, що сказав Зеленський про Крим?", "s09", "Volodymyr Zelensky"),
+        ("Спасибо. Что говорил Путин о Донбассе?", "s23", "Vladimir Putin"),
+        ("Подскажите пожалуйста что говорил Путин о Донбассе?", "s23", "Vladimir Putin"),
         # A name of the record where a sentence opens is still its name.
-        ("Zelensky said what about Crimea?", "s09", "Ukraine"),
-        ("Thanks! Zelensky said what about Crimea?", "s09", "Ukraine"),
+        ("Zelensky said what about Crimea?", "s09", "Volodymyr Zelensky"),
+        ("Thanks! Zelensky said what about Crimea?", "s09", "Volodymyr Zelensky"),
     ],
 )
 async def test_courtesy_and_sentence_openings_do_not_hide_the_answer(
@@ -306,6 +308,18 @@ async def test_courtesy_and_sentence_openings_do_not_hide_the_answer(
     assert expected in refs(reply)[:5], (reply.reason, refs(reply))
     if label is not None:
         assert reply.understood_label == label
+
+
+@pytest.mark.parametrize(
+    ("language", "meaning"),
+    [("en", "Donald Trump · Jul 2025"), ("uk", "Дональд Трамп · лип. 2025"), ("ru", "Дональд Трамп · июль 2025")],
+)
+async def test_the_reader_is_shown_whom_and_when_the_question_was_read_as(
+    model_database: Database, language: str, meaning: str
+) -> None:
+    reply = await ask(model_database, "Що казав Трамп у липні?")
+    with use_language(language):
+        assert understood(reply.understood) == meaning  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

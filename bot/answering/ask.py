@@ -8,7 +8,7 @@ it. When nothing in the record answers, the page is empty and `reason` says why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -16,6 +16,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.answering import semantic
 from bot.answering.query import DEFAULT_OPTIONS, Options, RetrievalQuery
+from bot.answering.reading import Reading, read
+from bot.answering.record_index import RecordFacts
 from bot.answering.record_index.arrays import RecordArrays
 from bot.answering.record_index.columns import Selection
 from bot.answering.record_index.loading import record_index
@@ -115,8 +117,10 @@ async def answer(
         understanding = understand(question, index.facts, today=today)
         if semantic_options is not None and options.semantic and database.embedder is not None and index.has_vectors:
             ranked = await semantic.rank(database, session, index, question, semantic_options)
+            understanding = _as_read(understanding, read(question, index.facts), index.facts)
         else:
             ranked = await retrieve(database, retrieval_query(understanding), options, session)
+            understanding = _as_read(understanding, None, index.facts)
         page = list(zip(ranked.ids, ranked.scores, strict=True))[offset : offset + limit]
         top = ranked.scores[0] if ranked.scores else 1.0
         scored = [(statement_id, _display_score(score, top, ranked.keyword_only)) for statement_id, score in page]
@@ -133,6 +137,28 @@ async def answer(
         keyword_only=ranked.keyword_only,
         counterparts=counterparts,
         reason=ranked.reason,
+    )
+
+
+def _as_read(understanding: Understanding, reading: Reading | None, facts: RecordFacts) -> Understanding:
+    """What the reader is shown the question was read as: the speakers it names rather
+    than their sides ("Volodymyr Zelensky", not "Ukraine"), as the ranking read them
+    (`reading`, with the model) or the English understanding did; the sides and months
+    the ranking read where the English understanding found none ("у липні")."""
+    actors = {actor.id: actor for actor in facts.actors}
+    speakers = sorted(reading.speakers if reading is not None else understanding.speakers)
+    named = [actors[speaker] for speaker in speakers if speaker in actors]
+    voiced = {actor.side for actor in named}
+    sides = understanding.side_labels or (tuple(sorted(reading.sides)) if reading is not None else ())
+    since, until, time_label = understanding.since, understanding.until, understanding.time_label
+    if time_label is None and reading is not None and reading.months_named and reading.span is not None:
+        since, until = reading.span
+    return replace(
+        understanding,
+        speaker_labels=tuple(actor.name for actor in named),
+        side_labels=tuple(side for side in sides if side not in voiced),
+        since=since,
+        until=until,
     )
 
 

@@ -101,10 +101,12 @@ def understood(understanding: Understanding) -> str:
     """What the question was read as, in the reader's language: "Росія · з 1 серп. 2025".
     English readers see the time in the words the question was read in ("after the Alaska
     summit"); other readers the dates those words stand for."""
-    parts = [side_name(side) for side in understanding.side_labels]
-    if understanding.time_label:
-        english = current() == ENGLISH
-        parts.append(understanding.time_label if english else _span(understanding.since, understanding.until))
+    parts = [speaker_name(name) for name in understanding.speaker_labels]
+    parts += [side_name(side) for side in understanding.side_labels]
+    if understanding.time_label and current() == ENGLISH:
+        parts.append(understanding.time_label)
+    elif understanding.since or understanding.until:
+        parts.append(_span(understanding.since, understanding.until))
     return " · ".join(parts)
 
 

@@ -62,8 +62,10 @@ class Understanding:
     #: them either, it cannot answer.
     names: tuple[str, ...] = ()
     mentions: tuple[Mention, ...] = ()
-    #: For display: what was taken as certain, the sides as the record spells them
-    #: ("Russia") and the time in the question's English words ("since Jul 2025") ...
+    #: For display: what was taken as certain, the speakers and sides as the record
+    #: spells them ("Vladimir Putin", "Russia") and the time in the question's English
+    #: words ("since Jul 2025") ...
+    speaker_labels: tuple[str, ...] = ()
     side_labels: tuple[str, ...] = ()
     time_label: str | None = None
     #: ... and what only ranks higher ("Vladimir Putin", "ceasefire", "Donetsk").
@@ -71,7 +73,7 @@ class Understanding:
 
     @property
     def labels(self) -> tuple[str, ...]:
-        return (*self.side_labels, *([self.time_label] if self.time_label else []))
+        return (*self.speaker_labels, *self.side_labels, *([self.time_label] if self.time_label else []))
 
     @property
     def label(self) -> str:
