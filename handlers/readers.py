@@ -25,6 +25,7 @@ from bot.presentation.labels import label, speaker_name
 from bot.presentation.listings import load_listing
 from bot.presentation.paging import PAGE_SIZE, Listing, page_keyboard
 from bot.record import linked_statement, statement_id
+from bot.record_names import checked_query
 from handlers.common import MAX_QUERY, answers_errors, command_argument, reply
 from storage.errors import InvalidInput, NotFound, wording_of
 from storage.models import Topic, utcnow
@@ -166,7 +167,7 @@ async def search_command(update: Update, context: BotContext) -> None:
         return
     if _too_long(query):
         raise InvalidInput(_("query"), _too_long_message(query))
-    parse_search(query)
+    await checked_query(context.database, lambda sides: parse_search(query, sides))
     await show_listing(update, context, Listing("search", query))
 
 

@@ -29,6 +29,7 @@ from bot.presentation.admin import (
 )
 from bot.presentation.callbacks import RetractButton
 from bot.presentation.html import split_message
+from bot.record_names import with_record_sides
 from handlers.common import answers_errors, command_argument, reply, who
 from storage.statements import get_statement, refuse_retracted_again, retraction_reason
 
@@ -50,7 +51,8 @@ async def edit_command(update: Update, context: BotContext) -> None:
         await reply(update, not_editable(parts[1]))
         return
     statement_id = await record.statement_id(context.database, key)
-    changed = await record.edit(context.database, statement_id, parse_edit(field, parts[2]), who(update))
+    change = await with_record_sides(context.database, lambda sides: parse_edit(field, parts[2], sides))
+    changed = await record.edit(context.database, statement_id, change, who(update))
     await reply(update, edited(changed, field))
 
 
