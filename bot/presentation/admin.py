@@ -239,6 +239,11 @@ def _shortened(text: str) -> str:
 
 def imported(name: str, report: ImportReport) -> str:
     """Success in one line; otherwise every problem (the first ones), and what to do."""
+    if report.empty:
+        return "❌ " + _(
+            "{name} holds no statements; nothing was imported.\n"
+            "A JSONL file holds one statement per line; a CSV file a header line, then one statement per line."
+        ).format(name=h(name))
     if report.ok:
         mark = "🧪 " + _("Checked") if report.dry_run else "✅ " + _("Imported")
         return f"{mark} {h(name)}: {h(_summary(report))}."
