@@ -168,6 +168,14 @@ def retraction_keyboard(nonce: str) -> InlineKeyboardMarkup:
     )
 
 
+def never_deleted(statement: str) -> str:
+    """What `/delete` and its like answer an admin: the record keeps every statement."""
+    return "🗑 " + _(
+        "The record never deletes a statement. To take one back: <code>/retract {statement} REASON</code>; "
+        "it stays in the record, marked retracted, with the reason, and readers see it so."
+    ).format(statement=h(statement))
+
+
 NOT_RETRACTED = N_("Cancelled; nothing was retracted.")
 RETRACTION_EXPIRED = N_("This button has expired; send /retract again.")
 

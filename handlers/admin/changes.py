@@ -10,6 +10,7 @@ import re
 import secrets
 
 from telegram import Update
+from telegram.constants import ChatType
 
 from bot import record
 from bot.context import BotContext
@@ -21,6 +22,7 @@ from bot.presentation.admin import (
     RETRACTION_EXPIRED,
     edited,
     linked,
+    never_deleted,
     not_editable,
     retracted,
     retraction_keyboard,
@@ -92,6 +94,21 @@ async def retract_button(update: Update, context: BotContext) -> None:
         return
     changed = await record.retract(context.database, pending["id"], pending["reason"], who(update))
     await query.edit_message_text(split_message(retracted(changed))[0])
+
+
+async def deleting_command(update: Update, context: BotContext) -> None:
+    """`/delete 23` (or /remove, /del: bot.input.command_aliases) from an admin: the record
+    never deletes, so the answer points to /retract, with the statement typed. In a group
+    only when addressed to this bot (`/delete@bot`), as any command the bot does not have."""
+    chat = update.effective_chat
+    message = update.effective_message
+    if chat is None or message is None:
+        return
+    command = (message.text or "").split(maxsplit=1)[0]
+    if chat.type != ChatType.PRIVATE and "@" not in command:
+        return
+    parts = command_argument(update).split()
+    await reply(update, never_deleted(parts[0] if parts and statement_key(parts[0]) else "ID"))
 
 
 @answers_errors
