@@ -21,6 +21,7 @@ from bot.input.small_talk import is_small_talk
 from bot.input.statement_keys import statement_key
 from bot.presentation.callbacks import PageButton
 from bot.presentation.html import count, said_on, split_message, statement_full, statement_list
+from bot.presentation.inline import START_PARAMETER
 from bot.presentation.labels import label, speaker_name
 from bot.presentation.listings import load_listing
 from bot.presentation.paging import PAGE_SIZE, Listing, page_keyboard
@@ -103,10 +104,11 @@ def _too_long_message(text: str) -> str:
 @answers_errors
 async def start(update: Update, context: BotContext) -> None:
     """`/start`, or a share link's `/start s23`: the statement; a link to no statement
-    says so before the welcome, rather than leave the reader wondering what it held."""
+    says so before the welcome, rather than leave the reader wondering what it held. The
+    inline button's `/start inline` is the welcome."""
     payload = command_argument(update)
     notice = ""
-    if payload:
+    if payload and payload != START_PARAMETER:
         statement_id = await linked_statement(context.database, payload)
         if statement_id is not None:
             await _show_statement(update, context, statement_id)

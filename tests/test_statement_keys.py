@@ -136,6 +136,12 @@ async def test_start_with_a_link_to_no_statement_says_so_then_welcomes(bot: BotH
     assert "<b>48</b> statements by 20 speakers" in text
 
 
+async def test_start_from_the_inline_button_is_the_welcome(bot: BotHarness) -> None:
+    """Inline mode's "ask me in a private chat" button opens `/start inline`."""
+    text = await say(bot, "/start inline")
+    assert text.startswith("<b>diplobot</b> keeps the record") and "link" not in text
+
+
 @pytest.mark.parametrize(
     ("language", "said"),
     [

@@ -35,6 +35,9 @@ DESCRIPTION_LIMIT = 160
 #: (`is_personal=True`: dates and buttons are in their language), and fresh enough for
 #: what was just recorded.
 CACHE_SECONDS = 30
+#: The deep link of the button shown when nothing matches (`/start inline`): the private
+#: chat, with its welcome.
+START_PARAMETER = "inline"
 
 
 @dataclass(frozen=True)
