@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.input.edit_line import Edit
+from bot.input.statement_keys import StatementKey, statement_key
 from storage.actors import find_actors, known_speaker
 from storage.engine import Database
-from storage.errors import N_, InvalidInput
+from storage.errors import N_, InvalidInput, NotFound
 from storage.exchange import ExchangeFormat, ImportReport, export_statements, import_statements
 from storage.models import Actor, Statement, StatementLink, StatementTopic
 from storage.statements import (
@@ -23,11 +24,46 @@ from storage.statements import (
     linked_statements,
     live_duplicate,
     retract_statement,
+    statement_ids,
 )
 from storage.validation import StatementData
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 SIMILAR_SPEAKERS = 5
+
+
+# -- which statement ------------------------------------------------------------------
+
+
+async def statement_id(database: Database, key: StatementKey, *, link: bool = False) -> int:
+    """The statement `key` names. `s7` is both statement #7 (a share link's payload) and
+    the one whose ref is s7 (the sample's refs are its numbers; an import's need not be).
+    When those are two statements, a share link (`link`) means #7, the number the bot made
+    it from, and a typed key is refused naming both, so that no command acts on a guess."""
+    by_number, by_ref = await statement_ids(database, key.number, key.ref)
+    if by_number is not None and by_ref is not None and by_number != by_ref and not link:
+        raise InvalidInput(
+            "ID",
+            N_("{key} may be #{number} or #{other} (ref {key}); give the number"),
+            key=key.shown,
+            number=by_number,
+            other=by_ref,
+        )
+    found = by_number if by_number is not None else by_ref
+    if found is None:
+        raise NotFound(N_("no statement {key} in the record"), key=key.shown)
+    return found
+
+
+async def linked_statement(database: Database, payload: str) -> int | None:
+    """The statement a deep link's payload (`/start s23`) opens; None for none."""
+    key = statement_key(payload)
+    if key is None:
+        return None
+    try:
+        return await statement_id(database, key, link=True)
+    except NotFound:
+        return None
 
 
 # -- speakers ----------------------------------------------------------------------

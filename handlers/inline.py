@@ -9,11 +9,10 @@ from telegram.ext import Application, InlineQueryHandler
 
 from bot.context import BotContext
 from bot.i18n import N_, _
-from bot.presentation.inline import CACHE_SECONDS, InlinePage, inline_page
+from bot.presentation.inline import CACHE_SECONDS, START_PARAMETER, InlinePage, inline_page
 from storage.errors import RecordError
 
 NOTHING_FOUND = N_("Nothing in the record matches: ask me in a private chat")
-START_PARAMETER = "inline"
 
 
 async def inline_query(update: Update, context: BotContext) -> None:

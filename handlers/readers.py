@@ -18,11 +18,15 @@ from bot.i18n import N_, _, format_date, format_number, ngettext
 from bot.input.labels import topic_of
 from bot.input.search_syntax import parse_search
 from bot.input.small_talk import is_small_talk
+from bot.input.statement_keys import statement_key
 from bot.presentation.callbacks import PageButton
 from bot.presentation.html import count, said_on, split_message, statement_full, statement_list
+from bot.presentation.inline import START_PARAMETER
 from bot.presentation.labels import label, speaker_name
 from bot.presentation.listings import load_listing
 from bot.presentation.paging import PAGE_SIZE, Listing, page_keyboard
+from bot.record import linked_statement, statement_id
+from bot.record_names import checked_query
 from handlers.common import MAX_QUERY, answers_errors, command_argument, reply
 from storage.errors import InvalidInput, NotFound, wording_of
 from storage.models import Topic, utcnow
@@ -99,10 +103,21 @@ def _too_long_message(text: str) -> str:
 
 @answers_errors
 async def start(update: Update, context: BotContext) -> None:
+    """`/start`, or a share link's `/start s23`: the statement; a link to no statement
+    says so before the welcome, rather than leave the reader wondering what it held. The
+    inline button's `/start inline` is the welcome."""
     payload = command_argument(update)
-    if payload.startswith("s") and payload[1:].isdigit():
-        await _show_statement(update, context, int(payload[1:]))
-        return
+    notice = ""
+    if payload and payload != START_PARAMETER:
+        statement_id = await linked_statement(context.database, payload)
+        if statement_id is not None:
+            await _show_statement(update, context, statement_id)
+            return
+        notice = "⚠️ " + _("This link points to no statement in the record.") + "\n\n"
+    await reply(update, notice + await _welcome(context))
+
+
+async def _welcome(context: BotContext) -> str:
     stats = await record_stats(context.database)
     held = stats.statements - stats.retracted
     # "by 5 speakers" is a message of its own: the bare "{count} speaker" is a count in the
@@ -121,7 +136,7 @@ async def start(update: Update, context: BotContext) -> None:
         "<b>diplobot</b> keeps the record of what the parties to the war say about ending it: "
         "peace terms, security guarantees, ceasefires, territory, troops, sanctions, prisoners, talks."
     )
-    await reply(update, f"{about}\n\n{holding}\n\n{_(INVITATION)}")
+    return f"{about}\n\n{holding}\n\n{_(INVITATION)}"
 
 
 async def help_command(update: Update, context: BotContext) -> None:
@@ -154,7 +169,7 @@ async def search_command(update: Update, context: BotContext) -> None:
         return
     if _too_long(query):
         raise InvalidInput(_("query"), _too_long_message(query))
-    parse_search(query)
+    await checked_query(context.database, lambda sides: parse_search(query, sides))
     await show_listing(update, context, Listing("search", query))
 
 
@@ -267,10 +282,11 @@ async def _show_statement(update: Update, context: BotContext, statement_id: int
 
 @answers_errors
 async def statement_command(update: Update, context: BotContext) -> None:
-    argument = command_argument(update).lstrip("#")
-    if not argument.isdigit() or len(argument) > 12:
-        raise InvalidInput("ID", _("give a statement number, e.g. /statement 23"))
-    await _show_statement(update, context, int(argument))
+    """By its number or its ref, in any form the bot shows them (bot.input.statement_keys)."""
+    key = statement_key(command_argument(update))
+    if key is None:
+        raise InvalidInput("ID", N_("give a statement's number or ref, e.g. /statement 23 or /statement s23"))
+    await _show_statement(update, context, await statement_id(context.database, key))
 
 
 @answers_errors

@@ -110,6 +110,15 @@ async def find_actors(session: AsyncSession, name: str) -> list[Actor]:
     return list(by_id.values())
 
 
+async def alias_keys(session: AsyncSession) -> list[tuple[str, str]]:
+    """Every alias's folded form (`normalize_name`) with its actor's name: what a name
+    that finds no speaker is compared with for a near miss."""
+    rows = await session.exec(
+        select(ActorAlias.normalized, Actor.name).join(Actor, col(Actor.id) == col(ActorAlias.actor_id))
+    )
+    return [(key, name) for key, name in rows.all()]
+
+
 async def resolve_actor(session: AsyncSession, name: str) -> Actor:
     """The one actor `name` means, or a message saying why there is none."""
     return only_actor(name, await find_actors(session, name))

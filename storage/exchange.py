@@ -78,12 +78,17 @@ class ImportReport:
     problems: list[LineProblem] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     dry_run: bool = False
+    #: The file holds no statement at all (nothing, blank lines, a header alone): most
+    #: likely the wrong file, so it is said, not counted as "0 added".
+    empty: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.empty
 
     def summary(self) -> str:
+        if self.empty:
+            return "the file holds no statements; nothing was imported"
         if not self.ok:
             found = len(self.problems)
             return f"{found} problem{'' if found == 1 else 's'} found; nothing was imported"
@@ -179,8 +184,50 @@ def _csv_value(name: str, cell: str) -> Any:
     return cell
 
 
+OPEN_QUOTE = N_(
+    'a quoted field starts on this line and its closing quote (") is missing, or a quote inside it is not doubled ("")'
+)
+
+
+def _open_quote_line(text: str, start: int) -> int | None:
+    """The line on which the quoted field starts that the CSV reader choked on, reading the
+    record that starts on line `start`: a quote never closed, or one taken for closed
+    (the next quote of the file) with more than a comma or a line end after it. The reader
+    only notices where it ends up, lines or the whole file further on. None when no
+    quoted field is at fault. Lines are counted as the reader counts them."""
+    lines = list(io.StringIO(text, newline=""))
+    quoted, field_start, opened = False, True, None
+    for number, line in enumerate(lines[start - 1 :], start=start):
+        position = 0
+        while position < len(line):
+            character, following = line[position], line[position + 1 : position + 2]
+            if quoted and character == '"':
+                if following == '"':
+                    position += 2
+                    continue
+                if following not in (",", "\r", "\n", ""):
+                    return opened
+                quoted, field_start = False, False
+            elif not quoted:
+                if character == '"' and field_start:
+                    quoted, opened = True, number
+                field_start = character in ",\r\n"
+            position += 1
+    return opened if quoted else None
+
+
+def _csv_problem(text: str, start: int, error: csv.Error) -> LineProblem:
+    opened = _open_quote_line(text, start)
+    if opened is None:
+        return LineProblem(start, "csv", str(error))
+    return LineProblem(opened, "csv", Wording(OPEN_QUOTE))
+
+
 def parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LineProblem]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    """Rows with the line each starts on. Strict: a quote left open, or a stray quote in a
+    quoted field, is a problem on the line where that field starts, never a guess that
+    takes the rest of the file for one cell."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[tuple[int, dict[str, Any]]] = []
     found: list[LineProblem] = []
     try:
@@ -188,7 +235,7 @@ def parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LinePro
     except StopIteration:
         return rows, found
     except csv.Error as error:
-        return rows, [LineProblem(1, "csv", str(error))]
+        return rows, [_csv_problem(text, 1, error)]
     header = [name.strip() for name in header]
     unknown = [name for name in header if name not in EXCHANGE_FIELDS]
     if unknown:
@@ -200,7 +247,7 @@ def parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LinePro
         except StopIteration:
             break
         except csv.Error as error:
-            found.append(LineProblem(start, "csv", str(error)))
+            found.append(_csv_problem(text, start, error))
             break
         if any(cell.strip() for cell in cells):
             if len(cells) != len(header):
@@ -285,6 +332,8 @@ async def import_statements(
     """A statement retracted in the record stays retracted when the file has it live (an
     older export, say): that line is skipped and reported, unless `allow_unretract`."""
     rows, found = parse_exchange(name, content)
+    if not rows and not found:
+        return ImportReport(dry_run=dry_run, empty=True)
     valid, invalid = validate_rows(rows)
     report = ImportReport(problems=sorted(found + invalid, key=lambda problem: problem.line), dry_run=dry_run)
     if not report.ok:

@@ -266,6 +266,18 @@ async def get_statement(database: Database, statement_id: int) -> Statement:
         return await _load(session, statement_id)
 
 
+async def statement_ids(database: Database, number: int | None, ref: str | None) -> tuple[int | None, int | None]:
+    """The id of the statement numbered `number` and that of the statement whose ref is
+    `ref`, each None when the record holds none (bot.record.statement_id decides between
+    them)."""
+    async with database.read() as session:
+        by_number = None
+        if number is not None and is_row_id(number):
+            by_number = (await session.exec(select(Statement.id).where(Statement.id == number))).first()
+        by_ref = (await session.exec(select(Statement.id).where(Statement.ref == ref))).first() if ref else None
+    return by_number, by_ref
+
+
 EDITABLE_FIELDS = {
     "speaker": "speaker",
     "role": "speaker_role",

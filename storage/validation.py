@@ -17,7 +17,8 @@ MAX_SOURCE = 500
 MAX_URL = 1000
 EARLIEST_DATE = date(1900, 1, 1)
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+#: What a ref may be: letters, digits, `.`, `_`, `:` and `-`, up to 64, starting with a letter or digit.
+REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
 _FULL_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
@@ -210,7 +211,7 @@ class StatementData(BaseModel):
     @field_validator("ref")
     @classmethod
     def _ref(cls, value: str | None) -> str | None:
-        if value is not None and not _REF.match(value):
+        if value is not None and not REF_PATTERN.match(value):
             raise BadValue(N_("{value} is not a ref (letters, digits, . _ : -; up to 64)"), value=repr(value[:80]))
         return value
 

@@ -160,7 +160,12 @@ def test_side_answers() -> None:
     with pytest.raises(AddLineError, match="side"):
         parse_side("  ")
     with pytest.raises(AddLineError, match="longer than 100"):
-        parse_side("x" * 101)
+        parse_side("+" + "x" * 101)
+    with pytest.raises(AddLineError, match="unknown side '2025-12'") as refused:
+        parse_side("2025-12")
+    assert refused.value.part == "side"
+    assert parse_side("+Freedonia") == "Freedonia"
+    assert parse_side("freedonia", ("Freedonia",)) == "Freedonia"
 
 
 def test_date_answers() -> None:

@@ -38,14 +38,14 @@ async def test_alert_alone_explains_itself(bot: BotHarness) -> None:
 
 async def test_an_alert_is_made_listed_and_removed_with_its_button(bot: BotHarness, database: Database) -> None:
     reader = bot.user()
-    await reader.send("/alert ceasefire speaker:putin")
-    assert "Alert 1 set: “ceasefire speaker:putin”" in bot.last_text(READER_ID)
+    await reader.send("/alert ceasefire speaker:+putin")
+    assert "Alert 1 set: “ceasefire speaker:+putin”" in bot.last_text(READER_ID)
     await reader.send("/alert <b>sanctions</b>")
     assert "“&lt;b&gt;sanctions&lt;/b&gt;”" in bot.last_text(READER_ID)
 
     await reader.send("/alerts")
     listing = reader.last_message()
-    assert "1. “ceasefire speaker:putin”" in listing["text"] and "2. “&lt;b&gt;sanctions" in listing["text"]
+    assert "1. “ceasefire speaker:+putin”" in listing["text"] and "2. “&lt;b&gt;sanctions" in listing["text"]
     await reader.press(listing, buttons(listing)["🔕 Remove 1"])
     edited = reader.last_message()
     assert "ceasefire" not in edited["text"] and "2. “" in edited["text"]
@@ -82,7 +82,8 @@ async def test_in_a_group_only_admins_change_its_alerts(bot: BotHarness, databas
 
 
 async def test_what_an_admin_adds_reaches_the_alert_with_its_share_link(bot: BotHarness) -> None:
-    await bot.user().send("/alert ceasefire speaker:putin")
+    # Putin is new to the record: the alert waits for him, written speaker:+putin.
+    await bot.user().send("/alert ceasefire speaker:+putin")
     await bot.admin().send(
         "/add Vladimir Putin (Russia) | 2025-11-20 | ceasefire | Any ceasefire must be long-term. | Kremlin | https://kremlin.ru/1"
     )
@@ -90,7 +91,7 @@ async def test_what_an_admin_adds_reaches_the_alert_with_its_share_link(bot: Bot
     report = await send_alerts(bot.application, bot.application.bot_data["database"])
     assert report.sent == 1
     message = bot.last_text(READER_ID)
-    assert "🔔 <b>A new statement matches</b> your alert “ceasefire speaker:putin”" in message
+    assert "🔔 <b>A new statement matches</b> your alert “ceasefire speaker:+putin”" in message
     assert "Any ceasefire must be long-term." in message
     assert '<a href="https://t.me/diplobot_bot?start=s1">🔗 Share</a>' in message
 

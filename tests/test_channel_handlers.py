@@ -81,13 +81,13 @@ async def test_a_linked_channel_gets_its_digest_and_its_alerts(
     subscriber = await get_subscriber(database, CHANNEL)
     assert subscriber is not None and subscriber.chat_type is ChatType.channel and subscriber.active
 
-    assert "Alert 1 set: “ceasefire speaker:putin”.\n@peace_news hears" in await say(
-        bot, "/channel @peace_news alert ceasefire speaker:putin"
+    assert "Alert 1 set: “ceasefire speaker:+putin”.\n@peace_news hears" in await say(
+        bot, "/channel @peace_news alert ceasefire speaker:+putin"
     )
     await record(database, "Vladimir Putin", "ceasefire", "A ceasefire only on our terms.")
     assert (await send_alerts(bot.application, database)).sent == 1
     [alert] = api.delivered(CHANNEL)
-    assert "your alert “ceasefire speaker:putin”" in alert and "A ceasefire only on our terms." in alert
+    assert "your alert “ceasefire speaker:+putin”" in alert and "A ceasefire only on our terms." in alert
 
     report = await send_due(bot.application, database, subscriber.next_due_at)
     assert report.sent == 1

@@ -171,6 +171,38 @@ def test_ask_as_text_lists_as_many_statements_as_asked_citing_each(cli: Cli) -> 
     assert "<b>" not in out, "the terminal gets text, not HTML"
 
 
+# -- import: files that hold no statement, quotes left open ---------------------------------
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_diplobot_import_of_an_empty_file_says_so_and_exits_non_zero(imported: Imported, tmp_path: Path) -> None:
+    before = imported.cli.export()
+    result = imported.cli.run("import", str(write(tmp_path / "header.csv", ",".join(EXCHANGE_FIELDS) + "\n")))
+    assert result.returncode == 1
+    assert "header.csv holds no statements; nothing was imported" in result.stderr
+    assert imported.cli.export() == before
+
+
+def test_diplobot_import_names_the_line_where_a_quote_left_open_starts(imported: Imported, tmp_path: Path) -> None:
+    before = imported.cli.export()
+
+    def row(ref: str, text: str) -> str:
+        values = {"ref": ref, "said_on": "2025-09-01", "speaker": "Emmanuel Macron", "side": "France"}
+        values |= {"topics": "talks", "text": text, "source": "Elysee"}
+        return ",".join(values.get(name, "") for name in EXCHANGE_FIELDS)
+
+    # Line 2's text is not closed; the reader takes line 3's opening quote for its end.
+    lines = [",".join(EXCHANGE_FIELDS), row("o1", '"Not closed.'), row("o2", '"Quoted, and closed."')]
+    result = imported.cli.run("import", str(write(tmp_path / "open.csv", "\n".join(lines) + "\n")))
+    assert result.returncode == 1
+    assert "open.csv: line 2: csv: a quoted field starts on this line" in result.stderr
+    assert imported.cli.export() == before
+
+
 def test_a_broken_import_file_exits_non_zero_names_its_lines_and_changes_nothing(
     imported: Imported, tmp_path: Path
 ) -> None:

@@ -439,10 +439,12 @@ async def test_a_line_without_ref_or_side_is_refused(database: Database) -> None
     assert await state(database) == (b"", 0, 0)
 
 
-async def test_an_empty_file_imports_nothing_and_is_fine(database: Database) -> None:
-    for name, content in [("empty.jsonl", b""), ("empty.csv", b""), ("blank.jsonl", b"\n\n  \n")]:
+async def test_an_empty_file_imports_nothing_and_says_it_holds_no_statements(database: Database) -> None:
+    for name, content in [("empty.jsonl", b""), ("empty.csv", b""), ("blank.jsonl", b"\n\n  \n"), ("h.csv", b"ref\n")]:
         report = await import_statements(database, name, content, WHO)
-        assert report.ok and (report.added, report.updated, report.unchanged) == (0, 0, 0), name
+        assert report.empty and not report.ok and not report.problems, name
+        assert report.summary() == "the file holds no statements; nothing was imported"
+    assert await state(database) == (b"", 0, 0)
 
 
 @pytest.mark.parametrize(

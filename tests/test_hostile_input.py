@@ -79,7 +79,7 @@ READER_CASES = [
     ("/subscribe Europe/Kyiv\x00", "not a known time zone"),
     (f"/statement {HUGE_ID}", f"no statement #{HUGE_ID}"),
     (f"/statement_{HUGE_ID}", f"no statement #{HUGE_ID}"),
-    (f"/start s{HUGE_ID}", f"no statement #{HUGE_ID}"),
+    (f"/start s{HUGE_ID}", "This link points to no statement in the record."),
     ("/search ceasefire\x00 Russia", "ready for a ceasefire"),
     ("/ask Will there be a cease\x00fire?", "ceasefire"),
     ("/actor Pu\x00tin", "no speaker"),

@@ -13,6 +13,7 @@ from bot.i18n import LANGUAGES, said, use_language
 from bot.input.add_line import AddLineError, parse_add_line, parse_side, parse_speaker, parse_stance, parse_topic_list
 from bot.input.edit_line import FIELDS, Edit, edit_field, field_choices, parse_edit
 from bot.input.labels import (
+    UnknownSide,
     Vocabulary,
     fold,
     side_of,
@@ -117,12 +118,46 @@ def test_a_status_is_read_in_any_of_the_three_languages(typed: str, status: Stat
         ("Польща", "Poland"),
         ("Евросоюз", "European Union"),
         ("невідома", "unknown"),
-        # A side the vocabulary does not know stays as typed: the record's sides are open.
-        ("  Freedonia  ", "Freedonia"),
     ],
 )
 def test_a_side_is_read_as_the_record_spells_it(typed: str, side: str) -> None:
     assert side_of(typed) == side
+
+
+def test_a_side_the_record_holds_beyond_the_vocabulary_is_read_as_the_record_spells_it() -> None:
+    assert side_of("  freedonia ", ["Sylvania", "Freedonia"]) == "Freedonia"
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("  Freedonia  ", "unknown side 'Freedonia' (one of: Russia, Ukraine, United States,"),
+        ("Ukriane", "unknown side 'Ukriane'; did you mean Ukraine? (one of: Russia, Ukraine,"),
+        ("2025-12", "unknown side '2025-12' (one of: Russia,"),
+    ],
+)
+def test_a_side_that_is_none_of_the_records_is_refused(typed: str, said: str) -> None:
+    with pytest.raises(UnknownSide) as refused:
+        side_of(typed)
+    assert str(refused.value).startswith(said) and str(refused.value).endswith("the West, unknown)")
+    assert refused.value.unknown_side == " ".join(typed.split())
+
+
+def test_an_admin_records_a_new_side_only_written_as_new() -> None:
+    assert side_of("+Freedonia", new=True) == "Freedonia"
+    assert side_of("+ Freedonia", new=True) == "Freedonia"
+    assert side_of("+Україна", new=True) == "Ukraine", "a known side written as new is the known side"
+    assert side_of("+freedonia", ["Freedonia"], new=True) == "Freedonia"
+    with pytest.raises(UnknownSide) as refused:
+        side_of("Freedonia", new=True)
+    assert str(refused.value).endswith(
+        "A side the record does not hold yet is written with + before its name: +Freedonia"
+    )
+    with pytest.raises(UnknownSide):
+        side_of("+Freedonia"), "only an admin recording a statement makes a side"
+    for junk in ("+", "+2025-12", "+ 12"):
+        with pytest.raises(ValueError, match="is not a side's name, e.g. \\+Azerbaijan"):
+            side_of(junk, new=True)
 
 
 @pytest.mark.parametrize(
@@ -262,7 +297,7 @@ def test_the_one_line_add_takes_ukrainian_and_russian_labels() -> None:
         ("позиція", "вимога", Edit("stance", "demand")),
         ("позиция", "предложение помощи", Edit("stance", "offer")),
         ("сторона", "Україна", Edit("side", "Ukraine")),
-        ("side", "Freedonia", Edit("side", "Freedonia")),
+        ("side", "+Freedonia", Edit("side", "Freedonia")),
         ("speaker", "Кір Стармер (Велика Британія)", Edit("speaker", "Кір Стармер", "United Kingdom")),
         ("мовець", "Володимир Путін", Edit("speaker", "Володимир Путін")),
         ("цитата", "так", Edit("quote", "yes")),

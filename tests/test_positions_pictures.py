@@ -5,8 +5,10 @@ condition marks where the data has them."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
+from matplotlib.text import Text
 from PIL import Image
 
 from bot.positions.matrix import Matrix
@@ -18,6 +20,8 @@ from storage.engine import Database
 from storage.errors import NotFound
 from storage.models import Topic
 from storage.positions import RowKind
+from storage.statements import add_statement
+from storage.validation import validate_statement
 
 
 def decoded(png: bytes) -> Image.Image:
@@ -111,3 +115,39 @@ async def test_timeline_pictures_show_each_stance_family_present(
     counts = {colour: count for count, colour in image.getcolors(maxcolors=1 << 20) or []}
     for family in {family_of(point.stance) for point in timeline.points}:
         assert counts.get(rgb(family.colour), 0) > 20, f"no {family.name} dots in the {name} timeline"
+
+
+async def test_pictures_name_a_statement_so_that_it_can_be_typed_back(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ref too long for its place (that of a statement added in the bot, `u1f2e…`) is
+    drawn as the statement's number, never clipped into something /statement cannot read;
+    a short ref is drawn as it is."""
+    import bot.positions.render as render
+
+    drawn: list[str] = []
+    real_png = render._png
+
+    def capture(figure: Any) -> bytes:
+        drawn.extend(text.get_text() for text in figure.findobj(Text))
+        return real_png(figure)
+
+    monkeypatch.setattr(render, "_png", capture)
+    for ref, side in ((None, "Russia"), ("s2", "Ukraine")):
+        values = {
+            "speaker": f"Speaker of {side}",
+            "side": side,
+            "said_on": "2025-08-16",
+            "topics": ["territory"],
+            "stance": "demand",
+            "text": "Words.",
+            "source": "Wire",
+        }
+        await add_statement(database, validate_statement({**values, "ref": ref} if ref else values), "seed")
+
+    await matrix_picture(database)
+    await timeline_picture(database, await resolve_subject(database, "territory"))
+
+    assert "#1 · 16 Aug 2025" in drawn and "s2 · 16 Aug 2025" in drawn
+    assert "#1" in drawn and "s2" in drawn
+    assert not [label for label in drawn if label.startswith("u")]

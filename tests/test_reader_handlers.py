@@ -270,7 +270,12 @@ async def test_statement_shows_the_full_record_with_links(bot: BotHarness, sampl
 
 @pytest.mark.parametrize(
     ("argument", "expected"),
-    [("999", "no statement #999"), ("abc", "give a statement number"), ("", "give a statement number")],
+    [
+        ("999", "no statement #999"),
+        ("abc", "no statement abc in the record"),
+        ("a b", "give a statement's number or ref"),
+        ("", "give a statement's number or ref"),
+    ],
 )
 async def test_statement_bad_ids(bot: BotHarness, argument: str, expected: str) -> None:
     assert expected in await say(bot, f"/statement {argument}")

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from bot.i18n import N_
 from bot.input.search_syntax import ParsedQuery, parse_search
+from bot.record_names import checked_query
 from storage.alerts import add_alert, chat_alerts, delete_alert, delete_chat_alerts
 from storage.engine import Database
 from storage.errors import InvalidInput, NotFound
@@ -18,15 +20,16 @@ MAX_ALERT_QUERY = 300
 _OFF = re.compile(r"(?i)^(?:off|delete|remove)\s+#?(\S+)$")
 
 
-def parse_alert(query: str) -> ParsedQuery:
+def parse_alert(query: str, sides: Iterable[str] = (), *, open_sides: bool = False) -> ParsedQuery:
     """An alert is a search: words, all of which must occur, and `/search`'s filters. It
-    needs a word or a filter, or it would match the whole record."""
+    needs a word or a filter, or it would match the whole record. `sides` and
+    `open_sides` as for `parse_search`."""
     query = " ".join(query.split())
     if len(query) > MAX_ALERT_QUERY:
         raise InvalidInput(
             N_("alert"), N_("{length} characters; at most {limit}, please"), length=len(query), limit=MAX_ALERT_QUERY
         )
-    parsed = parse_search(query)
+    parsed = parse_search(query, sides, open_sides=open_sides)
     if not query_words(parsed.text) and parsed.filters.is_empty:
         raise InvalidInput(N_("alert"), N_("give words to look for, or a filter, e.g. /alert ceasefire speaker:putin"))
     return parsed
@@ -43,7 +46,9 @@ def off_number(argument: str) -> int | None:
 
 
 async def create(database: Database, chat_id: int, query: str) -> Alert:
-    parse_alert(query)
+    """The alert, once its filters name what the record knows (an unknown side or speaker
+    is refused, and no alert is made)."""
+    await checked_query(database, lambda sides: parse_alert(query, sides), alert=True)
     return await add_alert(database, chat_id, " ".join(query.split()), limit=MAX_ALERTS)
 
 

@@ -92,7 +92,8 @@ async def match_alerts(database: Database, end: int) -> Matches:
         pairs: set[tuple[int, int]] = set()
         for query, group in by_query.items():
             try:
-                parsed = parse_alert(query)
+                # Read as saved: a side it names was checked when the alert was made.
+                parsed = parse_alert(query, open_sides=True)
             except InvalidInput as error:
                 log.warning("alert %r cannot be read any more, skipped: %s", query, error)
                 continue

@@ -262,7 +262,8 @@ def import_file(
     """Add or update statements from a JSON-lines or CSV file: all or nothing, matched by ref.
 
     Importing the same file again changes nothing. A statement retracted in the record
-    stays retracted, and its line is reported as skipped, unless --allow-unretract."""
+    stays retracted, and its line is reported as skipped, unless --allow-unretract. A file
+    holding no statement is said to hold none, and exits 1."""
     content = file.read_bytes()
 
     async def work(database: Database):
@@ -271,6 +272,9 @@ def import_file(
         )
 
     report = with_database(work, quiet=True)
+    if report.empty:
+        typer.echo(f"{file.name} holds no statements; nothing was imported", err=True)
+        raise typer.Exit(1)
     for problem in report.problems:
         typer.echo(f"{file.name}: {problem}", err=True)
     for skipped in report.skipped:

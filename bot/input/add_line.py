@@ -5,11 +5,12 @@ database here; every rule about the values themselves stays in `storage.validati
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.input.labels import side_of, stance_of, topic_choices, topics_of
+from bot.input.labels import carrying_side, side_of, stance_of, topic_choices, topics_of
 from storage.actors import clean_name
 from storage.errors import N_, InvalidInput, Wording, wording_of
 from storage.models import DatePrecision, Stance, Status, Topic
@@ -89,7 +90,16 @@ def _check_part(**values: Any) -> StatementData:
     return check_values({**_PLACEHOLDERS, **values})
 
 
-def parse_speaker(value: str) -> Speaker:
+def _side(value: str, sides: Iterable[str]) -> str:
+    """A side as an admin gives it (see bot.input.labels.side_of: `+Name` for a side new to
+    the record); `sides`: the record's sides beyond the vocabulary that it may be."""
+    try:
+        return side_of(value, sides, new=True)
+    except ValueError as error:
+        raise carrying_side(AddLineError("side", wording_of(error)), error) from None
+
+
+def parse_speaker(value: str, sides: Iterable[str] = ()) -> Speaker:
     """`Vladimir Putin`, or `Keir Starmer (United Kingdom)` to give the side as well."""
     value = " ".join(value.split())
     match = _SPEAKER_WITH_SIDE.match(value)
@@ -101,7 +111,7 @@ def parse_speaker(value: str) -> Speaker:
             "side",
             N_("the brackets after the name are empty; write the side in them, e.g. Keir Starmer (United Kingdom)"),
         )
-    data = _check_part(speaker=name, side=side_of(side))
+    data = _check_part(speaker=name, side=_side(side, sides) if side else "")
     try:
         clean_name(data.speaker)
     except InvalidInput as error:
@@ -109,11 +119,11 @@ def parse_speaker(value: str) -> Speaker:
     return Speaker(data.speaker, data.side)
 
 
-def parse_side(value: str) -> str:
+def parse_side(value: str, sides: Iterable[str] = ()) -> str:
     side = " ".join(value.split())
     if not side:
         raise AddLineError("side", N_("the side is missing, e.g. Ukraine, Russia, United States"))
-    return _check_part(side=side_of(side)).side
+    return _check_part(side=_side(side, sides)).side
 
 
 def parse_date(value: str) -> tuple[date, DatePrecision]:
@@ -194,8 +204,9 @@ def statement_values(
     }
 
 
-def parse_add_line(argument: str) -> StatementData:
-    """What follows `/add`: five parts separated by `|`, or six with a link."""
+def parse_add_line(argument: str, sides: Iterable[str] = ()) -> StatementData:
+    """What follows `/add`: five parts separated by `|`, or six with a link; `sides` as
+    for `parse_speaker`."""
     parts = [part.strip() for part in argument.split(SEPARATOR)]
     if len(parts) not in (5, 6):
         if not argument.strip():
@@ -215,7 +226,7 @@ def parse_add_line(argument: str) -> StatementData:
     for position, part in enumerate(parts):
         if not part:
             raise AddLineError(PARTS[position], N_("this part is empty"))
-    speaker = parse_speaker(parts[0])
+    speaker = parse_speaker(parts[0], sides)
     said_on, precision = parse_date(parts[1])
     topics = parse_topic_list(parts[2])
     url = parse_url(parts[5]) if len(parts) == 6 else None

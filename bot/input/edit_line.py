@@ -7,10 +7,21 @@ yes/no in any of the three languages. What the value may be stays the record's r
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.input.add_line import parse_speaker
-from bot.input.labels import Choices, Vocabulary, listed, side_of, stance_of, status_of, topics_of, vocabulary
+from bot.input.labels import (
+    Choices,
+    Vocabulary,
+    carrying_side,
+    listed,
+    side_of,
+    stance_of,
+    status_of,
+    topics_of,
+    vocabulary,
+)
 from storage.errors import N_, InvalidInput, wording_of
 from storage.statements import EDITABLE_FIELDS
 
@@ -69,11 +80,12 @@ def edit_field(name: str) -> str | None:
     return fields().key_of(name)
 
 
-def parse_edit(field: str, value: str) -> Edit:
+def parse_edit(field: str, value: str, sides: Iterable[str] = ()) -> Edit:
     """The change to `field` (one of `FIELDS`) that `value` asks for; an `InvalidInput`
-    naming the field when a label is not one of the record's."""
+    naming the field when a label is not one of the record's. A side is one the record
+    knows (`sides`: its sides beyond the vocabulary), or a new one written `+Name`."""
     if field == "speaker":
-        speaker = parse_speaker(value)  # an AddLineError names the speaker or the side
+        speaker = parse_speaker(value, sides)  # an AddLineError names the speaker or the side
         return Edit(field, speaker.name, speaker.side or None)
     try:
         if field == "topics":
@@ -82,10 +94,10 @@ def parse_edit(field: str, value: str) -> Edit:
             return Edit(field, stance_of(value).value)
         if field == "status":
             return Edit(field, status_of(value).value)
+        if field == "side":
+            return Edit(field, side_of(value, sides, new=True))
     except ValueError as error:
-        raise InvalidInput(field, wording_of(error)) from None
-    if field == "side":
-        return Edit(field, side_of(value))
+        raise carrying_side(InvalidInput(field, wording_of(error)), error) from None
     if field == "quote":
         return Edit(field, answers().key_of(value) or value)
     return Edit(field, value)

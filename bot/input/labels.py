@@ -9,7 +9,9 @@ The words are data: bot/data/vocabulary/labels.json (with stems, so "терит�
 the bot shows it (bot.presentation.labels, in every language of the interface) is always
 taken back, so an admin can type whatever a list or a button showed them. A value that is
 none of them is refused with the choices in the reader's language, and the nearest one
-when there is a near miss."""
+when there is a near miss. Sides are those of sides.json and those the record holds
+beyond it (bot.record_names asks the record); an admin records a new one only written
+`+Name`."""
 
 from __future__ import annotations
 
@@ -19,13 +21,16 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.i18n import ENGLISH, LANGUAGES, N_, translations
 from bot.presentation.labels import label_message, side_message
 from storage.actors import UNKNOWN_SIDE
 from storage.errors import BadValue, Translate, Wording
 from storage.models import Stance, Status, Topic
+from storage.validation import NUL, NUL_PROBLEM
+
+E = TypeVar("E", bound=BaseException)
 
 #: How many letters a stem ("територі*") takes after it: Ukrainian and Russian endings.
 MAX_ENDING = 3
@@ -269,12 +274,76 @@ def status_of(text: str) -> Status:
     return Status(key)
 
 
-def side_of(text: str) -> str:
-    """The side as the record spells it ("Україна", "США" -> "Ukraine", "United States");
-    a side the vocabulary does not know stays as typed, on one line: the record's sides
-    are open, and such a side is shown as recorded."""
+#: Written before a name, it names on purpose one the record does not hold yet, never by a
+#: slip of the keyboard: a side an admin records ("+Azerbaijan"), a speaker an alert waits
+#: for ("speaker:+Fidan").
+NEW_NAME = "+"
+
+
+class UnknownSide(BadValue):
+    """A side that is none of the vocabulary's, nor one of the record's sides the caller
+    passed. `unknown_side` is the side as typed: a caller that can read the record looks it
+    up there (bot.record_names.with_record_sides) before the refusal stands."""
+
+    def __init__(self, typed: str, message: str | Wording, /, **params: object) -> None:
+        super().__init__(message, **params)
+        self.unknown_side = typed
+
+
+def find_side(text: str) -> str | None:
+    """The vocabulary's side `text` names ("Україна", "США" -> "Ukraine", "United
+    States"); None for none."""
+    return sides().key_of(" ".join(text.split()))
+
+
+def spelled_side(text: str) -> str:
+    """A side to look for in the record: the vocabulary's spelling, else as typed."""
+    return find_side(text) or " ".join(text.split())
+
+
+def _recorded(typed: str, recorded: Iterable[str]) -> str | None:
+    return next((side for side in recorded if fold(side) == fold(typed)), None)
+
+
+def side_of(text: str, recorded: Iterable[str] = (), *, new: bool = False) -> str:
+    """The side as the record spells it: one of the vocabulary (sides.json, in any of
+    the three languages) or of `recorded` (sides the record holds beyond it, as the
+    record spells them). With `new` (an admin recording a statement), `+Name` records a
+    side the record does not hold yet. Anything else is refused naming the sides, and the
+    nearest one when it looks like a typo: a typo never becomes a side of its own."""
+    if NUL in text:
+        raise BadValue(NUL_PROBLEM)
+    recorded = tuple(recorded)
     typed = " ".join(text.split())
-    return sides().key_of(typed) or typed
+    if new and typed.startswith(NEW_NAME):
+        name = typed[len(NEW_NAME) :].strip()
+        if not any(character.isalpha() for character in name):
+            raise BadValue(N_("{value} is not a side's name, e.g. +Azerbaijan"), value=_shown_value(typed))
+        return find_side(name) or _recorded(name, recorded) or name
+    found = find_side(typed) or _recorded(typed, recorded)
+    if found is not None:
+        return found
+    refusal = _refusal(
+        sides(),
+        typed,
+        N_("unknown side {value} (one of: {sides})"),
+        N_("unknown side {value}; did you mean {suggestion}? (one of: {sides})"),
+        "sides",
+    ).wording
+    if new and any(character.isalpha() for character in typed):
+        refusal = Wording(
+            N_("{refusal}. A side the record does not hold yet is written with + before its name: {example}"),
+            refusal=refusal,
+            example=NEW_NAME + typed,
+        )
+    raise UnknownSide(typed, refusal)
+
+
+def carrying_side(error: E, cause: BaseException) -> E:
+    """`error`, raised in place of `cause`, keeps the side `cause` did not know (see
+    `UnknownSide`), so that the record can still be asked about it."""
+    error.unknown_side = getattr(cause, "unknown_side", None)  # type: ignore[attr-defined]
+    return error
 
 
 def topic_choices() -> Choices:

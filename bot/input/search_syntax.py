@@ -8,10 +8,11 @@ from __future__ import annotations
 import difflib
 import re
 from calendar import monthrange
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from bot.input.labels import side_of, stance_of, status_of, topics_of
+from bot.input.labels import NEW_NAME, carrying_side, side_of, spelled_side, stance_of, status_of, topics_of
 from storage.errors import N_, InvalidInput, wording_of
 from storage.models import Stance, Status, Topic
 from storage.search import SearchFilters
@@ -37,6 +38,9 @@ _FILTER = re.compile(r"(?i)\b(" + "|".join(FILTER_KEYS) + r'):("[^"]*"|\'[^\']*\
 class ParsedQuery:
     text: str
     filters: SearchFilters
+    #: The speaker was written `speaker:+Name`: someone the record need not hold yet (an
+    #: alert that waits for them); see bot.record_names.checked_query.
+    new_speaker: bool = False
 
 
 def _date(key: str, value: str, *, end: bool) -> date:
@@ -86,6 +90,15 @@ def _status(value: str) -> Status:
         raise InvalidInput("status", wording_of(error)) from None
 
 
+def _side(value: str, sides: Iterable[str], open_sides: bool) -> str:
+    if open_sides:
+        return spelled_side(value)
+    try:
+        return side_of(value, sides)
+    except ValueError as error:
+        raise carrying_side(InvalidInput("side", wording_of(error)), error) from None
+
+
 def _refuse_misspelt_filters(text: str) -> None:
     """`speker:putin` would otherwise be looked for as a word and find nothing, saying
     nothing of why; a word before a colon that is not close to a filter stays a word."""
@@ -96,7 +109,10 @@ def _refuse_misspelt_filters(text: str) -> None:
             raise InvalidInput(key, N_("not a filter; did you mean {filter}?"), filter=f"{close[0]}:")
 
 
-def parse_search(query: str) -> ParsedQuery:
+def parse_search(query: str, sides: Iterable[str] = (), *, open_sides: bool = False) -> ParsedQuery:
+    """The words and filters of `query`. A side is one of the vocabulary or of `sides`
+    (the record's sides beyond it), else refused; with `open_sides` any side is taken as
+    spelled (an alert saved before sides were checked, read again to match)."""
     # A NUL character is no part of any word (and PostgreSQL refuses it in a query).
     query = query.replace(NUL, " ")
     values: dict[str, str] = {}
@@ -108,9 +124,15 @@ def parse_search(query: str) -> ParsedQuery:
         values[key] = value.strip()
     text = " ".join(_FILTER.sub(" ", query).split())
     _refuse_misspelt_filters(text)
+    speaker = values.get("speaker")
+    new_speaker = bool(speaker and speaker.startswith(NEW_NAME))
+    if speaker and new_speaker:
+        speaker = speaker[len(NEW_NAME) :].strip()
+        if not speaker:
+            raise InvalidInput("speaker", N_("empty value"))
     filters = SearchFilters(
-        speaker=values.get("speaker"),
-        side=side_of(values["side"]) if "side" in values else None,
+        speaker=speaker,
+        side=_side(values["side"], sides, open_sides) if "side" in values else None,
         topic=_topic(values["topic"]) if "topic" in values else None,
         place=values.get("place"),
         stance=_stance(values["stance"]) if "stance" in values else None,
@@ -120,4 +142,4 @@ def parse_search(query: str) -> ParsedQuery:
     )
     if filters.since and filters.until and filters.since > filters.until:
         raise InvalidInput("since", N_("is after until"))
-    return ParsedQuery(text, filters)
+    return ParsedQuery(text, filters, new_speaker)

@@ -118,6 +118,13 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _named(ref: str, statement_id: int, limit: int) -> str:
+    """A statement as a picture names it: its ref, or its number when the ref does not fit
+    (`u1f2e3d4c5b6a` of a statement added in the bot); either can be typed back into
+    /statement, never a clipped ref."""
+    return ref if len(ref) <= limit else f"#{statement_id}"
+
+
 def _figure(width: int, height: int) -> Figure:
     """A figure of exactly width x height pixels: Agg truncates inches x dpi, and 4.6 in
     at 100 dpi is 459.99... pixels, so a quarter pixel is added."""
@@ -200,7 +207,7 @@ def _label_cell(axes: Any, cell: Cell, centre: float, top: int, height: int) -> 
     axes.text(
         centre,
         top + height * 0.7,
-        f"{_clip(cell.ref, 8)} · {said_on(cell.said_on, cell.precision)}",
+        f"{_named(cell.ref, cell.statement_id, 8)} · {said_on(cell.said_on, cell.precision)}",
         ha="center",
         va="center",
         fontsize=7,
@@ -412,7 +419,7 @@ def draw_timeline(timeline: Timeline) -> bytes:
         offsets = _label_offsets([ys[index] for index in labelled], [xs[index] for index in labelled])
         for index, offset in zip(labelled, offsets, strict=True):
             axes.annotate(
-                _clip(points[index].ref, 12),
+                _named(points[index].ref, points[index].statement_id, 12),
                 (xs[index], ys[index]),
                 xytext=(0, offset),
                 textcoords="offset points",

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from bot.answering.speakers import speakers_named
 from bot.i18n import N_
-from bot.input.labels import find_topic, side_of, topic_of
+from bot.input.labels import find_topic, spelled_side, topic_of
 from bot.positions.matrix import chronological_key
 from storage.actors import only_actor
 from storage.engine import Database
@@ -64,7 +64,7 @@ async def resolve_subject(database: Database, text: str) -> Subject:
             except ValueError as error:
                 raise InvalidInput(N_("topic"), wording_of(error)) from None
     if wanted in (None, SubjectKind.side):
-        side = await side_named(database, side_of(name))
+        side = await side_named(database, spelled_side(name))
         if side is not None:
             return Subject(SubjectKind.side, side, side)
         if wanted is SubjectKind.side:

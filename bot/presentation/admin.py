@@ -168,6 +168,14 @@ def retraction_keyboard(nonce: str) -> InlineKeyboardMarkup:
     )
 
 
+def never_deleted(statement: str) -> str:
+    """What `/delete` and its like answer an admin: the record keeps every statement."""
+    return "🗑 " + _(
+        "The record never deletes a statement. To take one back: <code>/retract {statement} REASON</code>; "
+        "it stays in the record, marked retracted, with the reason, and readers see it so."
+    ).format(statement=h(statement))
+
+
 NOT_RETRACTED = N_("Cancelled; nothing was retracted.")
 RETRACTION_EXPIRED = N_("This button has expired; send /retract again.")
 
@@ -239,6 +247,11 @@ def _shortened(text: str) -> str:
 
 def imported(name: str, report: ImportReport) -> str:
     """Success in one line; otherwise every problem (the first ones), and what to do."""
+    if report.empty:
+        return "❌ " + _(
+            "{name} holds no statements; nothing was imported.\n"
+            "A JSONL file holds one statement per line; a CSV file a header line, then one statement per line."
+        ).format(name=h(name))
     if report.ok:
         mark = "🧪 " + _("Checked") if report.dry_run else "✅ " + _("Imported")
         return f"{mark} {h(name)}: {h(_summary(report))}."

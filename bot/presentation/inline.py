@@ -20,6 +20,7 @@ from bot.i18n import _
 from bot.input.search_syntax import parse_search
 from bot.presentation.html import said_on, share_url, split_message, statement_shared
 from bot.presentation.labels import speaker_name
+from bot.record_names import checked_query
 from storage.engine import Database
 from storage.models import Statement
 from storage.search import search
@@ -34,6 +35,9 @@ DESCRIPTION_LIMIT = 160
 #: (`is_personal=True`: dates and buttons are in their language), and fresh enough for
 #: what was just recorded.
 CACHE_SECONDS = 30
+#: The deep link of the button shown when nothing matches (`/start inline`): the private
+#: chat, with its welcome.
+START_PARAMETER = "inline"
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ async def _found(database: Database, words: str, offset: int) -> tuple[list[Stat
     (`speaker:putin ceasefire`); no words: the latest statements."""
     if not words:
         return await latest(database, limit=INLINE_PAGE, offset=offset)
-    parsed = parse_search(words)
+    parsed = await checked_query(database, lambda sides: parse_search(words, sides))
     if not parsed.filters.is_empty:
         page = await search(database, parsed.text, parsed.filters, limit=INLINE_PAGE, offset=offset)
         return page.statements, page.total

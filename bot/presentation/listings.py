@@ -10,12 +10,12 @@ from html import escape
 
 from bot.answering.ask import NOTHING_FOUND_HINT, Answer, answer
 from bot.answering.understanding import Understanding
-from bot.i18n import ENGLISH, N_, _, current, format_date
+from bot.i18n import ENGLISH, _, current, format_date
 from bot.input.search_syntax import parse_search
 from bot.presentation.html import count, statement_compact, statement_list
 from bot.presentation.labels import label, side_name, speaker_name
 from bot.presentation.paging import PAGE_SIZE, Listing
-from bot.record import find_speakers
+from bot.record_names import checked_query
 from storage.engine import Database
 from storage.errors import InvalidInput
 from storage.models import Statement, Topic
@@ -59,12 +59,10 @@ async def _latest(database: Database, argument: str, offset: int, bot_username: 
 
 
 async def _search(database: Database, argument: str, offset: int, bot_username: str | None) -> ListingPage:
-    parsed = parse_search(argument)
+    # A misspelt name ("speaker:putn", "side:narnia") is refused: it would find nothing for
+    # want of the speaker or side, not of the words.
+    parsed = await checked_query(database, lambda sides: parse_search(argument, sides))
     page = await search(database, parsed.text, parsed.filters, limit=PAGE_SIZE, offset=offset)
-    speaker = parsed.filters.speaker
-    if not page.statements and speaker and not await find_speakers(database, speaker):
-        # A misspelt name ("speaker:putn") finds nothing for want of the speaker, not of the words.
-        raise InvalidInput(N_("speaker"), N_("no speaker called {name} in the record"), name=repr(speaker))
     heading = "<b>{}</b> “{}”".format(_("Search"), escape(argument, quote=False))
     empty = _("No statement matches that search.")
     return _page(heading, page.statements, offset, page.total, empty, bot_username, page.capped)

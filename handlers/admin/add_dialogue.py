@@ -32,6 +32,7 @@ from bot.input.draft import Draft
 from bot.presentation import add_dialogue as view
 from bot.presentation.admin import added
 from bot.presentation.callbacks import AddButton
+from bot.record_names import with_record_sides
 from handlers.admin.access import AdminFilter, refuse_change
 from handlers.common import reply, who
 from handlers.dialogues import State, dialogue, forget_in
@@ -136,7 +137,8 @@ async def _start(update: Update, context: BotContext) -> State:
 
 async def _speaker(update: Update, context: BotContext, draft: Draft) -> State:
     try:
-        speaker = parse_speaker(_typed(update))
+        typed = _typed(update)
+        speaker = await with_record_sides(context.database, lambda sides: parse_speaker(typed, sides))
     except AddLineError as error:
         await reply(update, view.again(error.problem, draft))
         return None
@@ -162,7 +164,8 @@ async def _speaker(update: Update, context: BotContext, draft: Draft) -> State:
 
 async def _side(update: Update, context: BotContext, draft: Draft) -> State:
     try:
-        draft.side = parse_side(_typed(update))
+        typed = _typed(update)
+        draft.side = await with_record_sides(context.database, lambda sides: parse_side(typed, sides))
     except AddLineError as error:
         await reply(update, view.again(error.problem, draft))
         return None

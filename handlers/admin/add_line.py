@@ -12,6 +12,7 @@ from bot import record
 from bot.context import BotContext
 from bot.input.add_line import AddLineError, parse_add_line
 from bot.presentation.admin import add_problem, added, did_you_mean
+from bot.record_names import with_record_sides
 from handlers.common import answers_errors, command_argument, reply, who
 
 WITH_ARGUMENTS = filters.Regex(re.compile(r"^/add(?:@\w+)?\s+\S"))
@@ -21,7 +22,8 @@ WITH_ARGUMENTS = filters.Regex(re.compile(r"^/add(?:@\w+)?\s+\S"))
 @answers_errors
 async def add_line(update: Update, context: BotContext) -> None:
     try:
-        data = parse_add_line(command_argument(update))
+        argument = command_argument(update)
+        data = await with_record_sides(context.database, lambda sides: parse_add_line(argument, sides))
     except AddLineError as error:
         await reply(update, add_problem(error))
         return

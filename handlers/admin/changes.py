@@ -1,6 +1,8 @@
 """/edit, /retract and /link: one change to the record each, shown in full afterwards;
 /retract first shows what it would retract and waits for the admin's consent.
-Bad input is answered with the command's usage and changes nothing."""
+Each takes a statement by its number or its ref, in any form the bot shows them
+(bot.input.statement_keys). Bad input is answered with the command's usage and changes
+nothing."""
 
 from __future__ import annotations
 
@@ -8,16 +10,19 @@ import re
 import secrets
 
 from telegram import Update
+from telegram.constants import ChatType
 
 from bot import record
 from bot.context import BotContext
 from bot.i18n import _
 from bot.input.edit_line import edit_field, parse_edit
+from bot.input.statement_keys import statement_key
 from bot.presentation.admin import (
     NOT_RETRACTED,
     RETRACTION_EXPIRED,
     edited,
     linked,
+    never_deleted,
     not_editable,
     retracted,
     retraction_keyboard,
@@ -26,34 +31,30 @@ from bot.presentation.admin import (
 )
 from bot.presentation.callbacks import RetractButton
 from bot.presentation.html import split_message
+from bot.record_names import with_record_sides
 from handlers.common import answers_errors, command_argument, reply, who
 from storage.statements import get_statement, refuse_retracted_again, retraction_reason
 
 #: user_data: the /retract waiting for the admin's Retract or Cancel.
 PENDING_RETRACTION = "retraction"
 
-_ID = re.compile(r"^#?(\d{1,12})$")
 _RESPONDS_TO = re.compile(r"\bresponds[\s-]+to\b", re.IGNORECASE)
-
-
-def _statement_id(value: str) -> int | None:
-    """`23` or `#23`."""
-    match = _ID.match(value.strip())
-    return int(match.group(1)) if match else None
 
 
 @answers_errors
 async def edit_command(update: Update, context: BotContext) -> None:
     parts = command_argument(update).split(maxsplit=2)
-    statement_id = _statement_id(parts[0]) if parts else None
-    if len(parts) < 3 or statement_id is None:
+    key = statement_key(parts[0]) if parts else None
+    if len(parts) < 3 or key is None:
         await reply(update, usage_of("edit"))
         return
     field = edit_field(parts[1])
     if field is None:
         await reply(update, not_editable(parts[1]))
         return
-    changed = await record.edit(context.database, statement_id, parse_edit(field, parts[2]), who(update))
+    statement_id = await record.statement_id(context.database, key)
+    change = await with_record_sides(context.database, lambda sides: parse_edit(field, parts[2], sides))
+    changed = await record.edit(context.database, statement_id, change, who(update))
     await reply(update, edited(changed, field))
 
 
@@ -62,11 +63,12 @@ async def retract_command(update: Update, context: BotContext) -> None:
     """Asks first: a retraction is not undone from the bot. The request waits in
     `user_data` for the admin's Retract or Cancel."""
     parts = command_argument(update).split(maxsplit=1)
-    statement_id = _statement_id(parts[0]) if parts else None
-    if len(parts) < 2 or statement_id is None:
+    key = statement_key(parts[0]) if parts else None
+    if len(parts) < 2 or key is None:
         await reply(update, usage_of("retract"))
         return
     reason = retraction_reason(parts[1])
+    statement_id = await record.statement_id(context.database, key)
     statement = await get_statement(context.database, statement_id)
     refuse_retracted_again(statement)
     nonce = secrets.token_hex(4)
@@ -94,12 +96,29 @@ async def retract_button(update: Update, context: BotContext) -> None:
     await query.edit_message_text(split_message(retracted(changed))[0])
 
 
+async def deleting_command(update: Update, context: BotContext) -> None:
+    """`/delete 23` (or /remove, /del: bot.input.command_aliases) from an admin: the record
+    never deletes, so the answer points to /retract, with the statement typed. In a group
+    only when addressed to this bot (`/delete@bot`), as any command the bot does not have."""
+    chat = update.effective_chat
+    message = update.effective_message
+    if chat is None or message is None:
+        return
+    command = (message.text or "").split(maxsplit=1)[0]
+    if chat.type != ChatType.PRIVATE and "@" not in command:
+        return
+    parts = command_argument(update).split()
+    await reply(update, never_deleted(parts[0] if parts and statement_key(parts[0]) else "ID"))
+
+
 @answers_errors
 async def link_command(update: Update, context: BotContext) -> None:
     parts = _RESPONDS_TO.sub("responds_to", command_argument(update)).split()
-    from_id = _statement_id(parts[0]) if len(parts) == 3 else None
-    to_id = _statement_id(parts[2]) if len(parts) == 3 else None
-    if from_id is None or to_id is None:
+    from_key = statement_key(parts[0]) if len(parts) == 3 else None
+    to_key = statement_key(parts[2]) if len(parts) == 3 else None
+    if from_key is None or to_key is None:
         await reply(update, usage_of("link"))
         return
+    from_id = await record.statement_id(context.database, from_key)
+    to_id = await record.statement_id(context.database, to_key)
     await reply(update, linked(await record.link(context.database, from_id, parts[1], to_id, who(update))))

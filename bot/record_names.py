@@ -1,0 +1,105 @@
+"""Names typed in commands, checked against the record before anything is done with them.
+
+A side is one of the vocabulary's (bot.input.labels, read without the record) or one the
+record holds beyond it (an import may bring any side): the parsers refuse a side they do
+not know with an `UnknownSide`, and `with_record_sides` asks the record about it once
+before the refusal stands. A `speaker:` filter of /search or /alert must name a speaker
+of the record; one that does not is refused with the nearest name when it looks like a
+typo, rather than search for nothing or make an alert that never fires. An alert may wait
+for someone the record does not hold yet only when written so, `speaker:+Name`."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from typing import TypeVar
+
+from bot.input.labels import NEW_NAME
+from bot.input.search_syntax import ParsedQuery
+from bot.record import find_speakers
+from storage.actors import alias_keys, normalize_name
+from storage.engine import Database
+from storage.errors import N_, InvalidInput, Wording
+from storage.positions import side_named
+
+T = TypeVar("T")
+
+#: How close a typed name must be to a speaker's (or a word of it) to be offered.
+NEAR_SPEAKER = 0.75
+#: Words of a name shorter than this are not compared on their own ("de", "von").
+MIN_WORD = 4
+
+
+def unknown_side(error: BaseException) -> str | None:
+    """The side `error` was raised for not knowing (bot.input.labels.UnknownSide), if any."""
+    side = getattr(error, "unknown_side", None)
+    return side if isinstance(side, str) else None
+
+
+async def with_record_sides(database: Database, parse: Callable[[tuple[str, ...]], T]) -> T:
+    """`parse(sides)`, given at first no sides of the record's; when it refuses a side it
+    does not know, given once more the record's spelling of that side if the record holds
+    it. Any other refusal, or a side the record does not hold either, stands."""
+    try:
+        return parse(())
+    except (ValueError, InvalidInput) as error:
+        typed = unknown_side(error)
+        recorded = await side_named(database, typed) if typed else None
+        if recorded is None:
+            raise
+    return parse((recorded,))
+
+
+async def nearest_speaker(database: Database, name: str) -> str | None:
+    """The speaker `name` is a slip of the keyboard away from ("putn" -> Vladimir Putin),
+    by any of their names or a word of one; None when none is that close."""
+    key = normalize_name(name)
+    if not key:
+        return None
+    async with database.read() as session:
+        keys = await alias_keys(session)
+    names: dict[str, str] = {}
+    for alias, speaker in keys:
+        names.setdefault(alias, speaker)
+        for word in alias.split():
+            if len(word) >= MIN_WORD:
+                names.setdefault(word, speaker)
+    close = difflib.get_close_matches(key, list(names), n=1, cutoff=NEAR_SPEAKER)
+    return names[close[0]] if close else None
+
+
+async def refuse_unknown_speaker(database: Database, speaker: str | None, *, waiting: bool = False) -> None:
+    """An `InvalidInput` naming `speaker` when it is no speaker of the record; `waiting`
+    (an alert) adds how to wait for someone the record does not hold yet."""
+    if not speaker or await find_speakers(database, speaker):
+        return
+    near = await nearest_speaker(database, speaker)
+    refusal = (
+        Wording(N_("no speaker called {name} in the record"), name=repr(speaker))
+        if near is None
+        else Wording(
+            N_("no speaker called {name} in the record; did you mean {suggestion}?"),
+            name=repr(speaker),
+            suggestion=near,
+        )
+    )
+    if waiting:
+        written = NEW_NAME + speaker
+        example = f'speaker:"{written}"' if " " in written else f"speaker:{written}"
+        refusal = Wording(
+            N_("{refusal}. To be alerted when someone the record does not hold yet is recorded: {example}"),
+            refusal=refusal,
+            example=example,
+        )
+    raise InvalidInput(N_("speaker"), refusal)
+
+
+async def checked_query(
+    database: Database, parse: Callable[[tuple[str, ...]], ParsedQuery], *, alert: bool = False
+) -> ParsedQuery:
+    """A /search or /alert query read by `parse`, its side and speaker known to the
+    record; an `alert` may wait for a speaker written `speaker:+Name`."""
+    parsed = await with_record_sides(database, parse)
+    if not (alert and parsed.new_speaker):
+        await refuse_unknown_speaker(database, parsed.filters.speaker, waiting=alert)
+    return parsed

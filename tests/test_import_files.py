@@ -1,0 +1,150 @@
+"""Files as admins send them to /import (and operators to `diplobot import`), written to
+disk first: a file holding no statement is said to hold none and imports nothing, and a
+CSV quote left open is reported on the line where the quoted field starts, whatever line
+the CSV reader noticed it on. Through the real handlers and database, `LocalBotApi` as
+Telegram."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from storage.engine import Database
+from storage.exchange import ExchangeFormat, export_statements, import_statements
+from storage.statements import EXCHANGE_FIELDS
+from tests.bot_harness import ADMIN_ID, BotHarness, running_bot
+
+pytestmark = pytest.mark.parametrize("db_engine", ["sqlite"], indirect=True)
+
+HEADER = ",".join(EXCHANGE_FIELDS)
+
+
+@pytest_asyncio.fixture
+async def bot(sample_database: Database) -> AsyncIterator[BotHarness]:
+    async with running_bot(sample_database) as harness:
+        yield harness
+
+
+def csv_line(ref: str, text: str, *, said_on: str = "2025-09-01") -> str:
+    """One statement in the exchange format's CSV, `text` written as it is (quotes and all)."""
+    values = {
+        "ref": ref,
+        "said_on": said_on,
+        "speaker": "Emmanuel Macron",
+        "side": "France",
+        "topics": "security_guarantees",
+        "stance": "commitment",
+        "text": text,
+        "source": "Élysée",
+    }
+    return ",".join(values.get(name, "") for name in EXCHANGE_FIELDS)
+
+
+def written(tmp_path: Path, name: str, lines: list[str], ending: str = "\n") -> Path:
+    path = tmp_path / name
+    path.write_bytes(ending.join(lines).encode())
+    return path
+
+
+async def import_through_the_bot(bot: BotHarness, path: Path) -> str:
+    await bot.admin().send_document(path.name, path.read_bytes(), caption="/import")
+    return bot.last_text(ADMIN_ID)
+
+
+EMPTY_FILES = [
+    ("empty.csv", [""]),
+    ("empty.jsonl", [""]),
+    ("header.csv", [HEADER, ""]),
+    ("header-and-blank-lines.csv", [HEADER, "", ",,,", "  ", ""]),
+    ("blank.jsonl", ["", "   ", "\t", ""]),
+    ("bom.csv", ["\ufeff"]),
+]
+
+
+@pytest.mark.parametrize(("name", "lines"), EMPTY_FILES)
+async def test_a_file_holding_no_statement_says_so_and_imports_nothing(
+    bot: BotHarness, sample_database: Database, tmp_path: Path, name: str, lines: list[str]
+) -> None:
+    before = await export_statements(sample_database, ExchangeFormat.jsonl)
+    answer = await import_through_the_bot(bot, written(tmp_path, name, lines))
+    assert answer.startswith(f"❌ {name} holds no statements; nothing was imported."), answer
+    assert "0 added" not in answer
+    assert await export_statements(sample_database, ExchangeFormat.jsonl) == before
+
+
+@pytest.mark.parametrize("caption", ["/import dry"])
+async def test_a_dry_run_of_an_empty_file_says_so_too(bot: BotHarness, tmp_path: Path, caption: str) -> None:
+    path = written(tmp_path, "header.csv", [HEADER, ""])
+    await bot.admin().send_document(path.name, path.read_bytes(), caption=caption)
+    assert bot.last_text(ADMIN_ID).startswith("❌ header.csv holds no statements; nothing was imported.")
+
+
+async def test_an_empty_file_is_said_to_hold_no_statements_in_the_admins_language(
+    bot: BotHarness, tmp_path: Path
+) -> None:
+    path = written(tmp_path, "header.csv", [HEADER, ""])
+    await bot.admin(language_code="uk").send_document(path.name, path.read_bytes(), caption="/import")
+    assert bot.last_text(ADMIN_ID).startswith("❌ У header.csv немає жодної заяви; нічого не імпортовано.")
+
+
+# -- a quote left open ------------------------------------------------------------------
+
+
+def open_quote_files() -> list[tuple[str, list[str], int]]:
+    """(name, lines, the line where the quoted field that is not closed starts)."""
+    fine = [csv_line("q1", '"Fine, and quoted."'), csv_line("q2", "Fine too.")]
+    return [
+        # The quote runs on to the next quoted text, where the CSV reader finds a letter
+        # after what it takes for the closing quote: two lines further down.
+        ("runs-on.csv", [HEADER, *fine, csv_line("q3", '"Not closed.'), csv_line("q4", '"Next, quoted."'), ""], 4),
+        # The quote runs to the end of the file.
+        ("to-the-end.csv", [HEADER, csv_line("q3", '"Not closed.'), *fine, ""], 2),
+        # The last line, the file ending inside the quote (it used to import the rest of
+        # the line as the text).
+        ("last-line.csv", [HEADER, *fine, csv_line("q3", '"Not closed.')], 4),
+        ("last-line-ended.csv", [HEADER, *fine, csv_line("q3", '"Not closed.'), ""], 4),
+    ]
+
+
+@pytest.mark.parametrize(("name", "lines", "line"), open_quote_files())
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+async def test_a_quote_left_open_is_reported_where_the_quoted_field_starts(
+    bot: BotHarness, sample_database: Database, tmp_path: Path, name: str, lines: list[str], line: int, ending: str
+) -> None:
+    path = written(tmp_path, name, lines, ending)
+    assert not _reads_cleanly(path), "the file is broken as meant"
+    before = await export_statements(sample_database, ExchangeFormat.jsonl)
+
+    answer = await import_through_the_bot(bot, path)
+
+    assert answer.startswith(f"❌ {name}: 1 problem found; nothing was imported."), answer
+    assert f'• line {line}: csv: a quoted field starts on this line and its closing quote (") is missing' in answer
+    assert await export_statements(sample_database, ExchangeFormat.jsonl) == before
+
+
+def _reads_cleanly(path: Path) -> bool:
+    try:
+        list(csv.reader(path.read_text(encoding="utf-8").splitlines(keepends=True), strict=True))
+    except csv.Error:
+        return False
+    return True
+
+
+async def test_quoted_fields_over_several_lines_still_import(database: Database) -> None:
+    content = "\n".join(
+        [HEADER, csv_line("m1", '"Two lines,\nof text."'), csv_line("m2", '"With ""quotes"" inside."'), ""]
+    ).encode()
+    report = await import_statements(database, "multi.csv", content, "test")
+    assert report.ok and report.added == 2, report.problems
+
+
+async def test_a_quote_left_open_is_named_in_the_admins_language(bot: BotHarness, tmp_path: Path) -> None:
+    path = written(tmp_path, "open.csv", [HEADER, csv_line("q3", '"Not closed.'), ""])
+    await bot.admin(language_code="ru").send_document(path.name, path.read_bytes(), caption="/import")
+    assert '• строка 2: csv: в этой строке начинается поле в кавычках, и его закрывающая кавычка (") отсутствует' in (
+        bot.last_text(ADMIN_ID)
+    )
