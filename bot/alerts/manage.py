@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 
+from bot.answering.search_words import search_words
 from bot.i18n import N_
 from bot.input.search_syntax import ParsedQuery, parse_search
 from storage.alerts import add_alert, chat_alerts, delete_alert, delete_chat_alerts
 from storage.engine import Database
 from storage.errors import InvalidInput, NotFound
 from storage.models import Alert
-from storage.search import query_words
 
 MAX_ALERTS = 20
 MAX_ALERT_QUERY = 300
@@ -27,7 +27,7 @@ def parse_alert(query: str) -> ParsedQuery:
             N_("alert"), N_("{length} characters; at most {limit}, please"), length=len(query), limit=MAX_ALERT_QUERY
         )
     parsed = parse_search(query)
-    if not query_words(parsed.text) and parsed.filters.is_empty:
+    if not search_words(parsed.text) and parsed.filters.is_empty:
         raise InvalidInput(N_("alert"), N_("give words to look for, or a filter, e.g. /alert ceasefire speaker:putin"))
     return parsed
 

@@ -9,13 +9,13 @@ from datetime import date
 from html import escape
 
 from bot.answering.ask import NOTHING_FOUND_HINT, Answer, answer
+from bot.answering.search_words import alternatives, read_search_words, translations, with_speakers
 from bot.answering.understanding import Understanding
 from bot.i18n import ENGLISH, N_, _, current, format_date
 from bot.input.search_syntax import parse_search
 from bot.presentation.html import count, statement_compact, statement_list
 from bot.presentation.labels import label, side_name, speaker_name
 from bot.presentation.paging import PAGE_SIZE, Listing
-from bot.record import find_speakers
 from storage.engine import Database
 from storage.errors import InvalidInput
 from storage.models import Statement, Topic
@@ -60,13 +60,21 @@ async def _latest(database: Database, argument: str, offset: int, bot_username: 
 
 async def _search(database: Database, argument: str, offset: int, bot_username: str | None) -> ListingPage:
     parsed = parse_search(argument)
-    page = await search(database, parsed.text, parsed.filters, limit=PAGE_SIZE, offset=offset)
-    speaker = parsed.filters.speaker
-    if not page.statements and speaker and not await find_speakers(database, speaker):
+    words = await read_search_words(database, parsed.text)
+    filters = await with_speakers(database, parsed.filters)
+    page = await search(database, alternatives(words), filters, limit=PAGE_SIZE, offset=offset)
+    speaker = filters.speaker
+    if not page.statements and speaker and not filters.actor_ids:
         # A misspelt name ("speaker:putn") finds nothing for want of the speaker, not of the words.
         raise InvalidInput(N_("speaker"), N_("no speaker called {name} in the record"), name=repr(speaker))
     heading = "<b>{}</b> “{}”".format(_("Search"), escape(argument, quote=False))
     empty = _("No statement matches that search.")
+    translated = translations(words)
+    if translated:
+        # What the Ukrainian or Russian words were looked for as, with or without a match.
+        looked_for = _("Looked for in English: {words}").format(words=translated)
+        heading += f"\n<i>{escape(looked_for, quote=False)}</i>"
+        empty += f"\n{looked_for}"
     return _page(heading, page.statements, offset, page.total, empty, bot_username, page.capped)
 
 
