@@ -19,6 +19,7 @@ def test_every_file_is_package_data_that_loads() -> None:
         "labels.json",
         "places.json",
         "reading.json",
+        "roles.json",
         "search_words.json",
         "sides.json",
         "slavic_grammar.json",
