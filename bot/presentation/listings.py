@@ -4,6 +4,7 @@ rendered as HTML pages. Shared by the Telegram handlers and the console."""
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from html import escape
@@ -147,6 +148,17 @@ async def _topic(database: Database, argument: str, offset: int, bot_username: s
     heading = _("<b>Topic: {topic}</b>, newest first").format(topic=label(topic))
     empty = _("No statements on this topic yet.")
     return _page(heading, page.statements, offset, page.total, empty, bot_username, page.capped)
+
+
+def topics_html(counts: Mapping[str, int]) -> str:
+    """`/topic` alone: every topic, with how many statements are on it, as the command to
+    type for it; in Ukrainian and Russian by its label, which /topic takes back."""
+    english = current() == ENGLISH
+    lines = []
+    for topic in Topic:
+        written = topic.value if english else label(topic)
+        lines.append(f"• <code>/topic {escape(written, quote=False)}</code> ({count(counts.get(topic.value, 0))})")
+    return "<b>{}</b>\n".format(_("Topics")) + "\n".join(lines)
 
 
 _LOADERS = {"latest": _latest, "search": _search, "ask": _ask, "actor": _actor, "topic": _topic}
