@@ -46,10 +46,15 @@ def _page(
     empty: str,
     bot_username: str | None,
     capped: bool = False,
+    note: str = "",
 ) -> ListingPage:
+    """`note`: a line said under the heading, or under `empty` when nothing is listed."""
     if not statements:
-        return ListingPage(escape(empty, quote=False), offset, 0, total)
+        shown = f"{empty}\n{note}" if note else empty
+        return ListingPage(escape(shown, quote=False), offset, 0, total)
     title = f"{heading} ({_range(offset, len(statements), total, capped)})"
+    if note:
+        title += f"\n<i>{escape(note, quote=False)}</i>"
     return ListingPage(statement_list(title, statements, bot_username), offset, len(statements), total)
 
 
@@ -70,13 +75,10 @@ async def _search(database: Database, argument: str, offset: int, bot_username: 
         raise InvalidInput(N_("speaker"), N_("no speaker called {name} in the record"), name=repr(speaker))
     heading = "<b>{}</b> “{}”".format(_("Search"), escape(argument, quote=False))
     empty = _("No statement matches that search.")
+    # What the Ukrainian or Russian words were looked for as, with or without a match.
     translated = translations(words)
-    if translated:
-        # What the Ukrainian or Russian words were looked for as, with or without a match.
-        looked_for = _("Looked for in English: {words}").format(words=translated)
-        heading += f"\n<i>{escape(looked_for, quote=False)}</i>"
-        empty += f"\n{looked_for}"
-    return _page(heading, page.statements, offset, page.total, empty, bot_username, page.capped)
+    note = _("Looked for in English: {words}").format(words=translated) if translated else ""
+    return _page(heading, page.statements, offset, page.total, empty, bot_username, page.capped, note)
 
 
 def answer_html(result: Answer, bot_username: str | None = None) -> str:
