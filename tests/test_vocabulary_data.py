@@ -16,6 +16,7 @@ def test_every_file_is_package_data_that_loads() -> None:
     assert names == [
         "crosslingual.json",
         "english_grammar.json",
+        "follow_ups.json",
         "labels.json",
         "places.json",
         "reading.json",
