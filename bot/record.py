@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.input.edit_line import Edit
+from bot.input.labels import record_label
 from bot.input.statement_keys import StatementKey, statement_key
 from storage.actors import find_actors, known_speaker
 from storage.engine import Database
@@ -189,10 +190,11 @@ class TooLarge(InvalidInput):
 
 
 async def import_file(database: Database, name: str, content: bytes, who: str, *, dry_run: bool) -> ImportReport:
-    """Every line checked before any is written: all of the file, or none of it."""
+    """Every line checked before any is written: all of the file, or none of it. Sides,
+    topics, stances and statuses may be written in Ukrainian or Russian, as for /add."""
     if len(content) > MAX_IMPORT_BYTES:
         raise TooLarge(name)
-    return await import_statements(database, name, content, who, dry_run=dry_run)
+    return await import_statements(database, name, content, who, dry_run=dry_run, labels=record_label)
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ import difflib
 from collections.abc import Callable
 from typing import TypeVar
 
+from bot.answering.speakers import speakers_named
 from bot.input.labels import NEW_NAME
 from bot.input.search_syntax import ParsedQuery
-from bot.record import find_speakers
 from storage.actors import alias_keys, normalize_name
 from storage.engine import Database
 from storage.errors import N_, InvalidInput, Wording
@@ -71,8 +71,11 @@ async def nearest_speaker(database: Database, name: str) -> str | None:
 async def refuse_unknown_speaker(database: Database, speaker: str | None, *, waiting: bool = False) -> None:
     """An `InvalidInput` naming `speaker` when it is no speaker of the record; `waiting`
     (an alert) adds how to wait for someone the record does not hold yet."""
-    if not speaker or await find_speakers(database, speaker):
+    if not speaker:
         return
+    async with database.read() as session:
+        if await speakers_named(database, session, speaker):
+            return
     near = await nearest_speaker(database, speaker)
     refusal = (
         Wording(N_("no speaker called {name} in the record"), name=repr(speaker))

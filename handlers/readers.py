@@ -23,13 +23,13 @@ from bot.presentation.callbacks import PageButton
 from bot.presentation.html import count, said_on, split_message, statement_full, statement_list
 from bot.presentation.inline import START_PARAMETER
 from bot.presentation.labels import label, speaker_name
-from bot.presentation.listings import load_listing
+from bot.presentation.listings import load_listing, topics_html
 from bot.presentation.paging import PAGE_SIZE, Listing, page_keyboard
 from bot.record import linked_statement, statement_id
 from bot.record_names import checked_query
 from handlers.common import MAX_QUERY, answers_errors, command_argument, reply
 from storage.errors import InvalidInput, NotFound, wording_of
-from storage.models import Topic, utcnow
+from storage.models import utcnow
 from storage.search import SearchFilters, search
 from storage.statements import get_statement, latest, linked_statements
 from storage.stats import record_stats
@@ -263,9 +263,7 @@ async def _latest_per_topic(context: BotContext, actor_id: int, name: str) -> st
 async def topic_command(update: Update, context: BotContext) -> None:
     argument = command_argument(update)
     if not argument:
-        stats = await record_stats(context.database)
-        lines = [f"• <code>/topic {topic.value}</code> ({stats.by_topic.get(topic.value, 0)})" for topic in Topic]
-        await reply(update, "<b>{}</b>\n".format(_("Topics")) + "\n".join(lines))
+        await reply(update, topics_html((await record_stats(context.database)).by_topic))
         return
     try:
         topic = topic_of(argument)

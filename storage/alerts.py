@@ -36,7 +36,7 @@ from storage.models import (
     Statement,
     Status,
 )
-from storage.search import FTS_TEXT, SearchFilters, filter_actor_ids, filter_clauses
+from storage.search import FTS_TEXT, SearchFilters, Words, filter_actor_ids, filter_clauses, fts_quoted, words_as_terms
 from storage.statements import indexed_text
 
 #: The audit actions that can make a statement match an alert it did not match before.
@@ -170,7 +170,7 @@ async def advance_alerts(session: AsyncSession, alert_ids: Collection[int], end:
 
 def _fts_all_words(words: Sequence[tuple[str, ...]]) -> str:
     """FTS5: every word (any of its forms) in the text column; each form quoted."""
-    groups = " AND ".join("(" + " OR ".join(f'"{form}"' for form in forms) + ")" for forms in words)
+    groups = " AND ".join("(" + " OR ".join(fts_quoted(form) for form in forms) + ")" for forms in words)
     return f"({FTS_TEXT}: ({groups}))"
 
 
@@ -197,7 +197,7 @@ def _ts_clause(vector: str, words: Sequence[tuple[str, ...]]) -> Any:
 async def matching_statements(
     session: AsyncSession,
     database: Database,
-    words: Sequence[tuple[str, ...]],
+    words: Words,
     filters: SearchFilters,
     among: Collection[int],
 ) -> set[int]:
@@ -206,6 +206,7 @@ async def matching_statements(
     never match."""
     if not among:
         return set()
+    terms = words_as_terms(words)
     actor_ids = await filter_actor_ids(session, filters)
     if actor_ids == []:
         return set()
@@ -214,13 +215,13 @@ async def matching_statements(
     ids = sorted(among)
     for start in range(0, len(ids), _IDS_PER_QUERY):
         query = select(Statement.id).where(col(Statement.id).in_(ids[start : start + _IDS_PER_QUERY]), *clauses)
-        if words and database.is_sqlite:
+        if terms and database.is_sqlite:
             fts = table("statement_fts", sa_column("rowid"))
             query = query.join_from(Statement, fts, fts.c.rowid == Statement.id).where(
-                text("statement_fts MATCH :match").bindparams(match=_fts_all_words(words))
+                text("statement_fts MATCH :match").bindparams(match=_fts_all_words(terms))
             )
-        elif words:
-            query = query.where(_ts_clause("statement.search_vector", words))
+        elif terms:
+            query = query.where(_ts_clause("statement.search_vector", terms))
         found.update(statement_id for statement_id in (await session.exec(query)).all() if statement_id is not None)
     return found
 
@@ -228,7 +229,7 @@ async def matching_statements(
 async def records_matching(
     session: AsyncSession,
     database: Database,
-    words: Sequence[tuple[str, ...]],
+    words: Words,
     filters: SearchFilters,
     records: Mapping[int, Mapping[str, Any]],
 ) -> set[int]:
@@ -255,7 +256,7 @@ async def records_matching(
             [alias.alias for alias in actor.aliases] if actor and actor.aliases else [str(record["speaker"])]
         )
         texts[key] = indexed_text(speaker_names, record)
-    return await _texts_matching(session, database, words, texts)
+    return await _texts_matching(session, database, words_as_terms(words), texts)
 
 
 def _passes(

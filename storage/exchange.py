@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -18,14 +18,22 @@ from sqlmodel import col, select
 from storage.actors import ActorResolver
 from storage.embeddings import embed_statements
 from storage.engine import Database
-from storage.errors import N_, Wording, wording
+from storage.errors import N_, Wording, wording, wording_of
 from storage.models import AuditAction, Statement, Status
 from storage.statements import EXCHANGE_FIELDS, create_statements, exchange_record, update_statement
 from storage.statistics import refresh_statistics
-from storage.validation import StatementData, problems
+from storage.validation import NUL, StatementData, problems
 
 LIST_SEPARATOR = ";"
 _CHUNK = 500
+
+#: Reads a side, topic, stance or status an imported line gives (field "side", "topics",
+#: "stance" or "status"; one topic at a time), perhaps in Ukrainian or Russian, into the
+#: record's own ("Росія" -> Russia, "перемир'я" -> ceasefire); raises a `BadValue`, which
+#: names the choices, for one it does not know. The bot's is bot.input.labels.record_label;
+#: without one, the exchange format's own values are taken.
+LabelReader = Callable[[str, str], str]
+_LABEL_FIELDS = ("side", "stance", "status")
 
 
 class ExchangeFormat(StrEnum):
@@ -290,13 +298,45 @@ def parse_exchange(name: str, content: bytes) -> tuple[list[tuple[int, dict[str,
     return rows, undecodable + found
 
 
+def _read_labels(record: Mapping[str, Any], labels: LabelReader) -> tuple[dict[str, Any], list[tuple[str, Wording]]]:
+    """`record` with its side, topics, stance and status as `labels` reads them, and what
+    it could not read. Values that are not text (or hold a NUL) are left to validation."""
+    read = dict(record)
+    found: list[tuple[str, Wording]] = []
+    for name in _LABEL_FIELDS:
+        value = record.get(name)
+        if isinstance(value, str) and value.strip() and NUL not in value:
+            try:
+                read[name] = labels(name, value)
+            except ValueError as error:
+                found.append((name, wording_of(error)))
+    topics = record.get("topics")
+    parts = topics.replace(";", ",").split(",") if isinstance(topics, str) else topics
+    if isinstance(parts, list) and all(isinstance(part, str) and NUL not in part for part in parts):
+        read_topics: list[str] = []
+        for part in parts:
+            if not part.strip():
+                continue
+            try:
+                read_topics.append(labels("topics", part))
+            except ValueError as error:
+                found.append(("topics", wording_of(error)))
+        read["topics"] = read_topics
+    return read, found
+
+
 def validate_rows(
-    rows: Iterable[tuple[int, dict[str, Any]]],
+    rows: Iterable[tuple[int, dict[str, Any]]], labels: LabelReader | None = None
 ) -> tuple[list[tuple[int, StatementData]], list[LineProblem]]:
     valid: list[tuple[int, StatementData]] = []
     found: list[LineProblem] = []
     first_line_of_ref: dict[str, int] = {}
     for number, record in rows:
+        if labels is not None:
+            record, unread = _read_labels(record, labels)
+            if unread:
+                found.extend(LineProblem(number, name, message) for name, message in unread)
+                continue
         try:
             data = StatementData.model_validate(record)
         except ValidationError as error:
@@ -327,14 +367,22 @@ class _DryRun(Exception):
 
 
 async def import_statements(
-    database: Database, name: str, content: bytes, who: str, *, dry_run: bool = False, allow_unretract: bool = False
+    database: Database,
+    name: str,
+    content: bytes,
+    who: str,
+    *,
+    dry_run: bool = False,
+    allow_unretract: bool = False,
+    labels: LabelReader | None = None,
 ) -> ImportReport:
     """A statement retracted in the record stays retracted when the file has it live (an
-    older export, say): that line is skipped and reported, unless `allow_unretract`."""
+    older export, say): that line is skipped and reported, unless `allow_unretract`.
+    `labels` reads sides, topics, stances and statuses written in other words."""
     rows, found = parse_exchange(name, content)
     if not rows and not found:
         return ImportReport(dry_run=dry_run, empty=True)
-    valid, invalid = validate_rows(rows)
+    valid, invalid = validate_rows(rows, labels)
     report = ImportReport(problems=sorted(found + invalid, key=lambda problem: problem.line), dry_run=dry_run)
     if not report.ok:
         return report

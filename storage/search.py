@@ -73,6 +73,42 @@ def query_terms(query: str) -> list[str]:
     return terms
 
 
+#: A query's words, each as the forms any of which stands for it: `query_words`, or what
+#: the bot makes of them (bot.answering.search_words: a Ukrainian word's English words).
+Words = Sequence[Sequence[str]]
+
+
+def term_of(form: str) -> str:
+    """A form as the engines are asked for it: its words in lower case, one space between
+    (several make a phrase), nothing else, so no character of a query syntax reaches them
+    ("перемир'я" -> "перемир я", as the index reads it)."""
+    return " ".join(word for word in (match.group().strip("_") for match in _WORD.finditer(form.casefold())) if word)
+
+
+def words_as_terms(words: Words) -> list[tuple[str, ...]]:
+    """`words` with each form as `term_of` makes it; forms with no word left, and words
+    with no form left, dropped."""
+    found: list[tuple[str, ...]] = []
+    for forms in words:
+        terms = tuple(dict.fromkeys(term for term in map(term_of, forms) if 0 < len(term) <= MAX_TERM_LENGTH * 4))
+        if terms and terms not in found:
+            found.append(terms)
+    return found
+
+
+def terms_of(words: Words) -> list[str]:
+    """Every form of `words`, each once, at most `MAX_TERMS`: the first form of each word
+    first, then the second of each, and so on, so that a word's many English words never
+    crowd out the words after it."""
+    groups = words_as_terms(words)
+    terms: list[str] = []
+    for rank in range(max((len(forms) for forms in groups), default=0)):
+        for forms in groups:
+            if rank < len(forms) and forms[rank] not in terms and len(terms) < MAX_TERMS:
+                terms.append(forms[rank])
+    return terms
+
+
 @dataclass(frozen=True)
 class SearchFilters:
     speaker: str | None = None
@@ -163,11 +199,16 @@ RETRACTED = "retracted"
 _BM25 = "bm25(statement_fts, 1.0, 0.0)"
 
 
+def fts_quoted(term: str) -> str:
+    """An FTS5 string: whatever `term` holds is a phrase of words, never query syntax."""
+    return '"' + term.replace('"', '""') + '"'
+
+
 def fts_match(terms: Sequence[str], *, include_retracted: bool) -> str:
     """The FTS5 query for an OR of `terms`: each one quoted, so no syntax of the user's
     reaches the engine, and all confined to the text column, so no word of theirs reaches
     the retraction state."""
-    words = " OR ".join(f'"{term}"' for term in terms)
+    words = " OR ".join(fts_quoted(term) for term in terms)
     match = f"({FTS_TEXT}: ({words}))"
     return match if include_retracted else f"{match} NOT ({FTS_STATE}: {RETRACTED})"
 
@@ -299,7 +340,7 @@ async def filter_actor_ids(session: AsyncSession, filters: SearchFilters) -> lis
 
 async def search(
     database: Database,
-    query: str,
+    query: str | Words,
     filters: SearchFilters | None = None,
     *,
     limit: int = 5,
@@ -308,11 +349,12 @@ async def search(
 ) -> SearchPage:
     """Best matches first, ties to the most recently recorded, the best among the newest
     `window` recorded statements before older ones (see `recent_first`). With no words,
-    the statements that pass the filters, newest said first; with neither, nothing."""
+    the statements that pass the filters, newest said first; with neither, nothing.
+    `query`: the words as typed, or already as `Words` (any form of a word finds it)."""
     filters = filters or SearchFilters()
     limit = max(1, min(limit, MAX_PAGE))
     offset = max(0, offset)
-    terms = query_terms(query)
+    terms = query_terms(query) if isinstance(query, str) else terms_of(query)
     if not terms and filters.is_empty:
         return SearchPage([], 0, offset, limit, terms)
     if terms and filters.is_empty and database.is_sqlite:

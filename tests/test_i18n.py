@@ -227,7 +227,8 @@ async def test_a_subscribers_digest_comes_in_its_language(database: Database, te
         ("uk", "Vladimir Putin", "Володимир Путін"),
         ("ru", "Vladimir Putin", "Владимир Путин"),
         ("en", "Vladimir Putin", "Vladimir Putin"),
-        ("uk", "Marco Rubio", "Marco Rubio"),
+        ("uk", "Marco Rubio", "Марко Рубіо"),
+        ("ru", "Pete Hegseth", "Пит Хегсет"),
         ("uk", "Someone Not In The Record", "Someone Not In The Record"),
     ],
 )

@@ -16,9 +16,13 @@ def test_every_file_is_package_data_that_loads() -> None:
     assert names == [
         "crosslingual.json",
         "english_grammar.json",
+        "follow_ups.json",
         "labels.json",
+        "numbers.json",
         "places.json",
         "reading.json",
+        "roles.json",
+        "search_words.json",
         "sides.json",
         "slavic_grammar.json",
         "stances.json",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from bot.answering.search_words import search_words
 from bot.i18n import N_
 from bot.input.search_syntax import ParsedQuery, parse_search
 from bot.record_names import checked_query
@@ -13,7 +14,6 @@ from storage.alerts import add_alert, chat_alerts, delete_alert, delete_chat_ale
 from storage.engine import Database
 from storage.errors import InvalidInput, NotFound
 from storage.models import Alert
-from storage.search import query_words
 
 MAX_ALERTS = 20
 MAX_ALERT_QUERY = 300
@@ -30,7 +30,7 @@ def parse_alert(query: str, sides: Iterable[str] = (), *, open_sides: bool = Fal
             N_("alert"), N_("{length} characters; at most {limit}, please"), length=len(query), limit=MAX_ALERT_QUERY
         )
     parsed = parse_search(query, sides, open_sides=open_sides)
-    if not query_words(parsed.text) and parsed.filters.is_empty:
+    if not search_words(parsed.text) and parsed.filters.is_empty:
         raise InvalidInput(N_("alert"), N_("give words to look for, or a filter, e.g. /alert ceasefire speaker:putin"))
     return parsed
 

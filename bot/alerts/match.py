@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from bot.alerts.manage import parse_alert
+from bot.answering.search_words import alternatives, read_search_words, search_words, with_speakers
 from bot.input.search_syntax import ParsedQuery
 from storage.alerts import (
     Change,
@@ -30,7 +31,6 @@ from storage.alerts import (
 from storage.engine import Database
 from storage.errors import InvalidInput
 from storage.models import Alert, Status
-from storage.search import query_words
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ FILTER_FIELDS = {
 
 def fields_read(parsed: ParsedQuery) -> frozenset[str]:
     """The statement's fields whose change may change whether it matches `parsed`."""
-    fields = set(WORD_FIELDS) if query_words(parsed.text) else set()
+    fields = set(WORD_FIELDS) if search_words(parsed.text) else set()
     fields.update(name for key, name in FILTER_FIELDS.items() if getattr(parsed.filters, key) is not None)
     return frozenset(fields)
 
@@ -98,11 +98,16 @@ async def match_alerts(database: Database, end: int) -> Matches:
                 log.warning("alert %r cannot be read any more, skipped: %s", query, error)
                 continue
             fields = fields_read(parsed)
-            words = query_words(parsed.text)
             relevant = [change for change in changes if concerns(change, fields)]
             oldest = min(alert.cursor for alert in group)
             candidates = {change.statement_id for change in relevant if change.id > oldest}
-            matching = await matching_statements(session, database, words, parsed.filters, candidates)
+            if not candidates:
+                continue
+            # Ukrainian and Russian words as /search reads them: any of a word's English
+            # words in the statement is the word found ("перемирие": ceasefire, truce, ...).
+            words = alternatives(await read_search_words(database, parsed.text))
+            filters = await with_speakers(database, parsed.filters)
+            matching = await matching_statements(session, database, words, filters, candidates)
             # Per alert, each matching statement's first concerning change after its
             # cursor: the statement before it is the statement as the alert last saw it.
             firsts: dict[int, dict[int, Change]] = {}
@@ -117,7 +122,7 @@ async def match_alerts(database: Database, end: int) -> Matches:
                 for change in first.values()
                 if change.before is not None
             }
-            matched_then = await records_matching(session, database, words, parsed.filters, edited)
+            matched_then = await records_matching(session, database, words, filters, edited)
             for alert_id, first in firsts.items():
                 pairs.update(
                     (alert_id, statement_id) for statement_id, change in first.items() if change.id not in matched_then

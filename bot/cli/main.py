@@ -22,6 +22,7 @@ from bot.cli.common import (
 from bot.cli.digest import digest_app
 from bot.cli.positions import register as register_positions
 from bot.config import GENERATE_SECRET, ConfigError, Settings, load_settings, parse_webhook_secret
+from bot.input.labels import record_label
 from bot.logs import configure_logging
 from storage.engine import Database
 from storage.errors import RecordError
@@ -268,7 +269,13 @@ def import_file(
 
     async def work(database: Database):
         return await import_statements(
-            database, file.name, content, f"cli:{file.name}", dry_run=dry_run, allow_unretract=allow_unretract
+            database,
+            file.name,
+            content,
+            f"cli:{file.name}",
+            dry_run=dry_run,
+            allow_unretract=allow_unretract,
+            labels=record_label,
         )
 
     report = with_database(work, quiet=True)

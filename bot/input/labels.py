@@ -352,3 +352,18 @@ def topic_choices() -> Choices:
 
 def stance_choices() -> Choices:
     return stances().choices()
+
+
+def record_label(field: str, value: str) -> str:
+    """A side, topic, stance or status an imported line gives, in any of the three
+    languages, as the record keeps it (storage.exchange.LabelReader): as /add reads them,
+    a side the vocabulary does not know as typed, an unknown topic, stance or status refused."""
+    if field == "side":
+        return spelled_side(value)
+    if field == "topics":
+        return topic_of(value).value
+    if field == "stance":
+        return stance_of(value).value
+    if field == "status":
+        return status_of(value).value
+    return value

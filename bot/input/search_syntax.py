@@ -1,18 +1,35 @@
 """`/search` filters typed in the query: `speaker:putin topic:ceasefire since:2025-08-01
 until:2025-12-31 side:russia place:Donetsk stance:demand status:contested`. Sides, topics,
 stances and statuses may be written in the reader's words (`side:Україна
-topic:"гарантії безпеки" stance:требование`); see bot.input.labels."""
+topic:"гарантії безпеки" stance:требование`), and so may the filters' names (`тема:`,
+`спікер:`, `сторона:`, `з:` for since:, `до:` for until:; labels.json "filters"); see
+bot.input.labels."""
 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from calendar import monthrange
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from bot.input.labels import NEW_NAME, carrying_side, side_of, spelled_side, stance_of, status_of, topics_of
+from bot.input.labels import (
+    MAX_ENDING,
+    NEW_NAME,
+    Vocabulary,
+    carrying_side,
+    fold,
+    listed,
+    side_of,
+    spelled_side,
+    stance_of,
+    status_of,
+    topics_of,
+    vocabulary,
+    vocabulary_data,
+)
 from storage.errors import N_, InvalidInput, wording_of
 from storage.models import Stance, Status, Topic
 from storage.search import SearchFilters
@@ -30,8 +47,39 @@ FILTER_NAMES = (
     N_("since"),
     N_("until"),
 )
-_LOOKS_LIKE_FILTER = re.compile(r"(?:^|\s)([A-Za-z]{3,}):(?!//)\S")
-_FILTER = re.compile(r"(?i)\b(" + "|".join(FILTER_KEYS) + r'):("[^"]*"|\'[^\']*\'|\S+)')
+_LOOKS_LIKE_FILTER = re.compile(r"(?:^|\s)([^\W\d_]{3,}):(?!//)\S")
+#: A Cyrillic place name this long or longer may be typed with an ending ("Стамбулі").
+_PLACE_STEM_MIN = 4
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_VALUE = r'("[^"]*"|\'[^\']*\'|\S+)'
+
+
+@functools.cache
+def filter_names() -> Vocabulary:
+    """Each filter by its English name, its names in the catalogs and in labels.json."""
+    entries = listed("filters", FILTER_KEYS)
+    return vocabulary({key: (key, entries[key]) for key in FILTER_KEYS})
+
+
+def _one_word_forms() -> list[str]:
+    return [form.words[0] for _, form in filter_names().forms if len(form.words) == 1]
+
+
+@functools.cache
+def _filter_pattern() -> re.Pattern[str]:
+    """`name:value` for every one-word name of a filter; a stem (`тем*`) with its endings."""
+    names = {
+        re.escape(word[:-1]) + f"[^\\W\\d_]{{0,{MAX_ENDING}}}" if word.endswith("*") else re.escape(word)
+        for word in _one_word_forms()
+    }
+    alternatives = "|".join(sorted(names, key=lambda name: (-len(name), name)))
+    return re.compile(rf"(?i)(?<!\w)({alternatives}):{_VALUE}")
+
+
+@functools.cache
+def _whole_names() -> tuple[str, ...]:
+    """The filters' names a slip of the keyboard is compared with, English ones first."""
+    return tuple(dict.fromkeys([*FILTER_KEYS, *(word for word in _one_word_forms() if not word.endswith("*"))]))
 
 
 @dataclass(frozen=True)
@@ -58,11 +106,11 @@ def _date(key: str, value: str, *, end: bool) -> date:
     return day
 
 
-def _unquoted(key: str, raw: str) -> str:
+def _unquoted(key: str, raw: str, written: str) -> str:
     if raw[0] not in "\"'":
         return raw
     if len(raw) < 2 or raw[-1] != raw[0]:
-        raise InvalidInput(key, N_('the quotation mark is not closed, e.g. {key}:"Vladimir Putin"'), key=key)
+        raise InvalidInput(key, N_('the quotation mark is not closed, e.g. {key}:"Vladimir Putin"'), key=written)
     return raw[1:-1]
 
 
@@ -99,12 +147,33 @@ def _side(value: str, sides: Iterable[str], open_sides: bool) -> str:
         raise carrying_side(InvalidInput("side", wording_of(error)), error) from None
 
 
+def is_cyrillic(text: str) -> bool:
+    return bool(_CYRILLIC.search(text))
+
+
+def place_of(value: str) -> str:
+    """A place as the record spells it, from a name places.json gives it ("Стамбул",
+    "Стамбулі", "Київ" -> Istanbul, Kyiv; a Cyrillic name with an ending of up to three
+    letters); any other place as typed."""
+    typed = fold(value)
+    entries = vocabulary_data("places.json")["places"]
+    names = [(fold(name), str(entry["place"])) for entry in entries for name in (entry["place"], *entry["aliases"])]
+    for name, place in names:
+        if typed == name:
+            return place
+    for name, place in names:
+        inflected = typed.startswith(name) and len(typed) - len(name) <= MAX_ENDING
+        if inflected and len(name) >= _PLACE_STEM_MIN and is_cyrillic(name):
+            return place
+    return value
+
+
 def _refuse_misspelt_filters(text: str) -> None:
     """`speker:putin` would otherwise be looked for as a word and find nothing, saying
     nothing of why; a word before a colon that is not close to a filter stays a word."""
     for match in _LOOKS_LIKE_FILTER.finditer(text):
-        key = match.group(1).lower()
-        close = difflib.get_close_matches(key, FILTER_KEYS, n=1, cutoff=0.7)
+        key = fold(match.group(1))
+        close = difflib.get_close_matches(key, _whole_names(), n=1, cutoff=0.7)
         if close:
             raise InvalidInput(key, N_("not a filter; did you mean {filter}?"), filter=f"{close[0]}:")
 
@@ -116,13 +185,15 @@ def parse_search(query: str, sides: Iterable[str] = (), *, open_sides: bool = Fa
     # A NUL character is no part of any word (and PostgreSQL refuses it in a query).
     query = query.replace(NUL, " ")
     values: dict[str, str] = {}
-    for match in _FILTER.finditer(query):
-        key, raw = match.group(1).lower(), match.group(2)
-        value = _unquoted(key, raw)
+    pattern = _filter_pattern()
+    for match in pattern.finditer(query):
+        written, raw = match.group(1), match.group(2)
+        key = filter_names().key_of(written) or written.lower()
+        value = _unquoted(key, raw, written)
         if not value.strip():
             raise InvalidInput(key, N_("empty value"))
         values[key] = value.strip()
-    text = " ".join(_FILTER.sub(" ", query).split())
+    text = " ".join(pattern.sub(" ", query).split())
     _refuse_misspelt_filters(text)
     speaker = values.get("speaker")
     new_speaker = bool(speaker and speaker.startswith(NEW_NAME))
@@ -134,7 +205,7 @@ def parse_search(query: str, sides: Iterable[str] = (), *, open_sides: bool = Fa
         speaker=speaker,
         side=_side(values["side"], sides, open_sides) if "side" in values else None,
         topic=_topic(values["topic"]) if "topic" in values else None,
-        place=values.get("place"),
+        place=place_of(values["place"]) if "place" in values else None,
         stance=_stance(values["stance"]) if "stance" in values else None,
         status=_status(values["status"]) if "status" in values else None,
         since=_date("since", values["since"], end=False) if "since" in values else None,

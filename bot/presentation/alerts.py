@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.answering.search_words import search_words, translations
 from bot.i18n import N_, _, ngettext
+from bot.input.search_syntax import parse_search
 from bot.presentation.callbacks import AlertOffButton, AlertPageButton, ChannelAlertOffButton
 from bot.presentation.html import h, statement_compact
 from bot.presentation.paging import PAGE_SIZE, paging_keyboard
@@ -85,7 +87,12 @@ def alert_made(alert: Alert, channel: str | None = None) -> str:
     else:
         hears = _("You hear at once when a statement matching it is recorded (every word, and each filter).")
     made = _("Alert {number} set: {query}.").format(number=alert.number, query=_quoted(alert.query))
-    return f"🔔 {made}\n" + hears.format(channel=h(channel or ""))
+    shown = f"🔔 {made}\n" + hears.format(channel=h(channel or ""))
+    translated = translations(search_words(parse_search(alert.query).text))
+    if translated:
+        # The record is in English: what its Ukrainian or Russian words are looked for as.
+        shown += "\n<i>{}</i>".format(h(_("Looked for in English: {words}").format(words=translated)))
+    return shown
 
 
 def alert_removed(alert: Alert) -> str:

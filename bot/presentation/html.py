@@ -11,6 +11,7 @@ from telegram.helpers import create_deep_linked_url
 
 from bot.i18n import N_, _, format_date, format_number
 from bot.presentation.labels import label, side_name, speaker_name
+from bot.presentation.roles import role_name
 from storage.models import DatePrecision, Statement, Status
 from storage.statements import LinkedStatement
 
@@ -41,7 +42,7 @@ def said_on(day: date, precision: DatePrecision) -> str:
 def _who(statement: Statement) -> str:
     parts = [f"<b>{h(speaker_name(statement.speaker))}</b>"]
     if statement.speaker_role:
-        parts.append(h(statement.speaker_role))
+        parts.append(h(role_name(statement.speaker_role)))
     parts.append(h(side_name(statement.side)))
     return " · ".join(parts)
 
@@ -131,7 +132,7 @@ def statement_preview(statement: Statement) -> str:
 
 def _record_body(statement: Statement) -> str:
     speaker = f"<b>{h(speaker_name(statement.speaker))}</b>" + (
-        f", {h(statement.speaker_role)}" if statement.speaker_role else ""
+        f", {h(role_name(statement.speaker_role))}" if statement.speaker_role else ""
     )
     stance = h(label(statement.stance)) + (" " + _("(direct quote)") if statement.is_quote else "")
     lines = [

@@ -16,6 +16,7 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from bot.answering.ask import answer
+from bot.answering.search_words import alternatives, read_search_words, with_speakers
 from bot.i18n import _
 from bot.input.search_syntax import parse_search
 from bot.presentation.html import said_on, share_url, split_message, statement_shared
@@ -59,7 +60,10 @@ async def _found(database: Database, words: str, offset: int) -> tuple[list[Stat
         return await latest(database, limit=INLINE_PAGE, offset=offset)
     parsed = await checked_query(database, lambda sides: parse_search(words, sides))
     if not parsed.filters.is_empty:
-        page = await search(database, parsed.text, parsed.filters, limit=INLINE_PAGE, offset=offset)
+        # Read as /search reads them: Ukrainian and Russian words in the record's English too.
+        found = alternatives(await read_search_words(database, parsed.text))
+        filters = await with_speakers(database, parsed.filters)
+        page = await search(database, found, filters, limit=INLINE_PAGE, offset=offset)
         return page.statements, page.total
     result = await answer(database, words, limit=INLINE_PAGE, offset=offset)
     return result.statements, result.total

@@ -161,6 +161,7 @@ def side_message(side: str) -> str | None:
 _UKRAINIAN_ONLY = set("іїєґІЇЄҐ")
 _RUSSIAN_ONLY = set("ыэъёЫЭЪЁ")
 _RUSSIAN_ENDING = re.compile(r"(?<!ь)(?:ский|цкий)\b")
+_UKRAINIAN_ENDING = re.compile(r"(?:ський|цький)\b")
 
 
 def _is_cyrillic(alias: str) -> bool:
@@ -168,16 +169,18 @@ def _is_cyrillic(alias: str) -> bool:
 
 
 def _best(name: str, aliases: list[str], language: str) -> str | None:
-    """The fullest alias written in the language, and no shorter than the recorded name (a
-    surname alone would say less than the name in Latin letters): Ukrainian prefers its own
-    letters and never takes Russian ones; Russian never takes Ukrainian ones."""
+    """The fullest alias written in the language, of two words or more when the recorded
+    name has them (a surname alone would say less than the name in Latin letters; an
+    institution's name may take fewer words in translation): Ukrainian prefers its own
+    letters and never takes Russian ones or endings (-ский); Russian never takes Ukrainian
+    ones (-ський)."""
     mine, theirs = (_UKRAINIAN_ONLY, _RUSSIAN_ONLY) if language == "uk" else (_RUSSIAN_ONLY, _UKRAINIAN_ONLY)
-    words = len(name.split())
+    words = min(len(name.split()), 2)
     fitting = [
         alias for alias in aliases if _is_cyrillic(alias) and not theirs & set(alias) and len(alias.split()) >= words
     ]
-    if language == "uk":
-        fitting = [alias for alias in fitting if not _RUSSIAN_ENDING.search(alias)]
+    ending = _RUSSIAN_ENDING if language == "uk" else _UKRAINIAN_ENDING
+    fitting = [alias for alias in fitting if not ending.search(alias)]
     if not fitting:
         return None
     return max(fitting, key=lambda alias: (len(alias.split()), bool(mine & set(alias))))

@@ -4,11 +4,13 @@ rendered as HTML pages. Shared by the Telegram handlers and the console."""
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from html import escape
 
 from bot.answering.ask import NOTHING_FOUND_HINT, Answer, answer
+from bot.answering.search_words import alternatives, read_search_words, translations, with_speakers
 from bot.answering.understanding import Understanding
 from bot.i18n import ENGLISH, _, current, format_date
 from bot.input.search_syntax import parse_search
@@ -45,10 +47,15 @@ def _page(
     empty: str,
     bot_username: str | None,
     capped: bool = False,
+    note: str = "",
 ) -> ListingPage:
+    """`note`: a line said under the heading, or under `empty` when nothing is listed."""
     if not statements:
-        return ListingPage(escape(empty, quote=False), offset, 0, total)
+        shown = f"{empty}\n{note}" if note else empty
+        return ListingPage(escape(shown, quote=False), offset, 0, total)
     title = f"{heading} ({_range(offset, len(statements), total, capped)})"
+    if note:
+        title += f"\n<i>{escape(note, quote=False)}</i>"
     return ListingPage(statement_list(title, statements, bot_username), offset, len(statements), total)
 
 
@@ -62,10 +69,15 @@ async def _search(database: Database, argument: str, offset: int, bot_username: 
     # A misspelt name ("speaker:putn", "side:narnia") is refused: it would find nothing for
     # want of the speaker or side, not of the words.
     parsed = await checked_query(database, lambda sides: parse_search(argument, sides))
-    page = await search(database, parsed.text, parsed.filters, limit=PAGE_SIZE, offset=offset)
+    words = await read_search_words(database, parsed.text)
+    filters = await with_speakers(database, parsed.filters)
+    page = await search(database, alternatives(words), filters, limit=PAGE_SIZE, offset=offset)
     heading = "<b>{}</b> “{}”".format(_("Search"), escape(argument, quote=False))
     empty = _("No statement matches that search.")
-    return _page(heading, page.statements, offset, page.total, empty, bot_username, page.capped)
+    # What the Ukrainian or Russian words were looked for as, with or without a match.
+    translated = translations(words)
+    note = _("Looked for in English: {words}").format(words=translated) if translated else ""
+    return _page(heading, page.statements, offset, page.total, empty, bot_username, page.capped, note)
 
 
 def answer_html(result: Answer, bot_username: str | None = None) -> str:
@@ -139,6 +151,17 @@ async def _topic(database: Database, argument: str, offset: int, bot_username: s
     heading = _("<b>Topic: {topic}</b>, newest first").format(topic=label(topic))
     empty = _("No statements on this topic yet.")
     return _page(heading, page.statements, offset, page.total, empty, bot_username, page.capped)
+
+
+def topics_html(counts: Mapping[str, int]) -> str:
+    """`/topic` alone: every topic, with how many statements are on it, as the command to
+    type for it; in Ukrainian and Russian by its label, which /topic takes back."""
+    english = current() == ENGLISH
+    lines = []
+    for topic in Topic:
+        written = topic.value if english else label(topic)
+        lines.append(f"• <code>/topic {escape(written, quote=False)}</code> ({count(counts.get(topic.value, 0))})")
+    return "<b>{}</b>\n".format(_("Topics")) + "\n".join(lines)
 
 
 _LOADERS = {"latest": _latest, "search": _search, "ask": _ask, "actor": _actor, "topic": _topic}
