@@ -152,6 +152,14 @@ async def test_what_the_record_cannot_answer_gets_nothing(model_database: Databa
     assert answer_json(question, reply) == {"question": question, "results": []}
 
 
+@pytest.mark.parametrize("question", ["Розкажи казку", "Какая завтра погода?"])
+async def test_a_cyrillic_question_with_no_word_the_record_knows_gets_nothing(
+    model_database: Database, question: str
+) -> None:
+    reply = await ask(model_database, question)
+    assert reply.nothing_found, refs(reply)
+
+
 async def test_nothing_close_enough_is_known_without_reading_stored_vectors(
     model_database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,7 +18,9 @@ Nothing found, when any of:
   `absent_penalty` times the share of the question's content words the record holds
   nowhere ("reparations", "elections"); a Ukrainian or Russian word is looked up by the
   English words a bilingual lexicon gives for it (bot/data/vocabulary/crosslingual.json:
-  "виборах" -> election, vote, ballot ...), and words it does not know are not counted.
+  "виборах" -> election, vote, ballot ...), and words it does not know are not counted,
+  unless the question holds no word the record or the vocabulary knows (no name, word
+  for a topic, time or word of the lexicon: "Розкажи анекдот"), when all count as absent.
   When the question names a speaker (the Kremlin or the United States also speaking for
   its side), a place or months, its subject words are looked for among the statements it
   points at rather than in the whole record: "What did Lavrov say about prisoner
@@ -44,7 +46,7 @@ never on the hold-out sets the evaluation reports."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -138,6 +140,8 @@ async def rank(
         return Ranked(reason=_("the record does not mention {names}").format(names=", ".join(evidence.missing)))
     if evidence.pointless:
         return Ranked(reason=_("nothing in the record is close enough to the question"))
+    if options.absent_words and reading.cyrillic and not _knows_a_word(reading):
+        evidence = replace(evidence, absent=1.0)
     columns = index.columns
     cosines, bounds = await asyncio.to_thread(index.approximate, vector)
     if index.columns is not columns:
@@ -180,6 +184,24 @@ async def rank(
     order = order[keep]
     ids = index.columns.ids[order].tolist()
     return Ranked(ids=[int(i) for i in ids], scores=[float(scores[row]) for row in order])
+
+
+def _knows_a_word(reading: Reading) -> bool:
+    """Whether any word of the question is one the record or the vocabulary knows: a name,
+    a word for a topic, a time, a word the lexicon translates. A Ukrainian or Russian
+    question with none ("Розкажи анекдот") is most likely about nothing the record is
+    about (the lexicon holds the words of war, peace, diplomacy, politics and the economy),
+    and the model's similarities alone, compressed as they are, would answer it."""
+    return bool(
+        reading.speakers
+        or reading.sides
+        or reading.places
+        or reading.span
+        or reading.names
+        or reading.content_words
+        or reading.translated_words
+        or reading.topic_groups
+    )
 
 
 def _bonus(index: RecordArrays, reading: Reading, options: SemanticOptions) -> np.ndarray:
