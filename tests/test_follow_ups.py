@@ -117,3 +117,13 @@ async def test_one_readers_question_is_never_followed_up_by_another(database: Da
         assert "security guarantees" not in heading(bot, GROUP)
         await asker.send(f"@{username} and Zelensky?")
         assert "What did Zelensky say about security guarantees?" in heading(bot, GROUP)
+
+
+async def test_the_question_a_follow_up_was_read_as_is_shown_when_nothing_answers_it(database: Database) -> None:
+    await load_sample(database)
+    async with running_bot(database) as bot:
+        await bot.user().send("What did Lavrov say about prisoner exchanges?")
+        await bot.user().send("And Macron in January?")
+        text = bot.last_text(READER_ID)
+        assert "What did Macron say about prisoner exchanges in January?" in text.split("\n")[0]
+        assert "Nothing in the record answers this" in text

@@ -83,10 +83,12 @@ async def _search(database: Database, argument: str, offset: int, bot_username: 
 def answer_html(result: Answer, bot_username: str | None = None) -> str:
     """An answer as the reader sees it: what the question was understood as, each statement
     cited (speaker, date, source), and contested claims beside their denials."""
-    if not result.hits:
-        hint = escape(_(NOTHING_FOUND_HINT), quote=False)
-        return f"{hint}\n<i>{escape(result.reason, quote=False)}</i>" if result.reason else hint
     on = _("<b>On</b> “{question}”").format(question=escape(result.question, quote=False))
+    if not result.hits:
+        # The question is named: a follow-up ("And in July?") is read as a whole question,
+        # and the reader sees which.
+        hint = f"{on}\n{escape(_(NOTHING_FOUND_HINT), quote=False)}"
+        return f"{hint}\n<i>{escape(result.reason, quote=False)}</i>" if result.reason else hint
     heading = f"{on} ({_range(result.offset, len(result.hits), result.total)})"
     meaning = understood(result.understood) if result.understood else ""
     if meaning:
