@@ -52,6 +52,7 @@ from corpus import SyntheticEmbedder  # noqa: E402
 
 from bot.answering.embedder import Embedder  # noqa: E402
 from bot.answering.record_index.loading import record_index  # noqa: E402
+from bot.answering.semantic import DEFAULT_SEMANTIC, SemanticOptions  # noqa: E402
 from storage.embeddings import to_bytes  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
@@ -192,12 +193,14 @@ def pct(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
-async def measure(database: Database, asked: list[str], rounds: int) -> dict[str, Any]:
+async def measure(
+    database: Database, asked: list[str], rounds: int, options: SemanticOptions = DEFAULT_SEMANTIC
+) -> dict[str, Any]:
     started = time.perf_counter()
-    await answer(database, asked[0])  # loads the index: once per process
+    await answer(database, asked[0], semantic_options=options)  # loads the index: once per process
     first_ms = 1000 * (time.perf_counter() - started)
     for question in asked[:10]:
-        await answer(database, question)
+        await answer(database, question, semantic_options=options)
     times: list[float] = []
     first_round: list[float] = []
     answered = 0
@@ -209,7 +212,7 @@ async def measure(database: Database, asked: list[str], rounds: int) -> dict[str
             index.term_cache.clear()
         for question in asked:
             t0 = time.perf_counter()
-            reply = await answer(database, question)
+            reply = await answer(database, question, semantic_options=options)
             elapsed = 1000 * (time.perf_counter() - t0)
             times.append(elapsed)
             if number == 0:
@@ -236,19 +239,29 @@ async def run_engine(
     vectors: dict[str, bytes],
     rounds: int,
     connect_args: dict[str, Any] | None = None,
+    options: SemanticOptions = DEFAULT_SEMANTIC,
 ) -> dict[str, Any]:
     embedder = Embedder.shared()
     database = Database(url, embedder=embedder, connect_args=connect_args)
     try:
         await upgrade(database)
         fill_s = await fill(database, content, vectors)
-        result = await measure(database, questions(), rounds)
+        result = await measure(database, questions(), rounds, options)
     finally:
         await database.close()
-    return {"kind": "latency", "engine": engine, "statements": len(vectors) + 48, "fill_s": round(fill_s, 1), **result}
+    return {
+        "kind": "latency",
+        "engine": engine,
+        "lexical": options.lexical,
+        "statements": len(vectors) + 48,
+        "fill_s": round(fill_s, 1),
+        **result,
+    }
 
 
-async def postgres(url: str, content: bytes, vectors: dict[str, bytes], rounds: int) -> dict[str, Any]:
+async def postgres(
+    url: str, content: bytes, vectors: dict[str, bytes], rounds: int, options: SemanticOptions
+) -> dict[str, Any]:
     import asyncpg
 
     schema = f"bench_{uuid.uuid4().hex[:8]}"
@@ -257,7 +270,7 @@ async def postgres(url: str, content: bytes, vectors: dict[str, bytes], rounds: 
     await connection.execute(f'CREATE SCHEMA "{schema}"')
     try:
         return await run_engine(
-            "postgresql", url, content, vectors, rounds, {"server_settings": {"search_path": schema}}
+            "postgresql", url, content, vectors, rounds, {"server_settings": {"search_path": schema}}, options
         )
     finally:
         await connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
@@ -280,7 +293,13 @@ def main(argv: list[str] | None = None) -> int:
         help="store random unit vectors for the generated statements instead of embedding them "
         "(latency only: embedding 10k statements with the model takes ~20 min on two cores)",
     )
+    parser.add_argument(
+        "--no-lexical",
+        action="store_true",
+        help="without the rare-word bonus (bot.answering.lexical), to show what it costs",
+    )
     args = parser.parse_args(argv)
+    options = SemanticOptions(lexical=not args.no_lexical)
 
     t0 = time.perf_counter()
     embedder = Embedder.shared()
@@ -291,11 +310,11 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite+aiosqlite:///{directory}/latency.db"
-        results.append(asyncio.run(run_engine("sqlite", url, content, vectors, args.rounds)))
+        results.append(asyncio.run(run_engine("sqlite", url, content, vectors, args.rounds, options=options)))
         emit(results[-1])
     pg_url = os.environ.get("DIPLOBOT_TEST_POSTGRES_URL")
     if pg_url:
-        results.append(asyncio.run(postgres(pg_url, content, vectors, args.rounds)))
+        results.append(asyncio.run(postgres(pg_url, content, vectors, args.rounds, options)))
         emit(results[-1])
     if not args.no_table:
         print()

@@ -37,7 +37,6 @@ GROUP = -100500
         ),
         ("Що Путін казав про гарантії безпеки?", "а Зеленський?", "Що Зеленський казав про гарантії безпеки?"),
         ("Что Путин говорил о территориях?", "а Лавров?", "Что Лавров говорил о территориях?"),
-        ("What did Trump say about sanctions?", "Zelensky?", "What did Zelensky say about sanctions?"),
         ("What did Trump say about sanctions?", "what about in July?", "What did Trump say about sanctions in July?"),
         (
             "What did Trump say about sanctions?",
@@ -58,6 +57,8 @@ async def test_a_follow_up_asks_the_previous_question_again_of_what_it_names(
     "message",
     [
         "What did Zelensky say?",  # a question of its own
+        "Zelensky?",  # a name alone: what Zelensky said
+        "Трамп",
         "and what about the ceasefire?",  # a subject of its own
         "Will American soldiers go to Ukraine?",
         "thanks",
@@ -70,6 +71,13 @@ async def test_a_question_of_its_own_is_not_a_follow_up(shared_sample_database: 
 
 async def test_without_a_previous_question_nothing_is_followed_up(shared_sample_database: Database) -> None:
     assert await resolve_follow_up(shared_sample_database, None, "And Zelensky?") is None
+
+
+@pytest.mark.parametrize("previous", ["Путна", "600,000", "Trump"])
+async def test_a_previous_message_that_asked_about_nothing_is_not_asked_again(
+    shared_sample_database: Database, previous: str
+) -> None:
+    assert await resolve_follow_up(shared_sample_database, previous, "а Крым?") is None
 
 
 def test_a_question_is_kept_per_chat_for_the_follow_up_window() -> None:
@@ -127,3 +135,4 @@ async def test_the_question_a_follow_up_was_read_as_is_shown_when_nothing_answer
         text = bot.last_text(READER_ID)
         assert "What did Macron say about prisoner exchanges in January?" in text.split("\n")[0]
         assert "Nothing in the record answers this" in text
+        assert "<i>Understood as: Emmanuel Macron" in text

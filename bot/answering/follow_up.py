@@ -2,14 +2,15 @@
 reader's previous question again, of another speaker, side, place or time.
 
 Read alone, "And Zelensky?" would list whatever Zelensky said and drop what the reader was
-asking about. A message is taken as a follow-up when it asks about no subject of its own
-(no content word, word for a topic or unknown name), names a speaker, side, place or time
-of the record, and is short: it begins with an opening such as "and", "what about", "а",
-"а як щодо" (vocabulary/follow_ups.json), or holds nothing but names, time and filler
-words ("Zelensky?", "Лавров в июле?"). The question it stands for is the previous one with
+asking about. A message is taken as a follow-up when it begins with an opening such as
+"and", "what about", "а", "а як щодо" (vocabulary/follow_ups.json), asks about no subject
+of its own (no content word, word for a topic or unknown name), names a speaker, side,
+place or time of the record, is short, and the previous question asked about something
+(not a name alone). A bare name ("Zelensky") is a question of its own: readers type it to
+see what that speaker said. The question a follow-up stands for is the previous one with
 its speaker or side (or its place) replaced by the new one, or with the new ones added
 when it named none; a time is added. The reader sees that question as the heading of the
-answer, so a wrong guess shows at once and a full question sets it right."""
+answer, found or not, so a wrong guess shows at once and a full question sets it right."""
 
 from __future__ import annotations
 
@@ -77,7 +78,9 @@ def follow_up(previous: str, message: str, facts: RecordFacts) -> str | None:
         for at, match in enumerate(matches)
         if at >= opening and not any(start <= match.start() < end for start, end, _ in named)
     ]
-    if not opening and not all(_time_or_filler(folded[at], words) for at in rest):
+    if not opening:
+        return None
+    if not _asks_something(previous, facts):
         return None
     question = previous.strip()
     for kinds in (_WHO, _WHERE):
@@ -114,6 +117,23 @@ def _replace(question: str, kinds: frozenset[str], names: str, facts: RecordFact
     return " ".join("".join(parts).split())
 
 
+def _asks_something(question: str, facts: RecordFacts) -> bool:
+    """Whether `question` asked about something to ask again: a word for its subject
+    ("ceasefire", "обмін"), or two words beside its names and numbers ("What does Moscow
+    want for Donetsk?"); not a name, a number or a stray word alone ("Trump", "600,000",
+    "Путна")."""
+    reading = read(question, facts)
+    if reading.content_words or reading.translated_words or reading.topic_groups:
+        return True
+    named = names_in(question, facts)
+    rest = [
+        match
+        for match in _WORD.finditer(question)
+        if not match.group().isdigit() and not any(start <= match.start() < end for start, end, _ in named)
+    ]
+    return len(rest) >= 2
+
+
 def _open_end(question: str) -> str:
     return question.rstrip(" ?!.")
 
@@ -126,5 +146,3 @@ def _time(word: str) -> bool:
     return word.isdigit() or month_or_season(word) is not None
 
 
-def _time_or_filler(word: str, words: _Words) -> bool:
-    return _filler(word, words) or _time(word)

@@ -84,17 +84,15 @@ def answer_html(result: Answer, bot_username: str | None = None) -> str:
     """An answer as the reader sees it: what the question was understood as, each statement
     cited (speaker, date, source), and contested claims beside their denials."""
     on = _("<b>On</b> “{question}”").format(question=escape(result.question, quote=False))
-    if not result.hits:
-        # The question is named: a follow-up ("And in July?") is read as a whole question,
-        # and the reader sees which.
-        hint = f"{on}\n{escape(_(NOTHING_FOUND_HINT), quote=False)}"
-        return f"{hint}\n<i>{escape(result.reason, quote=False)}</i>" if result.reason else hint
-    heading = f"{on} ({_range(result.offset, len(result.hits), result.total)})"
     meaning = understood(result.understood) if result.understood else ""
-    if meaning:
-        understood_as = _("Understood as: {meaning}").format(meaning=escape(meaning, quote=False))
-        heading += f"\n<i>{understood_as}</i>"
-    blocks = [heading]
+    understood_as = _("Understood as: {meaning}").format(meaning=escape(meaning, quote=False)) if meaning else ""
+    read_as = f"\n<i>{understood_as}</i>" if understood_as else ""
+    if not result.hits:
+        # The question and how it was read are named: a follow-up ("And in July?") is read
+        # as a whole question, and the reader sees which.
+        hint = f"{on}{read_as}\n{escape(_(NOTHING_FOUND_HINT), quote=False)}"
+        return f"{hint}\n<i>{escape(result.reason, quote=False)}</i>" if result.reason else hint
+    blocks = [f"{on} ({_range(result.offset, len(result.hits), result.total)}){read_as}"]
     on_page = {hit.statement.id for hit in result.hits}
     for hit in result.hits:
         block = statement_compact(hit.statement, bot_username)
