@@ -144,5 +144,3 @@ def _filler(word: str, words: _Words) -> bool:
 
 def _time(word: str) -> bool:
     return word.isdigit() or month_or_season(word) is not None
-
-
