@@ -331,6 +331,25 @@ async def test_the_reader_is_shown_whom_and_when_the_question_was_read_as(
 
 
 @pytest.mark.parametrize(
+    ("question", "suggestion"),
+    [
+        ("What did Zelenksy say about Crimea?", "Volodymyr Zelensky"),
+        ("Що казав Зиленський про Крим?", "Володимир Зеленський"),
+        ("Что Ларвов говорил о миротворцах?", "Сергей Лавров"),
+    ],
+)
+async def test_a_misspelt_speaker_is_suggested(model_database: Database, question: str, suggestion: str) -> None:
+    reply = await ask(model_database, question)
+    assert reply.nothing_found
+    assert reply.reason is not None and reply.reason.endswith(f"did you mean {suggestion}?"), reply.reason
+
+
+async def test_a_name_like_no_speaker_is_suggested_nothing(model_database: Database) -> None:
+    reply = await ask(model_database, "What did Erdogan say about Crimea?")
+    assert reply.reason == "the record does not mention Erdogan"
+
+
+@pytest.mark.parametrize(
     "question", ["What did Erdogan say about Crimea?", "Thanks! What did Erdogan say about Crimea?"]
 )
 async def test_a_name_the_record_lacks_after_courtesy_is_still_reported(
