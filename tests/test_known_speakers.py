@@ -1,7 +1,8 @@
 """A speaker the bot knows names for (bot/data/actors.json: "Pete Hegseth" is also
 "Гегсет", "Хегсет", "Піт Гегсет") is found by them in a record that never loaded the
 sample: whatever records them first (`/import`, `diplobot import`, a one-line or guided
-`/add`, `/edit … speaker`). On SQLite and PostgreSQL."""
+`/add`, `/edit … speaker`), and, for a speaker recorded before, once the record is opened
+again (`diplobot db upgrade`, every start). On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlmodel import select
 from bot.known_speakers import known_speakers
 from storage.actors import KnownNames, find_actors, get_or_create_actor, normalize_name
 from storage.engine import Database
+from storage.known_names import complete_known_names
 from storage.models import Actor, Statement
 from storage.sample import sample_corpus
 from storage.search import search
@@ -215,6 +217,61 @@ async def test_a_new_speaker_takes_only_the_known_names_nobody_holds(database: D
     async with database.read() as session:
         assert [actor.name for actor in await find_actors(session, "hegseth")] == ["Hegseth"]
         assert [actor.name for actor in await find_actors(session, "Гегсет")] == ["Pete Hegseth"]
+
+
+# -- speakers recorded before ----------------------------------------------------------
+
+
+async def test_opening_the_record_gives_speakers_recorded_before_their_known_names(database: Database) -> None:
+    # As an older release recorded them: the name alone.
+    await add_statement(database, validate_statement(add_values("Pete Hegseth")), "seed")
+    await add_statement(database, validate_statement(add_values("Somebody Else", ref="t2", text="Other.")), "seed")
+    assert await names_of(database, "Pete Hegseth") == {"Pete Hegseth"}
+    assert await statements_found(database, "Гегсет") == []
+
+    assert await complete_known_names(database, known_speakers()) == ["Pete Hegseth"]
+
+    assert await names_of(database, "Pete Hegseth") == HEGSETH_NAMES
+    assert await statements_found(database, "Гегсет") == ["t-pete-hegseth"]
+    assert await names_of(database, "Somebody Else") == {"Somebody Else"}
+    # Once given, nothing is left to give.
+    assert await complete_known_names(database, known_speakers()) == []
+
+
+async def test_a_known_name_another_speaker_holds_stays_theirs(database: Database) -> None:
+    known = KnownNames({"Pete Hegseth": ["Hegseth", "Гегсет"]})
+    await add_statement(database, validate_statement(add_values("Pete Hegseth")), "seed")
+    await add_statement(database, validate_statement(add_values("Hegseth", ref="t2", text="Other.")), "seed")
+
+    assert await complete_known_names(database, known) == ["Pete Hegseth"]
+
+    assert await names_of(database, "Pete Hegseth") == {"Pete Hegseth", "Гегсет"}
+    assert await names_of(database, "Hegseth") == {"Hegseth"}
+
+
+def test_diplobot_db_upgrade_gives_speakers_recorded_before_their_known_names(tmp_path: Path) -> None:
+    cli = sqlite_cli(tmp_path)
+    cli.ok("db", "upgrade")
+
+    async def record_as_before() -> None:
+        database = Database(cli.database_url)
+        try:
+            await add_statement(database, validate_statement(add_values("Marco Rubio")), "seed")
+        finally:
+            await database.close()
+
+    run_in_thread(record_as_before)
+    cli.ok("db", "upgrade")
+
+    async def check() -> None:
+        database = Database(cli.database_url)
+        try:
+            assert await names_of(database, "Marco Rubio") == RUBIO_NAMES
+            assert await statements_found(database, "Рубіо") == ["t-marco-rubio"]
+        finally:
+            await database.close()
+
+    run_in_thread(check)
 
 
 # -- the data --------------------------------------------------------------------------
