@@ -152,6 +152,12 @@ async def test_what_the_record_cannot_answer_gets_nothing(model_database: Databa
     assert answer_json(question, reply) == {"question": question, "results": []}
 
 
+@pytest.mark.parametrize("question", ["Who is against NATO?", "Кто против НАТО?", "Хто проти НАТО?"])
+async def test_a_capitalised_word_for_a_topic_is_what_is_asked_about(model_database: Database, question: str) -> None:
+    reply = await ask(model_database, question)
+    assert {"s01", "s26"} & set(refs(reply)[:5]), (reply.reason, refs(reply))
+
+
 @pytest.mark.parametrize("question", ["Розкажи казку", "Какая завтра погода?"])
 async def test_a_cyrillic_question_with_no_word_the_record_knows_gets_nothing(
     model_database: Database, question: str

@@ -425,6 +425,13 @@ def read(question: str, facts: RecordFacts) -> Reading:
         if written[0].isupper() and not opens_sentence(question, matches[at].start(), aside):
             if word not in data.not_names and not any(_word_matches(word, known) for known in data.not_names):
                 names.append(written)
+                continue
+            # A capitalised word that names no one the record must hold may still name a
+            # topic ("NATO", "НАТО"): it is what is asked about. Others ("Europe") are left
+            # out, as before, for they name where rather than what.
+            english = english_words(word) if is_cyrillic(word) else (word,)
+            if topics_of(english):
+                topic_groups.append(english)
             continue
         if is_cyrillic(word):
             english = english_words(word)
