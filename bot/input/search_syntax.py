@@ -154,10 +154,14 @@ def is_cyrillic(text: str) -> bool:
 def place_of(value: str) -> str:
     """A place as the record spells it, from a name places.json gives it ("Стамбул",
     "Стамбулі", "Київ" -> Istanbul, Kyiv; a Cyrillic name with an ending of up to three
-    letters); any other place as typed."""
+    letters), the names cards show among them; any other place as typed."""
     typed = fold(value)
     entries = vocabulary_data("places.json")["places"]
-    names = [(fold(name), str(entry["place"])) for entry in entries for name in (entry["place"], *entry["aliases"])]
+    names = [
+        (fold(name), str(entry["place"]))
+        for entry in entries
+        for name in (entry["place"], *entry.get("names", {}).values(), *entry["aliases"])
+    ]
     for name, place in names:
         if typed == name:
             return place

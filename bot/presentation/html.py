@@ -10,7 +10,7 @@ from html import escape
 from telegram.helpers import create_deep_linked_url
 
 from bot.i18n import N_, _, format_date, format_number
-from bot.presentation.labels import label, side_name, speaker_name
+from bot.presentation.labels import label, place_name, side_name, speaker_name
 from bot.presentation.roles import role_name
 from storage.models import DatePrecision, Statement, Status
 from storage.statements import LinkedStatement
@@ -142,7 +142,7 @@ def _record_body(statement: Statement) -> str:
         _("Topics: {topics}").format(topics=h(", ".join(label(topic) for topic in statement.topics))),
     ]
     if statement.places:
-        lines.append(_("Places: {places}").format(places=h(", ".join(statement.places))))
+        lines.append(_("Places: {places}").format(places=h(", ".join(place_name(place) for place in statement.places))))
     lines += [
         _("Stance: {stance}").format(stance=stance),
         _("Status: {status}").format(status=_status(statement)),

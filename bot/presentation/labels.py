@@ -1,6 +1,7 @@
 """The record's vocabulary as readers see it: topics, stances, statuses and sides in the
-reader's language (the record keeps the English keys), and a speaker's name in the
-reader's script where the speakers' aliases (bot/data/actors.json) have one."""
+reader's language (the record keeps the English keys), a speaker's name in the reader's
+script where the speakers' aliases (bot/data/actors.json) have one, and a place by its
+name in the reader's language where bot/data/vocabulary/places.json gives one."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import re
 from collections.abc import Callable
 from importlib import resources
+from typing import Any
 
 from bot.i18n import ENGLISH, N_, _, current, ngettext
 from storage.actors import UNKNOWN_SIDE
@@ -200,3 +202,23 @@ def speaker_name(name: str) -> str:
     if language == ENGLISH:
         return name
     return _names(language).get(name, name)
+
+
+@functools.cache
+def _place_names(language: str) -> dict[str, str]:
+    text = resources.files("bot").joinpath("data/vocabulary/places.json").read_text("utf-8")
+    entries: list[dict[str, Any]] = json.loads(text)["places"]
+    return {
+        str(entry["place"]).casefold(): str(entry["names"][language])
+        for entry in entries
+        if language in entry.get("names", {})
+    }
+
+
+def place_name(place: str) -> str:
+    """A place as the record spells it ("Crimea") by its name in the reader's language
+    ("Крим", "Крым"); as recorded where places.json gives it none."""
+    language = current()
+    if language == ENGLISH:
+        return place
+    return _place_names(language).get(place.casefold(), place)
