@@ -17,9 +17,10 @@ from typing import TypeVar
 from bot.answering.speakers import speakers_named
 from bot.input.labels import NEW_NAME
 from bot.input.search_syntax import ParsedQuery
+from bot.presentation.labels import SpeakerName
 from storage.actors import alias_keys, normalize_name
 from storage.engine import Database
-from storage.errors import N_, InvalidInput, Wording
+from storage.errors import N_, Ended, InvalidInput, Wording
 from storage.positions import side_named
 
 T = TypeVar("T")
@@ -83,15 +84,18 @@ async def refuse_unknown_speaker(database: Database, speaker: str | None, *, wai
         else Wording(
             N_("no speaker called {name} in the record; did you mean {suggestion}?"),
             name=repr(speaker),
-            suggestion=near,
+            suggestion=SpeakerName(near),
         )
     )
     if waiting:
         written = NEW_NAME + speaker
-        example = f'speaker:"{written}"' if " " in written else f"speaker:{written}"
+        # The filter by its name in the reader's language ("мовець:+Name"), which /alert takes.
+        example = Wording(
+            "{filter}:{value}", filter=Wording(N_("speaker")), value=f'"{written}"' if " " in written else written
+        )
         refusal = Wording(
-            N_("{refusal}. To be alerted when someone the record does not hold yet is recorded: {example}"),
-            refusal=refusal,
+            N_("{refusal} To be alerted when someone the record does not hold yet is recorded: {example}"),
+            refusal=Ended(refusal),
             example=example,
         )
     raise InvalidInput(N_("speaker"), refusal)

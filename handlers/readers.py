@@ -235,7 +235,9 @@ async def actor_command(update: Update, context: BotContext) -> None:
     if not actors:
         raise NotFound(_("no speaker called {name} in the record").format(name=repr(name)))
     if len(actors) > 1:
-        names = "\n".join(f"• <code>/actor {escape(actor.name, quote=False)}</code>" for actor in actors[:10])
+        names = "\n".join(
+            f"• <code>/actor {escape(speaker_name(actor.name), quote=False)}</code>" for actor in actors[:10]
+        )
         await reply(update, _("“{name}” could mean:").format(name=escape(name, quote=False)) + f"\n{names}")
         return
     actor = actors[0]

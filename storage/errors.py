@@ -49,6 +49,35 @@ class Wording:
         return f"Wording({str(self)!r})"
 
 
+#: How a sentence may already end; anything else gets a full stop.
+_ENDS = (".", "?", "!", "…")
+
+
+def as_sentence(text: str) -> str:
+    """`text` as a sentence: its first letter a capital, a full stop at its end unless it
+    ends a sentence already ("did you mean X?")."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith(_ENDS) else f"{text}."
+
+
+class Ended(Wording):
+    """A wording with a full stop at its end unless it ends a sentence already, so that
+    another sentence may follow it ("…; did you mean X? To be alerted …", never "X?.")."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Wording) -> None:
+        super().__init__(inner.template, **inner.params)
+        self.inner = inner
+
+    def render(self, translate: Translate) -> str:
+        text = self.inner.render(translate).rstrip()
+        return text if not text or text.endswith(_ENDS) else f"{text}."
+
+
 def wording(message: str | Wording, /, **params: object) -> Wording:
     return message if isinstance(message, Wording) else Wording(message, **params)
 

@@ -5,8 +5,10 @@ examples that work when typed, and the reader's words for links and filters."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from importlib import resources
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -15,7 +17,7 @@ from bot.i18n import use_language
 from bot.input.search_syntax import place_of
 from bot.presentation.labels import place_name
 from storage.engine import Database
-from tests.bot_harness import READER_ID, BotHarness, running_bot
+from tests.bot_harness import ADMIN_ID, READER_ID, BotHarness, running_bot
 
 UKRAINIAN_ONLY = set("іїєґІЇЄҐ")
 RUSSIAN_ONLY = set("ыэъёЫЭЪЁ")
@@ -80,3 +82,82 @@ async def test_cards_name_places_in_the_readers_language(bot: BotHarness) -> Non
     assert "Места: Донецк, Луганск, Крым" in await say(bot, "/statement 36", "ru")
     assert "Місця: Крим" in await say(bot, "/start s1", "uk")
     assert "Places: Donetsk, Luhansk, Crimea" in await say(bot, "/statement 36", "en")
+
+
+# -- speakers' names -------------------------------------------------------------------
+
+
+def button(bot: BotHarness, message: dict[str, Any], label_part: str) -> str:
+    """The callback data of the first button whose label holds `label_part`, on `message`
+    as it stands now."""
+    current = bot.api.messages[(message["chat"]["id"], message["message_id"])]
+    for row in current["reply_markup"]["inline_keyboard"]:
+        for item in row:
+            if label_part in item["text"]:
+                return str(item["callback_data"])
+    raise AssertionError(f"no button with {label_part!r}")
+
+
+@pytest.mark.parametrize(
+    ("language", "query", "said"),
+    [
+        ("uk", "/search спікер:путн", "можливо, Володимир Путін?"),
+        ("ru", "/search спикер:Путн", "Владимир Путин?"),
+        ("en", "/search speaker:putn", "did you mean Vladimir Putin?"),
+    ],
+)
+async def test_a_suggested_speaker_is_named_as_cards_name_them(
+    bot: BotHarness, language: str, query: str, said: str
+) -> None:
+    assert said in await say(bot, query, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "query", "said"),
+    [
+        ("ru", "/alert спикер:Путн", "Владимир Путин? Чтобы"),
+        ("uk", "/alert мовець:Путн", "Володимир Путін? Щоб"),
+        ("en", "/alert speaker:putn", "Vladimir Putin? To be alerted"),
+    ],
+)
+async def test_the_alert_hint_for_an_unknown_speaker_is_one_sentence_after_another(
+    bot: BotHarness, language: str, query: str, said: str
+) -> None:
+    text = await say(bot, query, language)
+    assert said in text and "?." not in text
+    # The filter written as the reader's language writes it, which /alert takes.
+    hint = {"ru": "спикер:+Путн", "uk": "мовець:+Путн", "en": "speaker:+putn"}[language]
+    assert text.endswith(hint), text
+    assert "Alert 1 set" in await say(bot, f"/alert {hint}", "en")
+
+
+async def test_settings_name_followed_speakers_as_cards_do(bot: BotHarness) -> None:
+    user = bot.user(READER_ID, language_code="uk")
+    await user.send("/subscribe")
+    await user.send("/settings")
+    message = user.last_message()
+    await user.press(message, button(bot, message, "Мовці"))
+    await user.send("Путін")
+    assert "Володимир Путін" in bot.last_text(READER_ID)
+    await user.send("/settings")
+    settings = user.last_message()
+    assert "🗣 Мовці: Володимир Путін" in settings["text"]
+    await user.press(settings, button(bot, settings, "Мовці"))
+    # The button to stop following him names him so too.
+    await user.press(settings, button(bot, settings, "✖ Володимир Путін"))
+    assert "Vladimir Putin" not in " ".join(bot.texts(READER_ID))
+
+
+async def test_the_guided_add_names_a_recorded_speaker_as_its_preview_does(bot: BotHarness) -> None:
+    admin = bot.user(ADMIN_ID, language_code="uk")
+    await admin.send("/add")
+    await admin.send("Sergei Lavrov")
+    assert "Мовець: <b>Сергій Лавров</b>, сторона: Росія" in bot.last_text(ADMIN_ID)
+
+
+async def test_a_name_that_could_be_several_speakers_lists_them_as_commands_that_work(bot: BotHarness) -> None:
+    listing = await say(bot, "/actor Vladimir", "uk")
+    commands = re.findall(r"<code>(/actor [^<]+)</code>", listing)
+    assert "/actor Володимир Путін" in commands
+    for command in commands:
+        assert "could mean" not in (answer := await say(bot, command, "uk")) and "⚠️" not in answer, command

@@ -12,7 +12,7 @@ from bot.input.add_line import USAGE
 from bot.input.draft import Draft
 from bot.presentation.callbacks import AddButton
 from bot.presentation.html import h, said_on, statement_preview
-from bot.presentation.labels import label, side_name
+from bot.presentation.labels import label, side_name, speaker_name
 from storage.errors import Wording
 from storage.models import Stance, Statement, Topic
 
@@ -82,15 +82,17 @@ def did_you_mean(name: str, similar: list[str]) -> str:
 def speaker_heard(draft: Draft, *, as_recorded: bool = False) -> str:
     if as_recorded:
         return _("Speaker: <b>{speaker}</b>, side: {side} (as in the record).").format(
-            speaker=h(draft.speaker), side=h(side_name(draft.side))
+            speaker=h(speaker_name(draft.speaker)), side=h(side_name(draft.side))
         )
-    return _("Speaker: <b>{speaker}</b>, side: {side}.").format(speaker=h(draft.speaker), side=h(side_name(draft.side)))
+    return _("Speaker: <b>{speaker}</b>, side: {side}.").format(
+        speaker=h(speaker_name(draft.speaker)), side=h(side_name(draft.side))
+    )
 
 
 def speaker_without_side(draft: Draft, *, new: bool) -> str:
     if new:
-        return _("<b>{speaker}</b> is new to the record.").format(speaker=h(draft.speaker))
-    return _("<b>{speaker}</b> has no side in the record yet.").format(speaker=h(draft.speaker))
+        return _("<b>{speaker}</b> is new to the record.").format(speaker=h(speaker_name(draft.speaker)))
+    return _("<b>{speaker}</b> has no side in the record yet.").format(speaker=h(speaker_name(draft.speaker)))
 
 
 def date_heard(draft: Draft) -> str:

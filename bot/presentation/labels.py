@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.i18n import ENGLISH, N_, _, current, ngettext
 from storage.actors import UNKNOWN_SIDE
+from storage.errors import Translate, Wording
 
 _LABELS = {
     # topics
@@ -202,6 +203,23 @@ def speaker_name(name: str) -> str:
     if language == ENGLISH:
         return name
     return _names(language).get(name, name)
+
+
+class SpeakerName(Wording):
+    """A speaker's name inside a message made below the handlers (a refusal's "did you
+    mean …?"), shown as cards show it; `str()` gives the name as recorded."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+    def render(self, translate: Translate) -> str:
+        return speaker_name(self.name)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 @functools.cache

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n import N_, _, format_datetime
 from bot.presentation.callbacks import SettingsButton
 from bot.presentation.html import h
-from bot.presentation.labels import label
+from bot.presentation.labels import label, speaker_name
 from bot.time_zones import is_fixed_offset, shown_zone
 from storage.models import Actor, Subscriber, Topic
 from storage.zones import Zone, key_of, zone_of
@@ -77,10 +77,16 @@ def _topics_line(subscriber: Subscriber) -> str:
     return ", ".join(label(topic) for topic in subscriber.topics)
 
 
+def _followed(names: dict[int, str], actor_id: int) -> str:
+    """A followed speaker as cards name them ("Володимир Путін")."""
+    name = names.get(actor_id)
+    return speaker_name(name) if name else f"#{actor_id}"
+
+
 def _speakers_line(subscriber: Subscriber, names: dict[int, str]) -> str:
     if not subscriber.actor_ids:
         return _("all")
-    return ", ".join(h(names.get(actor_id, f"#{actor_id}")) for actor_id in subscriber.actor_ids)
+    return ", ".join(h(_followed(names, actor_id)) for actor_id in subscriber.actor_ids)
 
 
 def settings_text(subscriber: Subscriber, names: dict[int, str], view: str = "main") -> str:
@@ -122,8 +128,7 @@ def settings_keyboard(subscriber: Subscriber, names: dict[int, str], view: str =
         return InlineKeyboardMarkup([*_rows(toggles, 2), [_button(_("All topics"), "tall"), back]])
     if view == "speakers":
         removals = [
-            _button(f"✖ {names.get(actor_id, f'#{actor_id}')}", "sr", str(actor_id))
-            for actor_id in subscriber.actor_ids
+            _button(f"✖ {_followed(names, actor_id)}", "sr", str(actor_id)) for actor_id in subscriber.actor_ids
         ]
         return InlineKeyboardMarkup([*_rows(removals, 2), [back]])
     if view == "time":
@@ -149,12 +154,12 @@ def settings_keyboard(subscriber: Subscriber, names: dict[int, str], view: str =
 
 def speaker_choices(typed: str, actors: list[Actor]) -> tuple[str, InlineKeyboardMarkup]:
     """A typed name that fits several speakers: one button each."""
-    buttons = [_button(actor.name, "sp", str(actor.id)) for actor in actors[:MAX_SPEAKER_CHOICES]]
+    buttons = [_button(speaker_name(actor.name), "sp", str(actor.id)) for actor in actors[:MAX_SPEAKER_CHOICES]]
     return _("“{name}” could mean:").format(name=h(typed[:60])), InlineKeyboardMarkup(_rows(buttons, 1))
 
 
 def following(actor: Actor) -> str:
-    return "✅ " + _("Following {name}. Tap Speakers to add another.").format(name=h(actor.name))
+    return "✅ " + _("Following {name}. Tap Speakers to add another.").format(name=h(speaker_name(actor.name)))
 
 
 def time_set(digest_time: time) -> str:
