@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.input.edit_line import Edit
+from bot.input.edit_line import Edit, field_of_column
 from bot.input.labels import record_label
 from bot.input.statement_keys import StatementKey, statement_key
 from bot.known_speakers import known_speakers
@@ -167,10 +167,17 @@ class Linked:
 
 
 async def edit(database: Database, statement_id: int, change: Edit, who: str) -> Changed:
-    """`change` as `bot.input.edit_line.parse_edit` read it, in the record's terms."""
-    statement = await edit_statement(
-        database, statement_id, change.field, change.value, who, side=change.side, known=known_speakers()
-    )
+    """`change` as `bot.input.edit_line.parse_edit` read it, in the record's terms; a
+    refusal names the field as /edit does ("url", not the column "source_url")."""
+    try:
+        statement = await edit_statement(
+            database, statement_id, change.field, change.value, who, side=change.side, known=known_speakers()
+        )
+    except InvalidInput as error:
+        field = field_of_column(error.field)
+        if field == error.field:
+            raise
+        raise InvalidInput(field, error.problem) from None
     return Changed(statement, await linked_statements(database, statement_id))
 
 

@@ -41,6 +41,10 @@ class ExchangeFormat(StrEnum):
     csv = "csv"
 
 
+#: What a line problem may be about besides a column: the file itself, the CSV header.
+_NOT_COLUMNS = (N_("file"), N_("header"))
+
+
 @dataclass(frozen=True)
 class LineProblem:
     line: int
@@ -53,8 +57,10 @@ class LineProblem:
 
     @property
     def wording(self) -> Wording:
+        # A column is named as the file writes it; what is no column ("file"), in words.
+        field = Wording(self.field) if self.field in _NOT_COLUMNS else self.field
         return Wording(
-            N_("line {line}: {field}: {problem}"), line=self.line, field=self.field, problem=wording(self.problem)
+            N_("line {line}: {field}: {problem}"), line=self.line, field=field, problem=wording(self.problem)
         )
 
     def __str__(self) -> str:

@@ -161,3 +161,54 @@ async def test_a_name_that_could_be_several_speakers_lists_them_as_commands_that
     assert "/actor Володимир Путін" in commands
     for command in commands:
         assert "could mean" not in (answer := await say(bot, command, "uk")) and "⚠️" not in answer, command
+
+
+# -- labels and field names ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [
+        ("uk", "<b>Заява #7</b> (код s07)"),
+        ("ru", "<b>Заявление #7</b> (код s07)"),
+        ("en", "<b>Statement #7</b> (ref s07)"),
+    ],
+)
+async def test_a_cards_ref_is_labelled_in_the_readers_language_and_read_back(
+    bot: BotHarness, language: str, title: str
+) -> None:
+    assert title in await say(bot, "/statement 7", language)
+    word = title.split("(")[1].split()[0]
+    assert title in await say(bot, f"/statement {word} s07", language)
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("uk", "⚠️ посилання: "), ("ru", "⚠️ ссылка: "), ("en", "⚠️ url: ")],
+)
+async def test_a_refused_edit_names_the_field_as_edit_does(bot: BotHarness, language: str, said: str) -> None:
+    answer = await say(bot, "/edit 7 url notaurl", language, ADMIN_ID)
+    assert answer.startswith(said) and "source_url" not in answer, answer
+
+
+@pytest.mark.parametrize(("language", "said"), [("uk", "рядок 1: файл: "), ("ru", "строка 1: файл: ")])
+async def test_an_import_of_no_text_names_the_file_in_the_admins_language(
+    bot: BotHarness, language: str, said: str
+) -> None:
+    admin = bot.user(ADMIN_ID, language_code=language)
+    await admin.send_document("statements.jsonl", b"\xff\xfe\x00binary\x80", caption="/import")
+    answer = bot.last_text(ADMIN_ID)
+    assert said in answer and "file:" not in answer, answer
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("uk", r"Знаходяться і за змістом, і за словами: \d+ з 48"),
+        ("ru", r"Находятся и по смыслу, и по словам: \d+ из 48"),
+        ("en", r"Found by meaning as well as by words: \d+ of 48"),
+    ],
+)
+async def test_stats_say_in_plain_words_what_the_vectors_are_for(bot: BotHarness, language: str, said: str) -> None:
+    answer = await say(bot, "/stats", language, ADMIN_ID)
+    assert re.search(said, answer) and "вектор" not in answer and "embedding" not in answer, answer

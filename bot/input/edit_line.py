@@ -75,6 +75,14 @@ def field_choices() -> Choices:
     return fields().choices()
 
 
+def field_of_column(column: str) -> str:
+    """The /edit field a record column is changed by ("source_url" -> "url", "said_on" ->
+    "date"), so a refusal names the field as the admin types it; any other name as given."""
+    if column in FIELDS:
+        return column
+    return next((name for name in FIELDS if EDITABLE_FIELDS[name] == column), column)
+
+
 def edit_field(name: str) -> str | None:
     """The field `name` names, one of `FIELDS`; None when it names none."""
     return fields().key_of(name)

@@ -7,9 +7,12 @@ names is the record's to say (`bot.record.statement_id`); nothing here reads the
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
+from bot.i18n import N_
+from bot.input.labels import translated
 from storage.validation import REF_PATTERN
 
 _NUMBER = re.compile(r"^[#№]?(\d{1,12})$")
@@ -17,8 +20,15 @@ _SHORTCUT = re.compile(r"^/statement_(\d{1,12})(?:@\w+)?$")
 #: The payload of a share link (bot.presentation.html.share_url): "s" and the number.
 _SHARE = re.compile(r"^[sS](\d{1,12})$")
 _LINK = re.compile(r"^(?:https?://)?(?:t|telegram)\.me/\w+/?\?start=(\S+)$", re.IGNORECASE)
-#: "ref s23", as the card shows it (in brackets there).
-_REF_WORD = re.compile(r"^ref\s*[:\s]\s*", re.IGNORECASE)
+#: The word before a ref on a card ("(ref s23)"; "(код s23)" in Ukrainian and Russian).
+REF_WORD = N_("ref")
+
+
+@functools.cache
+def _ref_word() -> re.Pattern[str]:
+    """ "ref s23" as a card shows it in any language of the interface (in brackets there)."""
+    words = "|".join(re.escape(word) for word in dict.fromkeys(translated(REF_WORD)))
+    return re.compile(rf"^(?:{words})\s*[:\s]\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -33,7 +43,7 @@ class StatementKey:
 
 def statement_key(text: str) -> StatementKey | None:
     """The key `text` writes; None when it is no number, link or ref at all."""
-    typed = _REF_WORD.sub("", text.strip().strip("()").strip())
+    typed = _ref_word().sub("", text.strip().strip("()").strip())
     link = _LINK.match(typed)
     if link:
         typed = link.group(1)

@@ -297,6 +297,9 @@ def stats_text(stats: RecordStats) -> str:
             _("By status: {counts}").format(counts=_counts(stats.by_status)),
             _("By side: {counts}").format(counts=_counts(stats.by_side, name=side_name)),
             _("By topic: {counts}").format(counts=_counts(stats.by_topic, limit=len(Topic))),
-            _("With embeddings: {count}").format(count=stats.embedded),
+            # A statement without its vector is found by its words only, not by what it means.
+            _("Found by meaning as well as by words: {count} of {total}").format(
+                count=stats.embedded, total=stats.statements
+            ),
         ]
     )

@@ -10,6 +10,7 @@ from html import escape
 from telegram.helpers import create_deep_linked_url
 
 from bot.i18n import N_, _, format_date, format_number
+from bot.input.statement_keys import REF_WORD
 from bot.presentation.labels import label, place_name, side_name, speaker_name
 from bot.presentation.roles import role_name
 from storage.models import DatePrecision, Statement, Status
@@ -115,7 +116,7 @@ def statement_full(statement: Statement, links: Sequence[LinkedStatement] = (), 
     """The whole record of one statement, with what it answers or contradicts beside it,
     and its share link in full (to copy) when the bot's username is known."""
     title = _("Statement #{id}").format(id=statement.id)
-    lines = [f"<b>{title}</b> (ref {h(statement.ref)})", _record_body(statement)]
+    lines = [f"<b>{title}</b> ({_(REF_WORD)} {h(statement.ref)})", _record_body(statement)]
     if bot_username:
         url, label = share_url(bot_username, statement.id), _("Share")
         lines.append(f'🔗 {label}: <a href="{escape(url, quote=True)}">{h(url)}</a>')
