@@ -657,7 +657,7 @@ async def test_edit_takes_a_value_with_spaces(bot: BotHarness, record: Database)
         ("/link 1 2", "To link two statements"),
         ("/link a contradicts b", "no statement a in the record"),
         ("/link a! contradicts b", "To link two statements"),
-        ("/link 1 agrees 2", "'agrees' is not a link (contradicts or responds_to)"),
+        ("/link 1 agrees 2", "'agrees' is not a kind of link (one of: contradicts, responds_to)"),
         ("/link 1 contradicts 1", "cannot be linked to itself"),
         ("/link 1 contradicts 999", "no statement #999 in the record"),
     ],

@@ -16,6 +16,7 @@ from bot.input.labels import (
     UnknownSide,
     Vocabulary,
     fold,
+    link_kinds,
     side_of,
     sides,
     stance_of,
@@ -186,7 +187,7 @@ def test_every_side_name_the_bot_shows_or_lists_is_taken_back() -> None:
 
 def test_no_phrase_of_the_labels_data_means_two_keys() -> None:
     """Each phrase written in labels.json, read on its own, is the key it is listed under."""
-    for vocabulary in (topics(), stances(), statuses()):
+    for vocabulary in (topics(), stances(), statuses(), link_kinds()):
         for key, form in vocabulary.forms:
             phrase = " ".join(word.rstrip("*") for word in form.words)
             if phrase:

@@ -212,3 +212,46 @@ async def test_an_import_of_no_text_names_the_file_in_the_admins_language(
 async def test_stats_say_in_plain_words_what_the_vectors_are_for(bot: BotHarness, language: str, said: str) -> None:
     answer = await say(bot, "/stats", language, ADMIN_ID)
     assert re.search(said, answer) and "вектор" not in answer and "embedding" not in answer, answer
+
+
+# -- /link -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "kind", "said"),
+    [
+        ("uk", "суперечить", "🔗 Пов'язано: #48 суперечить #45."),
+        ("ru", "противоречит", "🔗 Связано: #48 противоречит #45."),
+        ("uk", "відповідає на", "відповідає на #45"),
+        ("ru", "отвечает на", "отвечает на #45"),
+        ("en", "responds to", "🔗 Linked: #48 responds to #45."),
+        ("en", "RESPONDS-TO", "🔗 Linked: #48 responds to #45."),
+    ],
+)
+async def test_link_takes_the_kind_in_the_admins_words(bot: BotHarness, language: str, kind: str, said: str) -> None:
+    answer = await say(bot, f"/link 48 {kind} 45", language, ADMIN_ID)
+    assert answer.startswith("🔗") and said in answer, answer
+    again = await say(bot, f"/link 48 {kind} 45", language, ADMIN_ID)
+    assert again.startswith("⚠️") and "#48" in again, again
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("uk", "⚠️ вид: 'заперечує' — не вид зв'язку (один з: суперечить, відповідає на)"),
+        ("ru", "⚠️ вид: 'опровергает' — не вид связи (один из: противоречит, отвечает на)"),
+        ("en", "⚠️ kind: 'denies' is not a kind of link (one of: contradicts, responds_to)"),
+    ],
+)
+async def test_link_refuses_another_kind_naming_the_kinds_in_the_admins_words(
+    bot: BotHarness, language: str, said: str
+) -> None:
+    word = {"uk": "заперечує", "ru": "опровергает", "en": "denies"}[language]
+    assert await say(bot, f"/link 48 {word} 45", language, ADMIN_ID) == said
+
+
+async def test_the_link_usage_gives_examples_in_the_admins_words(bot: BotHarness) -> None:
+    usage = await say(bot, "/link", "uk", ADMIN_ID)
+    assert "<code>/link 24 відповідає на 23</code>" in usage and "responds_to" not in usage
+    assert "🔗" in await say(bot, "/link 24 відповідає на 23", "uk", ADMIN_ID)
+    assert "/link ID противоречит|отвечает на ID" in await say(bot, "/help", "ru", ADMIN_ID)

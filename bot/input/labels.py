@@ -2,7 +2,7 @@
 stances, statuses and sides read into the record's own keys ("територія" -> territory,
 "гарантии безопасности" -> security_guarantees, "Росія" -> Russia), wherever they are
 typed (/add and its guided steps, /edit, /search and /alert filters, /topic, /positions,
-/timeline, the command line).
+/timeline, the command line), and the kinds of /link ("суперечить" -> contradicts).
 
 The words are data: bot/data/vocabulary/labels.json (with stems, so "територія",
 "території" and "територіями" are one topic) and sides.json (each side's names). A label as
@@ -27,7 +27,7 @@ from bot.i18n import ENGLISH, LANGUAGES, N_, translations
 from bot.presentation.labels import label_message, side_message
 from storage.actors import UNKNOWN_SIDE
 from storage.errors import BadValue, Translate, Wording
-from storage.models import Stance, Status, Topic
+from storage.models import LinkKind, Stance, Status, Topic
 from storage.validation import NUL, NUL_PROBLEM
 
 E = TypeVar("E", bound=BaseException)
@@ -189,6 +189,11 @@ def statuses() -> Vocabulary:
 
 
 @functools.cache
+def link_kinds() -> Vocabulary:
+    return _record_labels("links", (kind.value for kind in LinkKind))
+
+
+@functools.cache
 def sides() -> Vocabulary:
     """The sides sides.json lists, by their names there and their names in the catalogs,
     and the side left open for a new speaker ("unknown", "невідома")."""
@@ -272,6 +277,21 @@ def status_of(text: str) -> Status:
             "statuses",
         )
     return Status(key)
+
+
+def link_kind_of(text: str) -> LinkKind:
+    """How one statement stands to another, in any of the three languages ("суперечить",
+    "отвечает на", "responds to"), or a `BadValue` naming the kinds in the reader's language."""
+    key = link_kinds().key_of(text)
+    if key is None:
+        raise _refusal(
+            link_kinds(),
+            text,
+            N_("{value} is not a kind of link (one of: {kinds})"),
+            N_("{value} is not a kind of link; did you mean {suggestion}? (one of: {kinds})"),
+            "kinds",
+        )
+    return LinkKind(key)
 
 
 #: Written before a name, it names on purpose one the record does not hold yet, never by a

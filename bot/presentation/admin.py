@@ -75,7 +75,6 @@ def usage_of(command: str) -> str:
 
 # The parts of the one-line /add and the record's fields, as error messages name them.
 PART_NAMES = (N_("speaker"), N_("date"), N_("topics"), N_("text"), N_("source"), N_("url"), N_("side"), N_("form"))
-LINK_KINDS = (N_("contradicts"), N_("responds to"))
 
 
 # -- adding ------------------------------------------------------------------------
@@ -187,7 +186,7 @@ def retracted(changed: Changed) -> str:
 
 
 def linked(result: Linked) -> str:
-    kind = _(result.link.kind.value.replace("_", " "))
+    kind = label(result.link.kind.value)
     heading = _("Linked: #{source} {kind} #{target}.").format(
         source=result.source.id, kind=h(kind), target=result.target.id
     )

@@ -47,6 +47,9 @@ _LABELS = {
     "contested": N_("contested"),
     "denied": N_("denied"),
     "retracted": N_("retracted"),
+    # kinds of link
+    "contradicts": N_("contradicts"),
+    "responds_to": N_("responds to"),
 }
 
 
@@ -77,12 +80,12 @@ def stance_count(stance: str, count: int) -> str:
 
 
 def label(key: str) -> str:
-    """A topic, stance or status key ("security_guarantees") as the reader's words."""
+    """A topic, stance, status or link key ("security_guarantees") as the reader's words."""
     return _translated(_LABELS, key, key.replace("_", " "))
 
 
 def label_message(key: str) -> str | None:
-    """The English label a topic, stance or status key is translated from (None: none)."""
+    """The English label a topic, stance, status or link key is translated from (None: none)."""
     return _LABELS.get(key)
 
 

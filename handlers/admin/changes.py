@@ -6,7 +6,6 @@ nothing."""
 
 from __future__ import annotations
 
-import re
 import secrets
 
 from telegram import Update
@@ -14,8 +13,9 @@ from telegram.constants import ChatType
 
 from bot import record
 from bot.context import BotContext
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.input.edit_line import edit_field, parse_edit
+from bot.input.labels import link_kind_of
 from bot.input.statement_keys import statement_key
 from bot.presentation.admin import (
     NOT_RETRACTED,
@@ -33,12 +33,11 @@ from bot.presentation.callbacks import RetractButton
 from bot.presentation.html import split_message
 from bot.record_names import with_record_sides
 from handlers.common import answers_errors, command_argument, reply, who
+from storage.errors import InvalidInput, wording_of
 from storage.statements import get_statement, refuse_retracted_again, retraction_reason
 
 #: user_data: the /retract waiting for the admin's Retract or Cancel.
 PENDING_RETRACTION = "retraction"
-
-_RESPONDS_TO = re.compile(r"\bresponds[\s-]+to\b", re.IGNORECASE)
 
 
 @answers_errors
@@ -113,12 +112,18 @@ async def deleting_command(update: Update, context: BotContext) -> None:
 
 @answers_errors
 async def link_command(update: Update, context: BotContext) -> None:
-    parts = _RESPONDS_TO.sub("responds_to", command_argument(update)).split()
-    from_key = statement_key(parts[0]) if len(parts) == 3 else None
-    to_key = statement_key(parts[2]) if len(parts) == 3 else None
+    """`/link ID KIND ID`, the kind in any of the three languages, in words ("responds to",
+    "відповідає на") or as the record's key (`responds_to`)."""
+    parts = command_argument(update).split()
+    from_key = statement_key(parts[0]) if len(parts) >= 3 else None
+    to_key = statement_key(parts[-1]) if len(parts) >= 3 else None
     if from_key is None or to_key is None:
         await reply(update, usage_of("link"))
         return
+    try:
+        kind = link_kind_of(" ".join(parts[1:-1]))
+    except ValueError as error:
+        raise InvalidInput(N_("kind"), wording_of(error)) from None
     from_id = await record.statement_id(context.database, from_key)
     to_id = await record.statement_id(context.database, to_key)
-    await reply(update, linked(await record.link(context.database, from_id, parts[1], to_id, who(update))))
+    await reply(update, linked(await record.link(context.database, from_id, kind.value, to_id, who(update))))
