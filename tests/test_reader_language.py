@@ -255,3 +255,33 @@ async def test_the_link_usage_gives_examples_in_the_admins_words(bot: BotHarness
     assert "<code>/link 24 відповідає на 23</code>" in usage and "responds_to" not in usage
     assert "🔗" in await say(bot, "/link 24 відповідає на 23", "uk", ADMIN_ID)
     assert "/link ID противоречит|отвечает на ID" in await say(bot, "/help", "ru", ADMIN_ID)
+
+
+# -- /timeline -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "command", "heading"),
+    [
+        ("uk", "/timeline сторона:Росія", "Хронологія · сторона: Росія"),
+        ("uk", "/timeline тема:НАТО", "Хронологія · тема: НАТО"),
+        ("uk", "/timeline спікер:Путін", "Хронологія · мовець: Володимир Путін"),
+        ("uk", '/timeline тема:"гарантії безпеки"', "Хронологія · тема: гарантії безпеки"),
+        ("ru", "/timeline спикер:Путин", "Хронология · спикер: Владимир Путин"),
+        ("ru", "/timeline сторона: Россия", "Хронология · сторона: Россия"),
+        ("en", "/timeline side:Russia", "Timeline · side: Russia"),
+        ("en", "/timeline Speaker:putin", "Timeline · speaker: Vladimir Putin"),
+    ],
+)
+async def test_timeline_takes_the_filter_names_search_takes(
+    bot: BotHarness, language: str, command: str, heading: str
+) -> None:
+    user = bot.user(READER_ID, language_code=language)
+    await user.send(command)
+    photo = user.last_message()
+    assert photo.get("caption", "").startswith(f"<b>{heading}</b>"), photo
+
+
+async def test_timeline_refuses_a_side_the_record_does_not_hold_by_its_filter_name(bot: BotHarness) -> None:
+    answer = await say(bot, "/timeline сторона:Нарнія", "uk")
+    assert answer.startswith("⚠️") and "Нарнія" in answer and "не тема, не сторона" not in answer, answer

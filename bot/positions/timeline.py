@@ -14,6 +14,7 @@ from enum import StrEnum
 from bot.answering.speakers import speakers_named
 from bot.i18n import N_
 from bot.input.labels import find_topic, spelled_side, topic_of
+from bot.input.search_syntax import filter_names
 from bot.positions.matrix import chronological_key
 from storage.actors import only_actor
 from storage.engine import Database
@@ -22,7 +23,9 @@ from storage.models import DatePrecision, Stance, Topic
 from storage.positions import EntryFilter, PositionEntry, RowKind, position_entries, side_named
 
 MAX_NAME = 200
-_QUALIFIED = re.compile(r"^(topic|side|speaker)\s*:\s*(.+)$", re.IGNORECASE)
+#: `name:value`, the name a filter's of /search in any of the three languages (`side:`,
+#: `сторона:`, `тема:`, `спикер:`).
+_QUALIFIED = re.compile(r"^([^\W\d_]+)\s*:\s*(.+)$")
 
 
 class SubjectKind(StrEnum):
@@ -43,8 +46,9 @@ class Subject:
 
 async def resolve_subject(database: Database, text: str) -> Subject:
     """A topic first, then a side, then a speaker (by any alias); `topic:`, `side:` or
-    `speaker:` in front settles it when a name is more than one of these (the side
-    "United States" and the speaker "United States", say)."""
+    `speaker:` in front (or their names in Ukrainian and Russian, as /search takes them:
+    `тема:`, `сторона:`, `спікер:`) settles it when a name is more than one of these (the
+    side "United States" and the speaker "United States", say)."""
     text = " ".join(text.split())
     if not text:
         raise InvalidInput(
@@ -52,8 +56,7 @@ async def resolve_subject(database: Database, text: str) -> Subject:
         )
     if len(text) > MAX_NAME:
         raise InvalidInput(N_("name"), N_("longer than {limit} characters; that is not a name"), limit=MAX_NAME)
-    qualified = _QUALIFIED.match(text)
-    wanted, name = (SubjectKind(qualified.group(1).lower()), qualified.group(2)) if qualified else (None, text)
+    wanted, name = _qualified(text)
     if wanted in (None, SubjectKind.topic):
         topic = find_topic(name)
         if topic is not None:
@@ -77,6 +80,19 @@ async def resolve_subject(database: Database, text: str) -> Subject:
         )
     actor = only_actor(name, actors)
     return Subject(SubjectKind.speaker, actor.name, str(actor.id))
+
+
+def _qualified(text: str) -> tuple[SubjectKind | None, str]:
+    """The kind `text` names in front, read as /search reads its filters' names, and the
+    name after it (without quotes); none in front: (None, text)."""
+    qualified = _QUALIFIED.match(text)
+    key = filter_names().key_of(qualified.group(1)) if qualified else None
+    if qualified is None or key not in set(SubjectKind):
+        return None, text
+    name = qualified.group(2).strip()
+    if len(name) > 1 and name[0] == name[-1] and name[0] in "\"'":
+        name = name[1:-1].strip()
+    return SubjectKind(key), name
 
 
 @dataclass(frozen=True)
