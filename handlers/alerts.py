@@ -32,7 +32,7 @@ async def alert_command(update: Update, context: BotContext) -> None:
         return
     argument = command_argument(update)
     if not argument:
-        await reply(update, _(USAGE).format(example=EXAMPLE))
+        await reply(update, _(USAGE).format(example=_(EXAMPLE)))
         return
     if not await may_manage(update, context):
         await reply(update, _(ADMINS_ONLY))

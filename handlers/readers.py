@@ -39,7 +39,7 @@ Plain text works in a private chat; in groups, mention me or reply to me.
 
 <b>Reading</b>
 /ask QUESTION — <code>/ask Will American soldiers go to Ukraine?</code>
-/search WORDS [filters] — <code>/search ceasefire speaker:putin since:2025-08-01</code>
+/search WORDS [filters] — <code>/search ceasefire speaker:putin since:2025-03-01</code>
    filters: speaker: side: topic: place: stance: status: since: until:
 /latest [N] — the newest statements, <code>/latest 10</code>
 /actor NAME — <code>/actor Zelensky</code> (also Путин, Зеленський)

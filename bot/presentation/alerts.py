@@ -20,7 +20,7 @@ from storage.engine import Database
 from storage.models import Alert
 from storage.page_rows import load_statements
 
-EXAMPLE = "<code>/alert ceasefire speaker:putin</code>"
+EXAMPLE = N_("<code>/alert ceasefire speaker:putin</code>")
 NO_ALERTS = N_(
     "No alerts here. <code>/alert WORDS [speaker:… side:… topic:…]</code> tells you at once when a "
     "statement matching them is recorded, e.g. {example}"
@@ -104,7 +104,7 @@ def alerts_list(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The chat's alerts (or the channel's: its name and chat id), a button to remove each."""
     if not alerts:
-        return _(NO_ALERTS).format(example=EXAMPLE), None
+        return _(NO_ALERTS).format(example=_(EXAMPLE)), None
     title = "<b>{}</b>".format(_("Alerts of {channel}").format(channel=h(channel[0])) if channel else _("Your alerts"))
     lines = [title, *(f"{alert.number}. {_quoted(alert.query)}" for alert in alerts)]
     off = f"<code>/channel {h(channel[0])} alert off N</code>" if channel else "<code>/alert off N</code>"
