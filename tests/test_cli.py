@@ -307,6 +307,14 @@ def test_an_unhealthy_database_is_one_line_and_exit_1(tmp_path: Path, database_u
     assert "Traceback" not in result.stderr and "s3cret-pw" not in result.stderr
 
 
+def test_ask_finding_nothing_tells_the_operator_so_without_the_bots_commands(tmp_path: Path) -> None:
+    result = sqlite_cli(tmp_path).ok("ask", "Putin")
+
+    assert "Nothing in the record answers this." in result.stdout
+    assert "Nothing in the record matches the question." in result.stdout
+    assert "/search" not in result.stdout and "/topic" not in result.stdout
+
+
 @pytest.mark.parametrize("question", ["", "   "])
 def test_ask_of_an_empty_question_exits_2_with_a_short_message(tmp_path: Path, question: str) -> None:
     result = sqlite_cli(tmp_path).run("ask", question)

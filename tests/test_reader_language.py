@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.i18n import use_language
+from bot.i18n import _, use_language
 from bot.input.search_syntax import place_of
 from bot.presentation.labels import place_name
+from bot.presentation.listings import FULL_TEXT_REASONS, reason_sentence
 from storage.engine import Database
 from tests.bot_harness import ADMIN_ID, READER_ID, BotHarness, running_bot
 
@@ -332,3 +333,43 @@ async def test_the_channel_help_gives_its_alert_example_in_the_readers_language(
     text = await say(bot, "/channel", language)
     alert = re.search(r"<code>/channel @mychannel alert ([^<]+)</code>", text)
     assert alert and not re.search(r"[A-Za-z]{3,}", alert.group(1)), text
+
+
+# -- why nothing was found -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "reason"),
+    [
+        ("uk", "Що казав Маск?", "<i>У записі немає заяв від «Маск».</i>"),
+        ("ru", "Что говорил Маск?", "<i>В записи нет заявлений от «Маск».</i>"),
+        ("en", "What did Musk say?", "<i>The record holds nothing said by “Musk”.</i>"),
+        ("en", "What did Putin say about the weather on Mars?", "<i>The record does not mention Mars.</i>"),
+        # Said in English by the full-text ranking (these tests run without the sentence model).
+        ("uk", "Що казав Путін про погоду на Марсі?", "<i>У записі немає нічого, що відповідало б цим фільтрам.</i>"),
+    ],
+)
+async def test_why_nothing_answers_is_a_sentence_in_the_readers_language(
+    bot: BotHarness, language: str, question: str, reason: str
+) -> None:
+    answer = await say(bot, question, language)
+    assert reason in answer, answer
+    why = answer.rsplit("\n", 1)[-1]
+    assert why.startswith("<i>") and why[3].isupper() and why.endswith(".</i>"), why
+
+
+def test_every_reason_of_the_full_text_ranking_is_translated() -> None:
+    for language, expected in (("uk", "У записі немає нічого"), ("ru", "В записи нет ничего")):
+        with use_language(language):
+            for reason in FULL_TEXT_REASONS:
+                assert reason_sentence(reason).startswith(expected), reason
+    with use_language("en"):
+        assert reason_sentence("nothing in the record matches the question") == (
+            "Nothing in the record matches the question."
+        )
+        assert reason_sentence("the record does not mention X; did you mean Y?").endswith("Y?")
+    # A name is quoted, so that it needs no ending of the case it stands in.
+    with use_language("uk"):
+        assert reason_sentence(_("the record does not mention {names}").format(names="Маск")) == (
+            "У записі немає згадок про «Маск»."
+        )

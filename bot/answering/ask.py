@@ -33,8 +33,10 @@ from storage.statements import contradicting_links
 
 #: Two statements are about the same event when their dates are at most this far apart.
 SAME_EVENT_DAYS = 7
-#: What every surface says when `Answer.nothing_found` (with `Answer.reason` if it helps).
-NOTHING_FOUND_HINT = N_("Nothing in the record answers this. Try /search with other words, or /topic.")
+#: What every surface says when `Answer.nothing_found` (with `Answer.reason` if it helps),
+#: and what the bot's readers may try then (not the command line's operators).
+NOTHING_FOUND = N_("Nothing in the record answers this.")
+NOTHING_FOUND_HINT = N_("Try /search with other words, or /topic.")
 
 
 @dataclass
@@ -80,7 +82,9 @@ def retrieval_query(understanding: Understanding) -> RetrievalQuery:
         recent=understanding.recent,
         names=understanding.names,
         impossible=(
-            f"the record has nothing said by {understanding.unknown_speaker}" if understanding.unknown_speaker else None
+            _("the record holds nothing said by “{name}”").format(name=understanding.unknown_speaker)
+            if understanding.unknown_speaker
+            else None
         ),
     )
 

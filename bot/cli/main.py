@@ -336,7 +336,7 @@ def ask(
             if as_json:
                 typer.echo(json.dumps(answer_json(text, page), ensure_ascii=False))
             else:
-                typer.echo(terminal_text(answer_html(page)) + "\n")
+                typer.echo(terminal_text(answer_html(page, commands=False)) + "\n")
 
     with_database(work, quiet=True)
 

@@ -9,17 +9,17 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
-from bot.answering.ask import NOTHING_FOUND_HINT, Answer, answer
+from bot.answering.ask import NOTHING_FOUND, NOTHING_FOUND_HINT, Answer, answer
 from bot.answering.search_words import alternatives, read_search_words, translations, with_speakers
 from bot.answering.understanding import Understanding
-from bot.i18n import ENGLISH, _, current, format_date
+from bot.i18n import ENGLISH, N_, _, current, format_date
 from bot.input.search_syntax import parse_search
 from bot.presentation.html import count, statement_compact, statement_list
 from bot.presentation.labels import label, side_name, speaker_name
 from bot.presentation.paging import PAGE_SIZE, Listing
 from bot.record_names import checked_query
 from storage.engine import Database
-from storage.errors import InvalidInput
+from storage.errors import InvalidInput, as_sentence
 from storage.models import Statement, Topic
 from storage.search import SearchFilters, search
 from storage.statements import latest
@@ -80,9 +80,23 @@ async def _search(database: Database, argument: str, offset: int, bot_username: 
     return _page(heading, page.statements, offset, page.total, empty, bot_username, page.capped, note)
 
 
-def answer_html(result: Answer, bot_username: str | None = None) -> str:
+#: Why nothing answers, as the full-text ranking (bot.answering.fusion) says it in English;
+#: marked here so that the catalogs translate it (the other reasons come translated).
+FULL_TEXT_REASONS = (
+    N_("nothing in the record matches those filters"),
+    N_("nothing in the record matches the question"),
+)
+
+
+def reason_sentence(reason: str) -> str:
+    """Why nothing answers, as a sentence in the reader's language."""
+    return as_sentence(_(reason))
+
+
+def answer_html(result: Answer, bot_username: str | None = None, *, commands: bool = True) -> str:
     """An answer as the reader sees it: what the question was understood as, each statement
-    cited (speaker, date, source), and contested claims beside their denials."""
+    cited (speaker, date, source), and contested claims beside their denials. Without
+    `commands` (the command line), nothing found says nothing of the bot's commands."""
     on = _("<b>On</b> “{question}”").format(question=escape(result.question, quote=False))
     meaning = understood(result.understood) if result.understood else ""
     understood_as = _("Understood as: {meaning}").format(meaning=escape(meaning, quote=False)) if meaning else ""
@@ -90,8 +104,9 @@ def answer_html(result: Answer, bot_username: str | None = None) -> str:
     if not result.hits:
         # The question and how it was read are named: a follow-up ("And in July?") is read
         # as a whole question, and the reader sees which.
-        hint = f"{on}{read_as}\n{escape(_(NOTHING_FOUND_HINT), quote=False)}"
-        return f"{hint}\n<i>{escape(result.reason, quote=False)}</i>" if result.reason else hint
+        said = _(NOTHING_FOUND) + (" " + _(NOTHING_FOUND_HINT) if commands else "")
+        hint = f"{on}{read_as}\n{escape(said, quote=False)}"
+        return f"{hint}\n<i>{escape(reason_sentence(result.reason), quote=False)}</i>" if result.reason else hint
     blocks = [f"{on} ({_range(result.offset, len(result.hits), result.total)}){read_as}"]
     on_page = {hit.statement.id for hit in result.hits}
     for hit in result.hits:
