@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.answering.ask import has_words
 from bot.answering.follow_up import resolve_follow_up
-from bot.answering.speakers import speakers_named
+from bot.answering.speakers import side_named_instead, speakers_named
 from bot.chat_state.questions import last_question, remember_question
 from bot.context import BotContext
 from bot.i18n import N_, _, format_date, format_number, ngettext
@@ -23,7 +23,7 @@ from bot.presentation.callbacks import PageButton
 from bot.presentation.html import count, said_on, split_message, statement_full, statement_list
 from bot.presentation.inline import START_PARAMETER
 from bot.presentation.labels import label, speaker_name
-from bot.presentation.listings import load_listing, topics_html
+from bot.presentation.listings import load_listing, side_not_speaker, topics_html
 from bot.presentation.paging import PAGE_SIZE, Listing, page_keyboard
 from bot.record import linked_statement, statement_id
 from bot.record_names import checked_query
@@ -233,7 +233,11 @@ async def actor_command(update: Update, context: BotContext) -> None:
     async with context.database.read() as session:
         actors = await speakers_named(context.database, session, name)
     if not actors:
-        raise NotFound(_("no speaker called {name} in the record").format(name=repr(name)))
+        side = await side_named_instead(context.database, name)
+        if side is None:
+            raise NotFound(_("no speaker called {name} in the record").format(name=repr(name)))
+        await reply(update, side_not_speaker(name, side))
+        return
     if len(actors) > 1:
         names = "\n".join(
             f"• <code>/actor {escape(speaker_name(actor.name), quote=False)}</code>" for actor in actors[:10]

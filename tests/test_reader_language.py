@@ -373,3 +373,36 @@ def test_every_reason_of_the_full_text_ranking_is_translated() -> None:
         assert reason_sentence(_("the record does not mention {names}").format(names="Маск")) == (
             "У записі немає згадок про «Маск»."
         )
+
+
+# -- a side given for a speaker --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "name", "said"),
+    [
+        ("ru", "США", "«США» — это сторона, а не спикер."),
+        ("uk", "Росія", "«Росія» — це сторона, а не мовець."),
+        ("en", "France", "“France” is a side, not a speaker."),
+    ],
+)
+async def test_actor_of_a_side_points_to_its_statements_in_the_readers_language(
+    bot: BotHarness, language: str, name: str, said: str
+) -> None:
+    answer = await say(bot, f"/actor {name}", language)
+    assert answer.startswith(said) and "⚠️" not in answer, answer
+    commands = re.findall(r"<code>(/[a-z]+ [^<]+)</code>", answer)
+    assert [command.split()[0] for command in commands][:2] == ["/timeline", "/search"], commands
+    assert any(command.startswith("/actor ") for command in commands), commands
+    if language != "en":
+        assert not any(re.search(r"[A-Za-z]{3,}", command.split(maxsplit=1)[1]) for command in commands), commands
+    user = bot.user(READER_ID, language_code=language)
+    for command in commands:
+        before = len(bot.api.calls)
+        await user.send(command)
+        sent = [call for call in bot.api.calls[before:] if call.method in ("sendMessage", "sendPhoto")]
+        assert sent and not any("⚠️" in str(call.params.get("text", "")) for call in sent), command
+
+
+async def test_actor_of_a_name_that_is_no_side_either_says_there_is_no_such_speaker(bot: BotHarness) -> None:
+    assert await say(bot, "/actor Нарнія", "uk") == "⚠️ у записі немає мовця на ім'я 'Нарнія'"

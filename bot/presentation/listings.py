@@ -11,6 +11,7 @@ from html import escape
 
 from bot.answering.ask import NOTHING_FOUND, NOTHING_FOUND_HINT, Answer, answer
 from bot.answering.search_words import alternatives, read_search_words, translations, with_speakers
+from bot.answering.speakers import SideNamed
 from bot.answering.understanding import Understanding
 from bot.i18n import ENGLISH, N_, _, current, format_date
 from bot.input.search_syntax import parse_search
@@ -166,6 +167,26 @@ async def _topic(database: Database, argument: str, offset: int, bot_username: s
     heading = _("<b>Topic: {topic}</b>, newest first").format(topic=label(topic))
     empty = _("No statements on this topic yet.")
     return _page(heading, page.statements, offset, page.total, empty, bot_username, page.capped)
+
+
+def side_not_speaker(typed: str, found: SideNamed) -> str:
+    """`/actor США`: a side, not a speaker; where its statements are, in commands written in
+    the reader's language, and who speaks for it."""
+    side = side_name(found.side)
+    written = f'"{side}"' if " " in side else side
+    timeline = f"<code>/timeline {escape(side, quote=False)}</code>"
+    # The filter by its name in the reader's language ("сторона:"), which /search takes.
+    side_filter = _("side")
+    search = f"<code>/search {escape(side_filter, quote=False)}:{escape(written, quote=False)}</code>"
+    text = _(
+        "“{name}” is a side, not a speaker. Its statements over time: {timeline}; to search them: {search}."
+    ).format(name=escape(typed, quote=False), timeline=timeline, search=search)
+    if found.speakers:
+        speakers = ", ".join(
+            f"<code>/actor {escape(speaker_name(speaker), quote=False)}</code>" for speaker in found.speakers
+        )
+        text += "\n" + _("Its speakers: {speakers}").format(speakers=speakers)
+    return text
 
 
 def topics_html(counts: Mapping[str, int]) -> str:
