@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 
 from bot.i18n import _, use_language
-from bot.input.search_syntax import place_of
+from bot.input.search_syntax import parse_search, place_of
 from bot.presentation.labels import place_name
 from bot.presentation.listings import FULL_TEXT_REASONS, reason_sentence
 from storage.engine import Database
@@ -406,3 +406,46 @@ async def test_actor_of_a_side_points_to_its_statements_in_the_readers_language(
 
 async def test_actor_of_a_name_that_is_no_side_either_says_there_is_no_such_speaker(bot: BotHarness) -> None:
     assert await say(bot, "/actor Нарнія", "uk") == "⚠️ у записі немає мовця на ім'я 'Нарнія'"
+
+
+# -- filter values of several words ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "topic", "side", "place"),
+    [
+        ("тема:гарантії безпеки", "", "security_guarantees", None, None),
+        ("тема:гарантии безопасности перемирие", "перемирие", "security_guarantees", None, None),
+        ("ceasefire topic:security guarantees Putin", "ceasefire Putin", "security_guarantees", None, None),
+        ("сторона:Сполучені Штати перемир'я", "перемир'я", None, "United States", None),
+        ("side:United Kingdom", "", None, "United Kingdom", None),
+        ("місце:Чорне море зерно", "зерно", None, None, "Black Sea"),
+        # A word that names nothing with the value stays a word; so does one after a filter.
+        ("тема:перемир'я Путін", "Путін", "ceasefire", None, None),
+        ("тема:гарантії сторона:Росія безпеки", "безпеки", "security_guarantees", "Russia", None),
+        ('тема:"гарантії безпеки" безпеки', "безпеки", "security_guarantees", None, None),
+    ],
+)
+def test_a_filters_value_of_several_words_is_not_also_searched_as_words(
+    query: str, text: str, topic: str | None, side: str | None, place: str | None
+) -> None:
+    parsed = parse_search(query)
+    assert parsed.text == text
+    assert (parsed.filters.topic, parsed.filters.side, parsed.filters.place) == (topic, side, place)
+
+
+@pytest.mark.parametrize(
+    ("language", "query", "quoted"),
+    [
+        ("uk", "/search тема:гарантії безпеки", '/search тема:"гарантії безпеки"'),
+        ("ru", "/search тема:гарантии безопасности", '/search тема:"гарантии безопасности"'),
+    ],
+)
+async def test_search_by_a_topic_of_two_words_finds_what_the_quoted_topic_finds_and_nothing_stray(
+    bot: BotHarness, language: str, query: str, quoted: str
+) -> None:
+    answer = await say(bot, query, language)
+    assert "англійською" not in answer and "по-английски" not in answer, answer
+    count = re.search(r"\(1–\d+ (?:з|из) (\d+)\)", answer)
+    assert count, answer
+    assert f" {count.group(1)})" in await say(bot, quoted, language)

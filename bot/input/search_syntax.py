@@ -20,6 +20,8 @@ from bot.input.labels import (
     NEW_NAME,
     Vocabulary,
     carrying_side,
+    find_side,
+    find_topic,
     fold,
     listed,
     side_of,
@@ -151,10 +153,8 @@ def is_cyrillic(text: str) -> bool:
     return bool(_CYRILLIC.search(text))
 
 
-def place_of(value: str) -> str:
-    """A place as the record spells it, from a name places.json gives it ("Стамбул",
-    "Стамбулі", "Київ" -> Istanbul, Kyiv; a Cyrillic name with an ending of up to three
-    letters), the names cards show among them; any other place as typed."""
+def _known_place(value: str) -> str | None:
+    """The place places.json gives `value` for ("Стамбулі" -> Istanbul), if any."""
     typed = fold(value)
     entries = vocabulary_data("places.json")["places"]
     names = [
@@ -169,7 +169,54 @@ def place_of(value: str) -> str:
         inflected = typed.startswith(name) and len(typed) - len(name) <= MAX_ENDING
         if inflected and len(name) >= _PLACE_STEM_MIN and is_cyrillic(name):
             return place
-    return value
+    return None
+
+
+def known_place(value: str) -> bool:
+    return _known_place(value) is not None
+
+
+def place_of(value: str) -> str:
+    """A place as the record spells it, from a name places.json gives it ("Стамбул",
+    "Стамбулі", "Київ" -> Istanbul, Kyiv; a Cyrillic name with an ending of up to three
+    letters), the names cards show among them; any other place as typed."""
+    return _known_place(value) or value
+
+
+#: Words after a filter's value that may still be part of it ("тема:гарантії безпеки").
+_MORE_WORDS = 3
+_NEXT_WORD = re.compile(r"\s+(\S+)")
+
+
+def _names_a_label(key: str, value: str, sides: Iterable[str]) -> bool:
+    """Whether `value` is wholly a topic, side or place the filter `key` knows."""
+    if key == "topic":
+        return find_topic(value) is not None
+    if key == "side":
+        return find_side(value) is not None or any(fold(side) == fold(value) for side in sides)
+    if key == "place":
+        return known_place(value)
+    return False
+
+
+def _whole_value(key: str, value: str, query: str, end: int, sides: Iterable[str]) -> tuple[str, int]:
+    """An unquoted topic, side or place of several words (`тема:гарантії безпеки`,
+    `сторона:Сполучені Штати`, `місце:Чорне море`): the longest run of the words after
+    the value that, with it, names one; else the value alone. A word that is itself a
+    filter ends the run. Returns the value and where it ends in `query`."""
+    if key not in ("topic", "side", "place"):
+        return value, end
+    sides = tuple(sides)
+    best, best_end = value, end
+    words, position = value, end
+    for _ in range(_MORE_WORDS):
+        following = _NEXT_WORD.match(query, position)
+        if following is None or _filter_pattern().match(query, following.start(1)):
+            break
+        words, position = f"{words} {following.group(1)}", following.end()
+        if _names_a_label(key, words, sides):
+            best, best_end = words, position
+    return best, best_end
 
 
 def _refuse_misspelt_filters(text: str) -> None:
@@ -190,14 +237,22 @@ def parse_search(query: str, sides: Iterable[str] = (), *, open_sides: bool = Fa
     query = query.replace(NUL, " ")
     values: dict[str, str] = {}
     pattern = _filter_pattern()
+    kept: list[str] = []
+    start = 0
     for match in pattern.finditer(query):
         written, raw = match.group(1), match.group(2)
         key = filter_names().key_of(written) or written.lower()
         value = _unquoted(key, raw, written)
         if not value.strip():
             raise InvalidInput(key, N_("empty value"))
+        end = match.end()
+        if raw[0] not in "\"'":
+            value, end = _whole_value(key, value, query, end, sides)
         values[key] = value.strip()
-    text = " ".join(pattern.sub(" ", query).split())
+        kept.append(query[start : match.start()])
+        start = max(end, match.end())
+    kept.append(query[start:])
+    text = " ".join(" ".join(kept).split())
     _refuse_misspelt_filters(text)
     speaker = values.get("speaker")
     new_speaker = bool(speaker and speaker.startswith(NEW_NAME))
