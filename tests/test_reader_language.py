@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from bot.answering.search_words import search_words
 from bot.i18n import _, use_language
 from bot.input.search_syntax import parse_search, place_of
 from bot.presentation.labels import place_name
@@ -449,3 +450,28 @@ async def test_search_by_a_topic_of_two_words_finds_what_the_quoted_topic_finds_
     count = re.search(r"\(1–\d+ (?:з|из) (\d+)\)", answer)
     assert count, answer
     assert f" {count.group(1)})" in await say(bot, quoted, language)
+
+
+# -- markup in search words ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("<b>truce</b>", ["truce"]),
+        ("&lt;i&gt;ceasefire&lt;/i&gt;", ["ceasefire"]),
+        ('<a href="https://example.org">ceasefire</a> Putin', ["ceasefire", "Putin"]),
+        ("<b>перемир'я</b>", ["перемир'я"]),
+        ("a < b > c", ["b", "c"]),
+    ],
+)
+def test_markup_typed_with_search_words_is_no_word(typed: str, words: list[str]) -> None:
+    assert [word.written for word in search_words(typed)] == words
+
+
+async def test_search_in_markup_finds_what_the_words_find_and_shows_the_markup_escaped(bot: BotHarness) -> None:
+    plain = await say(bot, "/search ceasefire", "en")
+    marked = await say(bot, "/search <b>ceasefire</b>", "en")
+    found = re.search(r"\(1–\d+ of (\d+)\)", plain)
+    assert found and f"of {found.group(1)})" in marked, marked
+    assert "“&lt;b&gt;ceasefire&lt;/b&gt;”" in marked and "<b>ceasefire" not in marked

@@ -11,6 +11,7 @@ ones are (vocabulary/search_words.json). English words are read as they always w
 from __future__ import annotations
 
 import functools
+import html
 import json
 import re
 from dataclasses import dataclass, replace
@@ -26,6 +27,12 @@ from storage.search import MAX_TERM_LENGTH, STOPWORDS, SearchFilters, query_word
 
 #: A word, with the apostrophes inside it ("перемир'я" is one word, not "перемир" and "я").
 _TOKEN = re.compile(r"[^\W_]+(?:['’ʼ][^\W_]+)*", re.UNICODE)
+#: Markup pasted or typed with the words ("<b>truce</b>", "&lt;i&gt;"): no word of them.
+_TAG = re.compile(
+    r"</?(?:a|b|strong|i|em|u|ins|s|strike|del|span|tg-spoiler|tg-emoji|code|pre|blockquote|br|p|div|font|"
+    r"sub|sup|mark|small|big|h[1-6]|li|ul|ol)\b[^<>]{0,200}>",
+    re.IGNORECASE,
+)
 #: A word of a speaker's name this long or longer may be followed by an ending (as
 #: bot.answering.reading reads names): "Путина" is Putin's.
 _NAME_WORD_MIN = 4
@@ -114,12 +121,18 @@ def _cyrillic(word: str, facts: RecordFacts | None) -> SearchWord | None:
     return SearchWord(word, forms, english, _names(word, facts) if facts is not None else ())
 
 
+def without_markup(text: str) -> str:
+    """`text` with its HTML tags and entities taken out: "<b>truce</b>" is the word truce,
+    not "b", "truce" and "b" (the reply still shows what was typed, escaped)."""
+    return _TAG.sub(" ", html.unescape(text))
+
+
 def search_words(text: str, facts: RecordFacts | None = None) -> list[SearchWord]:
     """The words of `text` in order, each once. Names are looked for among the record's
     `facts` when given (`read_search_words` gives them); without, a Cyrillic word finds
     its spelling, its transliteration and its English words."""
     found: list[SearchWord] = []
-    for match in _TOKEN.finditer(text):
+    for match in _TOKEN.finditer(without_markup(text)):
         token = match.group()
         if is_cyrillic(token):
             word = _cyrillic(token, facts)
