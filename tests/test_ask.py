@@ -152,6 +152,14 @@ async def test_what_the_record_cannot_answer_gets_nothing(model_database: Databa
     assert answer_json(question, reply) == {"question": question, "results": []}
 
 
+@pytest.mark.parametrize(
+    "question", ["What did Trump say in July?", "Що казав Трамп у липні?", "Что Трамп говорил в июле?"]
+)
+async def test_who_and_when_alone_list_what_was_said_then_first(model_database: Database, question: str) -> None:
+    reply = await ask(model_database, question)
+    assert set(refs(reply)[:2]) == {"s17", "s19"}, refs(reply)
+
+
 async def test_the_words_read_for_the_ranking_follow_an_edit(model_database: Database) -> None:
     question = "Did anyone talk about Ukrainian neutrality?"
     assert refs(await ask(model_database, question))[:1] == ["s14"]
