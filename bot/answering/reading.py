@@ -41,8 +41,14 @@ _LEXICON_LONG_STEM = 5
 _LEXICON_STEM_MIN = 3
 
 
+#: An apostrophe after a Cyrillic letter ("перемир'я", "об’єднання"): written, typed as ’ or
+#: ʼ, or left out ("перемиря"); folded away so that all three meet.
+_CYRILLIC_APOSTROPHE = re.compile(r"(?<=[а-яіїєґ])['’ʼ]")
+
+
 def fold(word: str) -> str:
-    return unicodedata.normalize("NFKC", word).casefold().replace("ё", "е").replace("’", "'")
+    folded = unicodedata.normalize("NFKC", word).casefold().replace("ё", "е").replace("’", "'")
+    return _CYRILLIC_APOSTROPHE.sub("", folded)
 
 
 def is_cyrillic(text: str) -> bool:
