@@ -14,7 +14,7 @@ from storage.engine import Database
 from storage.models import AuditEntry, Statement
 from storage.statements import add_statement
 from storage.validation import validate_statement
-from tests.bot_harness import ADMIN_ID, READER_ID, BotHarness, running_bot
+from tests.bot_harness import ADMIN_ID, READER_ID, BotHarness, retract, running_bot
 
 
 @pytest_asyncio.fixture
@@ -90,6 +90,18 @@ async def test_a_forgotten_listing_tells_the_reader_to_run_the_command_again(bot
 )
 async def test_latest_n(bot: BotHarness, argument: str, expected: str) -> None:
     assert expected in await say(bot, f"/latest {argument}")
+
+
+async def test_search_for_the_retracted_status_shows_what_was_retracted_and_why(bot: BotHarness) -> None:
+    assert "No statement matches" in await say(bot, "/search status:retracted")
+    assert "Retracted" in await retract(bot.admin(), 23, "Misattributed quote")
+    found = await say(bot, "/search status:retracted")
+    assert "(1–1 of 1)" in found and "/statement_23" in found
+    assert "<b>retracted</b>: Misattributed quote" in found
+    await bot.user(language_code="uk").send("/search Донецьк статус:відкликано")
+    in_ukrainian = bot.last_text(READER_ID)
+    assert "/statement_23" in in_ukrainian and "(1–1 з 1)" in in_ukrainian
+    assert "/statement_23" not in await say(bot, "/search Donetsk")  # left out unless asked for
 
 
 async def test_search_with_filters(bot: BotHarness) -> None:
