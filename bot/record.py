@@ -11,6 +11,7 @@ from datetime import date
 from bot.input.edit_line import Edit
 from bot.input.labels import record_label
 from bot.input.statement_keys import StatementKey, statement_key
+from bot.known_speakers import known_speakers
 from storage.actors import find_actors, known_speaker
 from storage.engine import Database
 from storage.errors import N_, InvalidInput, NotFound
@@ -113,7 +114,8 @@ class MaybeRecordedSpeaker(InvalidInput):
 async def add(database: Database, data: StatementData, who: str) -> Statement:
     """Adds the statement. A speaker new to the record without a side is recorded with the
     side left open (`UNKNOWN_SIDE`), for the admin to set; `MaybeRecordedSpeaker` when the
-    name may be a recorded speaker's. The same statement sent twice is refused."""
+    name may be a recorded speaker's. The same statement sent twice is refused. A new
+    speaker is recorded with every other name bot/data/actors.json knows for them."""
     if not data.side and await recorded_speaker(database, data.speaker) is None:
         similar = await similar_speakers(database, data.speaker)
         if similar:
@@ -123,7 +125,7 @@ async def add(database: Database, data: StatementData, who: str) -> Statement:
         raise InvalidInput(
             N_("statement"), N_("the record already holds it as #{id} (same speaker, date and text)"), id=duplicate
         )
-    return await add_statement(database, data, who)
+    return await add_statement(database, data, who, known=known_speakers())
 
 
 def unsaved(data: StatementData, added_by: str) -> Statement:
@@ -166,7 +168,9 @@ class Linked:
 
 async def edit(database: Database, statement_id: int, change: Edit, who: str) -> Changed:
     """`change` as `bot.input.edit_line.parse_edit` read it, in the record's terms."""
-    statement = await edit_statement(database, statement_id, change.field, change.value, who, side=change.side)
+    statement = await edit_statement(
+        database, statement_id, change.field, change.value, who, side=change.side, known=known_speakers()
+    )
     return Changed(statement, await linked_statements(database, statement_id))
 
 
@@ -191,10 +195,13 @@ class TooLarge(InvalidInput):
 
 async def import_file(database: Database, name: str, content: bytes, who: str, *, dry_run: bool) -> ImportReport:
     """Every line checked before any is written: all of the file, or none of it. Sides,
-    topics, stances and statuses may be written in Ukrainian or Russian, as for /add."""
+    topics, stances and statuses may be written in Ukrainian or Russian, as for /add; new
+    speakers get their known names, as by /add."""
     if len(content) > MAX_IMPORT_BYTES:
         raise TooLarge(name)
-    return await import_statements(database, name, content, who, dry_run=dry_run, labels=record_label)
+    return await import_statements(
+        database, name, content, who, dry_run=dry_run, labels=record_label, known=known_speakers()
+    )
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""Opening the record for any entry point: the database at the schema head, the embedding
-model if installed, and on first run the sample corpus."""
+"""Opening the record for any entry point: the database at the schema head, its speakers
+under every name the bot knows for them, the embedding model if installed, and on first
+run the sample corpus."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from sqlalchemy.engine import make_url
 
 from bot.answering.embedder import Embedder
 from bot.config import Settings
+from bot.known_speakers import known_speakers
 from storage.embeddings import embed_missing
 from storage.engine import Database
+from storage.known_names import complete_known_names
 from storage.migrate import upgrade
 from storage.sample import load_sample_if_empty
 
@@ -63,6 +66,9 @@ async def open_database(settings: Settings, *, with_sample: bool = False, semant
     try:
         async with database.exclusively(STARTUP_LOCK_KEY):
             await upgrade(database)
+            named = await complete_known_names(database, known_speakers())
+            if named:
+                log.info("speakers given the names the bot knows for them: %s", ", ".join(named))
             if with_sample and settings.load_sample:
                 report = await load_sample_if_empty(database)
                 if report is not None:

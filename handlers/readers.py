@@ -59,6 +59,7 @@ Plain text works in a private chat; in groups, mention me or reply to me.
 
 <b>Alerts</b>: told at once when a matching statement is recorded
 /alert WORDS [speaker: side: topic:] — <code>/alert ceasefire speaker:putin</code>
+   someone the record does not hold yet: <code>speaker:+Name</code>
 /alerts — my alerts, to remove one; <code>/alert off N</code> removes alert N
 
 <b>Sharing</b>
@@ -70,7 +71,8 @@ Every statement carries its 🔗 share link. In any chat, type <code>@{bot} WORD
 
 ADMIN_HELP = N_("""<b>Admins</b>
 /add SPEAKER | YYYY-MM-DD | TOPICS | TEXT | SOURCE [| URL] — or /add alone for a guided dialogue
-/edit ID FIELD VALUE — <code>/edit 23 status confirmed</code>
+   a side the record does not hold yet takes + before it: <code>Ilham Aliyev (+Azerbaijan)</code>
+/edit ID FIELD VALUE — <code>/edit 23 status confirmed</code>, <code>/edit 23 side +Azerbaijan</code>
 /retract ID REASON — the statement stays, marked retracted
 /link ID contradicts|responds_to ID
 /import — send a JSONL or CSV file with /import as its caption (<code>/import dry</code> checks without writing)

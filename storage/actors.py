@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
@@ -136,25 +136,75 @@ def only_actor(name: str, actors: list[Actor]) -> Actor:
     return actors[0]
 
 
-async def get_or_create_actor(session: AsyncSession, name: str) -> Actor:
-    """The actor with exactly this name or alias; a new one otherwise. Never a partial
-    match: "Trump" must not silently become "Donald Trump Jr."."""
+class KnownNames:
+    """The names a deployment knows for speakers before the record holds them ("Pete
+    Hegseth" is also "Hegseth", "Піт Гегсет", "Пит Хегсет"): groups of names, each a
+    canonical name and its aliases, matched as `normalize_name` folds them. Storage reads
+    no data file; the bot gives these (bot/known_speakers.py, from bot/data/actors.json),
+    so that an actor created by any write (add, edit, import, the sample) is found, and
+    its statements indexed, under every name readers use for them."""
+
+    def __init__(self, groups: Mapping[str, Sequence[str]]) -> None:
+        self._groups: list[tuple[str, ...]] = []
+        self._by_key: dict[str, int] = {}
+        for name, aliases in groups.items():
+            names = tuple(dict.fromkeys(" ".join(each.split()) for each in (name, *aliases)))
+            for each in names:
+                # A name two groups give belongs to the first (tests/test_known_speakers.py
+                # keeps bot/data/actors.json free of such names).
+                self._by_key.setdefault(normalize_name(each), len(self._groups))
+            self._groups.append(names)
+
+    def names_of(self, *names: str) -> tuple[str, ...]:
+        """Every known name of the speaker the first of `names` known here belongs to
+        (canonical name first); () when none is known."""
+        for name in names:
+            group = self._by_key.get(normalize_name(name))
+            if group is not None:
+                return self._groups[group]
+        return ()
+
+    def missing(self, actor: Actor) -> list[str]:
+        """The known names of `actor` (found by its name, else by its aliases) it does not
+        hold yet."""
+        held = {alias.normalized for alias in actor.aliases}
+        names = self.names_of(actor.name, *(alias.alias for alias in actor.aliases))
+        return [name for name in names if normalize_name(name) not in held]
+
+
+async def get_or_create_actor(session: AsyncSession, name: str, known: KnownNames | None = None) -> Actor:
+    """The actor with exactly this name or alias; a new one otherwise, holding besides its
+    name the other names `known` gives it that no actor holds yet. Never a partial match:
+    "Trump" must not silently become "Donald Trump Jr."."""
     cleaned = clean_name(name)
     key = normalize_name(cleaned)
     existing = await session.exec(select(Actor).join(ActorAlias).where(ActorAlias.normalized == key))
     actor = existing.first()
     if actor is not None:
         return actor
+    aliases = {key: cleaned}
+    for other in known.names_of(cleaned) if known else ():
+        if normalize_name(other):
+            aliases.setdefault(normalize_name(other), other)
+    held = await session.exec(select(ActorAlias.normalized).where(col(ActorAlias.normalized).in_(list(aliases))))
+    for taken in held.all():
+        aliases.pop(taken, None)
     try:
         # A savepoint, so that losing a race with another writer creating the same actor
         # (PostgreSQL: the unique index makes us wait, then refuses) costs only this insert.
+        # That writer may have made it under another of its known names, which then holds
+        # this one as an alias: the look-up below finds it either way.
         async with session.begin_nested():
-            actor = Actor(name=cleaned, aliases=[ActorAlias(alias=cleaned, normalized=key)])
+            actor = Actor(
+                name=cleaned, aliases=[ActorAlias(alias=alias, normalized=each) for each, alias in aliases.items()]
+            )
             session.add(actor)
             await session.flush()
     except IntegrityError:
         existing = await session.exec(select(Actor).join(ActorAlias).where(ActorAlias.normalized == key))
-        actor = existing.one()
+        found = existing.first()
+        # None: what another writer took meanwhile was only one of the other known names.
+        return found if found is not None else await get_or_create_actor(session, cleaned)
     return actor
 
 
@@ -180,15 +230,16 @@ class ActorResolver:
     """`get_or_create_actor` with a memory, for writes of many statements in one session
     (an import of thousands of lines names a few dozen speakers)."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, known: KnownNames | None = None) -> None:
         self._session = session
+        self._known = known
         self._by_key: dict[str, Actor] = {}
 
     async def get_or_create(self, name: str) -> Actor:
         key = normalize_name(name)
         actor = self._by_key.get(key)
         if actor is None:
-            actor = await get_or_create_actor(self._session, name)
+            actor = await get_or_create_actor(self._session, name, self._known)
             self._by_key[key] = actor
         return actor
 

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from storage.actors import ActorResolver
+from storage.actors import ActorResolver, KnownNames
 from storage.embeddings import embed_statements
 from storage.engine import Database
 from storage.errors import N_, Wording, wording, wording_of
@@ -375,10 +375,12 @@ async def import_statements(
     dry_run: bool = False,
     allow_unretract: bool = False,
     labels: LabelReader | None = None,
+    known: KnownNames | None = None,
 ) -> ImportReport:
     """A statement retracted in the record stays retracted when the file has it live (an
     older export, say): that line is skipped and reported, unless `allow_unretract`.
-    `labels` reads sides, topics, stances and statuses written in other words."""
+    `labels` reads sides, topics, stances and statuses written in other words; `known`
+    gives a speaker new to the record the other names it is known by."""
     rows, found = parse_exchange(name, content)
     if not rows and not found:
         return ImportReport(dry_run=dry_run, empty=True)
@@ -388,7 +390,7 @@ async def import_statements(
         return report
     try:
         async with database.write() as session:
-            actors = ActorResolver(session)
+            actors = ActorResolver(session, known)
             touched: list[Statement] = []
             for chunk_start in range(0, len(valid), _CHUNK):
                 numbered = valid[chunk_start : chunk_start + _CHUNK]

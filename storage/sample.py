@@ -12,7 +12,7 @@ from importlib import resources
 from sqlalchemy import func
 from sqlmodel import select
 
-from storage.actors import add_aliases, get_or_create_actor
+from storage.actors import KnownNames, add_aliases, get_or_create_actor
 from storage.engine import Database, TextEmbedder
 from storage.exchange import ImportReport, import_statements
 from storage.migrate import upgrade
@@ -44,8 +44,9 @@ async def is_empty(database: Database) -> bool:
 
 
 async def load_sample(database: Database) -> ImportReport:
-    await seed_aliases(database, sample_aliases())
-    return await import_statements(database, "statements.jsonl", sample_corpus(), SAMPLE_WHO)
+    aliases = sample_aliases()
+    await seed_aliases(database, aliases)
+    return await import_statements(database, "statements.jsonl", sample_corpus(), SAMPLE_WHO, known=KnownNames(aliases))
 
 
 async def load_sample_if_empty(database: Database) -> ImportReport | None:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.actors import UNKNOWN_SIDE, ActorResolver, normalize_name, usual_side
+from storage.actors import UNKNOWN_SIDE, ActorResolver, KnownNames, normalize_name, usual_side
 from storage.embeddings import embed_statements
 from storage.engine import Database
 from storage.errors import N_, Conflict, InvalidInput, NotFound, Wording, wording_of
@@ -169,13 +169,18 @@ async def create_statements(
 
 
 async def create_statement(
-    session: AsyncSession, data: StatementData, who: str, action: AuditAction = AuditAction.add
+    session: AsyncSession,
+    data: StatementData,
+    who: str,
+    action: AuditAction = AuditAction.add,
+    known: KnownNames | None = None,
 ) -> Statement:
+    """`known`: the names a speaker new to the record is given besides the one written."""
     if data.ref is not None:
         existing = await session.exec(select(Statement.id).where(Statement.ref == data.ref))
         if existing.first() is not None:
             raise Conflict(N_("a statement with ref {ref} is already in the record"), ref=repr(data.ref))
-    [statement] = await create_statements(session, [data], who, action)
+    [statement] = await create_statements(session, [data], who, action, ActorResolver(session, known))
     return statement
 
 
@@ -226,10 +231,13 @@ async def update_statement(
     return True
 
 
-async def add_statement(database: Database, data: StatementData, who: str) -> Statement:
+async def add_statement(
+    database: Database, data: StatementData, who: str, *, known: KnownNames | None = None
+) -> Statement:
+    """`known`: the names a speaker new to the record is given besides the one written."""
     try:
         async with database.write() as session:
-            statement = await create_statement(session, data, who)
+            statement = await create_statement(session, data, who, known=known)
             await embed_statements(database, [statement])
     except IntegrityError:
         # Another writer committed the same ref between our check and our insert.
@@ -327,10 +335,18 @@ def _edited_values(current: dict[str, Any], field: str, value: str) -> dict[str,
 
 
 async def edit_statement(
-    database: Database, statement_id: int, field: str, value: str, who: str, *, side: str | None = None
+    database: Database,
+    statement_id: int,
+    field: str,
+    value: str,
+    who: str,
+    *,
+    side: str | None = None,
+    known: KnownNames | None = None,
 ) -> Statement:
     """Changes one field; `side` is the side given with a speaker ("Name (Side)"), set in
-    the same change."""
+    the same change; `known`, the names a speaker new to the record is given besides the
+    one written."""
     async with database.write() as session:
         statement = await lock_statement(session, statement_id)
         if statement.is_retracted:
@@ -344,7 +360,7 @@ async def edit_statement(
         if side:
             values["side"] = side
         data = validate_statement(values)
-        changed = await update_statement(session, statement, data, who)
+        changed = await update_statement(session, statement, data, who, actors=ActorResolver(session, known))
         if changed:
             await embed_statements(database, [statement])
     if not changed:

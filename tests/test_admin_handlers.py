@@ -340,7 +340,8 @@ async def test_guided_add_through_the_buttons_writes_exactly_one_statement(bot: 
     # The dialogue's answer only: the plain-text question handler stayed silent.
     assert sent_since(bot, ADMIN_ID, before) == [
         "<b>Keir Starmer</b> is new to the record.\n\n"
-        "Which side do they speak for? e.g. <i>Ukraine</i>, <i>Russia</i>, <i>United States</i>"
+        "Which side do they speak for? e.g. <i>Ukraine</i>, <i>Russia</i>, <i>United States</i>; "
+        "a side the record does not hold yet with + before it: <i>+Azerbaijan</i>"
     ]
 
     await admin.send("United Kingdom")

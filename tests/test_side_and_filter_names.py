@@ -107,7 +107,8 @@ async def test_the_guided_add_refuses_a_side_it_does_not_know_and_asks_again(bot
         assert "Which side do they speak for?" in answer
     assert answer.endswith(
         "the West, unknown). A side the record does not hold yet is written with + before its name: +Narnia"
-        "\n\nWhich side do they speak for? e.g. <i>Ukraine</i>, <i>Russia</i>, <i>United States</i>"
+        "\n\nWhich side do they speak for? e.g. <i>Ukraine</i>, <i>Russia</i>, <i>United States</i>; "
+        "a side the record does not hold yet with + before it: <i>+Azerbaijan</i>"
     )
     assert await state(record) == before
 
@@ -148,6 +149,7 @@ async def test_the_guided_add_refuses_a_side_in_the_admins_language(bot: BotHarn
     answer = await said_to(bot, admin, "Нарнія")
     assert answer.startswith("⚠️ невідома сторона 'Нарнія' (одна з: Росія, Україна, США,"), answer
     assert "+Нарнія" in answer
+    assert answer.endswith("сторону, якої ще немає в записі, — із + перед назвою: <i>+Azerbaijan</i>")
 
 
 # -- the one-line /add and /edit -------------------------------------------------------
@@ -256,3 +258,33 @@ async def test_an_unknown_side_is_named_in_the_readers_language(bot: BotHarness,
     assert (await said_to(bot, reader, f"/search side:{typed}")).startswith(said)
     assert (await said_to(bot, reader, f"/alert side:{typed}")).startswith(said)
     assert ADMIN_ID != READER_ID
+
+
+# -- /help ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "edit", "alert", "waiting_for"),
+    [
+        ("en", "/edit 23 side +Azerbaijan", "speaker:+Name", "speaker:+Fidan"),
+        ("uk", "/edit 23 сторона +Azerbaijan", "мовець:+Ім'я", "мовець:+Фідан"),
+        ("ru", "/edit 23 сторона +Azerbaijan", "спикер:+Имя", "спикер:+Фидан"),
+    ],
+)
+async def test_help_teaches_how_to_name_what_the_record_does_not_hold_yet(
+    bot: BotHarness, record: Database, language: str, edit: str, alert: str, waiting_for: str
+) -> None:
+    admin = bot.admin(language_code=language)
+    reader = bot.user(language_code=language)
+    admin_help = await said_to(bot, admin, "/help")
+    reader_help = await said_to(bot, reader, "/help")
+
+    for shown in (f"<code>{edit}</code>", "<code>Ilham Aliyev (+Azerbaijan)</code>", f"<code>{alert}</code>"):
+        assert shown in admin_help
+    assert f"<code>{alert}</code>" in reader_help and "+Azerbaijan" not in reader_help
+    # What the help shows works as shown.
+    assert "#1" in await said_to(bot, admin, edit.replace("23", "1"))
+    assert (await get_statement(record, 1)).side == "Azerbaijan"
+    assert "#3" in await said_to(bot, admin, f"/add Ilham Aliyev (+Azerbaijan) {LINE}")
+    await reader.send(f"/alert {waiting_for}")
+    assert [alert.query for alert in await chat_alerts(record, READER_ID)] == [waiting_for]

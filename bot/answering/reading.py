@@ -306,12 +306,20 @@ def _record_places(facts: RecordFacts) -> dict[str, str]:
 def month_or_season(word: str) -> tuple[int, int] | None:
     data = _data()
     for number, known in data.months:
-        if word == known or (is_cyrillic(known) and _word_matches(word, known)):
+        if word == known or (is_cyrillic(known) and _month_matches(word, known)):
             return number, number
     for known, first, last in data.seasons:
-        if word == known or (is_cyrillic(known) and _word_matches(word, known)):
+        if word == known or (is_cyrillic(known) and _month_matches(word, known)):
             return first, last
     return None
+
+
+def _month_matches(asked: str, known: str) -> bool:
+    """A Cyrillic month's stem in any case: three letters are stem enough for a month
+    ("июл" in июле, июля), with at most two letters after them ("майдан" is no May)."""
+    if len(known) == 3:
+        return asked.startswith(known) and len(asked) - len(known) <= 2
+    return _word_matches(asked, known)
 
 
 def _span(words: list[str], raw: list[str], last: date | None) -> tuple[tuple[date, date] | None, bool]:
@@ -425,6 +433,13 @@ def read(question: str, facts: RecordFacts) -> Reading:
         if written[0].isupper() and not opens_sentence(question, matches[at].start(), aside):
             if word not in data.not_names and not any(_word_matches(word, known) for known in data.not_names):
                 names.append(written)
+                continue
+            # A capitalised word that names no one the record must hold may still name a
+            # topic ("NATO", "НАТО"): it is what is asked about. Others ("Europe") are left
+            # out, as before, for they name where rather than what.
+            english = english_words(word) if is_cyrillic(word) else (word,)
+            if topics_of(english):
+                topic_groups.append(english)
             continue
         if is_cyrillic(word):
             english = english_words(word)

@@ -53,6 +53,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.answering.keywords import COMMON_MIN, COMMON_SHARE, Scope, TermStats, term_stats
 from bot.answering.lexical import WordGroups, held_shares
+from bot.answering.near_names import nearest_speaker
 from bot.answering.numbers import numbers_in
 from bot.answering.query import Ranked
 from bot.answering.reading import (
@@ -137,7 +138,7 @@ async def rank(
         if not embedding.done():
             embedding.cancel()
     if evidence.missing:
-        return Ranked(reason=_("the record does not mention {names}").format(names=", ".join(evidence.missing)))
+        return Ranked(reason=_missing(evidence.missing, index, question))
     if evidence.pointless:
         return Ranked(reason=_("nothing in the record is close enough to the question"))
     if options.absent_words and reading.cyrillic and not _knows_a_word(reading):
@@ -161,6 +162,12 @@ async def rank(
         return Ranked(reason=far)
     bonus = _bonus(index, reading, options)
     rows = np.flatnonzero(live)
+    if options.names and options.time and not _asks_what(reading):
+        # Only who, where or when is asked ("What did Trump say in July?"): the statements
+        # it points at come first, closest first.
+        pointed = _scope_rows(index, reading)
+        if pointed is not None:
+            bonus += pointed
     if words:
         closest = rows[np.argsort(-(cosines[rows] + bonus[rows]), kind="stable")]
         shares = await held_shares(database, session, index, words, stats, closest)
@@ -184,6 +191,22 @@ async def rank(
     order = order[keep]
     ids = index.columns.ids[order].tolist()
     return Ranked(ids=[int(i) for i in ids], scores=[float(scores[row]) for row in order])
+
+
+def _missing(names: list[str], index: RecordArrays, question: str) -> str:
+    """Why nothing answers a question naming what the record never mentions, with the
+    speaker a misspelt name most likely means ("Zelenksy": Volodymyr Zelensky)."""
+    shown = ", ".join(names)
+    near = next((found for found in (nearest_speaker(name, index.facts, question) for name in names) if found), None)
+    if near is None:
+        return _("the record does not mention {names}").format(names=shown)
+    return _("the record does not mention {names}; did you mean {suggestion}?").format(names=shown, suggestion=near)
+
+
+def _asks_what(reading: Reading) -> bool:
+    """Whether the question asks about something besides who, where and when: a word of
+    its own, a word for a topic or a name the record must hold."""
+    return bool(reading.content_words or reading.translated_words or reading.topic_groups or reading.names)
 
 
 def _knows_a_word(reading: Reading) -> bool:

@@ -23,6 +23,7 @@ from bot.cli.digest import digest_app
 from bot.cli.positions import register as register_positions
 from bot.config import GENERATE_SECRET, ConfigError, Settings, load_settings, parse_webhook_secret
 from bot.input.labels import record_label
+from bot.known_speakers import known_speakers
 from bot.logs import configure_logging
 from storage.engine import Database
 from storage.errors import RecordError
@@ -276,6 +277,7 @@ def import_file(
             dry_run=dry_run,
             allow_unretract=allow_unretract,
             labels=record_label,
+            known=known_speakers(),
         )
 
     report = with_database(work, quiet=True)

@@ -20,7 +20,10 @@ ASK_SPEAKER = N_(
     "Who said it? Send the speaker's name, e.g. <i>Vladimir Putin</i>. For someone new to "
     "the record you may add the side in brackets: <i>Keir Starmer (United Kingdom)</i>."
 )
-ASK_SIDE = N_("Which side do they speak for? e.g. <i>Ukraine</i>, <i>Russia</i>, <i>United States</i>")
+ASK_SIDE = N_(
+    "Which side do they speak for? e.g. <i>Ukraine</i>, <i>Russia</i>, <i>United States</i>; "
+    "a side the record does not hold yet with + before it: <i>+Azerbaijan</i>"
+)
 ASK_DATE = N_(
     "When was it said? <code>YYYY-MM-DD</code>, or <code>YYYY-MM</code> / <code>YYYY</code> "
     "when only that much is known."
