@@ -175,12 +175,6 @@ async def test_a_capitalised_word_for_a_topic_is_what_is_asked_about(model_datab
     assert {"s01", "s26"} & set(refs(reply)[:5]), (reply.reason, refs(reply))
 
 
-@pytest.mark.parametrize("question", ["перемир'я у травні", "перемиря у травні", "перемирря у травні"])
-async def test_an_apostrophe_typed_or_left_out_reads_the_same(model_database: Database, question: str) -> None:
-    reply = await ask(model_database, question)
-    assert "s11" in refs(reply)[:3], (reply.reason, refs(reply))
-
-
 @pytest.mark.parametrize("question", ["Розкажи казку", "Какая завтра погода?"])
 async def test_a_cyrillic_question_with_no_word_the_record_knows_gets_nothing(
     model_database: Database, question: str

@@ -1,10 +1,11 @@
-"""Months and seasons in Ukrainian and Russian, in every case (bot.answering.reading)."""
+"""Words of Ukrainian and Russian questions as the reader writes them (bot.answering.reading):
+months and seasons in every case, apostrophes typed or not."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.answering.reading import month_or_season
+from bot.answering.reading import english_words, fold, month_or_season
 
 
 @pytest.mark.parametrize(
@@ -28,3 +29,12 @@ def test_a_month_is_read_in_any_case(word: str, months: tuple[int, int]) -> None
 @pytest.mark.parametrize("word", ["майдан", "маршрут", "июльский-проект"])
 def test_a_word_that_only_begins_like_a_month_is_none(word: str) -> None:
     assert month_or_season(word) is None
+
+
+@pytest.mark.parametrize("written", ["перемир'я", "перемир’я", "перемирʼя", "перемиря", "перемирря"])
+def test_an_apostrophe_typed_any_way_or_left_out_reads_the_same(written: str) -> None:
+    assert "ceasefire" in english_words(fold(written))
+
+
+def test_an_english_possessive_keeps_its_apostrophe() -> None:
+    assert fold("Putin's") == "putin's"
