@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.time_zones import nearest_zone, zone_named
+from bot.time_zones import nearest_zone, zone_named, zone_words
 from storage.errors import N_, BadValue
 from storage.zones import Zone, key_of, zone_of
 
@@ -58,9 +58,11 @@ def parse_timezone(value: str) -> Zone:
     ("Kyiv", "Київ", "Москва") or as an offset ("UTC+3", "UTC+5:30": bot.time_zones). A name
     is looked up as a file, so a directory ("Europe") or a name too long for the file system
     fails with an OSError: that is an unknown zone too, answered with the nearest known name
-    when there is one ("Kiyv": Europe/Kyiv)."""
+    when there is one ("Kiyv": Europe/Kyiv). Words around the zone that name none ("за
+    Києвом", "по Москве") are left out, also from the name a refusal shows."""
     name = value.strip()
-    shown = name if len(name) <= MAX_TIMEZONE_NAME else name[:MAX_TIMEZONE_NAME] + "…"
+    bare = zone_words(name) if len(name) <= MAX_TIMEZONE_NAME else name
+    shown = bare if len(bare) <= MAX_TIMEZONE_NAME else bare[:MAX_TIMEZONE_NAME] + "…"
     try:
         if not name or len(name) > MAX_TIMEZONE_NAME or name.startswith(("/", ".")) or ".." in name:
             raise ZoneInfoNotFoundError(name)

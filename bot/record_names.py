@@ -6,7 +6,9 @@ not know with an `UnknownSide`, and `with_record_sides` asks the record about it
 before the refusal stands. A `speaker:` filter of /search or /alert must name a speaker
 of the record; one that does not is refused with the nearest name when it looks like a
 typo, rather than search for nothing or make an alert that never fires. An alert may wait
-for someone the record does not hold yet only when written so, `speaker:+Name`."""
+for someone the record does not hold yet only when written so, `speaker:+Name`. A
+`place:` filter of /search names a place of places.json or of the record, or is refused
+with the nearest name (an alert may wait for any place)."""
 
 from __future__ import annotations
 
@@ -15,12 +17,13 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from bot.answering.speakers import speakers_named
-from bot.input.labels import NEW_NAME
-from bot.input.search_syntax import ParsedQuery
+from bot.input.labels import NEW_NAME, fold
+from bot.input.search_syntax import ParsedQuery, place_names, vocabulary_place
 from bot.presentation.labels import SpeakerName
 from storage.actors import alias_keys, normalize_name
 from storage.engine import Database
 from storage.errors import N_, Ended, InvalidInput, Wording
+from storage.places import place_recorded, recorded_places
 from storage.positions import side_named
 
 T = TypeVar("T")
@@ -101,12 +104,31 @@ async def refuse_unknown_speaker(database: Database, speaker: str | None, *, wai
     raise InvalidInput(N_("speaker"), refusal)
 
 
+async def refuse_unknown_place(database: Database, place: str | None) -> None:
+    """An `InvalidInput` naming `place` when it is none of places.json's places and no
+    statement names it, with the nearest name of either when it looks like a slip."""
+    if not place or vocabulary_place(place) or await place_recorded(database, place):
+        return
+    names = {fold(name): name for name in [*place_names(), *await recorded_places(database)]}
+    close = difflib.get_close_matches(fold(place), list(names), n=1, cutoff=NEAR_SPEAKER)
+    if close:
+        raise InvalidInput(
+            N_("place"),
+            N_("no place called {name} in the record; did you mean {suggestion}?"),
+            name=repr(place),
+            suggestion=names[close[0]],
+        )
+    raise InvalidInput(N_("place"), N_("no place called {name} in the record"), name=repr(place))
+
+
 async def checked_query(
     database: Database, parse: Callable[[tuple[str, ...]], ParsedQuery], *, alert: bool = False
 ) -> ParsedQuery:
-    """A /search or /alert query read by `parse`, its side and speaker known to the
-    record; an `alert` may wait for a speaker written `speaker:+Name`."""
+    """A /search or /alert query read by `parse`, its side, speaker and (for a search)
+    place known to the record; an `alert` may wait for a speaker written `speaker:+Name`."""
     parsed = await with_record_sides(database, parse)
     if not (alert and parsed.new_speaker):
         await refuse_unknown_speaker(database, parsed.filters.speaker, waiting=alert)
+    if not alert:
+        await refuse_unknown_place(database, parsed.filters.place)
     return parsed

@@ -1,7 +1,7 @@
 """Times of day as readers write them for their digest: "20:00", "20.00", "8pm", "8:30 pm",
-"8 p.m.", bare "9" (09:00), "9 утра", "8 вечера", "20 вечора", "noon", "опівночі". The
-words are data (bot/data/time_of_day_words.json); what each half of the day does to an
-hour is here. `split_time` finds the time among other words ("8 pm Kyiv"), which are left
+"8 p.m.", bare "9" (09:00), "9 утра", "8 вечера", "20 вечора", "noon", "опівночі", also
+after a preposition ("о 9", "в 9", "at 8 pm"). The words are data
+(bot/data/time_of_day_words.json); what each half of the day does to an hour is here. `split_time` finds the time among other words ("8 pm Kyiv"), which are left
 for the time zone."""
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ class _Words:
     periods: dict[str, str]
     """word -> "morning", "afternoon", "evening" or "night"."""
     named: dict[str, time]
+    before: frozenset[str]
+    """Words put before a time ("о", "в", "at"), which say nothing of it."""
 
 
 def _key(words: str) -> str:
@@ -41,7 +43,7 @@ def _words() -> _Words:
     data = json.loads(text)
     periods = {_key(word): period for period, words in data["periods"].items() for word in words}
     named = {_key(word): time.fromisoformat(value) for word, value in data["named"].items()}
-    return _Words(periods, named)
+    return _Words(periods, named, frozenset(_key(word) for word in data["before"]))
 
 
 def _in_period(hour: int, period: str | None) -> int | None:
@@ -86,10 +88,16 @@ def _phrase_at(tokens: list[str], start: int, table: dict[str, str] | dict[str, 
     return 0
 
 
+def _starts_time(tokens: list[str], index: int) -> bool:
+    """Whether a time begins at `index`: a number, or a time said in words."""
+    return index < len(tokens) and (tokens[index][:1].isdigit() or bool(_phrase_at(tokens, index, _words().named)))
+
+
 def split_time(text: str) -> tuple[time | None, str]:
     """The time of day among the words of `text`, and the other words (a time zone,
-    perhaps): "8 pm Kyiv" -> (20:00, "Kyiv"). A number right after "+" or "-" belongs to
-    an offset ("UTC + 3"). Raises BadValue for a time that cannot be read and for two."""
+    perhaps): "8 pm Kyiv" -> (20:00, "Kyiv"), "о 9 Київ" -> (09:00, "Київ"). A number
+    right after "+" or "-" belongs to an offset ("UTC + 3"). Raises BadValue for a time
+    that cannot be read and for two."""
     tokens = text.split()
     words = _words()
     found: tuple[time, str] | None = None
@@ -98,6 +106,9 @@ def split_time(text: str) -> tuple[time | None, str]:
     while index < len(tokens):
         token = tokens[index]
         named = _phrase_at(tokens, index, words.named)
+        if not named and _key(token) in words.before and _starts_time(tokens, index + 1):
+            index += 1
+            continue
         if named:
             said = " ".join(tokens[index : index + named])
             reading: tuple[time, str] = (words.named[_key(said)], said)

@@ -1,7 +1,9 @@
 """Time zones by the names readers give: "Kyiv", "new_york", "Київ", "Москва" as well as
-"Europe/Kyiv", or by their offset from UTC: "UTC+3", "GMT-5", "+03:00", "UTC+5:30". A
+"Europe/Kyiv", or by their offset from UTC: "UTC+3", "GMT-5", "+03:00", "UTC+5:30"; with
+the words readers put around them ("за Києвом", "по Москве", "in Kyiv", "Kyiv time"). A
 subscription stores the IANA name, which survives DST rule changes, or a fixed offset
-(storage.zones), which readers are shown as the offset they gave (`shown_zone`)."""
+(storage.zones), which readers are shown as the offset they gave (`shown_zone`). The
+names and words are data: bot/data/time_zone_names.json."""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ import difflib
 import functools
 import json
 import re
+from datetime import UTC, datetime
 from importlib import resources
-from zoneinfo import available_timezones
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
 
 from storage.zones import fixed_offset_minutes, fixed_zone, key_of
 
@@ -18,12 +22,36 @@ from storage.zones import fixed_offset_minutes, fixed_zone, key_of
 _AREAS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
 
 
+#: A Cyrillic city name is taken with a case ending of up to this many letters, after a
+#: stem of at least this many ("Житомиром", "Москве").
+_MAX_ENDING, _MIN_STEM = 3, 4
+_VOWELS = "аеєиіїоуюяыэ"
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
 #: "UTC+3", "gmt-5", "+03:00", "UTC +3", "UTC+5:30", "+0545": hours, and quarter hours.
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?:[:.]?(00|15|30|45))?$", re.IGNORECASE)
 
 
 def _key(name: str) -> str:
     return "_".join(name.replace("-", " ").split()).casefold()
+
+
+@functools.cache
+def _data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(resources.files("bot").joinpath("data/time_zone_names.json").read_text("utf-8"))
+    return data
+
+
+@functools.cache
+def _fillers() -> frozenset[str]:
+    return frozenset(_key(word) for word in _data()["fillers"])
+
+
+def zone_words(name: str) -> str:
+    """`name` without the words around a zone that name none ("за Києвом" -> "Києвом",
+    "по киевскому времени" -> "киевскому"); as given when nothing else is left."""
+    words = [word for word in name.split() if _key(word) not in _fillers()]
+    return " ".join(words) if words else name.strip()
 
 
 @functools.cache
@@ -38,8 +66,7 @@ def _names() -> dict[str, str]:
         if zone.startswith(_AREAS) and "/" in zone:
             cities.setdefault(_key(zone.rsplit("/", 1)[1]), set()).add(zone)
     names = {city: max(found, key=lambda zone: (zone.count("/"), zone)) for city, found in cities.items()}
-    text = resources.files("bot").joinpath("data/time_zone_names.json").read_text("utf-8")
-    names.update({_key(name): zone for name, zone in json.loads(text)["names"].items()})
+    names.update({_key(name): zone for name, zone in _data()["names"].items()})
     names.update({_key(zone): zone for zone in zones})
     return names
 
@@ -58,9 +85,33 @@ def _offset_zone(name: str) -> str | None:
         return None
 
 
+def _inflected(key: str) -> str | None:
+    """The zone of a Ukrainian or Russian city name with a case ending ("житомиром",
+    "харкові", "москве", "одесі"): a name of four letters or more, or that name without
+    its last vowel, followed by up to three letters. The longest name decides."""
+    if not _CYRILLIC.search(key):
+        return None
+    found: list[tuple[int, str]] = []
+    for name, zone in _names().items():
+        stem = name[:-1] if name[-1:] in _VOWELS else name
+        if len(stem) >= _MIN_STEM and key.startswith(stem) and len(key) - len(stem) <= _MAX_ENDING:
+            found.append((len(stem), zone))
+    return max(found)[1] if found else None
+
+
 def zone_named(name: str) -> str | None:
-    """The key (storage.zones) of the zone `name` stands for, if any."""
-    return _offset_zone(name) or _names().get(_key(name))
+    """The key (storage.zones) of the zone `name` stands for, if any: as written, else
+    without the words around it (`zone_words`), else as a city's name with a case ending."""
+    found = _offset_zone(name) or _names().get(_key(name))
+    bare = zone_words(name)
+    if found is None and bare != name.strip():
+        found = _offset_zone(bare) or _names().get(_key(bare))
+    return found or _inflected(_key(bare))
+
+
+def _offset_shown(minutes: int) -> str:
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 def shown_zone(zone: str) -> str:
@@ -68,10 +119,19 @@ def shown_zone(zone: str) -> str:
     rather than its inverted IANA name "Etc/GMT-3" or its key "UTC+05:30"; any other zone
     by its IANA name."""
     minutes = fixed_offset_minutes(zone)
-    if minutes is None:
-        return zone
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
+    return zone if minutes is None else _offset_shown(minutes)
+
+
+def fixed_abbreviation(zone: str) -> tuple[str, str] | None:
+    """For a zone named by an abbreviation whose offset never changes ("EST": UTC-5 all
+    year, also when New York's clocks are on summer time), its offset as shown ("UTC-5")
+    and the city zone to follow instead ("America/New_York"); None for any other zone."""
+    city = _data()["fixed_abbreviations"].get(zone)
+    if city is None:
+        return None
+    offset = ZoneInfo(zone).utcoffset(datetime.now(UTC).replace(tzinfo=None))
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    return _offset_shown(minutes), str(city)
 
 
 def is_fixed_offset(zone: str) -> bool:
@@ -83,8 +143,14 @@ def nearest_zone(name: str) -> str | None:
     """The zone whose name is nearest to a name no zone has ("Kiyv" -> "Europe/Kyiv"),
     as readers are shown it; None when no name is near enough to be a likely slip. A
     region ("Europe") has no nearest city, and a longer word is not a slip of a name it
-    starts with ("Eastern" is not Easter Island), and a slip keeps the first letter."""
-    key = _key(name)
+    starts with ("Eastern" is not Easter Island), and a slip keeps the first letter. An
+    abbreviation IANA does not know ("PST") is taken for the city zone it is used for
+    ("America/Los_Angeles")."""
+    bare = zone_words(name)
+    for abbreviation, city in _data()["abbreviations"].items():
+        if _key(abbreviation) == _key(bare):
+            return str(city)
+    key = _key(bare)
     if key in {area.casefold() for area in _AREAS}:
         return None
     found = [

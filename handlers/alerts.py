@@ -8,7 +8,7 @@ from __future__ import annotations
 from telegram import CallbackQuery, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.alerts.manage import alerts_of, create, off_number, remove
+from bot.alerts.manage import alerts_of, create, off_request, remove
 from bot.context import BotContext
 from bot.i18n import N_, _, said
 from bot.presentation.alerts import EXAMPLE, alert_made, alert_removed, alerts_list, load_alert_page
@@ -37,9 +37,12 @@ async def alert_command(update: Update, context: BotContext) -> None:
     if not await may_manage(update, context):
         await reply(update, _(ADMINS_ONLY))
         return
-    number = off_number(argument)
-    if number is not None:
-        await reply(update, alert_removed(await remove(context.database, chat.id, number)))
+    off = off_request(argument)
+    if off is not None and off.number is None:
+        await reply(update, *alerts_list(await alerts_of(context.database, chat.id), asking=True))
+        return
+    if off is not None and off.number is not None:
+        await reply(update, alert_removed(await remove(context.database, chat.id, off.number)))
         return
     await reply(update, alert_made(await create(context.database, chat.id, argument)))
 

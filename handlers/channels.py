@@ -23,7 +23,7 @@ from telegram.constants import ChatType as TelegramChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.alerts.manage import alerts_of, create, off_number, remove, remove_all
+from bot.alerts.manage import alerts_of, create, off_request, remove, remove_all
 from bot.context import BotContext
 from bot.i18n import LANGUAGES, N_, _, current, ngettext, said, use_language
 from bot.presentation.alerts import alert_made, alert_removed, alerts_list
@@ -187,9 +187,13 @@ async def _alert(update: Update, context: BotContext, channel: Channel, argument
         usage = _("Say what to watch for, e.g. <code>/channel {channel} alert ceasefire speaker:putin</code>")
         await reply(update, usage.format(channel=name))
         return
-    number = off_number(argument)
-    if number is not None:
-        await reply(update, alert_removed(await remove(context.database, channel.chat_id, number)))
+    off = off_request(argument)
+    if off is not None and off.number is None:
+        listed = await alerts_of(context.database, channel.chat_id)
+        await reply(update, *alerts_list(listed, (channel.name, channel.chat_id), asking=True))
+        return
+    if off is not None and off.number is not None:
+        await reply(update, alert_removed(await remove(context.database, channel.chat_id, off.number)))
         return
     await reply(update, alert_made(await create(context.database, channel.chat_id, argument), channel.name))
 

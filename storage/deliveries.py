@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.engine import Database
 from storage.models import DeliveryState, DigestDelivery, Statement, StatementTopic, Subscriber, Topic
-from storage.subscriptions import max_statement_id
+from storage.subscriptions import UNSUBSCRIBED, max_statement_id
 
 #: How long the tick waits for statement writes in flight before it gives up (PostgreSQL).
 STATEMENT_LOCK_TIMEOUT = "10s"
@@ -322,6 +322,9 @@ class DeliveryCounts:
     failed_today: int
     unfinished: int
     deactivated: int
+    """Subscriptions stopped, for whatever reason: `unsubscribed` of them on purpose, the
+    others because their chat cannot be reached."""
+    unsubscribed: int
     failures: list[tuple[int, int, str]]
     """(subscriber id, chat id, error) of the latest failed deliveries of the day."""
 
@@ -357,5 +360,8 @@ async def delivery_counts(database: Database, now: datetime, day_start: datetime
             ),
             unfinished=await count(session, DigestDelivery, DigestDelivery.state == DeliveryState.claimed),
             deactivated=await count(session, Subscriber, col(Subscriber.active).is_(False)),
+            unsubscribed=await count(
+                session, Subscriber, col(Subscriber.active).is_(False), Subscriber.deactivated_reason == UNSUBSCRIBED
+            ),
             failures=[(row[0] or 0, row[1], row[2] or "") for row in failures.all()],
         )

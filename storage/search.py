@@ -126,6 +126,13 @@ class SearchFilters:
     def is_empty(self) -> bool:
         return self == SearchFilters(include_retracted=self.include_retracted)
 
+    @property
+    def keeps_retracted(self) -> bool:
+        """Whether retracted statements may pass: when asked for, and when the status
+        asked for is retracted (`status:retracted` is how readers find what was retracted
+        and why; left out by default, it would find nothing)."""
+        return self.include_retracted or self.status is Status.retracted
+
 
 @dataclass
 class SearchHit:
@@ -185,7 +192,7 @@ def filter_clauses(filters: SearchFilters, actor_ids: Sequence[int] | None) -> l
         clauses.append(col(Statement.said_on) >= filters.since)
     if filters.until:
         clauses.append(col(Statement.said_on) <= filters.until)
-    if not filters.include_retracted:
+    if not filters.keeps_retracted:
         clauses.append(col(Statement.retracted_at).is_(None))
     return clauses
 
@@ -359,7 +366,7 @@ async def search(
         return SearchPage([], 0, offset, limit, terms)
     if terms and filters.is_empty and database.is_sqlite:
         # On the index alone: each step one statement below any session (`Database.fetch`).
-        match = fts_match(terms, include_retracted=filters.include_retracted)
+        match = fts_match(terms, include_retracted=filters.keeps_retracted)
         total, newest = await count_and_newest(database, match)
         scored = await rank_on_index(database, match, offset=offset, limit=limit, window=window, newest=newest)
         return SearchPage(await hydrate(database, scored), total, offset, limit, terms)

@@ -26,6 +26,8 @@ Fixtures (all yield `storage.engine.Database` unless said otherwise; no embeddin
   afterwards, for code that takes only a URL (the CLI, a bot process); skipped without
   DIPLOBOT_TEST_POSTGRES_URL.
 - `shared_embedder`: the installed sentence embedder, or a skip naming the missing package.
+- `bot`: the bot (`tests.bot_harness.BotHarness`) on the module's own `record` fixture,
+  the statements its tests need.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import AuditEntry
 from storage.sample import load_sample, sample_corpus
+from tests.bot_harness import BotHarness, running_bot
 from tests.support.digests import Telegram, telegram_on
 
 T = TypeVar("T")
@@ -403,3 +406,9 @@ async def telegram(database: Database) -> AsyncIterator[Telegram]:
     """The digest tests' recording Telegram, sending from `database`'s deliveries."""
     async with telegram_on(database) as telegram:
         yield telegram
+
+
+@pytest_asyncio.fixture
+async def bot(record: Database) -> AsyncIterator[BotHarness]:
+    async with running_bot(record) as harness:
+        yield harness

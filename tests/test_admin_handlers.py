@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -79,12 +79,6 @@ async def record(database: Database) -> Database:
     ):
         await add_statement(database, validate_statement(values), "seed")
     return database
-
-
-@pytest_asyncio.fixture
-async def bot(record: Database) -> AsyncIterator[BotHarness]:
-    async with running_bot(record) as harness:
-        yield harness
 
 
 async def snapshot(database: Database) -> tuple[bytes, int, int, int, int]:

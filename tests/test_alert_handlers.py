@@ -68,6 +68,57 @@ async def test_a_bad_alert_gets_a_specific_answer_and_nothing_is_stored(bot: Bot
     assert await chat_alerts(database, READER_ID) == []
 
 
+async def test_off_in_the_readers_words_removes_the_alert_it_names(bot: BotHarness, database: Database) -> None:
+    for words in ("ceasefire", "sanctions", "prisoners", "talks", "territory"):
+        await bot.user().send(f"/alert {words}")
+    ukrainian = bot.user(language_code="uk")
+    await ukrainian.send("/alert вимкнути 1")
+    assert "🔕 Сповіщення 1 видалено: “ceasefire”." in bot.last_text(READER_ID)
+    await ukrainian.send("/alert видалити #2")
+    assert "Сповіщення 2 видалено" in bot.last_text(READER_ID)
+    russian = bot.user(language_code="ru")
+    await russian.send("/alert выкл 3")
+    assert "🔕 Оповещение 3 удалено: “prisoners”." in bot.last_text(READER_ID)
+    await russian.send("/alert Удалить 4")
+    await bot.user().send("/alert remove 5")
+    assert await chat_alerts(database, READER_ID) == []
+    await russian.send("/alert убрать 9")
+    assert "нет оповещения 9" in bot.last_text(READER_ID)
+    await russian.send("/alert убрать два")
+    assert "⚠️ N: укажите номер оповещения" in bot.last_text(READER_ID)
+    assert await chat_alerts(database, READER_ID) == []
+
+
+async def test_off_without_a_number_asks_which_alert_listing_them(bot: BotHarness, database: Database) -> None:
+    reader = bot.user()
+    await reader.send("/alert off")
+    assert "No alerts here" in bot.last_text(READER_ID)
+    await reader.send("/alert ceasefire")
+    await reader.send("/alert sanctions")
+    await reader.send("/alert off")
+    asked = reader.last_message()
+    assert "<b>Which alert should I remove?</b>" in asked["text"] and "2. “sanctions”" in asked["text"]
+    await reader.press(asked, buttons(asked)["🔕 Remove 2"])
+    assert [alert.query for alert in await chat_alerts(database, READER_ID)] == ["ceasefire"]
+    await bot.user(language_code="uk").send("/alert видалити")
+    assert "<b>Яке сповіщення видалити?</b>" in bot.last_text(READER_ID)
+    assert len(await chat_alerts(database, READER_ID)) == 1
+
+
+async def test_an_alert_of_a_bare_number_is_refused_as_a_slip_for_off(bot: BotHarness, database: Database) -> None:
+    await bot.user().send("/alert ceasefire")
+    await bot.user().send("/alert 1")
+    assert "⚠️ alert: '1' is only a number. To remove alert N: /alert off N" in bot.last_text(READER_ID)
+    await bot.user(language_code="ru").send("/alert #2")
+    assert "⚠️ оповещение: '#2' — это только число" in bot.last_text(READER_ID)
+    await bot.user().send("/alert off 1 2")
+    assert "one alert at a time" in bot.last_text(READER_ID)
+    assert [alert.query for alert in await chat_alerts(database, READER_ID)] == ["ceasefire"]
+    await bot.user().send("/alert 600000 troops")  # a number with a word is an alert
+    await bot.user().send("/alert remove sanctions on oil")  # so are several words after "remove"
+    assert len(await chat_alerts(database, READER_ID)) == 3
+
+
 async def test_in_a_group_only_admins_change_its_alerts(bot: BotHarness, database: Database) -> None:
     member = bot.user(MEMBER, chat_id=GROUP, chat_type="group")
     await member.send("/alert ceasefire")

@@ -88,7 +88,25 @@ async def test_a_chat_has_at_most_twenty_alerts(database: Database) -> None:
         await create(database, READER, "one more")
 
 
-@pytest.mark.parametrize(("argument", "number"), [("off 2", 2), ("OFF #3", 3), ("ceasefire", None), ("offer", None)])
+@pytest.mark.parametrize(
+    ("argument", "number"),
+    [
+        ("off 2", 2),
+        ("OFF #3", 3),
+        ("ceasefire", None),
+        ("offer", None),
+        ("вимкнути 1", 1),
+        ("видали 4", 4),
+        ("прибрати 5", 5),
+        ("выкл 2", 2),
+        ("выключить 2.", 2),
+        ("удалить 7", 7),
+        ("убрать 8", 8),
+        ("delete 6", 6),
+        ("удалённые войска", None),
+        ("убрать санкции с нефти", None),
+    ],
+)
 def test_off_n_is_read_and_anything_else_is_an_alert(argument: str, number: int | None) -> None:
     assert off_number(argument) == number
 

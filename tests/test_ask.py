@@ -18,7 +18,7 @@ from bot.answering.record_index.loading import record_index
 from bot.i18n import use_language
 from bot.presentation.listings import understood
 from storage.engine import Database
-from storage.statements import add_statement, link_statements, retract_statement
+from storage.statements import add_statement, edit_statement, link_statements, retract_statement
 from storage.validation import StatementData
 
 #: "in July" and "since June" are read against the record's last date when today is
@@ -150,6 +150,23 @@ async def test_what_the_record_cannot_answer_gets_nothing(model_database: Databa
     assert reply.hits == [] and reply.total == 0 and reply.nothing_found
     assert reply.reason
     assert answer_json(question, reply) == {"question": question, "results": []}
+
+
+@pytest.mark.parametrize(
+    "question", ["What did Trump say in July?", "Що казав Трамп у липні?", "Что Трамп говорил в июле?"]
+)
+async def test_who_and_when_alone_list_what_was_said_then_first(model_database: Database, question: str) -> None:
+    reply = await ask(model_database, question)
+    assert set(refs(reply)[:2]) == {"s17", "s19"}, refs(reply)
+
+
+async def test_the_words_read_for_the_ranking_follow_an_edit(model_database: Database) -> None:
+    question = "Did anyone talk about Ukrainian neutrality?"
+    assert refs(await ask(model_database, question))[:1] == ["s14"]
+    edited = "Russia's memorandum handed over in Istanbul sought international recognition of its annexations."
+    await edit_statement(model_database, 14, "text", edited, "test")
+    await edit_statement(model_database, 5, "text", "Ukraine asked the world to respect its neutrality.", "test")
+    assert refs(await ask(model_database, question))[:1] == ["s05"]
 
 
 @pytest.mark.parametrize("question", ["Who is against NATO?", "Кто против НАТО?", "Хто проти НАТО?"])

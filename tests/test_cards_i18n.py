@@ -151,3 +151,20 @@ def test_a_card_names_the_speaker_and_the_role_in_the_readers_language() -> None
     unknown = statement("Pete Hegseth", "Pentagon chief & spokesman <b>")
     with use_language("uk"):
         assert "· Pentagon chief &amp; spokesman &lt;b&gt; ·" in statement_compact(unknown)
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "recorded"),
+    [
+        ("en", "Date: 11 Mar 2025", "Recorded 12 Mar 2025"),
+        ("uk", "Дата: 11 бер. 2025", "Записано 12 бер. 2025"),
+        ("ru", "Дата: 11 мар. 2025", "Записано 12 мар. 2025"),
+    ],
+)
+def test_a_card_gives_when_it_was_recorded_as_it_gives_when_it_was_said(
+    language: str, said: str, recorded: str
+) -> None:
+    card = statement("Pete Hegseth", "US Secretary of Defense")
+    with use_language(language):
+        full = statement_full(card)
+    assert said in full and recorded in full and "2025-03-12" not in full

@@ -3,6 +3,7 @@ process of its own, as operators and scripts run it."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import inspect
 import io
@@ -10,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +19,12 @@ import pytest
 import typer
 import typer.testing
 
+from bot.config import parse_timezone
+from storage.engine import Database
 from storage.migrate import head_revision
 from storage.sample import sample_corpus
 from storage.statements import EXCHANGE_FIELDS
+from storage.subscriptions import subscribe, unsubscribe
 
 DIPLOBOT = Path(sys.executable).with_name("diplobot")
 RESULT_KEYS = {"ref", "id", "speaker", "side", "said_on", "text", "source", "status", "score"}
@@ -266,6 +271,35 @@ def test_dry_run_counts_and_writes_nothing(tmp_path: Path) -> None:
 
     assert "dry run: 48 added, 0 updated, 0 unchanged; nothing was written" in result.stdout
     assert cli.export() == ""
+
+
+def test_digest_preview_and_status_say_what_subscribers_chose_and_did(tmp_path: Path) -> None:
+    cli = sqlite_cli(tmp_path)
+    cli.ok("db", "upgrade")
+
+    async def subscribers() -> None:
+        database = Database(cli.database_url)
+        try:
+            for chat_id, zone in ((22, "UTC+3"), (23, "Kyiv")):
+                await subscribe(
+                    database,
+                    chat_id,
+                    "private",
+                    digest_time=time(8, 0),
+                    zone=parse_timezone(zone),
+                    default_time=time(8, 0),
+                    default_zone="UTC",
+                )
+            await unsubscribe(database, 23)
+        finally:
+            await database.close()
+
+    asyncio.run(subscribers())
+    preview = cli.ok("digest", "preview", "22")
+    assert "# chat 22: active; daily at 08:00 UTC+3, next " in preview.stderr and "Etc/GMT" not in preview.stderr
+    assert "# chat 23: unsubscribed; daily at 08:00 Europe/Kyiv" in cli.ok("digest", "preview", "23").stderr
+    status = cli.ok("digest", "status").stdout
+    assert "unsubscribed:      1 (" in status and "unreachable:       0 (" in status and "deactivated" not in status
 
 
 def test_health_of_an_upgraded_database_is_ok(cli: Cli) -> None:

@@ -11,10 +11,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.digests.compose import NOTHING_NEW, DigestKey, compose
+from bot.digests.compose import NOTHING_NEW, DigestKey, compose, preview
 from bot.digests.rate_limit import WINDOW_SECONDS
 from bot.digests.schedule import JOB_NAME, schedule_digests
-from bot.digests.status import digest_status
+from bot.digests.status import digest_status, subscriber_heading
 from storage.engine import Database
 from storage.models import DeliveryState, Topic
 from storage.statements import retract_statement
@@ -23,6 +23,7 @@ from storage.subscriptions import (
     get_subscriber,
     set_notify_empty,
     toggle_topic,
+    unsubscribe,
 )
 from tests.bot_harness import running_bot
 from tests.support.digests import (
@@ -344,6 +345,35 @@ async def test_status_counts_due_sent_failed_deactivated(database: Database, tel
     status = await digest_status(database, FIRST_DUE + timedelta(hours=1))
     assert (status.sent_today, status.failed_today, status.deactivated, status.unfinished) == (2, 2, 1, 0)
     assert any("message is too long" in error.lower() for _, chat_id, error in status.failures if chat_id == 803)
+
+
+async def test_status_tells_unsubscribed_chats_from_unreachable_ones(database: Database, telegram: Telegram) -> None:
+    for chat_id in (811, 812, 813, 814):
+        await subscribe_chat(database, chat_id)
+    await record(database)
+    await unsubscribe(database, 811)
+    await unsubscribe(database, 812)
+    telegram.api.fail(813, 403, "Forbidden: bot was blocked by the user")
+    await telegram.tick(FIRST_DUE)
+    status = await digest_status(database, FIRST_DUE + timedelta(hours=1))
+    assert (status.deactivated, status.unsubscribed, status.unreachable) == (3, 2, 1)
+    lines = status.lines()
+    assert "unsubscribed:      2 (/unsubscribe, or a channel unlinked)" in lines
+    assert "unreachable:       1 (blocked the bot, removed it, or the chat is gone)" in lines
+    assert not any(line.startswith("deactivated") for line in lines)
+
+
+async def test_the_preview_heading_shows_the_zone_as_the_subscriber_gave_it(database: Database) -> None:
+    await subscribe_chat(database, 821, zone="Etc/GMT-3")
+    await subscribe_chat(database, 822, zone="UTC+05:30")
+    await unsubscribe(database, 822)
+    subscriber, digest = await preview(database, 821) or (None, None)
+    assert subscriber is not None and digest is not None
+    heading = subscriber_heading(subscriber, digest.count)
+    assert heading.startswith("# chat 821: active; daily at 08:00 UTC+3, next ") and "GMT" not in heading
+    gone = await get_subscriber(database, 822)
+    assert gone is not None
+    assert subscriber_heading(gone, 0).startswith("# chat 822: unsubscribed; daily at 08:00 UTC+5:30, ")
 
 
 # -- the job -------------------------------------------------------------------

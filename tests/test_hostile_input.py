@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from storage.exchange import ExchangeFormat, export_statements, import_statement
 from storage.models import Actor, AuditEntry, Statement, StatementLink, Subscriber
 from storage.statements import add_statement
 from storage.validation import validate_statement
-from tests.bot_harness import ADMIN_ID, READER_ID, BotHarness, running_bot
+from tests.bot_harness import ADMIN_ID, READER_ID, BotHarness
 from tests.test_cli import sqlite_cli
 
 HUGE_ID = "999999999999"
@@ -42,12 +41,6 @@ async def record(database: Database) -> Database:
     }
     await add_statement(database, validate_statement(values), "seed")
     return database
-
-
-@pytest_asyncio.fixture
-async def bot(record: Database) -> AsyncIterator[BotHarness]:
-    async with running_bot(record) as harness:
-        yield harness
 
 
 async def snapshot(database: Database) -> tuple[Any, ...]:

@@ -5,6 +5,7 @@ record's own errors, and alerts to a private chat that has no digest subscriptio
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -160,6 +161,11 @@ async def test_stats_name_the_sides_in_the_admins_language(database: Database) -
         await bot.admin(language_code="uk").send("/stats")
         [by_side] = [line for line in bot.last_text(ADMIN_ID).splitlines() if line.startswith("За сторонами:")]
         assert by_side == "За сторонами: Росія 1"
+        # When the latest was recorded, in the admin's words for dates, as when it was said.
+        [latest] = [line for line in bot.last_text(ADMIN_ID).splitlines() if line.startswith("Останнє сказане:")]
+        assert re.fullmatch(r"Останнє сказане: .* · останній запис: \d{1,2} [а-яії]+\. \d{4}, \d\d:\d\d UTC", latest)
+        await bot.admin(language_code="uk").send("/statement 1")
+        assert re.search(r"\nЗаписано \d{1,2} [а-яії]+\. \d{4}(\n|$)", bot.last_text(ADMIN_ID))
 
 
 @pytest_asyncio.fixture

@@ -49,6 +49,15 @@ async def by_ref(database: Database) -> dict[str, Statement]:
     return {statement.ref: statement for statement in (await load_statements(database, ids)).values()}
 
 
+async def test_a_side_a_slip_away_from_a_known_one_is_refused_with_its_line(database: Database) -> None:
+    content = jsonl(line("t1", side="Ruritania"), line("t2", side="Russsia"))
+    report = await record_service.import_file(database, "typo.jsonl", content, "admin", dry_run=False)
+    assert not report.ok
+    assert [(problem.line, problem.field) for problem in report.problems] == [(2, "side")]
+    assert "did you mean Russia?" in str(report.problems[0])
+    assert await by_ref(database) == {}
+
+
 async def test_labels_in_ukrainian_and_russian_are_stored_as_the_records(database: Database) -> None:
     content = jsonl(
         line("u1", side="Росія", topics=["перемир'я", "гарантії безпеки"], stance="вимога", status="підтверджено"),

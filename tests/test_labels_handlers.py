@@ -5,7 +5,6 @@ refused value is answered in their language with the choices as they know them."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from storage.exchange import ExchangeFormat, export_statements
 from storage.models import Stance, Statement, Status
 from storage.statements import add_statement, get_statement
 from storage.validation import validate_statement
-from tests.bot_harness import ADMIN_ID, READER_ID, BotHarness, running_bot
+from tests.bot_harness import ADMIN_ID, READER_ID, BotHarness
 
 pytestmark = pytest.mark.parametrize("db_engine", ["sqlite"], indirect=True)
 
@@ -49,12 +48,6 @@ async def record(database: Database) -> Database:
     ):
         await add_statement(database, validate_statement(values), "seed")
     return database
-
-
-@pytest_asyncio.fixture
-async def bot(record: Database) -> AsyncIterator[BotHarness]:
-    async with running_bot(record) as harness:
-        yield harness
 
 
 async def newest(database: Database) -> Statement:

@@ -14,7 +14,7 @@ from storage.engine import Database
 from storage.models import AuditEntry, Statement
 from storage.statements import add_statement
 from storage.validation import validate_statement
-from tests.bot_harness import ADMIN_ID, READER_ID, BotHarness, running_bot
+from tests.bot_harness import ADMIN_ID, READER_ID, BotHarness, retract, running_bot
 
 
 @pytest_asyncio.fixture
@@ -92,6 +92,18 @@ async def test_latest_n(bot: BotHarness, argument: str, expected: str) -> None:
     assert expected in await say(bot, f"/latest {argument}")
 
 
+async def test_search_for_the_retracted_status_shows_what_was_retracted_and_why(bot: BotHarness) -> None:
+    assert "No statement matches" in await say(bot, "/search status:retracted")
+    assert "Retracted" in await retract(bot.admin(), 23, "Misattributed quote")
+    found = await say(bot, "/search status:retracted")
+    assert "(1–1 of 1)" in found and "/statement_23" in found
+    assert "<b>retracted</b>: Misattributed quote" in found
+    await bot.user(language_code="uk").send("/search Донецьк статус:відкликано")
+    in_ukrainian = bot.last_text(READER_ID)
+    assert "/statement_23" in in_ukrainian and "(1–1 з 1)" in in_ukrainian
+    assert "/statement_23" not in await say(bot, "/search Donetsk")  # left out unless asked for
+
+
 async def test_search_with_filters(bot: BotHarness) -> None:
     text = await say(bot, "/search ceasefire speaker:путин since:2025-03")
     assert "Vladimir Putin" in text
@@ -109,10 +121,33 @@ async def test_search_with_filters(bot: BotHarness) -> None:
         ("ceasefire speker:putin", "speker: not a filter; did you mean speaker:?"),
         ("sinse:2025-03 talks", "sinse: not a filter; did you mean since:?"),
         ("ceasefire speaker:putn", "speaker: no speaker called 'putn' in the record"),
+        ("place:Nowhere", "⚠️ place: no place called 'Nowhere' in the record"),
+        ("talks place:Istanbol", "⚠️ place: no place called 'Istanbol' in the record; did you mean Istanbul?"),
+        ("place:Novohryhorivkaa", "no place called 'Novohryhorivkaa' in the record; did you mean Novohryhorivka?"),
     ],
 )
 async def test_search_bad_filters_get_a_specific_answer(bot: BotHarness, query: str, expected: str) -> None:
     assert expected in await say(bot, f"/search {query}")
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("place:novohryhorivka", "/statement_"),  # a place of the record, not of places.json
+        ("place:Стамбулі", "/statement_"),  # places.json's, inflected
+        ("place:Kharkiv", "No statement matches that search."),  # places.json's: known, none said there
+    ],
+)
+async def test_a_place_of_the_record_or_the_vocabulary_is_searched(bot: BotHarness, query: str, shown: str) -> None:
+    text = await say(bot, f"/search {query}")
+    assert shown in text and "no place called" not in text
+
+
+async def test_an_unknown_place_is_named_in_the_readers_language_with_the_nearest(bot: BotHarness) -> None:
+    await bot.user(language_code="uk").send("/search місце:Доннецьк")
+    assert "⚠️ місце: у записі немає місця з назвою 'Доннецьк'; можливо, Донецьк?" in bot.last_text(READER_ID)
+    await bot.user(language_code="ru").send("/search место:Нигде")
+    assert "⚠️ место: в записи нет места с названием 'Нигде'" in bot.last_text(READER_ID)
 
 
 async def test_a_word_before_a_colon_that_is_no_filter_is_looked_for(bot: BotHarness) -> None:

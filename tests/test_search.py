@@ -307,6 +307,20 @@ async def test_retracted_statements_are_left_out_unless_asked_for(sample_databas
     assert included.total == default.total + 1
 
 
+async def test_the_retracted_status_finds_the_retracted_statements(sample_database: Database) -> None:
+    target = await by_ref(sample_database, "s43")
+    await retract_statement(sample_database, target.id, "Unverified.", "tester")
+    retracted = SearchFilters(status=Status.retracted)
+
+    listed = await search(sample_database, "", retracted, limit=MAX_PAGE)
+    with_words = await search(sample_database, "Donetsk", retracted, limit=MAX_PAGE)
+    others = await search(sample_database, "Donetsk", SearchFilters(status=Status.reported), limit=MAX_PAGE)
+
+    assert refs(listed) == ["s43"] and listed.total == 1
+    assert refs(with_words) == ["s43"] and with_words.total == 1
+    assert "s43" not in refs(others)
+
+
 async def unretract(database: Database, ref: str) -> None:
     """As an import of a corrected record does it, when told to: the status back to reported."""
     record = exchange_record(await by_ref(database, ref))

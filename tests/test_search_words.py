@@ -56,7 +56,8 @@ def test_a_cyrillic_word_stands_for_its_english_words_and_function_words_go() ->
     truce, sanctions, _ = words
     assert set(CEASEFIRE) <= set(truce.english) and "sanctions" in sanctions.english
     # The word itself and its transliteration still find it (a name, a word of a quote).
-    assert truce.alternatives[:2] == ("перемир'я", "peremirya")
+    # (Folded: an apostrophe after a Cyrillic letter may be typed or left out.)
+    assert truce.alternatives[:2] == ("перемиря", "peremirya")
     assert translations(words).startswith("перемир'я → ceasefire, truce")
 
 

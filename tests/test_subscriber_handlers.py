@@ -145,6 +145,18 @@ async def test_where_a_zone_is_asked_for_a_city_and_an_offset_are_offered(
         ("noon Лондон", time(12, 0), "Europe/London"),
         ("UTC+5:30", None, "UTC+05:30"),
         ("+3 9", time(9, 0), "Etc/GMT-3"),
+        ("о 9 Київ", time(9, 0), KYIV),
+        ("об 11 Київ", time(11, 0), KYIV),
+        ("9:00 за Києвом", time(9, 0), KYIV),
+        ("в 9 Киев", time(9, 0), KYIV),
+        ("во 2 ночи по Киеву", time(2, 0), KYIV),
+        ("21:00 по Москве", time(21, 0), "Europe/Moscow"),
+        ("08:00 МСК", time(8, 0), "Europe/Moscow"),
+        ("о 9 за київським часом", time(9, 0), KYIV),
+        ("в 9 утра по киевскому времени", time(9, 0), KYIV),
+        ("8 вечора у Львові", time(20, 0), KYIV),
+        ("at 8 pm in London", time(20, 0), "Europe/London"),
+        ("7:30 Kyiv time", time(7, 30), KYIV),
     ],
 )
 async def test_subscribe_takes_the_time_as_readers_write_it(
@@ -159,6 +171,24 @@ async def test_subscribe_takes_the_time_as_readers_write_it(
     subscriber = await get_subscriber(database, 910)
     assert subscriber is not None
     assert (subscriber.digest_time, subscriber.timezone) == (digest_time or time(6, 0), zone or "UTC")
+
+
+async def test_an_abbreviation_for_a_fixed_offset_is_stated_back_with_the_city_zone_to_follow(
+    chat_bot: BotHarness, database: Database
+) -> None:
+    await chat_bot.user(914).send("/subscribe 08:00 EST")
+    reply = chat_bot.last_text(914)
+    assert "08:00</b> EST" in reply
+    assert "EST is a fixed offset (UTC-5): it does not change with summer time" in reply
+    assert "(e.g. America/New_York)" in reply
+    await chat_bot.user(914, language_code="uk").send("/subscribe 08:00 HST")
+    assert "HST — сталий зсув (UTC-10)" in chat_bot.last_text(914) and "Pacific/Honolulu" in chat_bot.last_text(914)
+    await chat_bot.user(914).send("/subscribe 08:00 America/New_York")
+    assert "fixed offset" not in chat_bot.last_text(914)
+    await chat_bot.user(914).send("/subscribe 08:00 PST")
+    assert "'PST' is not a known time zone; did you mean America/Los_Angeles?" in chat_bot.last_text(914)
+    subscriber = await get_subscriber(database, 914)
+    assert subscriber is not None and subscriber.timezone == "America/New_York"
 
 
 async def test_a_half_hour_offset_is_stated_back_as_given_with_what_it_does_not_follow(
@@ -189,6 +219,25 @@ async def test_an_unknown_zone_is_named_in_the_readers_language_and_changes_noth
     assert answer in chat_bot.last_text(912)
     subscriber = await get_subscriber(database, 912)
     assert subscriber is not None and (subscriber.digest_time, subscriber.timezone) == (time(6, 0), KYIV)
+
+
+@pytest.mark.parametrize(
+    ("argument", "answer"),
+    [
+        ("о 9 за Атлантидою", "⚠️ часовий пояс: 'Атлантидою' — невідомий часовий пояс"),
+        ("в 9 по Атлантиде", "⚠️ часовий пояс: 'Атлантиде' — невідомий часовий пояс"),
+        ("о 25 Київ", "⚠️ час: '25' — не час доби"),
+    ],
+)
+async def test_a_zone_or_time_after_a_preposition_is_refused_naming_the_word_not_understood(
+    chat_bot: BotHarness, database: Database, argument: str, answer: str
+) -> None:
+    user = chat_bot.user(915, language_code="uk")
+    await user.send("/subscribe 06:00 UTC")
+    await user.send(f"/subscribe {argument}")
+    assert answer in chat_bot.last_text(915)
+    subscriber = await get_subscriber(database, 915)
+    assert subscriber is not None and (subscriber.digest_time, subscriber.timezone) == (time(6, 0), "UTC")
 
 
 async def test_the_settings_time_takes_a_zone_along_and_a_bad_one_changes_neither(

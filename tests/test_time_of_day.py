@@ -67,6 +67,12 @@ def test_what_is_not_a_time_is_named(written: str) -> None:
         ("UTC + 3 9", time(9, 0), "UTC + 3"),
         ("+3 20:00", time(20, 0), "+3"),
         ("Europe/Kyiv", None, "Europe/Kyiv"),
+        ("о 9 Київ", time(9, 0), "Київ"),
+        ("Київ о 9", time(9, 0), "Київ"),
+        ("в полдень Москва", time(12, 0), "Москва"),
+        ("at 8 pm Kyiv", time(20, 0), "Kyiv"),
+        ("9:00 за Києвом", time(9, 0), "за Києвом"),
+        ("в UTC+3", None, "в UTC+3"),
         ("", None, ""),
     ],
 )

@@ -3,12 +3,15 @@ the IANA name is what is kept."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time
+from importlib import resources
+from zoneinfo import available_timezones
 
 import pytest
 
 from bot.config import parse_timezone
-from bot.time_zones import is_fixed_offset, shown_zone
+from bot.time_zones import fixed_abbreviation, is_fixed_offset, shown_zone
 from storage.errors import BadValue
 from storage.subscriptions import next_due_at
 from storage.zones import key_of, zone_of
@@ -72,6 +75,58 @@ def test_ukrainian_russian_and_transliterated_city_names_are_data(given: str, zo
 
 
 @pytest.mark.parametrize(
+    ("given", "zone"),
+    [
+        ("за Києвом", "Europe/Kyiv"),
+        ("по Москве", "Europe/Moscow"),
+        ("Москвою", "Europe/Moscow"),
+        ("у Києві", "Europe/Kyiv"),
+        ("в Житомирі", "Europe/Kyiv"),
+        ("в Одесі", "Europe/Kyiv"),
+        ("по Берлину", "Europe/Berlin"),
+        ("МСК", "Europe/Moscow"),
+        ("msk", "Europe/Moscow"),
+        ("за київським часом", "Europe/Kyiv"),
+        ("по киевскому времени", "Europe/Kyiv"),
+        ("по московскому времени", "Europe/Moscow"),
+        ("in New York", "America/New_York"),
+        ("Kyiv time", "Europe/Kyiv"),
+        ("по UTC+3", "Etc/GMT-3"),
+        ("Port of Spain", "America/Port_of_Spain"),
+    ],
+)
+def test_a_zone_is_read_with_the_words_around_it_and_a_citys_case_endings(given: str, zone: str) -> None:
+    assert key_of(parse_timezone(given)) == zone
+
+
+def test_a_refusal_names_the_zone_without_the_words_around_it() -> None:
+    with pytest.raises(BadValue, match=r"^'Атлантидою' is not a known time zone"):
+        parse_timezone("за Атлантидою")
+    with pytest.raises(BadValue, match=r"^'Рима' is not a known time zone"):
+        parse_timezone("по Рима")  # a name shorter than four letters takes no endings
+
+
+@pytest.mark.parametrize(
+    ("given", "offset", "city"),
+    [("EST", "UTC-5", "America/New_York"), ("MST", "UTC-7", "America/Denver"), ("HST", "UTC-10", "Pacific/Honolulu")],
+)
+def test_an_abbreviation_of_a_fixed_offset_is_kept_and_told_apart(given: str, offset: str, city: str) -> None:
+    assert key_of(parse_timezone(given)) == given
+    assert fixed_abbreviation(given) == (offset, city)
+    assert fixed_abbreviation("America/New_York") is None and fixed_abbreviation("Etc/GMT+5") is None
+
+
+@pytest.mark.parametrize(
+    ("given", "guess"), [("PST", "America/Los_Angeles"), ("CEST", "Europe/Berlin"), ("edt", "America/New_York")]
+)
+def test_an_abbreviation_iana_does_not_know_is_refused_with_the_city_zone_it_is_used_for(
+    given: str, guess: str
+) -> None:
+    with pytest.raises(BadValue, match=rf"^'{given}' is not a known time zone; did you mean {guess}\?"):
+        parse_timezone(given)
+
+
+@pytest.mark.parametrize(
     ("given", "zone", "shown"),
     [
         ("UTC+3", "Etc/GMT-3", "UTC+3"),
@@ -105,3 +160,11 @@ def test_a_half_hour_offset_keeps_its_clocks_all_year() -> None:
         assert due == datetime.combine(day, time(2, 30), tzinfo=UTC)
     assert is_fixed_offset("UTC+05:30") and is_fixed_offset("Etc/GMT-3")
     assert not is_fixed_offset("Europe/Kyiv") and not is_fixed_offset("Etc/UTC")
+
+
+def test_every_zone_the_names_file_gives_is_a_zone() -> None:
+    text = resources.files("bot").joinpath("data/time_zone_names.json").read_text("utf-8")
+    data = json.loads(text)
+    zones = [*data["names"].values(), *data["abbreviations"].values(), *data["fixed_abbreviations"].values()]
+    assert all(zone in available_timezones() for zone in zones)
+    assert all(zone in available_timezones() for zone in data["fixed_abbreviations"])

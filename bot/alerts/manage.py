@@ -1,13 +1,21 @@
 """Making, listing and removing a chat's alerts, for every surface: `/alert WORDS
-[speaker:… side:… topic:…]`, `/alerts`, `/alert off N`, and the same for a channel."""
+[speaker:… side:… topic:…]`, `/alerts`, `/alert off N`, and the same for a channel.
+
+"off" may be written in the reader's words (`/alert видалити 2`, `/alert выкл 2`; the
+words are data, bot/data/vocabulary/alert_words.json), so that such a line removes alert 2
+rather than make an alert of the words "выкл 2" and leave alert 2 on. An alert of a bare
+number ("/alert 2") is refused for the same reason: it is a slip for "off 2"."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from bot.answering.search_words import search_words
 from bot.i18n import N_
+from bot.input.labels import Form, fold, vocabulary_data
 from bot.input.search_syntax import ParsedQuery, parse_search
 from bot.record_names import checked_query
 from storage.alerts import add_alert, chat_alerts, delete_alert, delete_chat_alerts
@@ -17,7 +25,10 @@ from storage.models import Alert
 
 MAX_ALERTS = 20
 MAX_ALERT_QUERY = 300
-_OFF = re.compile(r"(?i)^(?:off|delete|remove)\s+#?(\S+)$")
+#: An alert's number as typed after "off": "2", "#2", "2." or "2,".
+_NUMBER = re.compile(r"^#?(\d+)[.,]?$")
+#: Words that are numbers and nothing else: "2", "#2", "600 000", "1,5".
+_ONLY_NUMBERS = re.compile(r"^(?:#?\d[\d.,]*\s*)+$")
 
 
 def parse_alert(query: str, sides: Iterable[str] = (), *, open_sides: bool = False) -> ParsedQuery:
@@ -35,19 +46,72 @@ def parse_alert(query: str, sides: Iterable[str] = (), *, open_sides: bool = Fal
     return parsed
 
 
-def off_number(argument: str) -> int | None:
-    """N of `off N`; None when the argument is not an `off`; a bad N is named."""
-    match = _OFF.match(argument.strip())
-    if match is None:
+@functools.cache
+def _off_words() -> tuple[Form, ...]:
+    return tuple(Form.of(phrase) for phrase in vocabulary_data("alert_words.json")["off"])
+
+
+def is_off_word(word: str) -> bool:
+    """Whether `word` asks to remove an alert ("off", "видалити", "выкл")."""
+    folded = tuple(fold(word).split())
+    return len(folded) == 1 and any(form.score(folded) is not None for form in _off_words())
+
+
+@dataclass(frozen=True)
+class Off:
+    """`/alert off N`: the alert to remove; `number` is None when no number was given
+    (the reader is then asked which)."""
+
+    number: int | None
+
+
+def off_request(argument: str) -> Off | None:
+    """What `argument` asks to remove; None when it is an alert to make. An off word with
+    one more word asks to remove that alert, which must be a number; with several words
+    ("remove sanctions on oil") it is an alert, unless they are all numbers."""
+    words = argument.split()
+    if not words or not is_off_word(words[0]):
         return None
-    if not match.group(1).isdigit() or len(match.group(1)) > 9:
+    rest = words[1:]
+    if not rest:
+        return Off(None)
+    numbers = [_NUMBER.match(word) for word in rest]
+    if len(rest) > 1 and not all(numbers):
+        return None
+    if len(rest) > 1:
+        raise InvalidInput("N", N_("one alert at a time, please, e.g. /alert off 2"))
+    found = numbers[0]
+    if found is None or len(found.group(1)) > 9:
         raise InvalidInput("N", N_("give the alert's number from /alerts, e.g. /alert off 2"))
-    return int(match.group(1))
+    return Off(int(found.group(1)))
+
+
+def off_number(argument: str) -> int | None:
+    """N of `off N`; None when the argument is not an `off` with a number."""
+    request = off_request(argument)
+    return request.number if request is not None else None
+
+
+def refuse_bare_number(query: str) -> None:
+    """An alert of a number alone ("/alert 2") is a slip for `/alert off 2`: it would
+    match any statement holding that number."""
+    query = " ".join(query.split())
+    if _ONLY_NUMBERS.match(query):
+        raise InvalidInput(
+            N_("alert"),
+            N_(
+                "{value} is only a number. To remove alert N: /alert off N (/alerts lists them); "
+                "to hear of a number, give a word with it, e.g. /alert {query} troops"
+            ),
+            value=repr(query),
+            query=query,
+        )
 
 
 async def create(database: Database, chat_id: int, query: str) -> Alert:
     """The alert, once its filters name what the record knows (an unknown side or speaker
-    is refused, and no alert is made)."""
+    is refused, and no alert is made). A bare number is refused (`refuse_bare_number`)."""
+    refuse_bare_number(query)
     await checked_query(database, lambda sides: parse_alert(query, sides), alert=True)
     return await add_alert(database, chat_id, " ".join(query.split()), limit=MAX_ALERTS)
 

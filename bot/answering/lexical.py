@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.answering.keywords import TermStats, candidate_words, keyword_hits, weigh
+from bot.answering.keywords import TERM_CACHE_SIZE, TermStats, candidate_words, keyword_hits, weigh
 from bot.answering.record_index.arrays import RecordArrays
 from bot.answering.record_index.columns import Selection
 from storage.engine import Database
@@ -69,7 +69,22 @@ async def held_shares(
     rows = np.unique(np.concatenate([closest[:CHECKED], matched[matched >= 0]]))
     if not rows.size:
         return shares
-    found = await candidate_words(database, index.columns.ids[rows].tolist(), session)
+    found = await _words_of(database, session, index, index.columns.ids[rows].tolist())
     for row in rows:
         shares[row] = concepts.coverage(found.get(int(index.columns.ids[row]), []))
     return shares
+
+
+async def _words_of(
+    database: Database, session: AsyncSession, index: RecordArrays, ids: list[int]
+) -> dict[int, list[str]]:
+    """Each statement's words, read once and kept with the record index's word statistics
+    (emptied whenever the record changes): the closest statements recur from question to
+    question."""
+    cache = index.term_cache
+    if len(cache) > TERM_CACHE_SIZE:
+        cache.clear()
+    missing = [statement_id for statement_id in ids if ("words", statement_id) not in cache]
+    for statement_id, words in (await candidate_words(database, missing, session)).items():
+        cache[("words", statement_id)] = words
+    return {statement_id: cache[("words", statement_id)] for statement_id in ids if ("words", statement_id) in cache}

@@ -41,8 +41,14 @@ _LEXICON_LONG_STEM = 5
 _LEXICON_STEM_MIN = 3
 
 
+#: An apostrophe after a Cyrillic letter ("перемир'я", "об’єднання"): written, typed as ’ or
+#: ʼ, or left out ("перемиря"); folded away so that all three meet.
+_CYRILLIC_APOSTROPHE = re.compile(r"(?<=[а-яіїєґ])['’ʼ]")
+
+
 def fold(word: str) -> str:
-    return unicodedata.normalize("NFKC", word).casefold().replace("ё", "е").replace("’", "'")
+    folded = unicodedata.normalize("NFKC", word).casefold().replace("ё", "е").replace("’", "'")
+    return _CYRILLIC_APOSTROPHE.sub("", folded)
 
 
 def is_cyrillic(text: str) -> bool:
@@ -306,12 +312,20 @@ def _record_places(facts: RecordFacts) -> dict[str, str]:
 def month_or_season(word: str) -> tuple[int, int] | None:
     data = _data()
     for number, known in data.months:
-        if word == known or (is_cyrillic(known) and _word_matches(word, known)):
+        if word == known or (is_cyrillic(known) and _month_matches(word, known)):
             return number, number
     for known, first, last in data.seasons:
-        if word == known or (is_cyrillic(known) and _word_matches(word, known)):
+        if word == known or (is_cyrillic(known) and _month_matches(word, known)):
             return first, last
     return None
+
+
+def _month_matches(asked: str, known: str) -> bool:
+    """A Cyrillic month's stem in any case: three letters are stem enough for a month
+    ("июл" in июле, июля), with at most two letters after them ("майдан" is no May)."""
+    if len(known) == 3:
+        return asked.startswith(known) and len(asked) - len(known) <= 2
+    return _word_matches(asked, known)
 
 
 def _span(words: list[str], raw: list[str], last: date | None) -> tuple[tuple[date, date] | None, bool]:

@@ -162,6 +162,12 @@ async def rank(
         return Ranked(reason=far)
     bonus = _bonus(index, reading, options)
     rows = np.flatnonzero(live)
+    if options.names and options.time and not _asks_what(reading):
+        # Only who, where or when is asked ("What did Trump say in July?"): the statements
+        # it points at come first, closest first.
+        pointed = _scope_rows(index, reading)
+        if pointed is not None:
+            bonus += pointed
     if words:
         closest = rows[np.argsort(-(cosines[rows] + bonus[rows]), kind="stable")]
         shares = await held_shares(database, session, index, words, stats, closest)
@@ -195,6 +201,12 @@ def _missing(names: list[str], index: RecordArrays, question: str) -> str:
     if near is None:
         return _("the record does not mention {names}").format(names=shown)
     return _("the record does not mention {names}; did you mean {suggestion}?").format(names=shown, suggestion=near)
+
+
+def _asks_what(reading: Reading) -> bool:
+    """Whether the question asks about something besides who, where and when: a word of
+    its own, a word for a topic or a name the record must hold."""
+    return bool(reading.content_words or reading.translated_words or reading.topic_groups or reading.names)
 
 
 def _knows_a_word(reading: Reading) -> bool:

@@ -42,6 +42,7 @@ def preview_command(
 ) -> None:
     """Print a chat's next digest as it stands now; nothing is marked delivered."""
     from bot.digests.compose import NOTHING_NEW, plain_text, preview
+    from bot.digests.status import subscriber_heading
 
     async def work(database: Database):
         return await preview(database, chat_id)
@@ -51,14 +52,7 @@ def preview_command(
         typer.echo(f"chat {chat_id} has no digest subscription", err=True)
         raise typer.Exit(1)
     subscriber, digest = found
-    state = "active" if subscriber.active else f"inactive ({subscriber.deactivated_reason})"
-    if subscriber.paused:
-        state += ", paused"
-    typer.echo(
-        f"# chat {subscriber.chat_id}: {state}; daily at {subscriber.digest_time:%H:%M} {subscriber.timezone}, "
-        f"next {subscriber.next_due_at:%Y-%m-%dT%H:%M:%SZ}; statements after #{subscriber.cursor}: {digest.count}",
-        err=True,
-    )
+    typer.echo(subscriber_heading(subscriber, digest.count), err=True)
     if digest.is_empty:
         typer.echo(NOTHING_NEW if html else plain_text(NOTHING_NEW))
         return
@@ -103,7 +97,7 @@ def send_due_command(
 def status_command(
     at: Annotated[str | None, typer.Option("--at", help="Count as if the clock read this ISO date-time")] = None,
 ) -> None:
-    """Count the subscriptions: due now, sent today, failed today, deactivated."""
+    """Count the subscriptions: due now, sent today, failed today, unsubscribed, unreachable."""
     from bot.digests.status import digest_status
 
     now = parse_instant(at) if at else None

@@ -321,6 +321,24 @@ def spelled_side(text: str) -> str:
     return find_side(text) or " ".join(text.split())
 
 
+def imported_side(text: str) -> str:
+    """A side an imported line gives: the vocabulary's spelling; a side new to it as
+    written (a file may bring any party); but a slip away from a known side ("Russsia")
+    is refused naming it, for a typo never becomes a side of its own."""
+    found = find_side(text)
+    if found is not None:
+        return found
+    if sides().near(text) is not None:
+        raise _refusal(
+            sides(),
+            text,
+            N_("unknown side {value} (one of: {sides})"),
+            N_("unknown side {value}; did you mean {suggestion}? (one of: {sides})"),
+            "sides",
+        )
+    return " ".join(text.split())
+
+
 def _recorded(typed: str, recorded: Iterable[str]) -> str | None:
     return next((side for side in recorded if fold(side) == fold(typed)), None)
 
@@ -379,7 +397,7 @@ def record_label(field: str, value: str) -> str:
     languages, as the record keeps it (storage.exchange.LabelReader): as /add reads them,
     a side the vocabulary does not know as typed, an unknown topic, stance or status refused."""
     if field == "side":
-        return spelled_side(value)
+        return imported_side(value)
     if field == "topics":
         return topic_of(value).value
     if field == "stance":

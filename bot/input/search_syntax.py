@@ -153,15 +153,33 @@ def is_cyrillic(text: str) -> bool:
     return bool(_CYRILLIC.search(text))
 
 
+@functools.cache
+def _place_names() -> tuple[tuple[str, str, str], ...]:
+    """Every name places.json gives a place, the names cards show among them: (as
+    written, folded, the place)."""
+    entries = vocabulary_data("places.json")["places"]
+    return tuple(
+        (str(name), fold(name), str(entry["place"]))
+        for entry in entries
+        for name in (entry["place"], *entry.get("names", {}).values(), *entry["aliases"])
+    )
+
+
+def vocabulary_place(place: str) -> bool:
+    """Whether `place` (as `place_of` gives it) is one of places.json's places."""
+    return any(fold(place) == fold(known) for _, _, known in _place_names())
+
+
+def place_names() -> tuple[str, ...]:
+    """The names of places.json a reader may be offered for a slip: its places and their
+    other names, those written as names are (capitalised; not stems such as "півостр")."""
+    return tuple(dict.fromkeys(written for written, _, _ in _place_names() if written[:1].isupper()))
+
+
 def _known_place(value: str) -> str | None:
     """The place places.json gives `value` for ("Стамбулі" -> Istanbul), if any."""
     typed = fold(value)
-    entries = vocabulary_data("places.json")["places"]
-    names = [
-        (fold(name), str(entry["place"]))
-        for entry in entries
-        for name in (entry["place"], *entry.get("names", {}).values(), *entry["aliases"])
-    ]
+    names = [(name, place) for _, name, place in _place_names()]
     for name, place in names:
         if typed == name:
             return place

@@ -5,10 +5,11 @@ record is escaped here."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import N_, _, format_date, ngettext, said
+from bot.i18n import N_, _, format_date, format_datetime, ngettext, said
 from bot.input.add_line import EXAMPLE, PARTS, USAGE, AddLineError
 from bot.input.edit_line import field_choices
 from bot.input.labels import stance_choices, stances, topic_choices
@@ -278,9 +279,15 @@ def _counts(counts: dict[str, int], limit: int = 8, name: Callable[[str], str] =
     return " · ".join(items) or _("none")
 
 
+def _recorded_at(moment: datetime) -> str:
+    """A moment in UTC in the admin's language, as the dates beside it are written."""
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return format_datetime(moment, "d MMM y, HH:mm") + " UTC"
+
+
 def stats_text(stats: RecordStats) -> str:
     latest = format_date(stats.latest_said_on, "dd MMM y") if stats.latest_said_on else _("none")
-    recorded = f"{stats.latest_added_at:%Y-%m-%d %H:%M} UTC" if stats.latest_added_at else _("never")
+    recorded = _recorded_at(stats.latest_added_at) if stats.latest_added_at else _("never")
     return "\n".join(
         [
             "<b>" + _("The record") + "</b>",

@@ -100,12 +100,18 @@ def alert_removed(alert: Alert) -> str:
 
 
 def alerts_list(
-    alerts: Sequence[Alert], channel: tuple[str, int] | None = None
+    alerts: Sequence[Alert], channel: tuple[str, int] | None = None, *, asking: bool = False
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The chat's alerts (or the channel's: its name and chat id), a button to remove each."""
+    """The chat's alerts (or the channel's: its name and chat id), a button to remove each;
+    `asking`: the answer to "off" without a number, which asks which one to remove."""
     if not alerts:
         return _(NO_ALERTS).format(example=_(EXAMPLE)), None
-    title = "<b>{}</b>".format(_("Alerts of {channel}").format(channel=h(channel[0])) if channel else _("Your alerts"))
+    if asking:
+        title = "<b>{}</b>".format(_("Which alert should I remove?"))
+    elif channel:
+        title = "<b>{}</b>".format(_("Alerts of {channel}").format(channel=h(channel[0])))
+    else:
+        title = "<b>{}</b>".format(_("Your alerts"))
     lines = [title, *(f"{alert.number}. {_quoted(alert.query)}" for alert in alerts)]
     off = f"<code>/channel {h(channel[0])} alert off N</code>" if channel else "<code>/alert off N</code>"
     lines.append("\n" + _("Remove one with its button or {command}.").format(command=off))

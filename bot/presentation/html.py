@@ -153,7 +153,7 @@ def _record_body(statement: Statement) -> str:
         _("Source: {source}").format(source=_source(statement)),
         # When, never by whom: readers do not learn who recorded a statement (that stays
         # in the audit log).
-        _("Recorded {date}").format(date=f"{statement.added_at:%Y-%m-%d}"),
+        _("Recorded {date}").format(date=format_date(statement.added_at.date(), "d MMM y")),
     ]
     return "\n".join(lines)
 

@@ -11,7 +11,7 @@ from bot.i18n import N_, _, format_datetime
 from bot.presentation.callbacks import SettingsButton
 from bot.presentation.html import h
 from bot.presentation.labels import label, speaker_name
-from bot.time_zones import is_fixed_offset, shown_zone
+from bot.time_zones import fixed_abbreviation, is_fixed_offset, shown_zone
 from storage.models import Actor, Subscriber, Topic
 from storage.zones import Zone, key_of, zone_of
 
@@ -62,7 +62,15 @@ def digest_when(subscriber: Subscriber) -> str:
 
 def fixed_offset_note(zone: str) -> str | None:
     """A reader who gives "UTC+3" may mean their city's summer time: a fixed offset does
-    not follow the clocks' change, and they are told so, with the way to follow it."""
+    not follow the clocks' change, and they are told so, with the way to follow it. So is
+    a reader who gives "EST", which is UTC-5 also in a New York summer."""
+    abbreviation = fixed_abbreviation(zone)
+    if abbreviation is not None:
+        offset, city = abbreviation
+        return _(
+            "{zone} is a fixed offset ({offset}): it does not change with summer time. "
+            "To follow your clocks, give your city instead (e.g. {city})."
+        ).format(zone=h(zone), offset=h(offset), city=h(city))
     if not is_fixed_offset(zone):
         return None
     return _(
