@@ -313,23 +313,23 @@ async def test_who_when_and_where_that_hold_the_subject_are_answered(
     ("question", "expected", "label"),
     [
         # A capital where a sentence opens is no name the record must hold ...
-        ("Thanks! What did Zelensky say about Crimea?", "s09", "Volodymyr Zelensky"),
-        ("Thanks\nWhat did Zelensky say about Crimea?", "s09", "Volodymyr Zelensky"),
-        ("Дякую\nЩо сказав Зеленський про Крим?", "s09", "Volodymyr Zelensky"),
-        ("Привіт, Дякую. Що казав Путін про Донбас?", "s43", "Vladimir Putin"),
-        ("Спасибо\nЧто говорил Путин о Донбассе?", "s23", "Vladimir Putin"),
+        ("Thanks! What did Zelensky say about Crimea?", "s09", "Volodymyr Zelensky · Crimea"),
+        ("Thanks\nWhat did Zelensky say about Crimea?", "s09", "Volodymyr Zelensky · Crimea"),
+        ("Дякую\nЩо сказав Зеленський про Крим?", "s09", "Volodymyr Zelensky · Crimea"),
+        ("Привіт, Дякую. Що казав Путін про Донбас?", "s43", "Vladimir Putin · Donbas"),
+        ("Спасибо\nЧто говорил Путин о Донбассе?", "s23", "Vladimir Putin · Donbas"),
         ("Ок, Спасибо, а что Путин говорил о Донбассе?", "s23", None),
         # ... and greetings, thanks and please are no words of what is asked.
-        ("Thanks, and what did Zelensky say about Crimea?", "s09", "Volodymyr Zelensky"),
-        ("Please tell me what Zelensky said about Crimea", "s09", "Volodymyr Zelensky"),
-        ("Hello. What did Putin say about Donbas?", "s23", "Vladimir Putin"),
-        ("Дякую! Що сказав Зеленський про Крим?", "s09", "Volodymyr Zelensky"),
-        ("Будь ласка, що сказав Зеленський про Крим?", "s09", "Volodymyr Zelensky"),
-        ("Спасибо. Что говорил Путин о Донбассе?", "s23", "Vladimir Putin"),
-        ("Подскажите пожалуйста что говорил Путин о Донбассе?", "s23", "Vladimir Putin"),
+        ("Thanks, and what did Zelensky say about Crimea?", "s09", "Volodymyr Zelensky · Crimea"),
+        ("Please tell me what Zelensky said about Crimea", "s09", "Volodymyr Zelensky · Crimea"),
+        ("Hello. What did Putin say about Donbas?", "s23", "Vladimir Putin · Donbas"),
+        ("Дякую! Що сказав Зеленський про Крим?", "s09", "Volodymyr Zelensky · Crimea"),
+        ("Будь ласка, що сказав Зеленський про Крим?", "s09", "Volodymyr Zelensky · Crimea"),
+        ("Спасибо. Что говорил Путин о Донбассе?", "s23", "Vladimir Putin · Donbas"),
+        ("Подскажите пожалуйста что говорил Путин о Донбассе?", "s23", "Vladimir Putin · Donbas"),
         # A name of the record where a sentence opens is still its name.
-        ("Zelensky said what about Crimea?", "s09", "Volodymyr Zelensky"),
-        ("Thanks! Zelensky said what about Crimea?", "s09", "Volodymyr Zelensky"),
+        ("Zelensky said what about Crimea?", "s09", "Volodymyr Zelensky · Crimea"),
+        ("Thanks! Zelensky said what about Crimea?", "s09", "Volodymyr Zelensky · Crimea"),
     ],
 )
 async def test_courtesy_and_sentence_openings_do_not_hide_the_answer(
@@ -349,6 +349,17 @@ async def test_the_reader_is_shown_whom_and_when_the_question_was_read_as(
     model_database: Database, language: str, meaning: str
 ) -> None:
     reply = await ask(model_database, "Що казав Трамп у липні?")
+    with use_language(language):
+        assert understood(reply.understood) == meaning  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("language", "meaning"), [("en", "Vladimir Putin · Donbas"), ("uk", "Володимир Путін · Донбас")]
+)
+async def test_the_reader_is_shown_where_the_question_was_read_as_about(
+    model_database: Database, language: str, meaning: str
+) -> None:
+    reply = await ask(model_database, "Що казав Путін про Донбас?")
     with use_language(language):
         assert understood(reply.understood) == meaning  # type: ignore[arg-type]
 

@@ -147,8 +147,9 @@ async def answer(
 def _as_read(understanding: Understanding, reading: Reading | None, facts: RecordFacts) -> Understanding:
     """What the reader is shown the question was read as: the speakers it names rather
     than their sides ("Volodymyr Zelensky", not "Ukraine"), as the ranking read them
-    (`reading`, with the model) or the English understanding did; the sides and months
-    the ranking read where the English understanding found none ("у липні")."""
+    (`reading`, with the model) or the English understanding did; the places named; the
+    sides and months the ranking read where the English understanding found none ("у
+    липні")."""
     actors = {actor.id: actor for actor in facts.actors}
     speakers = sorted(reading.speakers if reading is not None else understanding.speakers)
     named = [actors[speaker] for speaker in speakers if speaker in actors]
@@ -161,6 +162,7 @@ def _as_read(understanding: Understanding, reading: Reading | None, facts: Recor
         understanding,
         speaker_labels=tuple(actor.name for actor in named),
         side_labels=tuple(side for side in sides if side not in voiced),
+        place_labels=reading.named_places if reading is not None else understanding.places,
         since=since,
         until=until,
     )

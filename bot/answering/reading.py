@@ -71,6 +71,8 @@ class Reading:
     #: speaker is the voice of its side, through whoever speaks for it.
     voiced: frozenset[str] = frozenset()
     places: frozenset[str] = frozenset()
+    #: The places as the question names them, before a region's parts are added.
+    named_places: tuple[str, ...] = ()
     #: First and last day the question asks about, when it names a month, season or year.
     span: tuple[date, date] | None = None
     #: Whether `span` is of the months or seasons the question names, or of a year it asks
@@ -421,6 +423,7 @@ def read(question: str, facts: RecordFacts) -> Reading:
             sides.add(str(name.value))
         else:
             places.add(str(name.value))
+    named_places = tuple(sorted(places))
     # A region is asked about with its parts ("Donbas": Donetsk and Luhansk too).
     for place in list(places):
         places.update(known.region_parts.get(place, ()))
@@ -469,6 +472,7 @@ def read(question: str, facts: RecordFacts) -> Reading:
         sides=frozenset(sides),
         voiced=frozenset(voiced),
         places=frozenset(places),
+        named_places=named_places,
         span=span,
         months_named=months_named,
         names=tuple(dict.fromkeys(names)),

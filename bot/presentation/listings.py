@@ -16,7 +16,7 @@ from bot.answering.understanding import Understanding
 from bot.i18n import ENGLISH, N_, _, current, format_date
 from bot.input.search_syntax import parse_search
 from bot.presentation.html import count, statement_compact, statement_list
-from bot.presentation.labels import label, side_name, speaker_name
+from bot.presentation.labels import label, place_name, side_name, speaker_name
 from bot.presentation.paging import PAGE_SIZE, Listing
 from bot.record_names import checked_query
 from storage.engine import Database
@@ -129,6 +129,7 @@ def understood(understanding: Understanding) -> str:
     summit"); other readers the dates those words stand for."""
     parts = [speaker_name(name) for name in understanding.speaker_labels]
     parts += [side_name(side) for side in understanding.side_labels]
+    parts += [place_name(place) for place in understanding.place_labels]
     if understanding.time_label and current() == ENGLISH:
         parts.append(understanding.time_label)
     elif understanding.since or understanding.until:

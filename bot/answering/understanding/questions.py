@@ -67,13 +67,19 @@ class Understanding:
     #: words ("since Jul 2025") ...
     speaker_labels: tuple[str, ...] = ()
     side_labels: tuple[str, ...] = ()
+    place_labels: tuple[str, ...] = ()
     time_label: str | None = None
     #: ... and what only ranks higher ("Vladimir Putin", "ceasefire", "Donetsk").
     hints: tuple[str, ...] = ()
 
     @property
     def labels(self) -> tuple[str, ...]:
-        return (*self.speaker_labels, *self.side_labels, *([self.time_label] if self.time_label else []))
+        return (
+            *self.speaker_labels,
+            *self.side_labels,
+            *self.place_labels,
+            *([self.time_label] if self.time_label else []),
+        )
 
     @property
     def label(self) -> str:
