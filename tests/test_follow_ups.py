@@ -44,6 +44,8 @@ GROUP = -100500
             "What did Zelensky say about sanctions in August?",
         ),
         ("What does Moscow want for Donetsk?", "and Zaporizhzhia?", "What does Moscow want for Zaporizhzhia?"),
+        ("What did Trump say in July?", "what about in August?", "What did Trump say in August?"),
+        ("Що казав Трамп у липні?", "а в серпні?", "Що казав Трамп в серпні?"),
         ("What was said about prisoner exchanges?", "and Russia?", "What was said about prisoner exchanges — Russia?"),
     ],
 )
@@ -73,7 +75,7 @@ async def test_without_a_previous_question_nothing_is_followed_up(shared_sample_
     assert await resolve_follow_up(shared_sample_database, None, "And Zelensky?") is None
 
 
-@pytest.mark.parametrize("previous", ["Путна", "600,000", "Trump"])
+@pytest.mark.parametrize("previous", ["Путна", "Putna", "600,000", "Trump"])
 async def test_a_previous_message_that_asked_about_nothing_is_not_asked_again(
     shared_sample_database: Database, previous: str
 ) -> None:

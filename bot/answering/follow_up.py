@@ -93,8 +93,21 @@ def follow_up(previous: str, message: str, facts: RecordFacts) -> str | None:
         matches[at].group() for at in rest if at in times or (at + 1 in times and _filler(folded[at], words))
     )
     if reading.span is not None and when:
-        question = f"{_open_end(question)} {when}?"
+        question = f"{_open_end(_without_time(question, words))} {when}?"
     return question
+
+
+def _without_time(question: str, words: _Words) -> str:
+    """`question` without the time it named ("in July", "у липні", "2025"): a follow-up's
+    time replaces it."""
+    matches = list(_WORD.finditer(question))
+    folded = [fold(match.group()) for match in matches]
+    times = {at for at, word in enumerate(folded) if _time(word)}
+    dropped = times | {at for at in range(len(matches)) if at + 1 in times and _filler(folded[at], words)}
+    kept = question
+    for at in sorted(dropped, reverse=True):
+        kept = kept[: matches[at].start()] + kept[matches[at].end() :]
+    return " ".join(kept.split())
 
 
 def _replace(question: str, kinds: frozenset[str], names: str, facts: RecordFacts) -> str:
@@ -120,8 +133,10 @@ def _replace(question: str, kinds: frozenset[str], names: str, facts: RecordFact
 def _asks_something(question: str, facts: RecordFacts) -> bool:
     """Whether `question` asked about something to ask again: a word for its subject
     ("ceasefire", "обмін"), or two words beside its names and numbers ("What does Moscow
-    want for Donetsk?"); not a name, a number or a stray word alone ("Trump", "600,000",
-    "Путна")."""
+    want for Donetsk?"); not a word alone ("Trump", "600,000", "Putna", "ceasefire": a
+    search rather than a question, too short to tell)."""
+    if len(_WORD.findall(question)) < 2:
+        return False
     reading = read(question, facts)
     if reading.content_words or reading.translated_words or reading.topic_groups:
         return True
