@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -250,11 +250,14 @@ UNKNOWN_SIDE = "unknown"
 
 
 async def usual_side(session: AsyncSession, actor_id: int | None) -> str | None:
-    """The side the speaker's latest statement was recorded for, so admins need not type it."""
+    """The side most of the speaker's statements were recorded for (of equals, the one
+    recorded first), so admins need not type it: one statement filed under another side,
+    by design or by slip, does not move every later one there."""
     result = await session.exec(
         select(Statement.side)
         .where(Statement.actor_id == actor_id, Statement.side != UNKNOWN_SIDE)
-        .order_by(col(Statement.said_on).desc(), col(Statement.id).desc())
+        .group_by(Statement.side)
+        .order_by(func.count().desc(), func.min(Statement.id))
         .limit(1)
     )
     return result.first()

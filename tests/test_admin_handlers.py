@@ -163,6 +163,17 @@ async def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
 # -- /add in one line --------------------------------------------------------------
 
 
+async def test_one_statement_under_another_side_does_not_move_the_speakers_usual_side(
+    bot: BotHarness, record: Database
+) -> None:
+    admin = bot.admin()
+    await admin.send(one_line("Vladimir Putin (Ukraine)", "2025-08-21", "talks", "Filed under another side.", "Wire"))
+    assert (await newest(record)).side == "Ukraine"
+    await admin.send(one_line("Vladimir Putin", "2025-08-22", "talks", "Filed as usual.", "Wire"))
+    stored = await newest(record)
+    assert (stored.text, stored.side) == ("Filed as usual.", "Russia")
+
+
 async def test_one_line_add_takes_the_speakers_usual_side_and_shows_the_statement(
     bot: BotHarness, record: Database
 ) -> None:
