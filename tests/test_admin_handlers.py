@@ -163,6 +163,15 @@ async def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
 # -- /add in one line --------------------------------------------------------------
 
 
+async def test_a_comma_after_the_speakers_name_is_refused_with_the_brackets_form(
+    bot: BotHarness, record: Database
+) -> None:
+    before = await newest(record)
+    await bot.admin().send(one_line("Ivan Petrenko, Ukraine", "2025-08-21", "talks", "A comma slipped in.", "Wire"))
+    assert "give the side in brackets, e.g. Ivan Petrenko (Ukraine)" in bot.last_text(ADMIN_ID)
+    assert (await newest(record)).id == before.id
+
+
 async def test_one_statement_under_another_side_does_not_move_the_speakers_usual_side(
     bot: BotHarness, record: Database
 ) -> None:

@@ -106,6 +106,13 @@ def parse_speaker(value: str, sides: Iterable[str] = ()) -> Speaker:
     name, side = (match.group("name"), match.group("side").strip()) if match else (value, "")
     if not name:
         raise AddLineError("speaker", N_("the speaker's name is missing"))
+    if "," in name:
+        # "Ivan Petrenko, Ukraine" as cards write speaker and role: a name of its own, never.
+        raise AddLineError(
+            "speaker",
+            N_("a speaker's name has no comma; give the side in brackets, e.g. {example}"),
+            example=f"{name.split(',')[0].strip()} ({name.split(',', 1)[1].strip() or 'Ukraine'})",
+        )
     if match and not side:
         raise AddLineError(
             "side",
