@@ -26,7 +26,7 @@ from bot.presentation.labels import label, speaker_name
 from bot.presentation.listings import load_listing, side_not_speaker, topics_html
 from bot.presentation.paging import PAGE_SIZE, Listing, page_keyboard
 from bot.record import linked_statement, statement_id
-from bot.record_names import checked_query
+from bot.record_names import checked_query, nearest_speaker
 from handlers.common import MAX_QUERY, answers_errors, command_argument, reply
 from storage.errors import InvalidInput, NotFound, wording_of
 from storage.models import utcnow
@@ -235,7 +235,14 @@ async def actor_command(update: Update, context: BotContext) -> None:
     if not actors:
         side = await side_named_instead(context.database, name)
         if side is None:
-            raise NotFound(_("no speaker called {name} in the record").format(name=repr(name)))
+            near = await nearest_speaker(context.database, name)
+            if near is None:
+                raise NotFound(_("no speaker called {name} in the record").format(name=repr(name)))
+            raise NotFound(
+                _("no speaker called {name} in the record; did you mean {suggestion}?").format(
+                    name=repr(name), suggestion=speaker_name(near)
+                )
+            )
         await reply(update, side_not_speaker(name, side))
         return
     if len(actors) > 1:

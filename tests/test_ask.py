@@ -385,6 +385,17 @@ async def test_a_misspelt_speaker_is_suggested(model_database: Database, questio
     assert reply.reason is not None and reply.reason.endswith(f"did you mean {suggestion}?"), reply.reason
 
 
+@pytest.mark.parametrize(
+    ("question", "suggestion"), [("Putna", "Vladimir Putin"), ("Зиленський", "Володимир Зеленський")]
+)
+async def test_a_misspelt_name_alone_is_suggested_the_speaker(
+    model_database: Database, question: str, suggestion: str
+) -> None:
+    reply = await ask(model_database, question)
+    assert reply.nothing_found
+    assert reply.reason is not None and reply.reason.endswith(f"did you mean {suggestion}?"), reply.reason
+
+
 async def test_a_name_like_no_speaker_is_suggested_nothing(model_database: Database) -> None:
     reply = await ask(model_database, "What did Erdogan say about Crimea?")
     assert reply.reason == "the record does not mention Erdogan"

@@ -351,3 +351,7 @@ async def test_an_unexpected_error_gets_a_short_apology_and_no_trace(
     assert text == SORRY
     assert "SELECT" not in text and "boom" not in text
     assert (await count_rows(sample_database, Statement), await count_rows(sample_database, AuditEntry)) == before
+
+
+async def test_actor_with_a_misspelt_name_suggests_the_speaker(bot: BotHarness) -> None:
+    assert "did you mean Vladimir Putin?" in await say(bot, "/actor Putn")

@@ -46,6 +46,7 @@ never on the hold-out sets the evaluation reports."""
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -76,6 +77,9 @@ from storage.engine import Database
 
 #: Answers listed for one question at most (pages included) ...
 MAX_ANSWERS = 50
+#: A question of at most this many words may be a speaker's name misspelt, to suggest.
+_FEW_WORDS = 2
+_WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,7 @@ async def rank(
     if evidence.missing:
         return Ranked(reason=_missing(evidence.missing, index, question))
     if evidence.pointless:
-        return Ranked(reason=_("nothing in the record is close enough to the question"))
+        return Ranked(reason=_nothing_close(question, reading, index))
     if options.absent_words and reading.cyrillic and not _knows_a_word(reading):
         evidence = replace(evidence, absent=1.0)
     columns = index.columns
@@ -155,7 +159,7 @@ async def rank(
     threshold = weights.threshold_cyrillic if reading.cyrillic else weights.threshold_latin
     if evidence.supported:
         threshold -= weights.supported_relief
-    far = _("nothing in the record is close enough to the question")
+    far = _nothing_close(question, reading, index)
     # Below the threshold even at the top of every row's bound: the exact similarities
     # could only confirm it, and need not be read.
     best_possible = float((cosines[live].astype(np.float64) + bounds[live]).max())
@@ -208,6 +212,21 @@ def _asks_what(reading: Reading) -> bool:
     """Whether the question asks about something besides who, where and when: a word of
     its own, a word for a topic or a name the record must hold."""
     return bool(reading.content_words or reading.translated_words or reading.topic_groups or reading.names)
+
+
+def _nothing_close(question: str, reading: Reading, index: RecordArrays) -> str:
+    """Why nothing answers; for a word or two that is a speaker's name misspelt ("Путн",
+    "Zelenksy?"), with the speaker it most likely means."""
+    words = [word for word in _WORDS.findall(question)]
+    if not reading.speakers and 0 < len(words) <= _FEW_WORDS:
+        near = next(
+            (found for found in (nearest_speaker(word, index.facts, question) for word in words) if found), None
+        )
+        if near is not None:
+            return _("nothing in the record is close enough to the question; did you mean {suggestion}?").format(
+                suggestion=near
+            )
+    return _("nothing in the record is close enough to the question")
 
 
 def _knows_a_word(reading: Reading) -> bool:
