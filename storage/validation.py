@@ -261,6 +261,10 @@ def _said(item: Any) -> Wording:
     cause = item.get("ctx", {}).get("error")
     if isinstance(cause, Exception):
         return wording_of(cause)
+    if str(item["type"]).startswith("date"):
+        # pydantic's own words ("Datetimes provided to dates should have zero time") are
+        # English and about types: the admin wrote a date, or thought so.
+        return Wording(N_("{value} is not a date in YYYY-MM-DD form"), value=repr(item.get("input")))
     return Wording(str(item["msg"]).removeprefix("Value error, "))
 
 

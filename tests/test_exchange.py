@@ -339,6 +339,7 @@ async def test_a_jsonl_file_with_bad_lines_imports_nothing_and_names_each(sample
         ("2025-02-30", "'2025-02-30' is not a real calendar date"),
         ("2025-13-01", "'2025-13-01' is not a real calendar date"),
         ("16.08.2025", "'16.08.2025' is not a date in YYYY-MM-DD form"),
+        ("2025-08-16T10:00:00", "'2025-08-16T10:00:00' is not a date in YYYY-MM-DD form"),
     ],
 )
 async def test_an_impossible_date_is_worded_as_in_add_and_a_malformed_one_by_its_form(
