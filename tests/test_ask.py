@@ -158,6 +158,7 @@ async def test_what_the_record_cannot_answer_gets_nothing(model_database: Databa
 async def test_who_and_when_alone_list_what_was_said_then_first(model_database: Database, question: str) -> None:
     reply = await ask(model_database, question)
     assert set(refs(reply)[:2]) == {"s17", "s19"}, refs(reply)
+    assert all(hit.score < 1 for hit in reply.hits)  # first, not scored higher
 
 
 async def test_past_the_first_page_only_what_is_close_to_the_best_answer_is_listed(model_database: Database) -> None:

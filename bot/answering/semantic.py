@@ -159,20 +159,20 @@ async def rank(
     threshold = weights.threshold_cyrillic if reading.cyrillic else weights.threshold_latin
     if evidence.supported:
         threshold -= weights.supported_relief
-    far = _nothing_close(question, reading, index)
     # Below the threshold even at the top of every row's bound: the exact similarities
     # could only confirm it, and need not be read.
     best_possible = float((cosines[live].astype(np.float64) + bounds[live]).max())
     if options.thresholds and best_possible - weights.absent_penalty * evidence.absent < threshold:
-        return Ranked(reason=far)
+        return Ranked(reason=_nothing_close(question, reading, index))
     bonus = _bonus(index, reading, options)
     rows = np.flatnonzero(live)
+    # Ranks without being a score: only who, where or when is asked ("What did Trump say
+    # in July?"), and the statements it points at come first, closest first.
+    first = np.zeros(index.size, dtype=np.float64)
     if options.names and options.time and not _asks_what(reading):
-        # Only who, where or when is asked ("What did Trump say in July?"): the statements
-        # it points at come first, closest first.
         pointed = _scope_rows(index, reading)
         if pointed is not None:
-            bonus += pointed
+            first[pointed] = 1.0
     if words:
         closest = rows[np.argsort(-(cosines[rows] + bonus[rows]), kind="stable")]
         shares = await held_shares(database, session, index, words, stats, closest)
@@ -180,7 +180,7 @@ async def rank(
             shares *= index.of_actors(reading.speakers) | index.of_sides(reading.voiced)
         bonus += weights.lexical * shares
     # Exact where it decides: the rows that may be among the answers, or the closest.
-    approximate = cosines.astype(np.float64) + bonus
+    approximate = cosines.astype(np.float64) + bonus + first
     contending = [contenders(approximate, bounds, rows, MAX_ANSWERS), contenders(cosines, bounds, rows, 1)]
     await make_exact(database, index, vector, cosines, np.concatenate(contending))
     scores = cosines.astype(np.float64)
@@ -188,11 +188,12 @@ async def rank(
     scores[~live] = -np.inf
     best = float(cosines[live].max())
     if options.thresholds and best - weights.absent_penalty * evidence.absent < threshold:
-        return Ranked(reason=far)
-    order = np.argsort(-scores, kind="stable")[:MAX_ANSWERS]
-    order = order[np.isfinite(scores[order])]
+        return Ranked(reason=_nothing_close(question, reading, index))
+    ranking = scores + first
+    order = np.argsort(-ranking, kind="stable")[:MAX_ANSWERS]
+    order = order[np.isfinite(ranking[order])]
     keep = np.arange(len(order)) < weights.first_page
-    keep |= scores[order] >= float(scores[order[0]]) - weights.listed_within
+    keep |= ranking[order] >= float(ranking[order[0]]) - weights.listed_within
     order = order[keep]
     ids = index.columns.ids[order].tolist()
     return Ranked(ids=[int(i) for i in ids], scores=[float(scores[row]) for row in order])
@@ -217,7 +218,7 @@ def _asks_what(reading: Reading) -> bool:
 def _nothing_close(question: str, reading: Reading, index: RecordArrays) -> str:
     """Why nothing answers; for a word or two that is a speaker's name misspelt ("Путн",
     "Zelenksy?"), with the speaker it most likely means."""
-    words = [word for word in _WORDS.findall(question)]
+    words = _WORDS.findall(question)
     if not reading.speakers and 0 < len(words) <= _FEW_WORDS:
         near = next(
             (found for found in (nearest_speaker(word, index.facts, question) for word in words) if found), None
