@@ -154,6 +154,8 @@ async def record_version(database: Database) -> tuple[int, int, int]:
 
 async def side_named(database: Database, name: str) -> str | None:
     """The side as the record spells it, for a name given in any case; None if none."""
+    if "\x00" in name:
+        return None  # no side holds one, and PostgreSQL takes no NUL in a query
     async with database.read() as session:
         found = await session.exec(
             select(Statement.side).where(func.lower(Statement.side) == name.strip().lower()).limit(1)
