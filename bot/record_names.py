@@ -16,11 +16,12 @@ import difflib
 from collections.abc import Callable
 from typing import TypeVar
 
+from bot.answering.near_names import nearest_actor
+from bot.answering.record_index.loading import record_index
 from bot.answering.speakers import speakers_named
 from bot.input.labels import NEW_NAME, fold
 from bot.input.search_syntax import ParsedQuery, place_names, vocabulary_place
 from bot.presentation.labels import SpeakerName
-from storage.actors import alias_keys, normalize_name
 from storage.engine import Database
 from storage.errors import N_, Ended, InvalidInput, Wording
 from storage.places import place_recorded, recorded_places
@@ -28,10 +29,8 @@ from storage.positions import side_named
 
 T = TypeVar("T")
 
-#: How close a typed name must be to a speaker's (or a word of it) to be offered.
-NEAR_SPEAKER = 0.75
-#: Words of a name shorter than this are not compared on their own ("de", "von").
-MIN_WORD = 4
+#: How close a typed place must be to one the record or places.json knows to be offered.
+NEAR_PLACE = 0.75
 
 
 def unknown_side(error: BaseException) -> str | None:
@@ -56,20 +55,9 @@ async def with_record_sides(database: Database, parse: Callable[[tuple[str, ...]
 
 async def nearest_speaker(database: Database, name: str) -> str | None:
     """The speaker `name` is a slip of the keyboard away from ("putn" -> Vladimir Putin),
-    by any of their names or a word of one; None when none is that close."""
-    key = normalize_name(name)
-    if not key:
-        return None
-    async with database.read() as session:
-        keys = await alias_keys(session)
-    names: dict[str, str] = {}
-    for alias, speaker in keys:
-        names.setdefault(alias, speaker)
-        for word in alias.split():
-            if len(word) >= MIN_WORD:
-                names.setdefault(word, speaker)
-    close = difflib.get_close_matches(key, list(names), n=1, cutoff=NEAR_SPEAKER)
-    return names[close[0]] if close else None
+    by their recorded name (bot.answering.near_names); None when none is that close."""
+    actor = nearest_actor(name, (await record_index(database)).facts)
+    return actor.name if actor is not None else None
 
 
 async def refuse_unknown_speaker(database: Database, speaker: str | None, *, waiting: bool = False) -> None:
@@ -110,7 +98,7 @@ async def refuse_unknown_place(database: Database, place: str | None) -> None:
     if not place or vocabulary_place(place) or await place_recorded(database, place):
         return
     names = {fold(name): name for name in [*place_names(), *await recorded_places(database)]}
-    close = difflib.get_close_matches(fold(place), list(names), n=1, cutoff=NEAR_SPEAKER)
+    close = difflib.get_close_matches(fold(place), list(names), n=1, cutoff=NEAR_PLACE)
     if close:
         raise InvalidInput(
             N_("place"),

@@ -20,22 +20,33 @@ NEAR = 0.75
 MIN_WORD = 4
 
 
-def nearest_speaker(typed: str, facts: RecordFacts, question: str = "") -> str | None:
-    """The speaker `typed` is a slip away from, by their full name in the script it was
-    typed in when the record has one ("Зиленський" -> "Володимир Зеленський"), in the
-    language of `question`; None when no speaker is that close."""
+def nearest_actor(typed: str, facts: RecordFacts) -> KnownActor | None:
+    """The speaker `typed` is a slip of the keyboard away from ("putn" -> Vladimir Putin),
+    by any of their names or a longer word of one; None when none is that close."""
     key = normalize_name(typed)
-    if len(key) < MIN_WORD:
+    if not key:
         return None
     speakers: dict[str, KnownActor] = {}
     for actor in facts.actors:
         for name in (actor.name, *actor.aliases):
             whole = normalize_name(name)
-            for variant in (whole, *whole.split()):
-                if len(variant) >= MIN_WORD:
-                    speakers.setdefault(variant, actor)
+            speakers.setdefault(whole, actor)
+            for word in whole.split():
+                if len(word) >= MIN_WORD:
+                    speakers.setdefault(word, actor)
     close = difflib.get_close_matches(key, list(speakers), n=1, cutoff=NEAR)
-    return _written_as(speakers[close[0]], typed, question) if close else None
+    return speakers[close[0]] if close else None
+
+
+def nearest_speaker(typed: str, facts: RecordFacts, question: str = "") -> str | None:
+    """The speaker a word of a question is a slip away from, by their full name in the
+    script it was typed in when the record has one ("Зиленський" -> "Володимир
+    Зеленський"), in the language of `question`; None when no speaker is that close, or
+    the word too short to tell."""
+    if len(normalize_name(typed)) < MIN_WORD:
+        return None
+    actor = nearest_actor(typed, facts)
+    return _written_as(actor, typed, question) if actor is not None else None
 
 
 def _written_as(actor: KnownActor, typed: str, question: str) -> str:
