@@ -10,8 +10,8 @@ import functools
 import json
 from importlib import resources
 
-from bot.answering.reading import is_cyrillic
 from bot.answering.record_index import KnownActor, RecordFacts
+from bot.answering.understanding.tokens import is_cyrillic
 from storage.actors import normalize_name
 
 #: How close a typed name must be to a speaker's name (or a word of it) to be suggested.

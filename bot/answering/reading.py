@@ -22,15 +22,16 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from bot.answering.near_names import nearest_actor
 from bot.answering.record_index import RecordFacts
-from bot.answering.understanding.tokens import courtesy, opens_sentence
-from bot.answering.understanding.words import STANCES, TOPICS, load_places, load_sides
+from bot.answering.understanding.tokens import courtesy, is_cyrillic, opens_sentence
+from bot.answering.understanding.words import GRAMMAR, STANCES, TOPICS, load_places, load_sides
 from storage.actors import normalize_name
 from storage.models import Topic
 from storage.search import STOPWORDS
 
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
-_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_HYPHEN = re.compile(r"-")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 #: A name's word this long or longer may be followed by an ending in the question.
 _STEM_MIN = 4
@@ -49,10 +50,6 @@ _CYRILLIC_APOSTROPHE = re.compile(r"(?<=[а-яіїєґ])['’ʼ]")
 def fold(word: str) -> str:
     folded = unicodedata.normalize("NFKC", word).casefold().replace("ё", "е").replace("’", "'")
     return _CYRILLIC_APOSTROPHE.sub("", folded)
-
-
-def is_cyrillic(text: str) -> bool:
-    return bool(_CYRILLIC.search(text))
 
 
 @dataclass(frozen=True)
@@ -124,6 +121,8 @@ class _Data:
     #: Verbs of saying and words for a kind of statement (vocabulary/stances.json): how
     #: something was said, which a statement's record holds as its stance, not its words.
     manner_words: frozenset[str]
+    about_words: frozenset[str]
+    subject_openers: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -149,6 +148,8 @@ def _data() -> _Data:
         year_words=frozenset(fold(word) for word in raw["year_words"]),
         english_of=_lexicon(vocabulary("crosslingual.json")),
         manner_words=frozenset(fold(word) for word in (*STANCES.stance_verbs, *STANCES.stance_of)),
+        about_words=frozenset(fold(word) for word in raw["about_words"]),
+        subject_openers=frozenset(fold(word) for word in raw["subject_openers"]),
     )
 
 
@@ -384,10 +385,28 @@ def _named(raw: list[str], known: _Names) -> tuple[list[bool], list[tuple[int, i
     return covered, found
 
 
+def _tokens(text: str) -> list[tuple[int, str]]:
+    """The words of `text` with where each starts. Hyphenated words holding a capital are
+    their parts ("Russia-Ukraine", "US-brokered", "NATO-style"): a name joined to a word
+    is still the name; lowercase ones ("30-day", "що-небудь") stay whole."""
+    tokens: list[tuple[int, str]] = []
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if "-" not in word or word.islower() or is_cyrillic(word) or not any(letter.isalpha() for letter in word):
+            tokens.append((match.start(), word))
+            continue
+        at = match.start()
+        for part in _HYPHEN.split(word):
+            if part:
+                tokens.append((at, part))
+            at += len(part) + 1
+    return tokens
+
+
 def speakers_called(text: str, facts: RecordFacts) -> frozenset[int]:
     """The speakers `text` is wholly a name of, in any case, script or inflection
     ("Зеленського", "Путина"): none when any word of it is not their name."""
-    covered, found = _named([match.group() for match in _WORD.finditer(text)], _names(facts))
+    covered, found = _named([word for _, word in _tokens(text)], _names(facts))
     if not covered or not all(covered) or any(name.kind != "speaker" for _, _, name in found):
         return frozenset()
     return frozenset(int(name.value) for _, _, name in found)
@@ -396,17 +415,55 @@ def speakers_called(text: str, facts: RecordFacts) -> frozenset[int]:
 def names_in(text: str, facts: RecordFacts) -> list[tuple[int, int, str]]:
     """Where `text` names a speaker, side or place of the record: the characters' start
     and end, and which kind of name it is ("speaker", "side", "place")."""
-    matches = list(_WORD.finditer(text))
-    _, found = _named([match.group() for match in matches], _names(facts))
-    return sorted((matches[at].start(), matches[at + width - 1].end(), name.kind) for at, width, name in found)
+    tokens = _tokens(text)
+    _, found = _named([word for _, word in tokens], _names(facts))
+    return sorted(
+        (tokens[at][0], tokens[at + width - 1][0] + len(tokens[at + width - 1][1]), name.kind)
+        for at, width, name in found
+    )
+
+
+def _named_before_about(
+    at: int,
+    words: list[str],
+    raw: list[str],
+    question: str,
+    tokens: list[tuple[int, str]],
+    aside: list[tuple[int, int]],
+    facts: RecordFacts,
+) -> bool:
+    """Whether the word at `at` is who the question asks about though written as any word
+    may be: it opens the question, or follows a verb of saying, and "about" follows it
+    ("Meloni on troops", "мерц про гарантії", "что сказал мерц о ..."), and nothing the
+    record's vocabulary knows is it. Capitals cannot tell there: the first word has one
+    anyway, and readers in chat often write names in lower case."""
+    data = _data()
+    word, written = words[at], raw[at]
+    if at + 1 >= len(words) or words[at + 1] not in data.about_words or len(word) < 3 or not word.isalpha():
+        return False
+    if word in data.subject_openers or word in data.question_words or word in STOPWORDS or word in data.manner_words:
+        return False
+    if word in data.not_names or word in data.topic_words or topics_of((word,)) or month_or_season(word) is not None:
+        return False
+    cyrillic = is_cyrillic(word)
+    if cyrillic and (english_words(word) or any(_word_matches(word, opener) for opener in data.subject_openers)):
+        return False
+    if not cyrillic and not written[0].isupper():
+        return False
+    if not opens_sentence(question, tokens[at][0], aside) and not (
+        at > 0 and normalize_name(raw[at - 1]) in GRAMMAR.slavic_speech_verbs
+    ):
+        return False
+    # A slip on a speaker's name ("Уиткоф") is theirs, as the model reads it, not a stranger.
+    return nearest_actor(written, facts) is None
 
 
 def read(question: str, facts: RecordFacts) -> Reading:
     # Greetings, thanks and please ("Дякую, а що ...") address the bot: no word of them is
     # a name or a word the record must hold.
     aside = courtesy(question)
-    matches = [match for match in _WORD.finditer(question) if not any(a <= match.start() < b for a, b in aside)]
-    raw = [match.group() for match in matches]
+    tokens = [(start, word) for start, word in _tokens(question) if not any(a <= start < b for a, b in aside)]
+    raw = [word for _, word in tokens]
     words = [fold(word) for word in raw]
     speakers: set[int] = set()
     sides: set[str] = set()
@@ -439,7 +496,10 @@ def read(question: str, facts: RecordFacts) -> Reading:
         topic = _topic_named(word)
         if topic is not None:
             topics.add(topic)
-        if written[0].isupper() and not opens_sentence(question, matches[at].start(), aside):
+        if _named_before_about(at, words, raw, question, tokens, aside, facts):
+            names.append(written)
+            continue
+        if written[0].isupper() and not opens_sentence(question, tokens[at][0], aside):
             if word not in data.not_names and not any(_word_matches(word, known) for known in data.not_names):
                 names.append(written)
                 continue

@@ -13,6 +13,7 @@ from bot.input.small_talk import courtesy_phrases
 from storage.actors import normalize_name
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
 #: What may stand before a word that opens a sentence: the start of the message, or the
 #: end of a sentence, a line break, a colon or an opening quote, then no letter or digit.
 _OPENING = re.compile(r"(?:^|[.!?…:;«»\"“”(\n])[\W_]*$")
@@ -28,6 +29,10 @@ class Token:
     end: int
     #: The word opens a sentence: its capital is explained by where it stands.
     opens: bool = False
+
+
+def is_cyrillic(text: str) -> bool:
+    return bool(_CYRILLIC.search(text))
 
 
 def opens_sentence(text: str, start: int, aside: Sequence[Span] = ()) -> bool:

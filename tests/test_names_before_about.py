@@ -1,0 +1,91 @@
+"""Who a question asks about is not always written with a capital a reader's eye would
+trust: the first word has one anyway ("Meloni on troops", "Мелоні про війська"), and chat
+is often typed in lower case ("мерц про гарантии"). A word before "about" that opens the
+question, or follows a verb of saying, is read as a name the record must hold, unless the
+vocabulary knows it. And a name joined to a word by a hyphen ("Russia-Ukraine") is still
+the name."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from bot.answering.ask import answer
+from bot.answering.reading import read
+from bot.answering.record_index import KnownActor, RecordFacts
+from storage.engine import Database
+
+FACTS = RecordFacts(
+    actors=(
+        KnownActor(1, "Sergei Lavrov", ("Sergei Lavrov", "Лавров", "Lavrov"), "Russia"),
+        KnownActor(2, "Steve Witkoff", ("Steve Witkoff", "Уиткофф", "Віткофф", "Witkoff"), "United States"),
+        KnownActor(3, "Vladimir Putin", ("Vladimir Putin", "Путин", "Путін", "Putin"), "Russia"),
+    ),
+    sides=("Russia", "Ukraine", "United States"),
+    places=("Crimea",),
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("Мелоні про відправку військ в Україну", ("Мелоні",)),
+        ("мерц про гарантии", ("мерц",)),
+        ("Что сказал мерц о гарантиях?", ("мерц",)),
+        ("Meloni on troops in Ukraine", ("Meloni",)),
+    ],
+)
+def test_a_word_opening_the_question_before_about_is_a_name(question: str, names: tuple[str, ...]) -> None:
+    assert read(question, FACTS).names == names
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Розкажи про перемир'я",
+        "Новости о санкциях",
+        "News about Crimea",
+        "санкції про нафту",  # a word the lexicon knows
+        "лавров про крим",  # a speaker of the record, in lower case
+        "Уиткоф о гарантиях",  # a slip on a speaker's name is theirs
+        "meloni on troops",  # lower case in English: too often a plain word
+        "Трамп сказав, що мерц про це знає",  # neither first nor after a verb of saying
+    ],
+)
+def test_request_words_known_words_and_speakers_are_not_names(question: str) -> None:
+    assert read(question, FACTS).names == ()
+
+
+def test_a_name_joined_by_a_hyphen_is_the_name() -> None:
+    reading = read("What is the Russia-Ukraine ceasefire status?", FACTS)
+    assert reading.names == ()
+    assert reading.sides == {"Russia", "Ukraine"}
+    assert read("Lavrov on NATO-style guarantees", FACTS).names == ()
+
+
+def test_a_hyphen_inside_a_cyrillic_name_keeps_it_whole() -> None:
+    assert read("Що сказав Лавров у Ер-Ріяді?", FACTS).names == ("Ер-Ріяді",)
+
+
+@pytest.fixture
+async def model_database(
+    db_engine: str, make_database: Callable[..., Awaitable[Database]], shared_embedder: Any
+) -> Database:
+    return await make_database(db_engine, sample=True, embedder=shared_embedder)
+
+
+async def _refs(database: Database, question: str) -> list[str]:
+    reply = await answer(database, question, today=date(2026, 11, 27))
+    return [hit.statement.ref for hit in reply.hits]
+
+
+@pytest.mark.parametrize("question", ["Мелоні про відправку військ в Україну", "мерц про гарантии"])
+async def test_someone_the_record_never_heard_of_gets_nothing_found(model_database: Database, question: str) -> None:
+    assert await _refs(model_database, question) == []
+
+
+async def test_a_question_naming_both_sides_with_a_hyphen_is_answered(model_database: Database) -> None:
+    assert "s05" in (await _refs(model_database, "What is the Russia-Ukraine ceasefire status?"))[:5]
