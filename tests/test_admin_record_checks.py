@@ -1,0 +1,93 @@
+"""What an admin's change is checked against in the record before it is made: a link to
+or from a retracted statement, a speaker that is a slip for a recorded one, the role a
+known speaker already holds. Through the real handlers and database, `LocalBotApi` as
+Telegram; every refusal leaves the record as it was."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import func
+from sqlmodel import select
+
+from storage.engine import Database
+from storage.exchange import ExchangeFormat, export_statements
+from storage.models import Actor, AuditEntry, StatementLink
+from storage.statements import add_statement
+from storage.validation import validate_statement
+from tests.bot_harness import ADMIN_ID, BotHarness, retract, running_bot
+
+SEED = [
+    ("Vladimir Putin", "President of Russia", "Russia", "2025-08-16", "Russia is ready for talks."),
+    ("Volodymyr Zelensky", "President of Ukraine", "Ukraine", "2025-08-18", "Ukraine needs guarantees."),
+    ("Sergei Lavrov", "Foreign Minister of Russia", "Russia", "2025-02-18", "No troops from NATO countries."),
+]
+
+
+@pytest_asyncio.fixture
+async def record(database: Database) -> Database:
+    """#1 Putin, #2 Zelensky, #3 Lavrov, each with their role."""
+    for number, (speaker, role, side, said_on, text) in enumerate(SEED, start=1):
+        values = {
+            "ref": f"t{number}",
+            "speaker": speaker,
+            "speaker_role": role,
+            "side": side,
+            "said_on": said_on,
+            "topics": ["ceasefire"],
+            "text": text,
+            "source": "Press",
+        }
+        await add_statement(database, validate_statement(values), "seed")
+    return database
+
+
+@pytest_asyncio.fixture
+async def bot(record: Database) -> Any:
+    async with running_bot(record) as harness:
+        yield harness
+
+
+async def snapshot(database: Database) -> tuple[bytes, int, int, int]:
+    async with database.read() as session:
+
+        async def count(model: Any) -> int:
+            return (await session.exec(select(func.count()).select_from(model))).one()
+
+        counts = (await count(AuditEntry), await count(Actor), await count(StatementLink))
+    return (await export_statements(database, ExchangeFormat.jsonl), *counts)
+
+
+# -- /link and retracted statements ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("retracted", "command", "named"),
+    [
+        ([1], "/link 1 contradicts 2", "#1 is retracted; a retracted statement is not linked"),
+        ([2], "/link 1 contradicts 2", "#2 is retracted; a retracted statement is not linked"),
+        ([2], "/link 1 responds_to 2", "#2 is retracted; a retracted statement is not linked"),
+        ([1, 2], "/link 2 contradicts 1", "#2 and #1 are both retracted; a retracted statement is not linked"),
+    ],
+)
+async def test_a_link_to_or_from_a_retracted_statement_is_refused_naming_it(
+    bot: BotHarness, record: Database, retracted: list[int], command: str, named: str
+) -> None:
+    admin = bot.admin()
+    for number in retracted:
+        await retract(admin, number, "misattributed")
+    before = await snapshot(record)
+
+    await admin.send(command)
+
+    assert named in bot.last_text(ADMIN_ID)
+    assert await snapshot(record) == before
+
+
+async def test_a_retracted_statement_is_named_in_the_admins_language(bot: BotHarness, record: Database) -> None:
+    admin = bot.admin(language_code="uk")
+    await retract(admin, 2, "misattributed")
+    await admin.send("/link 1 суперечить 2")
+    assert "#2 відкликано; відкликану заяву не пов’язують" in bot.last_text(ADMIN_ID)
