@@ -12,7 +12,7 @@ from bot.input.edit_line import Edit, field_of_column
 from bot.input.labels import record_label
 from bot.input.statement_keys import StatementKey, statement_key
 from bot.known_speakers import known_speakers
-from storage.actors import find_actors, known_speaker
+from storage.actors import find_actors, known_speaker, role_on
 from storage.engine import Database
 from storage.errors import N_, InvalidInput, NotFound
 from storage.exchange import ExchangeFormat, ImportReport, export_statements, import_statements
@@ -115,7 +115,8 @@ async def add(database: Database, data: StatementData, who: str) -> Statement:
     """Adds the statement. A speaker new to the record without a side is recorded with the
     side left open (`UNKNOWN_SIDE`), for the admin to set; `MaybeRecordedSpeaker` when the
     name may be a recorded speaker's. The same statement sent twice is refused. A new
-    speaker is recorded with every other name bot/data/actors.json knows for them."""
+    speaker is recorded with every other name bot/data/actors.json knows for them; a known
+    one, when no role is given, with the role the record gave them last."""
     if not data.side and await recorded_speaker(database, data.speaker) is None:
         similar = await similar_speakers(database, data.speaker)
         if similar:
@@ -125,7 +126,18 @@ async def add(database: Database, data: StatementData, who: str) -> Statement:
         raise InvalidInput(
             N_("statement"), N_("the record already holds it as #{id} (same speaker, date and text)"), id=duplicate
         )
+    if not data.speaker_role:
+        data = data.model_copy(update={"speaker_role": await recorded_role(database, data.speaker, data.said_on)})
     return await add_statement(database, data, who, known=known_speakers())
+
+
+async def recorded_role(database: Database, name: str, said_on: date) -> str:
+    """The role the record last gave the speaker `name` files under, as of `said_on`; ""
+    for someone new or never given one. /add has no place for a role, so without this a
+    known speaker's statement would show none."""
+    async with database.read() as session:
+        known = await known_speaker(session, name)
+        return await role_on(session, known[0].id, said_on) if known else ""
 
 
 def unsaved(data: StatementData, added_by: str) -> Statement:

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
+from bot.known_speakers import known_speakers
 from storage.engine import Database
 from storage.exchange import ExchangeFormat, export_statements
-from storage.models import Actor, AuditEntry, StatementLink
+from storage.models import Actor, AuditEntry, Statement, StatementLink
 from storage.statements import add_statement
 from storage.validation import validate_statement
 from tests.bot_harness import ADMIN_ID, BotHarness, retract, running_bot
@@ -40,7 +41,7 @@ async def record(database: Database) -> Database:
             "text": text,
             "source": "Press",
         }
-        await add_statement(database, validate_statement(values), "seed")
+        await add_statement(database, validate_statement(values), "seed", known=known_speakers())
     return database
 
 
@@ -91,3 +92,47 @@ async def test_a_retracted_statement_is_named_in_the_admins_language(bot: BotHar
     await retract(admin, 2, "misattributed")
     await admin.send("/link 1 суперечить 2")
     assert "#2 відкликано; відкликану заяву не пов’язують" in bot.last_text(ADMIN_ID)
+
+
+# -- the role of a known speaker -------------------------------------------------------
+
+
+async def newest(database: Database) -> Statement:
+    async with database.read() as session:
+        return (await session.exec(select(Statement).order_by(col(Statement.id).desc()))).first()
+
+
+def one_line_add(speaker: str, said_on: str, text: str = "A new statement.") -> str:
+    return f"/add {speaker} | {said_on} | ceasefire | {text} | Press"
+
+
+@pytest.mark.parametrize("speaker", ["Sergei Lavrov", "Lavrov", "Лавров"])
+async def test_a_known_speaker_added_without_a_role_gets_the_one_the_record_gave_them(
+    bot: BotHarness, record: Database, speaker: str
+) -> None:
+    await bot.admin().send(one_line_add(speaker, "2025-03-01"))
+
+    assert (await newest(record)).speaker_role == "Foreign Minister of Russia"
+    assert "Sergei Lavrov</b>, Foreign Minister of Russia" in bot.last_text(ADMIN_ID)
+
+
+async def test_the_role_is_the_latest_one_up_to_the_statements_date(bot: BotHarness, record: Database) -> None:
+    admin = bot.admin()
+    await admin.send("/edit 3 role Foreign Minister")
+    await admin.send(one_line_add("Sergei Lavrov", "2025-09-01", "Later."))
+    assert (await newest(record)).speaker_role == "Foreign Minister"
+    await admin.send(one_line_add("Sergei Lavrov", "2025-02-17", "Before any statement of his."))
+    assert (await newest(record)).speaker_role == ""
+
+
+async def test_a_retracted_statements_role_is_not_taken(bot: BotHarness, record: Database) -> None:
+    admin = bot.admin()
+    await retract(admin, 3, "misattributed")
+    await admin.send(one_line_add("Sergei Lavrov", "2025-03-01"))
+    assert (await newest(record)).speaker_role == ""
+
+
+async def test_a_new_speaker_gets_no_role(bot: BotHarness, record: Database) -> None:
+    await bot.admin().send(one_line_add("Keir Starmer (United Kingdom)", "2025-03-01"))
+    statement = await newest(record)
+    assert (statement.speaker_role, statement.side) == ("", "United Kingdom")
