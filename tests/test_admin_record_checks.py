@@ -136,3 +136,55 @@ async def test_a_new_speaker_gets_no_role(bot: BotHarness, record: Database) -> 
     await bot.admin().send(one_line_add("Keir Starmer (United Kingdom)", "2025-03-01"))
     statement = await newest(record)
     assert (statement.speaker_role, statement.side) == ("", "United Kingdom")
+
+
+# -- a speaker that is a slip for a recorded one ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Lavro", "Sergei Lavrov"),
+        ("Zelensk", "Volodymyr Zelensky"),
+        ("Лавро", "Sergei Lavrov"),
+        ("Vladimir", "Vladimir Putin"),
+    ],
+)
+async def test_edit_to_a_slip_for_a_recorded_speaker_names_them_and_changes_nothing(
+    bot: BotHarness, record: Database, typed: str, meant: str
+) -> None:
+    before = await snapshot(record)
+
+    await bot.admin().send(f"/edit 3 speaker {typed}")
+
+    answer = bot.last_text(ADMIN_ID)
+    assert f"no speaker is recorded as <b>{typed}</b>" in answer, answer
+    assert f"<code>/edit 3 speaker {meant}</code>" in answer, answer
+    assert f"<code>/edit 3 speaker {typed} (United Kingdom)</code>" in answer, answer
+    assert answer.endswith("Nothing was changed.")
+    assert await snapshot(record) == before
+
+
+async def test_the_suggestion_is_in_the_admins_language(bot: BotHarness, record: Database) -> None:
+    await bot.admin(language_code="uk").send("/edit 3 speaker Lavro")
+    answer = bot.last_text(ADMIN_ID)
+    assert "мовця <b>Lavro</b> у записі немає" in answer, answer
+    assert "<code>/edit 3 speaker Сергій Лавров</code>" in answer, answer
+
+
+async def test_someone_new_is_recorded_with_the_side_in_brackets(bot: BotHarness, record: Database) -> None:
+    await bot.admin().send("/edit 3 speaker Lavro (Russia)")
+    async with record.read() as session:
+        statement = (await session.exec(select(Statement).where(Statement.id == 3))).one()
+        actor = await session.get(Actor, statement.actor_id)
+    assert actor is not None and (actor.name, statement.side) == ("Lavro", "Russia")
+
+
+async def test_a_one_line_add_of_a_slip_names_the_recorded_speaker_and_adds_nothing(
+    bot: BotHarness, record: Database
+) -> None:
+    before = await snapshot(record)
+    await bot.admin().send(one_line_add("Lavro", "2025-03-01"))
+    answer = bot.last_text(ADMIN_ID)
+    assert "no speaker is recorded as <b>Lavro</b>. Did you mean <b>Sergei Lavrov</b>?" in answer, answer
+    assert await snapshot(record) == before

@@ -15,7 +15,7 @@ from bot.input.edit_line import field_choices
 from bot.input.labels import stance_choices, stances, topic_choices
 from bot.presentation.callbacks import RetractButton
 from bot.presentation.html import h, statement_compact, statement_full
-from bot.presentation.labels import label, side_name
+from bot.presentation.labels import label, side_name, speaker_name
 from bot.record import MAX_IMPORT_BYTES, Changed, Linked
 from storage.actors import UNKNOWN_SIDE
 from storage.exchange import LISTED_SKIPS, ExchangeFormat, ImportReport
@@ -136,6 +136,18 @@ def did_you_mean(speaker: str, similar: list[str]) -> str:
 
 
 # -- changing ----------------------------------------------------------------------
+
+
+def did_you_mean_for_edit(statement_id: int, speaker: str, similar: list[str]) -> str:
+    """`/edit ID speaker` with a name that is part of or a slip for a recorded speaker's:
+    the names it may mean, each as the command to take it, and how to record someone new."""
+    commands = "\n".join(f"<code>/edit {statement_id} speaker {h(speaker_name(name))}</code>" for name in similar)
+    return "⚠️ " + _(
+        "<b>speaker</b>: no speaker is recorded as <b>{speaker}</b>. Did you mean:\n{commands}\n"
+        "For someone new, say which side they speak for, in brackets after the name: "
+        "<code>/edit {id} speaker {speaker} (United Kingdom)</code>\n"
+        "Nothing was changed."
+    ).format(speaker=h(speaker), commands=commands, id=statement_id)
 
 
 def not_editable(field: str) -> str:
