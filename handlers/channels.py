@@ -23,9 +23,10 @@ from telegram.constants import ChatType as TelegramChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.alerts.manage import alerts_of, create, off_request, remove, remove_all
+from bot.alerts.manage import alerts_of, create, is_off_word, off_request, remove, remove_all
 from bot.context import BotContext
 from bot.i18n import LANGUAGES, N_, _, current, said, use_language
+from bot.input.option_words import options_of
 from bot.presentation.alerts import alert_made, alert_removed, alerts_list
 from bot.presentation.callbacks import ChannelAlertOffButton, ChannelUnlinkButton
 from bot.presentation.channels import not_linked, not_unlinked, unlink_keyboard, unlink_question, unlinked
@@ -113,8 +114,8 @@ async def channel_command(update: Update, context: BotContext) -> None:
         return
     reference = _reference(words[0])
     rest = words[1].strip() if len(words) > 1 else ""
-    action, _space, argument = rest.partition(" ")
-    action = action.lower()
+    written, _space, argument = rest.partition(" ")
+    action = channel_action(written, argument.strip())
     channel = await administered_channel(context, reference, user.id)
     if action == "off":
         await _ask_unlink(update, context, channel)
@@ -129,6 +130,19 @@ async def channel_command(update: Update, context: BotContext) -> None:
         await _alert(update, context, channel, argument.strip())
     else:
         await _link(update, context, channel, rest)
+
+
+def channel_action(written: str, argument: str) -> str:
+    """What the word after `/channel @name` asks for, in the reader's words
+    (bot/data/vocabulary/option_words.json): "off", "alerts", "alert", "language", or ""
+    for a digest time (or nothing), which links the channel. A word that is both "alert"
+    and "alerts" (Ukrainian "сповіщення") lists the alerts unless words follow it."""
+    options = options_of("channel", written)
+    if is_off_word(written):
+        options.add("off")
+    if {"alert", "alerts"} <= options:
+        options -= {"alerts"} if argument else {"alert"}
+    return next(iter(options), "") if len(options) == 1 else ""
 
 
 async def _link(update: Update, context: BotContext, channel: Channel, argument: str) -> None:

@@ -191,3 +191,31 @@ async def test_unlinking_asks_in_the_admins_language(bot: BotHarness) -> None:
     assert question["text"].startswith("Від'єднати @peace_news? Його щоденний дайджест припиниться."), question["text"]
     labels = [button["text"] for row in question["reply_markup"]["inline_keyboard"] for button in row]
     assert labels == ["🔕 Від'єднати", "✖️ Скасувати"]
+
+
+@pytest.mark.parametrize("word", ["off", "unlink", "вимкнути", "від'єднати", "выключить", "отключить", "удалить"])
+async def test_unlinking_is_asked_for_in_the_admins_words(bot: BotHarness, database: Database, word: str) -> None:
+    await say(bot, "/channel @peace_news")
+    assert (await say(bot, f"/channel @peace_news {word}")).startswith("Unlink @peace_news?")
+    subscriber = await get_subscriber(database, CHANNEL)
+    assert subscriber is not None and subscriber.active
+
+
+@pytest.mark.parametrize("word", ["alerts", "сповіщення", "оповещения"])
+async def test_a_channels_alerts_are_listed_in_the_admins_words(bot: BotHarness, word: str) -> None:
+    await say(bot, "/channel @peace_news alert ceasefire")
+    assert "<b>Alerts of @peace_news</b>" in await say(bot, f"/channel @peace_news {word}")
+
+
+@pytest.mark.parametrize("word", ["alert", "сповіщення", "оповещение"])
+async def test_a_channels_alert_is_made_in_the_admins_words(bot: BotHarness, database: Database, word: str) -> None:
+    assert "Alert 1 set: “ceasefire”" in await say(bot, f"/channel @peace_news {word} ceasefire")
+    assert [alert.query for alert in await chat_alerts(database, CHANNEL)] == ["ceasefire"]
+
+
+@pytest.mark.parametrize("word", ["language", "мова", "язык"])
+async def test_a_channels_language_is_set_in_the_admins_words(bot: BotHarness, database: Database, word: str) -> None:
+    await say(bot, "/channel @peace_news")
+    await say(bot, f"/channel @peace_news {word} uk")
+    subscriber = await get_subscriber(database, CHANNEL)
+    assert subscriber is not None and subscriber.language == "uk"
