@@ -169,7 +169,8 @@ async def test_the_suggestion_is_in_the_admins_language(bot: BotHarness, record:
     await bot.admin(language_code="uk").send("/edit 3 speaker Lavro")
     answer = bot.last_text(ADMIN_ID)
     assert "мовця <b>Lavro</b> у записі немає" in answer, answer
-    assert "<code>/edit 3 speaker Сергій Лавров</code>" in answer, answer
+    assert "<code>/edit 3 мовець Сергій Лавров</code>" in answer, answer
+    assert "<code>/edit 3 мовець Lavro (Велика Британія)</code>" in answer, answer
 
 
 async def test_someone_new_is_recorded_with_the_side_in_brackets(bot: BotHarness, record: Database) -> None:

@@ -140,14 +140,16 @@ def did_you_mean(speaker: str, similar: list[str]) -> str:
 
 def did_you_mean_for_edit(statement_id: int, speaker: str, similar: list[str]) -> str:
     """`/edit ID speaker` with a name that is part of or a slip for a recorded speaker's:
-    the names it may mean, each as the command to take it, and how to record someone new."""
-    commands = "\n".join(f"<code>/edit {statement_id} speaker {h(speaker_name(name))}</code>" for name in similar)
+    the names it may mean, each as the command to take it, and how to record someone new;
+    the field and the names as the admin's language writes them (`/edit 3 мовець …`)."""
+    field = h(_("speaker"))
+    commands = "\n".join(f"<code>/edit {statement_id} {field} {h(speaker_name(name))}</code>" for name in similar)
     return "⚠️ " + _(
-        "<b>speaker</b>: no speaker is recorded as <b>{speaker}</b>. Did you mean:\n{commands}\n"
+        "<b>{field}</b>: no speaker is recorded as <b>{speaker}</b>. Did you mean:\n{commands}\n"
         "For someone new, say which side they speak for, in brackets after the name: "
-        "<code>/edit {id} speaker {speaker} (United Kingdom)</code>\n"
+        "<code>/edit {id} {field} {speaker} (United Kingdom)</code>\n"
         "Nothing was changed."
-    ).format(speaker=h(speaker), commands=commands, id=statement_id)
+    ).format(field=field, speaker=h(speaker), commands=commands, id=statement_id)
 
 
 def not_editable(field: str) -> str:
