@@ -189,3 +189,24 @@ async def test_a_one_line_add_of_a_slip_names_the_recorded_speaker_and_adds_noth
     answer = bot.last_text(ADMIN_ID)
     assert "no speaker is recorded as <b>Lavro</b>. Did you mean <b>Sergei Lavrov</b>?" in answer, answer
     assert await snapshot(record) == before
+
+
+@pytest.mark.parametrize(
+    ("language", "named"),
+    [("uk", "<b>Сергій Лавров</b>"), ("ru", "<b>Сергей Лавров</b>"), ("en", "<b>Sergei Lavrov</b>")],
+)
+async def test_a_one_line_adds_suggestion_names_the_speaker_as_the_admin_reads_them(
+    bot: BotHarness, language: str, named: str
+) -> None:
+    await bot.admin(language_code=language).send(one_line_add("Lavro", "2025-03-01"))
+    assert named in bot.last_text(ADMIN_ID)
+
+
+@pytest.mark.parametrize(("language", "named"), [("uk", "<i>Сергій Лавров</i>"), ("ru", "<i>Сергей Лавров</i>")])
+async def test_the_guided_adds_suggestion_names_the_speaker_as_the_admin_reads_them(
+    bot: BotHarness, language: str, named: str
+) -> None:
+    admin = bot.admin(language_code=language)
+    await admin.send("/add")
+    await admin.send("Lavro")
+    assert named in bot.last_text(ADMIN_ID)

@@ -126,7 +126,7 @@ def add_problem(error: AddLineError) -> str:
 
 
 def did_you_mean(speaker: str, similar: list[str]) -> str:
-    names = ", ".join(f"<b>{h(name)}</b>" for name in similar)
+    names = ", ".join(f"<b>{h(speaker_name(name))}</b>" for name in similar)
     return "⚠️ " + _(
         "<b>Part 1 (speaker)</b>: no speaker is recorded as <b>{speaker}</b>. Did you mean {names}? "
         "Then write the name as recorded. For someone new, say which side they speak for, in brackets "
