@@ -474,3 +474,22 @@ async def test_search_in_markup_finds_what_the_words_find_and_shows_the_markup_e
     found = re.search(r"\(1–\d+ of (\d+)\)", plain)
     assert found and f"of {found.group(1)})" in marked, marked
     assert "“&lt;b&gt;ceasefire&lt;/b&gt;”" in marked and "<b>ceasefire" not in marked
+
+
+@pytest.mark.parametrize("typed", ["перемир`я", "перемирʼя", "перемир’я", "перемир´я"])
+def test_an_apostrophe_typed_as_any_mark_is_the_apostrophe(typed: str) -> None:
+    assert [(word.written, word.english) for word in search_words(typed)] == [
+        (word.written, word.english) for word in search_words("перемир'я")
+    ]
+
+
+async def test_search_with_a_backtick_for_the_apostrophe_finds_what_the_apostrophe_finds(bot: BotHarness) -> None:
+    with_apostrophe = await say(bot, "/search перемир'я", "uk")
+    with_backtick = await say(bot, "/search перемир`я", "uk")
+    assert with_backtick.replace("перемир`я", "перемир'я", 1) == with_apostrophe
+    assert "перемир'я → ceasefire" in with_backtick
+
+
+async def test_a_question_with_ukrainian_apostrophe_marks_is_read_as_with_the_apostrophe(bot: BotHarness) -> None:
+    replies = {await say(bot, f"/ask Що казав Зеленський про перемир{mark}я у Лондоні?", "uk") for mark in "'`ʼ"}
+    assert len(replies) == 1

@@ -25,6 +25,7 @@ from bot.answering.retrieval import retrieve
 from bot.answering.semantic import DEFAULT_SEMANTIC, SemanticOptions
 from bot.answering.understanding import Understanding, understand
 from bot.i18n import N_, _
+from bot.input.apostrophes import plain_apostrophes
 from storage.engine import Database
 from storage.models import Stance, Statement, Status
 from storage.page_rows import load_statements
@@ -109,7 +110,7 @@ async def answer(
     offset = max(0, offset)
     # Spaces tidied, line breaks kept: a line break ends a sentence, and the capital of
     # the word after it is no sign of a name ("Thanks\nWhat did ...").
-    question = "\n".join(" ".join(line.split()) for line in question.splitlines() if line.strip())
+    question = "\n".join(" ".join(plain_apostrophes(line).split()) for line in question.splitlines() if line.strip())
     if not has_words(question):
         # Emoji or punctuation alone would be "answered" with whatever ranks first.
         return Answer(question, [], 0, offset, limit, reason=_("the question has no words to look for"))
