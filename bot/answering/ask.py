@@ -37,7 +37,6 @@ SAME_EVENT_DAYS = 7
 #: What every surface says when `Answer.nothing_found` (with `Answer.reason` if it helps),
 #: and what the bot's readers may try then (not the command line's operators).
 NOTHING_FOUND = N_("Nothing in the record answers this.")
-NOTHING_FOUND_HINT = N_("Try /search with other words, or /topic.")
 
 
 @dataclass

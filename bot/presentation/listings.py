@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
-from bot.answering.ask import NOTHING_FOUND, NOTHING_FOUND_HINT, Answer, answer
+from bot.answering.ask import Answer, answer
 from bot.answering.search_words import alternatives, read_search_words, translations, with_speakers
 from bot.answering.speakers import SideNamed
 from bot.answering.understanding import Understanding
@@ -17,6 +17,7 @@ from bot.i18n import ENGLISH, N_, _, current, format_date
 from bot.input.search_syntax import parse_search
 from bot.presentation.html import count, statement_compact, statement_list
 from bot.presentation.labels import label, place_name, side_name, speaker_name
+from bot.presentation.nothing_found import answer_nothing_found, search_nothing_found
 from bot.presentation.paging import PAGE_SIZE, Listing
 from bot.record_names import checked_query
 from storage.engine import Database
@@ -74,11 +75,13 @@ async def _search(database: Database, argument: str, offset: int, bot_username: 
     filters = await with_speakers(database, parsed.filters)
     page = await search(database, alternatives(words), filters, limit=PAGE_SIZE, offset=offset)
     heading = "<b>{}</b> “{}”".format(_("Search"), escape(argument, quote=False))
-    empty = _("No statement matches that search.")
-    # What the Ukrainian or Russian words were looked for as, with or without a match.
+    if not page.statements:
+        why = await search_nothing_found(database, parsed.text, words, filters)
+        return ListingPage(f"{heading}\n{why}", offset, 0, page.total)
+    # What the Ukrainian or Russian words were looked for as.
     translated = translations(words)
     note = _("Looked for in English: {words}").format(words=translated) if translated else ""
-    return _page(heading, page.statements, offset, page.total, empty, bot_username, page.capped, note)
+    return _page(heading, page.statements, offset, page.total, "", bot_username, page.capped, note)
 
 
 #: Why nothing answers, as the full-text ranking (bot.answering.fusion) says it in English;
@@ -105,9 +108,7 @@ def answer_html(result: Answer, bot_username: str | None = None, *, commands: bo
     if not result.hits:
         # The question and how it was read are named: a follow-up ("And in July?") is read
         # as a whole question, and the reader sees which.
-        said = _(NOTHING_FOUND) + (" " + _(NOTHING_FOUND_HINT) if commands else "")
-        hint = f"{on}{read_as}\n{escape(said, quote=False)}"
-        return f"{hint}\n<i>{escape(reason_sentence(result.reason), quote=False)}</i>" if result.reason else hint
+        return f"{on}{read_as}\n{answer_nothing_found(result, commands=commands)}"
     blocks = [f"{on} ({_range(result.offset, len(result.hits), result.total)}){read_as}"]
     on_page = {hit.statement.id for hit in result.hits}
     for hit in result.hits:
