@@ -3,19 +3,17 @@ rendered as HTML pages. Shared by the Telegram handlers and the console."""
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from html import escape
 
 from bot.answering.ask import Answer, answer
 from bot.answering.search_words import alternatives, read_search_words, translations, with_speakers
 from bot.answering.speakers import SideNamed
 from bot.answering.understanding import Understanding
-from bot.i18n import ENGLISH, N_, _, current, format_date
+from bot.i18n import ENGLISH, N_, _, current
 from bot.input.search_syntax import parse_search
-from bot.presentation.html import count, statement_compact, statement_list
+from bot.presentation.html import count, span, statement_compact, statement_list
 from bot.presentation.labels import label, place_name, side_name, speaker_name
 from bot.presentation.nothing_found import answer_nothing_found, search_nothing_found
 from bot.presentation.paging import PAGE_SIZE, Listing
@@ -125,27 +123,19 @@ def answer_html(result: Answer, bot_username: str | None = None, *, commands: bo
 
 
 def understood(understanding: Understanding) -> str:
-    """What the question was read as, in the reader's language: "Росія · з 1 серп. 2025".
-    English readers see the time in the words the question was read in ("after the Alaska
-    summit"); other readers the dates those words stand for."""
+    """What the question was read as, in the reader's language: "Росія · з серп. 2025".
+    Its time is the span of dates it stands for, shown as every reply shows a span
+    (`span`); an English reader also sees the event it was read from ("after the Alaska
+    summit (since 16 Aug 2025)")."""
     parts = [speaker_name(name) for name in understanding.speaker_labels]
     parts += [side_name(side) for side in understanding.side_labels]
     parts += [place_name(place) for place in understanding.place_labels]
-    if understanding.time_label and current() == ENGLISH:
-        parts.append(understanding.time_label)
-    elif understanding.since or understanding.until:
-        parts.append(_span(understanding.since, understanding.until))
+    dates = span(understanding.since, understanding.until)
+    if dates and understanding.anchor and understanding.time_label and current() == ENGLISH:
+        parts.append(f"{understanding.time_label} ({dates})")
+    elif dates:
+        parts.append(dates)
     return " · ".join(parts)
-
-
-def _span(since: date | None, until: date | None) -> str:
-    if since and until:
-        if since.day == 1 and until == date(since.year, since.month, calendar.monthrange(since.year, since.month)[1]):
-            return format_date(since, "LLL y")
-        return f"{format_date(since, 'd MMM y')} – {format_date(until, 'd MMM y')}"
-    if since:
-        return _("since {date}").format(date=format_date(since, "d MMM y"))
-    return _("until {date}").format(date=format_date(until, "d MMM y")) if until else ""
 
 
 async def _ask(database: Database, argument: str, offset: int, bot_username: str | None) -> ListingPage:
