@@ -149,7 +149,7 @@ def _as_read(understanding: Understanding, reading: Reading | None, facts: Recor
     than their sides ("Volodymyr Zelensky", not "Ukraine"), as the ranking read them
     (`reading`, with the model) or the English understanding did; the places named; the
     sides and months the ranking read where the English understanding found none ("у
-    липні")."""
+    липні", "з серпня")."""
     actors = {actor.id: actor for actor in facts.actors}
     speakers = sorted(reading.speakers if reading is not None else understanding.speakers)
     named = [actors[speaker] for speaker in speakers if speaker in actors]
@@ -158,6 +158,9 @@ def _as_read(understanding: Understanding, reading: Reading | None, facts: Recor
     since, until, time_label = understanding.since, understanding.until, understanding.time_label
     if time_label is None and reading is not None and reading.months_named and reading.span is not None:
         since, until = reading.span
+        if until == facts.last_date:
+            # "з серпня": up to the record's last date, which is to say from August on.
+            until = None
     return replace(
         understanding,
         speaker_labels=tuple(actor.name for actor in named),
