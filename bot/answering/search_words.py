@@ -21,6 +21,7 @@ from bot.answering.reading import english_words, fold, is_cyrillic, read
 from bot.answering.record_index import RecordFacts
 from bot.answering.record_index.loading import record_index
 from bot.answering.speakers import speakers_named
+from bot.input.apostrophes import plain_apostrophes
 from storage.actors import normalize_name
 from storage.engine import Database
 from storage.search import MAX_TERM_LENGTH, STOPWORDS, SearchFilters, query_words
@@ -132,7 +133,7 @@ def search_words(text: str, facts: RecordFacts | None = None) -> list[SearchWord
     `facts` when given (`read_search_words` gives them); without, a Cyrillic word finds
     its spelling, its transliteration and its English words."""
     found: list[SearchWord] = []
-    for match in _TOKEN.finditer(without_markup(text)):
+    for match in _TOKEN.finditer(plain_apostrophes(without_markup(text))):
         token = match.group()
         if is_cyrillic(token):
             word = _cyrillic(token, facts)
