@@ -24,7 +24,7 @@ from bot.cli.positions import register as register_positions
 from bot.config import GENERATE_SECRET, ConfigError, Settings, load_settings, parse_webhook_secret
 from bot.input.labels import record_label
 from bot.known_speakers import known_speakers
-from bot.logs import configure_logging
+from bot.logs import Redactor, configure_logging
 from storage.engine import Database
 from storage.errors import RecordError
 from storage.exchange import UNRETRACT_OPTION, ExchangeFormat, export_statements, import_statements
@@ -74,13 +74,16 @@ def run(
 
         run_or_exit(run_console(settings, admin=True))
         return
-    from telegram.error import InvalidToken
+    from telegram.error import TelegramError
 
     from bot.app import ALLOWED_UPDATES, build_application
+    from bot.cli.startup import listen_failure, quiet_bootstrap_failures, telegram_failure
     from bot.runtime import DatabaseUnavailable
 
+    hidden = [*secrets(settings), secret]
     if secret is not None:
-        configure_logging(settings.log_level, *secrets(settings), secret)
+        configure_logging(settings.log_level, *hidden)
+    quiet_bootstrap_failures()
     application = build_application(settings)
     try:
         if webhook_url is None:
@@ -94,12 +97,16 @@ def run(
             secret_token=secret,
             allowed_updates=ALLOWED_UPDATES,
         )
-    except InvalidToken:
-        # Its message quotes the token: this line says what to do instead.
-        typer.echo("TELEGRAM_BOT_TOKEN: Telegram rejected the token; check it with @BotFather", err=True)
+    except TelegramError as error:
+        typer.echo(Redactor(*hidden)(telegram_failure(error, settings)), err=True)
         raise typer.Exit(1) from None
     except DatabaseUnavailable as error:
         raise database_unavailable(error) from None
+    except OSError as error:
+        if webhook_url is None:
+            raise
+        typer.echo(listen_failure(error, listen, port), err=True)
+        raise typer.Exit(1) from None
 
 
 def webhook_secret(settings: Settings, option: str | None) -> str:
