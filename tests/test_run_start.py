@@ -1,16 +1,20 @@
 """`diplobot run` that cannot start on Telegram stops with one line saying why and what to
 check, not python-telegram-bot's traceback: the Bot API out of reach, the webhook's port
-taken. (A token Telegram rejects: tests/test_token_redaction.py.)"""
+taken (a token Telegram rejects: tests/test_token_redaction.py). A second process polling
+with the token is named in one line, not as an error in handling an update."""
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.support.http_bot_api import http_bot_api
-from tests.test_cli import DIPLOBOT, sqlite_cli
+from tests.test_cli import DIPLOBOT, cli_environment, sqlite_cli
 from tests.test_webhook import NOWHERE, TOKEN
 
 pytestmark = pytest.mark.skipif(
@@ -52,3 +56,48 @@ def test_a_webhook_port_in_use_is_one_line_naming_the_options(tmp_path: Path) ->
         f"--listen 127.0.0.1 --port {port}: the webhook server cannot listen there (Address already in use)"
     )
     assert SECRET not in result.stdout + result.stderr
+
+
+def test_a_second_poller_on_the_token_is_named_in_one_line_each_time(tmp_path: Path) -> None:
+    """Telegram answers 409 Conflict to one of two processes polling with one token, in turns."""
+    conflict = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+    cli = sqlite_cli(tmp_path)
+    with http_bot_api({"getUpdates": (409, conflict)}) as api:
+        process = subprocess.Popen(
+            [str(DIPLOBOT), "run"],
+            cwd=cli.directory,
+            env=cli_environment(
+                cli.database_url, TELEGRAM_BOT_TOKEN=TOKEN, DIPLOBOT_TELEGRAM_API_URL=api, DIPLOBOT_SEMANTIC="false"
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            seen = _lines_until(process, "another program takes this bot's updates", timeout=60)
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=60)
+
+    assert "Traceback" not in "".join(seen)
+    assert not any("unhandled error" in line for line in seen)
+    assert seen[-1].split(" ERROR handlers.errors: ", 1)[1].rstrip() == (
+        f"another program takes this bot's updates (Telegram: {conflict}): only one `diplobot run` may poll "
+        "per token, and none while a webhook is set; stop the other one, or run every instance with "
+        "--webhook-url (README, Webhook mode)"
+    )
+
+
+def _lines_until(process: subprocess.Popen[str], text: str, *, timeout: float) -> list[str]:
+    """The process's stderr lines up to the first holding `text`."""
+    assert process.stderr is not None
+    deadline = time.monotonic() + timeout
+    lines: list[str] = []
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        if text in line:
+            return lines
+    raise AssertionError(f"no line with {text!r} in:\n{''.join(lines)}")
