@@ -22,6 +22,10 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/diplobot.db"
 # Telegram takes 1-256 of these characters; fewer than 16 random ones could be guessed.
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 GENERATE_SECRET = "openssl rand -hex 32"
+# @BotFather's form: the bot's id, a colon, the secret half. A value pasted with its quotes,
+# its "bot" prefix from an API URL or half of it would otherwise be sent to Telegram and
+# come back as a rejection (or a network error) that does not say what is wrong.
+_BOT_TOKEN = re.compile(r"^[0-9]+:[A-Za-z0-9_-]+$")
 
 # Users paste the URLs their hosting shows them; the async drivers are the only ones we run.
 _DRIVER_FOR_SCHEME = {
@@ -133,8 +137,18 @@ class Settings(BaseSettings):
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
-    def _blank_token_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+    def _token_of_botfathers_form(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        if not _BOT_TOKEN.match(value.strip()):
+            # The value is not echoed: it is a secret.
+            raise ValueError(
+                "not a bot token: @BotFather gives it as the bot's id, a colon and letters, digits, _ or - "
+                "(123456789:AAE…), without quotes or spaces"
+            )
+        return value.strip()
 
     @field_validator("webhook_secret", mode="before")
     @classmethod

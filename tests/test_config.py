@@ -206,3 +206,33 @@ def test_keyword_overrides_use_the_variable_names() -> None:
 
     assert settings.admin_ids == frozenset({5})
     assert settings.timezone == "America/New_York"
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not a token",
+        "'123456789:AAHsecretHALFofTHEtoken0123456789abcd'",
+        "bot123456789:AAHsecretHALFofTHEtoken0123456789abcd",
+        "AAHsecretHALFofTHEtoken0123456789abcd",
+        "123456789:AAHsecret HALFofTHEtoken0123456789abcd",
+    ],
+)
+def test_a_token_not_of_botfathers_form_is_refused_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
+
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+
+    assert str(refused.value).startswith("TELEGRAM_BOT_TOKEN: not a bot token: @BotFather gives it as")
+    assert "AAHsecret" not in str(refused.value) and "not a token" not in str(refused.value)
+
+
+def test_a_token_is_taken_without_the_spaces_around_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", " 123456789:AAH-secret_half \n")
+
+    token = load_settings().telegram_bot_token
+
+    assert token is not None and token.get_secret_value() == "123456789:AAH-secret_half"
