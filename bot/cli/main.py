@@ -157,9 +157,10 @@ def db_upgrade() -> None:
     typer.echo(f"database at revision {revision}")
 
 
-@db_app.command("downgrade")
+# "-1" (one migration back) would otherwise be read as an unknown option.
+@db_app.command("downgrade", context_settings={"ignore_unknown_options": True})
 def db_downgrade(
-    revision: Annotated[str, typer.Argument(help="Target revision, e.g. base")],
+    revision: Annotated[str, typer.Argument(help="Target revision: -1 (one back), -2, a number such as 0007, or base")],
     yes: Annotated[
         bool, typer.Option("--yes", help="Consent to dropping the record's tables (a downgrade to base)")
     ] = False,
