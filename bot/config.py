@@ -99,18 +99,31 @@ def parse_webhook_secret(value: str) -> str:
 
 
 def normalise_database_url(value: str) -> str:
+    """The URL for the async driver. Hosted PostgreSQL shows URLs with libpq's `sslmode`,
+    which asyncpg takes as `ssl` (same values). Nothing of the URL is echoed in a refusal:
+    it may hold a password."""
     try:
         url: URL = make_url(value.strip())
     except ArgumentError:
-        # The value is not echoed: it may hold a password.
         raise ValueError(
             "not a database URL (sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db)"
         ) from None
+    except ValueError:  # SQLAlchemy reads the port as an int
+        raise ValueError("the port is not a number (postgresql+asyncpg://user@host:5432/db)") from None
     driver = _DRIVER_FOR_SCHEME.get(url.drivername)
     if driver is None:
         raise ValueError(f"unsupported database {url.drivername!r}: use SQLite or PostgreSQL")
     if driver.startswith("sqlite") and not url.database:
         raise ValueError("a SQLite URL needs a file path (sqlite+aiosqlite:///path.db)")
+    if url.host and "@" in url.host:
+        # user:p@ss@host reads as host "ss@host": the server would be looked for by that name.
+        raise ValueError(
+            "the host holds an @: write an @ in the password as %40 (and : / ? # % as %3A %2F %3F %23 %25)"
+        )
+    if driver.startswith("postgresql") and "sslmode" in url.query:
+        query = dict(url.query)
+        query["ssl"] = query.pop("sslmode")
+        url = url.set(query=query)
     return url.set(drivername=driver).render_as_string(hide_password=False)
 
 

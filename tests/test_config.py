@@ -94,6 +94,8 @@ def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         ("postgresql+asyncpg://bot@db/diplobot", "postgresql+asyncpg://bot@db/diplobot"),
         ("sqlite:///relative.db", "sqlite+aiosqlite:///relative.db"),
         ("  sqlite+aiosqlite:///x.db  ", "sqlite+aiosqlite:///x.db"),
+        # As hosted PostgreSQL shows it: libpq's sslmode is asyncpg's ssl.
+        ("postgres://bot@db/diplobot?sslmode=require", "postgresql+asyncpg://bot@db/diplobot?ssl=require"),
     ],
 )
 def test_database_urls_are_normalised_to_the_async_drivers(
@@ -169,6 +171,34 @@ def test_a_malformed_database_url_is_refused_without_echoing_its_password(monkey
 
     assert str(raised.value).startswith("DIPLOBOT_DATABASE_URL: ")
     assert "s3cret-pw" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        (
+            "postgresql+asyncpg://bot:p@ss-s3cret@db/diplobot",
+            "the host holds an @: write an @ in the password as %40",
+        ),
+        ("postgresql+asyncpg://bot:s3cret@db:54x/diplobot", "the port is not a number"),
+    ],
+)
+def test_a_url_that_misreads_its_password_or_port_says_what_to_fix_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch, url: str, problem: str
+) -> None:
+    monkeypatch.setenv("DIPLOBOT_DATABASE_URL", url)
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+
+    assert str(raised.value).startswith(f"DIPLOBOT_DATABASE_URL: {problem}")
+    assert "s3cret" not in str(raised.value)
+
+
+def test_a_password_with_an_at_sign_written_as_percent_40_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIPLOBOT_DATABASE_URL", "postgresql://bot:p%40ss@db/diplobot")
+
+    assert load_settings().database_url == "postgresql+asyncpg://bot:p%40ss@db/diplobot"
 
 
 def test_a_dotenv_file_is_read(clean_environment: Path) -> None:
