@@ -1,7 +1,8 @@
 """`diplobot run` that cannot start on Telegram stops with one line saying why and what to
 check, not python-telegram-bot's traceback: the Bot API out of reach, the webhook's port
-taken (a token Telegram rejects: tests/test_token_redaction.py). A second process polling
-with the token is named in one line, not as an error in handling an update."""
+taken (a token Telegram rejects: tests/test_token_redaction.py); so do the `send-due`
+commands. A second process polling with the token is named in one line, not as an error in
+handling an update."""
 
 from __future__ import annotations
 
@@ -101,3 +102,23 @@ def _lines_until(process: subprocess.Popen[str], text: str, *, timeout: float) -
         if text in line:
             return lines
     raise AssertionError(f"no line with {text!r} in:\n{''.join(lines)}")
+
+
+@pytest.mark.parametrize("command", [("digest", "send-due"), ("alerts", "send-due")])
+def test_send_due_that_cannot_get_through_to_telegram_says_why_in_one_line(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    cli = sqlite_cli(tmp_path)
+    assert cli.run("db", "upgrade", DIPLOBOT_SEMANTIC="false").returncode == 0
+    with http_bot_api({"getMe": (401, "Unauthorized")}) as refusing:
+        rejected = cli.run(*command, TELEGRAM_BOT_TOKEN=TOKEN, DIPLOBOT_TELEGRAM_API_URL=refusing)
+    unreachable = cli.run(*command, TELEGRAM_BOT_TOKEN=TOKEN, DIPLOBOT_TELEGRAM_API_URL=NOWHERE)
+
+    for result, line in [
+        (rejected, "TELEGRAM_BOT_TOKEN: Telegram rejected the token; check it with @BotFather"),
+        (unreachable, f"cannot reach the Telegram Bot API at DIPLOBOT_TELEGRAM_API_URL {NOWHERE} ("),
+    ]:
+        assert result.returncode == 1
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(line), result.stderr
+        assert TOKEN.partition(":")[2] not in result.stdout + result.stderr

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import typer
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.logs import configure_logging
+from bot.logs import Redactor, configure_logging
 from bot.runtime import DatabaseUnavailable, open_database
 from storage.engine import Database
 
@@ -71,3 +71,17 @@ def with_database(work: Callable[[Database], Awaitable[T]], *, semantic: bool = 
             await database.close()
 
     return run_or_exit(main())
+
+
+def with_telegram(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """`with_database` for the commands that send through Telegram: a token Telegram
+    rejects or a Bot API out of reach ends them with one line, not a traceback."""
+    from telegram.error import TelegramError
+
+    from bot.cli.startup import telegram_failure
+
+    try:
+        return with_database(work, semantic=False)
+    except TelegramError as error:
+        typer.echo(Redactor(*secrets(settings))(telegram_failure(error, settings)), err=True)
+        raise typer.Exit(1) from None

@@ -1,4 +1,5 @@
-"""Why `diplobot run` could not start on Telegram, in one line for the operator.
+"""Why `diplobot run` (or a `send-due`) could not get through to Telegram, in one line for
+the operator.
 
 python-telegram-bot logs a failed start (the token refused, the Bot API out of reach) with
 its whole traceback and then raises the error to `run`, which says in one line what went
@@ -36,7 +37,7 @@ def telegram_failure(error: TelegramError, settings: Settings) -> str:
     if isinstance(error, NetworkError):
         api = settings.telegram_api_url
         where = f"DIPLOBOT_TELEGRAM_API_URL {api}" if api else TELEGRAM_API
-        return f"cannot reach the Telegram Bot API at {where} ({error.message}); check the network and start again"
+        return f"cannot reach the Telegram Bot API at {where} ({error.message}); check the network and try again"
     return f"Telegram refused to start the bot: {error.message}"
 
 
