@@ -14,10 +14,12 @@ from bot.cli.alerts import alerts_app
 from bot.cli.common import (
     configuration_error,
     database_unavailable,
+    made_folder,
     run_or_exit,
     secrets,
     settings_or_exit,
     with_database,
+    write_output,
 )
 from bot.cli.digest import digest_app
 from bot.cli.positions import register as register_positions
@@ -145,7 +147,8 @@ def console(
     are saved in --files (default: a new temporary folder), each line naming its path."""
     from bot.local.console import run_console
 
-    run_or_exit(run_console(settings_or_exit(), user_id=user_id, admin=admin, files=files))
+    folder = made_folder(files, "--files") if files is not None else None
+    run_or_exit(run_console(settings_or_exit(), user_id=user_id, admin=admin, files=folder))
 
 
 @db_app.command("upgrade")
@@ -312,8 +315,7 @@ def export(
         sys.stdout.buffer.write(content)
         sys.stdout.flush()
     else:
-        output.write_bytes(content)
-        typer.echo(f"wrote {output}", err=True)
+        write_output(output, content)
 
 
 @app.command("ask")
