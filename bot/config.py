@@ -127,6 +127,11 @@ def normalise_database_url(value: str) -> str:
     return url.set(drivername=driver).render_as_string(hide_password=False)
 
 
+def shown_url(database_url: str) -> str:
+    """The database URL as a log line may show it: the password masked."""
+    return make_url(database_url).render_as_string(hide_password=True)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_DATABASE_URL, ConfigError, Settings, load_settings
+from bot.config import DEFAULT_DATABASE_URL, ConfigError, Settings, load_settings, shown_url
 
 VARIABLES = [
     "TELEGRAM_BOT_TOKEN",
@@ -266,3 +266,8 @@ def test_a_token_is_taken_without_the_spaces_around_it(monkeypatch: pytest.Monke
     token = load_settings().telegram_bot_token
 
     assert token is not None and token.get_secret_value() == "123456789:AAH-secret_half"
+
+
+def test_a_database_url_is_shown_without_its_password() -> None:
+    assert shown_url("postgresql+asyncpg://bot:s3cret@db/diplobot") == "postgresql+asyncpg://bot:***@db/diplobot"
+    assert shown_url("sqlite+aiosqlite:///data/diplobot.db") == "sqlite+aiosqlite:///data/diplobot.db"

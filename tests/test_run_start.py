@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.local.bot_api import BOT_USER
 from tests.support.http_bot_api import http_bot_api
 from tests.test_cli import DIPLOBOT, cli_environment, sqlite_cli
 from tests.test_webhook import NOWHERE, TOKEN
@@ -122,3 +123,30 @@ def test_send_due_that_cannot_get_through_to_telegram_says_why_in_one_line(
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(line), result.stderr
         assert TOKEN.partition(":")[2] not in result.stdout + result.stderr
+
+
+def test_a_started_bot_names_itself_and_its_record(tmp_path: Path) -> None:
+    """Which bot the token is and which database it uses: what an operator checks first."""
+    cli = sqlite_cli(tmp_path)
+    with http_bot_api({}) as api:
+        process = subprocess.Popen(
+            [str(DIPLOBOT), "run"],
+            cwd=cli.directory,
+            env=cli_environment(
+                cli.database_url, TELEGRAM_BOT_TOKEN=TOKEN, DIPLOBOT_TELEGRAM_API_URL=api, DIPLOBOT_SEMANTIC="false"
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            seen = _lines_until(process, " is up, keeping the record in ", timeout=60)
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=60)
+
+    assert (
+        seen[-1]
+        .rstrip()
+        .endswith(f"INFO bot.app: @{BOT_USER['username']} is up, keeping the record in {cli.database_url}")
+    )
