@@ -338,9 +338,21 @@ def validate_rows(
     found: list[LineProblem] = []
     first_line_of_ref: dict[str, int] = {}
     for number, record in rows:
-        data, wrong = _line_problems(record, labels)
-        if wrong or data is None or data.ref is None:
-            found.extend(LineProblem(number, name, message) for name, message in wrong)
+        if labels is not None:
+            record, unread = _read_labels(record, labels)
+            if unread:
+                found.extend(LineProblem(number, name, message) for name, message in unread)
+                continue
+        try:
+            data = StatementData.model_validate(record)
+        except ValidationError as error:
+            found.extend(LineProblem(number, name, message) for name, message in problems(error))
+            continue
+        if not data.ref:
+            found.append(LineProblem(number, "ref", Wording(N_("missing (every imported statement needs its ref)"))))
+            continue
+        if not data.side:
+            found.append(LineProblem(number, "side", Wording(N_("missing"))))
             continue
         if data.ref in first_line_of_ref:
             found.append(
@@ -354,32 +366,6 @@ def validate_rows(
         first_line_of_ref[data.ref] = number
         valid.append((number, data))
     return valid, found
-
-
-def _line_problems(
-    record: dict[str, Any], labels: LabelReader | None
-) -> tuple[StatementData | None, list[tuple[str, Wording]]]:
-    """The line's statement, or every problem it has (not only the first), so that a file
-    is put right in one round."""
-    found: list[tuple[str, Wording]] = []
-    if labels is not None:
-        record, found = _read_labels(record, labels)
-    unread = {name for name, _ in found}
-    data = None
-    try:
-        data = StatementData.model_validate(record)
-    except ValidationError as error:
-        found.extend((name, message) for name, message in problems(error) if name not in unread)
-    named = {name for name, _ in found}
-    if "ref" not in named and _blank(data.ref if data else record.get("ref")):
-        found.append(("ref", Wording(N_("missing (every imported statement needs its ref)"))))
-    if "side" not in named and _blank(data.side if data else record.get("side")):
-        found.append(("side", Wording(N_("missing"))))
-    return (None if found else data), found
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 class _DryRun(Exception):

@@ -108,17 +108,6 @@ async def test_an_unknown_label_is_refused_with_its_line_and_nothing_is_imported
     assert shown.startswith("рядок 2: topics: невідома тема 'погода'") and "гарантії безпеки" in shown
 
 
-async def test_a_line_with_several_problems_is_refused_naming_each(database: Database) -> None:
-    """An unreadable label does not hide the line's other problems: the file is put right
-    in one round, not one problem per try."""
-    content = jsonl(line("", speaker="", said_on="2025-13-01", side="", topics=["погода"], stance="крик"))
-    report = await record_service.import_file(database, "bad.jsonl", content, "admin", dry_run=False)
-    assert not report.ok
-    problems = [(problem.line, problem.field) for problem in report.problems]
-    assert problems == [(1, "stance"), (1, "topics"), (1, "speaker"), (1, "said_on"), (1, "ref"), (1, "side")]
-    assert await by_ref(database) == {}
-
-
 async def test_an_export_imports_back_unchanged(sample_database: Database) -> None:
     for fmt in ExchangeFormat:
         content = await export_statements(sample_database, fmt)
