@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.answering.ask import answer
+from bot.answering.search_words import read_search_words
 from bot.answering.spellings import RecordSpellings, cyrillic_consonants, latin_consonants
 from storage.engine import Database
 
@@ -86,3 +87,8 @@ async def test_a_name_the_record_spells_in_latin_is_answered(
 async def test_a_name_the_record_does_not_hold_is_still_not_mentioned(model_database: Database) -> None:
     reply = await answer(model_database, "що казав Ердоган про переговори", today=date(2026, 11, 27))
     assert reply.hits == [] and "Ердоган" in (reply.reason or "")
+
+
+async def test_a_search_word_the_record_spells_in_latin_is_looked_for_so(model_database: Database) -> None:
+    words = await read_search_words(model_database, "Новогригорівка Рейтер")
+    assert [word.english for word in words] == [("novohryhorivka",), ("reuters",)]

@@ -70,21 +70,17 @@ from bot.answering.reading import (
 from bot.answering.record_index.arrays import RecordArrays
 from bot.answering.record_index.columns import Selection
 from bot.answering.record_index.exact import contenders, make_exact
-from bot.answering.spellings import RecordSpellings
+from bot.answering.spellings import record_spellings
 from bot.answering.understanding.terms import without
 from bot.i18n import _
 from storage.actors import normalize_name
 from storage.engine import Database
-from storage.engine import reading as storage_reading
-from storage.record_rows import sources
 
 #: Answers listed for one question at most (pages included) ...
 MAX_ANSWERS = 50
 #: A question of at most this many words may be a speaker's name misspelt, to suggest.
 _FEW_WORDS = 2
 _WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
-#: The record's Latin names by their consonants, in the record index's word cache.
-_SPELLINGS = "spellings"
 
 
 @dataclass(frozen=True)
@@ -295,15 +291,7 @@ async def _latin_names(
     latin = {name: english_words(fold(name)) for name in reading.names if is_cyrillic(name)}
     unknown = [name for name, words in latin.items() if not words]
     if unknown:
-        spellings = index.term_cache.get(_SPELLINGS)
-        if spellings is None:
-            async with storage_reading(database, session) as active:
-                cited = await sources(active)
-            # Speakers' names are left out: a slip on one is answered with the speaker meant
-            # (bot.answering.near_names), not read as another name.
-            facts = index.facts
-            texts = [*facts.places, *cited, *(role for actor in facts.actors for role in actor.roles)]
-            spellings = index.term_cache[_SPELLINGS] = RecordSpellings(texts)
+        spellings = await record_spellings(database, index, session)
         latin.update({name: spellings.latin_for(name) for name in unknown})
     return latin
 

@@ -15,6 +15,12 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.answering.record_index.arrays import RecordArrays
+from storage.engine import Database, reading
+from storage.record_rows import sources
+
 #: The consonants of a Cyrillic name shorter than this are too few to tell it by.
 _MIN_CONSONANTS = 2
 #: From this many consonants, a Latin name may hold one more at its end (the plural of
@@ -24,6 +30,8 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 _SILENT_W = re.compile(r"w(?![aeiouy])")
 _VOWELS = re.compile(r"[aeiouy]")
 _DOUBLED = re.compile(r"(.)\1+")
+#: The record's spellings in the record index's word cache (emptied when the record changes).
+_CACHE_KEY = "spellings"
 
 
 @dataclass(frozen=True)
@@ -99,3 +107,20 @@ class RecordSpellings:
 
     def _extended(self, key: str) -> list[str]:
         return [known for known in self._by_consonants if len(known) == len(key) + 1 and known.startswith(key)]
+
+
+async def record_spellings(
+    database: Database, index: RecordArrays, session: AsyncSession | None = None
+) -> RecordSpellings:
+    """The Latin names of the record's places, sources and roles, gathered once per change
+    of the record. Speakers' names are left out: a slip on one is answered with the
+    speaker meant (bot.answering.near_names), not read as another name."""
+    spellings = index.term_cache.get(_CACHE_KEY)
+    if spellings is None:
+        async with reading(database, session) as active:
+            cited = await sources(active)
+        facts = index.facts
+        spellings = RecordSpellings([*facts.places, *cited, *(role for actor in facts.actors for role in actor.roles)])
+        index.term_cache[_CACHE_KEY] = spellings
+    assert isinstance(spellings, RecordSpellings)
+    return spellings
