@@ -27,7 +27,7 @@ from bot.answering.record_index import RecordFacts
 from bot.answering.understanding.tokens import courtesy, is_cyrillic, opens_sentence
 from bot.answering.understanding.words import GRAMMAR, STANCES, TOPICS, load_places, load_sides
 from storage.actors import normalize_name
-from storage.models import Topic
+from storage.models import Stance, Topic
 from storage.search import STOPWORDS
 
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
@@ -97,6 +97,9 @@ class Reading:
     #: its English words): asked of a speaker, place or months, such a word is held there
     #: when a statement is on a topic it may stand for (`topics_of`) or uses it or their words.
     topic_groups: tuple[tuple[str, ...], ...] = ()
+    #: The kinds of statement the question asks for by its words ("threatened": warning,
+    #: "пообіцяв": commitment).
+    stances: frozenset[Stance] = frozenset()
     cyrillic: bool = False
     #: Where the question greets, thanks or says please (`courtesy`): not what is asked.
     courtesy: tuple[tuple[int, int], ...] = ()
@@ -528,6 +531,12 @@ def read(question: str, facts: RecordFacts) -> Reading:
                 topic_groups.append((word,))
             else:
                 content.append(word)
+    stances = {
+        STANCES.stance_of[english]
+        for word in words
+        for english in (english_words(word)[:1] if is_cyrillic(word) else (word,))
+        if english in STANCES.stance_of
+    }
     span, months_named = _span(words, raw, facts.last_date)
     if span is None and facts.last_date is not None and data.after_words & set(words):
         # "after the Alaska summit", "після переговорів у Стамбулі": from the first talks there.
@@ -547,6 +556,7 @@ def read(question: str, facts: RecordFacts) -> Reading:
         translated_words=tuple(dict.fromkeys(translated)),
         topics=frozenset(topics),
         topic_groups=tuple(dict.fromkeys(topic_groups)),
+        stances=frozenset(stances),
         cyrillic=is_cyrillic(question),
         courtesy=tuple(aside),
     )

@@ -4,7 +4,8 @@ what the question names adds a small bonus; and the decision that nothing answer
 what generalises to questions nobody has seen.
 
 Ranking. The cosine similarity is the score. A statement by a speaker the question names,
-of a side or about a place it names, or said within the months it asks about, gets a bonus
+of a side or about a place it names, of the kind it asks for ("Who rejected ...": a
+rejection), or said within the months it asks about, gets a bonus
 of a few hundredths: enough to order near-equals, never enough to lift an unrelated
 statement over a relevant one. So does a statement holding the question's rare words
 (bot.answering.lexical), in proportion to the share it holds. Measured on development and calibration questions in three
@@ -88,6 +89,8 @@ class SemanticWeights:
     speaker: float = 0.02
     side: float = 0.01
     place: float = 0.014
+    #: A statement of the kind the question asks for ("Who rejected ...": a rejection).
+    stance: float = 0.02
     time: float = 0.03
     #: Times the weighted share of the question's words a statement holds (bot.answering.lexical).
     lexical: float = 0.04
@@ -260,6 +263,8 @@ def _bonus(index: RecordArrays, reading: Reading, options: SemanticOptions) -> n
             bonus = np.maximum(bonus, weights.side * index.of_sides(reading.sides))
         if reading.places:
             bonus = np.maximum(bonus, weights.place * index.about_places(reading.places))
+        if reading.stances:
+            bonus += weights.stance * index.of_stances(reading.stances)
     if options.time and reading.span is not None:
         inside = index.mask(Selection(since=reading.span[0], until=reading.span[1], include_retracted=True))
         if inside.any():
