@@ -31,6 +31,7 @@ from storage.models import Stance, Topic
 from storage.search import STOPWORDS
 
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
+_POSSESSIVE = re.compile(r"(?<=[A-Za-z])['’]s$")
 _HYPHEN = re.compile(r"-")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 #: A name's word this long or longer may be followed by an ending in the question.
@@ -398,10 +399,12 @@ def _named(raw: list[str], known: _Names) -> tuple[list[bool], list[tuple[int, i
 def _tokens(text: str) -> list[tuple[int, str]]:
     """The words of `text` with where each starts. Hyphenated words holding a capital are
     their parts ("Russia-Ukraine", "US-brokered", "NATO-style"): a name joined to a word
-    is still the name; lowercase ones ("30-day", "що-небудь") stay whole."""
+    is still the name; lowercase ones ("30-day", "що-небудь") stay whole. An English
+    possessive is left off."""
     tokens: list[tuple[int, str]] = []
     for match in _WORD.finditer(text):
-        word = match.group()
+        # "China's" is China: the possessive is no part of a name the record holds.
+        word = _POSSESSIVE.sub("", match.group())
         if "-" not in word or word.islower() or is_cyrillic(word) or not any(letter.isalpha() for letter in word):
             tokens.append((match.start(), word))
             continue
