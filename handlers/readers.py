@@ -17,7 +17,7 @@ from bot.context import BotContext
 from bot.i18n import N_, _, format_date, format_number, ngettext
 from bot.input.labels import topic_of
 from bot.input.search_syntax import parse_search
-from bot.input.small_talk import is_small_talk
+from bot.input.small_talk import is_small_talk, request_of
 from bot.input.statement_keys import statement_key
 from bot.presentation.callbacks import PageButton
 from bot.presentation.html import count, said_on, split_message, statement_full, statement_list
@@ -181,6 +181,16 @@ async def _ask(update: Update, context: BotContext, question: str) -> None:
         return
     if is_small_talk(question):
         await reply(update, "👋 " + _(INVITATION))
+        return
+    request = request_of(question)
+    if request == "help":
+        await help_command(update, context)
+        return
+    if request == "latest":
+        await show_listing(update, context, Listing("latest", ""))
+        return
+    if request == "about":
+        await reply(update, await _welcome(context))
         return
     if _too_long(question):
         raise InvalidInput(_("question"), _too_long_message(question))

@@ -401,3 +401,30 @@ async def test_a_search_that_finds_nothing_says_so_in_the_readers_language(bot: 
         "Ни одно заявление с этими словами не проходит фильтры.",
         "<i>Без фильтров их содержат 13 заявлений: <code>/search перемирие</code></i>",
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "message", "expected"),
+    [
+        ("en", "help", "/subscribe"),
+        ("uk", "Допомога", "/subscribe"),
+        ("ru", "что ты умеешь?", "/subscribe"),
+        ("en", "What's new?", "/statement_"),
+        ("uk", "що нового?", "/statement_"),
+        ("ru", "Новости", "/statement_"),
+        ("ru", "кто ты?", "<b>48</b>"),
+    ],
+)
+async def test_a_message_asking_for_a_command_is_answered_by_it(
+    bot: BotHarness, language: str, message: str, expected: str
+) -> None:
+    """ "help" is /help, not the statements that rank first for the word; "what's new?"
+    is /latest, not "nothing close enough"; "who are you?" is the welcome."""
+    user = bot.user(READER_ID, language_code=language)
+    await user.send(message)
+    assert expected in bot.last_text(READER_ID)
+
+
+async def test_a_question_holding_a_request_word_is_still_a_question(bot: BotHarness) -> None:
+    reply = await say(bot, "What help did Trump promise Ukraine?")
+    assert "/statement_27" in reply and "/subscribe" not in reply

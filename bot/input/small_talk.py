@@ -1,6 +1,7 @@
 """Greetings, thanks, please and acknowledgements ("hi", "дякую", "спасибо"): a whole
 message of them asks nothing, and answering it from the record would list statements that
-merely rank first. Courtesy words also open questions ("Thanks! What did ..."), where they
+merely rank first. Nor does a message asking for what a command does ("help", "що
+нового?", "кто ты?"): it is answered as the command would be (`request_of`). Courtesy words also open questions ("Thanks! What did ..."), where they
 are not what is asked (bot.answering.understanding.tokens). The phrases are data:
 bot/data/small_talk.json."""
 
@@ -39,3 +40,14 @@ def courtesy_phrases() -> frozenset[tuple[str, ...]]:
 def is_small_talk(message: str) -> bool:
     """Whether the whole message is a greeting, thanks or acknowledgement."""
     return _key(message) in _phrases()
+
+
+@functools.cache
+def _requests() -> dict[str, str]:
+    return {_key(phrase): request for request, phrases in _data()["requests"].items() for phrase in phrases}
+
+
+def request_of(message: str) -> str | None:
+    """What the whole message asks of the bot rather than of the record: "help" (/help),
+    "latest" (/latest) or "about" (the welcome); None for anything else."""
+    return _requests().get(_key(message))
