@@ -210,3 +210,28 @@ async def test_the_guided_adds_suggestion_names_the_speaker_as_the_admin_reads_t
     await admin.send("/add")
     await admin.send("Lavro")
     assert named in bot.last_text(ADMIN_ID)
+
+
+async def statement_3(database: Database) -> Statement:
+    async with database.read() as session:
+        return (await session.exec(select(Statement).where(Statement.id == 3))).one()
+
+
+async def test_another_known_speaker_brings_their_role_as_of_the_statements_date(
+    bot: BotHarness, record: Database
+) -> None:
+    admin = bot.admin()
+    await admin.send("/edit 3 speaker Zelensky")  # #3 is of 18 Feb 2025; Zelensky's role is of 18 Aug 2025
+    statement = await statement_3(record)
+    assert (statement.side, statement.speaker_role) == ("Ukraine", "")
+    await admin.send("/edit 2 speaker Putin")  # #2 is of 18 Aug 2025; Putin's role of 16 Aug 2025
+    async with record.read() as session:
+        edited = (await session.exec(select(Statement).where(Statement.id == 2))).one()
+    assert (edited.side, edited.speaker_role) == ("Russia", "President of Russia")
+    assert "Vladimir Putin</b>, President of Russia" in bot.last_text(ADMIN_ID)
+
+
+async def test_someone_new_brings_no_role(bot: BotHarness, record: Database) -> None:
+    await bot.admin().send("/edit 3 speaker Andrii Sybiha (Ukraine)")
+    statement = await statement_3(record)
+    assert (statement.side, statement.speaker_role) == ("Ukraine", "")
