@@ -235,3 +235,15 @@ async def test_someone_new_brings_no_role(bot: BotHarness, record: Database) -> 
     await bot.admin().send("/edit 3 speaker Andrii Sybiha (Ukraine)")
     statement = await statement_3(record)
     assert (statement.side, statement.speaker_role) == ("Ukraine", "")
+
+
+async def test_the_guided_adds_preview_shows_the_role_it_will_store(bot: BotHarness, record: Database) -> None:
+    admin = bot.admin()
+    for answer in ("/add", "Lavrov", "2025-03", "ceasefire", "demand", "Some text.", "TASS", "/skip"):
+        await admin.send(answer)
+    preview = bot.last_text(ADMIN_ID)
+    assert "<b>Sergei Lavrov</b>, Foreign Minister of Russia" in preview, preview
+    await admin.press(
+        admin.last_message(), admin.last_message()["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    )
+    assert (await newest(record)).speaker_role == "Foreign Minister of Russia"

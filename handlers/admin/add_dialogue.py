@@ -304,7 +304,9 @@ async def _preview(update: Update, context: BotContext, draft: Draft) -> State:
         await reply(update, view.not_written(error))
         return ConversationHandler.END
     draft.asking = view.ASK_CONFIRM
-    await reply(update, view.preview(record.unsaved(data, who(update))), view.confirm_keyboard(draft))
+    await reply(
+        update, view.preview(await record.unsaved(context.database, data, who(update))), view.confirm_keyboard(draft)
+    )
     return PREVIEW
 
 
