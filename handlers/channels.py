@@ -208,7 +208,7 @@ async def _alert(update: Update, context: BotContext, channel: Channel, argument
         await reply(update, *alerts_list(listed, (channel.name, channel.chat_id), asking=True))
         return
     if off is not None and off.number is not None:
-        await reply(update, alert_removed(await remove(context.database, channel.chat_id, off.number)))
+        await reply(update, alert_removed(await remove(context.database, channel.chat_id, off.number, channel.name)))
         return
     await reply(update, alert_made(await create(context.database, channel.chat_id, argument), channel.name))
 

@@ -219,3 +219,30 @@ async def test_a_channels_language_is_set_in_the_admins_words(bot: BotHarness, d
     await say(bot, f"/channel @peace_news {word} uk")
     subscriber = await get_subscriber(database, CHANNEL)
     assert subscriber is not None and subscriber.language == "uk"
+
+
+async def test_a_channel_without_alerts_is_told_how_to_give_it_one(bot: BotHarness) -> None:
+    answer = await say(bot, "/channel @peace_news alerts")
+    assert answer.startswith("@peace_news has no alerts. <code>/channel @peace_news alert WORDS"), answer
+    assert "<code>/channel @peace_news alert ceasefire</code>" in answer
+    assert "<code>/alert" not in answer
+
+
+async def test_removing_an_alert_the_channel_lacks_names_the_channels_list(bot: BotHarness, database: Database) -> None:
+    await say(bot, "/channel @peace_news alert ceasefire")
+    answer = await say(bot, "/channel @peace_news alert off 5")
+    assert "@peace_news has no alert 5; /channel @peace_news alerts lists them" in answer, answer
+    assert [alert.query for alert in await chat_alerts(database, CHANNEL)] == ["ceasefire"]
+
+
+async def test_a_channels_remove_button_pressed_twice_names_the_channels_list(
+    bot: BotHarness, api: TelegramDouble
+) -> None:
+    await say(bot, "/channel @peace_news alert ceasefire")
+    admin = bot.user(CHANNEL_ADMIN)
+    await admin.send("/channel @peace_news alerts")
+    listing = admin.last_message()
+    data = listing["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await admin.press(listing, data)
+    await admin.press(listing, data)
+    assert "@peace_news has no alert 1" in api.sent("answerCallbackQuery")[-1].params["text"]
