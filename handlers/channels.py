@@ -47,6 +47,10 @@ First add me to the channel as an admin who may post messages; then, here:
 <code>/channel @name alerts</code> — its alerts; <code>/channel @name alert off N</code> removes one
 <code>/channel @name language en|uk|ru</code> — the language of its digest and alerts
 <code>/channel @name off</code> — unlink it""")
+NOT_AN_OPTION = N_(
+    "Nor is <b>{argument}</b> one of <code>alert</code>, <code>alerts</code>, <code>language</code> or "
+    "<code>off</code>; /channel lists them."
+)
 PRIVATE_ONLY = N_("Link a channel from your private chat with me: <code>/channel @name</code>")
 
 
@@ -146,7 +150,16 @@ def channel_action(written: str, argument: str) -> str:
 
 
 async def _link(update: Update, context: BotContext, channel: Channel, argument: str) -> None:
-    digest_time, zone = parse_subscribe_argument(argument)
+    try:
+        digest_time, zone = parse_subscribe_argument(argument)
+    except InvalidInput as error:
+        # Not a time or zone; perhaps an option mistyped ("/channel @name alrets"): say both.
+        await reply(
+            update,
+            f"⚠️ {escape(said(error), quote=False)}\n"
+            + _(NOT_AN_OPTION).format(argument=escape(argument[:40], quote=False)),
+        )
+        return
     settings = context.settings
     result = await subscribe(
         context.database,

@@ -246,3 +246,13 @@ async def test_a_channels_remove_button_pressed_twice_names_the_channels_list(
     await admin.press(listing, data)
     await admin.press(listing, data)
     assert "@peace_news has no alert 1" in api.sent("answerCallbackQuery")[-1].params["text"]
+
+
+@pytest.mark.parametrize("word", ["alrets", "unlinc", "<b>"])
+async def test_a_word_that_is_neither_a_time_nor_an_option_is_named_and_changes_nothing(
+    bot: BotHarness, database: Database, word: str
+) -> None:
+    answer = await say(bot, f"/channel @peace_news {word}")
+    shown = word.replace("<", "&lt;").replace(">", "&gt;")
+    assert f"Nor is <b>{shown}</b> one of <code>alert</code>, <code>alerts</code>" in answer, answer
+    assert await get_subscriber(database, CHANNEL) is None
