@@ -247,3 +247,22 @@ async def test_the_guided_adds_preview_shows_the_role_it_will_store(bot: BotHarn
         admin.last_message(), admin.last_message()["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     )
     assert (await newest(record)).speaker_role == "Foreign Minister of Russia"
+
+
+@pytest.mark.parametrize(
+    ("language", "source", "heard"),
+    [
+        ("en", "Reuters", "Source: Reuters."),
+        ("en", "Kremlin.ru", "Source: Kremlin.ru."),
+        ("en", "A.P.", "Source: A.P."),
+        ("uk", "Укрінформ, ред.", "Джерело: Укрінформ, ред."),
+    ],
+)
+async def test_the_guided_add_says_the_source_back_with_one_full_stop(
+    bot: BotHarness, language: str, source: str, heard: str
+) -> None:
+    admin = bot.admin(language_code=language)
+    for answer in ("/add", "Sergei Lavrov", "2025-03", "ceasefire", "demand", "Some text.", source):
+        await admin.send(answer)
+    said = bot.texts(ADMIN_ID)[-1]
+    assert said.startswith(heard + "\n"), said

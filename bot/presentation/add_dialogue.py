@@ -110,7 +110,11 @@ def stance_heard(draft: Draft) -> str:
 
 
 def source_heard(draft: Draft) -> str:
-    return _("Source: {source}.").format(source=h(draft.source))
+    """ "Source: Ukrinform." but "Source: Ми готові." (never two full stops), as typed."""
+    source = h(draft.source)
+    text = _("Source: {source}.").format(source=source)
+    ended = source.endswith((".", "?", "!", "…")) and text.endswith(f"{source}.")
+    return text[:-1] if ended else text
 
 
 def preview(statement: Statement) -> str:
