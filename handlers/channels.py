@@ -15,6 +15,7 @@ alert tick send to it as to any other."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from html import escape
 
@@ -61,10 +62,18 @@ class Channel:
     """@username, or the title of a channel without one."""
 
 
+#: A channel's link as Telegram shares it ("https://t.me/name"): the name is what follows.
+_LINK = re.compile(r"^(?:https?://)?(?:t|telegram)\.me/(?P<name>[^/?#]+)/?$", re.IGNORECASE)
+
+
 def _reference(word: str) -> str | int:
-    """`@name` or a channel's numeric id (-100…), as getChat takes it."""
+    """`@name`, the channel's link (`https://t.me/name`, as Telegram shares it) or its
+    numeric id (-100…), as getChat takes it."""
     if word.lstrip("-").isdigit() and len(word) <= 20:
         return int(word)
+    link = _LINK.match(word)
+    if link:
+        word = link.group("name")
     name = word if word.startswith("@") else f"@{word}"
     if not 2 <= len(name) <= 33 or not name[1:].replace("_", "").isalnum():
         raise InvalidInput(_("channel"), _("{name} is not a channel's @name").format(name=repr(word[:40])))

@@ -256,3 +256,16 @@ async def test_a_word_that_is_neither_a_time_nor_an_option_is_named_and_changes_
     shown = word.replace("<", "&lt;").replace(">", "&gt;")
     assert f"Nor is <b>{shown}</b> one of <code>alert</code>, <code>alerts</code>" in answer, answer
     assert await get_subscriber(database, CHANNEL) is None
+
+
+@pytest.mark.parametrize(
+    "written", ["peace_news", "https://t.me/peace_news", "t.me/peace_news", "http://telegram.me/peace_news/"]
+)
+async def test_a_channel_is_named_as_telegram_shares_it(bot: BotHarness, database: Database, written: str) -> None:
+    assert "✅ @peace_news is linked" in await say(bot, f"/channel {written}")
+    assert await get_subscriber(database, CHANNEL) is not None
+
+
+async def test_a_link_to_no_channel_is_refused(bot: BotHarness, database: Database) -> None:
+    assert "is not a channel's @name" in await say(bot, "/channel https://example.org/peace_news")
+    assert await get_subscriber(database, CHANNEL) is None
