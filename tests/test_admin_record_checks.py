@@ -12,6 +12,7 @@ import pytest_asyncio
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from bot.input.edit_line import parse_edit
 from bot.known_speakers import known_speakers
 from storage.engine import Database
 from storage.exchange import ExchangeFormat, export_statements
@@ -266,3 +267,30 @@ async def test_the_guided_add_says_the_source_back_with_one_full_stop(
         await admin.send(answer)
     said = bot.texts(ADMIN_ID)[-1]
     assert said.startswith(heard + "\n"), said
+
+
+@pytest.mark.parametrize(
+    ("command", "column"),
+    [
+        ("/edit 3 role -", "speaker_role"),
+        ("/edit 3 role —", "speaker_role"),
+        ("/edit 3 посада немає", "speaker_role"),
+        ("/edit 3 должность нет", "speaker_role"),
+        ("/edit 3 url none", "source_url"),
+        ("/edit 3 places clear", "places"),
+    ],
+)
+async def test_a_role_link_or_places_is_cleared_with_a_dash_or_none(
+    bot: BotHarness, record: Database, command: str, column: str
+) -> None:
+    admin = bot.admin()
+    await admin.send("/edit 3 url https://example.org/lavrov")
+    await admin.send("/edit 3 places Riyadh")
+    await admin.send(command)
+    assert bot.last_text(ADMIN_ID).startswith("✏️"), bot.last_text(ADMIN_ID)
+    assert getattr(await statement_3(record), column) in ("", None, [])
+
+
+def test_only_a_role_link_or_places_is_cleared() -> None:
+    assert parse_edit("text", "-").value == "-"
+    assert parse_edit("role", "None of them").value == "None of them"

@@ -22,6 +22,7 @@ from bot.input.labels import (
     topics_of,
     vocabulary,
 )
+from bot.input.option_words import is_option
 from storage.errors import N_, InvalidInput, wording_of
 from storage.statements import EDITABLE_FIELDS
 
@@ -41,6 +42,10 @@ FIELDS = (
     N_("status"),
 )
 YES, NO = "yes", "no"
+#: The fields a statement may hold nothing in, and what clears them: a dash, or "none" in
+#: the admin's words (bot/data/vocabulary/option_words.json: "немає", "нет").
+CLEARABLE = (N_("role"), N_("url"), N_("places"))
+DASHES = ("-", "–", "—")
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,8 @@ def parse_edit(field: str, value: str, sides: Iterable[str] = ()) -> Edit:
     """The change to `field` (one of `FIELDS`) that `value` asks for; an `InvalidInput`
     naming the field when a label is not one of the record's. A side is one the record
     knows (`sides`: its sides beyond the vocabulary), or a new one written `+Name`."""
+    if field in CLEARABLE and (value.strip() in DASHES or is_option("edit", "none", value)):
+        return Edit(field, "")
     if field == "speaker":
         speaker = parse_speaker(value, sides)  # an AddLineError names the speaker or the side
         return Edit(field, speaker.name, speaker.side or None)
