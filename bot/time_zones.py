@@ -22,10 +22,8 @@ from storage.zones import fixed_offset_minutes, fixed_zone, key_of
 _AREAS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
 
 
-#: A Cyrillic city name is taken with a case ending of up to this many letters, after a
-#: stem of at least this many ("Житомиром", "Москве").
-_MAX_ENDING, _MIN_STEM = 3, 4
-_VOWELS = "аеєиіїоуюяыэ"
+#: The vowels of Ukrainian and Russian: a name's last one may change in another case.
+_VOWELS = "аеєиіїоуюяыэё"
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 
 #: "UTC+3", "gmt-5", "+03:00", "UTC +3", "UTC+5:30", "+0545": hours, and quarter hours.
@@ -85,18 +83,41 @@ def _offset_zone(name: str) -> str | None:
         return None
 
 
+@functools.cache
+def _stems() -> dict[str, str]:
+    """Every stem a Cyrillic city name takes a case ending on -> its zone ("харків" gives
+    "харків" and "харков", "одеса" gives "одеса" and "одес"), as 'inflection' in
+    bot/data/time_zone_names.json says. Where two names give one stem the longer name's
+    zone is kept."""
+    rules = _data()["inflection"]
+    stems: dict[str, str] = {}
+    for name, zone in sorted(_names().items(), key=lambda item: len(item[0])):
+        if not _CYRILLIC.search(name):
+            continue
+        dropped = next((end for end in sorted(rules["name_endings"], key=len, reverse=True) if name.endswith(end)), "")
+        stem = name[: len(name) - len(dropped)]
+        found = {name, stem}
+        vowel_at = max((stem.rfind(vowel) for vowel in rules["vowel_changes"]), default=-1)
+        if vowel_at >= 0 and not any(letter in _VOWELS for letter in stem[vowel_at + 1 :]):
+            found.update(
+                stem[:vowel_at] + change + stem[vowel_at + 1 :] for change in rules["vowel_changes"][stem[vowel_at]]
+            )
+        stems.update({each: zone for each in found if len(each) >= rules["min_stem"]})
+    return stems
+
+
 def _inflected(key: str) -> str | None:
-    """The zone of a Ukrainian or Russian city name with a case ending ("житомиром",
-    "харкові", "москве", "одесі"): a name of four letters or more, or that name without
-    its last vowel, followed by up to three letters. The longest name decides."""
+    """The zone of a Ukrainian or Russian city name in another case ("житомиром",
+    "харкові", "москве", "одесі"): a stem (`_stems`) and one of the case endings of
+    bot/data/time_zone_names.json. The longest stem decides."""
     if not _CYRILLIC.search(key):
         return None
-    found: list[tuple[int, str]] = []
-    for name, zone in _names().items():
-        stem = name[:-1] if name[-1:] in _VOWELS else name
-        if len(stem) >= _MIN_STEM and key.startswith(stem) and len(key) - len(stem) <= _MAX_ENDING:
-            found.append((len(stem), zone))
-    return max(found)[1] if found else None
+    endings = sorted(_data()["inflection"]["case_endings"], key=len)
+    for ending in endings:
+        zone = _stems().get(key[: len(key) - len(ending)]) if key.endswith(ending) else None
+        if zone is not None:
+            return zone
+    return None
 
 
 def zone_named(name: str) -> str | None:

@@ -1,7 +1,7 @@
 """Alerts' rows: each chat's standing searches, the record's changes they are matched
 against, which statements match them, and the deliveries that tell of those.
 
-The record's changes are read from the audit log: every add, edit and import writes its
+The record's changes are read from the audit log: every add, edit, retraction and import writes its
 entry in the transaction that changes the statement, so an entry id is a cursor over
 every change, whoever made it (a handler, the CLI, another instance), committed or not
 at all with it. Nothing here knows about Telegram; which of these commit together is the
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, table, text, update
+from sqlalchemy import bindparam, delete, exists, func, or_, table, text, update
 from sqlalchemy import column as sa_column
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -40,7 +40,13 @@ from storage.search import FTS_TEXT, SearchFilters, Words, filter_actor_ids, fil
 from storage.statements import indexed_text
 
 #: The audit actions that can make a statement match an alert it did not match before.
-CHANGING_ACTIONS = (AuditAction.add, AuditAction.edit, AuditAction.import_add, AuditAction.import_update)
+CHANGING_ACTIONS = (
+    AuditAction.add,
+    AuditAction.edit,
+    AuditAction.retract,
+    AuditAction.import_add,
+    AuditAction.import_update,
+)
 #: PostgreSQL advisory lock key of the one alert tick at a time ("alert" in ASCII).
 ALERT_LOCK_KEY = 0x616C657274
 #: Statement ids per matching query: well below either engine's limit of bound values.
@@ -374,13 +380,17 @@ async def finish_alert_delivery(session: AsyncSession, delivery: AlertDelivery, 
 @dataclass(frozen=True)
 class DeliveredPage:
     """A page of what a delivery tells of: its alerts with how many statements each
-    matched, the statements still in the record (not retracted), newest said first."""
+    matched, the statements still to tell of, newest said first: those not retracted, and
+    those whose retraction the matching saw (an alert on `status:retracted` tells of a
+    retraction; one retracted after the matching is no news any more)."""
 
     delivery: AlertDelivery
     alerts: list[tuple[str, int]]
     total: int
     offset: int
     statement_ids: list[int]
+    #: How many of the `total` are retracted: what the delivery tells of is a retraction.
+    retracted: int = 0
 
 
 async def delivered_page(session: AsyncSession, delivery_id: int, offset: int, limit: int) -> DeliveredPage | None:
@@ -388,10 +398,15 @@ async def delivered_page(session: AsyncSession, delivery_id: int, offset: int, l
     delivery = await session.get(AlertDelivery, delivery_id)
     if delivery is None:
         return None
+    seen_retracted = exists().where(
+        col(AuditEntry.statement_id) == col(Statement.id),
+        col(AuditEntry.action) == AuditAction.retract,
+        col(AuditEntry.id) <= delivery.cursor_to,
+    )
     live = (
         select(AlertMatch.statement_id)
         .join(Statement, col(Statement.id) == col(AlertMatch.statement_id))
-        .where(AlertMatch.delivery_id == delivery_id, col(Statement.retracted_at).is_(None))
+        .where(AlertMatch.delivery_id == delivery_id, or_(col(Statement.retracted_at).is_(None), seen_retracted))
     )
     per_alert = await session.exec(
         select(Alert.query, func.count())
@@ -406,6 +421,11 @@ async def delivered_page(session: AsyncSession, delivery_id: int, offset: int, l
         .order_by(col(Statement.said_on).desc(), col(Statement.id).desc())
     )
     total = (await session.exec(select(func.count()).select_from(ordered.subquery()))).one()
+    retracted = (
+        await session.exec(
+            select(func.count()).where(col(Statement.id).in_(live), col(Statement.retracted_at).is_not(None))
+        )
+    ).one()
     page = (await session.exec(ordered.offset(offset).limit(limit))).all()
     return DeliveredPage(
         delivery,
@@ -413,6 +433,7 @@ async def delivered_page(session: AsyncSession, delivery_id: int, offset: int, l
         total,
         offset,
         [statement_id for statement_id in page if statement_id is not None],
+        retracted,
     )
 
 

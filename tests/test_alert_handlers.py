@@ -60,6 +60,13 @@ async def test_an_alert_is_made_listed_and_removed_with_its_button(bot: BotHarne
     assert await chat_alerts(database, READER_ID) == []
 
 
+async def test_an_alert_on_retracted_statements_says_it_hears_of_retractions(bot: BotHarness) -> None:
+    await bot.user().send("/alert ceasefire status:retracted")
+    assert "when a statement matching it is retracted" in bot.last_text(READER_ID)
+    await bot.user(language_code="uk").send("/alert перемир'я статус:відкликано")
+    assert "щойно буде відкликано заяву" in bot.last_text(READER_ID)
+
+
 async def test_a_bad_alert_gets_a_specific_answer_and_nothing_is_stored(bot: BotHarness, database: Database) -> None:
     await bot.user().send("/alert ceasefire stance:shouting")
     assert "⚠️ stance: 'shouting' is not a stance (one of: demand, condition," in bot.last_text(READER_ID)

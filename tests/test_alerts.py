@@ -201,6 +201,27 @@ async def test_a_statement_retracted_before_the_tick_is_not_told_of(database: Da
     assert report.claimed == 0 and telegram.api.delivered(READER) == []
 
 
+async def test_an_alert_for_retracted_statements_tells_of_a_retraction_as_one(
+    database: Database, telegram: Telegram
+) -> None:
+    await create(database, READER, "ceasefire status:retracted")
+    await create(database, OTHER, "ceasefire")
+    statement = await record(database, "Vladimir Putin", "ceasefire", PUTIN_CEASEFIRE)
+    await tick(telegram)
+    assert telegram.api.delivered(READER) == []  # recorded, not retracted: not what it waits for
+    [new] = telegram.api.delivered(OTHER)
+    assert "A new statement matches" in new
+
+    await retract_statement(database, statement.id or 0, "misattributed", "test")
+    report = await tick(telegram)
+    assert report.claimed == 1
+    [told] = telegram.api.delivered(READER)
+    assert "A retracted statement matches</b> your alert “ceasefire status:retracted”" in told
+    assert "new statement" not in told
+    assert PUTIN_CEASEFIRE in told and "misattributed" in told
+    assert len(telegram.api.delivered(OTHER)) == 1  # the other alert hears nothing of a retraction
+
+
 # -- one message per chat ----------------------------------------------------------------
 
 

@@ -362,6 +362,24 @@ async def test_the_reader_is_shown_whom_and_when_the_question_was_read_as(
 
 
 @pytest.mark.parametrize(
+    ("question", "meaning"),
+    [
+        ("Що казав Путін з серпня?", "Володимир Путін · з 1 серп. 2025"),
+        ("Что говорил Путин с августа?", "Володимир Путін · з 1 серп. 2025"),
+        ("Що казав Путін у серпні?", "Володимир Путін · серп. 2025"),
+    ],
+)
+async def test_since_a_month_is_read_as_from_that_month_on(
+    model_database: Database, question: str, meaning: str
+) -> None:
+    reply = await ask(model_database, question)
+    with use_language("uk"):
+        assert understood(reply.understood) == meaning  # type: ignore[arg-type]
+    if "серпні" not in question:
+        assert any(hit.statement.said_on.month > 8 for hit in reply.hits)  # not August alone
+
+
+@pytest.mark.parametrize(
     ("language", "meaning"), [("en", "Vladimir Putin · Donbas"), ("uk", "Володимир Путін · Донбас")]
 )
 async def test_the_reader_is_shown_where_the_question_was_read_as_about(

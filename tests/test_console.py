@@ -76,7 +76,7 @@ def test_a_reader_cannot_add(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "You are user 1, a reader." in result.stdout
     assert "Only the bot's admins can change the record." in result.stdout
-    assert "No statement matches" in result.stdout
+    assert "No statement holds “zebras”." in result.stdout
 
 
 def test_telegram_only_features_answer_clearly_and_files_go_to_a_named_folder(tmp_path: Path) -> None:

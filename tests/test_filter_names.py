@@ -95,3 +95,16 @@ async def test_topic_alone_lists_topics_in_the_readers_language_and_takes_them_b
         assert "⚠️" not in bot.last_text(READER_ID), command
     await reader.send(re.sub(r"<[^>]+>", "", listed))
     assert heading in bot.last_text(READER_ID)
+
+
+@pytest.mark.parametrize("quoted", ["«Vladimir Putin»", "“Vladimir Putin”", "„Vladimir Putin“", '"Vladimir Putin"'])
+def test_a_value_of_several_words_may_be_put_in_guillemets_or_curly_quotes(quoted: str) -> None:
+    parsed = parse_search(f"ceasefire speaker:{quoted} тема:«гарантії безпеки»")
+    assert parsed.text == "ceasefire"
+    assert parsed.filters.speaker == "Vladimir Putin"
+    assert parsed.filters.topic == "security_guarantees"
+
+
+def test_an_unclosed_guillemet_is_refused_as_an_unclosed_quote() -> None:
+    with pytest.raises(InvalidInput, match="quotation mark is not closed"):
+        parse_search("speaker:«Vladimir Putin")

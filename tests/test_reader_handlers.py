@@ -93,7 +93,7 @@ async def test_latest_n(bot: BotHarness, argument: str, expected: str) -> None:
 
 
 async def test_search_for_the_retracted_status_shows_what_was_retracted_and_why(bot: BotHarness) -> None:
-    assert "No statement matches" in await say(bot, "/search status:retracted")
+    assert "No statement passes these filters." in await say(bot, "/search status:retracted")
     assert "Retracted" in await retract(bot.admin(), 23, "Misattributed quote")
     found = await say(bot, "/search status:retracted")
     assert "(1–1 of 1)" in found and "/statement_23" in found
@@ -135,7 +135,7 @@ async def test_search_bad_filters_get_a_specific_answer(bot: BotHarness, query: 
     [
         ("place:novohryhorivka", "/statement_"),  # a place of the record, not of places.json
         ("place:Стамбулі", "/statement_"),  # places.json's, inflected
-        ("place:Kharkiv", "No statement matches that search."),  # places.json's: known, none said there
+        ("place:Kharkiv", "No statement passes these filters."),  # places.json's: known, none said there
     ],
 )
 async def test_a_place_of_the_record_or_the_vocabulary_is_searched(bot: BotHarness, query: str, shown: str) -> None:
@@ -355,3 +355,49 @@ async def test_an_unexpected_error_gets_a_short_apology_and_no_trace(
 
 async def test_actor_with_a_misspelt_name_suggests_the_speaker(bot: BotHarness) -> None:
     assert "did you mean Vladimir Putin?" in await say(bot, "/actor Putn")
+
+
+@pytest.mark.parametrize(
+    ("query", "reason", "hint"),
+    [
+        ("zzzqqq", "No statement holds “zzzqqq”.", "<i>Try another word, or see the topics: /topic</i>"),
+        (
+            "zzzz qqqq",
+            "No statement holds all of these words: zzzz, qqqq.",
+            "<i>Fewer words find more: try one or two of them.</i>",
+        ),
+        (
+            "ceasefire speaker:lavrov",
+            "No statement with these words passes the filters.",
+            "<i>Without the filters, 13 statements have them: <code>/search ceasefire</code></i>",
+        ),
+        (
+            "speaker:lavrov topic:sanctions",
+            "No statement passes these filters.",
+            "<i>Drop a filter to widen the search.</i>",
+        ),
+        (
+            "the",
+            "“the” is too common to look for.",
+            "<i>Search for a word of what was said, e.g. <code>/search ceasefire</code></i>",
+        ),
+    ],
+)
+async def test_a_search_that_finds_nothing_says_why_and_how_to_widen_it(
+    bot: BotHarness, query: str, reason: str, hint: str
+) -> None:
+    text = await say(bot, f"/search {query}")
+    assert text.split("\n") == [f"<b>Search</b> “{query}”", reason, hint]
+
+
+async def test_a_search_that_finds_nothing_says_so_in_the_readers_language(bot: BotHarness) -> None:
+    await bot.user(language_code="uk").send("/search і")
+    assert bot.last_text(READER_ID).split("\n")[1:] == [
+        "«і» — надто поширене слово, щоб його шукати.",
+        "<i>Шукайте слово зі сказаного, напр. <code>/search перемир'я</code></i>",
+    ]
+    await bot.user(language_code="ru").send("/search перемирие спикер:Лавров")
+    assert bot.last_text(READER_ID).split("\n")[1:] == [
+        "Ни одно заявление с этими словами не проходит фильтры.",
+        "<i>Без фильтров их содержат 13 заявлений: <code>/search перемирие</code></i>",
+    ]

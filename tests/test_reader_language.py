@@ -339,23 +339,45 @@ async def test_the_channel_help_gives_its_alert_example_in_the_readers_language(
 
 
 @pytest.mark.parametrize(
-    ("language", "question", "reason"),
+    ("language", "question", "reason", "hint"),
     [
-        ("uk", "Що казав Маск?", "<i>У записі немає заяв від «Маск».</i>"),
-        ("ru", "Что говорил Маск?", "<i>В записи нет заявлений от «Маск».</i>"),
-        ("en", "What did Musk say?", "<i>The record holds nothing said by “Musk”.</i>"),
-        ("en", "What did Putin say about the weather on Mars?", "<i>The record does not mention Mars.</i>"),
+        ("uk", "Що казав Маск?", "У записі немає заяв від «Маск».", "<i>Про що є в записі: /topic</i>"),
+        ("ru", "Что говорил Маск?", "В записи нет заявлений от «Маск».", "<i>О чём есть в записи: /topic</i>"),
+        (
+            "en",
+            "What did Musk say?",
+            "The record holds nothing said by “Musk”.",
+            "<i>See what the record is about: /topic</i>",
+        ),
+        (
+            "en",
+            "What did Putin say about the weather on Mars?",
+            "The record does not mention Mars.",
+            "<i>Everything Vladimir Putin said: <code>/actor Vladimir Putin</code></i>",
+        ),
         # Said in English by the full-text ranking (these tests run without the sentence model).
-        ("uk", "Що казав Путін про погоду на Марсі?", "<i>У записі немає нічого, що відповідало б цим фільтрам.</i>"),
+        (
+            "uk",
+            "Що казав Путін про погоду на Марсі?",
+            "У записі немає нічого, що відповідало б цим фільтрам.",
+            "<i>Усе сказане — Володимир Путін: <code>/actor Володимир Путін</code></i>",
+        ),
+        (
+            "en",
+            "What did Putin say about bananas in 2019?",
+            "Nothing in the record matches those filters.",
+            "<i>Ask again without the time to look through the whole record.</i>",
+        ),
     ],
 )
-async def test_why_nothing_answers_is_a_sentence_in_the_readers_language(
-    bot: BotHarness, language: str, question: str, reason: str
+async def test_why_nothing_answers_is_one_reason_and_one_hint_in_the_readers_language(
+    bot: BotHarness, language: str, question: str, reason: str, hint: str
 ) -> None:
     answer = await say(bot, question, language)
-    assert reason in answer, answer
-    why = answer.rsplit("\n", 1)[-1]
-    assert why.startswith("<i>") and why[3].isupper() and why.endswith(".</i>"), why
+    *_heading, said_reason, said_hint = answer.split("\n")
+    assert (said_reason, said_hint) == (reason, hint), answer
+    with use_language(language):
+        assert _("Nothing in the record answers this.") not in answer
 
 
 def test_every_reason_of_the_full_text_ranking_is_translated() -> None:
@@ -474,3 +496,22 @@ async def test_search_in_markup_finds_what_the_words_find_and_shows_the_markup_e
     found = re.search(r"\(1–\d+ of (\d+)\)", plain)
     assert found and f"of {found.group(1)})" in marked, marked
     assert "“&lt;b&gt;ceasefire&lt;/b&gt;”" in marked and "<b>ceasefire" not in marked
+
+
+@pytest.mark.parametrize("typed", ["перемир`я", "перемирʼя", "перемир’я", "перемир´я"])
+def test_an_apostrophe_typed_as_any_mark_is_the_apostrophe(typed: str) -> None:
+    assert [(word.written, word.english) for word in search_words(typed)] == [
+        (word.written, word.english) for word in search_words("перемир'я")
+    ]
+
+
+async def test_search_with_a_backtick_for_the_apostrophe_finds_what_the_apostrophe_finds(bot: BotHarness) -> None:
+    with_apostrophe = await say(bot, "/search перемир'я", "uk")
+    with_backtick = await say(bot, "/search перемир`я", "uk")
+    assert with_backtick.replace("перемир`я", "перемир'я", 1) == with_apostrophe
+    assert "перемир'я → ceasefire" in with_backtick
+
+
+async def test_a_question_with_ukrainian_apostrophe_marks_is_read_as_with_the_apostrophe(bot: BotHarness) -> None:
+    replies = {await say(bot, f"/ask Що казав Зеленський про перемир{mark}я у Лондоні?", "uk") for mark in "'`ʼ"}
+    assert len(replies) == 1

@@ -3,9 +3,12 @@ months and seasons in every case, apostrophes typed or not."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from bot.answering.reading import english_words, fold, month_or_season
+from bot.answering.reading import english_words, fold, month_or_season, read
+from bot.answering.record_index import RecordFacts
 
 
 @pytest.mark.parametrize(
@@ -38,3 +41,17 @@ def test_an_apostrophe_typed_any_way_or_left_out_reads_the_same(written: str) ->
 
 def test_an_english_possessive_keeps_its_apostrophe() -> None:
     assert fold("Putin's") == "putin's"
+
+
+@pytest.mark.parametrize(
+    ("question", "span"),
+    [
+        ("Що казав Путін з серпня?", (date(2025, 8, 1), date(2025, 11, 25))),
+        ("Что говорил Путин с августа?", (date(2025, 8, 1), date(2025, 11, 25))),
+        ("Що казав Путін від березня?", (date(2025, 3, 1), date(2025, 11, 25))),
+        ("Що казав Путін у серпні?", (date(2025, 8, 1), date(2025, 8, 31))),
+        ("Что говорил Путин с марта по май?", (date(2025, 3, 1), date(2025, 5, 31))),
+    ],
+)
+def test_since_a_month_reads_from_that_month_to_the_records_last_date(question: str, span: tuple[date, date]) -> None:
+    assert read(question, RecordFacts(last_date=date(2025, 11, 25))).span == span

@@ -26,6 +26,7 @@ def test_every_file_is_package_data_that_loads() -> None:
         "search_words.json",
         "sides.json",
         "slavic_grammar.json",
+        "spellings.json",
         "stances.json",
         "time_words.json",
         "topics.json",

@@ -25,6 +25,7 @@ from bot.answering.retrieval import retrieve
 from bot.answering.semantic import DEFAULT_SEMANTIC, SemanticOptions
 from bot.answering.understanding import Understanding, understand
 from bot.i18n import N_, _
+from bot.input.apostrophes import plain_apostrophes
 from storage.engine import Database
 from storage.models import Stance, Statement, Status
 from storage.page_rows import load_statements
@@ -36,7 +37,6 @@ SAME_EVENT_DAYS = 7
 #: What every surface says when `Answer.nothing_found` (with `Answer.reason` if it helps),
 #: and what the bot's readers may try then (not the command line's operators).
 NOTHING_FOUND = N_("Nothing in the record answers this.")
-NOTHING_FOUND_HINT = N_("Try /search with other words, or /topic.")
 
 
 @dataclass
@@ -109,7 +109,7 @@ async def answer(
     offset = max(0, offset)
     # Spaces tidied, line breaks kept: a line break ends a sentence, and the capital of
     # the word after it is no sign of a name ("Thanks\nWhat did ...").
-    question = "\n".join(" ".join(line.split()) for line in question.splitlines() if line.strip())
+    question = "\n".join(" ".join(plain_apostrophes(line).split()) for line in question.splitlines() if line.strip())
     if not has_words(question):
         # Emoji or punctuation alone would be "answered" with whatever ranks first.
         return Answer(question, [], 0, offset, limit, reason=_("the question has no words to look for"))
@@ -149,7 +149,7 @@ def _as_read(understanding: Understanding, reading: Reading | None, facts: Recor
     than their sides ("Volodymyr Zelensky", not "Ukraine"), as the ranking read them
     (`reading`, with the model) or the English understanding did; the places named; the
     sides and months the ranking read where the English understanding found none ("у
-    липні")."""
+    липні", "з серпня")."""
     actors = {actor.id: actor for actor in facts.actors}
     speakers = sorted(reading.speakers if reading is not None else understanding.speakers)
     named = [actors[speaker] for speaker in speakers if speaker in actors]
@@ -158,6 +158,9 @@ def _as_read(understanding: Understanding, reading: Reading | None, facts: Recor
     since, until, time_label = understanding.since, understanding.until, understanding.time_label
     if time_label is None and reading is not None and reading.months_named and reading.span is not None:
         since, until = reading.span
+        if until == facts.last_date:
+            # "з серпня": up to the record's last date, which is to say from August on.
+            until = None
     return replace(
         understanding,
         speaker_labels=tuple(actor.name for actor in named),

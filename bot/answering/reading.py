@@ -116,6 +116,7 @@ class _Data:
     after_words: frozenset[str]
     #: Words that, before a year, make it the time asked about ("in 2024").
     year_words: frozenset[str]
+    since_words: frozenset[str]
     #: Ukrainian and Russian stems -> English words (vocabulary/crosslingual.json).
     english_of: dict[str, tuple[str, ...]]
     #: Verbs of saying and words for a kind of statement (vocabulary/stances.json): how
@@ -146,6 +147,7 @@ def _data() -> _Data:
         question_words=frozenset(fold(word) for word in raw["question_words"]),
         after_words=frozenset(fold(word) for word in raw["after_words"]),
         year_words=frozenset(fold(word) for word in raw["year_words"]),
+        since_words=frozenset(fold(word) for word in raw["since_words"]),
         english_of=_lexicon(vocabulary("crosslingual.json")),
         manner_words=frozenset(fold(word) for word in (*STANCES.stance_verbs, *STANCES.stance_of)),
         about_words=frozenset(fold(word) for word in raw["about_words"]),
@@ -339,7 +341,8 @@ def _span(words: list[str], raw: list[str], last: date | None) -> tuple[tuple[da
     year = years[0] if years else None
     anchor = last or date.today()
     spans: list[tuple[date, date]] = []
-    for word, written in zip(words, raw, strict=True):
+    since = False
+    for at, (word, written) in enumerate(zip(words, raw, strict=True)):
         months = month_or_season(word)
         # "May I ask", "the march on Kyiv": English month names count only capitalised.
         if months is None or (not is_cyrillic(word) and word in ("may", "march") and not written[0].isupper()):
@@ -350,6 +353,10 @@ def _span(words: list[str], raw: list[str], last: date | None) -> tuple[tuple[da
         spans.append(
             (date(start_year, first, 1), date(end_year, last_month, calendar.monthrange(end_year, last_month)[1]))
         )
+        since = at > 0 and words[at - 1] in _data().since_words
+    if len(spans) == 1 and since and spans[0][0] <= anchor:
+        # "з серпня", "с августа": from that month up to the record's last date.
+        return (spans[0][0], max(spans[0][1], anchor)), True
     if spans:
         return (min(span[0] for span in spans), max(span[1] for span in spans)), True
     if year is not None:

@@ -53,7 +53,10 @@ _LOOKS_LIKE_FILTER = re.compile(r"(?:^|\s)([^\W\d_]{3,}):(?!//)\S")
 #: A Cyrillic place name this long or longer may be typed with an ending ("Стамбулі").
 _PLACE_STEM_MIN = 4
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
-_VALUE = r'("[^"]*"|\'[^\']*\'|\S+)'
+#: The quotation marks a value of several words may be put in, each with its closing ones:
+#: straight, and the guillemets and curly quotes of Ukrainian, Russian and English text.
+_QUOTES = {'"': '"', "'": "'", "«": "»", "“": "”", "„": "“”", "”": "”"}
+_VALUE = r'("[^"]*"|\'[^\']*\'|«[^»]*»|“[^”]*”|„[^“”]*[“”]|”[^”]*”|\S+)'
 
 
 @functools.cache
@@ -109,9 +112,9 @@ def _date(key: str, value: str, *, end: bool) -> date:
 
 
 def _unquoted(key: str, raw: str, written: str) -> str:
-    if raw[0] not in "\"'":
+    if raw[0] not in _QUOTES:
         return raw
-    if len(raw) < 2 or raw[-1] != raw[0]:
+    if len(raw) < 2 or raw[-1] not in _QUOTES[raw[0]]:
         raise InvalidInput(key, N_('the quotation mark is not closed, e.g. {key}:"Vladimir Putin"'), key=written)
     return raw[1:-1]
 
@@ -264,7 +267,7 @@ def parse_search(query: str, sides: Iterable[str] = (), *, open_sides: bool = Fa
         if not value.strip():
             raise InvalidInput(key, N_("empty value"))
         end = match.end()
-        if raw[0] not in "\"'":
+        if raw[0] not in _QUOTES:
             value, end = _whole_value(key, value, query, end, sides)
         values[key] = value.strip()
         kept.append(query[start : match.start()])

@@ -17,7 +17,7 @@ from bot.presentation.html import h, statement_compact
 from bot.presentation.paging import PAGE_SIZE, paging_keyboard
 from storage.alerts import DeliveredPage, delivered_page
 from storage.engine import Database
-from storage.models import Alert
+from storage.models import Alert, Status
 from storage.page_rows import load_statements
 
 EXAMPLE = N_("<code>/alert ceasefire speaker:putin</code>")
@@ -51,14 +51,28 @@ def _heading(page: DeliveredPage) -> str:
     else:
         listed = " · ".join(f"{_quoted(query)} ({matched})" for query, matched in page.alerts)
         alerts = _("your alerts {queries}").format(queries=listed)
+    # What an alert on `status:retracted` tells of is a retraction, not a new statement.
+    retracted = page.retracted == count
     if count == 1:
-        return "🔔 " + _("<b>A new statement matches</b> {alerts}").format(alerts=alerts)
+        one = (
+            _("<b>A retracted statement matches</b> {alerts}")
+            if retracted
+            else _("<b>A new statement matches</b> {alerts}")
+        )
+        return "🔔 " + one.format(alerts=alerts)
     shown = _("{first}–{last} of {total}").format(
         first=page.offset + 1, last=page.offset + len(page.statement_ids), total=count
     )
-    heading = ngettext(
-        "<b>{count} new statement matches</b> {alerts}", "<b>{count} new statements match</b> {alerts}", count
-    )
+    if retracted:
+        heading = ngettext(
+            "<b>{count} retracted statement matches</b> {alerts}",
+            "<b>{count} retracted statements match</b> {alerts}",
+            count,
+        )
+    else:
+        heading = ngettext(
+            "<b>{count} new statement matches</b> {alerts}", "<b>{count} new statements match</b> {alerts}", count
+        )
     return "🔔 " + heading.format(count=count, alerts=alerts) + f" ({shown})"
 
 
@@ -86,13 +100,19 @@ async def load_alert_page(
 
 
 def alert_made(alert: Alert, channel: str | None = None) -> str:
-    if channel:
+    parsed = parse_search(alert.query)
+    # An alert on `status:retracted` hears of retractions: a statement is never recorded retracted.
+    if parsed.filters.status is Status.retracted and channel:
+        hears = _("{channel} hears at once when a statement matching it is retracted (every word, and each filter).")
+    elif parsed.filters.status is Status.retracted:
+        hears = _("You hear at once when a statement matching it is retracted (every word, and each filter).")
+    elif channel:
         hears = _("{channel} hears at once when a statement matching it is recorded (every word, and each filter).")
     else:
         hears = _("You hear at once when a statement matching it is recorded (every word, and each filter).")
     made = _("Alert {number} set: {query}.").format(number=alert.number, query=_quoted(alert.query))
     shown = f"🔔 {made}\n" + hears.format(channel=h(channel or ""))
-    translated = translations(search_words(parse_search(alert.query).text))
+    translated = translations(search_words(parsed.text))
     if translated:
         # The record is in English: what its Ukrainian or Russian words are looked for as.
         shown += "\n<i>{}</i>".format(h(_("Looked for in English: {words}").format(words=translated)))

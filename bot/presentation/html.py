@@ -4,7 +4,7 @@ nothing longer than Telegram's limit leaves as one message."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from html import escape
 
 from telegram.helpers import create_deep_linked_url
@@ -38,6 +38,37 @@ def said_on(day: date, precision: DatePrecision) -> str:
     if precision is DatePrecision.month:
         return format_date(day, "LLL y")
     return format_date(day, "d MMM y")
+
+
+def _start_precision(day: date) -> DatePrecision:
+    if (day.month, day.day) == (1, 1):
+        return DatePrecision.year
+    return DatePrecision.month if day.day == 1 else DatePrecision.day
+
+
+def _end_precision(day: date) -> DatePrecision:
+    if (day.month, day.day) == (12, 31):
+        return DatePrecision.year
+    return DatePrecision.month if (day + timedelta(days=1)).day == 1 else DatePrecision.day
+
+
+_FINER = (DatePrecision.day, DatePrecision.month, DatePrecision.year)
+
+
+def span(since: date | None, until: date | None) -> str:
+    """A span of dates as every reply shows it, in the reader's language, each end as
+    `said_on` shows a date and as precise as the span needs: "2025", "Aug 2025",
+    "Mar 2025 – May 2025", "2 Mar 2025 – 15 Apr 2025"; an open one from or to a day:
+    "since 1 Aug 2025", "until 31 May 2025"."""
+    if since and until:
+        precision = min(_start_precision(since), _end_precision(until), key=_FINER.index)
+        first, last = said_on(since, precision), said_on(until, precision)
+        return first if first == last else f"{first} – {last}"
+    # An open end is a day: "until May 2025" could be read as before May, and Russian
+    # would need the month in another case ("до мая").
+    if since:
+        return _("since {date}").format(date=said_on(since, DatePrecision.day))
+    return _("until {date}").format(date=said_on(until, DatePrecision.day)) if until else ""
 
 
 def _who(statement: Statement) -> str:

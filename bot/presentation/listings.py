@@ -3,20 +3,19 @@ rendered as HTML pages. Shared by the Telegram handlers and the console."""
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from html import escape
 
-from bot.answering.ask import NOTHING_FOUND, NOTHING_FOUND_HINT, Answer, answer
+from bot.answering.ask import Answer, answer
 from bot.answering.search_words import alternatives, read_search_words, translations, with_speakers
 from bot.answering.speakers import SideNamed
 from bot.answering.understanding import Understanding
-from bot.i18n import ENGLISH, N_, _, current, format_date
+from bot.i18n import ENGLISH, N_, _, current
 from bot.input.search_syntax import parse_search
-from bot.presentation.html import count, statement_compact, statement_list
+from bot.presentation.html import count, span, statement_compact, statement_list
 from bot.presentation.labels import label, place_name, side_name, speaker_name
+from bot.presentation.nothing_found import answer_nothing_found, search_nothing_found
 from bot.presentation.paging import PAGE_SIZE, Listing
 from bot.record_names import checked_query
 from storage.engine import Database
@@ -74,11 +73,13 @@ async def _search(database: Database, argument: str, offset: int, bot_username: 
     filters = await with_speakers(database, parsed.filters)
     page = await search(database, alternatives(words), filters, limit=PAGE_SIZE, offset=offset)
     heading = "<b>{}</b> “{}”".format(_("Search"), escape(argument, quote=False))
-    empty = _("No statement matches that search.")
-    # What the Ukrainian or Russian words were looked for as, with or without a match.
+    if not page.statements:
+        why = await search_nothing_found(database, parsed.text, words, filters)
+        return ListingPage(f"{heading}\n{why}", offset, 0, page.total)
+    # What the Ukrainian or Russian words were looked for as.
     translated = translations(words)
     note = _("Looked for in English: {words}").format(words=translated) if translated else ""
-    return _page(heading, page.statements, offset, page.total, empty, bot_username, page.capped, note)
+    return _page(heading, page.statements, offset, page.total, "", bot_username, page.capped, note)
 
 
 #: Why nothing answers, as the full-text ranking (bot.answering.fusion) says it in English;
@@ -105,9 +106,7 @@ def answer_html(result: Answer, bot_username: str | None = None, *, commands: bo
     if not result.hits:
         # The question and how it was read are named: a follow-up ("And in July?") is read
         # as a whole question, and the reader sees which.
-        said = _(NOTHING_FOUND) + (" " + _(NOTHING_FOUND_HINT) if commands else "")
-        hint = f"{on}{read_as}\n{escape(said, quote=False)}"
-        return f"{hint}\n<i>{escape(reason_sentence(result.reason), quote=False)}</i>" if result.reason else hint
+        return f"{on}{read_as}\n{answer_nothing_found(result, commands=commands)}"
     blocks = [f"{on} ({_range(result.offset, len(result.hits), result.total)}){read_as}"]
     on_page = {hit.statement.id for hit in result.hits}
     for hit in result.hits:
@@ -124,27 +123,19 @@ def answer_html(result: Answer, bot_username: str | None = None, *, commands: bo
 
 
 def understood(understanding: Understanding) -> str:
-    """What the question was read as, in the reader's language: "Росія · з 1 серп. 2025".
-    English readers see the time in the words the question was read in ("after the Alaska
-    summit"); other readers the dates those words stand for."""
+    """What the question was read as, in the reader's language: "Росія · з серп. 2025".
+    Its time is the span of dates it stands for, shown as every reply shows a span
+    (`span`); an English reader also sees the event it was read from ("after the Alaska
+    summit (since 16 Aug 2025)")."""
     parts = [speaker_name(name) for name in understanding.speaker_labels]
     parts += [side_name(side) for side in understanding.side_labels]
     parts += [place_name(place) for place in understanding.place_labels]
-    if understanding.time_label and current() == ENGLISH:
-        parts.append(understanding.time_label)
-    elif understanding.since or understanding.until:
-        parts.append(_span(understanding.since, understanding.until))
+    dates = span(understanding.since, understanding.until)
+    if dates and understanding.anchor and understanding.time_label and current() == ENGLISH:
+        parts.append(f"{understanding.time_label} ({dates})")
+    elif dates:
+        parts.append(dates)
     return " · ".join(parts)
-
-
-def _span(since: date | None, until: date | None) -> str:
-    if since and until:
-        if since.day == 1 and until == date(since.year, since.month, calendar.monthrange(since.year, since.month)[1]):
-            return format_date(since, "LLL y")
-        return f"{format_date(since, 'd MMM y')} – {format_date(until, 'd MMM y')}"
-    if since:
-        return _("since {date}").format(date=format_date(since, "d MMM y"))
-    return _("until {date}").format(date=format_date(until, "d MMM y")) if until else ""
 
 
 async def _ask(database: Database, argument: str, offset: int, bot_username: str | None) -> ListingPage:
