@@ -294,3 +294,10 @@ async def test_a_role_link_or_places_is_cleared_with_a_dash_or_none(
 def test_only_a_role_link_or_places_is_cleared() -> None:
     assert parse_edit("text", "-").value == "-"
     assert parse_edit("role", "None of them").value == "None of them"
+
+
+async def test_places_are_recorded_as_the_record_spells_them_in_any_language(bot: BotHarness, record: Database) -> None:
+    await bot.admin().send("/edit 3 місця Киев, Стамбулі; Riyadh; Narnia Town")
+    assert (await statement_3(record)).places == ["Kyiv", "Istanbul", "Riyadh", "Narnia Town"]
+    await bot.admin(language_code="uk").send("/statement 3")
+    assert "Київ, Стамбул, Ер-Ріяд, Narnia Town" in bot.last_text(ADMIN_ID)

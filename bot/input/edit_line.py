@@ -23,8 +23,10 @@ from bot.input.labels import (
     vocabulary,
 )
 from bot.input.option_words import is_option
+from bot.input.search_syntax import place_of
 from storage.errors import N_, InvalidInput, wording_of
 from storage.statements import EDITABLE_FIELDS
+from storage.validation import parse_places
 
 #: The fields /edit changes, as the usage lists them; each also a message of the catalogs.
 FIELDS = (
@@ -113,6 +115,11 @@ def parse_edit(field: str, value: str, sides: Iterable[str] = ()) -> Edit:
             return Edit(field, side_of(value, sides, new=True))
     except ValueError as error:
         raise carrying_side(InvalidInput(field, wording_of(error)), error) from None
+    if field == "places":
+        # As the record spells a place places.json knows, whatever the admin's language
+        # and case ("Стамбулі", "Киев" -> Istanbul, Kyiv), so that cards show it in each
+        # reader's language; any other place as typed.
+        return Edit(field, "; ".join(place_of(name) for name in parse_places(value)))
     if field == "quote":
         return Edit(field, answers().key_of(value) or value)
     return Edit(field, value)
