@@ -162,7 +162,8 @@ async def test_edit_to_a_slip_for_a_recorded_speaker_names_them_and_changes_noth
     assert f"no speaker is recorded as <b>{typed}</b>" in answer, answer
     assert f"<code>/edit 3 speaker {meant}</code>" in answer, answer
     assert f"<code>/edit 3 speaker {typed} (United Kingdom)</code>" in answer, answer
-    assert answer.endswith("Nothing was changed.")
+    assert "Nothing was changed." in answer
+    assert answer.endswith(f"Someone new whose side is not known yet: <code>/edit 3 speaker +{typed}</code>")
     assert await snapshot(record) == before
 
 
@@ -301,3 +302,28 @@ async def test_places_are_recorded_as_the_record_spells_them_in_any_language(bot
     assert (await statement_3(record)).places == ["Kyiv", "Istanbul", "Riyadh", "Narnia Town"]
     await bot.admin(language_code="uk").send("/statement 3")
     assert "Київ, Стамбул, Ер-Ріяд, Narnia Town" in bot.last_text(ADMIN_ID)
+
+
+async def test_plus_before_a_name_records_someone_new_with_the_side_open(bot: BotHarness, record: Database) -> None:
+    admin = bot.admin()
+    await admin.send(one_line_add("+Lavro", "2025-03-01"))
+    added = await newest(record)
+    async with record.read() as session:
+        actor = await session.get(Actor, added.actor_id)
+    assert actor is not None and (actor.name, added.side, added.speaker_role) == ("Lavro", "unknown", "")
+    assert "The record has no side for <b>Lavro</b> yet" in bot.last_text(ADMIN_ID)
+
+    await admin.send("/edit 1 speaker +Zelensk (Ukraine)")
+    async with record.read() as session:
+        edited = (await session.exec(select(Statement).where(Statement.id == 1))).one()
+        actor = await session.get(Actor, edited.actor_id)
+    assert actor is not None and (actor.name, edited.side) == ("Zelensk", "Ukraine")
+
+
+async def test_plus_before_a_name_in_the_guided_add_asks_the_side_next(bot: BotHarness) -> None:
+    admin = bot.admin()
+    await admin.send("/add")
+    await admin.send("Lavro")
+    assert "Someone new whose side is not known yet: <code>+Lavro</code>" in bot.last_text(ADMIN_ID)
+    await admin.send("+Lavro")
+    assert "Lavro</b> is new to the record" in bot.last_text(ADMIN_ID), bot.last_text(ADMIN_ID)
