@@ -115,7 +115,7 @@ def stance_heard(draft: Draft) -> str:
 
 
 def source_heard(draft: Draft) -> str:
-    """ "Source: Ukrinform." but "Source: Ми готові." (never two full stops), as typed."""
+    """The source said back as typed, with one full stop even when it ends in one."""
     source = h(draft.source)
     text = _("Source: {source}.").format(source=source)
     ended = source.endswith((".", "?", "!", "…")) and text.endswith(f"{source}.")
