@@ -139,9 +139,14 @@ async def add(database: Database, data: StatementData, who: str) -> Statement:
         raise InvalidInput(
             N_("statement"), N_("the record already holds it as #{id} (same speaker, date and text)"), id=duplicate
         )
-    if not data.speaker_role:
-        data = data.model_copy(update={"speaker_role": await recorded_role(database, data.speaker, data.said_on)})
-    return await add_statement(database, data, who, known=known_speakers())
+    return await add_statement(database, await with_recorded_role(database, data), who, known=known_speakers())
+
+
+async def with_recorded_role(database: Database, data: StatementData) -> StatementData:
+    """`data`, with the role the record last gave a known speaker when none is given."""
+    if data.speaker_role:
+        return data
+    return data.model_copy(update={"speaker_role": await recorded_role(database, data.speaker, data.said_on)})
 
 
 async def recorded_role(database: Database, name: str, said_on: date) -> str:
@@ -153,8 +158,10 @@ async def recorded_role(database: Database, name: str, said_on: date) -> str:
         return await role_on(session, known[0].id, said_on) if known else ""
 
 
-def unsaved(data: StatementData, added_by: str) -> Statement:
-    """The statement as `add` would store it, held in memory only (for a preview)."""
+async def unsaved(database: Database, data: StatementData, added_by: str) -> Statement:
+    """The statement as `add` would store it (its role included), held in memory only
+    (for a preview)."""
+    data = await with_recorded_role(database, data)
     return Statement(
         ref="(new)",
         actor=Actor(name=data.speaker),

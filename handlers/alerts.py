@@ -73,7 +73,7 @@ async def remove_and_relist(
     query: CallbackQuery, context: BotContext, chat_id: int, number: int, channel: tuple[str, int] | None = None
 ) -> None:
     try:
-        removed = await remove(context.database, chat_id, number)
+        removed = await remove(context.database, chat_id, number, channel[0] if channel else None)
     except RecordError as error:
         await query.answer(said(error), show_alert=True)
         return

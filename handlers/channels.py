@@ -15,6 +15,7 @@ alert tick send to it as to any other."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from html import escape
 
@@ -47,6 +48,10 @@ First add me to the channel as an admin who may post messages; then, here:
 <code>/channel @name alerts</code> — its alerts; <code>/channel @name alert off N</code> removes one
 <code>/channel @name language en|uk|ru</code> — the language of its digest and alerts
 <code>/channel @name off</code> — unlink it""")
+NOT_AN_OPTION = N_(
+    "Nor is <b>{argument}</b> one of <code>alert</code>, <code>alerts</code>, <code>language</code> or "
+    "<code>off</code>; /channel lists them."
+)
 PRIVATE_ONLY = N_("Link a channel from your private chat with me: <code>/channel @name</code>")
 
 
@@ -57,10 +62,18 @@ class Channel:
     """@username, or the title of a channel without one."""
 
 
+#: A channel's link as Telegram shares it ("https://t.me/name"): the name is what follows.
+_LINK = re.compile(r"^(?:https?://)?(?:t|telegram)\.me/(?P<name>[^/?#]+)/?$", re.IGNORECASE)
+
+
 def _reference(word: str) -> str | int:
-    """`@name` or a channel's numeric id (-100…), as getChat takes it."""
+    """`@name`, the channel's link (`https://t.me/name`, as Telegram shares it) or its
+    numeric id (-100…), as getChat takes it."""
     if word.lstrip("-").isdigit() and len(word) <= 20:
         return int(word)
+    link = _LINK.match(word)
+    if link:
+        word = link.group("name")
     name = word if word.startswith("@") else f"@{word}"
     if not 2 <= len(name) <= 33 or not name[1:].replace("_", "").isalnum():
         raise InvalidInput(_("channel"), _("{name} is not a channel's @name").format(name=repr(word[:40])))
@@ -146,7 +159,16 @@ def channel_action(written: str, argument: str) -> str:
 
 
 async def _link(update: Update, context: BotContext, channel: Channel, argument: str) -> None:
-    digest_time, zone = parse_subscribe_argument(argument)
+    try:
+        digest_time, zone = parse_subscribe_argument(argument)
+    except InvalidInput as error:
+        # Not a time or zone; perhaps an option mistyped ("/channel @name alrets"): say both.
+        await reply(
+            update,
+            f"⚠️ {escape(said(error), quote=False)}\n"
+            + _(NOT_AN_OPTION).format(argument=escape(argument[:40], quote=False)),
+        )
+        return
     settings = context.settings
     result = await subscribe(
         context.database,
@@ -208,7 +230,7 @@ async def _alert(update: Update, context: BotContext, channel: Channel, argument
         await reply(update, *alerts_list(listed, (channel.name, channel.chat_id), asking=True))
         return
     if off is not None and off.number is not None:
-        await reply(update, alert_removed(await remove(context.database, channel.chat_id, off.number)))
+        await reply(update, alert_removed(await remove(context.database, channel.chat_id, off.number, channel.name)))
         return
     await reply(update, alert_made(await create(context.database, channel.chat_id, argument), channel.name))
 

@@ -198,6 +198,9 @@ def _csv_value(name: str, cell: str) -> Any:
     return cell
 
 
+#: The columns every imported statement needs (the others have defaults).
+REQUIRED_COLUMNS = ("ref", "said_on", "speaker", "side", "topics", "text", "source")
+
 OPEN_QUOTE = N_(
     'a quoted field starts on this line and its closing quote (") is missing, or a quote inside it is not doubled ("")'
 )
@@ -252,8 +255,13 @@ def parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LinePro
         return rows, [_csv_problem(text, 1, error)]
     header = [name.strip() for name in header]
     unknown = [name for name in header if name not in EXCHANGE_FIELDS]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    # Missing columns are said once for the file, not once on every line (a file of no
+    # statements says that instead).
+    missing_problem = LineProblem(1, "header", Wording(N_("missing column(s): {columns}"), columns=", ".join(missing)))
     if unknown:
-        return rows, [LineProblem(1, "header", Wording(N_("unknown column(s): {columns}"), columns=", ".join(unknown)))]
+        found.append(LineProblem(1, "header", Wording(N_("unknown column(s): {columns}"), columns=", ".join(unknown))))
+        return rows, [*found, missing_problem] if missing else found
     start = reader.line_num + 1
     while True:
         try:
@@ -278,6 +286,8 @@ def parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LinePro
                 record = {name: _csv_value(name, cell) for name, cell in zip(header, cells, strict=True)}
                 rows.append((start, {key: value for key, value in record.items() if value is not None}))
         start = reader.line_num + 1
+    if missing and (rows or found):
+        return [], [missing_problem, *found]
     return rows, found
 
 

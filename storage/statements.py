@@ -13,7 +13,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.actors import UNKNOWN_SIDE, ActorResolver, KnownNames, normalize_name, usual_side
+from storage.actors import (
+    UNKNOWN_SIDE,
+    ActorResolver,
+    KnownNames,
+    known_speaker,
+    normalize_name,
+    role_on,
+    usual_side,
+)
 from storage.embeddings import embed_statements
 from storage.engine import Database
 from storage.errors import N_, Conflict, InvalidInput, NotFound, Wording, wording_of
@@ -354,9 +362,12 @@ async def edit_statement(
         values = _edited_values(exchange_record(statement), field, value)
         if not _same_speaker(statement, values["speaker"]):
             # Another speaker: the side and role were the previous one's. The side becomes
-            # the one given, else the new speaker's usual one (or stays open); the role is
-            # left to be set.
-            values.update(side="", speaker_role="")
+            # the one given, else the new speaker's usual one (or stays open); the role the
+            # one the record last gave the new speaker up to the statement's date, as /add
+            # gives it (none for someone new).
+            known_actor = await known_speaker(session, values["speaker"])
+            role = await role_on(session, known_actor[0].id, statement.said_on) if known_actor else ""
+            values.update(side="", speaker_role=role)
         if side:
             values["side"] = side
         data = validate_statement(values)

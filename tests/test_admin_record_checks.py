@@ -12,6 +12,7 @@ import pytest_asyncio
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from bot.input.edit_line import parse_edit
 from bot.known_speakers import known_speakers
 from storage.engine import Database
 from storage.exchange import ExchangeFormat, export_statements
@@ -161,7 +162,8 @@ async def test_edit_to_a_slip_for_a_recorded_speaker_names_them_and_changes_noth
     assert f"no speaker is recorded as <b>{typed}</b>" in answer, answer
     assert f"<code>/edit 3 speaker {meant}</code>" in answer, answer
     assert f"<code>/edit 3 speaker {typed} (United Kingdom)</code>" in answer, answer
-    assert answer.endswith("Nothing was changed.")
+    assert "Nothing was changed." in answer
+    assert answer.endswith(f"Someone new whose side is not known yet: <code>/edit 3 speaker +{typed}</code>")
     assert await snapshot(record) == before
 
 
@@ -210,3 +212,118 @@ async def test_the_guided_adds_suggestion_names_the_speaker_as_the_admin_reads_t
     await admin.send("/add")
     await admin.send("Lavro")
     assert named in bot.last_text(ADMIN_ID)
+
+
+async def statement_3(database: Database) -> Statement:
+    async with database.read() as session:
+        return (await session.exec(select(Statement).where(Statement.id == 3))).one()
+
+
+async def test_another_known_speaker_brings_their_role_as_of_the_statements_date(
+    bot: BotHarness, record: Database
+) -> None:
+    admin = bot.admin()
+    await admin.send("/edit 3 speaker Zelensky")  # #3 is of 18 Feb 2025; Zelensky's role is of 18 Aug 2025
+    statement = await statement_3(record)
+    assert (statement.side, statement.speaker_role) == ("Ukraine", "")
+    await admin.send("/edit 2 speaker Putin")  # #2 is of 18 Aug 2025; Putin's role of 16 Aug 2025
+    async with record.read() as session:
+        edited = (await session.exec(select(Statement).where(Statement.id == 2))).one()
+    assert (edited.side, edited.speaker_role) == ("Russia", "President of Russia")
+    assert "Vladimir Putin</b>, President of Russia" in bot.last_text(ADMIN_ID)
+
+
+async def test_someone_new_brings_no_role(bot: BotHarness, record: Database) -> None:
+    await bot.admin().send("/edit 3 speaker Andrii Sybiha (Ukraine)")
+    statement = await statement_3(record)
+    assert (statement.side, statement.speaker_role) == ("Ukraine", "")
+
+
+async def test_the_guided_adds_preview_shows_the_role_it_will_store(bot: BotHarness, record: Database) -> None:
+    admin = bot.admin()
+    for answer in ("/add", "Lavrov", "2025-03", "ceasefire", "demand", "Some text.", "TASS", "/skip"):
+        await admin.send(answer)
+    preview = bot.last_text(ADMIN_ID)
+    assert "<b>Sergei Lavrov</b>, Foreign Minister of Russia" in preview, preview
+    await admin.press(
+        admin.last_message(), admin.last_message()["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    )
+    assert (await newest(record)).speaker_role == "Foreign Minister of Russia"
+
+
+@pytest.mark.parametrize(
+    ("language", "source", "heard"),
+    [
+        ("en", "Reuters", "Source: Reuters."),
+        ("en", "Kremlin.ru", "Source: Kremlin.ru."),
+        ("en", "A.P.", "Source: A.P."),
+        ("uk", "Укрінформ, ред.", "Джерело: Укрінформ, ред."),
+    ],
+)
+async def test_the_guided_add_says_the_source_back_with_one_full_stop(
+    bot: BotHarness, language: str, source: str, heard: str
+) -> None:
+    admin = bot.admin(language_code=language)
+    for answer in ("/add", "Sergei Lavrov", "2025-03", "ceasefire", "demand", "Some text.", source):
+        await admin.send(answer)
+    said = bot.texts(ADMIN_ID)[-1]
+    assert said.startswith(heard + "\n"), said
+
+
+@pytest.mark.parametrize(
+    ("command", "column"),
+    [
+        ("/edit 3 role -", "speaker_role"),
+        ("/edit 3 role —", "speaker_role"),
+        ("/edit 3 посада немає", "speaker_role"),
+        ("/edit 3 должность нет", "speaker_role"),
+        ("/edit 3 url none", "source_url"),
+        ("/edit 3 places clear", "places"),
+    ],
+)
+async def test_a_role_link_or_places_is_cleared_with_a_dash_or_none(
+    bot: BotHarness, record: Database, command: str, column: str
+) -> None:
+    admin = bot.admin()
+    await admin.send("/edit 3 url https://example.org/lavrov")
+    await admin.send("/edit 3 places Riyadh")
+    await admin.send(command)
+    assert bot.last_text(ADMIN_ID).startswith("✏️"), bot.last_text(ADMIN_ID)
+    assert getattr(await statement_3(record), column) in ("", None, [])
+
+
+def test_only_a_role_link_or_places_is_cleared() -> None:
+    assert parse_edit("text", "-").value == "-"
+    assert parse_edit("role", "None of them").value == "None of them"
+
+
+async def test_places_are_recorded_as_the_record_spells_them_in_any_language(bot: BotHarness, record: Database) -> None:
+    await bot.admin().send("/edit 3 місця Киев, Стамбулі; Riyadh; Narnia Town")
+    assert (await statement_3(record)).places == ["Kyiv", "Istanbul", "Riyadh", "Narnia Town"]
+    await bot.admin(language_code="uk").send("/statement 3")
+    assert "Київ, Стамбул, Ер-Ріяд, Narnia Town" in bot.last_text(ADMIN_ID)
+
+
+async def test_plus_before_a_name_records_someone_new_with_the_side_open(bot: BotHarness, record: Database) -> None:
+    admin = bot.admin()
+    await admin.send(one_line_add("+Lavro", "2025-03-01"))
+    added = await newest(record)
+    async with record.read() as session:
+        actor = await session.get(Actor, added.actor_id)
+    assert actor is not None and (actor.name, added.side, added.speaker_role) == ("Lavro", "unknown", "")
+    assert "The record has no side for <b>Lavro</b> yet" in bot.last_text(ADMIN_ID)
+
+    await admin.send("/edit 1 speaker +Zelensk (Ukraine)")
+    async with record.read() as session:
+        edited = (await session.exec(select(Statement).where(Statement.id == 1))).one()
+        actor = await session.get(Actor, edited.actor_id)
+    assert actor is not None and (actor.name, edited.side) == ("Zelensk", "Ukraine")
+
+
+async def test_plus_before_a_name_in_the_guided_add_asks_the_side_next(bot: BotHarness) -> None:
+    admin = bot.admin()
+    await admin.send("/add")
+    await admin.send("Lavro")
+    assert "Someone new whose side is not known yet: <code>+Lavro</code>" in bot.last_text(ADMIN_ID)
+    await admin.send("+Lavro")
+    assert "Lavro</b> is new to the record" in bot.last_text(ADMIN_ID), bot.last_text(ADMIN_ID)

@@ -219,3 +219,53 @@ async def test_a_channels_language_is_set_in_the_admins_words(bot: BotHarness, d
     await say(bot, f"/channel @peace_news {word} uk")
     subscriber = await get_subscriber(database, CHANNEL)
     assert subscriber is not None and subscriber.language == "uk"
+
+
+async def test_a_channel_without_alerts_is_told_how_to_give_it_one(bot: BotHarness) -> None:
+    answer = await say(bot, "/channel @peace_news alerts")
+    assert answer.startswith("@peace_news has no alerts. <code>/channel @peace_news alert WORDS"), answer
+    assert "<code>/channel @peace_news alert ceasefire</code>" in answer
+    assert "<code>/alert" not in answer
+
+
+async def test_removing_an_alert_the_channel_lacks_names_the_channels_list(bot: BotHarness, database: Database) -> None:
+    await say(bot, "/channel @peace_news alert ceasefire")
+    answer = await say(bot, "/channel @peace_news alert off 5")
+    assert "@peace_news has no alert 5; /channel @peace_news alerts lists them" in answer, answer
+    assert [alert.query for alert in await chat_alerts(database, CHANNEL)] == ["ceasefire"]
+
+
+async def test_a_channels_remove_button_pressed_twice_names_the_channels_list(
+    bot: BotHarness, api: TelegramDouble
+) -> None:
+    await say(bot, "/channel @peace_news alert ceasefire")
+    admin = bot.user(CHANNEL_ADMIN)
+    await admin.send("/channel @peace_news alerts")
+    listing = admin.last_message()
+    data = listing["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await admin.press(listing, data)
+    await admin.press(listing, data)
+    assert "@peace_news has no alert 1" in api.sent("answerCallbackQuery")[-1].params["text"]
+
+
+@pytest.mark.parametrize("word", ["alrets", "unlinc", "<b>"])
+async def test_a_word_that_is_neither_a_time_nor_an_option_is_named_and_changes_nothing(
+    bot: BotHarness, database: Database, word: str
+) -> None:
+    answer = await say(bot, f"/channel @peace_news {word}")
+    shown = word.replace("<", "&lt;").replace(">", "&gt;")
+    assert f"Nor is <b>{shown}</b> one of <code>alert</code>, <code>alerts</code>" in answer, answer
+    assert await get_subscriber(database, CHANNEL) is None
+
+
+@pytest.mark.parametrize(
+    "written", ["peace_news", "https://t.me/peace_news", "t.me/peace_news", "http://telegram.me/peace_news/"]
+)
+async def test_a_channel_is_named_as_telegram_shares_it(bot: BotHarness, database: Database, written: str) -> None:
+    assert "✅ @peace_news is linked" in await say(bot, f"/channel {written}")
+    assert await get_subscriber(database, CHANNEL) is not None
+
+
+async def test_a_link_to_no_channel_is_refused(bot: BotHarness, database: Database) -> None:
+    assert "is not a channel's @name" in await say(bot, "/channel https://example.org/peace_news")
+    assert await get_subscriber(database, CHANNEL) is None

@@ -204,3 +204,23 @@ async def test_every_problem_of_every_line_is_reported_with_its_line(
     assert f"• line {first + 1}: ref: missing (every imported statement needs its ref)" in answer, answer
     assert f"• line {first + 1}: side: missing" in answer, answer
     assert await export_statements(sample_database, ExchangeFormat.jsonl) == before
+
+
+async def test_missing_columns_are_named_once_for_the_file(
+    bot: BotHarness, sample_database: Database, tmp_path: Path
+) -> None:
+    lines = ["ref,said_on,speaker,colour", *(f"m{number},2025-01-01,Emmanuel Macron,red" for number in range(30)), ""]
+    before = await export_statements(sample_database, ExchangeFormat.jsonl)
+
+    answer = await import_through_the_bot(bot, written(tmp_path, "columns.csv", lines))
+
+    assert answer.startswith("❌ columns.csv: 2 problems found; nothing was imported."), answer
+    assert "• line 1: header: unknown column(s): colour" in answer
+    assert "• line 1: header: missing column(s): side, topics, text, source" in answer
+    assert await export_statements(sample_database, ExchangeFormat.jsonl) == before
+
+
+async def test_missing_columns_are_named_in_the_admins_language(bot: BotHarness, tmp_path: Path) -> None:
+    path = written(tmp_path, "columns.csv", ["ref,said_on,speaker", "m1,2025-01-01,Emmanuel Macron", ""])
+    await bot.admin(language_code="uk").send_document(path.name, path.read_bytes(), caption="/import")
+    assert "бракує стовпців: side, topics, text, source" in bot.last_text(ADMIN_ID)

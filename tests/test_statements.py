@@ -210,10 +210,15 @@ async def test_edit_changes_one_field_and_audits_before_and_after(sample_databas
         ("quote", "yes", {"is_quote": True}),
         ("status", "contested", {"status": "contested"}),
         ("url", "https://example.org/s23", {"source_url": "https://example.org/s23"}),
-        # Another speaker: the role was the previous one's.
-        ("speaker", "Sergei Lavrov", {"speaker": "Sergei Lavrov", "speaker_role": ""}),
+        # Another speaker: the role was the previous one's; the new one's is the role the
+        # record last gave them up to the statement's date ...
+        ("speaker", "Sergei Lavrov", {"speaker": "Sergei Lavrov", "speaker_role": "Foreign Minister of Russia"}),
         # ... and so was the side.
-        ("speaker", "Zelensky", {"speaker": "Volodymyr Zelensky", "speaker_role": "", "side": "Ukraine"}),
+        (
+            "speaker",
+            "Zelensky",
+            {"speaker": "Volodymyr Zelensky", "speaker_role": "President of Ukraine", "side": "Ukraine"},
+        ),
         ("speaker", "Someone New", {"speaker": "Someone New", "speaker_role": "", "side": UNKNOWN_SIDE}),
     ],
 )
@@ -540,7 +545,11 @@ async def test_edit_to_a_speaker_with_a_side_sets_both_in_one_audited_change(sam
 
     await edit_statement(sample_database, statement.id, "speaker", "Keir Starmer", WHO, side="United Kingdom")
     edited = await get_statement(sample_database, statement.id)
-    assert (edited.speaker, edited.side, edited.speaker_role) == ("Keir Starmer", "United Kingdom", "")
+    assert (edited.speaker, edited.side, edited.speaker_role) == (
+        "Keir Starmer",
+        "United Kingdom",
+        "Prime Minister of the United Kingdom",  # his role in the record before the statement's date
+    )
     # The same speaker with another side: only the side changes.
     await edit_statement(sample_database, statement.id, "speaker", "Starmer", WHO, side="Europe")
     assert (await get_statement(sample_database, statement.id)).side == "Europe"

@@ -113,8 +113,14 @@ async def alerts_of(database: Database, chat_id: int) -> list[Alert]:
     return await chat_alerts(database, chat_id)
 
 
-async def remove(database: Database, chat_id: int, number: int) -> Alert:
+async def remove(database: Database, chat_id: int, number: int, channel: str | None = None) -> Alert:
+    """Alert `number` of the chat, or of the channel named `channel` (its admin is told
+    how that channel's alerts are listed, not their own chat's)."""
     removed = await delete_alert(database, chat_id, number)
+    if removed is None and channel is not None:
+        raise NotFound(
+            N_("{channel} has no alert {number}; /channel {channel} alerts lists them"), channel=channel, number=number
+        )
     if removed is None:
         raise NotFound(N_("this chat has no alert {number}; /alerts lists them"), number=number)
     return removed

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.input.labels import carrying_side, side_of, stance_of, topic_choices, topics_of
-from storage.actors import clean_name
+from bot.input.labels import NEW_NAME, carrying_side, side_of, stance_of, topic_choices, topics_of
+from storage.actors import UNKNOWN_SIDE, clean_name
 from storage.errors import N_, InvalidInput, Wording, wording_of
 from storage.models import DatePrecision, Stance, Status, Topic
 from storage.validation import StatementData, parse_said_on, validate_statement
@@ -72,6 +72,9 @@ class Speaker:
     name: str
     side: str = ""
     """Empty when not typed: the record then takes the speaker's usual side."""
+    new: bool = False
+    """Written `+Name`: someone new to the record on purpose, even with a name close to a
+    recorded speaker's; without a side in brackets, their side is left open."""
 
 
 def _part_error(error: InvalidInput) -> AddLineError:
@@ -100,8 +103,11 @@ def _side(value: str, sides: Iterable[str]) -> str:
 
 
 def parse_speaker(value: str, sides: Iterable[str] = ()) -> Speaker:
-    """`Vladimir Putin`, or `Keir Starmer (United Kingdom)` to give the side as well."""
+    """`Vladimir Putin`, or `Keir Starmer (United Kingdom)` to give the side as well;
+    `+Name` for someone new (as a new side is `+Side`), the side then open unless given."""
     value = " ".join(value.split())
+    new = value.startswith(NEW_NAME)
+    value = value.removeprefix(NEW_NAME).strip()
     match = _SPEAKER_WITH_SIDE.match(value)
     name, side = (match.group("name"), match.group("side").strip()) if match else (value, "")
     if not name:
@@ -118,12 +124,12 @@ def parse_speaker(value: str, sides: Iterable[str] = ()) -> Speaker:
             "side",
             N_("the brackets after the name are empty; write the side in them, e.g. Keir Starmer (United Kingdom)"),
         )
-    data = _check_part(speaker=name, side=_side(side, sides) if side else "")
+    data = _check_part(speaker=name, side=_side(side, sides) if side else (UNKNOWN_SIDE if new else ""))
     try:
         clean_name(data.speaker)
     except InvalidInput as error:
         raise AddLineError("speaker", error.problem) from None
-    return Speaker(data.speaker, data.side)
+    return Speaker(data.speaker, data.side, new)
 
 
 def parse_side(value: str, sides: Iterable[str] = ()) -> str:

@@ -22,8 +22,11 @@ from bot.input.labels import (
     topics_of,
     vocabulary,
 )
+from bot.input.option_words import is_option
+from bot.input.search_syntax import place_of
 from storage.errors import N_, InvalidInput, wording_of
 from storage.statements import EDITABLE_FIELDS
+from storage.validation import parse_places
 
 #: The fields /edit changes, as the usage lists them; each also a message of the catalogs.
 FIELDS = (
@@ -41,6 +44,10 @@ FIELDS = (
     N_("status"),
 )
 YES, NO = "yes", "no"
+#: The fields a statement may hold nothing in, and what clears them: a dash, or "none" in
+#: the admin's words (bot/data/vocabulary/option_words.json: "немає", "нет").
+CLEARABLE = (N_("role"), N_("url"), N_("places"))
+DASHES = ("-", "–", "—")
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,8 @@ def parse_edit(field: str, value: str, sides: Iterable[str] = ()) -> Edit:
     """The change to `field` (one of `FIELDS`) that `value` asks for; an `InvalidInput`
     naming the field when a label is not one of the record's. A side is one the record
     knows (`sides`: its sides beyond the vocabulary), or a new one written `+Name`."""
+    if field in CLEARABLE and (value.strip() in DASHES or is_option("edit", "none", value)):
+        return Edit(field, "")
     if field == "speaker":
         speaker = parse_speaker(value, sides)  # an AddLineError names the speaker or the side
         return Edit(field, speaker.name, speaker.side or None)
@@ -106,6 +115,11 @@ def parse_edit(field: str, value: str, sides: Iterable[str] = ()) -> Edit:
             return Edit(field, side_of(value, sides, new=True))
     except ValueError as error:
         raise carrying_side(InvalidInput(field, wording_of(error)), error) from None
+    if field == "places":
+        # As the record spells a place places.json knows, whatever the admin's language
+        # and case ("Стамбулі", "Киев" -> Istanbul, Kyiv), so that cards show it in each
+        # reader's language; any other place as typed.
+        return Edit(field, "; ".join(place_of(name) for name in parse_places(value)))
     if field == "quote":
         return Edit(field, answers().key_of(value) or value)
     return Edit(field, value)

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n import N_, Renderable, _, ngettext, said
 from bot.input.add_line import USAGE
 from bot.input.draft import Draft
+from bot.presentation.admin import new_speaker_hint
 from bot.presentation.callbacks import AddButton
 from bot.presentation.html import h, said_on, statement_preview
 from bot.presentation.labels import label, side_name, speaker_name
@@ -72,11 +73,15 @@ def not_written(problem: Renderable) -> str:
 
 def did_you_mean(name: str, similar: list[str]) -> str:
     names = ", ".join(f"<i>{h(speaker_name(other))}</i>" for other in similar)
-    return _(
-        "No speaker is recorded as <b>{name}</b>; did you mean {names}? Send the "
-        "name as recorded, or, for someone new, the name with the side in brackets: "
-        "<i>{name} (Side)</i>."
-    ).format(name=h(name), names=names)
+    return (
+        _(
+            "No speaker is recorded as <b>{name}</b>; did you mean {names}? Send the "
+            "name as recorded, or, for someone new, the name with the side in brackets: "
+            "<i>{name} (Side)</i>."
+        ).format(name=h(name), names=names)
+        + "\n"
+        + new_speaker_hint(f"+{name}")
+    )
 
 
 def speaker_heard(draft: Draft, *, as_recorded: bool = False) -> str:
@@ -110,7 +115,11 @@ def stance_heard(draft: Draft) -> str:
 
 
 def source_heard(draft: Draft) -> str:
-    return _("Source: {source}.").format(source=h(draft.source))
+    """The source said back as typed, with one full stop even when it ends in one."""
+    source = h(draft.source)
+    text = _("Source: {source}.").format(source=source)
+    ended = source.endswith((".", "?", "!", "…")) and text.endswith(f"{source}.")
+    return text[:-1] if ended else text
 
 
 def preview(statement: Statement) -> str:

@@ -125,14 +125,25 @@ def add_problem(error: AddLineError) -> str:
     ).format(usage=h(_(USAGE)), topics=h(said(topic_choices())), example=h(_(EXAMPLE)))
 
 
+def new_speaker_hint(example: str) -> str:
+    """How to record someone new to the record whose side is not known yet, even with a
+    name close to a recorded speaker's: `+` before the name."""
+    return _("Someone new whose side is not known yet: <code>{example}</code>").format(example=h(example))
+
+
 def did_you_mean(speaker: str, similar: list[str]) -> str:
     names = ", ".join(f"<b>{h(speaker_name(name))}</b>" for name in similar)
-    return "⚠️ " + _(
-        "<b>Part 1 (speaker)</b>: no speaker is recorded as <b>{speaker}</b>. Did you mean {names}? "
-        "Then write the name as recorded. For someone new, say which side they speak for, in brackets "
-        "after the name: <code>/add {speaker} (United Kingdom) | …</code>\n"
-        "Nothing was added."
-    ).format(speaker=h(speaker), names=names)
+    return (
+        "⚠️ "
+        + _(
+            "<b>Part 1 (speaker)</b>: no speaker is recorded as <b>{speaker}</b>. Did you mean {names}? "
+            "Then write the name as recorded. For someone new, say which side they speak for, in brackets "
+            "after the name: <code>/add {speaker} (United Kingdom) | …</code>\n"
+            "Nothing was added."
+        ).format(speaker=h(speaker), names=names)
+        + "\n"
+        + new_speaker_hint(f"/add +{speaker} | …")
+    )
 
 
 # -- changing ----------------------------------------------------------------------
@@ -144,12 +155,17 @@ def did_you_mean_for_edit(statement_id: int, speaker: str, similar: list[str]) -
     the field and the names as the admin's language writes them (`/edit 3 мовець …`)."""
     field = h(_("speaker"))
     commands = "\n".join(f"<code>/edit {statement_id} {field} {h(speaker_name(name))}</code>" for name in similar)
-    return "⚠️ " + _(
-        "<b>{field}</b>: no speaker is recorded as <b>{speaker}</b>. Did you mean:\n{commands}\n"
-        "For someone new, say which side they speak for, in brackets after the name: "
-        "<code>/edit {id} {field} {speaker} (United Kingdom)</code>\n"
-        "Nothing was changed."
-    ).format(field=field, speaker=h(speaker), commands=commands, id=statement_id)
+    return (
+        "⚠️ "
+        + _(
+            "<b>{field}</b>: no speaker is recorded as <b>{speaker}</b>. Did you mean:\n{commands}\n"
+            "For someone new, say which side they speak for, in brackets after the name: "
+            "<code>/edit {id} {field} {speaker} (United Kingdom)</code>\n"
+            "Nothing was changed."
+        ).format(field=field, speaker=h(speaker), commands=commands, id=statement_id)
+        + "\n"
+        + new_speaker_hint(f"/edit {statement_id} {_('speaker')} +{speaker}")
+    )
 
 
 def not_editable(field: str) -> str:

@@ -25,6 +25,10 @@ NO_ALERTS = N_(
     "No alerts here. <code>/alert WORDS [speaker:… side:… topic:…]</code> tells you at once when a "
     "statement matching them is recorded, e.g. {example}"
 )
+NO_CHANNEL_ALERTS = N_(
+    "{channel} has no alerts. <code>/channel {channel} alert WORDS [speaker:… side:… topic:…]</code> posts "
+    "there at once each statement matching them that is recorded, e.g. <code>/channel {channel} alert ceasefire</code>"
+)
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,9 @@ def alerts_list(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The chat's alerts (or the channel's: its name and chat id), a button to remove each;
     `asking`: the answer to "off" without a number, which asks which one to remove."""
+    if not alerts and channel:
+        name = h(channel[0])
+        return _(NO_CHANNEL_ALERTS).format(channel=name), None
     if not alerts:
         return _(NO_ALERTS).format(example=_(EXAMPLE)), None
     if asking:

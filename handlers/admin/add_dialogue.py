@@ -36,6 +36,7 @@ from bot.record_names import with_record_sides
 from handlers.admin.access import AdminFilter, refuse_change
 from handlers.common import reply, who
 from handlers.dialogues import State, dialogue, forget_in
+from storage.actors import UNKNOWN_SIDE
 from storage.errors import InvalidInput
 from storage.models import Stance, Topic
 
@@ -149,8 +150,10 @@ async def _speaker(update: Update, context: BotContext, draft: Draft) -> State:
             await reply(update, view.did_you_mean(speaker.name, similar))
             return None
     draft.speaker = known.name if known else speaker.name
-    if speaker.side:
-        draft.side = speaker.side
+    # `+Name` alone is someone new whose side is asked next, as for any new speaker.
+    given = "" if speaker.new and speaker.side == UNKNOWN_SIDE else speaker.side
+    if given:
+        draft.side = given
         said = view.speaker_heard(draft)
     elif known and known.side:
         draft.side = known.side
@@ -304,7 +307,9 @@ async def _preview(update: Update, context: BotContext, draft: Draft) -> State:
         await reply(update, view.not_written(error))
         return ConversationHandler.END
     draft.asking = view.ASK_CONFIRM
-    await reply(update, view.preview(record.unsaved(data, who(update))), view.confirm_keyboard(draft))
+    await reply(
+        update, view.preview(await record.unsaved(context.database, data, who(update))), view.confirm_keyboard(draft)
+    )
     return PREVIEW
 
 
