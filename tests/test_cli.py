@@ -365,6 +365,12 @@ def test_commands_that_print_an_answer_keep_the_bots_info_log_off_stderr(cli: Cl
     assert cli.ok(*command).stderr == ""
 
 
+def test_the_console_keeps_the_info_log_out_of_its_prompt(cli: Cli) -> None:
+    result = cli.ok("console", stdin="/latest 1\n")
+
+    assert result.stderr == "" and "bot> " in result.stdout
+
+
 def test_the_info_log_is_there_at_debug_level(cli: Cli) -> None:
     result = cli.run("ask", "Donetsk", DIPLOBOT_LOG_LEVEL="DEBUG")
 

@@ -43,6 +43,7 @@ def test_run_without_token_is_the_console_on_the_sample_corpus(tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     assert "No TELEGRAM_BOT_TOKEN configured" in result.stderr
     assert "set TELEGRAM_BOT_TOKEN" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, "no INFO log breaking into the prompt"
     out = result.stdout
     assert "I hold 48 statements" in out
     assert "ceasefire" in out

@@ -15,6 +15,7 @@ from bot.cli.common import (
     configuration_error,
     database_unavailable,
     made_folder,
+    quiet_level,
     run_or_exit,
     secrets,
     settings_or_exit,
@@ -74,6 +75,7 @@ def run(
         )
         from bot.local.console import run_console
 
+        configure_logging(quiet_level(settings.log_level), *secrets(settings))
         run_or_exit(run_console(settings, admin=True))
         return
     from telegram.error import TelegramError
@@ -148,7 +150,7 @@ def console(
     from bot.local.console import run_console
 
     folder = made_folder(files, "--files") if files is not None else None
-    run_or_exit(run_console(settings_or_exit(), user_id=user_id, admin=admin, files=folder))
+    run_or_exit(run_console(settings_or_exit(quiet=True), user_id=user_id, admin=admin, files=folder))
 
 
 @db_app.command("upgrade")
