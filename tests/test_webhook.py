@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.main import webhook_address
 from bot.config import ConfigError, load_settings
 from tests.test_cli import DIPLOBOT, sqlite_cli
 
@@ -61,3 +62,15 @@ def test_polling_needs_no_secret() -> None:
     assert load_settings(DIPLOBOT_WEBHOOK_SECRET=" " + "a" * 32 + " ").webhook_secret.get_secret_value() == "a" * 32
     with pytest.raises(ConfigError, match="DIPLOBOT_WEBHOOK_SECRET"):
         load_settings(DIPLOBOT_WEBHOOK_SECRET="a" * 257)
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("https://bot.example.org", "telegram"),
+        ("https://bot.example.org/", "/telegram"),
+        ("https://bot.example.org", "/telegram/"),
+    ],
+)
+def test_telegram_posts_to_the_path_the_server_listens_on_with_one_slash(url: str, path: str) -> None:
+    assert webhook_address(url, path) == "https://bot.example.org/telegram"

@@ -59,7 +59,9 @@ def run(
     secret_token: Annotated[
         str | None, typer.Option(help="Secret Telegram sends with each webhook call (default: DIPLOBOT_WEBHOOK_SECRET)")
     ] = None,
-    url_path: Annotated[str, typer.Option(help="Path of the webhook endpoint")] = "telegram",
+    url_path: Annotated[
+        str, typer.Option(help="Path of the webhook endpoint, the last part of the URL Telegram posts to")
+    ] = "telegram",
 ) -> None:
     """Run the bot on Telegram: long polling, or a webhook with --webhook-url (no token: the console).
 
@@ -96,8 +98,8 @@ def run(
         application.run_webhook(
             listen=listen,
             port=port,
-            url_path=url_path,
-            webhook_url=f"{webhook_url.rstrip('/')}/{url_path}",
+            url_path=url_path.strip("/"),
+            webhook_url=webhook_address(webhook_url, url_path),
             secret_token=secret,
             allowed_updates=ALLOWED_UPDATES,
         )
@@ -111,6 +113,12 @@ def run(
             raise
         typer.echo(listen_failure(error, listen, port), err=True)
         raise typer.Exit(1) from None
+
+
+def webhook_address(webhook_url: str, url_path: str) -> str:
+    """Where Telegram posts: the public URL and the path the server listens on, one slash
+    between them however either is written (`--url-path /telegram`, a URL ending in /)."""
+    return f"{webhook_url.rstrip('/')}/{url_path.strip('/')}"
 
 
 def webhook_secret(settings: Settings, option: str | None) -> str:
