@@ -426,6 +426,11 @@ def test_a_bad_configuration_variable_exits_2_with_one_line_naming_it(
         ("postgresql+asyncpg://bot:s3cret-pw@127.0.0.1:1/diplobot", "Connect call failed"),
         # The folder of the file would have to be made inside a file.
         ("sqlite+aiosqlite:///{directory}/a-file/record.db", "a-file"),
+        # No file can be made there, whoever asks (as with a bind mount the user may not write).
+        (
+            "sqlite+aiosqlite:////proc/record.db",
+            f"unable to open database file: the file and its folder /proc must be writable by this user (uid {os.getuid()})",
+        ),
     ],
 )
 @pytest.mark.parametrize("command", [("db", "upgrade"), ("ask", "Donetsk"), ("export",), ("console",)])
