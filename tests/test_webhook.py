@@ -74,3 +74,18 @@ def test_polling_needs_no_secret() -> None:
 )
 def test_telegram_posts_to_the_path_the_server_listens_on_with_one_slash(url: str, path: str) -> None:
     assert webhook_address(url, path) == "https://bot.example.org/telegram"
+
+
+@pytest.mark.parametrize("port", ["0", "99999"])
+def test_a_port_no_server_can_listen_on_is_refused_before_anything_starts(tmp_path: Path, port: str) -> None:
+    cli = sqlite_cli(tmp_path)
+    result = cli.run(
+        *("run", "--webhook-url", "https://bot.example.org", "--port", port),
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        DIPLOBOT_TELEGRAM_API_URL=NOWHERE,
+        DIPLOBOT_WEBHOOK_SECRET="a" * 32,
+    )
+
+    assert result.returncode == 2
+    assert "Invalid value for '--port'" in result.stderr
+    assert not (tmp_path / "record.db").exists(), "nothing started"

@@ -55,7 +55,7 @@ def run(
         str | None, typer.Option(help="Public HTTPS URL Telegram posts updates to (webhook mode)")
     ] = None,
     listen: Annotated[str, typer.Option(help="Address the webhook server binds")] = "0.0.0.0",
-    port: Annotated[int, typer.Option(help="Port the webhook server binds")] = 8443,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port the webhook server binds")] = 8443,
     secret_token: Annotated[
         str | None, typer.Option(help="Secret Telegram sends with each webhook call (default: DIPLOBOT_WEBHOOK_SECRET)")
     ] = None,
