@@ -89,3 +89,14 @@ def test_a_port_no_server_can_listen_on_is_refused_before_anything_starts(tmp_pa
     assert result.returncode == 2
     assert "Invalid value for '--port'" in result.stderr
     assert not (tmp_path / "record.db").exists(), "nothing started"
+
+
+def test_webhook_mode_without_a_token_refuses_to_start_instead_of_opening_the_console(tmp_path: Path) -> None:
+    result = sqlite_cli(tmp_path).run(*WEBHOOK, DIPLOBOT_WEBHOOK_SECRET="a" * 32)
+
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "configuration error: TELEGRAM_BOT_TOKEN: webhook mode needs the bot's token; set it in the environment or .env"
+    ]
+    assert result.stdout == ""
+    assert not (tmp_path / "record.db").exists(), "nothing started"

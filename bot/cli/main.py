@@ -69,6 +69,11 @@ def run(
     unless DIPLOBOT_LOAD_SAMPLE=false."""
     settings = settings_or_exit()
     secret = webhook_secret(settings, secret_token) if webhook_url is not None else None
+    if webhook_url is not None and settings.telegram_bot_token is None:
+        # The console is for trying the bot at a terminal; a webhook serves Telegram only.
+        raise configuration_error(
+            "TELEGRAM_BOT_TOKEN: webhook mode needs the bot's token; set it in the environment or .env"
+        )
     if settings.telegram_bot_token is None:
         typer.echo(
             "No TELEGRAM_BOT_TOKEN configured, so this is the terminal console on the same handlers; "
