@@ -18,7 +18,7 @@ from bot.known_speakers import known_speakers
 from storage.embeddings import embed_missing
 from storage.engine import Database, sqlite_file
 from storage.known_names import complete_known_names
-from storage.migrate import upgrade
+from storage.migrate import NewerSchema, upgrade
 from storage.sample import load_sample_if_empty
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,10 @@ async def open_database(settings: Settings, *, with_sample: bool = False, semant
     database = await reachable_database(settings.database_url, Embedder.shared() if with_model else None)
     try:
         async with database.exclusively(STARTUP_LOCK_KEY):
-            await upgrade(database)
+            try:
+                await upgrade(database)
+            except NewerSchema as error:
+                raise DatabaseUnavailable(f"DIPLOBOT_DATABASE_URL: {error}") from None
             named = await complete_known_names(database, known_speakers())
             if named:
                 log.info("speakers given the names the bot knows for them: %s", ", ".join(named))

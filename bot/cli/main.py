@@ -244,7 +244,7 @@ def health() -> None:
     It changes nothing: a SQLite file that is not there is reported missing, not made."""
     from bot.runtime import DatabaseUnavailable, failure_reason, reachable_database
     from storage.engine import sqlite_file
-    from storage.migrate import current_revision, head_revision
+    from storage.migrate import NewerSchema, current_revision, head_revision, is_known_revision
 
     settings = settings_or_exit()
     url = settings.database_url
@@ -269,6 +269,8 @@ def health() -> None:
     head = head_revision()
     if revision is None:
         unhealthy(f"the database has no schema (`diplobot db upgrade` brings it to {head})")
+    if not is_known_revision(revision):
+        unhealthy(str(NewerSchema(revision)))
     if revision != head:
         unhealthy(f"the database is at schema {revision}, this diplobot expects {head} (`diplobot db upgrade`)")
     typer.echo("ok")
