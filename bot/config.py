@@ -245,5 +245,17 @@ def load_settings(**overrides: object) -> Settings:
         field_name = str(first["loc"][0]) if first["loc"] else ""
         field = Settings.model_fields.get(field_name)
         variable = (field.alias if field and field.alias else field_name) or "configuration"
-        message = str(first["msg"]).removeprefix("Value error, ")
+        message = _TYPE_ERRORS.get(first["type"])
+        if message is None:
+            message = str(first["msg"]).removeprefix("Value error, ")
+        else:  # pydantic's own wording names neither the value nor what is taken
+            message = message.format(value=first["input"])
         raise ConfigError(f"{variable}: {message}") from None
+
+
+#: Pydantic's checks of the settings that are not secrets, worded for the operator.
+_TYPE_ERRORS = {
+    "bool_parsing": "{value!r} is neither true nor false (true, false, yes, no, on, off, 1, 0)",
+    "float_parsing": "{value!r} is not a number",
+    "greater_than": "{value!r} is not more than 0",
+}

@@ -54,7 +54,30 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+class NewerSchema(Exception):
+    """The database was migrated by a newer diplobot than this one (a rolled-back
+    deployment): this one has no migration of that name, so it can neither use nor
+    upgrade it. Said in one line, with what to do."""
+
+    def __init__(self, revision: str) -> None:
+        head = head_revision()
+        super().__init__(
+            f"the database is at schema {revision}, newer than this diplobot knows (it knows up to {head}): "
+            f"run the diplobot that upgraded it, or with that one `diplobot db downgrade {head}`"
+        )
+
+
+def is_known_revision(revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
 async def upgrade(database: Database, revision: str = "head") -> None:
+    current = await current_revision(database)
+    if current is not None and not is_known_revision(current):
+        raise NewerSchema(current)
     async with database.write_engine.begin() as connection:
         await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
 

@@ -9,6 +9,7 @@ import inspect
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import time
@@ -365,6 +366,12 @@ def test_commands_that_print_an_answer_keep_the_bots_info_log_off_stderr(cli: Cl
     assert cli.ok(*command).stderr == ""
 
 
+def test_the_console_keeps_the_info_log_out_of_its_prompt(cli: Cli) -> None:
+    result = cli.ok("console", stdin="/latest 1\n")
+
+    assert result.stderr == "" and "bot> " in result.stdout
+
+
 def test_the_info_log_is_there_at_debug_level(cli: Cli) -> None:
     result = cli.run("ask", "Donetsk", DIPLOBOT_LOG_LEVEL="DEBUG")
 
@@ -420,6 +427,11 @@ def test_a_bad_configuration_variable_exits_2_with_one_line_naming_it(
         ("postgresql+asyncpg://bot:s3cret-pw@127.0.0.1:1/diplobot", "Connect call failed"),
         # The folder of the file would have to be made inside a file.
         ("sqlite+aiosqlite:///{directory}/a-file/record.db", "a-file"),
+        # No file can be made there, whoever asks (as with a bind mount the user may not write).
+        (
+            "sqlite+aiosqlite:////proc/record.db",
+            f"unable to open database file: the file and its folder /proc must be writable by this user (uid {os.getuid()})",
+        ),
     ],
 )
 @pytest.mark.parametrize("command", [("db", "upgrade"), ("ask", "Donetsk"), ("export",), ("console",)])
@@ -466,6 +478,28 @@ def test_a_console_files_folder_that_cannot_be_made_is_refused_before_the_consol
     assert "Traceback" not in result.stderr
     assert "cannot make the folder" in result.stderr and "--files" in result.stderr
     assert not (tmp_path / "record.db").exists(), "nothing started"
+
+
+def test_a_schema_newer_than_this_diplobot_is_one_line_saying_what_to_do(tmp_path: Path) -> None:
+    """After a rollback to an older diplobot, the database is at a migration it has not got."""
+    cli = sqlite_cli(tmp_path)
+    cli.ok("db", "upgrade")
+    with sqlite3.connect(tmp_path / "record.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    said = (
+        f"the database is at schema 9999, newer than this diplobot knows (it knows up to {head_revision()}): "
+        f"run the diplobot that upgraded it, or with that one `diplobot db downgrade {head_revision()}`"
+    )
+
+    for command, line in [
+        (("health",), f"unhealthy: {said}"),
+        (("db", "upgrade"), f"diplobot: DIPLOBOT_DATABASE_URL: {said}"),
+        (("ask", "Donetsk"), f"diplobot: DIPLOBOT_DATABASE_URL: {said}"),
+    ]:
+        result = cli.run(*command, DIPLOBOT_SEMANTIC="false")
+
+        assert result.returncode == 1
+        assert result.stderr.strip().splitlines() == [line], command
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------------

@@ -271,3 +271,23 @@ def test_a_token_is_taken_without_the_spaces_around_it(monkeypatch: pytest.Monke
 def test_a_database_url_is_shown_without_its_password() -> None:
     assert shown_url("postgresql+asyncpg://bot:s3cret@db/diplobot") == "postgresql+asyncpg://bot:***@db/diplobot"
     assert shown_url("sqlite+aiosqlite:///data/diplobot.db") == "sqlite+aiosqlite:///data/diplobot.db"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("DIPLOBOT_LOAD_SAMPLE", "maybe", "'maybe' is neither true nor false (true, false, yes, no, on, off, 1, 0)"),
+        ("DIPLOBOT_SEMANTIC", "2", "'2' is neither true nor false (true, false, yes, no, on, off, 1, 0)"),
+        ("DIPLOBOT_DIGEST_RATE", "thirty", "'thirty' is not a number"),
+        ("DIPLOBOT_DIGEST_CHAT_RATE", "0", "'0' is not more than 0"),
+    ],
+)
+def test_a_wrong_flag_or_rate_is_named_with_what_is_taken(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, said: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+
+    assert str(raised.value) == f"{variable}: {said}"

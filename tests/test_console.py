@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -43,6 +44,7 @@ def test_run_without_token_is_the_console_on_the_sample_corpus(tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     assert "No TELEGRAM_BOT_TOKEN configured" in result.stderr
     assert "set TELEGRAM_BOT_TOKEN" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, "no INFO log breaking into the prompt"
     out = result.stdout
     assert "I hold 48 statements" in out
     assert "ceasefire" in out
@@ -110,3 +112,29 @@ def test_files_go_to_the_folder_given(tmp_path: Path) -> None:
     view.show(call, {"message_id": 2})
     assert sorted(path.name for path in (tmp_path / "files").iterdir()) == ["record-2.jsonl", "record.jsonl"]
     assert f"bot> [file saved: {tmp_path / 'files' / 'record-2.jsonl'}] The record" in out.getvalue()
+
+
+def test_ctrl_c_at_the_prompt_closes_the_console_at_once(tmp_path: Path) -> None:
+    """Waiting for a line that never comes (a terminal, a pipe left open), Ctrl-C ends the
+    console without another key pressed."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DIPLOBOT_", "TELEGRAM_"))}
+    env.update(DIPLOBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'console.db'}", DIPLOBOT_SEMANTIC="false")
+    process = subprocess.Popen(
+        [str(DIPLOBOT), "console"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("diplobot console.")
+        assert process.stdout.readline().startswith("You are user")
+        process.send_signal(signal.SIGINT)
+
+        assert process.wait(timeout=20) == 130
+    finally:
+        process.kill()
+        process.wait()

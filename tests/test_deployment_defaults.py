@@ -1,11 +1,12 @@
-"""The production image and compose.yaml start with an empty record (no sample statements
-unless asked for), and compose passes every setting the bot reads through to it."""
+"""The production image, compose.yaml and the README's PostgreSQL deployment start with an
+empty record (no sample statements unless asked for), and compose passes every setting the
+bot reads through to it."""
 
 from __future__ import annotations
 
 import re
 
-from tests.test_packaging import COMPOSE, compose_services_by_text, final_stage, settings_variables
+from tests.test_packaging import COMPOSE, README, compose_services_by_text, final_stage, settings_variables
 
 
 def image_environment() -> dict[str, str]:
@@ -44,3 +45,14 @@ def test_compose_passes_every_setting_through() -> None:
         assert env[name] in ("", f"${{{name}}}") or env[name].startswith(f"${{{name}:-"), (
             f"{name} must come from the environment or .env"
         )
+
+
+def test_the_readme_postgresql_deployment_does_not_load_the_sample_corpus() -> None:
+    """`diplobot run` loads the sample into an empty record unless told not to, and a
+    statement once recorded can only be retracted: the deployment example says not to."""
+    section = README.read_text(encoding="utf-8").split("## PostgreSQL", 1)[1].split("\n## ", 1)[0]
+    commands = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert commands, "the PostgreSQL section shows no commands"
+    lines = commands[1].splitlines()
+    assert any(line.startswith("export DIPLOBOT_LOAD_SAMPLE=false") for line in lines)
+    assert [line for line in lines if not line.startswith("export ")] == ["diplobot db upgrade", "diplobot run"]

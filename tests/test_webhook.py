@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.main import webhook_address
 from bot.config import ConfigError, load_settings
 from tests.test_cli import DIPLOBOT, sqlite_cli
 
@@ -61,3 +62,41 @@ def test_polling_needs_no_secret() -> None:
     assert load_settings(DIPLOBOT_WEBHOOK_SECRET=" " + "a" * 32 + " ").webhook_secret.get_secret_value() == "a" * 32
     with pytest.raises(ConfigError, match="DIPLOBOT_WEBHOOK_SECRET"):
         load_settings(DIPLOBOT_WEBHOOK_SECRET="a" * 257)
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("https://bot.example.org", "telegram"),
+        ("https://bot.example.org/", "/telegram"),
+        ("https://bot.example.org", "/telegram/"),
+    ],
+)
+def test_telegram_posts_to_the_path_the_server_listens_on_with_one_slash(url: str, path: str) -> None:
+    assert webhook_address(url, path) == "https://bot.example.org/telegram"
+
+
+@pytest.mark.parametrize("port", ["0", "99999"])
+def test_a_port_no_server_can_listen_on_is_refused_before_anything_starts(tmp_path: Path, port: str) -> None:
+    cli = sqlite_cli(tmp_path)
+    result = cli.run(
+        *("run", "--webhook-url", "https://bot.example.org", "--port", port),
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        DIPLOBOT_TELEGRAM_API_URL=NOWHERE,
+        DIPLOBOT_WEBHOOK_SECRET="a" * 32,
+    )
+
+    assert result.returncode == 2
+    assert "Invalid value for '--port'" in result.stderr
+    assert not (tmp_path / "record.db").exists(), "nothing started"
+
+
+def test_webhook_mode_without_a_token_refuses_to_start_instead_of_opening_the_console(tmp_path: Path) -> None:
+    result = sqlite_cli(tmp_path).run(*WEBHOOK, DIPLOBOT_WEBHOOK_SECRET="a" * 32)
+
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "configuration error: TELEGRAM_BOT_TOKEN: webhook mode needs the bot's token; set it in the environment or .env"
+    ]
+    assert result.stdout == ""
+    assert not (tmp_path / "record.db").exists(), "nothing started"

@@ -27,18 +27,22 @@ def configuration_error(message: str) -> typer.Exit:
 
 def settings_or_exit(*, quiet: bool = False) -> Settings:
     """The settings, logging configured. `quiet` is for the commands whose output is the
-    answer (ask, positions, export…): their stderr keeps warnings and errors, not the
-    INFO lines of the bot's own log (the record index loaded, and the like), unless the
-    configured level is DEBUG."""
+    answer (ask, positions, export…) and for the console, whose prompt the log would break
+    into: their stderr keeps warnings and errors, not the INFO lines of the bot's own log
+    (the record index loaded, and the like), unless the configured level is DEBUG."""
     try:
         settings = load_settings()
     except ConfigError as error:
         raise configuration_error(str(error)) from None
-    level = settings.log_level
-    if quiet and logging.getLevelName(level) > logging.DEBUG:
-        level = logging.getLevelName(max(logging.WARNING, logging.getLevelName(level)))
-    configure_logging(level, *secrets(settings))
+    configure_logging(quiet_level(settings.log_level) if quiet else settings.log_level, *secrets(settings))
     return settings
+
+
+def quiet_level(level: str) -> str:
+    """WARNING, or the configured level when it is DEBUG or above WARNING."""
+    if logging.getLevelName(level) <= logging.DEBUG:
+        return level
+    return str(logging.getLevelName(max(logging.WARNING, logging.getLevelName(level))))
 
 
 def secrets(settings: Settings) -> list[str]:

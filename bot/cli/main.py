@@ -15,6 +15,7 @@ from bot.cli.common import (
     configuration_error,
     database_unavailable,
     made_folder,
+    quiet_level,
     run_or_exit,
     secrets,
     settings_or_exit,
@@ -54,11 +55,13 @@ def run(
         str | None, typer.Option(help="Public HTTPS URL Telegram posts updates to (webhook mode)")
     ] = None,
     listen: Annotated[str, typer.Option(help="Address the webhook server binds")] = "0.0.0.0",
-    port: Annotated[int, typer.Option(help="Port the webhook server binds")] = 8443,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port the webhook server binds")] = 8443,
     secret_token: Annotated[
         str | None, typer.Option(help="Secret Telegram sends with each webhook call (default: DIPLOBOT_WEBHOOK_SECRET)")
     ] = None,
-    url_path: Annotated[str, typer.Option(help="Path of the webhook endpoint")] = "telegram",
+    url_path: Annotated[
+        str, typer.Option(help="Path of the webhook endpoint, the last part of the URL Telegram posts to")
+    ] = "telegram",
 ) -> None:
     """Run the bot on Telegram: long polling, or a webhook with --webhook-url (no token: the console).
 
@@ -66,6 +69,11 @@ def run(
     unless DIPLOBOT_LOAD_SAMPLE=false."""
     settings = settings_or_exit()
     secret = webhook_secret(settings, secret_token) if webhook_url is not None else None
+    if webhook_url is not None and settings.telegram_bot_token is None:
+        # The console is for trying the bot at a terminal; a webhook serves Telegram only.
+        raise configuration_error(
+            "TELEGRAM_BOT_TOKEN: webhook mode needs the bot's token; set it in the environment or .env"
+        )
     if settings.telegram_bot_token is None:
         typer.echo(
             "No TELEGRAM_BOT_TOKEN configured, so this is the terminal console on the same handlers; "
@@ -74,6 +82,7 @@ def run(
         )
         from bot.local.console import run_console
 
+        configure_logging(quiet_level(settings.log_level), *secrets(settings))
         run_or_exit(run_console(settings, admin=True))
         return
     from telegram.error import TelegramError
@@ -94,8 +103,8 @@ def run(
         application.run_webhook(
             listen=listen,
             port=port,
-            url_path=url_path,
-            webhook_url=f"{webhook_url.rstrip('/')}/{url_path}",
+            url_path=url_path.strip("/"),
+            webhook_url=webhook_address(webhook_url, url_path),
             secret_token=secret,
             allowed_updates=ALLOWED_UPDATES,
         )
@@ -109,6 +118,12 @@ def run(
             raise
         typer.echo(listen_failure(error, listen, port), err=True)
         raise typer.Exit(1) from None
+
+
+def webhook_address(webhook_url: str, url_path: str) -> str:
+    """Where Telegram posts: the public URL and the path the server listens on, one slash
+    between them however either is written (`--url-path /telegram`, a URL ending in /)."""
+    return f"{webhook_url.rstrip('/')}/{url_path.strip('/')}"
 
 
 def webhook_secret(settings: Settings, option: str | None) -> str:
@@ -148,7 +163,7 @@ def console(
     from bot.local.console import run_console
 
     folder = made_folder(files, "--files") if files is not None else None
-    run_or_exit(run_console(settings_or_exit(), user_id=user_id, admin=admin, files=folder))
+    run_or_exit(run_console(settings_or_exit(quiet=True), user_id=user_id, admin=admin, files=folder))
 
 
 @db_app.command("upgrade")
@@ -229,7 +244,7 @@ def health() -> None:
     It changes nothing: a SQLite file that is not there is reported missing, not made."""
     from bot.runtime import DatabaseUnavailable, failure_reason, reachable_database
     from storage.engine import sqlite_file
-    from storage.migrate import current_revision, head_revision
+    from storage.migrate import NewerSchema, current_revision, head_revision, is_known_revision
 
     settings = settings_or_exit()
     url = settings.database_url
@@ -254,6 +269,8 @@ def health() -> None:
     head = head_revision()
     if revision is None:
         unhealthy(f"the database has no schema (`diplobot db upgrade` brings it to {head})")
+    if not is_known_revision(revision):
+        unhealthy(str(NewerSchema(revision)))
     if revision != head:
         unhealthy(f"the database is at schema {revision}, this diplobot expects {head} (`diplobot db upgrade`)")
     typer.echo("ok")

@@ -5,10 +5,12 @@ on the server without Telegram."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import shlex
 import sys
 import tempfile
+import threading
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -151,7 +153,23 @@ class ConsoleView:
 
 
 async def _read_line() -> str | None:
-    line = await asyncio.to_thread(sys.stdin.readline)
+    """The next line, or None at the end of input. Read in a daemon thread, not the
+    loop's executor: at Ctrl-C, asyncio.run waits for the executor's threads, and one
+    blocked reading the terminal would keep the console from closing until Enter."""
+    loop = asyncio.get_running_loop()
+    read: asyncio.Future[str] = loop.create_future()
+
+    def deliver(line: str) -> None:
+        if not read.done():
+            read.set_result(line)
+
+    def reader() -> None:
+        line = sys.stdin.readline()
+        with contextlib.suppress(RuntimeError):  # the console closed meanwhile
+            loop.call_soon_threadsafe(deliver, line)
+
+    threading.Thread(target=reader, name="console input", daemon=True).start()
+    line = await read
     return line if line else None
 
 
