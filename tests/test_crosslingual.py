@@ -94,6 +94,8 @@ def test_inflected_forms_find_their_english_words(word: str, english: str) -> No
         ("консультаций", "consultations"),
         ("речника", "spokesman"),
         ("пресс-секретаря", "spokesman"),
+        ("шантажу", "blackmail"),
+        ("военкомата", "recruitment"),
         ("вибуху", "explosion"),
         ("взрывов", "explosion"),
     ],
