@@ -118,6 +118,11 @@ def test_new_words_of_the_lexicon_are_read_in_both_languages(word: str, english:
         ("призначення", "appointment", "recognise"),
         ("консультує", "consultations", "consul"),
         ("наказать", "punish", "order"),
+        ("главное", "main", "president"),
+        ("визначити", "determine", "recognise"),
+        ("боюся", "fear", "fighting"),
+        ("міняти", "exchange", "mines"),
+        ("послали", "send", "ambassador"),
     ],
 )
 def test_a_word_is_not_taken_for_another_it_begins_like(word: str, english: str, not_english: str) -> None:
@@ -125,7 +130,7 @@ def test_a_word_is_not_taken_for_another_it_begins_like(word: str, english: str,
     assert english in found and not_english not in found
 
 
-@pytest.mark.parametrize("word", ["знизу", "небольшой", "прагли", "указує"])
+@pytest.mark.parametrize("word", ["знизу", "небольшой", "прагли", "указує", "стать"])
 def test_words_that_only_begin_like_a_stem_give_nothing(word: str) -> None:
     assert english_words(fold(word)) == ()
 
