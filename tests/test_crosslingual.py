@@ -123,6 +123,8 @@ def test_new_words_of_the_lexicon_are_read_in_both_languages(word: str, english:
         ("боюся", "fear", "fighting"),
         ("міняти", "exchange", "mines"),
         ("послали", "send", "ambassador"),
+        ("натовпу", "crowd", "nato"),
+        ("сім'ї", "families", "seven"),
     ],
 )
 def test_a_word_is_not_taken_for_another_it_begins_like(word: str, english: str, not_english: str) -> None:
@@ -130,7 +132,7 @@ def test_a_word_is_not_taken_for_another_it_begins_like(word: str, english: str,
     assert english in found and not_english not in found
 
 
-@pytest.mark.parametrize("word", ["знизу", "небольшой", "прагли", "указує", "стать"])
+@pytest.mark.parametrize("word", ["знизу", "небольшой", "прагли", "указує", "стать", "сім", "семь"])
 def test_words_that_only_begin_like_a_stem_give_nothing(word: str) -> None:
     assert english_words(fold(word)) == ()
 
