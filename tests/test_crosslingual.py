@@ -95,6 +95,8 @@ def test_inflected_forms_find_their_english_words(word: str, english: str) -> No
         ("речника", "spokesman"),
         ("пресс-секретаря", "spokesman"),
         ("шантажу", "blackmail"),
+        ("допомагає", "help"),
+        ("добычи", "extraction"),
         ("зброї", "weapons"),
         ("затягивании", "delay"),
         ("прифронтових", "frontline"),
