@@ -129,6 +129,9 @@ def test_new_words_of_the_lexicon_are_read_in_both_languages(word: str, english:
         ("міняти", "exchange", "mines"),
         ("послали", "send", "ambassador"),
         ("натовпу", "crowd", "nato"),
+        # A name that begins like a word is not that word's concept.
+        ("вікторе", "viktor", "age"),
+        ("навального", "navalny", "aggression"),
         ("сім'ї", "families", "seven"),
     ],
 )
@@ -137,7 +140,7 @@ def test_a_word_is_not_taken_for_another_it_begins_like(word: str, english: str,
     assert english in found and not_english not in found
 
 
-@pytest.mark.parametrize("word", ["знизу", "небольшой", "прагли", "указує", "стать", "сім", "семь"])
+@pytest.mark.parametrize("word", ["знизу", "небольшой", "прагли", "указує", "стать", "сім", "семь", "небензя"])
 def test_words_that_only_begin_like_a_stem_give_nothing(word: str) -> None:
     assert english_words(fold(word)) == ()
 
