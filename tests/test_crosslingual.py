@@ -19,9 +19,11 @@ from bot.answering.ask import answer
 from bot.answering.keywords import term_stats
 from bot.answering.reading import english_words, fold, read, speakers_called, topics_of
 from bot.answering.record_index import KnownActor, RecordFacts
+from bot.answering.search_words import alternatives, search_words
 from bot.answering.semantic import DEFAULT_SEMANTIC, SemanticOptions
 from storage.engine import Database
 from storage.models import Topic
+from storage.search import search
 
 _CYRILLIC_WORD = re.compile(r"[а-яіїєґ]+(?:['-][а-яіїєґ]*)*")
 _ENGLISH_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -72,6 +74,75 @@ def test_the_lexicon_maps_single_cyrillic_stems_to_english_words() -> None:
 )
 def test_inflected_forms_find_their_english_words(word: str, english: str) -> None:
     assert english in english_words(fold(word))
+
+
+@pytest.mark.parametrize(
+    ("word", "english"),
+    [
+        ("плацдарму", "foothold"),
+        ("плацдарма", "foothold"),
+        ("заручників", "hostages"),
+        ("заложниками", "hostages"),
+        ("стримування", "deterrence"),
+        ("сдерживания", "deterrence"),
+        ("зупинилися", "stop"),
+        ("остановились", "halt"),
+        ("заявление", "statement"),
+        ("экономической", "economy"),
+        ("натовських", "nato"),
+        ("консультації", "consultations"),
+        ("консультаций", "consultations"),
+        ("речника", "spokesman"),
+        ("пресс-секретаря", "spokesman"),
+        ("шантажу", "blackmail"),
+        ("допомагає", "help"),
+        ("добычи", "extraction"),
+        ("зброї", "weapons"),
+        ("затягивании", "delay"),
+        ("прифронтових", "frontline"),
+        ("военкомата", "recruitment"),
+        ("вибуху", "explosion"),
+        ("взрывов", "explosion"),
+    ],
+)
+def test_new_words_of_the_lexicon_are_read_in_both_languages(word: str, english: str) -> None:
+    assert english in english_words(fold(word))
+
+
+@pytest.mark.parametrize(
+    ("word", "english", "not_english"),
+    [
+        # A longer stem keeps a word from the concept a shorter one begins.
+        ("політика", "politics", "airspace"),
+        ("политики", "politics", "airspace"),
+        ("домовилися", "agree", "homes"),
+        ("танкери", "tanker", "tanks"),
+        ("прибуток", "profit", "arrival"),
+        ("страхування", "insurance", "fear"),
+        ("концерти", "concert", "end"),
+        ("призначення", "appointment", "recognise"),
+        ("консультує", "consultations", "consul"),
+        ("наказать", "punish", "order"),
+        ("главное", "main", "president"),
+        ("визначити", "determine", "recognise"),
+        ("боюся", "fear", "fighting"),
+        ("міняти", "exchange", "mines"),
+        ("послали", "send", "ambassador"),
+        ("натовпу", "crowd", "nato"),
+        # A name that begins like a word is not that word's concept.
+        ("вікторе", "viktor", "age"),
+        ("навального", "navalny", "aggression"),
+        ("сім'ї", "families", "seven"),
+    ],
+)
+def test_a_word_is_not_taken_for_another_it_begins_like(word: str, english: str, not_english: str) -> None:
+    found = english_words(fold(word))
+    assert english in found and not_english not in found
+
+
+@pytest.mark.parametrize("word", ["знизу", "небольшой", "прагли", "указує", "стать", "сім", "семь", "небензя"])
+def test_words_that_only_begin_like_a_stem_give_nothing(word: str) -> None:
+    assert english_words(fold(word)) == ()
 
 
 def test_the_longest_stem_wins_and_unknown_words_give_nothing() -> None:
@@ -166,3 +237,47 @@ async def test_a_cyrillic_near_miss_is_refused_by_its_absent_words(model_databas
 @pytest.mark.parametrize("question", ANSWERABLE)
 async def test_a_cyrillic_question_in_inflected_words_is_answered(model_database: Database, question: str) -> None:
     assert {"s13", "s18"} & set((await _answered(model_database, question))[:5])
+
+
+def _holding(records: list[dict[str, Any]], english: tuple[str, ...]) -> set[str]:
+    """The sample's statements whose text or speaker's role holds one of `english` as a
+    word's beginning (as the index finds a word in any form)."""
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, english)) + r")", re.IGNORECASE)
+    return {
+        record["ref"]
+        for record in records
+        if pattern.search(" ".join([record["text"], record.get("speaker_role", "")]))
+    }
+
+
+@pytest.mark.parametrize(
+    ("words", "ref"),
+    [
+        (("плацдарм", "плацдарма"), "s40"),
+        (("оперативного", "оперативной"), "s40"),
+        (("нюанси", "нюансы"), "s06"),
+        (("прапором", "флагом"), "s03"),
+        (("подарунок", "подарок"), "s20"),
+        (("торпедувати", "торпедировать"), "s21"),
+        (("казначейства", "казначейство"), "s35"),
+        (("масованих", "массированных"), "s11"),
+    ],
+)
+async def test_a_ukrainian_or_russian_word_finds_the_statement_holding_its_english_word(
+    shared_sample_database: Database, sample_records: list[dict[str, Any]], words: tuple[str, str], ref: str
+) -> None:
+    for word in words:
+        english = english_words(fold(word))
+        assert english and ref in _holding(sample_records, english), word
+        found = await search(shared_sample_database, alternatives(search_words(word)), limit=50)
+        assert ref in {statement.ref for statement in found.statements}, word
+
+
+@pytest.mark.parametrize("word", ["погода", "погоды", "заручників", "заложников", "криптовалюта", "концерт"])
+async def test_a_word_of_a_subject_the_record_is_silent_on_finds_nothing(
+    shared_sample_database: Database, sample_records: list[dict[str, Any]], word: str
+) -> None:
+    english = english_words(fold(word))
+    assert english and not _holding(sample_records, english)
+    found = await search(shared_sample_database, alternatives(search_words(word)), limit=50)
+    assert not found.statements
