@@ -515,3 +515,24 @@ async def test_search_with_a_backtick_for_the_apostrophe_finds_what_the_apostrop
 async def test_a_question_with_ukrainian_apostrophe_marks_is_read_as_with_the_apostrophe(bot: BotHarness) -> None:
     replies = {await say(bot, f"/ask Що казав Зеленський про перемир{mark}я у Лондоні?", "uk") for mark in "'`ʼ"}
     assert len(replies) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "typed"),
+    [
+        ("uk", "/alert і"),
+        ("ru", "/alert и"),
+        ("uk", "/positions територія, санкції"),
+        ("ru", "/positions территория, санкции"),
+    ],
+)
+async def test_a_refusals_example_is_in_the_readers_language_and_works(
+    bot: BotHarness, language: str, typed: str
+) -> None:
+    refusal = await say(bot, typed, language)
+    example = refusal.split("напр. ", 1)[1].strip()
+    assert not re.search(r"[A-Za-z]{3,}", example.split(" ", 1)[1]), refusal
+    before = len(bot.api.calls)
+    await bot.user(language_code=language).send(example)
+    answered = bot.api.calls[before:]
+    assert answered and not any("⚠️" in str(call.params.get("text", "")) for call in answered)
