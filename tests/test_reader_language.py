@@ -536,3 +536,10 @@ async def test_a_refusals_example_is_in_the_readers_language_and_works(
     await bot.user(language_code=language).send(example)
     answered = bot.api.calls[before:]
     assert answered and not any("⚠️" in str(call.params.get("text", "")) for call in answered)
+
+
+@pytest.mark.parametrize("language", ["uk", "ru"])
+async def test_what_the_reader_typed_is_quoted_as_their_language_quotes(bot: BotHarness, language: str) -> None:
+    heading = (await say(bot, "/search ceasefire", language)).split("\n")[0]
+    assert heading.split("</b> ", 1)[1].startswith("«ceasefire» (1–5 ")
+    assert "«ceasefire»" in await say(bot, "/alert ceasefire", language)
