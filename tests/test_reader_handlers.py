@@ -363,8 +363,8 @@ async def test_actor_with_a_misspelt_name_suggests_the_speaker(bot: BotHarness) 
         ("zzzqqq", "No statement holds “zzzqqq”.", "<i>Try another word, or see the topics: /topic</i>"),
         (
             "zzzz qqqq",
-            "No statement holds all of these words: zzzz, qqqq.",
-            "<i>Fewer words find more: try one or two of them.</i>",
+            "No statement holds any of these words: zzzz, qqqq.",
+            "<i>Try other words, or see the topics: /topic</i>",
         ),
         (
             "ceasefire speaker:lavrov",
