@@ -543,3 +543,16 @@ async def test_what_the_reader_typed_is_quoted_as_their_language_quotes(bot: Bot
     heading = (await say(bot, "/search ceasefire", language)).split("\n")[0]
     assert heading.split("</b> ", 1)[1].startswith("«ceasefire» (1–5 ")
     assert "«ceasefire»" in await say(bot, "/alert ceasefire", language)
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "said"),
+    [
+        ("uk", "/search з:2025-09-01 до:2025-01-01", "⚠️ з дати: пізніше за кінцеву дату (до:)"),
+        ("ru", "/search с:2025-09-01 до:2025-01-01", "⚠️ с даты: позже конечной даты (до:)"),
+    ],
+)
+async def test_a_span_that_ends_before_it_starts_is_refused_in_the_readers_words(
+    bot: BotHarness, language: str, typed: str, said: str
+) -> None:
+    assert await say(bot, typed, language) == said
