@@ -73,12 +73,13 @@ async def _search(database: Database, argument: str, offset: int, bot_username: 
     filters = await with_speakers(database, parsed.filters)
     page = await search(database, alternatives(words), filters, limit=PAGE_SIZE, offset=offset)
     heading = "<b>{}</b> {}".format(_("Search"), quoted(argument))
-    if not page.statements:
-        why = await search_nothing_found(database, parsed.text, words, filters)
-        return ListingPage(f"{heading}\n{why}", offset, 0, page.total)
-    # What the Ukrainian or Russian words were looked for as.
+    # What the Ukrainian or Russian words were looked for as, with or without a match.
     translated = translations(words)
     note = _("Looked for in English: {words}").format(words=translated) if translated else ""
+    if not page.statements:
+        why = await search_nothing_found(database, parsed.text, words, filters)
+        looked_for = f"\n<i>{escape(note, quote=False)}</i>" if note else ""
+        return ListingPage(f"{heading}{looked_for}\n{why}", offset, 0, page.total)
     return _page(heading, page.statements, offset, page.total, "", bot_username, page.capped, note)
 
 
