@@ -16,7 +16,7 @@ from bot.answering.record_index.loading import record_index
 from bot.chat_state.application import StatefulApplication
 from bot.chat_state.codec import StateCodec, Stored
 from bot.chat_state.persistence import DatabasePersistence
-from bot.config import Settings
+from bot.config import Settings, shown_url
 from bot.context import DATABASE, SETTINGS, BotApplication, BotContext
 from bot.digests.schedule import schedule_digests
 from bot.digests.sender import DIGEST_BOT, digest_bot
@@ -94,6 +94,8 @@ async def _post_init(application: BotApplication) -> None:
         application.bot_data[DATABASE] = await open_database(settings, with_sample=True)
     if isinstance(application.persistence, DatabasePersistence):
         application.persistence.attach(application.bot_data[DATABASE])
+    # Which bot the token is, and which record it keeps: what an operator checks first.
+    log.info("@%s is up, keeping the record in %s", application.bot.username, shown_url(settings.database_url))
     await set_commands(application, settings)
     schedule_digests(application)
     schedule_alerts(application)

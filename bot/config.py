@@ -22,6 +22,10 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/diplobot.db"
 # Telegram takes 1-256 of these characters; fewer than 16 random ones could be guessed.
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 GENERATE_SECRET = "openssl rand -hex 32"
+# @BotFather's form: the bot's id, a colon, the secret half. A value pasted with its quotes,
+# its "bot" prefix from an API URL or half of it would otherwise be sent to Telegram and
+# come back as a rejection (or a network error) that does not say what is wrong.
+_BOT_TOKEN = re.compile(r"^[0-9]+:[A-Za-z0-9_-]+$")
 
 # Users paste the URLs their hosting shows them; the async drivers are the only ones we run.
 _DRIVER_FOR_SCHEME = {
@@ -95,19 +99,37 @@ def parse_webhook_secret(value: str) -> str:
 
 
 def normalise_database_url(value: str) -> str:
+    """The URL for the async driver. Hosted PostgreSQL shows URLs with libpq's `sslmode`,
+    which asyncpg takes as `ssl` (same values). Nothing of the URL is echoed in a refusal:
+    it may hold a password."""
     try:
         url: URL = make_url(value.strip())
     except ArgumentError:
-        # The value is not echoed: it may hold a password.
         raise ValueError(
             "not a database URL (sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db)"
         ) from None
+    except ValueError:  # SQLAlchemy reads the port as an int
+        raise ValueError("the port is not a number (postgresql+asyncpg://user@host:5432/db)") from None
     driver = _DRIVER_FOR_SCHEME.get(url.drivername)
     if driver is None:
         raise ValueError(f"unsupported database {url.drivername!r}: use SQLite or PostgreSQL")
     if driver.startswith("sqlite") and not url.database:
         raise ValueError("a SQLite URL needs a file path (sqlite+aiosqlite:///path.db)")
+    if url.host and "@" in url.host:
+        # user:p@ss@host reads as host "ss@host": the server would be looked for by that name.
+        raise ValueError(
+            "the host holds an @: write an @ in the password as %40 (and : / ? # % as %3A %2F %3F %23 %25)"
+        )
+    if driver.startswith("postgresql") and "sslmode" in url.query:
+        query = dict(url.query)
+        query["ssl"] = query.pop("sslmode")
+        url = url.set(query=query)
     return url.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def shown_url(database_url: str) -> str:
+    """The database URL as a log line may show it: the password masked."""
+    return make_url(database_url).render_as_string(hide_password=True)
 
 
 class Settings(BaseSettings):
@@ -133,8 +155,18 @@ class Settings(BaseSettings):
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
-    def _blank_token_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+    def _token_of_botfathers_form(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        if not _BOT_TOKEN.match(value.strip()):
+            # The value is not echoed: it is a secret.
+            raise ValueError(
+                "not a bot token: @BotFather gives it as the bot's id, a colon and letters, digits, _ or - "
+                "(123456789:AAE…), without quotes or spaces"
+            )
+        return value.strip()
 
     @field_validator("webhook_secret", mode="before")
     @classmethod

@@ -12,7 +12,8 @@ from bot.input.edit_line import Edit, field_of_column
 from bot.input.labels import record_label
 from bot.input.statement_keys import StatementKey, statement_key
 from bot.known_speakers import known_speakers
-from storage.actors import find_actors, known_speaker
+from bot.record_names import nearest_speaker
+from storage.actors import find_actors, known_speaker, role_on
 from storage.engine import Database
 from storage.errors import N_, InvalidInput, NotFound
 from storage.exchange import ExchangeFormat, ImportReport, export_statements, import_statements
@@ -86,8 +87,13 @@ async def find_speakers(database: Database, name: str) -> list[Actor]:
 
 
 async def similar_speakers(database: Database, name: str) -> list[str]:
-    """Speakers of the record `name` may be short for ("Putin" -> "Vladimir Putin")."""
-    return [actor.name for actor in await find_speakers(database, name)][:SIMILAR_SPEAKERS]
+    """Speakers of the record `name` may be short for ("Putin" -> "Vladimir Putin") or a
+    slip for ("Lavro" -> "Sergei Lavrov", "Zelensk" -> "Volodymyr Zelensky")."""
+    similar = [actor.name for actor in await find_speakers(database, name)]
+    near = await nearest_speaker(database, name)
+    if near is not None and near not in similar:
+        similar.append(near)
+    return similar[:SIMILAR_SPEAKERS]
 
 
 async def recorded_speaker(database: Database, name: str) -> KnownSpeaker | None:
@@ -111,21 +117,40 @@ class MaybeRecordedSpeaker(InvalidInput):
         self.similar = similar
 
 
+async def refuse_maybe_recorded(database: Database, speaker: str, side: str | None) -> None:
+    """`MaybeRecordedSpeaker` when `speaker` is no recorded speaker's name but part of one
+    or a slip for one, and no side says that someone new is meant (`Name (Side)`)."""
+    if side or await recorded_speaker(database, speaker) is not None:
+        return
+    similar = await similar_speakers(database, speaker)
+    if similar:
+        raise MaybeRecordedSpeaker(speaker, similar)
+
+
 async def add(database: Database, data: StatementData, who: str) -> Statement:
     """Adds the statement. A speaker new to the record without a side is recorded with the
     side left open (`UNKNOWN_SIDE`), for the admin to set; `MaybeRecordedSpeaker` when the
     name may be a recorded speaker's. The same statement sent twice is refused. A new
-    speaker is recorded with every other name bot/data/actors.json knows for them."""
-    if not data.side and await recorded_speaker(database, data.speaker) is None:
-        similar = await similar_speakers(database, data.speaker)
-        if similar:
-            raise MaybeRecordedSpeaker(data.speaker, similar)
+    speaker is recorded with every other name bot/data/actors.json knows for them; a known
+    one, when no role is given, with the role the record gave them last."""
+    await refuse_maybe_recorded(database, data.speaker, data.side)
     duplicate = await live_duplicate(database, data)
     if duplicate is not None:
         raise InvalidInput(
             N_("statement"), N_("the record already holds it as #{id} (same speaker, date and text)"), id=duplicate
         )
+    if not data.speaker_role:
+        data = data.model_copy(update={"speaker_role": await recorded_role(database, data.speaker, data.said_on)})
     return await add_statement(database, data, who, known=known_speakers())
+
+
+async def recorded_role(database: Database, name: str, said_on: date) -> str:
+    """The role the record last gave the speaker `name` files under, as of `said_on`; ""
+    for someone new or never given one. /add has no place for a role, so without this a
+    known speaker's statement would show none."""
+    async with database.read() as session:
+        known = await known_speaker(session, name)
+        return await role_on(session, known[0].id, said_on) if known else ""
 
 
 def unsaved(data: StatementData, added_by: str) -> Statement:
@@ -168,7 +193,10 @@ class Linked:
 
 async def edit(database: Database, statement_id: int, change: Edit, who: str) -> Changed:
     """`change` as `bot.input.edit_line.parse_edit` read it, in the record's terms; a
-    refusal names the field as /edit does ("url", not the column "source_url")."""
+    refusal names the field as /edit does ("url", not the column "source_url"). Another
+    speaker is checked as /add checks one (`MaybeRecordedSpeaker`)."""
+    if change.field == "speaker":
+        await refuse_maybe_recorded(database, change.value, change.side)
     try:
         statement = await edit_statement(
             database, statement_id, change.field, change.value, who, side=change.side, known=known_speakers()

@@ -5,7 +5,7 @@ channel gets the digest at its chosen time and its own alerts.
     /channel @name alert WORDS [filters]  an alert posted in the channel
     /channel @name alerts                 its alerts, a button to remove each
     /channel @name alert off N            remove one
-    /channel @name off                    unlink it: no digest, no alerts
+    /channel @name off                    unlink it (asked first): no digest, no alerts
 
 Only an admin of the channel may, asked of Telegram each time (getChatMember on the
 channel for the user), and the bot must be an admin there that may post. The channel is
@@ -23,18 +23,20 @@ from telegram.constants import ChatType as TelegramChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.alerts.manage import alerts_of, create, off_request, remove, remove_all
+from bot.alerts.manage import alerts_of, create, is_off_word, off_request, remove, remove_all
 from bot.context import BotContext
-from bot.i18n import LANGUAGES, N_, _, current, ngettext, said, use_language
+from bot.i18n import LANGUAGES, N_, _, current, said, use_language
+from bot.input.option_words import options_of
 from bot.presentation.alerts import alert_made, alert_removed, alerts_list
-from bot.presentation.callbacks import ChannelAlertOffButton
+from bot.presentation.callbacks import ChannelAlertOffButton, ChannelUnlinkButton
+from bot.presentation.channels import not_linked, not_unlinked, unlink_keyboard, unlink_question, unlinked
 from bot.presentation.settings import digest_when, fixed_offset_note, next_digest
 from handlers.alerts import remove_and_relist
 from handlers.common import answers_errors, command_argument, reply
 from handlers.subscribers import parse_subscribe_argument
 from storage.errors import InvalidInput
 from storage.models import ChatType
-from storage.subscriptions import set_language, subscribe, unsubscribe
+from storage.subscriptions import get_subscriber, set_language, subscribe, unsubscribe
 
 log = logging.getLogger(__name__)
 
@@ -112,11 +114,11 @@ async def channel_command(update: Update, context: BotContext) -> None:
         return
     reference = _reference(words[0])
     rest = words[1].strip() if len(words) > 1 else ""
-    action, _space, argument = rest.partition(" ")
-    action = action.lower()
+    written, _space, argument = rest.partition(" ")
+    action = channel_action(written, argument.strip())
     channel = await administered_channel(context, reference, user.id)
     if action == "off":
-        await _unlink(update, context, channel)
+        await _ask_unlink(update, context, channel)
     elif action == "alerts":
         text, keyboard = alerts_list(
             await alerts_of(context.database, channel.chat_id), (channel.name, channel.chat_id)
@@ -128,6 +130,19 @@ async def channel_command(update: Update, context: BotContext) -> None:
         await _alert(update, context, channel, argument.strip())
     else:
         await _link(update, context, channel, rest)
+
+
+def channel_action(written: str, argument: str) -> str:
+    """What the word after `/channel @name` asks for, in the reader's words
+    (bot/data/vocabulary/option_words.json): "off", "alerts", "alert", "language", or ""
+    for a digest time (or nothing), which links the channel. A word that is both "alert"
+    and "alerts" (Ukrainian "сповіщення") lists the alerts unless words follow it."""
+    options = options_of("channel", written)
+    if is_off_word(written):
+        options.add("off")
+    if {"alert", "alerts"} <= options:
+        options -= {"alerts"} if argument else {"alert"}
+    return next(iter(options), "") if len(options) == 1 else ""
 
 
 async def _link(update: Update, context: BotContext, channel: Channel, argument: str) -> None:
@@ -198,15 +213,37 @@ async def _alert(update: Update, context: BotContext, channel: Channel, argument
     await reply(update, alert_made(await create(context.database, channel.chat_id, argument), channel.name))
 
 
-async def _unlink(update: Update, context: BotContext, channel: Channel) -> None:
+async def _ask_unlink(update: Update, context: BotContext, channel: Channel) -> None:
+    """Asks first (Unlink or Cancel): the channel's readers lose its digest and alerts."""
+    subscriber = await get_subscriber(context.database, channel.chat_id)
+    digest = subscriber is not None and subscriber.active
+    alerts = len(await alerts_of(context.database, channel.chat_id))
+    if not digest and not alerts:
+        await reply(update, not_linked(channel.name))
+        return
+    await reply(update, unlink_question(channel.name, digest, alerts), unlink_keyboard(channel.chat_id))
+
+
+@answers_errors
+async def unlink_button(update: Update, context: BotContext) -> None:
+    """Unlink or Cancel: the admin's rights over the channel are asked of Telegram again."""
+    query = update.callback_query
+    pressed = ChannelUnlinkButton.parse(query.data or "") if query else None
+    user = update.effective_user
+    if query is None or pressed is None or user is None:
+        return
+    try:
+        channel = await administered_channel(context, pressed.chat_id, user.id)
+    except InvalidInput as error:
+        await query.answer(said(error.problem), show_alert=True)
+        return
+    await query.answer()
+    if not pressed.confirmed:
+        await query.edit_message_text(not_unlinked(channel.name))
+        return
     digest = await unsubscribe(context.database, channel.chat_id)
     alerts = await remove_all(context.database, channel.chat_id)
-    name = escape(channel.name, quote=False)
-    if not digest and not alerts:
-        await reply(update, _("{channel} was not linked: it gets no digest and no alerts.").format(channel=name))
-        return
-    removed = ngettext("{count} alert removed", "{count} alerts removed", alerts).format(count=alerts)
-    await reply(update, _("Unlinked {channel}: no more digests, {removed}.").format(channel=name, removed=removed))
+    await query.edit_message_text(unlinked(channel.name, alerts) if digest or alerts else not_linked(channel.name))
 
 
 async def off_button(update: Update, context: BotContext) -> None:
@@ -230,3 +267,4 @@ COMMANDS = [("channel", N_("Digest and alerts for a channel you administer"))]
 def register(application: Application) -> None:
     application.add_handler(CommandHandler("channel", channel_command))
     application.add_handler(CallbackQueryHandler(off_button, pattern=ChannelAlertOffButton.PATTERN))
+    application.add_handler(CallbackQueryHandler(unlink_button, pattern=ChannelUnlinkButton.PATTERN))

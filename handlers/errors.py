@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter
 
 from bot.context import BotContext
 from bot.i18n import N_, _
@@ -14,6 +14,13 @@ from bot.i18n import N_, _
 log = logging.getLogger(__name__)
 
 SORRY = N_("Sorry, something went wrong on my side. It has been logged; please try again later.")
+#: Telegram gives a token's updates to one consumer: one long-polling process, or a webhook.
+#: A second `diplobot run` polling with the token takes them in turns with this one.
+SECOND_CONSUMER = (
+    "another program takes this bot's updates (Telegram: %s): only one `diplobot run` may poll per "
+    "token, and none while a webhook is set; stop the other one, or run every instance with "
+    "--webhook-url (README, Webhook mode)"
+)
 
 
 async def error_handler(update: object, context: BotContext) -> None:
@@ -25,6 +32,9 @@ async def error_handler(update: object, context: BotContext) -> None:
         return
     elif isinstance(error, RetryAfter):
         log.warning("flood control: retry after %s s", error.retry_after)
+        return
+    elif isinstance(error, Conflict):
+        log.error(SECOND_CONSUMER, error.message)
         return
     elif isinstance(error, NetworkError):
         log.warning("network error talking to Telegram: %s", error)

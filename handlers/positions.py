@@ -18,6 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.context import BotContext
 from bot.i18n import N_, _, ngettext
 from bot.input.labels import topics_of
+from bot.input.option_words import is_option
 from bot.positions.matrix import Cell, Matrix
 from bot.positions.service import matrix_picture, position_matrix, timeline_picture
 from bot.positions.text import matrix_caption, matrix_html, row_name, timeline_caption
@@ -51,9 +52,10 @@ COMMANDS = [
 
 
 def _arguments(argument: str) -> tuple[bool, Topic | None]:
-    """`text` first asks for words instead of a picture; what follows is one topic."""
+    """`text` (or "текст": bot/data/vocabulary/option_words.json) first asks for words
+    instead of a picture; what follows is one topic."""
     words = argument.split()
-    as_text = bool(words) and words[0].lower() == "text"
+    as_text = bool(words) and is_option("positions", "text", words[0])
     rest = " ".join(words[1:] if as_text else words)
     if not rest:
         return as_text, None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.errors import N_, InvalidInput
-from storage.models import Actor, ActorAlias, Statement
+from storage.models import Actor, ActorAlias, Statement, Status
 
 # Ukrainian and Russian letters to the Latin letters English-language reporting uses, so
 # that a name typed in either script folds to the same key.
@@ -261,6 +262,24 @@ async def usual_side(session: AsyncSession, actor_id: int | None) -> str | None:
         .limit(1)
     )
     return result.first()
+
+
+async def role_on(session: AsyncSession, actor_id: int, said_on: date) -> str:
+    """The role the speaker's latest live statement on or before `said_on` gives them ("" for
+    none): what a new statement of theirs most likely holds when no role is typed. A later
+    role is not taken back in time (a minister then may not have been one before)."""
+    result = await session.exec(
+        select(Statement.speaker_role)
+        .where(
+            Statement.actor_id == actor_id,
+            Statement.speaker_role != "",
+            Statement.status != Status.retracted,
+            Statement.said_on <= said_on,
+        )
+        .order_by(col(Statement.said_on).desc(), col(Statement.id).desc())
+        .limit(1)
+    )
+    return result.first() or ""
 
 
 async def known_speaker(session: AsyncSession, name: str) -> tuple[Actor, str | None] | None:

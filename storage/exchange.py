@@ -331,6 +331,33 @@ def _read_labels(record: Mapping[str, Any], labels: LabelReader) -> tuple[dict[s
     return read, found
 
 
+@dataclass
+class _ReadLine:
+    """One line's statement (None when it is not one) and everything wrong with it."""
+
+    data: StatementData | None
+    found: list[tuple[str, Wording]]
+
+
+def _line_problems(record: dict[str, Any], labels: LabelReader | None) -> _ReadLine:
+    """Every problem of one line, not only the first: an admin fixes a file in one go.
+    A field whose label could not be read is not reported a second time by validation."""
+    found: list[tuple[str, Wording]] = []
+    if labels is not None:
+        record, found = _read_labels(record, labels)
+    unread = {name for name, _ in found}
+    try:
+        data = StatementData.model_validate(record)
+    except ValidationError as error:
+        found.extend((name, message) for name, message in problems(error) if name not in unread)
+        return _ReadLine(None, found)
+    if not data.ref:
+        found.append(("ref", Wording(N_("missing (every imported statement needs its ref)"))))
+    if not data.side:
+        found.append(("side", Wording(N_("missing"))))
+    return _ReadLine(data, found)
+
+
 def validate_rows(
     rows: Iterable[tuple[int, dict[str, Any]]], labels: LabelReader | None = None
 ) -> tuple[list[tuple[int, StatementData]], list[LineProblem]]:
@@ -338,30 +365,17 @@ def validate_rows(
     found: list[LineProblem] = []
     first_line_of_ref: dict[str, int] = {}
     for number, record in rows:
-        if labels is not None:
-            record, unread = _read_labels(record, labels)
-            if unread:
-                found.extend(LineProblem(number, name, message) for name, message in unread)
-                continue
-        try:
-            data = StatementData.model_validate(record)
-        except ValidationError as error:
-            found.extend(LineProblem(number, name, message) for name, message in problems(error))
-            continue
-        if not data.ref:
-            found.append(LineProblem(number, "ref", Wording(N_("missing (every imported statement needs its ref)"))))
-            continue
-        if not data.side:
-            found.append(LineProblem(number, "side", Wording(N_("missing"))))
-            continue
-        if data.ref in first_line_of_ref:
-            found.append(
-                LineProblem(
-                    number,
+        line_problems = _line_problems(record, labels)
+        data = line_problems.data
+        if data is not None and data.ref and data.ref in first_line_of_ref:
+            line_problems.found.append(
+                (
                     "ref",
                     Wording(N_("{ref} already on line {line}"), ref=repr(data.ref), line=first_line_of_ref[data.ref]),
                 )
             )
+        if line_problems.found or data is None or not data.ref:
+            found.extend(LineProblem(number, name, message) for name, message in line_problems.found)
             continue
         first_line_of_ref[data.ref] = number
         valid.append((number, data))

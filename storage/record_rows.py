@@ -155,3 +155,8 @@ async def speakers(session: AsyncSession) -> tuple[dict[int, str], list[tuple[in
     names = {actor_id: name for actor_id, name in (await session.exec(select(Actor.id, Actor.name))).all()}
     aliases = (await session.exec(select(ActorAlias.actor_id, ActorAlias.alias).order_by(ActorAlias.id))).all()
     return names, [(actor_id, alias) for actor_id, alias in aliases]
+
+
+async def sources(session: AsyncSession) -> list[str]:
+    """Every source the record cites, once."""
+    return [source for (source,) in (await session.exec(select(col(Statement.source)).distinct())).all()]

@@ -410,6 +410,20 @@ class LinkedStatement:
     statement: Statement
 
 
+def _refuse_retracted(source: Statement, target: Statement) -> None:
+    """A retracted statement is not part of the record's story any more: a link to or from
+    it would put it back into what readers follow. The refusal names which one it is."""
+    if source.is_retracted and target.is_retracted:
+        raise Conflict(
+            N_("#{source} and #{target} are both retracted; a retracted statement is not linked"),
+            source=source.id,
+            target=target.id,
+        )
+    for statement in (source, target):
+        if statement.is_retracted:
+            raise Conflict(N_("#{id} is retracted; a retracted statement is not linked"), id=statement.id)
+
+
 async def link_statements(database: Database, from_id: int, kind: str, to_id: int, who: str) -> StatementLink:
     try:
         link_kind = LinkKind(kind.strip().lower())
@@ -425,6 +439,7 @@ async def link_statements(database: Database, from_id: int, kind: str, to_id: in
             for statement_id in sorted((from_id, to_id)):
                 await lock_statement(session, statement_id)
             source = await _load(session, from_id)
+            _refuse_retracted(source, await _load(session, to_id))
             link = StatementLink(from_id=from_id, to_id=to_id, kind=link_kind, created_by=who)
             session.add(link)
             await session.flush()

@@ -211,6 +211,8 @@ class StatementData(BaseModel):
     @field_validator("ref")
     @classmethod
     def _ref(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None  # a blank cell is a ref left out, which an import names as missing
         if value is not None and not REF_PATTERN.match(value):
             raise BadValue(N_("{value} is not a ref (letters, digits, . _ : -; up to 64)"), value=repr(value[:80]))
         return value

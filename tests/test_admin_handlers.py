@@ -860,7 +860,7 @@ async def test_import_of_a_csv_document_updates_by_ref(bot: BotHarness, record: 
     assert (await newest(record)).text == "France is ready, with partners."
 
 
-@pytest.mark.parametrize("caption", ["/import dry", "/import --dry-run"])
+@pytest.mark.parametrize("caption", ["/import dry", "/import --dry-run", "/import перевірити", "/import проверить"])
 async def test_a_dry_run_import_writes_nothing(bot: BotHarness, record: Database, caption: str) -> None:
     before = await snapshot(record)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.presentation.callbacks import AddButton, PageButton, SettingsButton
+from bot.presentation.callbacks import AddButton, ChannelUnlinkButton, PageButton, SettingsButton
 
 
 @pytest.mark.parametrize(
@@ -17,9 +17,12 @@ from bot.presentation.callbacks import AddButton, PageButton, SettingsButton
         (SettingsButton("z", "America/New_York"), "ds:z:America/New_York"),
         (AddButton("a1b2c3", "ok"), "add:a1b2c3:ok"),
         (AddButton("a1b2c3", "t", "security_guarantees"), "add:a1b2c3:t:security_guarantees"),
+        (ChannelUnlinkButton(-1001234567890, "yes"), "cu:-1001234567890:yes"),
     ],
 )
-def test_the_wire_format_is_stable_and_reads_back(button: PageButton | SettingsButton | AddButton, wire: str) -> None:
+def test_the_wire_format_is_stable_and_reads_back(
+    button: PageButton | SettingsButton | AddButton | ChannelUnlinkButton, wire: str
+) -> None:
     assert button.encode() == wire
     assert len(wire.encode()) <= 64
     assert type(button).parse(wire) == button
@@ -48,3 +51,8 @@ def test_a_step_pattern_takes_the_buttons_of_its_steps_only() -> None:
     decision = AddButton.step_pattern("ok", "no")
     assert decision.match("add:a1b2c3:ok") and decision.match("add:a1b2c3:no")
     assert not decision.match("add:a1b2c3:u:none")
+
+
+@pytest.mark.parametrize("wire", ["cu:-100123", "cu:x:yes", "cu:-100123:maybe", "cu:-100123:yes:1", "cx:-100123:1"])
+def test_a_channel_unlink_button_reads_only_its_own_form(wire: str) -> None:
+    assert ChannelUnlinkButton.parse(wire) is None

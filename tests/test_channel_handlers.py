@@ -122,9 +122,100 @@ async def test_unlinking_stops_the_digest_and_removes_the_alerts(bot: BotHarness
     assert "<b>Which alert should I remove?</b>\n1. “sanctions”" in await say(bot, "/channel @peace_news alert off")
     assert "Alert 1 removed" in await say(bot, "/channel @peace_news alert видалити 1")
     await say(bot, "/channel @peace_news alert talks")
-    assert "Unlinked @peace_news: no more digests, 1 alert removed." in await say(bot, "/channel @peace_news off")
+    assert "Unlinked @peace_news: no more digests, 1 alert removed." in await unlink(bot, "Unlink")
     subscriber = await get_subscriber(database, CHANNEL)
     assert subscriber is not None and not subscriber.active
     assert await chat_alerts(database, CHANNEL) == []
     assert "was not linked" in await say(bot, "/channel @peace_news off")
     assert ADMIN_ID != CHANNEL_ADMIN  # the bot's own admins have no say over a channel
+
+
+async def unlink(bot: BotHarness, label: str, command: str = "/channel @peace_news off") -> str:
+    """`command`, then the button under its question whose label ends with `label`; what
+    the question's message then says."""
+    admin = bot.user(CHANNEL_ADMIN)
+    await admin.send(command)
+    question = admin.last_message()
+    data = [button["callback_data"] for row in question["reply_markup"]["inline_keyboard"] for button in row]
+    [pressed] = [
+        button["callback_data"]
+        for row in question["reply_markup"]["inline_keyboard"]
+        for button in row
+        if button["text"].endswith(label)
+    ]
+    assert len(data) == 2
+    await admin.press(question, pressed)
+    return str(admin.last_message()["text"])
+
+
+async def test_unlinking_asks_first_and_changes_nothing_until_confirmed(bot: BotHarness, database: Database) -> None:
+    await say(bot, "/channel @peace_news")
+    await say(bot, "/channel @peace_news alert ceasefire")
+    await say(bot, "/channel @peace_news alert sanctions")
+
+    question = await say(bot, "/channel @peace_news off")
+
+    assert question.startswith("Unlink @peace_news? Its daily digest stops and its 2 alerts are removed."), question
+    assert "Tap Unlink to confirm, or Cancel." in question
+    subscriber = await get_subscriber(database, CHANNEL)
+    assert subscriber is not None and subscriber.active
+    assert len(await chat_alerts(database, CHANNEL)) == 2
+
+    assert await unlink(bot, "Cancel") == "Cancelled; @peace_news stays linked."
+    subscriber = await get_subscriber(database, CHANNEL)
+    assert subscriber is not None and subscriber.active
+    assert len(await chat_alerts(database, CHANNEL)) == 2
+
+
+async def test_unlink_is_pressed_by_an_admin_of_the_channel_only(
+    bot: BotHarness, database: Database, api: TelegramDouble
+) -> None:
+    await say(bot, "/channel @peace_news")
+    admin = bot.user(CHANNEL_ADMIN)
+    await admin.send("/channel @peace_news off")
+    question = admin.last_message()
+    api.channels[CHANNEL][1].discard(CHANNEL_ADMIN)  # no longer an admin of the channel
+
+    await admin.press(question, question["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
+
+    assert "only the admins of @peace_news" in api.sent("answerCallbackQuery")[-1].params["text"]
+    subscriber = await get_subscriber(database, CHANNEL)
+    assert subscriber is not None and subscriber.active
+
+
+async def test_unlinking_asks_in_the_admins_language(bot: BotHarness) -> None:
+    await say(bot, "/channel @peace_news")
+    admin = bot.user(CHANNEL_ADMIN, language_code="uk")
+    await admin.send("/channel @peace_news off")
+    question = admin.last_message()
+    assert question["text"].startswith("Від'єднати @peace_news? Його щоденний дайджест припиниться."), question["text"]
+    labels = [button["text"] for row in question["reply_markup"]["inline_keyboard"] for button in row]
+    assert labels == ["🔕 Від'єднати", "✖️ Скасувати"]
+
+
+@pytest.mark.parametrize("word", ["off", "unlink", "вимкнути", "від'єднати", "выключить", "отключить", "удалить"])
+async def test_unlinking_is_asked_for_in_the_admins_words(bot: BotHarness, database: Database, word: str) -> None:
+    await say(bot, "/channel @peace_news")
+    assert (await say(bot, f"/channel @peace_news {word}")).startswith("Unlink @peace_news?")
+    subscriber = await get_subscriber(database, CHANNEL)
+    assert subscriber is not None and subscriber.active
+
+
+@pytest.mark.parametrize("word", ["alerts", "сповіщення", "оповещения"])
+async def test_a_channels_alerts_are_listed_in_the_admins_words(bot: BotHarness, word: str) -> None:
+    await say(bot, "/channel @peace_news alert ceasefire")
+    assert "<b>Alerts of @peace_news</b>" in await say(bot, f"/channel @peace_news {word}")
+
+
+@pytest.mark.parametrize("word", ["alert", "сповіщення", "оповещение"])
+async def test_a_channels_alert_is_made_in_the_admins_words(bot: BotHarness, database: Database, word: str) -> None:
+    assert "Alert 1 set: “ceasefire”" in await say(bot, f"/channel @peace_news {word} ceasefire")
+    assert [alert.query for alert in await chat_alerts(database, CHANNEL)] == ["ceasefire"]
+
+
+@pytest.mark.parametrize("word", ["language", "мова", "язык"])
+async def test_a_channels_language_is_set_in_the_admins_words(bot: BotHarness, database: Database, word: str) -> None:
+    await say(bot, "/channel @peace_news")
+    await say(bot, f"/channel @peace_news {word} uk")
+    subscriber = await get_subscriber(database, CHANNEL)
+    assert subscriber is not None and subscriber.language == "uk"

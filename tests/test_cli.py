@@ -439,6 +439,35 @@ def test_a_database_that_cannot_be_opened_exits_1_with_one_line_naming_it(
     assert "s3cret-pw" not in result.stderr + result.stdout
 
 
+@pytest.mark.parametrize(
+    "command",
+    [("export", "-o"), ("positions", "--png"), ("timeline", "territory", "--png")],
+    ids=["export", "positions", "timeline"],
+)
+def test_an_output_file_that_cannot_be_written_is_one_line_and_exit_1(tmp_path: Path, command: tuple[str, ...]) -> None:
+    cli = sqlite_cli(tmp_path)
+    cli.ok("import", str(write_sample(tmp_path)))
+    (tmp_path / "a-file").write_text("not a folder")
+
+    target = tmp_path / "a-file" / "out"
+
+    result = cli.run(*command, str(target), DIPLOBOT_SEMANTIC="false")
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"diplobot: cannot write {target} (Not a directory)"]
+
+
+def test_a_console_files_folder_that_cannot_be_made_is_refused_before_the_console_starts(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+
+    result = sqlite_cli(tmp_path).run("console", "--files", str(tmp_path / "a-file" / "files"), stdin="")
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "cannot make the folder" in result.stderr and "--files" in result.stderr
+    assert not (tmp_path / "record.db").exists(), "nothing started"
+
+
 # -- PostgreSQL ----------------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_DATABASE_URL, ConfigError, Settings, load_settings
+from bot.config import DEFAULT_DATABASE_URL, ConfigError, Settings, load_settings, shown_url
 
 VARIABLES = [
     "TELEGRAM_BOT_TOKEN",
@@ -94,6 +94,8 @@ def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         ("postgresql+asyncpg://bot@db/diplobot", "postgresql+asyncpg://bot@db/diplobot"),
         ("sqlite:///relative.db", "sqlite+aiosqlite:///relative.db"),
         ("  sqlite+aiosqlite:///x.db  ", "sqlite+aiosqlite:///x.db"),
+        # As hosted PostgreSQL shows it: libpq's sslmode is asyncpg's ssl.
+        ("postgres://bot@db/diplobot?sslmode=require", "postgresql+asyncpg://bot@db/diplobot?ssl=require"),
     ],
 )
 def test_database_urls_are_normalised_to_the_async_drivers(
@@ -171,6 +173,34 @@ def test_a_malformed_database_url_is_refused_without_echoing_its_password(monkey
     assert "s3cret-pw" not in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        (
+            "postgresql+asyncpg://bot:p@ss-s3cret@db/diplobot",
+            "the host holds an @: write an @ in the password as %40",
+        ),
+        ("postgresql+asyncpg://bot:s3cret@db:54x/diplobot", "the port is not a number"),
+    ],
+)
+def test_a_url_that_misreads_its_password_or_port_says_what_to_fix_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch, url: str, problem: str
+) -> None:
+    monkeypatch.setenv("DIPLOBOT_DATABASE_URL", url)
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+
+    assert str(raised.value).startswith(f"DIPLOBOT_DATABASE_URL: {problem}")
+    assert "s3cret" not in str(raised.value)
+
+
+def test_a_password_with_an_at_sign_written_as_percent_40_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIPLOBOT_DATABASE_URL", "postgresql://bot:p%40ss@db/diplobot")
+
+    assert load_settings().database_url == "postgresql+asyncpg://bot:p%40ss@db/diplobot"
+
+
 def test_a_dotenv_file_is_read(clean_environment: Path) -> None:
     (clean_environment / ".env").write_text(
         "DIPLOBOT_TIMEZONE=Europe/Kyiv\nDIPLOBOT_ADMIN_IDS=7,8\nDIPLOBOT_LOAD_SAMPLE=false\n"
@@ -206,3 +236,38 @@ def test_keyword_overrides_use_the_variable_names() -> None:
 
     assert settings.admin_ids == frozenset({5})
     assert settings.timezone == "America/New_York"
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not a token",
+        "'123456789:AAHsecretHALFofTHEtoken0123456789abcd'",
+        "bot123456789:AAHsecretHALFofTHEtoken0123456789abcd",
+        "AAHsecretHALFofTHEtoken0123456789abcd",
+        "123456789:AAHsecret HALFofTHEtoken0123456789abcd",
+    ],
+)
+def test_a_token_not_of_botfathers_form_is_refused_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
+
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+
+    assert str(refused.value).startswith("TELEGRAM_BOT_TOKEN: not a bot token: @BotFather gives it as")
+    assert "AAHsecret" not in str(refused.value) and "not a token" not in str(refused.value)
+
+
+def test_a_token_is_taken_without_the_spaces_around_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", " 123456789:AAH-secret_half \n")
+
+    token = load_settings().telegram_bot_token
+
+    assert token is not None and token.get_secret_value() == "123456789:AAH-secret_half"
+
+
+def test_a_database_url_is_shown_without_its_password() -> None:
+    assert shown_url("postgresql+asyncpg://bot:s3cret@db/diplobot") == "postgresql+asyncpg://bot:***@db/diplobot"
+    assert shown_url("sqlite+aiosqlite:///data/diplobot.db") == "sqlite+aiosqlite:///data/diplobot.db"

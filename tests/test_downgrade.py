@@ -98,17 +98,19 @@ def test_yes_drops_an_empty_record(cli: Cli) -> None:
     assert result.stdout.strip() == "database at revision None"
 
 
-def test_a_relative_target_that_reaches_base_is_caught_too(filled: Cli) -> None:
+@pytest.mark.parametrize("separator", [(), ("--",)], ids=["as written", "after --"])
+def test_a_relative_target_that_reaches_base_is_caught_too(filled: Cli, separator: tuple[str, ...]) -> None:
     revisions = len(list(ScriptDirectory.from_config(alembic_config()).walk_revisions()))
-    result = run(filled, "db", "downgrade", "--", f"-{revisions}")
+    result = run(filled, "db", "downgrade", *separator, f"-{revisions}")
 
     assert result.returncode == 1
     assert "48 statements" in result.stderr
     assert statements_held(filled) == 48
 
 
-def test_a_downgrade_that_drops_no_table_needs_no_consent(filled: Cli) -> None:
-    result = run(filled, "db", "downgrade", "--", "-1")
+@pytest.mark.parametrize("separator", [(), ("--",)], ids=["as written", "after --"])
+def test_a_downgrade_that_drops_no_table_needs_no_consent(filled: Cli, separator: tuple[str, ...]) -> None:
+    result = run(filled, "db", "downgrade", *separator, "-1")
 
     assert result.returncode == 0, result.stderr
     previous = ScriptDirectory.from_config(alembic_config()).get_revision(head_revision()).down_revision
@@ -123,3 +125,11 @@ def test_an_unknown_revision_is_one_line(cli: Cli) -> None:
 
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "nope" in result.stderr
+
+
+def test_a_mistyped_option_is_refused_and_changes_nothing(filled: Cli) -> None:
+    result = run(filled, "db", "downgrade", "base", "--yess", "--force")
+
+    assert result.returncode == 2
+    assert "--yess" in result.stderr
+    assert statements_held(filled) == 48

@@ -7,6 +7,7 @@ Telegram."""
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -148,3 +149,58 @@ async def test_a_quote_left_open_is_named_in_the_admins_language(bot: BotHarness
     assert '• строка 2: csv: в этой строке начинается поле в кавычках, и его закрывающая кавычка (") отсутствует' in (
         bot.last_text(ADMIN_ID)
     )
+
+
+# -- every problem of a line ------------------------------------------------------------
+
+
+def broken_statement(ref: str) -> dict[str, str]:
+    """A statement with four things wrong: a topic, a stance and a status no one knows,
+    and a date no calendar has. The labels are read first, the date afterwards: each must
+    be reported, not only the first kind found."""
+    return {
+        "ref": ref,
+        "said_on": "2025-13-45",
+        "speaker": "Emmanuel Macron",
+        "side": "France",
+        "topics": "nonsense_topic",
+        "stance": "badstance",
+        "text": "Text.",
+        "source": "Élysée",
+        "status": "weird",
+    }
+
+
+def broken_files() -> list[tuple[str, list[str]]]:
+    """Two broken lines: one with four things wrong, one without its ref and its side."""
+    first, second = broken_statement("b1"), {**broken_statement("b2"), "ref": "", "side": ""}
+    second.update(said_on="2025-09-01", topics="ceasefire", stance="demand", status="reported")
+    return [
+        (
+            "broken.csv",
+            [HEADER, *(",".join(row.get(name, "") for name in EXCHANGE_FIELDS) for row in (first, second)), ""],
+        ),
+        ("broken.jsonl", [json.dumps(first), json.dumps(second), ""]),
+    ]
+
+
+@pytest.mark.parametrize(("name", "lines"), broken_files())
+async def test_every_problem_of_every_line_is_reported_with_its_line(
+    bot: BotHarness, sample_database: Database, tmp_path: Path, name: str, lines: list[str]
+) -> None:
+    before = await export_statements(sample_database, ExchangeFormat.jsonl)
+    first = 2 if name.endswith(".csv") else 1
+
+    answer = await import_through_the_bot(bot, written(tmp_path, name, lines))
+
+    assert answer.startswith(f"❌ {name}: 6 problems found; nothing was imported."), answer
+    for problem in (
+        "topics: unknown topic 'nonsense_topic'",
+        "stance: 'badstance' is not a stance",
+        "status: 'weird' is not a status",
+        "said_on: '2025-13-45' is not a real calendar date",
+    ):
+        assert f"• line {first}: {problem}" in answer, answer
+    assert f"• line {first + 1}: ref: missing (every imported statement needs its ref)" in answer, answer
+    assert f"• line {first + 1}: side: missing" in answer, answer
+    assert await export_statements(sample_database, ExchangeFormat.jsonl) == before

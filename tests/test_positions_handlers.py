@@ -100,14 +100,15 @@ async def test_positions_for_one_topic_has_a_button_per_cell(bot: BotHarness) ->
     assert bot.last_text(user.chat_id).startswith("<b>Ukraine · territory</b>: 3 statements")
 
 
-async def test_positions_text_says_the_same_in_words(bot: BotHarness) -> None:
+@pytest.mark.parametrize("word", ["text", "текст", "Текстом", "словами"])
+async def test_positions_text_says_the_same_in_words(bot: BotHarness, word: str) -> None:
     user = bot.user()
-    await user.send("/positions text territory")
+    await user.send(f"/positions {word} territory")
     text = bot.last_text(user.chat_id)
     assert not bot.calls("sendPhoto")
     assert "<b>Russia</b> (3 statements)" in text
     assert "• territory: <b>demand</b>, 16 Aug 2025; shifted from condition; conditional — /statement_23" in text
-    await user.send("/positions text")
+    await user.send(f"/positions {word}")
     assert "<b>United Kingdom</b> (1 statement)" in bot.last_text(user.chat_id)
 
 

@@ -68,9 +68,11 @@ def test_a_rejected_token_is_one_line_and_appears_nowhere(tmp_path: Path, refusi
     assert result.returncode == 1
     assert HALF not in output, "the token leaked"
     assert WEBHOOK_SECRET not in output, "the webhook secret leaked"
-    assert result.stderr.strip().splitlines()[-1] == (
-        "TELEGRAM_BOT_TOKEN: Telegram rejected the token; check it with @BotFather"
-    )
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1] == "TELEGRAM_BOT_TOKEN: Telegram rejected the token; check it with @BotFather"
+    assert "Traceback" not in result.stderr, "one line, not python-telegram-bot's traceback"
+    if level == "INFO":
+        assert lines == lines[-1:], result.stderr
 
 
 def format_record(formatter: logging.Formatter, message: str, *args: object, error: BaseException | None = None) -> str:

@@ -14,18 +14,19 @@ def test_every_file_is_package_data_that_loads() -> None:
     directory = resources.files("bot").joinpath("data/vocabulary")
     names = sorted(entry.name for entry in directory.iterdir() if entry.name.endswith(".json"))
     assert names == [
-        "alert_words.json",
         "crosslingual.json",
         "english_grammar.json",
         "follow_ups.json",
         "labels.json",
         "numbers.json",
+        "option_words.json",
         "places.json",
         "reading.json",
         "roles.json",
         "search_words.json",
         "sides.json",
         "slavic_grammar.json",
+        "spellings.json",
         "stances.json",
         "time_words.json",
         "topics.json",

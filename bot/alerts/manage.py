@@ -2,20 +2,19 @@
 [speaker:… side:… topic:…]`, `/alerts`, `/alert off N`, and the same for a channel.
 
 "off" may be written in the reader's words (`/alert видалити 2`, `/alert выкл 2`; the
-words are data, bot/data/vocabulary/alert_words.json), so that such a line removes alert 2
+words are data, bot/data/vocabulary/option_words.json), so that such a line removes alert 2
 rather than make an alert of the words "выкл 2" and leave alert 2 on. An alert of a bare
 number ("/alert 2") is refused for the same reason: it is a slip for "off 2"."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.answering.search_words import search_words
 from bot.i18n import N_
-from bot.input.labels import Form, fold, vocabulary_data
+from bot.input.option_words import is_option
 from bot.input.search_syntax import ParsedQuery, parse_search
 from bot.record_names import checked_query
 from storage.alerts import add_alert, chat_alerts, delete_alert, delete_chat_alerts
@@ -46,15 +45,9 @@ def parse_alert(query: str, sides: Iterable[str] = (), *, open_sides: bool = Fal
     return parsed
 
 
-@functools.cache
-def _off_words() -> tuple[Form, ...]:
-    return tuple(Form.of(phrase) for phrase in vocabulary_data("alert_words.json")["off"])
-
-
 def is_off_word(word: str) -> bool:
     """Whether `word` asks to remove an alert ("off", "видалити", "выкл")."""
-    folded = tuple(fold(word).split())
-    return len(folded) == 1 and any(form.score(folded) is not None for form in _off_words())
+    return len(word.split()) == 1 and is_option("alert", "off", word)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from bot.answering.reading import english_words, fold, is_cyrillic, read
 from bot.answering.record_index import RecordFacts
 from bot.answering.record_index.loading import record_index
 from bot.answering.speakers import speakers_named
+from bot.answering.spellings import RecordSpellings, record_spellings
 from bot.input.apostrophes import plain_apostrophes
 from storage.actors import normalize_name
 from storage.engine import Database
@@ -47,7 +48,9 @@ class SearchWord:
     written: str
     #: The word as the index reads it, and a Cyrillic word's transliteration.
     forms: tuple[str, ...]
-    #: The lexicon's English words for a Cyrillic word.
+    #: The lexicon's English words for a Cyrillic word; for one it does not know that names
+    #: nothing the record's names do, the record's Latin names it may be spelt as
+    #: ("Новогригорівка" -> novohryhorivka, bot.answering.spellings).
     english: tuple[str, ...] = ()
     #: The record's speakers, sides and places a Cyrillic word names, as the record spells them.
     names: tuple[str, ...] = ()
@@ -113,13 +116,16 @@ def _names(word: str, facts: RecordFacts) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*speakers, *sorted(reading.sides), *sorted(reading.places))))
 
 
-def _cyrillic(word: str, facts: RecordFacts | None) -> SearchWord | None:
+def _cyrillic(word: str, facts: RecordFacts | None, spellings: RecordSpellings | None) -> SearchWord | None:
     folded = fold(word)
     if folded in _function_words() or len(folded) > MAX_TERM_LENGTH:
         return None
     forms = tuple(dict.fromkeys(form for form in (folded, normalize_name(word)) if form))
     english = tuple(english for english in english_words(folded) if english not in STOPWORDS)
-    return SearchWord(word, forms, english, _names(word, facts) if facts is not None else ())
+    names = _names(word, facts) if facts is not None else ()
+    if not english and not names and spellings is not None:
+        english = spellings.latin_for(word)
+    return SearchWord(word, forms, english, names)
 
 
 def without_markup(text: str) -> str:
@@ -128,15 +134,17 @@ def without_markup(text: str) -> str:
     return _TAG.sub(" ", html.unescape(text))
 
 
-def search_words(text: str, facts: RecordFacts | None = None) -> list[SearchWord]:
+def search_words(
+    text: str, facts: RecordFacts | None = None, spellings: RecordSpellings | None = None
+) -> list[SearchWord]:
     """The words of `text` in order, each once. Names are looked for among the record's
-    `facts` when given (`read_search_words` gives them); without, a Cyrillic word finds
-    its spelling, its transliteration and its English words."""
+    `facts` and `spellings` when given (`read_search_words` gives them); without, a
+    Cyrillic word finds its spelling, its transliteration and its English words."""
     found: list[SearchWord] = []
     for match in _TOKEN.finditer(plain_apostrophes(without_markup(text))):
         token = match.group()
         if is_cyrillic(token):
-            word = _cyrillic(token, facts)
+            word = _cyrillic(token, facts, spellings)
             words = [word] if word is not None else []
         else:
             words = [SearchWord(token, forms) for forms in query_words(token)]
@@ -149,8 +157,10 @@ def search_words(text: str, facts: RecordFacts | None = None) -> list[SearchWord
 async def read_search_words(database: Database, text: str) -> list[SearchWord]:
     """`search_words` with the names of the record (its index, kept in memory for
     questions anyway), which only Cyrillic words need."""
-    facts = (await record_index(database)).facts if is_cyrillic(text) else None
-    return search_words(text, facts)
+    if not is_cyrillic(text):
+        return search_words(text)
+    index = await record_index(database)
+    return search_words(text, index.facts, await record_spellings(database, index))
 
 
 async def with_speakers(database: Database, filters: SearchFilters) -> SearchFilters:

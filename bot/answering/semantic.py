@@ -70,6 +70,7 @@ from bot.answering.reading import (
 from bot.answering.record_index.arrays import RecordArrays
 from bot.answering.record_index.columns import Selection
 from bot.answering.record_index.exact import contenders, make_exact
+from bot.answering.spellings import record_spellings
 from bot.answering.understanding.terms import without
 from bot.i18n import _
 from storage.actors import normalize_name
@@ -136,8 +137,9 @@ async def rank(
     asked = without(question, list(reading.courtesy)) or question
     embedding = asyncio.ensure_future(asyncio.to_thread(database.embedder.embed_query, asked))
     try:
-        words = _word_groups(reading, asked) if options.lexical else WordGroups()
-        evidence, stats = await _unheld(database, session, index, reading, options, words)
+        latin = await _latin_names(database, session, index, reading)
+        words = _word_groups(reading, asked, latin) if options.lexical else WordGroups()
+        evidence, stats = await _unheld(database, session, index, reading, options, words, latin)
         vector = await embedding
     finally:
         if not embedding.done():
@@ -280,10 +282,24 @@ class Evidence:
     supported: bool = False
 
 
-def _word_groups(reading: Reading, question: str) -> WordGroups:
+async def _latin_names(
+    database: Database, session: AsyncSession, index: RecordArrays, reading: Reading
+) -> dict[str, tuple[str, ...]]:
+    """For each Cyrillic name of the question, the English words the lexicon gives for it
+    ("Китаю" -> china), else the record's Latin names it may be ("Джидді" -> jeddah,
+    bot.answering.spellings); the record's names are gathered once per change of the record."""
+    latin = {name: english_words(fold(name)) for name in reading.names if is_cyrillic(name)}
+    unknown = [name for name, words in latin.items() if not words]
+    if unknown:
+        spellings = await record_spellings(database, index, session)
+        latin.update({name: spellings.latin_for(name) for name in unknown})
+    return latin
+
+
+def _word_groups(reading: Reading, question: str, latin: dict[str, tuple[str, ...]]) -> WordGroups:
     """Every word of the question a statement may hold: content words, words for a topic,
     proper names and numbers (bot.answering.lexical)."""
-    names = [_name_group(name, english_words(fold(name)) if is_cyrillic(name) else ()) for name in reading.names]
+    names = [_name_group(name, latin.get(name, ())) for name in reading.names]
     return WordGroups(
         tuple(
             dict.fromkeys(
@@ -306,9 +322,11 @@ async def _unheld(
     reading: Reading,
     options: SemanticOptions,
     words_asked: WordGroups,
+    latin_names: dict[str, tuple[str, ...]],
 ) -> tuple[Evidence, TermStats]:
     """The question's words against the full-text index, in one round trip for all; with
-    the counts of `words_asked`, for their weights."""
+    the counts of `words_asked`, for their weights. A Cyrillic name is held when the record
+    holds one of its `latin_names`."""
     names = list(reading.names) if options.unknown_names and options.thresholds else []
     latin = [name for name in names if not is_cyrillic(name)]
     # A Cyrillic name is looked up by the stem of its transliteration, so its case ending
@@ -318,7 +336,7 @@ async def _unheld(
     # lexicon gives for it; a Cyrillic name too, when its transliteration is not found.
     words = list(reading.content_words) if options.absent_words and options.thresholds else []
     translated = list(reading.translated_words) if options.absent_words and options.thresholds else []
-    english = {name: english_words(fold(name)) for name in stems}
+    english = {name: latin_names.get(name, ()) for name in stems}
     scoping = options.scoped_words and options.absent_words and options.thresholds
     rows = _scope_rows(index, reading) if scoping else None
     scope = _scope(index, reading, rows)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli.common import settings_or_exit, with_database
+from bot.cli.common import settings_or_exit, with_telegram
 from storage.engine import Database
 
 alerts_app = typer.Typer(
@@ -38,7 +38,7 @@ def send_due_command() -> None:
             # Waits for a running bot's tick on SQLite instead of skipping.
             return await send_alerts(bot, database, settings=settings, wait_for_lock=60)
 
-    report = with_database(work, semantic=False)
+    report = with_telegram(settings, work)
     typer.echo(report.summary())
     for error in report.errors:
         typer.echo(f"  {error}", err=True)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.logs import configure_logging
+from bot.logs import Redactor, configure_logging
 from bot.runtime import DatabaseUnavailable, open_database
 from storage.engine import Database
 
@@ -71,3 +72,39 @@ def with_database(work: Callable[[Database], Awaitable[T]], *, semantic: bool = 
             await database.close()
 
     return run_or_exit(main())
+
+
+def with_telegram(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """`with_database` for the commands that send through Telegram: a token Telegram
+    rejects or a Bot API out of reach ends them with one line, not a traceback."""
+    from telegram.error import TelegramError
+
+    from bot.cli.startup import telegram_failure
+
+    try:
+        return with_database(work, semantic=False)
+    except TelegramError as error:
+        typer.echo(Redactor(*secrets(settings))(telegram_failure(error, settings)), err=True)
+        raise typer.Exit(1) from None
+
+
+def write_output(path: Path, content: bytes) -> None:
+    """Writes what a command made (an export, a picture); a path that cannot be written
+    (no such folder, a folder, no permission) is one line and exit status 1."""
+    try:
+        path.write_bytes(content)
+    except OSError as error:
+        typer.echo(f"diplobot: cannot write {path} ({error.strerror or error})", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"wrote {path}", err=True)
+
+
+def made_folder(path: Path, option: str) -> Path:
+    """The folder, made if need be, or the option refused in one line."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise typer.BadParameter(
+            f"cannot make the folder {path} ({error.strerror or error})", param_hint=option
+        ) from None
+    return path

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import settings_or_exit, with_database
+from bot.cli.common import settings_or_exit, with_database, with_telegram
 from storage.engine import Database
 
 digest_app = typer.Typer(
@@ -85,7 +85,7 @@ def send_due_command(
             # Waits for a running bot's tick on SQLite instead of skipping.
             return await send_due(bot, database, now, settings=settings, wait_for_lock=120)
 
-    report = with_database(work, semantic=False)
+    report = with_telegram(settings, work)
     typer.echo(report.summary())
     for error in report.errors:
         typer.echo(f"  {error}", err=True)

@@ -14,17 +14,19 @@ from bot.cli.alerts import alerts_app
 from bot.cli.common import (
     configuration_error,
     database_unavailable,
+    made_folder,
     run_or_exit,
     secrets,
     settings_or_exit,
     with_database,
+    write_output,
 )
 from bot.cli.digest import digest_app
 from bot.cli.positions import register as register_positions
 from bot.config import GENERATE_SECRET, ConfigError, Settings, load_settings, parse_webhook_secret
 from bot.input.labels import record_label
 from bot.known_speakers import known_speakers
-from bot.logs import configure_logging
+from bot.logs import Redactor, configure_logging
 from storage.engine import Database
 from storage.errors import RecordError
 from storage.exchange import UNRETRACT_OPTION, ExchangeFormat, export_statements, import_statements
@@ -74,13 +76,16 @@ def run(
 
         run_or_exit(run_console(settings, admin=True))
         return
-    from telegram.error import InvalidToken
+    from telegram.error import TelegramError
 
     from bot.app import ALLOWED_UPDATES, build_application
+    from bot.cli.startup import listen_failure, quiet_bootstrap_failures, telegram_failure
     from bot.runtime import DatabaseUnavailable
 
+    hidden = [*secrets(settings), secret]
     if secret is not None:
-        configure_logging(settings.log_level, *secrets(settings), secret)
+        configure_logging(settings.log_level, *hidden)
+    quiet_bootstrap_failures()
     application = build_application(settings)
     try:
         if webhook_url is None:
@@ -94,12 +99,16 @@ def run(
             secret_token=secret,
             allowed_updates=ALLOWED_UPDATES,
         )
-    except InvalidToken:
-        # Its message quotes the token: this line says what to do instead.
-        typer.echo("TELEGRAM_BOT_TOKEN: Telegram rejected the token; check it with @BotFather", err=True)
+    except TelegramError as error:
+        typer.echo(Redactor(*hidden)(telegram_failure(error, settings)), err=True)
         raise typer.Exit(1) from None
     except DatabaseUnavailable as error:
         raise database_unavailable(error) from None
+    except OSError as error:
+        if webhook_url is None:
+            raise
+        typer.echo(listen_failure(error, listen, port), err=True)
+        raise typer.Exit(1) from None
 
 
 def webhook_secret(settings: Settings, option: str | None) -> str:
@@ -138,7 +147,8 @@ def console(
     are saved in --files (default: a new temporary folder), each line naming its path."""
     from bot.local.console import run_console
 
-    run_or_exit(run_console(settings_or_exit(), user_id=user_id, admin=admin, files=files))
+    folder = made_folder(files, "--files") if files is not None else None
+    run_or_exit(run_console(settings_or_exit(), user_id=user_id, admin=admin, files=folder))
 
 
 @db_app.command("upgrade")
@@ -150,9 +160,10 @@ def db_upgrade() -> None:
     typer.echo(f"database at revision {revision}")
 
 
-@db_app.command("downgrade")
+# "-1" (one migration back) would otherwise be read as an unknown option.
+@db_app.command("downgrade", context_settings={"ignore_unknown_options": True})
 def db_downgrade(
-    revision: Annotated[str, typer.Argument(help="Target revision, e.g. base")],
+    revision: Annotated[str, typer.Argument(help="Target revision: -1 (one back), -2, a number such as 0007, or base")],
     yes: Annotated[
         bool, typer.Option("--yes", help="Consent to dropping the record's tables (a downgrade to base)")
     ] = False,
@@ -304,8 +315,7 @@ def export(
         sys.stdout.buffer.write(content)
         sys.stdout.flush()
     else:
-        output.write_bytes(content)
-        typer.echo(f"wrote {output}", err=True)
+        write_output(output, content)
 
 
 @app.command("ask")

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli.common import with_database
+from bot.cli.common import with_database, write_output
 from bot.input.labels import topics_of
 from storage.engine import Database
 from storage.errors import RecordError
@@ -39,11 +39,6 @@ def _run(work: Callable[[Database], Awaitable[Any]]) -> Any:
         raise typer.Exit(1) from None
 
 
-def _write(path: Path, png: bytes) -> None:
-    path.write_bytes(png)
-    typer.echo(f"wrote {path}", err=True)
-
-
 def register(app: typer.Typer) -> None:
     @app.command("positions")
     def positions(
@@ -68,7 +63,7 @@ def register(app: typer.Typer) -> None:
 
         matrix, picture = _run(work)
         if picture is not None and png is not None:
-            _write(png, picture)
+            write_output(png, picture)
         if as_json:
             typer.echo(json.dumps(matrix.as_json(), ensure_ascii=False))
         elif png is None:
@@ -99,5 +94,5 @@ def register(app: typer.Typer) -> None:
             return await timeline_picture(database, await resolve_subject(database, name))
 
         found, picture = _run(work)
-        _write(png, picture)
+        write_output(png, picture)
         typer.echo(terminal_text(timeline_caption(found)), err=True)

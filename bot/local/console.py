@@ -158,12 +158,10 @@ async def _read_line() -> str | None:
 async def run_console(
     settings: Settings, *, user_id: int = CONSOLE_USER_ID, admin: bool = False, files: Path | None = None
 ) -> None:
-    """`files`: the folder for what the bot sends (pictures, exports); by default a new
-    temporary one, named on the line of the first file."""
+    """`files`: the folder (made already) for what the bot sends (pictures, exports); by
+    default a new temporary one, named on the line of the first file."""
     if admin:
         settings = settings.model_copy(update={"admin_ids": settings.admin_ids | {user_id}})
-    if files is not None:
-        files.mkdir(parents=True, exist_ok=True)
     view = ConsoleView(sys.stdout, styled=sys.stdout.isatty(), folder=files)
     api = LocalBotApi(on_call=view.show)
     application = build_application(settings, request=api, rate_limited=False)

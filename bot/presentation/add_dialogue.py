@@ -71,7 +71,7 @@ def not_written(problem: Renderable) -> str:
 
 
 def did_you_mean(name: str, similar: list[str]) -> str:
-    names = ", ".join(f"<i>{h(other)}</i>" for other in similar)
+    names = ", ".join(f"<i>{h(speaker_name(other))}</i>" for other in similar)
     return _(
         "No speaker is recorded as <b>{name}</b>; did you mean {names}? Send the "
         "name as recorded, or, for someone new, the name with the side in brackets: "

@@ -15,7 +15,7 @@ from bot.input.edit_line import field_choices
 from bot.input.labels import stance_choices, stances, topic_choices
 from bot.presentation.callbacks import RetractButton
 from bot.presentation.html import h, statement_compact, statement_full
-from bot.presentation.labels import label, side_name
+from bot.presentation.labels import label, side_name, speaker_name
 from bot.record import MAX_IMPORT_BYTES, Changed, Linked
 from storage.actors import UNKNOWN_SIDE
 from storage.exchange import LISTED_SKIPS, ExchangeFormat, ImportReport
@@ -126,7 +126,7 @@ def add_problem(error: AddLineError) -> str:
 
 
 def did_you_mean(speaker: str, similar: list[str]) -> str:
-    names = ", ".join(f"<b>{h(name)}</b>" for name in similar)
+    names = ", ".join(f"<b>{h(speaker_name(name))}</b>" for name in similar)
     return "⚠️ " + _(
         "<b>Part 1 (speaker)</b>: no speaker is recorded as <b>{speaker}</b>. Did you mean {names}? "
         "Then write the name as recorded. For someone new, say which side they speak for, in brackets "
@@ -136,6 +136,20 @@ def did_you_mean(speaker: str, similar: list[str]) -> str:
 
 
 # -- changing ----------------------------------------------------------------------
+
+
+def did_you_mean_for_edit(statement_id: int, speaker: str, similar: list[str]) -> str:
+    """`/edit ID speaker` with a name that is part of or a slip for a recorded speaker's:
+    the names it may mean, each as the command to take it, and how to record someone new;
+    the field and the names as the admin's language writes them (`/edit 3 мовець …`)."""
+    field = h(_("speaker"))
+    commands = "\n".join(f"<code>/edit {statement_id} {field} {h(speaker_name(name))}</code>" for name in similar)
+    return "⚠️ " + _(
+        "<b>{field}</b>: no speaker is recorded as <b>{speaker}</b>. Did you mean:\n{commands}\n"
+        "For someone new, say which side they speak for, in brackets after the name: "
+        "<code>/edit {id} {field} {speaker} (United Kingdom)</code>\n"
+        "Nothing was changed."
+    ).format(field=field, speaker=h(speaker), commands=commands, id=statement_id)
 
 
 def not_editable(field: str) -> str:

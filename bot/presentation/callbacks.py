@@ -158,6 +158,38 @@ class ChannelAlertOffButton:
 
 
 @dataclass(frozen=True)
+class ChannelUnlinkButton:
+    """Unlink or Cancel under `/channel @name off`'s question: the channel `chat_id` and
+    the choice (its admin's rights are asked of Telegram again when it is pressed)."""
+
+    PREFIX: ClassVar[str] = "cu"
+    PATTERN: ClassVar[re.Pattern[str]] = _pattern(PREFIX)
+    CHOICES: ClassVar[tuple[str, str]] = ("yes", "no")
+
+    chat_id: int
+    choice: str
+
+    @property
+    def confirmed(self) -> bool:
+        return self.choice == "yes"
+
+    def encode(self) -> str:
+        return SEPARATOR.join((self.PREFIX, str(self.chat_id), self.choice))
+
+    @classmethod
+    def parse(cls, data: str) -> ChannelUnlinkButton | None:
+        parts = data.split(SEPARATOR)
+        if (
+            len(parts) != 3
+            or parts[0] != cls.PREFIX
+            or not parts[1].lstrip("-").isdigit()
+            or parts[2] not in cls.CHOICES
+        ):
+            return None
+        return cls(int(parts[1]), parts[2])
+
+
+@dataclass(frozen=True)
 class LanguageButton:
     """One of the three buttons of /language: the language it chooses."""
 

@@ -20,6 +20,7 @@ from bot.input.statement_keys import statement_key
 from bot.presentation.admin import (
     NOT_RETRACTED,
     RETRACTION_EXPIRED,
+    did_you_mean_for_edit,
     edited,
     linked,
     never_deleted,
@@ -53,7 +54,11 @@ async def edit_command(update: Update, context: BotContext) -> None:
         return
     statement_id = await record.statement_id(context.database, key)
     change = await with_record_sides(context.database, lambda sides: parse_edit(field, parts[2], sides))
-    changed = await record.edit(context.database, statement_id, change, who(update))
+    try:
+        changed = await record.edit(context.database, statement_id, change, who(update))
+    except record.MaybeRecordedSpeaker as maybe:
+        await reply(update, did_you_mean_for_edit(statement_id, maybe.speaker, maybe.similar))
+        return
     await reply(update, edited(changed, field))
 
 

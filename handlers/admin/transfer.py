@@ -12,6 +12,7 @@ from telegram.ext import filters
 from bot import record
 from bot.context import BotContext
 from bot.i18n import _
+from bot.input.option_words import is_option
 from bot.presentation.admin import (
     export_caption,
     import_larger_than_limit,
@@ -29,7 +30,6 @@ IMPORT_CAPTION = filters.Document.ALL & filters.CaptionRegex(re.compile(r"^/impo
 UNCAPTIONED = filters.Document.ALL & filters.ChatType.PRIVATE & ~filters.CAPTION
 """A document sent alone in a private chat."""
 
-_DRY_RUN = {"dry", "dry-run", "--dry-run", "dryrun", "check"}
 _EXPORT_FORMATS = {
     "": ExchangeFormat.jsonl,
     "jsonl": ExchangeFormat.jsonl,
@@ -43,8 +43,9 @@ async def import_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    argument = command_argument(update).lower()
-    if argument and argument not in _DRY_RUN:
+    argument = command_argument(update)
+    dry_run = is_option("import", "dry", argument)
+    if argument and not dry_run:
         await reply(update, not_an_import_option(argument))
         return
     document = message.document or (message.reply_to_message.document if message.reply_to_message else None)
@@ -58,7 +59,7 @@ async def import_command(update: Update, context: BotContext) -> None:
         return
     content = bytes(await (await document.get_file()).download_as_bytearray())
     try:
-        report = await record.import_file(context.database, name, content, who(update), dry_run=argument in _DRY_RUN)
+        report = await record.import_file(context.database, name, content, who(update), dry_run=dry_run)
     except record.TooLarge:
         await reply(update, import_larger_than_limit(name))
         return
