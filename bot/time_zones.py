@@ -182,4 +182,22 @@ def nearest_zone(name: str) -> str | None:
         # Two letters swapped ("Kiyv") are as near as one letter dropped from a longer name.
         and (len(near) == len(key) or difflib.SequenceMatcher(None, key, near).ratio() >= 0.8)
     ]
-    return shown_zone(_names()[found[0]]) if found else None
+    if found:
+        return shown_zone(_names()[found[0]])
+    return _nearest_inflected(key)
+
+
+def _nearest_inflected(key: str) -> str | None:
+    """The zone of the city a Cyrillic name in another case is a slip of ("Ландоні":
+    London, "Харкиві": Kyiv): the name without its case ending near a city's stem, with
+    the same first letter."""
+    if not _CYRILLIC.search(key):
+        return None
+    for ending in sorted(_data()["inflection"]["case_endings"], key=len, reverse=True):
+        stem = key[: len(key) - len(ending)] if key.endswith(ending) else ""
+        if len(stem) < _data()["inflection"]["min_stem"]:
+            continue
+        near = [found for found in difflib.get_close_matches(stem, _stems(), n=3, cutoff=0.8) if found[:1] == stem[:1]]
+        if near:
+            return shown_zone(_stems()[near[0]])
+    return None

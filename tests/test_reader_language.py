@@ -515,3 +515,44 @@ async def test_search_with_a_backtick_for_the_apostrophe_finds_what_the_apostrop
 async def test_a_question_with_ukrainian_apostrophe_marks_is_read_as_with_the_apostrophe(bot: BotHarness) -> None:
     replies = {await say(bot, f"/ask Що казав Зеленський про перемир{mark}я у Лондоні?", "uk") for mark in "'`ʼ"}
     assert len(replies) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "typed"),
+    [
+        ("uk", "/alert і"),
+        ("ru", "/alert и"),
+        ("uk", "/positions територія, санкції"),
+        ("ru", "/positions территория, санкции"),
+    ],
+)
+async def test_a_refusals_example_is_in_the_readers_language_and_works(
+    bot: BotHarness, language: str, typed: str
+) -> None:
+    refusal = await say(bot, typed, language)
+    example = refusal.split("напр. ", 1)[1].strip()
+    assert not re.search(r"[A-Za-z]{3,}", example.split(" ", 1)[1]), refusal
+    before = len(bot.api.calls)
+    await bot.user(language_code=language).send(example)
+    answered = bot.api.calls[before:]
+    assert answered and not any("⚠️" in str(call.params.get("text", "")) for call in answered)
+
+
+@pytest.mark.parametrize("language", ["uk", "ru"])
+async def test_what_the_reader_typed_is_quoted_as_their_language_quotes(bot: BotHarness, language: str) -> None:
+    heading = (await say(bot, "/search ceasefire", language)).split("\n")[0]
+    assert heading.split("</b> ", 1)[1].startswith("«ceasefire» (1–5 ")
+    assert "«ceasefire»" in await say(bot, "/alert ceasefire", language)
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "said"),
+    [
+        ("uk", "/search з:2025-09-01 до:2025-01-01", "⚠️ з дати: пізніше за кінцеву дату (до:)"),
+        ("ru", "/search с:2025-09-01 до:2025-01-01", "⚠️ с даты: позже конечной даты (до:)"),
+    ],
+)
+async def test_a_span_that_ends_before_it_starts_is_refused_in_the_readers_words(
+    bot: BotHarness, language: str, typed: str, said: str
+) -> None:
+    assert await say(bot, typed, language) == said

@@ -87,7 +87,7 @@ async def test_the_listing_says_what_the_words_were_looked_for_as(shared_sample_
         found = await load_listing(shared_sample_database, Listing("search", "санкції"))
         nothing = await load_listing(shared_sample_database, Listing("search", "санкції since:2099"))
     assert found.shown and re.search(
-        r"“санкції” \(1–\d+ з \d+\)\n<i>Шукали англійською: санкції → sanctions, sanction", found.html
+        r"«санкції» \(1–\d+ з \d+\)\n<i>Шукали англійською: санкції → sanctions, sanction", found.html
     )
     assert nothing.shown == 0 and "Шукали англійською: санкції → sanctions" in nothing.html
     with use_language("ru"):

@@ -140,14 +140,12 @@ def timeline_caption(timeline: Timeline) -> str:
     # A statement on two topics is a point in each lane, but one stance.
     stances = Counter({point.statement_id: point.stance for point in points}.values())
     common = ", ".join(stance_count(stance, count) for stance, count in stances.most_common(4))
-    statements = ngettext(
-        "{count} statement from {first} to {last}", "{count} statements from {first} to {last}", timeline.statements
-    )
+    statements = ngettext("{count} statement, {dates}", "{count} statements, {dates}", timeline.statements)
+    # The span as every reply shows one: "13 Mar 2025 – 21 Nov 2025".
+    since, until = said_on(first.said_on, first.precision), said_on(last.said_on, last.precision)
     summary = _("{statements}, {lanes}; {stances}.").format(
         statements=statements.format(
-            count=timeline.statements,
-            first=said_on(first.said_on, first.precision),
-            last=said_on(last.said_on, last.precision),
+            count=timeline.statements, dates=since if since == until else f"{since} – {until}"
         ),
         lanes=timeline_lanes(timeline, len(timeline.lanes)),
         stances=common,

@@ -13,7 +13,7 @@ from bot.answering.search_words import search_words, translations
 from bot.i18n import N_, _, ngettext
 from bot.input.search_syntax import parse_search
 from bot.presentation.callbacks import AlertOffButton, AlertPageButton, ChannelAlertOffButton
-from bot.presentation.html import h, statement_compact
+from bot.presentation.html import h, quoted, statement_compact
 from bot.presentation.paging import PAGE_SIZE, paging_keyboard
 from storage.alerts import DeliveredPage, delivered_page
 from storage.engine import Database
@@ -40,16 +40,12 @@ class AlertPage:
     keyboard: InlineKeyboardMarkup | None
 
 
-def _quoted(query: str) -> str:
-    return f"“{h(query)}”"
-
-
 def _heading(page: DeliveredPage) -> str:
     count = page.total
     if len(page.alerts) == 1:
-        alerts = _("your alert {query}").format(query=_quoted(page.alerts[0][0]))
+        alerts = _("your alert {query}").format(query=quoted(page.alerts[0][0]))
     else:
-        listed = " · ".join(f"{_quoted(query)} ({matched})" for query, matched in page.alerts)
+        listed = " · ".join(f"{quoted(query)} ({matched})" for query, matched in page.alerts)
         alerts = _("your alerts {queries}").format(queries=listed)
     # What an alert on `status:retracted` tells of is a retraction, not a new statement.
     retracted = page.retracted == count
@@ -110,7 +106,7 @@ def alert_made(alert: Alert, channel: str | None = None) -> str:
         hears = _("{channel} hears at once when a statement matching it is recorded (every word, and each filter).")
     else:
         hears = _("You hear at once when a statement matching it is recorded (every word, and each filter).")
-    made = _("Alert {number} set: {query}.").format(number=alert.number, query=_quoted(alert.query))
+    made = _("Alert {number} set: {query}.").format(number=alert.number, query=quoted(alert.query))
     shown = f"🔔 {made}\n" + hears.format(channel=h(channel or ""))
     translated = translations(search_words(parsed.text))
     if translated:
@@ -120,7 +116,7 @@ def alert_made(alert: Alert, channel: str | None = None) -> str:
 
 
 def alert_removed(alert: Alert) -> str:
-    return "🔕 " + _("Alert {number} removed: {query}.").format(number=alert.number, query=_quoted(alert.query))
+    return "🔕 " + _("Alert {number} removed: {query}.").format(number=alert.number, query=quoted(alert.query))
 
 
 def alerts_list(
@@ -139,7 +135,7 @@ def alerts_list(
         title = "<b>{}</b>".format(_("Alerts of {channel}").format(channel=h(channel[0])))
     else:
         title = "<b>{}</b>".format(_("Your alerts"))
-    lines = [title, *(f"{alert.number}. {_quoted(alert.query)}" for alert in alerts)]
+    lines = [title, *(f"{alert.number}. {quoted(alert.query)}" for alert in alerts)]
     off = f"<code>/channel {h(channel[0])} alert off N</code>" if channel else "<code>/alert off N</code>"
     lines.append("\n" + _("Remove one with its button or {command}.").format(command=off))
     buttons = [

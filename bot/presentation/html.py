@@ -23,6 +23,12 @@ def h(value: object) -> str:
     return escape(str(value), quote=False)
 
 
+def quoted(text: str) -> str:
+    """What a reader typed, quoted as their language quotes: “ceasefire”, «перемир'я»."""
+    # Translators: the quotation marks of your language around what the reader typed.
+    return _("“{text}”").format(text=h(text))
+
+
 def count(total: int, capped: bool = False) -> str:
     """A number of statements as readers see it, in their locale: "27,918" ("27 918" in
     Ukrainian); "1,000+" when a search stopped counting there (storage.search.capped_count)."""

@@ -13,7 +13,7 @@ from bot.answering.speakers import SideNamed
 from bot.answering.understanding import Understanding
 from bot.i18n import ENGLISH, N_, _, current
 from bot.input.search_syntax import parse_search
-from bot.presentation.html import count, span, statement_compact, statement_list
+from bot.presentation.html import count, quoted, span, statement_compact, statement_list
 from bot.presentation.labels import label, place_name, side_name, speaker_name
 from bot.presentation.nothing_found import answer_nothing_found, search_nothing_found
 from bot.presentation.paging import PAGE_SIZE, Listing
@@ -72,13 +72,14 @@ async def _search(database: Database, argument: str, offset: int, bot_username: 
     words = await read_search_words(database, parsed.text)
     filters = await with_speakers(database, parsed.filters)
     page = await search(database, alternatives(words), filters, limit=PAGE_SIZE, offset=offset)
-    heading = "<b>{}</b> “{}”".format(_("Search"), escape(argument, quote=False))
-    if not page.statements:
-        why = await search_nothing_found(database, parsed.text, words, filters)
-        return ListingPage(f"{heading}\n{why}", offset, 0, page.total)
-    # What the Ukrainian or Russian words were looked for as.
+    heading = "<b>{}</b> {}".format(_("Search"), quoted(argument))
+    # What the Ukrainian or Russian words were looked for as, with or without a match.
     translated = translations(words)
     note = _("Looked for in English: {words}").format(words=translated) if translated else ""
+    if not page.statements:
+        why = await search_nothing_found(database, parsed.text, words, filters)
+        looked_for = f"\n<i>{escape(note, quote=False)}</i>" if note else ""
+        return ListingPage(f"{heading}{looked_for}\n{why}", offset, 0, page.total)
     return _page(heading, page.statements, offset, page.total, "", bot_username, page.capped, note)
 
 

@@ -1,5 +1,5 @@
 """What a reader is told when /search or a question finds nothing: one reason, the one
-that applies, and one way to widen the search (fewer words, no filters, no dates, the
+that applies, and one way to widen the search (other words, no filters, no dates, the
 speaker's own list, the topics). A pile of notes leaves the reader to work out which
 one matters; this says it."""
 
@@ -34,11 +34,12 @@ async def search_nothing_found(database: Database, text: str, words: list[Search
                 without.total,
             ).format(count=without.total, command=_command(f"/search {text}"))
             return f"{escape(reason, quote=False)}\n<i>{hint}</i>"
+    # A search finds a statement holding any of its words: none holds any of these.
     if len(words) > 1:
-        reason = _("No statement holds all of these words: {words}.").format(
+        reason = _("No statement holds any of these words: {words}.").format(
             words=", ".join(word.written for word in words)
         )
-        hint = escape(_("Fewer words find more: try one or two of them."), quote=False)
+        hint = _("Try other words, or see the topics: {command}").format(command="/topic")
     elif words:
         reason = _("No statement holds “{word}”.").format(word=words[0].written)
         hint = _("Try another word, or see the topics: {command}").format(command="/topic")

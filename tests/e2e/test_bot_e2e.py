@@ -147,7 +147,7 @@ async def test_non_admin_add_is_refused_and_changes_nothing(running: EmulatorCli
 
     await reader.send_command("/search zebras")
     searched = await _reply(running, READER, 1)
-    assert "No statement matches" in (searched.text or "")
+    assert "No statement holds “zebras”." in (searched.text or "")
 
 
 async def test_in_a_group_commands_work_and_plain_text_needs_a_mention(running: EmulatorClient) -> None:
