@@ -281,3 +281,16 @@ async def test_a_word_of_a_subject_the_record_is_silent_on_finds_nothing(
     assert english and not _holding(sample_records, english)
     found = await search(shared_sample_database, alternatives(search_words(word)), limit=50)
     assert not found.statements
+
+
+@pytest.mark.parametrize(
+    ("word", "english"),
+    [("дотримуються", "respect"), ("подписаться", "sign"), ("плануються", "plan"), ("соблюдаются", "observe")],
+)
+def test_a_reflexive_verb_is_read_without_its_ending(word: str, english: str) -> None:
+    assert english in english_words(fold(word))
+
+
+def test_a_word_found_whole_keeps_its_own_english_words() -> None:
+    # "Білорусь" is Belarus whole; no reflexive ending is taken off it.
+    assert "belarus" in english_words(fold("Білорусь"))

@@ -123,6 +123,8 @@ class _Data:
     since_words: frozenset[str]
     #: Ukrainian and Russian stems -> English words (vocabulary/crosslingual.json).
     english_of: dict[str, tuple[str, ...]]
+    #: Taken off a verb the lexicon's stems do not find whole (vocabulary/crosslingual.json).
+    reflexive_endings: tuple[str, ...]
     #: Verbs of saying and words for a kind of statement (vocabulary/stances.json): how
     #: something was said, which a statement's record holds as its stance, not its words.
     manner_words: frozenset[str]
@@ -153,6 +155,7 @@ def _data() -> _Data:
         year_words=frozenset(fold(word) for word in raw["year_words"]),
         since_words=frozenset(fold(word) for word in raw["since_words"]),
         english_of=_lexicon(vocabulary("crosslingual.json")),
+        reflexive_endings=tuple(vocabulary("crosslingual.json")["reflexive_endings"]),
         manner_words=frozenset(fold(word) for word in (*STANCES.stance_verbs, *STANCES.stance_of)),
         about_words=frozenset(fold(word) for word in raw["about_words"]),
         subject_openers=frozenset(fold(word) for word in raw["subject_openers"]),
@@ -179,8 +182,18 @@ def _lexicon(raw: dict[str, Any]) -> dict[str, tuple[str, ...]]:
 def english_words(word: str) -> tuple[str, ...]:
     """The English words the lexicon gives for a folded Cyrillic word: those of the
     longest stem that begins it with an ending short enough (see `_LEXICON_LONG_STEM`);
-    none when no stem does."""
-    english_of = _data().english_of
+    none when no stem does. A verb's reflexive ending is taken off when the whole
+    word finds nothing ("дотримуються": respect, observe)."""
+    data = _data()
+    found = _english_of_stem(word, data.english_of)
+    if not found:
+        reflexive = next((ending for ending in data.reflexive_endings if word.endswith(ending)), None)
+        if reflexive is not None:
+            found = _english_of_stem(word[: -len(reflexive)], data.english_of)
+    return found
+
+
+def _english_of_stem(word: str, english_of: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
     for ending in range(_ENDING_MAX + 2):
         stem = word[: len(word) - ending]
         if len(stem) < _LEXICON_STEM_MIN:
