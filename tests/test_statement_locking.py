@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from storage.engine import Database
 from storage.errors import Conflict
 from storage.exchange import import_statements
-from storage.models import AuditAction, AuditEntry, Statement
+from storage.models import AuditAction, AuditEntry, Statement, StatementLink
 from storage.statements import (
     add_statement,
     edit_statement,
@@ -211,9 +211,11 @@ async def test_a_link_waits_for_a_writer_holding_either_statement(
         lambda session: retract_in(session, first + 1, "misattributed", "writer-a"),
         lambda: link_statements(other, first, "contradicts", first + 1, "writer-b"),
     )
-    link = await linking
-
-    assert (link.from_id, link.to_id) == (first, first + 1)
+    # It decided from the statement as the writer left it: retracted, and so not linked.
+    with pytest.raises(Conflict, match="retracted"):
+        await linking
     async with database.read() as session:
         statements = (await session.exec(select(Statement).order_by(col(Statement.id)))).all()
+        links = (await session.exec(select(StatementLink))).all()
     assert [statement.is_retracted for statement in statements] == [False, True]
+    assert links == []
