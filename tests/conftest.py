@@ -402,6 +402,15 @@ def shared_embedder() -> Any:
 
 
 @pytest_asyncio.fixture
+async def model_database(
+    db_engine: str, make_database: Callable[..., Awaitable[Database]], shared_embedder: Any
+) -> Database:
+    """The sample corpus with embeddings stored on import, on each engine (skipped without
+    the model): what questions are answered from."""
+    return await make_database(db_engine, sample=True, embedder=shared_embedder)
+
+
+@pytest_asyncio.fixture
 async def telegram(database: Database) -> AsyncIterator[Telegram]:
     """The digest tests' recording Telegram, sending from `database`'s deliveries."""
     async with telegram_on(database) as telegram:

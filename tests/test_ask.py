@@ -6,7 +6,6 @@ writes, and the JSON contract of `diplobot ask --json`."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -24,14 +23,6 @@ from storage.validation import StatementData
 #: "in July" and "since June" are read against the record's last date when today is
 #: later; a fixed today keeps the tests about the sample, whenever they run.
 TODAY = date(2026, 11, 27)
-
-
-@pytest.fixture
-async def model_database(
-    db_engine: str, make_database: Callable[..., Awaitable[Database]], shared_embedder: Any
-) -> Database:
-    """The sample corpus with embeddings stored on import (skipped without the model)."""
-    return await make_database(db_engine, sample=True, embedder=shared_embedder)
 
 
 @pytest.fixture

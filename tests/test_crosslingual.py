@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date
 from importlib import resources
@@ -213,13 +212,6 @@ async def test_a_group_of_english_words_is_held_when_the_record_holds_any_of_the
     unheld = ("election", "ballot", "referendum")
     stats = await term_stats(sample_database, [], [], 50, alternatives=[held, unheld])
     assert stats.held == {held: True, unheld: False}
-
-
-@pytest.fixture
-async def model_database(
-    db_engine: str, make_database: Callable[..., Awaitable[Database]], shared_embedder: Any
-) -> Database:
-    return await make_database(db_engine, sample=True, embedder=shared_embedder)
 
 
 async def _answered(database: Database, question: str, options: SemanticOptions = DEFAULT_SEMANTIC) -> list[str]:

@@ -7,9 +7,7 @@ the name."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any
 
 import pytest
 
@@ -68,13 +66,6 @@ def test_a_name_joined_by_a_hyphen_is_the_name() -> None:
 
 def test_a_hyphen_inside_a_cyrillic_name_keeps_it_whole() -> None:
     assert read("Що сказав Лавров у Ер-Ріяді?", FACTS).names == ("Ер-Ріяді",)
-
-
-@pytest.fixture
-async def model_database(
-    db_engine: str, make_database: Callable[..., Awaitable[Database]], shared_embedder: Any
-) -> Database:
-    return await make_database(db_engine, sample=True, embedder=shared_embedder)
 
 
 async def _refs(database: Database, question: str) -> list[str]:

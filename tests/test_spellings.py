@@ -5,9 +5,7 @@ both scripts share; a name the record does not hold is still "not mentioned"."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any
 
 import pytest
 
@@ -55,13 +53,6 @@ def test_a_cyrillic_name_finds_the_record_s_latin_name(name: str, latin: tuple[s
 def test_names_the_record_does_not_hold_find_nothing(name: str) -> None:
     # "Моди" is not the acronym "MoD": acronyms are not spelt out in Cyrillic.
     assert RecordSpellings(RECORD_NAMES).latin_for(name) == ()
-
-
-@pytest.fixture
-async def model_database(
-    db_engine: str, make_database: Callable[..., Awaitable[Database]], shared_embedder: Any
-) -> Database:
-    return await make_database(db_engine, sample=True, embedder=shared_embedder)
 
 
 async def _refs(database: Database, question: str) -> list[str]:

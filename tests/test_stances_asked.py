@@ -5,9 +5,7 @@ similarity, which barely tells a promise from a refusal on the same subject."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any
 
 import pytest
 
@@ -34,13 +32,6 @@ FACTS = RecordFacts(
 )
 def test_the_kind_of_statement_asked_for_is_read(question: str, stances: set[Stance]) -> None:
     assert read(question, FACTS).stances == stances
-
-
-@pytest.fixture
-async def model_database(
-    db_engine: str, make_database: Callable[..., Awaitable[Database]], shared_embedder: Any
-) -> Database:
-    return await make_database(db_engine, sample=True, embedder=shared_embedder)
 
 
 async def test_a_promise_asked_for_comes_first(model_database: Database) -> None:
