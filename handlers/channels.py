@@ -24,7 +24,7 @@ from telegram.constants import ChatType as TelegramChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.alerts.manage import alerts_of, create, is_off_word, off_request, remove, remove_all
+from bot.alerts.manage import alerts_of, create, is_off_word, off_request, remove
 from bot.context import BotContext
 from bot.i18n import LANGUAGES, N_, _, current, said, use_language
 from bot.input.option_words import options_of
@@ -35,9 +35,10 @@ from bot.presentation.settings import digest_when, fixed_offset_note, next_diges
 from handlers.alerts import remove_and_relist
 from handlers.common import answers_errors, command_argument, reply
 from handlers.subscribers import parse_subscribe_argument
+from storage.alerts import unlink_chat
 from storage.errors import InvalidInput
 from storage.models import ChatType
-from storage.subscriptions import get_subscriber, set_language, subscribe, unsubscribe
+from storage.subscriptions import get_subscriber, set_language, subscribe
 
 log = logging.getLogger(__name__)
 
@@ -263,9 +264,10 @@ async def unlink_button(update: Update, context: BotContext) -> None:
     if not pressed.confirmed:
         await query.edit_message_text(not_unlinked(channel.name))
         return
-    digest = await unsubscribe(context.database, channel.chat_id)
-    alerts = await remove_all(context.database, channel.chat_id)
-    await query.edit_message_text(unlinked(channel.name, alerts) if digest or alerts else not_linked(channel.name))
+    stopped = await unlink_chat(context.database, channel.chat_id)
+    await query.edit_message_text(
+        unlinked(channel.name, stopped.alerts) if stopped.digest or stopped.alerts else not_linked(channel.name)
+    )
 
 
 async def off_button(update: Update, context: BotContext) -> None:

@@ -38,6 +38,7 @@ from storage.models import (
 )
 from storage.search import FTS_TEXT, SearchFilters, Words, filter_actor_ids, filter_clauses, fts_quoted, words_as_terms
 from storage.statements import indexed_text
+from storage.subscriptions import UNSUBSCRIBED, stop_digest
 
 #: The audit actions that can make a statement match an alert it did not match before.
 CHANGING_ACTIONS = (
@@ -107,6 +108,22 @@ async def delete_chat_alerts(session: AsyncSession, chat_id: int) -> int:
     """Every alert of the chat (it is gone, or its admins unlinked it)."""
     result = await session.exec(delete(Alert).where(col(Alert.chat_id) == chat_id))
     return int(result.rowcount or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Unlinked:
+    """What unlinking a chat stopped: its digest (False when it had none) and how many alerts."""
+
+    digest: bool
+    alerts: int
+
+
+async def unlink_chat(database: Database, chat_id: int) -> Unlinked:
+    """Stops the chat's digest and removes its alerts in one transaction: a failure
+    leaves the chat linked as it was, never half unlinked."""
+    async with database.write() as session:
+        digest = await stop_digest(session, chat_id, UNSUBSCRIBED)
+        return Unlinked(digest, await delete_chat_alerts(session, chat_id))
 
 
 async def move_chat_alerts(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> None:

@@ -190,12 +190,18 @@ async def unsubscribe(database: Database, chat_id: int) -> bool:
 async def deactivate(database: Database, chat_id: int, reason: str) -> bool:
     """Stops digests to the chat (unsubscribed, blocked the bot, removed it from a group)."""
     async with database.write() as session:
-        subscriber = await load_subscriber(session, chat_id)
-        if subscriber is None or not subscriber.active:
-            return False
-        subscriber.active = False
-        subscriber.deactivated_reason = reason[:300]
-        return True
+        return await stop_digest(session, chat_id, reason)
+
+
+async def stop_digest(session: AsyncSession, chat_id: int, reason: str) -> bool:
+    """`deactivate` within the caller's transaction, for a change that must happen
+    whole with others (a channel unlinked). False when the chat had no digest."""
+    subscriber = await load_subscriber(session, chat_id)
+    if subscriber is None or not subscriber.active:
+        return False
+    subscriber.active = False
+    subscriber.deactivated_reason = reason[:300]
+    return True
 
 
 async def _change(

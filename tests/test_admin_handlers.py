@@ -672,6 +672,12 @@ async def test_edit_takes_a_value_with_spaces(bot: BotHarness, record: Database)
         ("/link a contradicts b", "no statement a in the record"),
         ("/link a! contradicts b", "To link two statements"),
         ("/link 1 agrees 2", "'agrees' is not a kind of link (one of: contradicts, responds_to)"),
+        ("/link 1 2 agrees", "'agrees' is not a kind of link (one of: contradicts, responds_to)"),
+        ("/link agrees with 1 2", "'agrees with' is not a kind of link"),
+        ("/link 1 2 3", "e.g. <code>/link 24 responds_to 23</code>"),
+        ("/link contradicts 1 responds_to", "To link two statements"),
+        ("/link contradicts contradicts 2", "To link two statements"),
+        ("/link 1 contradicts 2 3", "To link two statements"),
         ("/link 1 contradicts 1", "cannot be linked to itself"),
         ("/link 1 contradicts 999", "no statement #999 in the record"),
     ],
@@ -746,9 +752,20 @@ async def test_a_retracted_statement_is_not_retracted_or_edited_again(bot: BotHa
     assert await snapshot(record) == before
 
 
-@pytest.mark.parametrize("kind", ["responds_to", "responds to", "RESPONDS-TO"])
-async def test_link_records_the_link_and_shows_both(bot: BotHarness, record: Database, kind: str) -> None:
-    await bot.admin().send(f"/link 2 {kind} #1")
+@pytest.mark.parametrize(
+    "command",
+    [
+        "/link 2 responds_to #1",
+        "/link 2 responds to #1",
+        "/link 2 RESPONDS-TO #1",
+        "/link 2 #1 responds_to",
+        "/link 2 1 відповідає на",
+        "/link responds to 2 1",
+        "/link отвечает на 2 #1",
+    ],
+)
+async def test_link_records_the_link_and_shows_both(bot: BotHarness, record: Database, command: str) -> None:
+    await bot.admin().send(command)
 
     async with record.read() as session:
         link = (await session.exec(select(StatementLink))).one()

@@ -222,6 +222,26 @@ async def test_an_alert_for_retracted_statements_tells_of_a_retraction_as_one(
     assert len(telegram.api.delivered(OTHER)) == 1  # the other alert hears nothing of a retraction
 
 
+async def test_a_delivery_of_new_and_retracted_statements_says_it_holds_both(
+    database: Database, telegram: Telegram
+) -> None:
+    await create(database, READER, "ceasefire")
+    await create(database, READER, "talks status:retracted")
+    talks = await record(database, "Vladimir Putin", "talks", "Talks are possible in Istanbul.")
+    await tick(telegram)
+    assert telegram.api.delivered(READER) == []  # recorded, not retracted: not what it waits for
+
+    await retract_statement(database, talks.id or 0, "misattributed", "test")
+    await record(database, "Vladimir Putin", "ceasefire", PUTIN_CEASEFIRE)
+    await record(database, "Vladimir Putin", "ceasefire", "A ceasefire needs guarantees.")
+    await tick(telegram)
+
+    [told] = telegram.api.delivered(READER)
+    assert "🔔 <b>3 statements match</b> your alerts “ceasefire” (2) · “talks status:retracted” (1)" in told
+    assert "1 of them retracted (1–3 of 3)" in told
+    assert "new statements" not in told and "retracted statements" not in told
+
+
 # -- one message per chat ----------------------------------------------------------------
 
 

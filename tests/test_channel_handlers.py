@@ -5,9 +5,11 @@ digest and its alerts like any other chat."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
+from sqlalchemy import event
 
 from bot.alerts.tick import send_alerts
 from bot.digests.tick import send_due
@@ -128,6 +130,26 @@ async def test_unlinking_stops_the_digest_and_removes_the_alerts(bot: BotHarness
     assert await chat_alerts(database, CHANNEL) == []
     assert "was not linked" in await say(bot, "/channel @peace_news off")
     assert ADMIN_ID != CHANNEL_ADMIN  # the bot's own admins have no say over a channel
+
+
+async def test_unlinking_that_fails_midway_leaves_the_channel_linked(bot: BotHarness, database: Database) -> None:
+    await say(bot, "/channel @peace_news")
+    await say(bot, "/channel @peace_news alert ceasefire")
+
+    def failing(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("DELETE FROM ALERT"):
+            raise RuntimeError("the database went away")
+
+    engine = database.write_engine.sync_engine
+    event.listen(engine, "before_cursor_execute", failing)
+    try:
+        await unlink(bot, "Unlink")
+    finally:
+        event.remove(engine, "before_cursor_execute", failing)
+
+    subscriber = await get_subscriber(database, CHANNEL)
+    assert subscriber is not None and subscriber.active
+    assert [alert.query for alert in await chat_alerts(database, CHANNEL)] == ["ceasefire"]
 
 
 async def unlink(bot: BotHarness, label: str, command: str = "/channel @peace_news off") -> str:

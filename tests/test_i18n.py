@@ -17,9 +17,11 @@ from babel.messages.pofile import read_po
 
 from bot.digests.compose import render_digest
 from bot.i18n import use_language
+from bot.presentation.alerts import alert_heading
 from bot.presentation.labels import speaker_name, stance_count
+from storage.alerts import DeliveredPage
 from storage.engine import Database
-from storage.models import Stance
+from storage.models import AlertDelivery, Stance
 from storage.subscriptions import get_subscriber, set_language
 from tests.bot_harness import ADMIN_ID, BotHarness, running_bot
 from tests.support.digests import FIRST_DUE, Telegram, record, subscribe_chat
@@ -117,6 +119,23 @@ def test_plural_forms_of_one_two_and_five(language: str, expected: list[str]) ->
         headings = [render_digest({}, {"ceasefire": count})[0] for count in (1, 2, 5)]
     for heading, words in zip(headings, expected, strict=True):
         assert words in heading
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["3 statements match</b> your alert “talks”, 1 of them retracted", "2 of them retracted", "5 of them"]),
+        ("uk", ["3 заяви відповідають</b> вашому", "з них 1 відкликана", "з них 2 відкликані", "з них 5 відкликано"]),
+        ("ru", ["3 заявления соответствуют</b>", "из них 1 отозвано", "из них 2 отозваны", "из них 5 отозваны"]),
+    ],
+)
+def test_a_delivery_of_new_and_retracted_statements_counts_the_retracted(language: str, expected: list[str]) -> None:
+    with use_language(language):
+        headings = " ".join(
+            alert_heading(DeliveredPage(AlertDelivery(chat_id=1), [("talks", total)], total, 0, [1], retracted))
+            for total, retracted in ((3, 1), (6, 2), (9, 5))
+        )
+    assert all(words in headings for words in expected), headings
 
 
 @pytest.mark.parametrize(

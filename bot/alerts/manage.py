@@ -17,7 +17,7 @@ from bot.i18n import N_
 from bot.input.option_words import is_option
 from bot.input.search_syntax import ParsedQuery, parse_search
 from bot.record_names import checked_query
-from storage.alerts import add_alert, chat_alerts, delete_alert, delete_chat_alerts
+from storage.alerts import add_alert, chat_alerts, delete_alert
 from storage.engine import Database
 from storage.errors import InvalidInput, NotFound
 from storage.models import Alert
@@ -124,9 +124,3 @@ async def remove(database: Database, chat_id: int, number: int, channel: str | N
     if removed is None:
         raise NotFound(N_("this chat has no alert {number}; /alerts lists them"), number=number)
     return removed
-
-
-async def remove_all(database: Database, chat_id: int) -> int:
-    """Every alert of the chat; how many there were."""
-    async with database.write() as session:
-        return await delete_chat_alerts(session, chat_id)

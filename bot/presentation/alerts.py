@@ -40,7 +40,8 @@ class AlertPage:
     keyboard: InlineKeyboardMarkup | None
 
 
-def _heading(page: DeliveredPage) -> str:
+def alert_heading(page: DeliveredPage) -> str:
+    """What the delivery holds: new statements, retracted ones, or both (then how many are retracted)."""
     count = page.total
     if len(page.alerts) == 1:
         alerts = _("your alert {query}").format(query=quoted(page.alerts[0][0]))
@@ -65,11 +66,17 @@ def _heading(page: DeliveredPage) -> str:
             "<b>{count} retracted statements match</b> {alerts}",
             count,
         )
+    elif page.retracted:
+        # New statements and retractions in one message (two alerts, or a burst): neither
+        # "new" nor "retracted" holds for all of them, so the heading says how many are which.
+        heading = ngettext(
+            "<b>{count} statement matches</b> {alerts}", "<b>{count} statements match</b> {alerts}", count
+        ) + ngettext(", {retracted} of them retracted", ", {retracted} of them retracted", page.retracted)
     else:
         heading = ngettext(
             "<b>{count} new statement matches</b> {alerts}", "<b>{count} new statements match</b> {alerts}", count
         )
-    return "🔔 " + heading.format(count=count, alerts=alerts) + f" ({shown})"
+    return "🔔 " + heading.format(count=count, alerts=alerts, retracted=page.retracted) + f" ({shown})"
 
 
 async def load_alert_page(
@@ -87,7 +94,7 @@ async def load_alert_page(
             page = await delivered_page(session, delivery_id, last, PAGE_SIZE)
             assert page is not None
     loaded = await load_statements(database, page.statement_ids)
-    blocks = [_heading(page)]
+    blocks = [alert_heading(page)]
     blocks += [statement_compact(loaded[i], bot_username) for i in page.statement_ids if i in loaded]
     keyboard = paging_keyboard(
         lambda to: AlertPageButton(delivery_id, to).encode(), page.offset, len(page.statement_ids), page.total

@@ -15,7 +15,7 @@ from bot import record
 from bot.context import BotContext
 from bot.i18n import N_, _
 from bot.input.edit_line import edit_field, parse_edit
-from bot.input.labels import link_kind_of
+from bot.input.link_line import parse_link
 from bot.input.statement_keys import statement_key
 from bot.presentation.admin import (
     NOT_RETRACTED,
@@ -118,17 +118,15 @@ async def deleting_command(update: Update, context: BotContext) -> None:
 @answers_errors
 async def link_command(update: Update, context: BotContext) -> None:
     """`/link ID KIND ID`, the kind in any of the three languages, in words ("responds to",
-    "відповідає на") or as the record's key (`responds_to`)."""
-    parts = command_argument(update).split()
-    from_key = statement_key(parts[0]) if len(parts) >= 3 else None
-    to_key = statement_key(parts[-1]) if len(parts) >= 3 else None
-    if from_key is None or to_key is None:
-        await reply(update, usage_of("link"))
-        return
+    "відповідає на") or as the record's key (`responds_to`), before, between or after the
+    two statements."""
     try:
-        kind = link_kind_of(" ".join(parts[1:-1]))
+        line = parse_link(command_argument(update))
     except ValueError as error:
         raise InvalidInput(N_("kind"), wording_of(error)) from None
-    from_id = await record.statement_id(context.database, from_key)
-    to_id = await record.statement_id(context.database, to_key)
-    await reply(update, linked(await record.link(context.database, from_id, kind.value, to_id, who(update))))
+    if line is None:
+        await reply(update, usage_of("link"))
+        return
+    from_id = await record.statement_id(context.database, line.from_key)
+    to_id = await record.statement_id(context.database, line.to_key)
+    await reply(update, linked(await record.link(context.database, from_id, line.kind.value, to_id, who(update))))
