@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from html import escape
 
-from telegram import ChatMember, ChatMemberAdministrator, Update
+from telegram import CallbackQuery, ChatMember, ChatMemberAdministrator, Update
 from telegram.constants import ChatType as TelegramChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
@@ -247,18 +247,28 @@ async def _ask_unlink(update: Update, context: BotContext, channel: Channel) -> 
     await reply(update, unlink_question(channel.name, digest, alerts), unlink_keyboard(channel.chat_id))
 
 
+async def _pressed_by_admin(update: Update, context: BotContext, query: CallbackQuery, chat_id: int) -> Channel | None:
+    """The channel a button under it acts on, when the user who pressed it still
+    administers it (asked of Telegram again); otherwise None, the user told why."""
+    user = update.effective_user
+    if user is None:
+        return None
+    try:
+        return await administered_channel(context, chat_id, user.id)
+    except InvalidInput as error:
+        await query.answer(said(error.problem), show_alert=True)
+        return None
+
+
 @answers_errors
 async def unlink_button(update: Update, context: BotContext) -> None:
     """Unlink or Cancel: the admin's rights over the channel are asked of Telegram again."""
     query = update.callback_query
     pressed = ChannelUnlinkButton.parse(query.data or "") if query else None
-    user = update.effective_user
-    if query is None or pressed is None or user is None:
+    if query is None or pressed is None:
         return
-    try:
-        channel = await administered_channel(context, pressed.chat_id, user.id)
-    except InvalidInput as error:
-        await query.answer(said(error.problem), show_alert=True)
+    channel = await _pressed_by_admin(update, context, query, pressed.chat_id)
+    if channel is None:
         return
     await query.answer()
     if not pressed.confirmed:
@@ -274,13 +284,10 @@ async def off_button(update: Update, context: BotContext) -> None:
     """🔕 under a channel's alerts: its admin's rights are asked of Telegram again."""
     query = update.callback_query
     pressed = ChannelAlertOffButton.parse(query.data or "") if query else None
-    user = update.effective_user
-    if query is None or pressed is None or user is None:
+    if query is None or pressed is None:
         return
-    try:
-        channel = await administered_channel(context, pressed.chat_id, user.id)
-    except InvalidInput as error:
-        await query.answer(said(error.problem), show_alert=True)
+    channel = await _pressed_by_admin(update, context, query, pressed.chat_id)
+    if channel is None:
         return
     await remove_and_relist(query, context, channel.chat_id, pressed.number, (channel.name, channel.chat_id))
 
