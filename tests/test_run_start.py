@@ -150,3 +150,19 @@ def test_a_started_bot_names_itself_and_its_record(tmp_path: Path) -> None:
         .rstrip()
         .endswith(f"INFO bot.app: @{BOT_USER['username']} is up, keeping the record in {cli.database_url}")
     )
+
+
+def test_a_token_rejected_while_polling_stops_the_bot_with_one_line(tmp_path: Path) -> None:
+    """A token revoked while the bot runs: the process exits non-zero, so that a restart
+    policy or a supervisor sees it, instead of living on without polling."""
+    cli = sqlite_cli(tmp_path)
+    with http_bot_api({"getUpdates": (401, "Unauthorized")}, refuse_after=1) as api:
+        result = cli.run("run", TELEGRAM_BOT_TOKEN=TOKEN, DIPLOBOT_TELEGRAM_API_URL=api, DIPLOBOT_SEMANTIC="false")
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    rejected = [line for line in result.stderr.splitlines() if "TELEGRAM_BOT_TOKEN" in line]
+    assert rejected == ["TELEGRAM_BOT_TOKEN: Telegram rejected the token; check it with @BotFather"], result.stderr
+    assert " is up, keeping the record in " in result.stderr
+    assert "Unclosed" not in result.stderr  # post_shutdown closed the transports
+    assert TOKEN.partition(":")[2] not in result.stdout + result.stderr

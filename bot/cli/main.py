@@ -88,7 +88,7 @@ def run(
     from telegram.error import TelegramError
 
     from bot.app import ALLOWED_UPDATES, build_application
-    from bot.cli.startup import listen_failure, quiet_bootstrap_failures, telegram_failure
+    from bot.cli.startup import TokenWatch, listen_failure, quiet_bootstrap_failures, telegram_failure
     from bot.runtime import DatabaseUnavailable
 
     hidden = [*secrets(settings), secret]
@@ -98,7 +98,10 @@ def run(
     application = build_application(settings)
     try:
         if webhook_url is None:
+            watch = TokenWatch(application)
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
+            if watch.rejection is not None:
+                raise watch.rejection
             return
         application.run_webhook(
             listen=listen,

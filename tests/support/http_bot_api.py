@@ -1,28 +1,38 @@
 """A Bot API over real HTTP for tests of `diplobot run` as a process: it accepts the bot
 (getMe) and every call, except those given a refusal (`{"getUpdates": (409, "Conflict: …")}`),
-which it answers as Telegram does."""
+which it answers as Telegram does; `refuse_after` calls of each such method are answered
+first (a token revoked while the bot polls)."""
 
 from __future__ import annotations
 
 import json
 import threading
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bot.local.bot_api import BOT_USER
 
+#: What a call answered fine returns, besides `True`.
+RESULTS: dict[str, object] = {"getMe": BOT_USER, "getUpdates": []}
+
 
 @contextmanager
-def http_bot_api(refusals: Mapping[str, tuple[int, str]]) -> Iterator[str]:
+def http_bot_api(refusals: Mapping[str, tuple[int, str]], *, refuse_after: int = 0) -> Iterator[str]:
     """Yields the API's base URL, in DIPLOBOT_TELEGRAM_API_URL's form."""
+    calls: Counter[str] = Counter()
+    lock = threading.Lock()
 
     class Answer(BaseHTTPRequestHandler):
         def _answer(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             method = self.path.rsplit("/", 1)[-1]
-            status, body = 200, {"ok": True, "result": BOT_USER if method == "getMe" else True}
-            if method in refusals:
+            with lock:
+                calls[method] += 1
+                answered = calls[method] <= refuse_after
+            status, body = 200, {"ok": True, "result": RESULTS.get(method, True)}
+            if method in refusals and not answered:
                 status, description = refusals[method]
                 body = {"ok": False, "error_code": status, "description": description}
             data = json.dumps(body).encode()
