@@ -16,7 +16,7 @@ import pytest
 
 from bot.local.bot_api import BOT_USER
 from tests.support.http_bot_api import http_bot_api
-from tests.test_cli import DIPLOBOT, cli_environment, sqlite_cli
+from tests.test_cli import DIPLOBOT, Cli, cli_environment, sqlite_cli
 from tests.test_webhook import NOWHERE, TOKEN
 
 pytestmark = pytest.mark.skipif(
@@ -65,21 +65,7 @@ def test_a_second_poller_on_the_token_is_named_in_one_line_each_time(tmp_path: P
     conflict = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
     cli = sqlite_cli(tmp_path)
     with http_bot_api({"getUpdates": (409, conflict)}) as api:
-        process = subprocess.Popen(
-            [str(DIPLOBOT), "run"],
-            cwd=cli.directory,
-            env=cli_environment(
-                cli.database_url, TELEGRAM_BOT_TOKEN=TOKEN, DIPLOBOT_TELEGRAM_API_URL=api, DIPLOBOT_SEMANTIC="false"
-            ),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            seen = _lines_until(process, "another program takes this bot's updates", timeout=60)
-        finally:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=60)
+        seen = _run_until(cli, api, "another program takes this bot's updates")
 
     assert "Traceback" not in "".join(seen)
     assert not any("unhandled error" in line for line in seen)
@@ -88,6 +74,26 @@ def test_a_second_poller_on_the_token_is_named_in_one_line_each_time(tmp_path: P
         "per token, and none while a webhook is set; stop the other one, or run every instance with "
         "--webhook-url (README, Webhook mode)"
     )
+
+
+def _run_until(cli: Cli, api: str, text: str) -> list[str]:
+    """`diplobot run` polling `api` with the token, its stderr lines up to the first
+    holding `text`; then stopped as an operator stops it (SIGINT)."""
+    process = subprocess.Popen(
+        [str(DIPLOBOT), "run"],
+        cwd=cli.directory,
+        env=cli_environment(
+            cli.database_url, TELEGRAM_BOT_TOKEN=TOKEN, DIPLOBOT_TELEGRAM_API_URL=api, DIPLOBOT_SEMANTIC="false"
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        return _lines_until(process, text, timeout=60)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
 
 
 def _lines_until(process: subprocess.Popen[str], text: str, *, timeout: float) -> list[str]:
@@ -129,21 +135,7 @@ def test_a_started_bot_names_itself_and_its_record(tmp_path: Path) -> None:
     """Which bot the token is and which database it uses: what an operator checks first."""
     cli = sqlite_cli(tmp_path)
     with http_bot_api({}) as api:
-        process = subprocess.Popen(
-            [str(DIPLOBOT), "run"],
-            cwd=cli.directory,
-            env=cli_environment(
-                cli.database_url, TELEGRAM_BOT_TOKEN=TOKEN, DIPLOBOT_TELEGRAM_API_URL=api, DIPLOBOT_SEMANTIC="false"
-            ),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            seen = _lines_until(process, " is up, keeping the record in ", timeout=60)
-        finally:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=60)
+        seen = _run_until(cli, api, " is up, keeping the record in ")
 
     assert (
         seen[-1]
