@@ -93,3 +93,15 @@ async def test_a_name_with_a_possessive_the_record_holds_is_not_unknown(model_da
     # China is among the guarantors in s30: "China's" is not a name the record lacks.
     reply = await answer(model_database, "What is China's position on the peace plan?", today=date(2026, 11, 27))
     assert "China" not in (reply.reason or "")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("Що сталося в Стамбулі?", {"s12", "s13", "s18"}), ("Що було в Анкориджі?", {"s21", "s22"})],
+)
+async def test_a_question_asking_only_where_lists_what_was_said_there(
+    model_database: Database, question: str, expected: set[str]
+) -> None:
+    """Nothing is asked but where: the statements about the place are the answer, however
+    far the model puts so bare a question from each of them."""
+    assert expected <= set((await _refs(model_database, question))[:5])

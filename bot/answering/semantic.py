@@ -14,7 +14,9 @@ languages (bot.answering.evaluation), each bonus adds recall and MRR; the ablati
 Nothing found, when any of:
 * the question uses a proper name the record never mentions (a person, body or place:
   "Erdogan", "Эрдоган", "Gaza"), checked against the full-text index;
-* the best similarity falls below the threshold of the question's script (the model's
+* the best similarity falls below the threshold of the question's script (unless the
+  question asks only who, where or when and some statement is by them, there or then: so
+  bare a question sits far from every statement, "Що сталося в Стамбулі?") (the model's
   cosines sit ~0.03 lower for Cyrillic questions against English statements), lowered by
   `absent_penalty` times the share of the question's content words the record holds
   nowhere ("reparations", "elections"); a Ukrainian or Russian word is looked up by the
@@ -164,20 +166,23 @@ async def rank(
     threshold = weights.threshold_cyrillic if reading.cyrillic else weights.threshold_latin
     if evidence.supported:
         threshold -= weights.supported_relief
+    # Only who, where or when is asked ("What did Trump say in July?", "Що сталося в
+    # Стамбулі?"): the statements it points at are the answer, closest first (a rank, not
+    # a score), however far the model puts so bare a question from each of them.
+    pointed = _scope_rows(index, reading) if options.names and options.time and not _asks_what(reading) else None
+    if pointed is not None and not pointed.any():
+        pointed = None
+    closeness_decides = options.thresholds and pointed is None
     # Below the threshold even at the top of every row's bound: the exact similarities
     # could only confirm it, and need not be read.
     best_possible = float((cosines[live].astype(np.float64) + bounds[live]).max())
-    if options.thresholds and best_possible - weights.absent_penalty * evidence.absent < threshold:
+    if closeness_decides and best_possible - weights.absent_penalty * evidence.absent < threshold:
         return Ranked(reason=_nothing_close(question, reading, index))
     bonus = _bonus(index, reading, options)
     rows = np.flatnonzero(live)
-    # Ranks without being a score: only who, where or when is asked ("What did Trump say
-    # in July?"), and the statements it points at come first, closest first.
     first = np.zeros(index.size, dtype=np.float64)
-    if options.names and options.time and not _asks_what(reading):
-        pointed = _scope_rows(index, reading)
-        if pointed is not None:
-            first[pointed] = 1.0
+    if pointed is not None:
+        first[pointed] = 1.0
     if words:
         closest = rows[np.argsort(-(cosines[rows] + bonus[rows]), kind="stable")]
         shares = await held_shares(database, session, index, words, stats, closest)
@@ -192,7 +197,7 @@ async def rank(
     scores += bonus
     scores[~live] = -np.inf
     best = float(cosines[live].max())
-    if options.thresholds and best - weights.absent_penalty * evidence.absent < threshold:
+    if closeness_decides and best - weights.absent_penalty * evidence.absent < threshold:
         return Ranked(reason=_nothing_close(question, reading, index))
     ranking = scores + first
     order = np.argsort(-ranking, kind="stable")[:MAX_ANSWERS]
