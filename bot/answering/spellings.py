@@ -1,5 +1,5 @@
 """A Ukrainian or Russian question's name matched with the Latin names the record holds
-(its places, sources, speakers' roles and names): "Джидді" is the Jeddah of a statement's
+(its places, sources and speakers' roles): "Джидді" is the Jeddah of a statement's
 source, "Новогригорівку" the village Novohryhorivka. Transliteration alone misses these:
 the record spells a name as English writes it ("Jeddah", "Reuters"), not as any scheme
 would spell the Cyrillic. Both spellings are compared by their consonants, each reduced
@@ -86,11 +86,15 @@ class RecordSpellings:
 
     def __init__(self, texts: Iterable[str]) -> None:
         self._by_consonants: dict[str, set[str]] = {}
+        #: The same names by their consonants less the last, for the longer matches.
+        self._by_all_but_last: dict[str, set[str]] = {}
         for text in texts:
             for word in _LATIN_WORD.findall(text):
                 # Capitalised words only: an acronym ("MoD", "CNN") is not spelt out in Cyrillic.
                 if word[0].isupper() and word[1:].islower():
-                    self._by_consonants.setdefault(latin_consonants(word), set()).add(word.casefold())
+                    key, name = latin_consonants(word), word.casefold()
+                    self._by_consonants.setdefault(key, set()).add(name)
+                    self._by_all_but_last.setdefault(key[:-1], set()).add(name)
 
     def latin_for(self, name: str) -> tuple[str, ...]:
         """The record's Latin names a Cyrillic name may be, by its consonants: the same,
@@ -101,12 +105,8 @@ class RecordSpellings:
                 continue
             found |= self._by_consonants.get(key, set())
             if len(key) >= _PREFIX_FROM:
-                for extra in self._extended(key):
-                    found |= self._by_consonants[extra]
+                found |= self._by_all_but_last.get(key, set())
         return tuple(sorted(found))
-
-    def _extended(self, key: str) -> list[str]:
-        return [known for known in self._by_consonants if len(known) == len(key) + 1 and known.startswith(key)]
 
 
 async def record_spellings(
