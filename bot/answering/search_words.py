@@ -156,11 +156,16 @@ def search_words(
 
 async def read_search_words(database: Database, text: str) -> list[SearchWord]:
     """`search_words` with the names of the record (its index, kept in memory for
-    questions anyway), which only Cyrillic words need."""
+    questions anyway), which only Cyrillic words need; its Latin spellings (a read of the
+    record after each change) only when a Cyrillic word is neither in the lexicon nor one
+    of its names."""
     if not is_cyrillic(text):
         return search_words(text)
     index = await record_index(database)
-    return search_words(text, index.facts, await record_spellings(database, index))
+    words = search_words(text, index.facts)
+    if any(is_cyrillic(word.written) and not word.english and not word.names for word in words):
+        words = search_words(text, index.facts, await record_spellings(database, index))
+    return words
 
 
 async def with_speakers(database: Database, filters: SearchFilters) -> SearchFilters:
