@@ -7,14 +7,12 @@ from __future__ import annotations
 import io
 import logging
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from bot.logs import MASK, RedactingFormatter, Redactor, configure_logging, redacting_excepthook
+from tests.support.http_bot_api import http_bot_api
 from tests.test_cli import DIPLOBOT, sqlite_cli
 
 TOKEN = "123456789:AAHsecretHALFofTHEtoken0123456789abcd"
@@ -22,47 +20,18 @@ HALF = TOKEN.partition(":")[2]
 WEBHOOK_SECRET = "webhook-secret-0123456789abcdef"
 
 
-class Unauthorized(BaseHTTPRequestHandler):
-    """The Bot API's answer to a revoked or mistyped token."""
-
-    def _refuse(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = b'{"ok": false, "error_code": 401, "description": "Unauthorized"}'
-        self.send_response(401)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _refuse
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        """Quiet."""
-
-
-@pytest.fixture
-def refusing_bot_api() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Unauthorized)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/bot"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.mark.skipif(not DIPLOBOT.exists(), reason=f"the diplobot console script is not installed at {DIPLOBOT}")
 @pytest.mark.parametrize("level", ["INFO", "DEBUG"])
-def test_a_rejected_token_is_one_line_and_appears_nowhere(tmp_path: Path, refusing_bot_api: str, level: str) -> None:
-    result = sqlite_cli(tmp_path).run(
-        "run",
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        DIPLOBOT_TELEGRAM_API_URL=refusing_bot_api,
-        DIPLOBOT_LOG_LEVEL=level,
-        DIPLOBOT_SEMANTIC="false",
-        DIPLOBOT_WEBHOOK_SECRET=WEBHOOK_SECRET,
-    )
+def test_a_rejected_token_is_one_line_and_appears_nowhere(tmp_path: Path, level: str) -> None:
+    with http_bot_api({"getMe": (401, "Unauthorized")}) as refusing_bot_api:
+        result = sqlite_cli(tmp_path).run(
+            "run",
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            DIPLOBOT_TELEGRAM_API_URL=refusing_bot_api,
+            DIPLOBOT_LOG_LEVEL=level,
+            DIPLOBOT_SEMANTIC="false",
+            DIPLOBOT_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        )
 
     output = result.stdout + result.stderr
     assert result.returncode == 1
