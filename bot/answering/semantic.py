@@ -395,7 +395,12 @@ async def _unheld(
             strict=True,
         )
     )
-    held = [anywhere[group] and (scope is None or stats.held_within.get(group, True)) for group in checked_groups]
+    # A word of how something was said ("promised", "welcome") is held whatever the
+    # statements' words: the record keeps it as the stance ("committed to deploy").
+    held = [
+        tells_manner(group) or (anywhere[group] and (scope is None or stats.held_within.get(group, True)))
+        for group in checked_groups
+    ]
     absent = held.count(False) / len(held) if held else 0.0
     if scope is None:
         return Evidence(missing, absent), stats
