@@ -115,3 +115,13 @@ def test_europe_names_the_european_parties_the_record_holds(question: str) -> No
 
 def test_a_group_the_record_holds_covers_its_members_the_record_holds() -> None:
     assert read("What did the EU say?", SIDES).sides == {"European Union", "France"}
+
+
+@pytest.mark.parametrize(
+    "question", ["What did the Ukrainian leader say?", "What did the British PM pledge?", "What did US officials say?"]
+)
+def test_a_word_for_who_speaks_after_a_party_is_neither_a_name_nor_what_is_asked(question: str) -> None:
+    reading = read(question, SIDES)
+    assert reading.sides
+    assert not reading.names
+    assert not {"leader", "officials"} & set(reading.content_words)

@@ -25,7 +25,7 @@ from typing import Any
 from bot.answering.near_names import nearest_actor
 from bot.answering.record_index import RecordFacts
 from bot.answering.understanding.tokens import courtesy, is_cyrillic, opens_sentence
-from bot.answering.understanding.words import GRAMMAR, STANCES, TOPICS, load_places, load_sides
+from bot.answering.understanding.words import GRAMMAR, SIDES, STANCES, TOPICS, load_places, load_sides
 from storage.actors import normalize_name
 from storage.models import Stance, Topic
 from storage.search import STOPWORDS
@@ -536,7 +536,11 @@ def read(question: str, facts: RecordFacts) -> Reading:
     voiced: set[str] = set()
     known = _names(facts)
     covered, found = _named(raw, known)
+    party_nouns = SIDES.party_nouns
     for at, width, name in found:
+        if name.kind == "side" and at + width < len(words) and words[at + width] in party_nouns:
+            # "the Ukrainian leader", "US officials": who speaks, not what about.
+            covered[at + width] = True
         if name.group:
             covered[at : at + width] = [False] * width
         if name.kind == "speaker":
