@@ -125,3 +125,12 @@ def test_a_word_for_who_speaks_after_a_party_is_neither_a_name_nor_what_is_asked
     assert reading.sides
     assert not reading.names
     assert not {"leader", "officials"} & set(reading.content_words)
+
+
+@pytest.mark.parametrize(
+    "question", ["Що казали в Росії про європейських миротворців?", "Что в России говорили о европейских миротворцах?"]
+)
+def test_a_party_spoken_about_in_ukrainian_or_russian_is_not_who_speaks(question: str) -> None:
+    sides = read(question, SIDES).sides
+    assert "Russia" in sides
+    assert "European Union" not in sides

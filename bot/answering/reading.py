@@ -509,12 +509,9 @@ def _named_before_about(
 
 
 def _spoken_of(words: list[str], at: int) -> bool:
-    """Whether the party named at `at` is what an English question speaks of rather than
-    who speaks: after "in", "for", "against" ... ("Will soldiers be sent to Ukraine?"),
-    but not "according to Kyiv". Ukrainian and Russian are left alone: "в России
-    говорили" is the Russian side speaking."""
-    if is_cyrillic(words[at]):
-        return False
+    """Whether the party named at `at` is what the question speaks of rather than who
+    speaks: after "in", "for", "against", "про" ... ("Will soldiers be sent to Ukraine?"),
+    but not "according to Kyiv" (reading.json "spoken_of_words")."""
     while at > 0 and words[at - 1] in _ARTICLES:
         at -= 1
     before = words[at - 1] if at > 0 else ""
