@@ -83,6 +83,24 @@ async def test_who_and_after_which_event_rank_what_was_said(model_database: Data
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
+        # The record keeps how something was said as the stance ("commitment"), seldom
+        # the reader's verb: "promise" and "welcome" are held nowhere in its words.
+        ("What did London promise to do after a deal?", {"s04"}),
+        ("Did the Kremlin welcome the US plan?", {"s38"}),
+        # Europe is the European parties the record holds; Ukraine, given, speaks not.
+        ("What did Europe promise Ukraine?", {"s04", "s31", "s48"}),
+    ],
+)
+async def test_a_verb_of_saying_the_record_does_not_use_still_answers(
+    model_database: Database, question: str, expected: set[str]
+) -> None:
+    reply = await ask(model_database, question)
+    assert expected <= set(refs(reply)[:5]), refs(reply)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
         # The model puts a dozen statements within a hundredth of each other here; only
         # s14 says "neutrality", only s05 "intelligence" (the Russian word as its English).
         ("Did anyone talk about Ukrainian neutrality?", "s14"),

@@ -25,7 +25,7 @@ from typing import Any
 from bot.answering.near_names import nearest_actor
 from bot.answering.record_index import RecordFacts
 from bot.answering.understanding.tokens import courtesy, is_cyrillic, opens_sentence
-from bot.answering.understanding.words import GRAMMAR, STANCES, TOPICS, load_places, load_sides
+from bot.answering.understanding.words import GRAMMAR, SIDES, STANCES, TOPICS, load_places, load_sides
 from storage.actors import normalize_name
 from storage.models import Stance, Topic
 from storage.search import STOPWORDS
@@ -34,6 +34,7 @@ _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
 _POSSESSIVE = re.compile(r"(?<=[A-Za-z])['’]s$")
 _HYPHEN = re.compile(r"-")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
+_ARTICLES = frozenset(("the", "a", "an"))
 #: A name's word this long or longer may be followed by an ending in the question.
 _STEM_MIN = 4
 _ENDING_MAX = 3
@@ -59,6 +60,11 @@ class _Name:
     value: str | int  # actor id, side or place
     words: tuple[str, ...]  # folded
     exact: bool  # short or all-capitals: matched only as written
+    #: For a group of parties ("Europe", "the EU"), the other parties of the record it covers.
+    members: tuple[str, ...] = ()
+    #: A group the record does not hold as a side ("Europe", "the West"): its words are
+    #: read as any other word too, as they were before it named the parties.
+    group: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,6 +136,8 @@ class _Data:
     manner_words: frozenset[str]
     about_words: frozenset[str]
     subject_openers: frozenset[str]
+    #: English words after which a party is spoken of, not speaking ("soldiers in Ukraine").
+    spoken_of_words: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -159,6 +167,7 @@ def _data() -> _Data:
         manner_words=frozenset(fold(word) for word in (*STANCES.stance_verbs, *STANCES.stance_of)),
         about_words=frozenset(fold(word) for word in raw["about_words"]),
         subject_openers=frozenset(fold(word) for word in raw["subject_openers"]),
+        spoken_of_words=frozenset(fold(word) for word in raw["spoken_of_words"]),
     )
 
 
@@ -205,8 +214,18 @@ def _english_of_stem(word: str, english_of: dict[str, tuple[str, ...]]) -> tuple
 
 def tells_manner(words: tuple[str, ...]) -> bool:
     """Whether a content word (or a Cyrillic word's English words) says how something was
-    said ("threatened", "пообіцяв" -> promise) rather than what about."""
-    return bool(_data().manner_words.intersection(words))
+    said ("threatened", "пообіцяв" -> promise) rather than what about; an English "-ing"
+    form by its verb ("asking", "promising")."""
+    manner = _data().manner_words
+    return any(word in manner or _ing_verb(word) & manner for word in words)
+
+
+def _ing_verb(word: str) -> frozenset[str]:
+    """The verbs an English "-ing" form may be of: "asking" -> ask, "promising" -> promise."""
+    if not word.endswith("ing") or len(word) < 6:
+        return frozenset()
+    stem = word[:-3]
+    return frozenset((stem, stem + "e"))
 
 
 def _topic_named(word: str) -> Topic | None:
@@ -292,22 +311,27 @@ def _names(facts: RecordFacts) -> _Names:
 def _build_names(facts: RecordFacts) -> tuple[_Name, ...]:
     found: list[_Name] = []
 
-    def add(kind: str, value: str | int, name: str) -> None:
+    def add(kind: str, value: str | int, name: str, members: tuple[str, ...] = (), group: bool = False) -> None:
         words = tuple(key for key in (normalize_name(word) for word in _WORD.findall(name)) if key)
         if words:
             exact = len(name) <= 3 or (name.isupper() and len(name) <= 4)
-            found.append(_Name(kind, value, words, exact))
+            found.append(_Name(kind, value, words, exact, members, group))
 
     for actor in facts.actors:
         for name in (actor.name, *actor.aliases):
             add("speaker", actor.id, name)
     record_sides = {side.casefold(): side for side in facts.sides}
     for words in load_sides().sides:
-        side = record_sides.get(words.side.casefold())
-        if side is None:
+        # A group ("Europe", "the EU") names the parties of it the record holds, itself or not.
+        held = [
+            record_sides[side.casefold()] for side in (words.side, *words.members) if side.casefold() in record_sides
+        ]
+        if not held:
             continue
+        side, *members = dict.fromkeys(held)
+        group = words.side.casefold() not in record_sides
         for name in (words.side, *words.names, *words.capitals, *words.institutions, *words.adjectives, *words.people):
-            add("side", side, name)
+            add("side", side, name, tuple(members), group)
     # The record's own place names first: "Zaporizke" (a village) is itself, not a form
     # of an alias of Zaporizhzhia ("Запорізьк").
     for place in facts.places:
@@ -484,6 +508,18 @@ def _named_before_about(
     return nearest_actor(written, facts) is None
 
 
+def _spoken_of(words: list[str], at: int) -> bool:
+    """Whether the party named at `at` is what the question speaks of rather than who
+    speaks: after "in", "for", "against", "про" ... ("Will soldiers be sent to Ukraine?"),
+    but not "according to Kyiv" (reading.json "spoken_of_words")."""
+    while at > 0 and words[at - 1] in _ARTICLES:
+        at -= 1
+    before = words[at - 1] if at > 0 else ""
+    if before not in _data().spoken_of_words:
+        return False
+    return not (before == "to" and at > 1 and words[at - 2] == "according")
+
+
 def read(question: str, facts: RecordFacts) -> Reading:
     # Greetings, thanks and please ("Дякую, а що ...") address the bot: no word of them is
     # a name or a word the record must hold.
@@ -497,13 +533,20 @@ def read(question: str, facts: RecordFacts) -> Reading:
     voiced: set[str] = set()
     known = _names(facts)
     covered, found = _named(raw, known)
-    for _, _, name in found:
+    party_nouns = SIDES.party_nouns
+    for at, width, name in found:
+        if name.kind == "side" and at + width < len(words) and words[at + width] in party_nouns:
+            # "the Ukrainian leader", "US officials": who speaks, not what about.
+            covered[at + width] = True
+        if name.group:
+            covered[at : at + width] = [False] * width
         if name.kind == "speaker":
             speakers.add(int(name.value))
             if name.words in known.sides_by_words:
                 voiced.add(known.sides_by_words[name.words])
         elif name.kind == "side":
-            sides.add(str(name.value))
+            if not _spoken_of(words, at):
+                sides.update((str(name.value), *name.members))
         else:
             places.add(str(name.value))
     named_places = tuple(sorted(places))
@@ -542,11 +585,14 @@ def read(question: str, facts: RecordFacts) -> Reading:
                 topic_groups.append(english)
             elif english:
                 translated.append(english)
-        elif len(word) >= 4 and word not in STOPWORDS and word not in data.question_words:
-            if topics_of((word,)):
-                topic_groups.append((word,))
-            else:
-                content.append(word)
+        else:
+            # "30-day", "pre-war": the words the full-text index reads them as.
+            for part in _HYPHEN.split(word):
+                if len(part) >= 4 and part.isalpha() and part not in STOPWORDS and part not in data.question_words:
+                    if topics_of((part,)):
+                        topic_groups.append((part,))
+                    else:
+                        content.append(part)
     stances = {
         STANCES.stance_of[english]
         for word in words

@@ -19,16 +19,18 @@ Nothing found, when any of:
   bare a question sits far from every statement, "Що сталося в Стамбулі?") (the model's
   cosines sit ~0.03 lower for Cyrillic questions against English statements), lowered by
   `absent_penalty` times the share of the question's content words the record holds
-  nowhere ("reparations", "elections"); a Ukrainian or Russian word is looked up by the
-  English words a bilingual lexicon gives for it (bot/data/vocabulary/crosslingual.json:
-  "виборах" -> election, vote, ballot ...), and words it does not know are not counted,
+  nowhere ("reparations", "elections"; a word of how something was said, "promised",
+  counts as held: the record keeps it as the stance, not in its words); a Ukrainian or
+  Russian word is looked up by the English words a bilingual lexicon gives for it
+  (bot/data/vocabulary/crosslingual.json: "виборах" -> election, vote, ballot ...), and
+  words it does not know are not counted,
   unless the question holds no word the record or the vocabulary knows (no name, word
   for a topic, time or word of the lexicon: "Розкажи анекдот"), when all count as absent.
   When the question names a speaker (the Kremlin or the United States also speaking for
   its side), a place or months, its subject words are looked for among the statements it
   points at rather than in the whole record: "What did Lavrov say about prisoner
   exchanges?" holds words only Umerov used, a near miss like a word held nowhere; words
-  of how something was said ("threatened") are the stance's, checked in the whole record;
+  of how something was said ("threatened") are the stance's, not looked for there;
 * the question names who, where or when, and no statement is by them, about it and then
   ("What did Zelensky say about Crimea in September?"); or it also names a topic by a word
   that names nothing else (vocabulary/topics.json "naming": "prisoners", "санкції") and
@@ -395,7 +397,12 @@ async def _unheld(
             strict=True,
         )
     )
-    held = [anywhere[group] and (scope is None or stats.held_within.get(group, True)) for group in checked_groups]
+    # A word of how something was said ("promised", "welcome") is held whatever the
+    # statements' words: the record keeps it as the stance ("committed to deploy").
+    held = [
+        tells_manner(group) or (anywhere[group] and (scope is None or stats.held_within.get(group, True)))
+        for group in checked_groups
+    ]
     absent = held.count(False) / len(held) if held else 0.0
     if scope is None:
         return Evidence(missing, absent), stats
