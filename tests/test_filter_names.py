@@ -108,3 +108,18 @@ def test_a_value_of_several_words_may_be_put_in_guillemets_or_curly_quotes(quote
 def test_an_unclosed_guillemet_is_refused_as_an_unclosed_quote() -> None:
     with pytest.raises(InvalidInput, match="quotation mark is not closed"):
         parse_search("speaker:«Vladimir Putin")
+
+
+@pytest.mark.parametrize("query", ["ceasefire speaker: putin", "ceasefire спікер:  putin", "ceasefire Speaker:\tputin"])
+def test_a_space_after_the_colon_still_gives_the_filter_its_value(query: str) -> None:
+    parsed = parse_search(query)
+    assert parsed.text == "ceasefire"
+    assert parsed.filters.speaker == "putin"
+    assert parse_alert(query).filters.speaker == "putin"
+
+
+@pytest.mark.parametrize("query", ["ceasefire speaker:", "ceasefire speaker: topic:talks", "перемир'я мовець: "])
+def test_a_filter_without_a_value_is_refused_not_looked_for_as_a_word(query: str) -> None:
+    with pytest.raises(InvalidInput, match="empty value") as refused:
+        parse_search(query)
+    assert refused.value.field == "speaker"

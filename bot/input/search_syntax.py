@@ -71,14 +71,27 @@ def _one_word_forms() -> list[str]:
 
 
 @functools.cache
-def _filter_pattern() -> re.Pattern[str]:
-    """`name:value` for every one-word name of a filter; a stem (`тем*`) with its endings."""
+def _filter_names_pattern() -> str:
+    """Every one-word name of a filter, a stem (`тем*`) with its endings, as alternatives."""
     names = {
         re.escape(word[:-1]) + f"[^\\W\\d_]{{0,{MAX_ENDING}}}" if word.endswith("*") else re.escape(word)
         for word in _one_word_forms()
     }
-    alternatives = "|".join(sorted(names, key=lambda name: (-len(name), name)))
-    return re.compile(rf"(?i)(?<!\w)({alternatives}):{_VALUE}")
+    return "|".join(sorted(names, key=lambda name: (-len(name), name)))
+
+
+@functools.cache
+def _filter_pattern() -> re.Pattern[str]:
+    """`name:value`; also `name: value`, as people write after a colon, unless what
+    follows the space is another filter (`speaker: topic:talks` gives speaker: no value)."""
+    names = _filter_names_pattern()
+    return re.compile(rf"(?i)(?<!\w)({names}):(?:\s+(?!(?:{names}):))?{_VALUE}")
+
+
+@functools.cache
+def _valueless_filter() -> re.Pattern[str]:
+    """A filter's name and colon with no value after them (`ceasefire speaker:`)."""
+    return re.compile(rf"(?i)(?<!\w)({_filter_names_pattern()}):(?!\S)")
 
 
 @functools.cache
@@ -274,6 +287,10 @@ def parse_search(query: str, sides: Iterable[str] = (), *, open_sides: bool = Fa
         start = max(end, match.end())
     kept.append(query[start:])
     text = " ".join(" ".join(kept).split())
+    valueless = _valueless_filter().search(text)
+    if valueless:
+        written = valueless.group(1)
+        raise InvalidInput(filter_names().key_of(written) or written.lower(), N_("empty value"))
     _refuse_misspelt_filters(text)
     speaker = values.get("speaker")
     new_speaker = bool(speaker and speaker.startswith(NEW_NAME))
