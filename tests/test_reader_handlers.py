@@ -428,3 +428,14 @@ async def test_a_message_asking_for_a_command_is_answered_by_it(
 async def test_a_question_holding_a_request_word_is_still_a_question(bot: BotHarness) -> None:
     reply = await say(bot, "What help did Trump promise Ukraine?")
     assert "/statement_27" in reply and "/subscribe" not in reply
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en", "holds no word"), ("uk", "жодного слова"), ("ru", "ни одного слова")]
+)
+async def test_a_search_for_emoji_alone_says_it_holds_no_word(bot: BotHarness, language: str, expected: str) -> None:
+    reader = bot.user(READER_ID, language_code=language)
+    for query in ("🤔", "«"):
+        await reader.send(f"/search {query}")
+        shown = bot.last_text(READER_ID)
+        assert expected in shown and "common" not in shown, shown
