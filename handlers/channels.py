@@ -119,12 +119,13 @@ async def channel_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if chat is None or user is None:
         return
+    # The usage says "then, here": in a group it would send the reader nowhere useful.
+    if chat.type != TelegramChatType.PRIVATE:
+        await reply(update, _(PRIVATE_ONLY))
+        return
     words = command_argument(update).split(maxsplit=1)
     if not words:
         await reply(update, _(USAGE))
-        return
-    if chat.type != TelegramChatType.PRIVATE:
-        await reply(update, _(PRIVATE_ONLY))
         return
     reference = _reference(words[0])
     rest = words[1].strip() if len(words) > 1 else ""

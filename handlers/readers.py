@@ -323,12 +323,15 @@ async def statement_shortcut(update: Update, context: BotContext) -> None:
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     """In private chats an unknown command gets pointed to /help; in groups it may be
-    meant for another bot, so it is left alone."""
+    meant for another bot, so it is left alone, unless it names this one (`/foo@bot`)."""
     chat = update.effective_chat
     message = update.effective_message
-    if chat is None or message is None or chat.type != ChatType.PRIVATE:
+    if chat is None or message is None:
         return
     command = (message.text or "").split(maxsplit=1)[0][:64]
+    addressed = command.casefold().endswith(f"@{context.bot.username}".casefold())
+    if chat.type != ChatType.PRIVATE and not addressed:
+        return
     await reply(
         update, _("I don't know {command}. /help lists what I can do.").format(command=escape(command, quote=False))
     )

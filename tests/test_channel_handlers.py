@@ -70,8 +70,9 @@ async def test_who_may_not_link_a_channel_is_told_why_and_nothing_changes(
 
 async def test_a_channel_is_linked_from_a_private_chat_only(bot: BotHarness, database: Database) -> None:
     group_admin = bot.user(CHANNEL_ADMIN, chat_id=-77, chat_type="group")
-    await group_admin.send("/channel @peace_news")
-    assert "from your private chat" in bot.last_text(-77)
+    for command in ("/channel @peace_news", "/channel"):
+        await group_admin.send(command)
+        assert "from your private chat" in bot.last_text(-77), command
     assert await get_subscriber(database, CHANNEL) is None
 
 

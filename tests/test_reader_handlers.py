@@ -320,6 +320,15 @@ async def test_unknown_command_in_private_points_to_help(bot: BotHarness) -> Non
     assert "I don't know /frobnicate" in await say(bot, "/frobnicate")
 
 
+async def test_in_a_group_an_unknown_command_is_answered_only_when_it_names_this_bot(bot: BotHarness) -> None:
+    member = bot.user(READER_ID, chat_id=-300, chat_type="group", language_code="uk")
+    await member.send("/frobnicate")
+    await member.send("/frobnicate@other_bot")
+    assert bot.texts(-300) == []
+    await member.send("/frobnicate@DiploBot_Bot")
+    assert bot.texts(-300) == ["Я не знаю команди /frobnicate@DiploBot_Bot. /help показує, що я вмію."]
+
+
 async def test_long_answers_are_split_below_telegrams_limit(bot: BotHarness, sample_database: Database) -> None:
     for number in range(3):
         data = validate_statement(
