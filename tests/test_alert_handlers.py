@@ -190,3 +190,14 @@ async def test_a_burst_pages_through_the_delivery_in_the_chat_it_went_to_only(
     await stranger.press({**page, "chat": stranger.chat}, buttons(page)["Next ▶"])
     answer = bot.calls("answerCallbackQuery")[-1]
     assert answer.params["text"] == "Nothing of this alert is left to show."
+
+
+async def test_the_same_alert_twice_is_refused_naming_the_one_the_chat_has(bot: BotHarness, database: Database) -> None:
+    reader = bot.user(language_code="uk")
+    await reader.send("/alert перемир'я мовець:+Путін")
+    for again in ("/alert Перемир'я  мовець:+путін", "/alert мовець: +Путін перемир'я"):
+        await reader.send(again)
+        assert bot.last_text(READER_ID) == "⚠️ сповіщення 1 вже стежить за цим: «перемир'я мовець:+Путін»", again
+    await reader.send("/alert перемир'я мовець:+Путін тема:санкції")
+    assert "Сповіщення 2" in bot.last_text(READER_ID)
+    assert [alert.number for alert in await chat_alerts(database, READER_ID)] == [1, 2]
