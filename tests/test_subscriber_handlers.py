@@ -348,7 +348,9 @@ async def test_speakers_are_added_by_typing_and_removed_by_button(chat_bot: BotH
     speakers = button(chat_bot, message, "Speakers")
     await user.press(message, speakers)
     await user.send("Napoleon")
-    assert "no speaker called 'Napoleon'" in chat_bot.last_text(906)
+    assert "no speaker called 'Napoleon' in the record. Type another name, or /cancel." in chat_bot.last_text(906)
+    await user.send("Zelensk")  # a slip, answered as /actor answers it
+    assert "did you mean Volodymyr Zelensky? Type another name" in chat_bot.last_text(906)
     await user.send("Путин")  # any alias, any script
     assert "Following Vladimir Putin" in chat_bot.last_text(906)
     subscriber = await get_subscriber(database, 906)
