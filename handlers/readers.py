@@ -27,7 +27,7 @@ from bot.presentation.listings import load_listing, side_not_speaker, topics_htm
 from bot.presentation.paging import PAGE_SIZE, Listing, page_keyboard
 from bot.record import linked_statement, statement_id
 from bot.record_names import checked_query, nearest_speaker
-from handlers.common import MAX_QUERY, answers_errors, command_argument, reply
+from handlers.common import MAX_QUERY, addressed_text, answers_errors, command_argument, reply
 from storage.errors import InvalidInput, NotFound, wording_of
 from storage.models import utcnow
 from storage.search import SearchFilters, search
@@ -214,22 +214,9 @@ async def ask_command(update: Update, context: BotContext) -> None:
 async def plain_text(update: Update, context: BotContext) -> None:
     """Private chats: any text is a question. Groups: only when it mentions or answers the bot."""
     message = update.effective_message
-    chat = update.effective_chat
-    if message is None or chat is None or not message.text:
-        return
-    text = message.text
-    if chat.type != ChatType.PRIVATE:
-        username = context.bot.username
-        mention = f"@{username}"
-        replied_to_bot = bool(
-            message.reply_to_message
-            and message.reply_to_message.from_user
-            and message.reply_to_message.from_user.id == context.bot.id
-        )
-        if mention.lower() not in text.lower() and not replied_to_bot:
-            return
-        text = re.sub(re.escape(mention), " ", text, flags=re.IGNORECASE)
-    await _ask(update, context, text)
+    text = addressed_text(message) if message is not None else None
+    if text:
+        await _ask(update, context, text)
 
 
 @answers_errors

@@ -40,7 +40,7 @@ from bot.presentation.settings import (
 from bot.record_names import speakers_meant, unknown_speaker
 from bot.time_of_day import NOT_A_TIME
 from bot.time_zones import shown_zone
-from handlers.common import answers_errors, reply
+from handlers.common import ADDRESSED, addressed_text, answers_errors, reply
 from handlers.dialogues import State, dialogue, forget_in
 from handlers.subscribers import ADMINS_ONLY, managed_chat_id, may_manage, parse_subscribe_argument
 from storage.errors import N_, Ended, InvalidInput, NotFound, RecordError, Wording, wording_of
@@ -264,10 +264,11 @@ def _typed(setter: Setter) -> Callable[[Update, BotContext], Coroutine[Any, Any,
     async def typed(update: Update, context: BotContext) -> State:
         message = update.effective_message
         chat = update.effective_chat
-        if message is None or chat is None or not message.text:
+        text = addressed_text(message) if message is not None else None
+        if chat is None or not text:
             return None
         try:
-            answer = await setter(update, context, chat.id, message.text.strip())
+            answer = await setter(update, context, chat.id, text.strip())
         except RecordError as error:
             await reply(update, f"⚠️ {h(said(error))}")
             return None
@@ -295,7 +296,7 @@ async def _expired(bot: Bot, chat_id: int) -> None:
 
 
 def settings_dialogue() -> ConversationHandler[BotContext]:
-    text = filters.TEXT & ~filters.COMMAND
+    text = filters.TEXT & ~filters.COMMAND & ADDRESSED
     button = CallbackQueryHandler(settings_button, pattern=SettingsButton.PATTERN)
     return dialogue(
         NAME,
