@@ -82,6 +82,12 @@ ADMIN_HELP = N_("""<b>Admins</b>
 INVITATION = N_(
     "Ask me in your own words, e.g. <i>What does Moscow want for Donetsk?</i>, or see /help for every command."
 )
+HOW_TO_SUBSCRIBE = N_(
+    "<b>Daily digest</b>: <code>/subscribe 08:00 Kyiv</code> sends you each day, at that time, what was "
+    "recorded since the last one (the zone: a city such as Kyiv, a zone such as Europe/Kyiv, or an offset "
+    "such as UTC+2). /settings chooses topics and speakers; /digest previews it now.\n"
+    "<b>Alerts</b>, at once: <code>/alert ceasefire speaker:putin</code>."
+)
 _STATEMENT_SHORTCUT = re.compile(r"^/statement_(\d+)(?:@\w+)?$")
 
 
@@ -191,6 +197,9 @@ async def _ask(update: Update, context: BotContext, question: str) -> None:
         return
     if request == "about":
         await reply(update, await _welcome(context))
+        return
+    if request == "subscribe":
+        await reply(update, _(HOW_TO_SUBSCRIBE))
         return
     if _too_long(question):
         raise InvalidInput(_("question"), _too_long_message(question))

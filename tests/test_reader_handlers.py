@@ -448,3 +448,19 @@ async def test_a_search_for_emoji_alone_says_it_holds_no_word(bot: BotHarness, l
         await reader.send(f"/search {query}")
         shown = bot.last_text(READER_ID)
         assert expected in shown and "common" not in shown, shown
+
+
+@pytest.mark.parametrize(
+    ("language", "asked", "expected"),
+    [
+        ("en", "How do I subscribe?", "<code>/subscribe 08:00 Kyiv</code>"),
+        ("uk", "як підписатися?", "<code>/subscribe 08:00 Київ</code>"),
+        ("ru", "Как подписаться", "<code>/subscribe 08:00 Киев</code>"),
+    ],
+)
+async def test_asking_how_to_subscribe_is_told_how_not_given_statements(
+    bot: BotHarness, language: str, asked: str, expected: str
+) -> None:
+    await bot.user(READER_ID, language_code=language).send(asked)
+    shown = bot.last_text(READER_ID)
+    assert expected in shown and "/statement_" not in shown
