@@ -376,8 +376,16 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(page_button, pattern=PageButton.PATTERN))
 
 
+async def not_text(update: Update, context: BotContext) -> None:
+    """A sticker, photo, voice message or file in a private chat: answered, not met with
+    silence that leaves the reader wondering whether the bot is there."""
+    await reply(update, _("I read text only.") + " " + _(INVITATION))
+
+
 def register_plain_text(application: Application) -> None:
     """Registered last: the first matching handler wins, so the dialogues and every known
     command see the update before these catch-alls."""
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, plain_text))
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    private_message = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL
+    application.add_handler(MessageHandler(private_message & ~filters.TEXT, not_text))

@@ -464,3 +464,16 @@ async def test_asking_how_to_subscribe_is_told_how_not_given_statements(
     await bot.user(READER_ID, language_code=language).send(asked)
     shown = bot.last_text(READER_ID)
     assert expected in shown and "/statement_" not in shown
+
+
+async def test_a_sticker_or_a_file_in_a_private_chat_is_answered_in_a_group_left_alone(bot: BotHarness) -> None:
+    reader = bot.user(READER_ID, language_code="uk")
+    sticker = {"file_id": "s1", "file_unique_id": "s1", "type": "regular", "width": 1, "height": 1}
+    await reader._process({"message": reader._message(sticker={**sticker, "is_animated": False, "is_video": False})})
+    assert bot.last_text(READER_ID).startswith("Я читаю лише текст. Питайте своїми словами")
+    await reader.send_document("notes.txt", b"hello")
+    assert len(bot.texts(READER_ID)) == 2
+
+    member = bot.user(READER_ID, chat_id=-400, chat_type="group")
+    await member.send_document("notes.txt", b"hello")
+    assert bot.texts(-400) == []
