@@ -32,6 +32,7 @@ from bot.input.labels import (
     vocabulary,
     vocabulary_data,
 )
+from bot.known_speakers import known_speakers
 from storage.errors import N_, InvalidInput, wording_of
 from storage.models import Stance, Status, Topic
 from storage.search import SearchFilters
@@ -223,22 +224,26 @@ _NEXT_WORD = re.compile(r"\s+(\S+)")
 
 
 def _names_a_label(key: str, value: str, sides: Iterable[str]) -> bool:
-    """Whether `value` is wholly a topic, side or place the filter `key` knows."""
+    """Whether `value` is wholly a topic, side, place or speaker the filter `key` knows
+    (a speaker by a name bot/data/actors.json gives them: "Vladimir Putin", not the
+    "Vladimir" that is also Medinsky's)."""
     if key == "topic":
         return find_topic(value) is not None
     if key == "side":
         return find_side(value) is not None or any(fold(side) == fold(value) for side in sides)
     if key == "place":
         return known_place(value)
+    if key == "speaker":
+        return bool(known_speakers().names_of(value.removeprefix(NEW_NAME)))
     return False
 
 
 def _whole_value(key: str, value: str, query: str, end: int, sides: Iterable[str]) -> tuple[str, int]:
-    """An unquoted topic, side or place of several words (`тема:гарантії безпеки`,
-    `сторона:Сполучені Штати`, `місце:Чорне море`): the longest run of the words after
-    the value that, with it, names one; else the value alone. A word that is itself a
-    filter ends the run. Returns the value and where it ends in `query`."""
-    if key not in ("topic", "side", "place"):
+    """An unquoted topic, side, place or speaker of several words (`тема:гарантії безпеки`,
+    `сторона:Сполучені Штати`, `місце:Чорне море`, `speaker:Vladimir Putin`): the longest
+    run of the words after the value that, with it, names one; else the value alone. A
+    word that is itself a filter ends the run. Returns the value and where it ends in `query`."""
+    if key not in ("topic", "side", "place", "speaker"):
         return value, end
     sides = tuple(sides)
     best, best_end = value, end
