@@ -201,6 +201,9 @@ async def _ask(update: Update, context: BotContext, question: str) -> None:
     if request == "subscribe":
         await reply(update, _(HOW_TO_SUBSCRIBE))
         return
+    if request == "topics":
+        await reply(update, topics_html((await record_stats(context.database)).by_topic))
+        return
     if _too_long(question):
         raise InvalidInput(_("question"), _too_long_message(question))
     question = question.strip()
