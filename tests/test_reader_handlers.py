@@ -495,3 +495,24 @@ async def test_asking_about_the_bot_itself_is_answered_by_it_not_with_statements
     await bot.user(READER_ID, language_code=language).send(asked)
     shown = bot.last_text(READER_ID)
     assert expected in shown and "/statement_" not in shown
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("ua", "✅ Тепер я розмовляю з вами українською."),
+        ("Українська", "✅ Тепер я розмовляю з вами українською."),
+        ("russian", "✅ Теперь я говорю с вами по-русски."),
+        ("EN", "✅ I speak English to you now."),
+    ],
+)
+async def test_language_takes_the_languages_name_and_ua_as_well_as_its_code(
+    bot: BotHarness, typed: str, said: str
+) -> None:
+    assert await say(bot, f"/language {typed}") == said
+
+
+async def test_a_language_the_bot_does_not_speak_is_refused_and_changes_nothing(bot: BotHarness) -> None:
+    await say(bot, "/language ru")
+    assert "en, uk и ru" in await say(bot, "/language de")
+    assert await say(bot, "/cancel") == "Нечего отменять."
