@@ -236,10 +236,12 @@ async def test_a_channels_alert_is_made_in_the_admins_words(bot: BotHarness, dat
     assert [alert.query for alert in await chat_alerts(database, CHANNEL)] == ["ceasefire"]
 
 
-@pytest.mark.parametrize("word", ["language", "мова", "язык"])
-async def test_a_channels_language_is_set_in_the_admins_words(bot: BotHarness, database: Database, word: str) -> None:
+@pytest.mark.parametrize(("word", "language"), [("language", "uk"), ("мова", "Українська"), ("язык", "ua")])
+async def test_a_channels_language_is_set_in_the_admins_words(
+    bot: BotHarness, database: Database, word: str, language: str
+) -> None:
     await say(bot, "/channel @peace_news")
-    await say(bot, f"/channel @peace_news {word} uk")
+    await say(bot, f"/channel @peace_news {word} {language}")
     subscriber = await get_subscriber(database, CHANNEL)
     assert subscriber is not None and subscriber.language == "uk"
 
