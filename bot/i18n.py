@@ -33,6 +33,24 @@ DOMAIN = "diplobot"
 _current: ContextVar[str] = ContextVar("language", default=ENGLISH)
 
 
+#: What readers type for a language besides its code: its name as /language's buttons
+#: show it or in English, and "ua", Ukraine's country code, which many take for the language's.
+_LANGUAGE_WORDS = {
+    **{name.casefold(): code for code, name in LANGUAGE_NAMES.items()},
+    "ukrainian": "uk",
+    "russian": "ru",
+    "ua": "uk",
+}
+
+
+def language_named(text: str) -> str | None:
+    """The language `text` names: its code ("uk", "ru-RU"), its name ("Українська",
+    "Russian") or "ua"; None for a language we do not speak, or no language."""
+    word = text.strip().casefold()
+    code = word.split("-")[0].split("_")[0]
+    return code if code in LANGUAGES else _LANGUAGE_WORDS.get(word)
+
+
 def language_of(code: str | None) -> str:
     """A language we speak for a Telegram `language_code` ("uk", "ru-RU", "de"): English
     unless it is Ukrainian or Russian."""

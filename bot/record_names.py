@@ -24,6 +24,7 @@ from bot.input.search_syntax import ParsedQuery, place_names, vocabulary_place
 from bot.presentation.labels import SpeakerName
 from storage.engine import Database
 from storage.errors import N_, Ended, InvalidInput, Wording
+from storage.models import Actor
 from storage.places import place_recorded, recorded_places
 from storage.positions import side_named
 
@@ -60,24 +61,31 @@ async def nearest_speaker(database: Database, name: str) -> str | None:
     return actor.name if actor is not None else None
 
 
+async def speakers_meant(database: Database, name: str) -> list[Actor]:
+    """Every speaker `name` may mean, read as /actor reads it: by any of their names, in
+    any case or inflection ("Путіна")."""
+    async with database.read() as session:
+        return await speakers_named(database, session, name)
+
+
+async def unknown_speaker(database: Database, speaker: str) -> Wording:
+    """Why `speaker` names no one, with the nearest speaker when it looks like a slip."""
+    near = await nearest_speaker(database, speaker)
+    if near is None:
+        return Wording(N_("no speaker called {name} in the record"), name=repr(speaker))
+    return Wording(
+        N_("no speaker called {name} in the record; did you mean {suggestion}?"),
+        name=repr(speaker),
+        suggestion=SpeakerName(near),
+    )
+
+
 async def refuse_unknown_speaker(database: Database, speaker: str | None, *, waiting: bool = False) -> None:
     """An `InvalidInput` naming `speaker` when it is no speaker of the record; `waiting`
     (an alert) adds how to wait for someone the record does not hold yet."""
-    if not speaker:
+    if not speaker or await speakers_meant(database, speaker):
         return
-    async with database.read() as session:
-        if await speakers_named(database, session, speaker):
-            return
-    near = await nearest_speaker(database, speaker)
-    refusal = (
-        Wording(N_("no speaker called {name} in the record"), name=repr(speaker))
-        if near is None
-        else Wording(
-            N_("no speaker called {name} in the record; did you mean {suggestion}?"),
-            name=repr(speaker),
-            suggestion=SpeakerName(near),
-        )
-    )
+    refusal = await unknown_speaker(database, speaker)
     if waiting:
         written = NEW_NAME + speaker
         # The filter by its name in the reader's language ("мовець:+Name"), which /alert takes.

@@ -137,8 +137,11 @@ def _offset_shown(minutes: int) -> str:
 
 def shown_zone(zone: str) -> str:
     """How a stored zone is shown to readers: a fixed offset as "UTC+3" or "UTC+5:30"
-    rather than its inverted IANA name "Etc/GMT-3" or its key "UTC+05:30"; any other zone
-    by its IANA name."""
+    rather than its inverted IANA name "Etc/GMT-3" or its key "UTC+05:30"; UTC itself
+    ("UTC+0", "GMT" are kept as Etc/UTC) as "UTC", as the default zone shows; any other
+    zone by its IANA name."""
+    if zone == "Etc/UTC":
+        return "UTC"
     minutes = fixed_offset_minutes(zone)
     return zone if minutes is None else _offset_shown(minutes)
 

@@ -10,12 +10,13 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.alerts.manage import alerts_of, create, off_request, remove
 from bot.context import BotContext
-from bot.i18n import N_, _, said
+from bot.i18n import N_, _, current, said
 from bot.presentation.alerts import EXAMPLE, alert_made, alert_removed, alerts_list, load_alert_page
 from bot.presentation.callbacks import AlertOffButton, AlertPageButton
 from bot.presentation.html import split_message
 from handlers.common import answers_errors, command_argument, reply
 from handlers.subscribers import may_manage
+from storage.chat_state import CHAT_LANGUAGE
 from storage.errors import RecordError
 
 ADMINS_ONLY = N_("Only the group's admins can change its alerts.")
@@ -44,7 +45,11 @@ async def alert_command(update: Update, context: BotContext) -> None:
     if off is not None and off.number is not None:
         await reply(update, alert_removed(await remove(context.database, chat.id, off.number)))
         return
-    await reply(update, alert_made(await create(context.database, chat.id, argument)))
+    made = await create(context.database, chat.id, argument)
+    if context.chat_data is not None:
+        # Alerts arrive outside any update, where the reader's Telegram language is unknown.
+        context.chat_data[CHAT_LANGUAGE] = current()
+    await reply(update, alert_made(made))
 
 
 @answers_errors

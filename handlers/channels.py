@@ -26,7 +26,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.alerts.manage import alerts_of, create, is_off_word, off_request, remove
 from bot.context import BotContext
-from bot.i18n import LANGUAGES, N_, _, current, said, use_language
+from bot.i18n import N_, _, current, language_named, said, use_language
 from bot.input.option_words import options_of
 from bot.presentation.alerts import alert_made, alert_removed, alerts_list
 from bot.presentation.callbacks import ChannelAlertOffButton, ChannelUnlinkButton
@@ -119,12 +119,13 @@ async def channel_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if chat is None or user is None:
         return
+    # The usage says "then, here": in a group it would send the reader nowhere useful.
+    if chat.type != TelegramChatType.PRIVATE:
+        await reply(update, _(PRIVATE_ONLY))
+        return
     words = command_argument(update).split(maxsplit=1)
     if not words:
         await reply(update, _(USAGE))
-        return
-    if chat.type != TelegramChatType.PRIVATE:
-        await reply(update, _(PRIVATE_ONLY))
         return
     reference = _reference(words[0])
     rest = words[1].strip() if len(words) > 1 else ""
@@ -206,16 +207,17 @@ async def _language(update: Update, context: BotContext, channel: Channel, langu
     """The channel's digest and alerts in `language`; until then, in the language of the
     admin who linked it."""
     name = escape(channel.name, quote=False)
-    if language not in LANGUAGES:
+    named = language_named(language)
+    if named is None:
         usage = _("Which language? e.g. <code>/channel {channel} language uk</code> (en, uk or ru)")
         await reply(update, usage.format(channel=name))
         return
-    if not await set_language(context.database, channel.chat_id, language):
+    if not await set_language(context.database, channel.chat_id, named):
         await reply(
             update, _("{channel} is not linked yet: <code>/channel {channel}</code> links it.").format(channel=name)
         )
         return
-    with use_language(language):
+    with use_language(named):
         await reply(update, "✅ " + _("{channel} gets its digest and alerts in English.").format(channel=name))
 
 

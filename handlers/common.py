@@ -4,11 +4,14 @@ into a plain answer that changes nothing."""
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Coroutine
 from html import escape
 from typing import Any, Concatenate, ParamSpec
 
 from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+from telegram.ext import filters
 
 from bot.context import BotContext
 from bot.i18n import said
@@ -61,3 +64,30 @@ def answers_errors(handler: Handler[P]) -> Handler[P]:
             await reply(update, f"⚠️ {escape(said(error), quote=False)}")
 
     return wrapper
+
+
+def addressed_text(message: Message) -> str | None:
+    """The text of a message meant for the bot, its @mention taken out: any text in a
+    private chat; in a group, only one that mentions the bot or replies to it, as
+    Telegram's privacy mode delivers them (the rest is talk among the members)."""
+    text = message.text
+    if text is None:
+        return None
+    if message.chat.type == ChatType.PRIVATE:
+        return text
+    bot = message.get_bot()
+    mention = f"@{bot.username}"
+    replied = message.reply_to_message
+    replied_to_bot = bool(replied and replied.from_user and replied.from_user.id == bot.id)
+    if mention.casefold() not in text.casefold() and not replied_to_bot:
+        return None
+    return re.sub(re.escape(mention), " ", text, flags=re.IGNORECASE)
+
+
+class _Addressed(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        return addressed_text(message) is not None
+
+
+ADDRESSED = _Addressed(name="ADDRESSED")
+"""Text meant for the bot (`addressed_text`), what a dialogue waiting for typed text takes."""

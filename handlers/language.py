@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, TypeHandler
 
 from bot.context import BotContext
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, language_of, set_language
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, language_named, language_of, set_language
 from bot.presentation.callbacks import LanguageButton
 from handlers.common import command_argument, reply
 from handlers.subscribers import may_manage
@@ -58,14 +58,15 @@ async def _choose(update: Update, context: BotContext, language: str) -> str:
 
 
 async def language_command(update: Update, context: BotContext) -> None:
-    argument = command_argument(update).lower()
+    argument = command_argument(update)
     if not argument:
         await reply(update, _("Choose the language I speak to you:"), _keyboard())
         return
-    if argument not in LANGUAGES:
+    language = language_named(argument)
+    if language is None:
         await reply(update, "⚠️ " + _("I speak en, uk and ru, e.g. <code>/language uk</code>"), _keyboard())
         return
-    await reply(update, await _choose(update, context, argument))
+    await reply(update, await _choose(update, context, language))
 
 
 async def language_button(update: Update, context: BotContext) -> None:

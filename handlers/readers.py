@@ -27,7 +27,7 @@ from bot.presentation.listings import load_listing, side_not_speaker, topics_htm
 from bot.presentation.paging import PAGE_SIZE, Listing, page_keyboard
 from bot.record import linked_statement, statement_id
 from bot.record_names import checked_query, nearest_speaker
-from handlers.common import MAX_QUERY, answers_errors, command_argument, reply
+from handlers.common import MAX_QUERY, addressed_text, answers_errors, command_argument, reply
 from storage.errors import InvalidInput, NotFound, wording_of
 from storage.models import utcnow
 from storage.search import SearchFilters, search
@@ -81,6 +81,12 @@ ADMIN_HELP = N_("""<b>Admins</b>
 
 INVITATION = N_(
     "Ask me in your own words, e.g. <i>What does Moscow want for Donetsk?</i>, or see /help for every command."
+)
+HOW_TO_SUBSCRIBE = N_(
+    "<b>Daily digest</b>: <code>/subscribe 08:00 Kyiv</code> sends you each day, at that time, what was "
+    "recorded since the last one (the zone: a city such as Kyiv, a zone such as Europe/Kyiv, or an offset "
+    "such as UTC+2). /settings chooses topics and speakers; /digest previews it now.\n"
+    "<b>Alerts</b>, at once: <code>/alert ceasefire speaker:putin</code>."
 )
 _STATEMENT_SHORTCUT = re.compile(r"^/statement_(\d+)(?:@\w+)?$")
 
@@ -192,6 +198,12 @@ async def _ask(update: Update, context: BotContext, question: str) -> None:
     if request == "about":
         await reply(update, await _welcome(context))
         return
+    if request == "subscribe":
+        await reply(update, _(HOW_TO_SUBSCRIBE))
+        return
+    if request == "topics":
+        await reply(update, topics_html((await record_stats(context.database)).by_topic))
+        return
     if _too_long(question):
         raise InvalidInput(_("question"), _too_long_message(question))
     question = question.strip()
@@ -214,22 +226,9 @@ async def ask_command(update: Update, context: BotContext) -> None:
 async def plain_text(update: Update, context: BotContext) -> None:
     """Private chats: any text is a question. Groups: only when it mentions or answers the bot."""
     message = update.effective_message
-    chat = update.effective_chat
-    if message is None or chat is None or not message.text:
-        return
-    text = message.text
-    if chat.type != ChatType.PRIVATE:
-        username = context.bot.username
-        mention = f"@{username}"
-        replied_to_bot = bool(
-            message.reply_to_message
-            and message.reply_to_message.from_user
-            and message.reply_to_message.from_user.id == context.bot.id
-        )
-        if mention.lower() not in text.lower() and not replied_to_bot:
-            return
-        text = re.sub(re.escape(mention), " ", text, flags=re.IGNORECASE)
-    await _ask(update, context, text)
+    text = addressed_text(message) if message is not None else None
+    if text:
+        await _ask(update, context, text)
 
 
 @answers_errors
@@ -323,12 +322,15 @@ async def statement_shortcut(update: Update, context: BotContext) -> None:
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     """In private chats an unknown command gets pointed to /help; in groups it may be
-    meant for another bot, so it is left alone."""
+    meant for another bot, so it is left alone, unless it names this one (`/foo@bot`)."""
     chat = update.effective_chat
     message = update.effective_message
-    if chat is None or message is None or chat.type != ChatType.PRIVATE:
+    if chat is None or message is None:
         return
     command = (message.text or "").split(maxsplit=1)[0][:64]
+    addressed = command.casefold().endswith(f"@{context.bot.username}".casefold())
+    if chat.type != ChatType.PRIVATE and not addressed:
+        return
     await reply(
         update, _("I don't know {command}. /help lists what I can do.").format(command=escape(command, quote=False))
     )
@@ -377,8 +379,16 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(page_button, pattern=PageButton.PATTERN))
 
 
+async def not_text(update: Update, context: BotContext) -> None:
+    """A sticker, photo, voice message or file in a private chat: answered, not met with
+    silence that leaves the reader wondering whether the bot is there."""
+    await reply(update, _("I read text only.") + " " + _(INVITATION))
+
+
 def register_plain_text(application: Application) -> None:
     """Registered last: the first matching handler wins, so the dialogues and every known
     command see the update before these catch-alls."""
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, plain_text))
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    private_message = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL
+    application.add_handler(MessageHandler(private_message & ~filters.TEXT, not_text))

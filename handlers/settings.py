@@ -21,7 +21,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot import record
 from bot.config import parse_time_of_day, parse_timezone
 from bot.context import BotContext
 from bot.i18n import _, said
@@ -38,12 +37,13 @@ from bot.presentation.settings import (
     time_set,
     zone_set,
 )
+from bot.record_names import speakers_meant, unknown_speaker
 from bot.time_of_day import NOT_A_TIME
 from bot.time_zones import shown_zone
-from handlers.common import answers_errors, reply
+from handlers.common import ADDRESSED, addressed_text, answers_errors, reply
 from handlers.dialogues import State, dialogue, forget_in
 from handlers.subscribers import ADMINS_ONLY, managed_chat_id, may_manage, parse_subscribe_argument
-from storage.errors import InvalidInput, NotFound, RecordError, Wording, wording_of
+from storage.errors import N_, Ended, InvalidInput, NotFound, RecordError, Wording, wording_of
 from storage.models import Subscriber
 from storage.subscriptions import (
     actor_names,
@@ -218,11 +218,10 @@ on). A `RecordError` names what is wrong with the value."""
 
 
 async def _set_speaker(update: Update, context: BotContext, chat_id: int, value: str) -> str | None:
-    actors = await record.find_speakers(context.database, value) if len(value) <= MAX_NAME else []
+    actors = await speakers_meant(context.database, value) if len(value) <= MAX_NAME else []
     if not actors:
-        raise NotFound(
-            _("no speaker called {name} in the record; type another name, or /cancel").format(name=repr(value[:60]))
-        )
+        refusal = await unknown_speaker(context.database, value[:60])
+        raise NotFound(Wording(N_("{refusal} Type another name, or /cancel."), refusal=Ended(refusal)))
     if len(actors) > 1:
         await reply(update, *speaker_choices(value, actors))
         return None
@@ -265,10 +264,11 @@ def _typed(setter: Setter) -> Callable[[Update, BotContext], Coroutine[Any, Any,
     async def typed(update: Update, context: BotContext) -> State:
         message = update.effective_message
         chat = update.effective_chat
-        if message is None or chat is None or not message.text:
+        text = addressed_text(message) if message is not None else None
+        if chat is None or not text:
             return None
         try:
-            answer = await setter(update, context, chat.id, message.text.strip())
+            answer = await setter(update, context, chat.id, text.strip())
         except RecordError as error:
             await reply(update, f"⚠️ {h(said(error))}")
             return None
@@ -296,7 +296,7 @@ async def _expired(bot: Bot, chat_id: int) -> None:
 
 
 def settings_dialogue() -> ConversationHandler[BotContext]:
-    text = filters.TEXT & ~filters.COMMAND
+    text = filters.TEXT & ~filters.COMMAND & ADDRESSED
     button = CallbackQueryHandler(settings_button, pattern=SettingsButton.PATTERN)
     return dialogue(
         NAME,

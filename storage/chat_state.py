@@ -36,6 +36,10 @@ async def _upsert(
 
 USER_LANGUAGE = "language"
 """user_data: the language the user chose (/language)."""
+CHAT_LANGUAGE = "language"
+"""chat_data: the language of whoever last made an alert in the chat, for a chat no
+subscription and no choice of its user gives one (outside updates, Telegram's language of
+a user is not known)."""
 
 
 async def user_language(session: AsyncSession, user_id: int) -> str | None:
@@ -44,6 +48,13 @@ async def user_language(session: AsyncSession, user_id: int) -> str | None:
     found = await session.get(ChatState, (StateScope.user, user_id))
     chosen = found.data.get(USER_LANGUAGE) if found is not None else None
     return chosen if isinstance(chosen, str) else None
+
+
+async def alert_language(session: AsyncSession, chat_id: int) -> str | None:
+    """The language the chat's latest alert was made in (`CHAT_LANGUAGE`); None if unknown."""
+    found = await session.get(ChatState, (StateScope.chat, chat_id))
+    kept = found.data.get(CHAT_LANGUAGE) if found is not None else None
+    return kept if isinstance(kept, str) else None
 
 
 async def load_data(database: Database, scope: StateScope, owner_id: int) -> dict[str, Any]:

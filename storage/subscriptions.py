@@ -30,7 +30,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.actors import resolve_actor
-from storage.chat_state import user_language
+from storage.chat_state import alert_language, user_language
 from storage.engine import Database
 from storage.errors import N_, InvalidInput, NotFound
 from storage.models import Actor, ChatType, Statement, Subscriber, Topic, is_row_id, utcnow
@@ -234,12 +234,12 @@ async def set_language(database: Database, chat_id: int, language: str) -> bool:
 async def chat_language(session: AsyncSession, chat_id: int) -> str:
     """The language the chat chose for what is sent to it unasked (digests, alerts): its
     subscription's; without one, in a private chat (whose id is its user's) the language
-    the user chose; else English."""
+    the user chose; else the one its latest alert was made in; else English."""
     subscriber = await load_subscriber(session, chat_id)
     if subscriber is not None:
         return subscriber.language
     chosen = await user_language(session, chat_id) if chat_id > 0 else None
-    return chosen or "en"
+    return chosen or await alert_language(session, chat_id) or "en"
 
 
 async def set_digest_time(

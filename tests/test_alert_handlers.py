@@ -190,3 +190,28 @@ async def test_a_burst_pages_through_the_delivery_in_the_chat_it_went_to_only(
     await stranger.press({**page, "chat": stranger.chat}, buttons(page)["Next ▶"])
     answer = bot.calls("answerCallbackQuery")[-1]
     assert answer.params["text"] == "Nothing of this alert is left to show."
+
+
+async def test_the_same_alert_twice_is_refused_naming_the_one_the_chat_has(bot: BotHarness, database: Database) -> None:
+    reader = bot.user(language_code="uk")
+    await reader.send("/alert перемир'я мовець:+Путін")
+    for again in ("/alert Перемир'я  мовець:+путін", "/alert мовець: +Путін перемир'я"):
+        await reader.send(again)
+        assert bot.last_text(READER_ID) == "⚠️ сповіщення 1 вже стежить за цим: «перемир'я мовець:+Путін»", again
+    await reader.send("/alert перемир'я мовець:+Путін тема:санкції")
+    assert "Сповіщення 2" in bot.last_text(READER_ID)
+    assert [alert.number for alert in await chat_alerts(database, READER_ID)] == [1, 2]
+
+
+async def test_an_alert_arrives_in_the_language_of_the_readers_telegram_app(
+    bot: BotHarness, database: Database
+) -> None:
+    """Never having chosen one with /language: alerts are sent outside any update of theirs."""
+    reader = bot.user(READER_ID, language_code="ru")
+    await reader.send("/alert перемирие")
+    group_admin = bot.user(ADMIN_ID, chat_id=GROUP, chat_type="supergroup", language_code="uk")
+    await group_admin.send("/alert перемир'я")
+    await bot.admin().send("/add Vladimir Putin (Russia) | 2025-11-20 | ceasefire | A truce is possible. | Kremlin")
+    await send_alerts(bot.application, database)
+    assert bot.last_text(READER_ID).startswith("🔔 <b>Новое заявление соответствует</b> вашему оповещению")
+    assert bot.last_text(GROUP).startswith("🔔 <b>Нова заява відповідає</b>")

@@ -70,8 +70,9 @@ async def test_who_may_not_link_a_channel_is_told_why_and_nothing_changes(
 
 async def test_a_channel_is_linked_from_a_private_chat_only(bot: BotHarness, database: Database) -> None:
     group_admin = bot.user(CHANNEL_ADMIN, chat_id=-77, chat_type="group")
-    await group_admin.send("/channel @peace_news")
-    assert "from your private chat" in bot.last_text(-77)
+    for command in ("/channel @peace_news", "/channel"):
+        await group_admin.send(command)
+        assert "from your private chat" in bot.last_text(-77), command
     assert await get_subscriber(database, CHANNEL) is None
 
 
@@ -235,10 +236,12 @@ async def test_a_channels_alert_is_made_in_the_admins_words(bot: BotHarness, dat
     assert [alert.query for alert in await chat_alerts(database, CHANNEL)] == ["ceasefire"]
 
 
-@pytest.mark.parametrize("word", ["language", "мова", "язык"])
-async def test_a_channels_language_is_set_in_the_admins_words(bot: BotHarness, database: Database, word: str) -> None:
+@pytest.mark.parametrize(("word", "language"), [("language", "uk"), ("мова", "Українська"), ("язык", "ua")])
+async def test_a_channels_language_is_set_in_the_admins_words(
+    bot: BotHarness, database: Database, word: str, language: str
+) -> None:
     await say(bot, "/channel @peace_news")
-    await say(bot, f"/channel @peace_news {word} uk")
+    await say(bot, f"/channel @peace_news {word} {language}")
     subscriber = await get_subscriber(database, CHANNEL)
     assert subscriber is not None and subscriber.language == "uk"
 

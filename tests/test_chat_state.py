@@ -25,7 +25,17 @@ from handlers import dialogues
 from handlers.admin import add_dialogue
 from storage import chat_state
 from storage.engine import Database
-from storage.models import ChatState, DatePrecision, DialogueState, PageListing, Stance, Statement, Topic, utcnow
+from storage.models import (
+    ChatState,
+    DatePrecision,
+    DialogueState,
+    PageListing,
+    Stance,
+    Statement,
+    StateScope,
+    Topic,
+    utcnow,
+)
 from storage.sample import load_sample
 from tests.bot_harness import ADMIN_ID, READER_ID, running_bot
 
@@ -264,3 +274,32 @@ async def test_between_updates_a_process_holds_no_chat_state(database: Database)
         assert dict(bot.application.user_data) == {}
         assert dict(bot.application.chat_data) == {}
         assert await count(database, DialogueState) == 1, "the dialogue is in the record, not in memory"
+
+
+async def test_what_a_reader_chose_outlasts_the_updates_of_others_taken_concurrently(database: Database) -> None:
+    """Polling and the webhook hand each update to PTB's queue, which runs it as a task and,
+    when the task ends, marks its user and chat for writing once more: by then this process
+    holds nothing of theirs, so what it would write is an empty stand-in, not their data."""
+    await load_sample(database)
+    async with running_bot(database) as bot:
+        chooser, other = bot.user(READER_ID), bot.user(OTHER_READER)
+
+        async def queued(user: Any, text: str) -> None:
+            before = len(bot.api.sent("sendMessage"))
+            entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+            message = user._message(text=text, entities=entities)
+            await bot.application.update_queue.put(
+                Update.de_json({"update_id": before + 1, "message": message}, bot.application.bot)
+            )
+            for _ in range(200):
+                if len(bot.api.sent("sendMessage")) > before:
+                    break
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.05)  # the task's end, and PTB's mark
+
+        await queued(chooser, "/language uk")
+        await queued(other, "/help")
+        await queued(other, "/latest")
+        await bot.application.update_persistence()
+
+    assert await chat_state.load_data(database, StateScope.user, READER_ID) == {"language": "uk"}

@@ -224,7 +224,9 @@ async def test_in_a_group_the_dialogue_takes_the_tapping_admins_text_only(databa
             await admin.press(message, time_button)
             await member.send("06:00")
             assert await digest_time(database, GROUP) == time_of_day(8, 0)
-            await admin.send("09:45")
+            await admin.send("09:45")  # not addressed to the bot: talk among the members
+            assert await digest_time(database, GROUP) == time_of_day(8, 0)
+            await admin.send("09:45", reply_to=admin.last_message())
             assert await digest_time(database, GROUP) == time_of_day(9, 45)
         finally:
             await application.stop()

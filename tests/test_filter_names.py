@@ -108,3 +108,39 @@ def test_a_value_of_several_words_may_be_put_in_guillemets_or_curly_quotes(quote
 def test_an_unclosed_guillemet_is_refused_as_an_unclosed_quote() -> None:
     with pytest.raises(InvalidInput, match="quotation mark is not closed"):
         parse_search("speaker:«Vladimir Putin")
+
+
+@pytest.mark.parametrize("query", ["ceasefire speaker: putin", "ceasefire спікер:  putin", "ceasefire Speaker:\tputin"])
+def test_a_space_after_the_colon_still_gives_the_filter_its_value(query: str) -> None:
+    parsed = parse_search(query)
+    assert parsed.text == "ceasefire"
+    assert parsed.filters.speaker == "putin"
+    assert parse_alert(query).filters.speaker == "putin"
+
+
+@pytest.mark.parametrize("query", ["ceasefire speaker:", "ceasefire speaker: topic:talks", "перемир'я мовець: "])
+def test_a_filter_without_a_value_is_refused_not_looked_for_as_a_word(query: str) -> None:
+    with pytest.raises(InvalidInput, match="empty value") as refused:
+        parse_search(query)
+    assert refused.value.field == "speaker"
+
+
+@pytest.mark.parametrize(
+    ("query", "speaker", "words"),
+    [
+        ("ceasefire speaker:Vladimir Putin", "Vladimir Putin", "ceasefire"),
+        ("speaker:Владимир Путин перемирие", "Владимир Путин", "перемирие"),
+        ("speaker:Putin Crimea", "Putin", "Crimea"),
+        ("мовець:Кір Стармер війська", "Кір Стармер", "війська"),
+    ],
+)
+def test_a_speakers_name_of_several_words_is_the_filters_value_not_a_word_to_look_for(
+    query: str, speaker: str, words: str
+) -> None:
+    parsed = parse_search(query)
+    assert (parsed.filters.speaker, parsed.text) == (speaker, words)
+
+
+async def test_a_search_by_a_speakers_full_name_holds_only_their_statements(shared_sample_database: Database) -> None:
+    page = await load_listing(shared_sample_database, Listing("search", "ceasefire speaker:Vladimir Putin"))
+    assert page.total == 2 and "Medinsky" not in page.html and "Zelensky" not in page.html

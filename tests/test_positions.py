@@ -282,7 +282,9 @@ async def test_a_timelines_caption_counts_each_statements_stance_once(shared_sam
 
     stances = timeline_caption(timeline).splitlines()[1].split("; ")[1].rstrip(".")
 
-    assert sum(int(part.split()[0]) for part in stances.split(", ")) <= timeline.statements
+    named, more = stances.split(" and ")
+    assert more == "2 more", "the caption names the commonest stances and counts the rest"
+    assert sum(int(part.split()[0]) for part in named.split(", ")) + 2 == timeline.statements
 
 
 @pytest.mark.parametrize(

@@ -150,7 +150,9 @@ async def test_timeline_sends_a_picture(bot: BotHarness, command: str, heading: 
 async def test_the_timelines_caption_counts_stances_in_their_plural(bot: BotHarness) -> None:
     user = bot.user()
     await user.send("/timeline Putin")
-    assert "6 topics; 2 conditions, 1 proposal, 1 assessment, 1 demand." in user.last_message()["caption"]
+    assert "6 topics; 2 conditions, 1 proposal, 1 assessment, 1 demand and 2 more." in user.last_message()["caption"]
+    await bot.user(language_code="uk").send("/timeline Putin")
+    assert "2 умови, 1 пропозиція, 1 оцінка, 1 вимога і ще 2." in user.last_message()["caption"]
 
 
 async def test_help_and_the_menu_name_both_commands(bot: BotHarness) -> None:

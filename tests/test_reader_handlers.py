@@ -320,6 +320,15 @@ async def test_unknown_command_in_private_points_to_help(bot: BotHarness) -> Non
     assert "I don't know /frobnicate" in await say(bot, "/frobnicate")
 
 
+async def test_in_a_group_an_unknown_command_is_answered_only_when_it_names_this_bot(bot: BotHarness) -> None:
+    member = bot.user(READER_ID, chat_id=-300, chat_type="group", language_code="uk")
+    await member.send("/frobnicate")
+    await member.send("/frobnicate@other_bot")
+    assert bot.texts(-300) == []
+    await member.send("/frobnicate@DiploBot_Bot")
+    assert bot.texts(-300) == ["Я не знаю команди /frobnicate@DiploBot_Bot. /help показує, що я вмію."]
+
+
 async def test_long_answers_are_split_below_telegrams_limit(bot: BotHarness, sample_database: Database) -> None:
     for number in range(3):
         data = validate_statement(
@@ -428,3 +437,82 @@ async def test_a_message_asking_for_a_command_is_answered_by_it(
 async def test_a_question_holding_a_request_word_is_still_a_question(bot: BotHarness) -> None:
     reply = await say(bot, "What help did Trump promise Ukraine?")
     assert "/statement_27" in reply and "/subscribe" not in reply
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en", "holds no word"), ("uk", "жодного слова"), ("ru", "ни одного слова")]
+)
+async def test_a_search_for_emoji_alone_says_it_holds_no_word(bot: BotHarness, language: str, expected: str) -> None:
+    reader = bot.user(READER_ID, language_code=language)
+    for query in ("🤔", "«"):
+        await reader.send(f"/search {query}")
+        shown = bot.last_text(READER_ID)
+        assert expected in shown and "common" not in shown, shown
+
+
+@pytest.mark.parametrize(
+    ("language", "asked", "expected"),
+    [
+        ("en", "How do I subscribe?", "<code>/subscribe 08:00 Kyiv</code>"),
+        ("uk", "як підписатися?", "<code>/subscribe 08:00 Київ</code>"),
+        ("ru", "Как подписаться", "<code>/subscribe 08:00 Киев</code>"),
+    ],
+)
+async def test_asking_how_to_subscribe_is_told_how_not_given_statements(
+    bot: BotHarness, language: str, asked: str, expected: str
+) -> None:
+    await bot.user(READER_ID, language_code=language).send(asked)
+    shown = bot.last_text(READER_ID)
+    assert expected in shown and "/statement_" not in shown
+
+
+async def test_a_sticker_or_a_file_in_a_private_chat_is_answered_in_a_group_left_alone(bot: BotHarness) -> None:
+    reader = bot.user(READER_ID, language_code="uk")
+    sticker = {"file_id": "s1", "file_unique_id": "s1", "type": "regular", "width": 1, "height": 1}
+    await reader._process({"message": reader._message(sticker={**sticker, "is_animated": False, "is_video": False})})
+    assert bot.last_text(READER_ID).startswith("Я читаю лише текст. Питайте своїми словами")
+    await reader.send_document("notes.txt", b"hello")
+    assert len(bot.texts(READER_ID)) == 2
+
+    member = bot.user(READER_ID, chat_id=-400, chat_type="group")
+    await member.send_document("notes.txt", b"hello")
+    assert bot.texts(-400) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "asked", "expected"),
+    [
+        ("en", "What topics are there?", "<code>/topic peace_terms</code> (21)"),
+        ("ru", "какие есть темы?", "<code>/topic условия мира</code> (21)"),
+        ("en", "How many statements do you have?", "I hold <b>48</b> statements"),
+        ("uk", "скільки у тебе заяв?", "У мене <b>48</b> заяв"),
+        ("en", "What can I ask?", "/search WORDS [filters]"),
+    ],
+)
+async def test_asking_about_the_bot_itself_is_answered_by_it_not_with_statements(
+    bot: BotHarness, language: str, asked: str, expected: str
+) -> None:
+    await bot.user(READER_ID, language_code=language).send(asked)
+    shown = bot.last_text(READER_ID)
+    assert expected in shown and "/statement_" not in shown
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("ua", "✅ Тепер я розмовляю з вами українською."),
+        ("Українська", "✅ Тепер я розмовляю з вами українською."),
+        ("russian", "✅ Теперь я говорю с вами по-русски."),
+        ("EN", "✅ I speak English to you now."),
+    ],
+)
+async def test_language_takes_the_languages_name_and_ua_as_well_as_its_code(
+    bot: BotHarness, typed: str, said: str
+) -> None:
+    assert await say(bot, f"/language {typed}") == said
+
+
+async def test_a_language_the_bot_does_not_speak_is_refused_and_changes_nothing(bot: BotHarness) -> None:
+    await say(bot, "/language ru")
+    assert "en, uk и ru" in await say(bot, "/language de")
+    assert await say(bot, "/cancel") == "Нечего отменять."

@@ -348,7 +348,9 @@ async def test_speakers_are_added_by_typing_and_removed_by_button(chat_bot: BotH
     speakers = button(chat_bot, message, "Speakers")
     await user.press(message, speakers)
     await user.send("Napoleon")
-    assert "no speaker called 'Napoleon'" in chat_bot.last_text(906)
+    assert "no speaker called 'Napoleon' in the record. Type another name, or /cancel." in chat_bot.last_text(906)
+    await user.send("Zelensk")  # a slip, answered as /actor answers it
+    assert "did you mean Volodymyr Zelensky? Type another name" in chat_bot.last_text(906)
     await user.send("Путин")  # any alias, any script
     assert "Following Vladimir Putin" in chat_bot.last_text(906)
     subscriber = await get_subscriber(database, 906)
@@ -422,3 +424,29 @@ async def test_blocking_the_bot_ends_the_subscription(chat_bot: BotHarness, data
     subscriber = await get_subscriber(database, 908)
     assert subscriber is not None and not subscriber.active
     assert subscriber.deactivated_reason == "the user blocked the bot"
+
+
+async def test_in_a_group_settings_take_a_typed_zone_as_a_reply_not_from_the_members_talk(
+    database: Database,
+) -> None:
+    async with running_bot(database, TelegramDouble(group_admins={GROUP_ADMIN})) as bot:
+        admin = bot.user(GROUP_ADMIN, chat_id=-5002, chat_type="supergroup", language_code="uk")
+        await admin.send("/subscribe 09:00 Київ")
+        await admin.send("/settings")
+        message = admin.last_message()
+        await admin.press(message, button(bot, message, "Часовий пояс"))
+        prompt = admin.last_message()
+        assert "У групі надішліть його у відповідь на це повідомлення." in prompt["text"]
+        said = len(bot.texts(-5002))
+
+        await admin.send("ха-ха, зараз налаштую")  # talk among the members
+        assert len(bot.texts(-5002)) == said
+        await admin.send("Берлін", reply_to=prompt)
+        assert bot.last_text(-5002) == "✅ Часовий пояс: Europe/Berlin."
+        subscriber = await get_subscriber(database, -5002)
+        assert subscriber is not None and subscriber.timezone == "Europe/Berlin"
+
+        # Addressed by a mention, in a private chat anything: as plain text is read.
+        await admin.press(prompt, button(bot, prompt, "Часовий пояс"))
+        await admin.send("@diplobot_bot Варшава")
+        assert (await get_subscriber(database, -5002)).timezone == "Europe/Warsaw"  # type: ignore[union-attr]

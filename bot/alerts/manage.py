@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.answering.search_words import search_words
 from bot.i18n import N_
@@ -19,8 +19,9 @@ from bot.input.search_syntax import ParsedQuery, parse_search
 from bot.record_names import checked_query
 from storage.alerts import add_alert, chat_alerts, delete_alert
 from storage.engine import Database
-from storage.errors import InvalidInput, NotFound
+from storage.errors import Conflict, InvalidInput, NotFound
 from storage.models import Alert
+from storage.search import SearchFilters
 
 MAX_ALERTS = 20
 MAX_ALERT_QUERY = 300
@@ -101,11 +102,31 @@ def refuse_bare_number(query: str) -> None:
         )
 
 
+def _meaning(parsed: ParsedQuery) -> tuple[str, SearchFilters]:
+    """What an alert listens for, whatever the case and the order of its words."""
+    speaker = parsed.filters.speaker.casefold() if parsed.filters.speaker else None
+    return " ".join(sorted(parsed.text.casefold().split())), replace(parsed.filters, speaker=speaker)
+
+
+def _kept(alert: Alert) -> ParsedQuery:
+    """A saved alert read again; one the vocabulary no longer reads is compared as words."""
+    try:
+        return parse_alert(alert.query, open_sides=True)
+    except InvalidInput:
+        return ParsedQuery(alert.query, SearchFilters())
+
+
 async def create(database: Database, chat_id: int, query: str) -> Alert:
     """The alert, once its filters name what the record knows (an unknown side or speaker
-    is refused, and no alert is made). A bare number is refused (`refuse_bare_number`)."""
+    is refused, and no alert is made). A bare number is refused (`refuse_bare_number`);
+    so is an alert the chat has already, which would tell of each statement twice."""
     refuse_bare_number(query)
-    await checked_query(database, lambda sides: parse_alert(query, sides), alert=True)
+    parsed = await checked_query(database, lambda sides: parse_alert(query, sides), alert=True)
+    for alert in await chat_alerts(database, chat_id):
+        if _meaning(_kept(alert)) == _meaning(parsed):
+            raise Conflict(
+                N_("alert {number} listens for that already: “{query}”"), number=alert.number, query=alert.query
+            )
     return await add_alert(database, chat_id, " ".join(query.split()), limit=MAX_ALERTS)
 
 

@@ -12,6 +12,7 @@ from importlib import resources
 
 from bot.answering.record_index import KnownActor, RecordFacts
 from bot.answering.understanding.tokens import is_cyrillic
+from bot.i18n import current
 from storage.actors import normalize_name
 
 #: How close a typed name must be to a speaker's name (or a word of it) to be suggested.
@@ -52,7 +53,7 @@ def nearest_speaker(typed: str, facts: RecordFacts, question: str = "") -> str |
 def _written_as(actor: KnownActor, typed: str, question: str) -> str:
     """The actor's name when it is in the script `typed` is; else, of their full names in
     that script, one in the question's language ("і", "ї", "є", "ґ" are Ukrainian's, "ы",
-    "э", "ъ", "ё" Russian's), the nearest to what was typed."""
+    "э", "ъ", "ё" Russian's; with neither, the reader's), the nearest to what was typed."""
     cyrillic = is_cyrillic(typed)
     if is_cyrillic(actor.name) == cyrillic:
         return actor.name
@@ -60,9 +61,14 @@ def _written_as(actor: KnownActor, typed: str, question: str) -> str:
     names = [name for name in known if is_cyrillic(name) == cyrillic and " " in name.strip()]
     if not names:
         return actor.name
-    # Ukrainian writes "і" in nearly every sentence, Russian never.
-    other = _RUSSIAN if _UKRAINIAN & set((question or typed).casefold()) else _UKRAINIAN
+    # Ukrainian writes "і" in nearly every sentence, Russian never; a question with neither
+    # language's own letters ("Лавро") is taken to be in the language the reader reads.
+    letters = set((question or typed).casefold())
+    ukrainian = bool(letters & _UKRAINIAN) or (not letters & _RUSSIAN and current() == "uk")
+    own, other = (_UKRAINIAN, _RUSSIAN) if ukrainian else (_RUSSIAN, _UKRAINIAN)
     names = [name for name in names if not other & set(name.casefold())] or names
+    # "Сергей" has no letter Russian alone writes, "Сергій" one Ukrainian does.
+    names = [name for name in names if own & set(name.casefold())] or names
     folded = typed.casefold()
     return max(names, key=lambda name: difflib.SequenceMatcher(None, folded, name.casefold()).ratio())
 

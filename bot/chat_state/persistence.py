@@ -91,10 +91,18 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         await self._update(StateScope.chat, chat_id, data)
 
     async def _update(self, scope: StateScope, owner_id: int, data: dict[str, Any]) -> None:
+        """Writes what an update under way changed. Data no update under way has read is
+        not theirs but PTB's empty stand-in: it marks a concurrent update's user and chat
+        for writing once more when the update's task ends, after this process let their
+        data go, and writing that would wipe what the record holds."""
+        loaded = self._loaded.get((scope, owner_id))
+        if loaded is None:
+            return
         encoded = self._codec.encode(data)
-        if self._loaded.pop((scope, owner_id), None) == _canonical(encoded):
+        if loaded == _canonical(encoded):
             return
         await chat_state.save_data(self._database(), scope, owner_id, encoded)
+        self._loaded[(scope, owner_id)] = _canonical(encoded)
 
     def release(self, scope: StateScope, owner_id: int) -> None:
         """The update that read this data is over (whether it wrote it or not)."""

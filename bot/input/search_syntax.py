@@ -32,6 +32,7 @@ from bot.input.labels import (
     vocabulary,
     vocabulary_data,
 )
+from bot.known_speakers import known_speakers
 from storage.errors import N_, InvalidInput, wording_of
 from storage.models import Stance, Status, Topic
 from storage.search import SearchFilters
@@ -71,14 +72,27 @@ def _one_word_forms() -> list[str]:
 
 
 @functools.cache
-def _filter_pattern() -> re.Pattern[str]:
-    """`name:value` for every one-word name of a filter; a stem (`тем*`) with its endings."""
+def _filter_names_pattern() -> str:
+    """Every one-word name of a filter, a stem (`тем*`) with its endings, as alternatives."""
     names = {
         re.escape(word[:-1]) + f"[^\\W\\d_]{{0,{MAX_ENDING}}}" if word.endswith("*") else re.escape(word)
         for word in _one_word_forms()
     }
-    alternatives = "|".join(sorted(names, key=lambda name: (-len(name), name)))
-    return re.compile(rf"(?i)(?<!\w)({alternatives}):{_VALUE}")
+    return "|".join(sorted(names, key=lambda name: (-len(name), name)))
+
+
+@functools.cache
+def _filter_pattern() -> re.Pattern[str]:
+    """`name:value`; also `name: value`, as people write after a colon, unless what
+    follows the space is another filter (`speaker: topic:talks` gives speaker: no value)."""
+    names = _filter_names_pattern()
+    return re.compile(rf"(?i)(?<!\w)({names}):(?:\s+(?!(?:{names}):))?{_VALUE}")
+
+
+@functools.cache
+def _valueless_filter() -> re.Pattern[str]:
+    """A filter's name and colon with no value after them (`ceasefire speaker:`)."""
+    return re.compile(rf"(?i)(?<!\w)({_filter_names_pattern()}):(?!\S)")
 
 
 @functools.cache
@@ -210,22 +224,26 @@ _NEXT_WORD = re.compile(r"\s+(\S+)")
 
 
 def _names_a_label(key: str, value: str, sides: Iterable[str]) -> bool:
-    """Whether `value` is wholly a topic, side or place the filter `key` knows."""
+    """Whether `value` is wholly a topic, side, place or speaker the filter `key` knows
+    (a speaker by a name bot/data/actors.json gives them: "Vladimir Putin", not the
+    "Vladimir" that is also Medinsky's)."""
     if key == "topic":
         return find_topic(value) is not None
     if key == "side":
         return find_side(value) is not None or any(fold(side) == fold(value) for side in sides)
     if key == "place":
         return known_place(value)
+    if key == "speaker":
+        return bool(known_speakers().names_of(value.removeprefix(NEW_NAME)))
     return False
 
 
 def _whole_value(key: str, value: str, query: str, end: int, sides: Iterable[str]) -> tuple[str, int]:
-    """An unquoted topic, side or place of several words (`тема:гарантії безпеки`,
-    `сторона:Сполучені Штати`, `місце:Чорне море`): the longest run of the words after
-    the value that, with it, names one; else the value alone. A word that is itself a
-    filter ends the run. Returns the value and where it ends in `query`."""
-    if key not in ("topic", "side", "place"):
+    """An unquoted topic, side, place or speaker of several words (`тема:гарантії безпеки`,
+    `сторона:Сполучені Штати`, `місце:Чорне море`, `speaker:Vladimir Putin`): the longest
+    run of the words after the value that, with it, names one; else the value alone. A
+    word that is itself a filter ends the run. Returns the value and where it ends in `query`."""
+    if key not in ("topic", "side", "place", "speaker"):
         return value, end
     sides = tuple(sides)
     best, best_end = value, end
@@ -274,6 +292,10 @@ def parse_search(query: str, sides: Iterable[str] = (), *, open_sides: bool = Fa
         start = max(end, match.end())
     kept.append(query[start:])
     text = " ".join(" ".join(kept).split())
+    valueless = _valueless_filter().search(text)
+    if valueless:
+        written = valueless.group(1)
+        raise InvalidInput(filter_names().key_of(written) or written.lower(), N_("empty value"))
     _refuse_misspelt_filters(text)
     speaker = values.get("speaker")
     new_speaker = bool(speaker and speaker.startswith(NEW_NAME))

@@ -49,5 +49,6 @@ def _requests() -> dict[str, str]:
 
 def request_of(message: str) -> str | None:
     """What the whole message asks of the bot rather than of the record: "help" (/help),
-    "latest" (/latest) or "about" (the welcome); None for anything else."""
+    "latest" (/latest), "about" (the welcome), "subscribe" (how to get the digest and
+    alerts) or "topics" (/topic's list); None for anything else."""
     return _requests().get(_key(message))

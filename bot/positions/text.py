@@ -134,12 +134,21 @@ def timeline_lanes(timeline: Timeline, count: int) -> str:
     return ngettext("{count} topic", "{count} topics", count).format(count=count)
 
 
+#: The commonest stances a timeline's caption names; the picture's legend shows them all.
+_SHOWN_STANCES = 4
+
+
 def timeline_caption(timeline: Timeline) -> str:
     points = timeline.points
     first, last = points[0], points[-1]
     # A statement on two topics is a point in each lane, but one stance.
     stances = Counter({point.statement_id: point.stance for point in points}.values())
-    common = ", ".join(stance_count(stance, count) for stance, count in stances.most_common(4))
+    shown = stances.most_common(_SHOWN_STANCES)
+    common = ", ".join(stance_count(stance, count) for stance, count in shown)
+    others = stances.total() - sum(count for _stance, count in shown)
+    if others:
+        # The counts add up to the statements the caption names, the rest said as a number.
+        common = _("{stances} and {count} more").format(stances=common, count=others)
     statements = ngettext("{count} statement, {dates}", "{count} statements, {dates}", timeline.statements)
     # The span as every reply shows one: "13 Mar 2025 – 21 Nov 2025".
     since, until = said_on(first.said_on, first.precision), said_on(last.said_on, last.precision)

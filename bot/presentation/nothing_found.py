@@ -47,7 +47,10 @@ async def search_nothing_found(database: Database, text: str, words: list[Search
         reason = _("No statement passes these filters.")
         hint = escape(_("Drop a filter to widen the search."), quote=False)
     else:
-        reason = _("“{text}” is too common to look for.").format(text=text)
+        # Emoji or punctuation alone are not too common: they hold no word at all.
+        has_word = any(character.isalnum() for character in text)
+        why = _("“{text}” is too common to look for.") if has_word else _("“{text}” holds no word to look for.")
+        reason = why.format(text=text)
         hint = _("Search for a word of what was said, e.g. {command}").format(command=_command(_("/search ceasefire")))
     return f"{escape(reason, quote=False)}\n<i>{hint}</i>"
 

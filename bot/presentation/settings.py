@@ -12,7 +12,7 @@ from bot.presentation.callbacks import SettingsButton
 from bot.presentation.html import h
 from bot.presentation.labels import label, speaker_name
 from bot.time_zones import fixed_abbreviation, is_fixed_offset, shown_zone
-from storage.models import Actor, Subscriber, Topic
+from storage.models import Actor, ChatType, Subscriber, Topic
 from storage.zones import Zone, key_of, zone_of
 
 QUICK_TIMES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "22:00")
@@ -47,6 +47,10 @@ _PROMPTS = {
         "or an offset such as UTC+2 or UTC+5:30."
     ),
 }
+
+
+#: The views whose value may be typed.
+_TYPED = ("speakers", "time", "zone")
 
 
 def next_digest(subscriber: Subscriber) -> str:
@@ -115,6 +119,9 @@ def settings_text(subscriber: Subscriber, names: dict[int, str], view: str = "ma
     prompt = _PROMPTS.get(view)
     if prompt:
         lines += ["", _(prompt)]
+    if view in _TYPED and subscriber.chat_type in (ChatType.group, ChatType.supergroup):
+        # Telegram shows a bot a group's messages that reply to it, not the members' talk.
+        lines.append(_("In a group, send it as a reply to this message."))
     return "\n".join(lines)
 
 
