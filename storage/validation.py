@@ -35,6 +35,22 @@ def refuse_nul(field: str, value: str) -> str:
     return value
 
 
+#: An HTML or XML tag (`<b>`, `</i>`, `<a href=…>`, `<br/>`) or comment. The record keeps
+#: plain text: markup pasted from a web page would show as tags in every card and export.
+#: A `<` before a space or a digit ("< 5 km") is no tag.
+_MARKUP = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|<!--")
+
+
+def _plain(value: str) -> str:
+    tag = _MARKUP.search(value)
+    if tag:
+        raise BadValue(
+            N_("holds HTML markup ({tag}); the record keeps plain text, so write it without tags"),
+            tag=tag.group()[:40],
+        )
+    return value
+
+
 def _single_line(value: str) -> str:
     return " ".join(value.split())
 
@@ -124,6 +140,11 @@ class StatementData(BaseModel):
     def _one_line(cls, value: str) -> str:
         return _single_line(value)
 
+    @field_validator("speaker", "speaker_role", "side", "source", "text")
+    @classmethod
+    def _no_markup(cls, value: str) -> str:
+        return _plain(value)
+
     @field_validator("speaker")
     @classmethod
     def _speaker(cls, value: str) -> str:
@@ -180,7 +201,7 @@ class StatementData(BaseModel):
             places = parse_places(value)
             if any(len(place) > 200 for place in places):
                 raise BadValue(N_("a place name is longer than 200 characters"))
-            return places
+            return [_plain(place) for place in places]
         return value
 
     @field_validator("text")

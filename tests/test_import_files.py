@@ -224,3 +224,16 @@ async def test_missing_columns_are_named_in_the_admins_language(bot: BotHarness,
     path = written(tmp_path, "columns.csv", ["ref,said_on,speaker", "m1,2025-01-01,Emmanuel Macron", ""])
     await bot.admin(language_code="uk").send_document(path.name, path.read_bytes(), caption="/import")
     assert "бракує стовпців: side, topics, text, source" in bot.last_text(ADMIN_ID)
+
+
+async def test_markup_in_a_statement_is_refused_on_its_line(
+    bot: BotHarness, sample_database: Database, tmp_path: Path
+) -> None:
+    before = await export_statements(sample_database, ExchangeFormat.jsonl)
+    lines = [HEADER, csv_line("m1", "Plain words."), csv_line("m2", "<script>alert(1)</script>"), ""]
+
+    answer = await import_through_the_bot(bot, written(tmp_path, "markup.csv", lines))
+
+    assert answer.startswith("❌ markup.csv: 1 problem found; nothing was imported."), answer
+    assert "• line 3: text: holds HTML markup (<script>)" in answer, answer
+    assert await export_statements(sample_database, ExchangeFormat.jsonl) == before
