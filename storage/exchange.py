@@ -184,6 +184,25 @@ def restore_formula(cell: str) -> str:
     return cell[1:] if cell.startswith("'") and _FORMULA.match(cell[1:]) else cell
 
 
+def _formula_problem(line: int, name: str, cell: str) -> LineProblem | None:
+    """A hand-written cell a spreadsheet would run (`=HYPERLINK(…)`, `+cmd|…`) is refused
+    rather than kept: the file most likely came out of, or is meant for, one. Written as
+    text, with the apostrophe an export puts before it, it is taken."""
+    if cell.startswith("'") or not _FORMULA.match(cell):
+        return None
+    return LineProblem(
+        line,
+        name,
+        Wording(
+            N_(
+                "{value} begins as a spreadsheet formula does; if it is text, write an apostrophe before it ('{start}…)"
+            ),
+            value=repr(cell[:40]),
+            start=cell[:1].strip() or repr(cell[:1]),
+        ),
+    )
+
+
 def _csv_value(name: str, cell: str) -> Any:
     cell = restore_formula(cell)
     if name in ("topics", "places"):
@@ -283,6 +302,8 @@ def parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LinePro
                     )
                 )
             else:
+                formulas = [_formula_problem(start, name, cell) for name, cell in zip(header, cells, strict=True)]
+                found.extend(problem for problem in formulas if problem is not None)
                 record = {name: _csv_value(name, cell) for name, cell in zip(header, cells, strict=True)}
                 rows.append((start, {key: value for key, value in record.items() if value is not None}))
         start = reader.line_num + 1

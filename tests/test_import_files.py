@@ -235,5 +235,5 @@ async def test_markup_in_a_statement_is_refused_on_its_line(
     answer = await import_through_the_bot(bot, written(tmp_path, "markup.csv", lines))
 
     assert answer.startswith("❌ markup.csv: 1 problem found; nothing was imported."), answer
-    assert "• line 3: text: holds HTML markup (<script>)" in answer, answer
+    assert "• line 3: text: holds HTML markup (&lt;script&gt;)" in answer, answer
     assert await export_statements(sample_database, ExchangeFormat.jsonl) == before
