@@ -312,27 +312,44 @@ def parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LinePro
     return rows, found
 
 
-def _undecodable_lines(content: bytes) -> list[LineProblem]:
+def _undecodable_lines(content: bytes) -> list[int]:
     found = []
     for number, line in enumerate(content.split(b"\n"), start=1):
         try:
             line.decode("utf-8")
         except UnicodeDecodeError:
-            found.append(LineProblem(number, "file", Wording(N_("not UTF-8 text"))))
+            found.append(number)
     return found
+
+
+BINARY = N_(
+    "not a text file but binary data (a spreadsheet workbook, a picture or an archive?); "
+    "send the statements as a JSONL or CSV file"
+)
+NOT_UTF8 = N_(
+    "not UTF-8 text ({count} such lines in all, the first here); save the file as UTF-8 (a spreadsheet's CSV UTF-8)"
+)
 
 
 def parse_exchange(name: str, content: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list[LineProblem]]:
     """Rows with their line numbers, and every problem found, so one bad line never hides
-    the others (undecodable bytes included)."""
-    undecodable = _undecodable_lines(content.removeprefix(b"\xef\xbb\xbf"))
-    text = content.decode("utf-8-sig", errors="replace")
+    the others. Lines that are not UTF-8 are one problem, said once: text saved in another
+    encoding (a spreadsheet's Windows-1251 CSV) would otherwise be a problem on every line;
+    and a file of them that holds NUL bytes is binary (a workbook, a picture, an archive
+    sent instead of the file), which is all there is to say about it."""
+    content = content.removeprefix(b"\xef\xbb\xbf")
+    undecodable = _undecodable_lines(content)
+    if undecodable and b"\x00" in content:
+        return [], [LineProblem(1, "file", Wording(BINARY))]
     parse = parse_csv if detect_format(name, content) is ExchangeFormat.csv else parse_jsonl
-    rows, found = parse(text)
-    bad_lines = {problem.line for problem in undecodable}
+    rows, found = parse(content.decode("utf-8", errors="replace"))
+    if not undecodable:
+        return rows, found
+    bad_lines = set(undecodable)
     rows = [(number, row) for number, row in rows if number not in bad_lines]
     found = [problem for problem in found if problem.line not in bad_lines]
-    return rows, undecodable + found
+    encoding = LineProblem(undecodable[0], "file", Wording(NOT_UTF8, count=len(undecodable)))
+    return rows, sorted([encoding, *found], key=lambda problem: problem.line)
 
 
 def _read_labels(record: Mapping[str, Any], labels: LabelReader) -> tuple[dict[str, Any], list[tuple[str, Wording]]]:

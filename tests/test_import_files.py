@@ -237,3 +237,33 @@ async def test_markup_in_a_statement_is_refused_on_its_line(
     assert answer.startswith("❌ markup.csv: 1 problem found; nothing was imported."), answer
     assert "• line 3: text: holds HTML markup (&lt;script&gt;)" in answer, answer
     assert await export_statements(sample_database, ExchangeFormat.jsonl) == before
+
+
+async def test_a_binary_file_is_one_problem_and_imports_nothing(
+    bot: BotHarness, sample_database: Database, tmp_path: Path
+) -> None:
+    before = await export_statements(sample_database, ExchangeFormat.jsonl)
+    workbook = tmp_path / "statements.xlsx"
+    workbook.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 40)
+
+    answer = await import_through_the_bot(bot, workbook)
+
+    assert answer.startswith("❌ statements.xlsx: 1 problem found; nothing was imported."), answer
+    assert "• line 1: file: not a text file but binary data" in answer, answer
+    assert await export_statements(sample_database, ExchangeFormat.jsonl) == before
+
+
+async def test_a_file_in_another_encoding_is_said_once_with_the_other_problems(
+    bot: BotHarness, sample_database: Database, tmp_path: Path
+) -> None:
+    before = await export_statements(sample_database, ExchangeFormat.jsonl)
+    lines = [HEADER, *(csv_line(f"e{number}", "Заява про гарантії.") for number in range(5)), csv_line("e9", "")]
+    path = tmp_path / "windows.csv"
+    path.write_bytes("\n".join(lines).replace("Élysée", "Elysee").encode("cp1251"))
+
+    answer = await import_through_the_bot(bot, path)
+
+    assert answer.startswith("❌ windows.csv: 2 problems found; nothing was imported."), answer
+    assert "• line 2: file: not UTF-8 text (5 such lines in all, the first here)" in answer, answer
+    assert "• line 7: text: the text is empty" in answer, answer
+    assert await export_statements(sample_database, ExchangeFormat.jsonl) == before
