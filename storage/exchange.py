@@ -19,6 +19,7 @@ from storage.actors import ActorResolver, KnownNames
 from storage.embeddings import embed_statements
 from storage.engine import Database
 from storage.errors import N_, Wording, wording, wording_of
+from storage.exchange_links import LINK_FIELDS, LineLinks, import_links, outgoing_links, split_links
 from storage.models import AuditAction, Statement, Status
 from storage.statements import EXCHANGE_FIELDS, create_statements, exchange_record, update_statement
 from storage.statistics import refresh_statistics
@@ -26,6 +27,8 @@ from storage.validation import NUL, StatementData, problems
 
 LIST_SEPARATOR = ";"
 _CHUNK = 500
+#: The columns of the exchange format: the statement's fields, then its links.
+COLUMNS = (*EXCHANGE_FIELDS, *LINK_FIELDS)
 
 #: Reads a side, topic, stance or status an imported line gives (field "side", "topics",
 #: "stance" or "status"; one topic at a time), perhaps in Ukrainian or Russian, into the
@@ -89,6 +92,8 @@ class ImportReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: Links between statements the file gave that the record lacked.
+    links: int = 0
     problems: list[LineProblem] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     dry_run: bool = False
@@ -107,6 +112,8 @@ class ImportReport:
             found = len(self.problems)
             return f"{found} problem{'' if found == 1 else 's'} found; nothing was imported"
         counts = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+        if self.links:
+            counts += f", {self.links} link{'' if self.links == 1 else 's'} added"
         if self.skipped:
             refs = ", ".join(skip.ref for skip in self.skipped[:LISTED_SKIPS])
             more = f" and {len(self.skipped) - LISTED_SKIPS} more" if len(self.skipped) > LISTED_SKIPS else ""
@@ -205,7 +212,7 @@ def _formula_problem(line: int, name: str, cell: str) -> LineProblem | None:
 
 def _csv_value(name: str, cell: str) -> Any:
     cell = restore_formula(cell)
-    if name in ("topics", "places"):
+    if name in ("topics", "places", *LINK_FIELDS):
         return [part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip()]
     if name == "is_quote":
         flag = cell.strip().lower()
@@ -273,7 +280,7 @@ def parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LinePro
     except csv.Error as error:
         return rows, [_csv_problem(text, 1, error)]
     header = [name.strip() for name in header]
-    unknown = [name for name in header if name not in EXCHANGE_FIELDS]
+    unknown = [name for name in header if name not in COLUMNS]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     # Missing columns are said once for the file, not once on every line (a file of no
     # statements says that instead).
@@ -408,12 +415,16 @@ def _line_problems(record: dict[str, Any], labels: LabelReader | None) -> _ReadL
 
 def validate_rows(
     rows: Iterable[tuple[int, dict[str, Any]]], labels: LabelReader | None = None
-) -> tuple[list[tuple[int, StatementData]], list[LineProblem]]:
+) -> tuple[list[tuple[int, StatementData]], list[LineProblem], list[LineLinks]]:
+    """The lines' statements, every problem, and the links the lines give."""
     valid: list[tuple[int, StatementData]] = []
     found: list[LineProblem] = []
+    links: list[LineLinks] = []
     first_line_of_ref: dict[str, int] = {}
-    for number, record in rows:
+    for number, with_links in rows:
+        record, line_links, link_problems = split_links(with_links)
         line_problems = _line_problems(record, labels)
+        line_problems.found.extend(link_problems)
         data = line_problems.data
         if data is not None and data.ref and data.ref in first_line_of_ref:
             line_problems.found.append(
@@ -427,11 +438,18 @@ def validate_rows(
             continue
         first_line_of_ref[data.ref] = number
         valid.append((number, data))
-    return valid, found
+        if line_links:
+            links.append(LineLinks(number, data.ref, tuple(line_links)))
+    return valid, found, links
 
 
 class _DryRun(Exception):
     """Raised inside the transaction so that a dry run rolls back everything it did."""
+
+
+class _Refused(Exception):
+    """Raised inside the transaction when what the file says is wrong only in the light of
+    the record (a link to a ref neither holds): everything written is rolled back."""
 
 
 async def import_statements(
@@ -452,7 +470,7 @@ async def import_statements(
     rows, found = parse_exchange(name, content)
     if not rows and not found:
         return ImportReport(dry_run=dry_run, empty=True)
-    valid, invalid = validate_rows(rows, labels)
+    valid, invalid, links = validate_rows(rows, labels)
     report = ImportReport(problems=sorted(found + invalid, key=lambda problem: problem.line), dry_run=dry_run)
     if not report.ok:
         return report
@@ -493,17 +511,23 @@ async def import_statements(
                         report.updated += 1
                     else:
                         report.unchanged += 1
+            report.links, unknown = await import_links(session, links, who)
+            if unknown:
+                report.problems = [LineProblem(line, name, problem) for line, name, problem in unknown]
+                raise _Refused
             if dry_run:
                 raise _DryRun
             await embed_statements(database, touched)
+    except _Refused:
+        return ImportReport(problems=report.problems, dry_run=dry_run)
     except _DryRun:
         return report
     await refresh_statistics(database, report.added + report.updated)
     return report
 
 
-def _export_record(statement: Statement) -> dict[str, Any]:
-    return {key: value for key, value in exchange_record(statement).items() if value is not None}
+def _export_record(statement: Statement, links: dict[str, list[str]]) -> dict[str, Any]:
+    return {key: value for key, value in {**exchange_record(statement), **links}.items() if value is not None}
 
 
 async def export_statements(database: Database, fmt: ExchangeFormat) -> bytes:
@@ -511,14 +535,15 @@ async def export_statements(database: Database, fmt: ExchangeFormat) -> bytes:
     every time: export, import into an empty database, export again gives this file."""
     async with database.read() as session:
         statements = (await session.exec(select(Statement).order_by(col(Statement.id)))).all()
-        records = [_export_record(statement) for statement in statements]
+        links = await outgoing_links(session)
+        records = [_export_record(statement, links.get(statement.id or 0, {})) for statement in statements]
     if fmt is ExchangeFormat.jsonl:
         return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode()
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(EXCHANGE_FIELDS)
+    writer.writerow(COLUMNS)
     for record in records:
-        writer.writerow([neutralise_formula(_csv_cell(record.get(name))) for name in EXCHANGE_FIELDS])
+        writer.writerow([neutralise_formula(_csv_cell(record.get(name))) for name in COLUMNS])
     return buffer.getvalue().encode()
 
 

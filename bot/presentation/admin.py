@@ -257,6 +257,8 @@ def _summary(report: ImportReport) -> str:
     counts = _("{added} added, {updated} updated, {unchanged} unchanged").format(
         added=report.added, updated=report.updated, unchanged=report.unchanged
     )
+    if report.links:
+        counts += ", " + ngettext("{count} link added", "{count} links added", report.links).format(count=report.links)
     if report.skipped:
         refs = ", ".join(skip.ref for skip in report.skipped[:LISTED_SKIPS])
         more = len(report.skipped) - LISTED_SKIPS
