@@ -16,7 +16,7 @@ from bot.record_names import nearest_speaker
 from storage.actors import find_actors, known_speaker, role_on
 from storage.engine import Database
 from storage.errors import N_, InvalidInput, NotFound
-from storage.exchange import ExchangeFormat, ImportReport, export_statements, import_statements
+from storage.exchange import ExchangeFormat, ImportReport, exported_statements, import_statements
 from storage.models import Actor, Statement, StatementLink, StatementTopic
 from storage.statements import (
     LinkedStatement,
@@ -255,6 +255,5 @@ class Export:
 
 async def export(database: Database, fmt: ExchangeFormat, today: date) -> Export:
     """The whole record, retracted statements included, in a file named for `today`."""
-    content = await export_statements(database, fmt)
-    statements = content.count(b"\n") - (1 if fmt is ExchangeFormat.csv else 0)
+    content, statements = await exported_statements(database, fmt)
     return Export(content, f"diplobot-{today.isoformat()}.{fmt.value}", statements)

@@ -533,18 +533,25 @@ def _export_record(statement: Statement, links: dict[str, list[str]]) -> dict[st
 async def export_statements(database: Database, fmt: ExchangeFormat) -> bytes:
     """Everything, retracted statements included, in recording order, in the same bytes
     every time: export, import into an empty database, export again gives this file."""
+    content, _ = await exported_statements(database, fmt)
+    return content
+
+
+async def exported_statements(database: Database, fmt: ExchangeFormat) -> tuple[bytes, int]:
+    """The export and how many statements it holds (a CSV cell may span lines, so its
+    lines are no count of them)."""
     async with database.read() as session:
         statements = (await session.exec(select(Statement).order_by(col(Statement.id)))).all()
         links = await outgoing_links(session)
         records = [_export_record(statement, links.get(statement.id or 0, {})) for statement in statements]
     if fmt is ExchangeFormat.jsonl:
-        return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode()
+        return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode(), len(records)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     for record in records:
         writer.writerow([neutralise_formula(_csv_cell(record.get(name))) for name in COLUMNS])
-    return buffer.getvalue().encode()
+    return buffer.getvalue().encode(), len(records)
 
 
 def _csv_cell(value: Any) -> str:

@@ -1040,6 +1040,16 @@ async def test_export_sends_a_dated_file_that_imports_back(
     assert (await get_statement(elsewhere, 2)).retraction_reason == "superseded"
 
 
+async def test_the_csv_export_counts_statements_whose_text_spans_lines(bot: BotHarness) -> None:
+    admin = bot.admin()
+    text = "France is ready.\nSo is the United Kingdom.\nOthers will follow."
+    await admin.send_document("lines.jsonl", jsonl(exchange_record("x1", text=text)), caption="/import")
+
+    await admin.send("/export csv")
+
+    assert "3 statements," in bot.calls("sendDocument")[-1].params["caption"]
+
+
 async def test_an_export_imports_back_through_the_bot_unchanged(bot: BotHarness, record: Database) -> None:
     admin = bot.admin()
     await admin.send("/export")
