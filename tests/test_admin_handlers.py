@@ -989,6 +989,43 @@ async def test_a_file_sent_alone_says_how_to_import_it_and_imports_nothing(bot: 
     assert await snapshot(record) == before
 
 
+async def test_import_alone_takes_the_next_file_sent_alone_once(bot: BotHarness, record: Database) -> None:
+    admin = bot.admin()
+
+    await admin.send("/import")
+    assert "the next file you send here within 10 minutes is the one imported" in bot.last_text(ADMIN_ID)
+    await admin.send_document("new.jsonl", jsonl(exchange_record("x1")))
+    assert bot.last_text(ADMIN_ID).startswith("✅ Imported new.jsonl: 1 added")
+    await admin.send_document("other.jsonl", jsonl(exchange_record("x2")))
+
+    assert bot.last_text(ADMIN_ID).startswith("To import this file, reply <code>/import</code> to it")
+    assert await statement_count(record) == 3
+
+
+async def test_import_dry_alone_checks_the_next_file_and_writes_nothing(bot: BotHarness, record: Database) -> None:
+    before = await snapshot(record)
+
+    await bot.admin().send("/import dry")
+    await bot.admin().send_document("new.jsonl", jsonl(exchange_record("x1")))
+
+    assert "dry run: 1 added" in bot.last_text(ADMIN_ID)
+    assert await snapshot(record) == before
+
+
+async def test_import_alone_waits_ten_minutes_for_its_file(
+    bot: BotHarness, record: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = await snapshot(record)
+    await bot.admin().send("/import")
+    later = time.time() + 601
+    monkeypatch.setattr(time, "time", lambda: later)
+
+    await bot.admin().send_document("new.jsonl", jsonl(exchange_record("x1")))
+
+    assert bot.last_text(ADMIN_ID).startswith("To import this file, reply <code>/import</code> to it")
+    assert await snapshot(record) == before
+
+
 async def test_an_oversized_import_is_refused_before_downloading(bot: BotHarness, record: Database) -> None:
     before = await snapshot(record)
 

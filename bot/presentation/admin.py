@@ -59,6 +59,12 @@ def import_usage() -> str:
     ).format(size=MAX_IMPORT_BYTES // (1024 * 1024))
 
 
+def import_waits(minutes: int) -> str:
+    return _("Or send the file now: the next file you send here within {minutes} minutes is the one imported.").format(
+        minutes=minutes
+    )
+
+
 def export_usage() -> str:
     return _("<code>/export</code> (JSON lines) or <code>/export csv</code>")
 

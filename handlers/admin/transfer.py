@@ -4,9 +4,11 @@ whole record as a file), both in the exchange format."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime
 
-from telegram import InputFile, Update
+from telegram import Document, InputFile, Update
+from telegram.constants import ChatType
 from telegram.ext import filters
 
 from bot import record
@@ -18,6 +20,7 @@ from bot.presentation.admin import (
     import_larger_than_limit,
     import_too_large,
     import_usage,
+    import_waits,
     imported,
     not_an_import_option,
     usage_of,
@@ -29,6 +32,12 @@ IMPORT_CAPTION = filters.Document.ALL & filters.CaptionRegex(re.compile(r"^/impo
 """A document sent with /import as its caption."""
 UNCAPTIONED = filters.Document.ALL & filters.ChatType.PRIVATE & ~filters.CAPTION
 """A document sent alone in a private chat."""
+
+AWAITED_IMPORT = "awaited_import"
+"""`/import` sent alone in a private chat (user data): the admin's next file there is the
+one meant, as an admin who sends the command first and the file second expects."""
+IMPORT_WAIT = 600
+"""How long, in seconds, that /import waits for its file."""
 
 _EXPORT_FORMATS = {
     "": ExchangeFormat.jsonl,
@@ -50,8 +59,15 @@ async def import_command(update: Update, context: BotContext) -> None:
         return
     document = message.document or (message.reply_to_message.document if message.reply_to_message else None)
     if document is None:
-        await reply(update, import_usage())
+        private = update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+        if private and context.user_data is not None:
+            context.user_data[AWAITED_IMPORT] = {"dry": dry_run, "at": time.time()}
+        await reply(update, import_usage() + ("\n" + import_waits(IMPORT_WAIT // 60) if private else ""))
         return
+    await _import(update, context, document, dry_run=dry_run)
+
+
+async def _import(update: Update, context: BotContext, document: Document, *, dry_run: bool) -> None:
     name = document.file_name or _("the file")
     if document.file_size and document.file_size > record.MAX_IMPORT_BYTES:
         # Refused before downloading: Telegram says how large the file is.
@@ -66,8 +82,15 @@ async def import_command(update: Update, context: BotContext) -> None:
     await reply(update, imported(name, report))
 
 
+@answers_errors
 async def uncaptioned_document(update: Update, context: BotContext) -> None:
-    """A file an admin sends without /import is not imported, and says how it would be."""
+    """A file an admin sends without /import is imported when a /import alone waits for
+    it; otherwise it is not, and says how it would be."""
+    awaited = context.user_data.pop(AWAITED_IMPORT, None) if context.user_data is not None else None
+    document = update.effective_message.document if update.effective_message else None
+    if awaited is not None and document is not None and time.time() - awaited["at"] <= IMPORT_WAIT:
+        await _import(update, context, document, dry_run=awaited["dry"])
+        return
     await reply(
         update, _("To import this file, reply <code>/import</code> to it (<code>/import dry</code> only checks it).")
     )
