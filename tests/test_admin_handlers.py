@@ -1032,7 +1032,8 @@ async def test_an_oversized_import_is_refused_before_downloading(bot: BotHarness
     await bot.admin().send_document("huge.jsonl", b" " * (MAX_IMPORT_BYTES + 1), caption="/import")
 
     answer = bot.last_text(ADMIN_ID)
-    assert "huge.jsonl is 5.0 MB" in answer and "up to 5 MB" in answer and "Nothing was imported" in answer
+    assert "huge.jsonl is 5.1 MB, more than the 5 MB a file sent to /import may be. Nothing was imported." in answer
+    assert "<code>diplobot import FILE</code>" in answer
     assert bot.calls("getFile") == []
     assert await snapshot(record) == before
 

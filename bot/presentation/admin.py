@@ -4,6 +4,7 @@ record is escaped here."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -237,19 +238,22 @@ def not_an_import_option(argument: str) -> str:
     return "⚠️ " + _("{argument}: not an /import option.").format(argument=h(argument[:40])) + f"\n{import_usage()}"
 
 
-def import_too_large(name: str, size_bytes: int) -> str:
-    size = f"{size_bytes / (1024 * 1024):.1f}"
+def import_too_large(name: str, size_bytes: int | None = None) -> str:
+    """A file over the limit of /import, its size given when Telegram told it (rounded up,
+    so that a file just over the limit never reads as the limit itself)."""
+    limit = MAX_IMPORT_BYTES // (1024 * 1024)
+    if size_bytes is None:
+        said = _("{name} is larger than {limit} MB, the most a file sent to /import may be.")
+    else:
+        said = _("{name} is {size} MB, more than the {limit} MB a file sent to /import may be.")
+    size = f"{math.ceil(size_bytes * 10 / (1024 * 1024)) / 10:.1f}" if size_bytes else ""
     return (
         "⚠️ "
-        + _("{name} is {size} MB; {usage}").format(name=h(name), size=size, usage=import_usage())
-        + "\n"
+        + said.format(name=h(name), size=size, limit=limit)
+        + " "
         + _("Nothing was imported.")
-    )
-
-
-def import_larger_than_limit(name: str) -> str:
-    return "⚠️ " + _("{name} is larger than {size} MB. Nothing was imported.").format(
-        name=h(name), size=MAX_IMPORT_BYTES // (1024 * 1024)
+        + "\n"
+        + _("On the server, <code>diplobot import FILE</code> takes a file of any size.")
     )
 
 

@@ -17,7 +17,6 @@ from bot.i18n import _
 from bot.input.option_words import is_option
 from bot.presentation.admin import (
     export_caption,
-    import_larger_than_limit,
     import_too_large,
     import_usage,
     import_waits,
@@ -77,7 +76,7 @@ async def _import(update: Update, context: BotContext, document: Document, *, dr
     try:
         report = await record.import_file(context.database, name, content, who(update), dry_run=dry_run)
     except record.TooLarge:
-        await reply(update, import_larger_than_limit(name))
+        await reply(update, import_too_large(name))
         return
     await reply(update, imported(name, report))
 
