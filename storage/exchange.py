@@ -232,7 +232,7 @@ OPEN_QUOTE = N_(
 )
 
 
-def _open_quote_line(text: str, start: int) -> int | None:
+def _open_quote_line(text: str, start: int, delimiter: str) -> int | None:
     """The line on which the quoted field starts that the CSV reader choked on, reading the
     record that starts on line `start`: a quote never closed, or one taken for closed
     (the next quote of the file) with more than a comma or a line end after it. The reader
@@ -248,29 +248,46 @@ def _open_quote_line(text: str, start: int) -> int | None:
                 if following == '"':
                     position += 2
                     continue
-                if following not in (",", "\r", "\n", ""):
+                if following not in (delimiter, "\r", "\n", ""):
                     return opened
                 quoted, field_start = False, False
             elif not quoted:
                 if character == '"' and field_start:
                     quoted, opened = True, number
-                field_start = character in ",\r\n"
+                field_start = character in (delimiter, "\r", "\n")
             position += 1
     return opened if quoted else None
 
 
-def _csv_problem(text: str, start: int, error: csv.Error) -> LineProblem:
-    opened = _open_quote_line(text, start)
+def _csv_problem(text: str, start: int, delimiter: str, error: csv.Error) -> LineProblem:
+    opened = _open_quote_line(text, start, delimiter)
     if opened is None:
         return LineProblem(start, "csv", str(error))
     return LineProblem(opened, "csv", Wording(OPEN_QUOTE))
+
+
+#: What may separate a CSV's cells: spreadsheets in languages whose decimal mark is a comma
+#: (Ukrainian, Russian, German, ...) save "CSV" with semicolons, and some save tabs.
+_DELIMITERS = (",", ";", "\t")
+
+
+def _delimiter(text: str) -> str:
+    """The one that splits the header into names of the format's columns (a comma when
+    none does, so that the header is reported as the format reads it)."""
+    header = text.split("\n", 1)[0]
+    for delimiter in _DELIMITERS:
+        names = [name.strip().strip('"') for name in header.split(delimiter)]
+        if sum(name in COLUMNS for name in names) >= 2:
+            return delimiter
+    return ","
 
 
 def parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LineProblem]]:
     """Rows with the line each starts on. Strict: a quote left open, or a stray quote in a
     quoted field, is a problem on the line where that field starts, never a guess that
     takes the rest of the file for one cell."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[tuple[int, dict[str, Any]]] = []
     found: list[LineProblem] = []
     try:
@@ -278,7 +295,7 @@ def parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LinePro
     except StopIteration:
         return rows, found
     except csv.Error as error:
-        return rows, [_csv_problem(text, 1, error)]
+        return rows, [_csv_problem(text, 1, delimiter, error)]
     header = [name.strip() for name in header]
     unknown = [name for name in header if name not in COLUMNS]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
@@ -295,7 +312,7 @@ def parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LinePro
         except StopIteration:
             break
         except csv.Error as error:
-            found.append(_csv_problem(text, start, error))
+            found.append(_csv_problem(text, start, delimiter, error))
             break
         if any(cell.strip() for cell in cells):
             if len(cells) != len(header):

@@ -7,6 +7,7 @@ Telegram."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -267,3 +268,31 @@ async def test_a_file_in_another_encoding_is_said_once_with_the_other_problems(
     assert "• line 2: file: not UTF-8 text (5 such lines in all, the first here)" in answer, answer
     assert "• line 7: text: the text is empty" in answer, answer
     assert await export_statements(sample_database, ExchangeFormat.jsonl) == before
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"], ids=["semicolons", "tabs"])
+async def test_a_spreadsheets_csv_with_semicolons_or_tabs_imports_as_with_commas(
+    database: Database, delimiter: str
+) -> None:
+    rows = [
+        ["ref", "said_on", "speaker", "side", "topics", "text", "source"],
+        ["d1", "2025-09-01", "Emmanuel Macron", "France", "talks;ceasefire", 'A "coalition"; and, commas.', "Élysée"],
+    ]
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+
+    report = await import_statements(database, "excel.csv", buffer.getvalue().encode(), "admin")
+
+    assert (report.ok, report.added) == (True, 1), report.problems
+    [line] = (await export_statements(database, ExchangeFormat.jsonl)).decode().splitlines()
+    assert json.loads(line)["topics"] == ["talks", "ceasefire"]
+    assert json.loads(line)["text"] == 'A "coalition"; and, commas.'
+
+
+async def test_a_quote_left_open_in_a_file_of_semicolons_is_reported_where_it_starts(database: Database) -> None:
+    content = 'ref;said_on;speaker;side;topics;text;source\nd1;2025-09-01;A;France;talks;"open;src\nd2;x;y;z;w;v;u\n'
+
+    report = await import_statements(database, "excel.csv", content.encode(), "admin")
+
+    assert [(problem.line, problem.field) for problem in report.problems] == [(2, "csv")]
+    assert await export_statements(database, ExchangeFormat.jsonl) == b""
