@@ -13,13 +13,8 @@ from typing import Any
 import pytest
 
 from storage.engine import Database
-from storage.exchange import (
-    ExchangeFormat,
-    export_statements,
-    import_statements,
-    neutralise_formula,
-    restore_formula,
-)
+from storage.exchange import ExchangeFormat, export_statements, import_statements
+from storage.exchange_files import neutralise_formula, restore_formula
 from storage.statements import add_statement
 from storage.validation import validate_statement
 

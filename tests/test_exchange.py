@@ -13,13 +13,8 @@ import pytest
 from sqlmodel import col, select
 
 from storage.engine import Database
-from storage.exchange import (
-    ExchangeFormat,
-    ImportReport,
-    detect_format,
-    export_statements,
-    import_statements,
-)
+from storage.exchange import ExchangeFormat, ImportReport, export_statements, import_statements
+from storage.exchange_files import detect_format
 from storage.exchange_links import LINK_FIELDS
 from storage.models import Actor, AuditAction, AuditEntry, Statement
 from storage.sample import sample_corpus

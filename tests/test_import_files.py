@@ -296,3 +296,24 @@ async def test_a_quote_left_open_in_a_file_of_semicolons_is_reported_where_it_st
 
     assert [(problem.line, problem.field) for problem in report.problems] == [(2, "csv")]
     assert await export_statements(database, ExchangeFormat.jsonl) == b""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps([{"ref": "a1"}, {"ref": "a2"}], indent=2),
+        json.dumps([{"ref": "a1"}, {"ref": "a2"}]),
+        json.dumps({"ref": "a1", "speaker": "Emmanuel Macron"}, indent=2),
+    ],
+    ids=["array", "array-on-one-line", "pretty-object"],
+)
+async def test_one_json_document_instead_of_json_lines_is_one_problem(
+    bot: BotHarness, sample_database: Database, tmp_path: Path, text: str
+) -> None:
+    before = await export_statements(sample_database, ExchangeFormat.jsonl)
+
+    answer = await import_through_the_bot(bot, written(tmp_path, "statements.json", [text, ""]))
+
+    assert answer.startswith("❌ statements.json: 1 problem found; nothing was imported."), answer
+    assert "• line 1: json: the file is one JSON document, not JSON lines" in answer, answer
+    assert await export_statements(sample_database, ExchangeFormat.jsonl) == before
