@@ -13,7 +13,7 @@ from bot.input.labels import record_label
 from bot.input.statement_keys import StatementKey, statement_key
 from bot.known_speakers import known_speakers
 from bot.record_names import nearest_speaker
-from storage.actors import find_actors, known_speaker, role_on
+from storage.actors import UNKNOWN_SIDE, find_actors, known_speaker, role_on
 from storage.engine import Database
 from storage.errors import N_, InvalidInput, NotFound
 from storage.exchange import ExchangeFormat, ImportReport, exported_statements, import_statements
@@ -29,6 +29,7 @@ from storage.statements import (
     retract_statement,
     statement_ids,
 )
+from storage.stats import most_held_sides
 from storage.validation import StatementData
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -214,6 +215,21 @@ async def edit(database: Database, statement_id: int, change: Edit, who: str) ->
             raise
         raise InvalidInput(field, error.problem) from None
     return Changed(statement, await linked_statements(database, statement_id))
+
+
+#: How many sides are offered for a statement whose new speaker's side is open.
+OFFERED_SIDES = 6
+#: The longest side a button carries: Telegram's 64 bytes of button data, less the rest.
+MAX_SIDE_BYTES = 40
+
+
+async def offered_sides(database: Database, statement: Statement) -> list[str]:
+    """The sides to offer when the statement's side is open (its speaker new to the record):
+    those the record holds most statements of (one too long for a button's data is left
+    for /edit). None when its side is known."""
+    if statement.side != UNKNOWN_SIDE:
+        return []
+    return [side for side in await most_held_sides(database, OFFERED_SIDES) if len(side.encode()) <= MAX_SIDE_BYTES]
 
 
 async def retract(database: Database, statement_id: int, reason: str, who: str) -> Changed:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from storage.actors import UNKNOWN_SIDE
 from storage.engine import Database
 from storage.models import (
     Actor,
@@ -115,6 +116,19 @@ async def record_stats(database: Database) -> RecordStats:
         subscribers=subscribers,
         embedded=embedded,
     )
+
+
+async def most_held_sides(database: Database, limit: int) -> list[str]:
+    """The sides of the most live statements, most first, the open side left out."""
+    async with database.read() as session:
+        rows = await session.exec(
+            select(Statement.side)
+            .where(col(Statement.retracted_at).is_(None), Statement.side != UNKNOWN_SIDE)
+            .group_by(Statement.side)
+            .order_by(func.count().desc(), col(Statement.side))
+            .limit(limit)
+        )
+        return list(rows.all())
 
 
 async def rows_held(database: Database, names: Iterable[str]) -> dict[str, int]:

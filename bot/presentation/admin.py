@@ -14,7 +14,7 @@ from bot.i18n import N_, _, format_date, format_datetime, ngettext, said
 from bot.input.add_line import EXAMPLE, PARTS, USAGE, AddLineError
 from bot.input.edit_line import field_choices
 from bot.input.labels import stance_choices, stances, topic_choices
-from bot.presentation.callbacks import RetractButton
+from bot.presentation.callbacks import RetractButton, SideButton
 from bot.presentation.html import h, statement_compact, statement_full
 from bot.presentation.labels import label, side_name, speaker_name
 from bot.record import MAX_IMPORT_BYTES, Changed, Linked
@@ -111,7 +111,20 @@ def added(statement: Statement) -> str:
             "is left open (<i>{unknown}</i>). Set it: <code>/edit {id} side SIDE</code>, "
             "e.g. <code>/edit {id} side United Kingdom</code>"
         ).format(speaker=h(statement.speaker), unknown=h(side_name(UNKNOWN_SIDE)), id=statement.id)
+        text += "\n" + _("Which side does <b>{speaker}</b> speak for? Tap it, if it is one of these.").format(
+            speaker=h(statement.speaker)
+        )
     return text
+
+
+def side_keyboard(statement: Statement, sides: list[str]) -> InlineKeyboardMarkup | None:
+    """The sides offered for a statement whose new speaker's side is open, two a row."""
+    if not sides or statement.id is None:
+        return None
+    buttons = [
+        InlineKeyboardButton(side_name(side), callback_data=SideButton(statement.id, side).encode()) for side in sides
+    ]
+    return InlineKeyboardMarkup([buttons[start : start + 2] for start in range(0, len(buttons), 2)])
 
 
 def add_problem(error: AddLineError) -> str:
