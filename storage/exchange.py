@@ -25,7 +25,7 @@ from storage.exchange_files import (
     neutralise_formula,
     parse_exchange,
 )
-from storage.exchange_links import LineLinks, import_links, outgoing_links, split_links
+from storage.exchange_links import LineLinks, import_links, outgoing_links, split_links, unknown_targets
 from storage.models import AuditAction, Statement, Status
 from storage.statements import create_statements, exchange_record, update_statement
 from storage.statistics import refresh_statistics
@@ -184,11 +184,6 @@ class _DryRun(Exception):
     """Raised inside the transaction so that a dry run rolls back everything it did."""
 
 
-class _Refused(Exception):
-    """Raised inside the transaction when what the file says is wrong only in the light of
-    the record (a link to a ref neither holds): everything written is rolled back."""
-
-
 async def import_statements(
     database: Database,
     name: str,
@@ -208,6 +203,8 @@ async def import_statements(
     if not rows and not found:
         return ImportReport(dry_run=dry_run, empty=True)
     valid, invalid, links = validate_rows(rows, labels)
+    unlinked = await unknown_targets(database, links, {str(row.get("ref")) for _, row in rows})
+    invalid += [LineProblem(line, name, problem) for line, name, problem in unlinked]
     report = ImportReport(problems=sorted(found + invalid, key=lambda problem: problem.line), dry_run=dry_run)
     if not report.ok:
         return report
@@ -248,15 +245,10 @@ async def import_statements(
                         report.updated += 1
                     else:
                         report.unchanged += 1
-            report.links, unknown = await import_links(session, links, who)
-            if unknown:
-                report.problems = [LineProblem(line, name, problem) for line, name, problem in unknown]
-                raise _Refused
+            report.links = await import_links(session, links, who)
             if dry_run:
                 raise _DryRun
             await embed_statements(database, touched)
-    except _Refused:
-        return ImportReport(problems=report.problems, dry_run=dry_run)
     except _DryRun:
         return report
     await refresh_statistics(database, report.added + report.updated)

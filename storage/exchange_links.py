@@ -5,13 +5,14 @@ removes one (docs/exchange-format.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.engine import Database
 from storage.errors import N_, Wording
 from storage.models import LinkKind, Statement, StatementLink
 from storage.statements import add_link
@@ -69,23 +70,32 @@ def split_links(record: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str,
     return rest, links, found
 
 
-async def import_links(
-    session: AsyncSession, lines: Sequence[LineLinks], who: str
-) -> tuple[int, list[tuple[int, str, Wording]]]:
-    """Adds the links the lines give that the record lacks, after the file's statements
-    are written (a link may point to a statement further down the file); returns how many,
-    and each (line, field, problem) of a ref that is neither in the file nor in the record.
-    A retracted statement keeps the links it had when exported: they are its history."""
-    wanted = {ref for line in lines for _, ref in line.links} | {line.ref for line in lines if line.links}
-    ids = await _ids_of(session, wanted)
-    found = [
+async def unknown_targets(
+    database: Database, lines: Sequence[LineLinks], file_refs: Set[str]
+) -> list[tuple[int, str, Wording]]:
+    """(line, field, problem) for each link to a ref neither in the file (on any line, a
+    bad one too) nor in the record: found before anything is written, with the file's
+    other problems."""
+    outside = {ref for line in lines for _, ref in line.links if ref not in file_refs}
+    if not outside:
+        return []
+    async with database.read() as session:
+        held = await _ids_of(session, outside)
+    return [
         (line.line, name, Wording(N_("no statement {ref} in the file or the record"), ref=repr(ref)))
         for line in lines
         for name, ref in line.links
-        if ref not in ids
+        if ref in outside and ref not in held
     ]
-    if found:
-        return 0, found
+
+
+async def import_links(session: AsyncSession, lines: Sequence[LineLinks], who: str) -> int:
+    """Adds the links the lines give that the record lacks, after the file's statements
+    are written (a link may point to a statement further down the file), and says how
+    many; every target is known to be there (`unknown_targets`). A retracted statement
+    keeps the links it had when exported: they are its history."""
+    wanted = {ref for line in lines for _, ref in line.links} | {line.ref for line in lines if line.links}
+    ids = await _ids_of(session, wanted)
     sources = [ids[line.ref] for line in lines if line.links]
     existing = {
         (link.from_id, link.to_id, link.kind)
@@ -102,7 +112,7 @@ async def import_links(
             await add_link(session, statement, kind, target, who)
             existing.add((source, target, kind))
             added += 1
-    return added, []
+    return added
 
 
 async def _ids_of(session: AsyncSession, refs: Iterable[str]) -> dict[str, int]:

@@ -99,3 +99,12 @@ async def test_a_link_that_cannot_be_made_is_a_problem_on_its_line_and_nothing_i
     assert [(problem.line, problem.field) for problem in report.problems] == [(2, field)]
     assert said in str(report.problems[0])
     assert await export_statements(sample_database, ExchangeFormat.jsonl) == before
+
+
+async def test_a_link_to_an_unknown_ref_is_reported_with_the_files_other_problems(sample_database: Database) -> None:
+    content = jsonl(line("k1", said_on="2025-11-31"), line("k2", responds_to=["k1", "nowhere"]))
+
+    report = await import_statements(sample_database, "links.jsonl", content, WHO)
+
+    assert [(problem.line, problem.field) for problem in report.problems] == [(1, "said_on"), (2, "responds_to")]
+    assert "'nowhere'" in str(report.problems[1])
