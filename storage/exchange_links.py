@@ -16,7 +16,7 @@ from storage.engine import Database
 from storage.errors import N_, Wording
 from storage.models import LinkKind, Statement, StatementLink
 from storage.statements import add_link
-from storage.validation import REF_PATTERN
+from storage.validation import NOT_A_REF, REF_PATTERN
 
 #: The exchange format's link fields, each a list of refs, in the order export writes them.
 LINK_FIELDS = {"responds_to": LinkKind.responds_to, "contradicts": LinkKind.contradicts}
@@ -57,12 +57,7 @@ def split_links(record: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str,
             continue
         for ref in refs:
             if not REF_PATTERN.match(ref):
-                found.append(
-                    (
-                        name,
-                        Wording(N_("{value} is not a ref (letters, digits, . _ : -; up to 64)"), value=repr(ref[:80])),
-                    )
-                )
+                found.append((name, Wording(NOT_A_REF, value=repr(ref[:80]))))
             elif ref == record.get("ref"):
                 found.append((name, Wording(N_("a statement cannot be linked to itself"))))
             else:

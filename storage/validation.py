@@ -19,6 +19,7 @@ EARLIEST_DATE = date(1900, 1, 1)
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 #: What a ref may be: letters, digits, `.`, `_`, `:` and `-`, up to 64, starting with a letter or digit.
 REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+NOT_A_REF = N_("{value} is not a ref (letters, digits, . _ : -; up to 64)")
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
 _FULL_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
@@ -235,7 +236,7 @@ class StatementData(BaseModel):
         if value is not None and not value.strip():
             return None  # a blank cell is a ref left out, which an import names as missing
         if value is not None and not REF_PATTERN.match(value):
-            raise BadValue(N_("{value} is not a ref (letters, digits, . _ : -; up to 64)"), value=repr(value[:80]))
+            raise BadValue(NOT_A_REF, value=repr(value[:80]))
         return value
 
     @model_validator(mode="after")
