@@ -1002,6 +1002,20 @@ async def test_import_alone_takes_the_next_file_sent_alone_once(bot: BotHarness,
     assert await statement_count(record) == 3
 
 
+async def test_a_file_with_a_caption_of_its_own_is_taken_by_a_waiting_import_or_told_how(
+    bot: BotHarness, record: Database
+) -> None:
+    admin = bot.admin()
+
+    await admin.send_document("week.jsonl", jsonl(exchange_record("x1")), caption="week 49")
+    assert bot.last_text(ADMIN_ID).startswith("To import this file, reply <code>/import</code> to it")
+    await admin.send("/import")
+    await admin.send_document("week.jsonl", jsonl(exchange_record("x1")), caption="week 49")
+
+    assert bot.last_text(ADMIN_ID).startswith("✅ Imported week.jsonl: 1 added")
+    assert await statement_count(record) == 3
+
+
 async def test_import_dry_alone_checks_the_next_file_and_writes_nothing(bot: BotHarness, record: Database) -> None:
     before = await snapshot(record)
 

@@ -22,7 +22,13 @@ from handlers.admin.changes import (
     side_button,
 )
 from handlers.admin.stats import stats_command
-from handlers.admin.transfer import IMPORT_CAPTION, UNCAPTIONED, export_command, import_command, uncaptioned_document
+from handlers.admin.transfer import (
+    IMPORT_CAPTION,
+    WITHOUT_IMPORT,
+    document_without_import,
+    export_command,
+    import_command,
+)
 
 COMMANDS = [
     ("add", N_("Add a statement (one line, or a guided dialogue)")),
@@ -51,7 +57,7 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("link", link_command, filters=admins))
     application.add_handler(CommandHandler("import", import_command, filters=admins))
     application.add_handler(MessageHandler(admins & IMPORT_CAPTION, import_command))
-    application.add_handler(MessageHandler(admins & UNCAPTIONED, uncaptioned_document))
+    application.add_handler(MessageHandler(admins & WITHOUT_IMPORT, document_without_import))
     application.add_handler(CommandHandler("export", export_command, filters=admins))
     application.add_handler(CommandHandler("stats", stats_command, filters=admins))
     application.add_handler(add_dialogue.conversation(admins))

@@ -29,8 +29,8 @@ from storage.exchange import ExchangeFormat
 
 IMPORT_CAPTION = filters.Document.ALL & filters.CaptionRegex(re.compile(r"^/import(?:@\w+)?(?:\s|$)"))
 """A document sent with /import as its caption."""
-UNCAPTIONED = filters.Document.ALL & filters.ChatType.PRIVATE & ~filters.CAPTION
-"""A document sent alone in a private chat."""
+WITHOUT_IMPORT = filters.Document.ALL & filters.ChatType.PRIVATE & ~IMPORT_CAPTION
+"""A document sent in a private chat alone, or with a caption that is no /import ("week 49")."""
 
 AWAITED_IMPORT = "awaited_import"
 """`/import` sent alone in a private chat (user data): the admin's next file there is the
@@ -82,7 +82,7 @@ async def _import(update: Update, context: BotContext, document: Document, *, dr
 
 
 @answers_errors
-async def uncaptioned_document(update: Update, context: BotContext) -> None:
+async def document_without_import(update: Update, context: BotContext) -> None:
     """A file an admin sends without /import is imported when a /import alone waits for
     it; otherwise it is not, and says how it would be."""
     awaited = context.user_data.pop(AWAITED_IMPORT, None) if context.user_data is not None else None
