@@ -142,3 +142,18 @@ async def test_a_new_speaker_with_a_side_is_offered_no_buttons(bot: BotHarness) 
     await admin.send(add("Keir Starmer (United Kingdom)"))
 
     assert side_buttons(admin.last_message()) == {}
+
+
+async def test_an_edit_giving_a_statement_a_new_speaker_asks_for_the_side_too(
+    bot: BotHarness, database: Database
+) -> None:
+    admin = bot.admin()
+    await admin.send(add("Keir Starmer (United Kingdom)"))
+    await admin.send("/edit 1 speaker +Jane Newman")
+    question = admin.last_message()
+    assert "Which side does <b>Jane Newman</b> speak for?" in bot.last_text(ADMIN_ID)
+
+    await admin.press(question, side_buttons(question)["United Kingdom"])
+
+    assert (await get_statement(database, 1)).side == "United Kingdom"
+    assert "Which side" not in bot.last_text(ADMIN_ID)

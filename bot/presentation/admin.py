@@ -104,17 +104,26 @@ def _stance_hint(statement: Statement) -> str:
 
 def added(statement: Statement) -> str:
     text = "✅ " + _("Added #{id}").format(id=statement.id)
-    text += f"\n\n{statement_full(statement)}\n\n{_stance_hint(statement)}"
-    if statement.side == UNKNOWN_SIDE:
-        text += "\n\n⚠️ " + _(
+    return f"{text}\n\n{statement_full(statement)}\n\n{_stance_hint(statement)}{_side_question(statement)}"
+
+
+def _side_question(statement: Statement) -> str:
+    """For a statement whose speaker is new to the record without a side (added, or given
+    another speaker by /edit): how to set the side, asked under the side buttons."""
+    if statement.side != UNKNOWN_SIDE:
+        return ""
+    return (
+        "\n\n⚠️ "
+        + _(
             "The record has no side for <b>{speaker}</b> yet, so this statement's side "
             "is left open (<i>{unknown}</i>). Set it: <code>/edit {id} side SIDE</code>, "
             "e.g. <code>/edit {id} side United Kingdom</code>"
         ).format(speaker=h(statement.speaker), unknown=h(side_name(UNKNOWN_SIDE)), id=statement.id)
-        text += "\n" + _("Which side does <b>{speaker}</b> speak for? Tap it, if it is one of these.").format(
+        + "\n"
+        + _("Which side does <b>{speaker}</b> speak for? Tap it, if it is one of these.").format(
             speaker=h(statement.speaker)
         )
-    return text
+    )
 
 
 def side_keyboard(statement: Statement, sides: list[str]) -> InlineKeyboardMarkup | None:
@@ -195,7 +204,7 @@ def not_editable(field: str) -> str:
 def edited(changed: Changed, field: str) -> str:
     statement = changed.statement
     heading = _("Edited #{id}: {field}.").format(id=statement.id, field=h(_(field)))
-    return f"✏️ {heading}\n\n{statement_full(statement, changed.links)}"
+    return f"✏️ {heading}\n\n{statement_full(statement, changed.links)}{_side_question(statement)}"
 
 
 def retraction_preview(statement: Statement, reason: str) -> str:

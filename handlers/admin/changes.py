@@ -29,6 +29,7 @@ from bot.presentation.admin import (
     retracted,
     retraction_keyboard,
     retraction_preview,
+    side_keyboard,
     usage_of,
 )
 from bot.presentation.callbacks import RetractButton, SideButton
@@ -60,7 +61,8 @@ async def edit_command(update: Update, context: BotContext) -> None:
     except record.MaybeRecordedSpeaker as maybe:
         await reply(update, did_you_mean_for_edit(statement_id, maybe.speaker, maybe.similar))
         return
-    await reply(update, edited(changed, field))
+    sides = await record.offered_sides(context.database, changed.statement)
+    await reply(update, edited(changed, field), side_keyboard(changed.statement, sides))
 
 
 @answers_errors
