@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.input.edit_line import Edit, field_of_column
-from bot.input.labels import record_label
+from bot.input.labels import listed_sides, record_label
 from bot.input.statement_keys import StatementKey, statement_key
 from bot.known_speakers import known_speakers
 from bot.record_names import nearest_speaker
@@ -225,11 +225,14 @@ MAX_SIDE_BYTES = 40
 
 async def offered_sides(database: Database, statement: Statement) -> list[str]:
     """The sides to offer when the statement's side is open (its speaker new to the record):
-    those the record holds most statements of (one too long for a button's data is left
-    for /edit). None when its side is known."""
+    those the record holds most statements of, then the parties sides.json lists first, so
+    that a record just begun offers some too (one too long for a button's data is left for
+    /edit). None when its side is known."""
     if statement.side != UNKNOWN_SIDE:
         return []
-    return [side for side in await most_held_sides(database, OFFERED_SIDES) if len(side.encode()) <= MAX_SIDE_BYTES]
+    held = await most_held_sides(database, OFFERED_SIDES)
+    sides = [side for side in dict.fromkeys([*held, *listed_sides()]) if len(side.encode()) <= MAX_SIDE_BYTES]
+    return sides[:OFFERED_SIDES]
 
 
 async def retract(database: Database, statement_id: int, reason: str, who: str) -> Changed:

@@ -105,14 +105,14 @@ def side_buttons(message: dict[str, Any]) -> dict[str, str]:
     return {button["text"]: button["callback_data"] for row in keyboard for button in row}
 
 
-async def test_the_admin_is_asked_for_the_side_with_the_records_sides_and_a_tap_sets_it(
+async def test_the_admin_is_asked_for_the_side_with_the_records_sides_first_and_a_tap_sets_it(
     bot: BotHarness, database: Database
 ) -> None:
     admin = bot.admin()
     await admin.send(add("Keir Starmer"))
     question = admin.last_message()
     assert "Which side does <b>Keir Starmer</b> speak for?" in bot.last_text(ADMIN_ID)
-    assert list(side_buttons(question)) == ["Russia"]
+    assert list(side_buttons(question)) == ["Russia", "Ukraine", "United States", "United Kingdom", "France", "Germany"]
 
     await admin.press(question, side_buttons(question)["Russia"])
 
@@ -130,7 +130,7 @@ async def test_the_side_buttons_are_in_the_admins_language_and_change_nothing_fo
     await admin.send(add("Keir Starmer"))
     question = admin.last_message()
     assert "За яку сторону говорить <b>Keir Starmer</b>?" in bot.last_text(ADMIN_ID)
-    assert list(side_buttons(question)) == ["Росія"]
+    assert list(side_buttons(question))[:3] == ["Росія", "Україна", "США"]
 
     await bot.user(READER_ID).press(question, side_buttons(question)["Росія"])
 
@@ -157,3 +157,19 @@ async def test_an_edit_giving_a_statement_a_new_speaker_asks_for_the_side_too(
 
     assert (await get_statement(database, 1)).side == "United Kingdom"
     assert "Which side" not in bot.last_text(ADMIN_ID)
+
+
+async def test_a_record_just_begun_offers_the_parties_listed_first(make_database) -> None:
+    empty = await make_database("sqlite")
+    async with running_bot(empty) as harness:
+        admin = harness.admin()
+        await admin.send(add("Keir Starmer"))
+
+        assert list(side_buttons(admin.last_message())) == [
+            "Russia",
+            "Ukraine",
+            "United States",
+            "United Kingdom",
+            "France",
+            "Germany",
+        ]
