@@ -147,8 +147,8 @@ class Settings(BaseSettings):
     # statement). Statements recorded meanwhile are embedded when it is turned back on.
     semantic: bool = Field(default=True, alias="DIPLOBOT_SEMANTIC")
     log_level: str = Field(default="INFO", alias="DIPLOBOT_LOG_LEVEL")
-    digest_rate: float = Field(default=30.0, gt=0, alias="DIPLOBOT_DIGEST_RATE")
-    digest_chat_rate: float = Field(default=1.0, gt=0, alias="DIPLOBOT_DIGEST_CHAT_RATE")
+    digest_rate: float = Field(default=30.0, gt=0, allow_inf_nan=False, alias="DIPLOBOT_DIGEST_RATE")
+    digest_chat_rate: float = Field(default=1.0, gt=0, allow_inf_nan=False, alias="DIPLOBOT_DIGEST_CHAT_RATE")
     # Webhook mode refuses to start without it: Telegram sends it with every update, and
     # the webhook server turns away any post that lacks it.
     webhook_secret: SecretStr | None = Field(default=None, alias="DIPLOBOT_WEBHOOK_SECRET")
@@ -201,7 +201,10 @@ class Settings(BaseSettings):
             part = part.strip()
             if not part:
                 continue
-            if not part.lstrip("-").isdigit():
+            if part.startswith("-") and part[1:].isdigit():
+                # A group's or channel's id, as bots that print chat ids show it: no person.
+                raise ValueError(f"{part!r} is a group's or channel's id; an admin is a user (a positive id)")
+            if not part.isdigit():
                 raise ValueError(f"{part!r} is not a Telegram user id (comma-separated integers)")
             ids.add(int(part))
         return frozenset(ids)
@@ -258,4 +261,5 @@ _TYPE_ERRORS = {
     "bool_parsing": "{value!r} is neither true nor false (true, false, yes, no, on, off, 1, 0)",
     "float_parsing": "{value!r} is not a number",
     "greater_than": "{value!r} is not more than 0",
+    "finite_number": "{value!r} is not a finite number",
 }

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.input.edit_line import Edit, field_of_column
-from bot.input.labels import record_label
+from bot.input.labels import listed_sides, record_label
 from bot.input.statement_keys import StatementKey, statement_key
 from bot.known_speakers import known_speakers
 from bot.record_names import nearest_speaker
-from storage.actors import find_actors, known_speaker, role_on
+from storage.actors import UNKNOWN_SIDE, find_actors, known_speaker, role_on
 from storage.engine import Database
 from storage.errors import N_, InvalidInput, NotFound
-from storage.exchange import ExchangeFormat, ImportReport, export_statements, import_statements
+from storage.exchange import ExchangeFormat, ImportReport, exported_statements, import_statements
 from storage.models import Actor, Statement, StatementLink, StatementTopic
 from storage.statements import (
     LinkedStatement,
@@ -29,6 +29,7 @@ from storage.statements import (
     retract_statement,
     statement_ids,
 )
+from storage.stats import most_held_sides
 from storage.validation import StatementData
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -216,6 +217,24 @@ async def edit(database: Database, statement_id: int, change: Edit, who: str) ->
     return Changed(statement, await linked_statements(database, statement_id))
 
 
+#: How many sides are offered for a statement whose new speaker's side is open.
+OFFERED_SIDES = 6
+#: The longest side a button carries: Telegram's 64 bytes of button data, less the rest.
+MAX_SIDE_BYTES = 40
+
+
+async def offered_sides(database: Database, statement: Statement) -> list[str]:
+    """The sides to offer when the statement's side is open (its speaker new to the record):
+    those the record holds most statements of, then the parties sides.json lists first, so
+    that a record just begun offers some too (one too long for a button's data is left for
+    /edit). None when its side is known."""
+    if statement.side != UNKNOWN_SIDE:
+        return []
+    held = await most_held_sides(database, OFFERED_SIDES)
+    sides = [side for side in dict.fromkeys([*held, *listed_sides()]) if len(side.encode()) <= MAX_SIDE_BYTES]
+    return sides[:OFFERED_SIDES]
+
+
 async def retract(database: Database, statement_id: int, reason: str, who: str) -> Changed:
     """The statement stays in the record, marked retracted, with the reason."""
     statement = await retract_statement(database, statement_id, reason, who)
@@ -255,6 +274,5 @@ class Export:
 
 async def export(database: Database, fmt: ExchangeFormat, today: date) -> Export:
     """The whole record, retracted statements included, in a file named for `today`."""
-    content = await export_statements(database, fmt)
-    statements = content.count(b"\n") - (1 if fmt is ExchangeFormat.csv else 0)
+    content, statements = await exported_statements(database, fmt)
     return Export(content, f"diplobot-{today.isoformat()}.{fmt.value}", statements)

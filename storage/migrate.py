@@ -26,8 +26,15 @@ PG_SEARCH_COLUMN = "search_vector"
 PG_SEARCH_INDEX = "ix_statement_search_vector"
 #: SQLite's covering index of the facts filtered searches look up (migration 0007).
 SQLITE_FILTER_INDEX = "ix_statement_filters"
-#: Revisions whose downgrade drops the record's tables, with everything in them.
-DROPS_TABLES = frozenset({"0001"})
+#: The revision whose downgrade drops every table of the record.
+FIRST = "0001"
+#: What undoing a revision drops with its tables, by what an operator calls their rows
+#: (storage/stats.py): readers' alerts and chats' settings are lost as surely as statements.
+DROPPED_ROWS: dict[str, tuple[str, ...]] = {
+    FIRST: ("statements", "speakers", "links", "subscriptions", "digest deliveries", "audit entries"),
+    "0005": ("alerts", "alert deliveries"),
+    "0006": ("chat states",),
+}
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

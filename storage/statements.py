@@ -451,17 +451,7 @@ async def link_statements(database: Database, from_id: int, kind: str, to_id: in
                 await lock_statement(session, statement_id)
             source = await _load(session, from_id)
             _refuse_retracted(source, await _load(session, to_id))
-            link = StatementLink(from_id=from_id, to_id=to_id, kind=link_kind, created_by=who)
-            session.add(link)
-            await session.flush()
-            _audit(
-                session,
-                who,
-                AuditAction.link,
-                source,
-                None,
-                {"kind": link_kind.value, "from_id": from_id, "to_id": to_id},
-            )
+            link = await add_link(session, source, link_kind, to_id, who)
     except IntegrityError:
         raise Conflict(
             N_("#{source} already {kind} #{target}"),
@@ -469,6 +459,16 @@ async def link_statements(database: Database, from_id: int, kind: str, to_id: in
             kind=Wording(link_kind.value.replace("_", " ")),
             target=to_id,
         ) from None
+    return link
+
+
+async def add_link(session: AsyncSession, source: Statement, kind: LinkKind, to_id: int, who: str) -> StatementLink:
+    """The link and its audit entry, within the caller's transaction (`/link`, an import)."""
+    assert source.id is not None
+    link = StatementLink(from_id=source.id, to_id=to_id, kind=kind, created_by=who)
+    session.add(link)
+    await session.flush()
+    _audit(session, who, AuditAction.link, source, None, {"kind": kind.value, "from_id": source.id, "to_id": to_id})
     return link
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from storage.actors import UNKNOWN_SIDE
 from storage.engine import Database
 from storage.models import (
     Actor,
+    Alert,
+    AlertDelivery,
     AuditEntry,
+    ChatState,
     DigestDelivery,
     Statement,
     StatementLink,
@@ -27,6 +32,9 @@ _TABLES = (
     ("subscriptions", Subscriber),
     ("digest deliveries", DigestDelivery),
     ("audit entries", AuditEntry),
+    ("alerts", Alert),
+    ("alert deliveries", AlertDelivery),
+    ("chat states", ChatState),
 )
 #: One row of each, for "1 subscription" rather than "1 subscriptions".
 ROW_NAME = {
@@ -36,6 +44,9 @@ ROW_NAME = {
     "subscriptions": "subscription",
     "digest deliveries": "digest delivery",
     "audit entries": "audit entry",
+    "alerts": "alert",
+    "alert deliveries": "alert delivery",
+    "chat states": "chat state",
 }
 
 
@@ -107,7 +118,25 @@ async def record_stats(database: Database) -> RecordStats:
     )
 
 
-async def rows_held(database: Database) -> dict[str, int]:
-    """How many rows each table holds: what dropping the tables would lose."""
+async def most_held_sides(database: Database, limit: int) -> list[str]:
+    """The sides of the most live statements, most first, the open side left out."""
     async with database.read() as session:
-        return {name: (await session.exec(select(func.count()).select_from(model))).one() for name, model in _TABLES}
+        rows = await session.exec(
+            select(Statement.side)
+            .where(col(Statement.retracted_at).is_(None), Statement.side != UNKNOWN_SIDE)
+            .group_by(Statement.side)
+            .order_by(func.count().desc(), col(Statement.side))
+            .limit(limit)
+        )
+        return list(rows.all())
+
+
+async def rows_held(database: Database, names: Iterable[str]) -> dict[str, int]:
+    """How many rows the tables of `names` hold: what dropping them would lose."""
+    wanted = set(names)
+    async with database.read() as session:
+        return {
+            name: (await session.exec(select(func.count()).select_from(model))).one()
+            for name, model in _TABLES
+            if name in wanted
+        }

@@ -19,6 +19,7 @@ EARLIEST_DATE = date(1900, 1, 1)
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 #: What a ref may be: letters, digits, `.`, `_`, `:` and `-`, up to 64, starting with a letter or digit.
 REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+NOT_A_REF = N_("{value} is not a ref (letters, digits, . _ : -; up to 64)")
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
 _FULL_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
@@ -32,6 +33,22 @@ def refuse_nul(field: str, value: str) -> str:
     record takes none, on either engine."""
     if NUL in value:
         raise InvalidInput(field, NUL_PROBLEM)
+    return value
+
+
+#: An HTML or XML tag (`<b>`, `</i>`, `<a href=…>`, `<br/>`) or comment. The record keeps
+#: plain text: markup pasted from a web page would show as tags in every card and export.
+#: A `<` before a space or a digit ("< 5 km") is no tag.
+_MARKUP = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|<!--")
+
+
+def _plain(value: str) -> str:
+    tag = _MARKUP.search(value)
+    if tag:
+        raise BadValue(
+            N_("holds HTML markup ({tag}); the record keeps plain text, so write it without tags"),
+            tag=tag.group()[:40],
+        )
     return value
 
 
@@ -124,6 +141,11 @@ class StatementData(BaseModel):
     def _one_line(cls, value: str) -> str:
         return _single_line(value)
 
+    @field_validator("speaker", "speaker_role", "side", "source", "text")
+    @classmethod
+    def _no_markup(cls, value: str) -> str:
+        return _plain(value)
+
     @field_validator("speaker")
     @classmethod
     def _speaker(cls, value: str) -> str:
@@ -180,7 +202,7 @@ class StatementData(BaseModel):
             places = parse_places(value)
             if any(len(place) > 200 for place in places):
                 raise BadValue(N_("a place name is longer than 200 characters"))
-            return places
+            return [_plain(place) for place in places]
         return value
 
     @field_validator("text")
@@ -214,7 +236,7 @@ class StatementData(BaseModel):
         if value is not None and not value.strip():
             return None  # a blank cell is a ref left out, which an import names as missing
         if value is not None and not REF_PATTERN.match(value):
-            raise BadValue(N_("{value} is not a ref (letters, digits, . _ : -; up to 64)"), value=repr(value[:80]))
+            raise BadValue(NOT_A_REF, value=repr(value[:80]))
         return value
 
     @model_validator(mode="after")

@@ -85,8 +85,8 @@ def test_topics_may_be_written_with_spaces_hyphens_and_repeats() -> None:
     ]
 
 
-def test_text_is_kept_exactly_as_typed_markup_included() -> None:
-    text = "<b>No</b> troops & <script>alert(1)</script>\nsecond line"
+def test_text_is_kept_exactly_as_typed() -> None:
+    text = 'No troops & no "guarantees" <5 km away\nsecond line'
     assert parse_add_line(line(*GOOD[:3], text, GOOD[4])).text == text
     assert parse_text(f"  {text}  ") == text
 
@@ -129,6 +129,10 @@ def _future() -> str:
         (line(*GOOD, "ftp://example.org/file"), "url", "not an http(s) link"),
         (line(*GOOD, "example.org"), "url", "not an http(s) link"),
         (line("x" * 201, *GOOD[1:]), "speaker", "longer than 200"),
+        (line(*GOOD[:3], "<b>No</b> ceasefire", GOOD[4]), "text", "HTML markup (<b>)"),
+        (line(*GOOD[:3], "<script>alert(1)</script>", GOOD[4]), "text", "HTML markup (<script>)"),
+        (line(*GOOD[:4], '<a href="https://x.org">Reuters</a>'), "source", "HTML markup"),
+        (line("Vladimir <i>Putin</i>", *GOOD[1:]), "speaker", "HTML markup"),
     ],
 )
 def test_each_mistake_is_named_by_its_part(argument: str, part: str, fragment: str) -> None:
@@ -136,6 +140,11 @@ def test_each_mistake_is_named_by_its_part(argument: str, part: str, fragment: s
         parse_add_line(argument)
     assert raised.value.part == part
     assert fragment in str(raised.value.problem)
+
+
+def test_a_less_than_sign_is_no_markup() -> None:
+    text = "Fewer than <5 villages, and losses < 3% where a<b held."
+    assert parse_add_line(line(*GOOD[:3], text, GOOD[4])).text == text
 
 
 def test_the_error_knows_the_position_of_its_part() -> None:

@@ -5,6 +5,7 @@ that is part of a recorded speaker's ("Putin" for Vladimir Putin) is asked about
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest_asyncio
 from sqlalchemy import func
@@ -15,7 +16,7 @@ from storage.engine import Database
 from storage.models import AuditAction, AuditEntry, Statement
 from storage.statements import add_statement, get_statement
 from storage.validation import validate_statement
-from tests.bot_harness import ADMIN_ID, BotHarness, running_bot
+from tests.bot_harness import ADMIN_ID, READER_ID, BotHarness, running_bot
 
 
 @pytest_asyncio.fixture
@@ -97,3 +98,78 @@ async def test_part_of_a_recorded_name_is_asked_about_and_nothing_is_added(bot: 
     async with database.read() as session:
         sides = (await session.exec(select(Statement.side).order_by(col(Statement.id)))).all()
     assert sides == ["Russia"]
+
+
+def side_buttons(message: dict[str, Any]) -> dict[str, str]:
+    keyboard = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return {button["text"]: button["callback_data"] for row in keyboard for button in row}
+
+
+async def test_the_admin_is_asked_for_the_side_with_the_records_sides_first_and_a_tap_sets_it(
+    bot: BotHarness, database: Database
+) -> None:
+    admin = bot.admin()
+    await admin.send(add("Keir Starmer"))
+    question = admin.last_message()
+    assert "Which side does <b>Keir Starmer</b> speak for?" in bot.last_text(ADMIN_ID)
+    assert list(side_buttons(question)) == ["Russia", "Ukraine", "United States", "United Kingdom", "France", "Germany"]
+
+    await admin.press(question, side_buttons(question)["Russia"])
+
+    assert bot.last_text(ADMIN_ID).startswith("✏️ Edited #2: side.")
+    assert (await get_statement(database, 2)).side == "Russia"
+    async with database.read() as session:
+        audit = (await session.exec(select(AuditEntry).where(AuditEntry.statement_id == 2))).all()
+    assert [entry.action for entry in audit] == [AuditAction.add, AuditAction.edit]
+
+
+async def test_the_side_buttons_are_in_the_admins_language_and_change_nothing_for_a_reader(
+    bot: BotHarness, database: Database
+) -> None:
+    admin = bot.user(ADMIN_ID, language_code="uk")
+    await admin.send(add("Keir Starmer"))
+    question = admin.last_message()
+    assert "За яку сторону говорить <b>Keir Starmer</b>?" in bot.last_text(ADMIN_ID)
+    assert list(side_buttons(question))[:3] == ["Росія", "Україна", "США"]
+
+    await bot.user(READER_ID).press(question, side_buttons(question)["Росія"])
+
+    assert (await get_statement(database, 2)).side == UNKNOWN_SIDE
+
+
+async def test_a_new_speaker_with_a_side_is_offered_no_buttons(bot: BotHarness) -> None:
+    admin = bot.admin()
+    await admin.send(add("Keir Starmer (United Kingdom)"))
+
+    assert side_buttons(admin.last_message()) == {}
+
+
+async def test_an_edit_giving_a_statement_a_new_speaker_asks_for_the_side_too(
+    bot: BotHarness, database: Database
+) -> None:
+    admin = bot.admin()
+    await admin.send(add("Keir Starmer (United Kingdom)"))
+    await admin.send("/edit 1 speaker +Jane Newman")
+    question = admin.last_message()
+    assert "Which side does <b>Jane Newman</b> speak for?" in bot.last_text(ADMIN_ID)
+
+    await admin.press(question, side_buttons(question)["United Kingdom"])
+
+    assert (await get_statement(database, 1)).side == "United Kingdom"
+    assert "Which side" not in bot.last_text(ADMIN_ID)
+
+
+async def test_a_record_just_begun_offers_the_parties_listed_first(make_database) -> None:
+    empty = await make_database("sqlite")
+    async with running_bot(empty) as harness:
+        admin = harness.admin()
+        await admin.send(add("Keir Starmer"))
+
+        assert list(side_buttons(admin.last_message())) == [
+            "Russia",
+            "Ukraine",
+            "United States",
+            "United Kingdom",
+            "France",
+            "Germany",
+        ]

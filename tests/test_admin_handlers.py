@@ -312,17 +312,27 @@ async def test_malformed_one_line_add_names_the_part_and_writes_nothing(
     assert await snapshot(record) == before
 
 
-async def test_html_in_the_text_is_stored_as_typed_and_shown_escaped(bot: BotHarness, record: Database) -> None:
-    text = "<b>No</b> NATO & <script>alert('x')</script>"
+async def test_html_in_the_text_is_refused_and_changes_nothing(bot: BotHarness, record: Database) -> None:
+    before = await snapshot(record)
 
-    await bot.admin().send(one_line("Vladimir Putin", "2025-08-20", "nato", text, "<i>TASS</i>"))
+    await bot.admin().send(one_line("Vladimir Putin", "2025-08-20", "nato", "<b>No</b> NATO & more", "TASS"))
+
+    answer = bot.last_text(ADMIN_ID)
+    assert "<b>Part 4 (text)</b>: holds HTML markup (&lt;b&gt;)" in answer, answer
+    assert "Nothing was added" in answer
+    assert await snapshot(record) == before
+
+
+async def test_an_ampersand_and_a_less_than_sign_are_stored_as_typed_and_shown_escaped(
+    bot: BotHarness, record: Database
+) -> None:
+    text = "No NATO & fewer than <5 brigades"
+
+    await bot.admin().send(one_line("Vladimir Putin", "2025-08-20", "nato", text, "TASS & RIA"))
 
     stored = await newest(record)
-    assert (stored.text, stored.source) == (text, "<i>TASS</i>")
-    answer = bot.last_text(ADMIN_ID)
-    assert "&lt;b&gt;No&lt;/b&gt; NATO &amp; &lt;script&gt;alert('x')&lt;/script&gt;" in answer
-    assert "&lt;i&gt;TASS&lt;/i&gt;" in answer
-    assert "<script>" not in answer and "<b>No</b>" not in answer
+    assert (stored.text, stored.source) == (text, "TASS & RIA")
+    assert "No NATO &amp; fewer than &lt;5 brigades" in bot.last_text(ADMIN_ID)
 
 
 async def test_the_longest_text_allowed_is_added_and_answered_within_telegrams_limit(
@@ -387,6 +397,8 @@ async def test_guided_add_through_the_buttons_writes_exactly_one_statement(bot: 
     await admin.send("x" * (MAX_TEXT + 1))
     assert f"{MAX_TEXT + 1} characters" in bot.last_text(ADMIN_ID)
     await admin.send("We will <b>lead</b> a coalition of the willing & stand by Ukraine.")
+    assert "holds HTML markup (&lt;b&gt;)" in bot.last_text(ADMIN_ID)
+    await admin.send("We will lead a coalition of the willing & stand by Ukraine.")
 
     assert "Where was it reported?" in bot.last_text(ADMIN_ID)
     await admin.send("BBC")
@@ -404,7 +416,7 @@ async def test_guided_add_through_the_buttons_writes_exactly_one_statement(bot: 
         "Topics: security guarantees, foreign troops",
         "Stance: commitment",
         "Status: <i>reported</i>",
-        "We will &lt;b&gt;lead&lt;/b&gt; a coalition of the willing &amp; stand by Ukraine.",
+        "We will lead a coalition of the willing &amp; stand by Ukraine.",
         '<a href="https://www.bbc.co.uk/news/1">BBC</a>',
     ):
         assert fragment in preview
@@ -420,7 +432,7 @@ async def test_guided_add_through_the_buttons_writes_exactly_one_statement(bot: 
     assert (stored.speaker, stored.side, stored.said_on) == ("Keir Starmer", "United Kingdom", date(2025, 3, 2))
     assert stored.topics == ["security_guarantees", "foreign_troops"]
     assert (stored.stance, stored.status, stored.added_by) == (Stance.commitment, Status.reported, ADMIN)
-    assert stored.text == "We will <b>lead</b> a coalition of the willing & stand by Ukraine."
+    assert stored.text == "We will lead a coalition of the willing & stand by Ukraine."
     assert stored.source_url == "https://www.bbc.co.uk/news/1"
     assert bot.last_text(ADMIN_ID).startswith(f"✅ Added #{stored.id}")
     assert "reply_markup" not in bot.api.messages[(ADMIN_ID, preview_message["message_id"])]
@@ -642,9 +654,18 @@ async def test_edit_changes_one_field_and_audits_who(bot: BotHarness, record: Da
 
 
 async def test_edit_takes_a_value_with_spaces(bot: BotHarness, record: Database) -> None:
-    await bot.admin().send("/edit #2 text Security   guarantees <first>, then a ceasefire.")
-    assert (await get_statement(record, 2)).text == "Security   guarantees <first>, then a ceasefire."
-    assert "&lt;first&gt;" in bot.last_text(ADMIN_ID)
+    await bot.admin().send("/edit #2 text Security   guarantees & <5 brigades, then a ceasefire.")
+    assert (await get_statement(record, 2)).text == "Security   guarantees & <5 brigades, then a ceasefire."
+    assert "&amp; &lt;5 brigades" in bot.last_text(ADMIN_ID)
+
+
+async def test_edit_refuses_markup_and_changes_nothing(bot: BotHarness, record: Database) -> None:
+    before = await snapshot(record)
+
+    await bot.admin().send("/edit #2 text Security guarantees <i>first</i>.")
+
+    assert "holds HTML markup (&lt;i&gt;)" in bot.last_text(ADMIN_ID)
+    assert await snapshot(record) == before
 
 
 @pytest.mark.parametrize(
@@ -916,12 +937,13 @@ async def test_a_broken_import_names_every_bad_line_and_imports_nothing(bot: Bot
     await bot.admin().send_document("broken.jsonl", ("\n".join(lines) + "\n").encode(), caption="/import")
 
     answer = bot.last_text(ADMIN_ID)
-    assert answer.startswith("❌ broken.jsonl: 4 problems found; nothing was imported.")
+    assert answer.startswith("❌ broken.jsonl: 5 problems found; nothing was imported.")
     assert "• line 2: said_on:" in answer
     assert "• line 3: json: not valid JSON" in answer
     assert "• line 4: topics: unknown topic 'peace'" in answer
     assert "• line 5: ref: missing" in answer
-    assert "line 1:" not in answer and "line 6:" not in answer
+    assert "• line 6: text: holds HTML markup (&lt;b&gt;)" in answer
+    assert "line 1:" not in answer
     assert await snapshot(record) == before
 
 
@@ -968,13 +990,65 @@ async def test_a_file_sent_alone_says_how_to_import_it_and_imports_nothing(bot: 
     assert await snapshot(record) == before
 
 
+async def test_import_alone_takes_the_next_file_sent_alone_once(bot: BotHarness, record: Database) -> None:
+    admin = bot.admin()
+
+    await admin.send("/import")
+    assert "the next file you send here within 10 minutes is the one imported" in bot.last_text(ADMIN_ID)
+    await admin.send_document("new.jsonl", jsonl(exchange_record("x1")))
+    assert bot.last_text(ADMIN_ID).startswith("✅ Imported new.jsonl: 1 added")
+    await admin.send_document("other.jsonl", jsonl(exchange_record("x2")))
+
+    assert bot.last_text(ADMIN_ID).startswith("To import this file, reply <code>/import</code> to it")
+    assert await statement_count(record) == 3
+
+
+async def test_a_file_with_a_caption_of_its_own_is_taken_by_a_waiting_import_or_told_how(
+    bot: BotHarness, record: Database
+) -> None:
+    admin = bot.admin()
+
+    await admin.send_document("week.jsonl", jsonl(exchange_record("x1")), caption="week 49")
+    assert bot.last_text(ADMIN_ID).startswith("To import this file, reply <code>/import</code> to it")
+    await admin.send("/import")
+    await admin.send_document("week.jsonl", jsonl(exchange_record("x1")), caption="week 49")
+
+    assert bot.last_text(ADMIN_ID).startswith("✅ Imported week.jsonl: 1 added")
+    assert await statement_count(record) == 3
+
+
+async def test_import_dry_alone_checks_the_next_file_and_writes_nothing(bot: BotHarness, record: Database) -> None:
+    before = await snapshot(record)
+
+    await bot.admin().send("/import dry")
+    await bot.admin().send_document("new.jsonl", jsonl(exchange_record("x1")))
+
+    assert "dry run: 1 added" in bot.last_text(ADMIN_ID)
+    assert await snapshot(record) == before
+
+
+async def test_import_alone_waits_ten_minutes_for_its_file(
+    bot: BotHarness, record: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = await snapshot(record)
+    await bot.admin().send("/import")
+    later = time.time() + 601
+    monkeypatch.setattr(time, "time", lambda: later)
+
+    await bot.admin().send_document("new.jsonl", jsonl(exchange_record("x1")))
+
+    assert bot.last_text(ADMIN_ID).startswith("To import this file, reply <code>/import</code> to it")
+    assert await snapshot(record) == before
+
+
 async def test_an_oversized_import_is_refused_before_downloading(bot: BotHarness, record: Database) -> None:
     before = await snapshot(record)
 
     await bot.admin().send_document("huge.jsonl", b" " * (MAX_IMPORT_BYTES + 1), caption="/import")
 
     answer = bot.last_text(ADMIN_ID)
-    assert "huge.jsonl is 5.0 MB" in answer and "up to 5 MB" in answer and "Nothing was imported" in answer
+    assert "huge.jsonl is 5.1 MB, more than the 5 MB a file sent to /import may be. Nothing was imported." in answer
+    assert "<code>diplobot import FILE</code>" in answer
     assert bot.calls("getFile") == []
     assert await snapshot(record) == before
 
@@ -1017,6 +1091,16 @@ async def test_export_sends_a_dated_file_that_imports_back(
     assert report.ok and report.added == 2
     assert await export_statements(elsewhere, fmt) == content
     assert (await get_statement(elsewhere, 2)).retraction_reason == "superseded"
+
+
+async def test_the_csv_export_counts_statements_whose_text_spans_lines(bot: BotHarness) -> None:
+    admin = bot.admin()
+    text = "France is ready.\nSo is the United Kingdom.\nOthers will follow."
+    await admin.send_document("lines.jsonl", jsonl(exchange_record("x1", text=text)), caption="/import")
+
+    await admin.send("/export csv")
+
+    assert "3 statements," in bot.calls("sendDocument")[-1].params["caption"]
 
 
 async def test_an_export_imports_back_through_the_bot_unchanged(bot: BotHarness, record: Database) -> None:

@@ -22,6 +22,7 @@ import typer.testing
 
 from bot.config import parse_timezone
 from storage.engine import Database
+from storage.exchange import COLUMNS
 from storage.migrate import head_revision
 from storage.sample import sample_corpus
 from storage.statements import EXCHANGE_FIELDS
@@ -248,7 +249,7 @@ def test_export_csv_to_a_file(cli: Cli, tmp_path: Path, sample_records: list[dic
     rows = list(csv.DictReader(io.StringIO(output.read_text(encoding="utf-8"), newline="")))
     assert [row["ref"] for row in rows] == [record["ref"] for record in sample_records]
     assert [row["topics"] for row in rows] == [";".join(record["topics"]) for record in sample_records]
-    assert list(rows[0]) == list(EXCHANGE_FIELDS)
+    assert list(rows[0]) == list(COLUMNS)
     assert str(output) in result.stderr
     assert result.stdout == ""
 

@@ -280,6 +280,13 @@ def test_a_database_url_is_shown_without_its_password() -> None:
         ("DIPLOBOT_SEMANTIC", "2", "'2' is neither true nor false (true, false, yes, no, on, off, 1, 0)"),
         ("DIPLOBOT_DIGEST_RATE", "thirty", "'thirty' is not a number"),
         ("DIPLOBOT_DIGEST_CHAT_RATE", "0", "'0' is not more than 0"),
+        ("DIPLOBOT_DIGEST_RATE", "inf", "'inf' is not a finite number"),
+        ("DIPLOBOT_DIGEST_CHAT_RATE", "nan", "'nan' is not a finite number"),
+        (
+            "DIPLOBOT_ADMIN_IDS",
+            "12,-1001234567890",
+            "'-1001234567890' is a group's or channel's id; an admin is a user (a positive id)",
+        ),
     ],
 )
 def test_a_wrong_flag_or_rate_is_named_with_what_is_taken(

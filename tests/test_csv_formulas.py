@@ -1,6 +1,7 @@
 """A CSV export opened in a spreadsheet runs no formula: a cell beginning with = + - @ (or a
 tab or carriage return) gets an apostrophe before it, and import takes it off again, so the
-CSV round trip stays exact. JSON lines carry every value as it is."""
+CSV round trip stays exact; a hand-written cell that a spreadsheet would run is refused.
+JSON lines carry every value as it is."""
 
 from __future__ import annotations
 
@@ -12,13 +13,8 @@ from typing import Any
 import pytest
 
 from storage.engine import Database
-from storage.exchange import (
-    ExchangeFormat,
-    export_statements,
-    import_statements,
-    neutralise_formula,
-    restore_formula,
-)
+from storage.exchange import ExchangeFormat, export_statements, import_statements
+from storage.exchange_files import neutralise_formula, restore_formula
 from storage.statements import add_statement
 from storage.validation import validate_statement
 
@@ -102,5 +98,28 @@ def test_neutralising_then_restoring_gives_the_cell_back(cell: str) -> None:
     assert restore_formula(exported) == cell
 
 
-def test_a_hand_written_formula_cell_imports_as_written() -> None:
-    assert restore_formula("=1+1") == "=1+1"
+async def test_a_hand_written_formula_cell_is_refused_with_its_line_and_nothing_is_imported(
+    database: Database,
+) -> None:
+    lines = [
+        "ref,said_on,speaker,side,topics,text,source",
+        "h1,2025-06-01,Plain Speaker,Testland,talks,Plain text.,Plain source",
+        'h2,2025-06-01,Plain Speaker,Testland,talks,"=HYPERLINK(""http://evil.example"",""x"")",@SUM(A1)',
+        "h3,2025-06-01,Plain Speaker,Testland,talks,'=1+1 as text,Plain source",
+    ]
+
+    report = await import_statements(database, "hand.csv", "\n".join(lines).encode(), "tester")
+
+    assert [(problem.line, problem.field) for problem in report.problems] == [(3, "text"), (3, "source")]
+    assert "begins as a spreadsheet formula does" in str(report.problems[0])
+    assert report.added == 0
+    assert await export_statements(database, ExchangeFormat.jsonl) == b""
+
+
+async def test_a_hand_written_cell_with_its_apostrophe_imports_as_text(database: Database) -> None:
+    lines = ["ref,said_on,speaker,side,topics,text,source", "h3,2025-06-01,Plain Speaker,Testland,talks,'=1+1,src"]
+
+    report = await import_statements(database, "hand.csv", "\n".join(lines).encode(), "tester")
+
+    assert report.added == 1
+    assert '"text": "=1+1"' in (await export_statements(database, ExchangeFormat.jsonl)).decode()

@@ -1,9 +1,11 @@
-"""`diplobot db downgrade` to base drops every table: it says what would be lost and needs
-consent (--yes), and --yes --force when there are statements or subscriptions to lose. A
-downgrade that drops no table needs none."""
+"""`diplobot db downgrade` to base drops every table, and past 0005 or 0006 the readers'
+alerts and chats' settings: it says what would be lost and needs consent (--yes), and --yes
+--force when there are statements, subscriptions or alerts to lose. A downgrade that drops
+no table needs none."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from subprocess import CompletedProcess
 
@@ -12,6 +14,8 @@ import typer
 from alembic.script import ScriptDirectory
 
 from bot.cli.main import consent_to_drop
+from storage.alerts import add_alert
+from storage.engine import Database
 from storage.migrate import alembic_config, head_revision
 from storage.sample import sample_corpus
 from tests.test_cli import DIPLOBOT, Cli, sqlite_cli
@@ -132,4 +136,25 @@ def test_a_mistyped_option_is_refused_and_changes_nothing(filled: Cli) -> None:
 
     assert result.returncode == 2
     assert "--yess" in result.stderr
+    assert statements_held(filled) == 48
+
+
+def test_a_downgrade_past_the_alerts_says_it_drops_them_and_asks(filled: Cli) -> None:
+    async def alert() -> None:
+        database = Database(filled.database_url)
+        try:
+            await add_alert(database, 42, "ceasefire", limit=10)
+        finally:
+            await database.close()
+
+    asyncio.run(alert())
+
+    asked = run(filled, "db", "downgrade", "0004")
+    refused = run(filled, "db", "downgrade", "0004", "--yes")
+    forced = run(filled, "db", "downgrade", "0004", "--yes", "--force")
+
+    assert asked.returncode == 1 and "1 alert, 0 alert deliveries, 0 chat states" in asked.stderr, asked.stderr
+    assert "drops tables, with all they hold" in asked.stderr and "every table" not in asked.stderr
+    assert refused.returncode == 1 and "Refused" in refused.stderr
+    assert forced.returncode == 0 and forced.stdout.strip() == "database at revision 0004", forced.stderr
     assert statements_held(filled) == 48

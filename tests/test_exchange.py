@@ -13,16 +13,19 @@ import pytest
 from sqlmodel import col, select
 
 from storage.engine import Database
-from storage.exchange import (
-    ExchangeFormat,
-    ImportReport,
-    detect_format,
-    export_statements,
-    import_statements,
-)
+from storage.exchange import ExchangeFormat, ImportReport, export_statements, import_statements
+from storage.exchange_files import detect_format
+from storage.exchange_links import LINK_FIELDS
 from storage.models import Actor, AuditAction, AuditEntry, Statement
 from storage.sample import sample_corpus
-from storage.statements import EXCHANGE_FIELDS, add_statement, edit_statement, retract_statement
+from storage.statements import (
+    EXCHANGE_FIELDS,
+    add_statement,
+    edit_statement,
+    link_statements,
+    linked_statements,
+    retract_statement,
+)
 from storage.validation import validate_statement
 
 FORMATS = [ExchangeFormat.jsonl, ExchangeFormat.csv]
@@ -95,8 +98,17 @@ async def build_rich_record(database: Database) -> None:
     )
     await edit_statement(database, added.id, "status", "confirmed", "admin:1")
     async with database.read() as session:
-        s41 = (await session.exec(select(Statement).where(Statement.ref == "s41"))).one()
-    await retract_statement(database, s41.id, "Later denied by the same source.", "admin:1")
+        ids = {
+            statement.ref: statement.id
+            for statement in (await session.exec(select(Statement).where(col(Statement.ref).in_(REFS)))).all()
+        }
+    await link_statements(database, ids["s42"], "contradicts", ids["s41"], "admin:1")
+    await link_statements(database, ids["x-added"], "responds_to", ids["s36"], "admin:1")
+    await link_statements(database, ids["x-added"], "responds_to", ids["s11"], "admin:1")
+    await retract_statement(database, ids["s41"], "Later denied by the same source.", "admin:1")
+
+
+REFS = ("s11", "s36", "s41", "s42", "x-added")
 
 
 async def audit_count(database: Database) -> int:
@@ -128,8 +140,15 @@ async def test_export_import_export_gives_identical_bytes(
     report = await import_statements(target, file_name(fmt), first, WHO)
 
     assert report.ok, report.problems
-    assert (report.added, report.updated, report.unchanged) == (48 + 3, 0, 0)
+    assert (report.added, report.updated, report.unchanged, report.links) == (48 + 3, 0, 0, 3)
     assert await export_statements(target, fmt) == first
+    async with target.read() as session:
+        x_added = (await session.exec(select(Statement).where(Statement.ref == "x-added"))).one()
+    linked = await linked_statements(target, x_added.id)
+    assert [(link.kind.value, link.outgoing, link.statement.ref) for link in linked] == [
+        ("responds_to", True, "s36"),
+        ("responds_to", True, "s11"),
+    ]
 
 
 async def test_the_csv_export_carries_everything_the_jsonl_export_does(
@@ -176,7 +195,7 @@ async def test_export_is_in_the_exchange_format(shared_sample_database: Database
         }
 
     header = (await export_statements(shared_sample_database, ExchangeFormat.csv)).decode().splitlines()[0]
-    assert header.split(",") == list(EXCHANGE_FIELDS)
+    assert header.split(",") == [*EXCHANGE_FIELDS, *LINK_FIELDS]
 
 
 # -- idempotence and updates ------------------------------------------------------------------

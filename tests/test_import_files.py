@@ -7,6 +7,7 @@ Telegram."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -224,3 +225,95 @@ async def test_missing_columns_are_named_in_the_admins_language(bot: BotHarness,
     path = written(tmp_path, "columns.csv", ["ref,said_on,speaker", "m1,2025-01-01,Emmanuel Macron", ""])
     await bot.admin(language_code="uk").send_document(path.name, path.read_bytes(), caption="/import")
     assert "бракує стовпців: side, topics, text, source" in bot.last_text(ADMIN_ID)
+
+
+async def test_markup_in_a_statement_is_refused_on_its_line(
+    bot: BotHarness, sample_database: Database, tmp_path: Path
+) -> None:
+    before = await export_statements(sample_database, ExchangeFormat.jsonl)
+    lines = [HEADER, csv_line("m1", "Plain words."), csv_line("m2", "<script>alert(1)</script>"), ""]
+
+    answer = await import_through_the_bot(bot, written(tmp_path, "markup.csv", lines))
+
+    assert answer.startswith("❌ markup.csv: 1 problem found; nothing was imported."), answer
+    assert "• line 3: text: holds HTML markup (&lt;script&gt;)" in answer, answer
+    assert await export_statements(sample_database, ExchangeFormat.jsonl) == before
+
+
+async def test_a_binary_file_is_one_problem_and_imports_nothing(
+    bot: BotHarness, sample_database: Database, tmp_path: Path
+) -> None:
+    before = await export_statements(sample_database, ExchangeFormat.jsonl)
+    workbook = tmp_path / "statements.xlsx"
+    workbook.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 40)
+
+    answer = await import_through_the_bot(bot, workbook)
+
+    assert answer.startswith("❌ statements.xlsx: 1 problem found; nothing was imported."), answer
+    assert "• line 1: file: not a text file but binary data" in answer, answer
+    assert await export_statements(sample_database, ExchangeFormat.jsonl) == before
+
+
+async def test_a_file_in_another_encoding_is_said_once_with_the_other_problems(
+    bot: BotHarness, sample_database: Database, tmp_path: Path
+) -> None:
+    before = await export_statements(sample_database, ExchangeFormat.jsonl)
+    lines = [HEADER, *(csv_line(f"e{number}", "Заява про гарантії.") for number in range(5)), csv_line("e9", "")]
+    path = tmp_path / "windows.csv"
+    path.write_bytes("\n".join(lines).replace("Élysée", "Elysee").encode("cp1251"))
+
+    answer = await import_through_the_bot(bot, path)
+
+    assert answer.startswith("❌ windows.csv: 2 problems found; nothing was imported."), answer
+    assert "• line 2: file: not UTF-8 text (5 such lines in all, the first here)" in answer, answer
+    assert "• line 7: text: the text is empty" in answer, answer
+    assert await export_statements(sample_database, ExchangeFormat.jsonl) == before
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"], ids=["semicolons", "tabs"])
+async def test_a_spreadsheets_csv_with_semicolons_or_tabs_imports_as_with_commas(
+    database: Database, delimiter: str
+) -> None:
+    rows = [
+        ["ref", "said_on", "speaker", "side", "topics", "text", "source"],
+        ["d1", "2025-09-01", "Emmanuel Macron", "France", "talks;ceasefire", 'A "coalition"; and, commas.', "Élysée"],
+    ]
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+
+    report = await import_statements(database, "excel.csv", buffer.getvalue().encode(), "admin")
+
+    assert (report.ok, report.added) == (True, 1), report.problems
+    [line] = (await export_statements(database, ExchangeFormat.jsonl)).decode().splitlines()
+    assert json.loads(line)["topics"] == ["talks", "ceasefire"]
+    assert json.loads(line)["text"] == 'A "coalition"; and, commas.'
+
+
+async def test_a_quote_left_open_in_a_file_of_semicolons_is_reported_where_it_starts(database: Database) -> None:
+    content = 'ref;said_on;speaker;side;topics;text;source\nd1;2025-09-01;A;France;talks;"open;src\nd2;x;y;z;w;v;u\n'
+
+    report = await import_statements(database, "excel.csv", content.encode(), "admin")
+
+    assert [(problem.line, problem.field) for problem in report.problems] == [(2, "csv")]
+    assert await export_statements(database, ExchangeFormat.jsonl) == b""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps([{"ref": "a1"}, {"ref": "a2"}], indent=2),
+        json.dumps([{"ref": "a1"}, {"ref": "a2"}]),
+        json.dumps({"ref": "a1", "speaker": "Emmanuel Macron"}, indent=2),
+    ],
+    ids=["array", "array-on-one-line", "pretty-object"],
+)
+async def test_one_json_document_instead_of_json_lines_is_one_problem(
+    bot: BotHarness, sample_database: Database, tmp_path: Path, text: str
+) -> None:
+    before = await export_statements(sample_database, ExchangeFormat.jsonl)
+
+    answer = await import_through_the_bot(bot, written(tmp_path, "statements.json", [text, ""]))
+
+    assert answer.startswith("❌ statements.json: 1 problem found; nothing was imported."), answer
+    assert "• line 1: json: the file is one JSON document, not JSON lines" in answer, answer
+    assert await export_statements(sample_database, ExchangeFormat.jsonl) == before

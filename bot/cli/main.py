@@ -183,18 +183,20 @@ def db_upgrade() -> None:
 def db_downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision: -1 (one back), -2, a number such as 0007, or base")],
     yes: Annotated[
-        bool, typer.Option("--yes", help="Consent to dropping the record's tables (a downgrade to base)")
+        bool, typer.Option("--yes", help="Consent to dropping tables (a downgrade to base, or past 0005 or 0006)")
     ] = False,
     force: Annotated[
-        bool, typer.Option("--force", help="With --yes: drop them even though they hold statements or subscriptions")
+        bool,
+        typer.Option("--force", help="With --yes: drop them even though they hold statements, subscriptions or alerts"),
     ] = False,
 ) -> None:
-    """Undo migrations down to REVISION (base drops every table: --yes asks for it).
+    """Undo migrations down to REVISION (one that drops tables asks first: --yes).
 
-    Undoing the first one (base) drops every table: it shows what would be lost and needs
-    --yes, and --yes --force when the record is not empty."""
+    Undoing the first one (base) drops every table, undoing 0005 the alerts and 0006 the
+    chats' settings: it shows what would be lost and needs --yes, and --yes --force when
+    statements, subscriptions or alerts would go."""
     from bot.runtime import reachable_database
-    from storage.migrate import DROPS_TABLES, current_revision, downgrade, revisions_undone
+    from storage.migrate import DROPPED_ROWS, FIRST, current_revision, downgrade, revisions_undone
     from storage.stats import rows_held
 
     settings = settings_or_exit()
@@ -203,8 +205,10 @@ def db_downgrade(
         # Not `open_database`: it would first upgrade what is to be downgraded.
         database = await reachable_database(settings.database_url)
         try:
-            if DROPS_TABLES & set(await revisions_undone(database, revision)):
-                consent_to_drop(await rows_held(database), yes=yes, force=force)
+            undone = await revisions_undone(database, revision)
+            dropped = [name for undoing in undone for name in DROPPED_ROWS.get(undoing, ())]
+            if dropped:
+                consent_to_drop(await rows_held(database, dropped), yes=yes, force=force, every_table=FIRST in undone)
             await downgrade(database, revision)
             return await current_revision(database)
         finally:
@@ -218,14 +222,15 @@ def db_downgrade(
     typer.echo(f"database at revision {reached}")
 
 
-def consent_to_drop(held: dict[str, int], *, yes: bool, force: bool) -> None:
+def consent_to_drop(held: dict[str, int], *, yes: bool, force: bool, every_table: bool = True) -> None:
     """Says what dropping the tables would lose; returns only when the operator consented
-    (--yes, and --force as well when there are statements or subscriptions to lose)."""
+    (--yes, and --force as well when there are statements, subscriptions or alerts to lose)."""
     from storage.stats import ROW_NAME
 
     lost = ", ".join(f"{count} {ROW_NAME[name] if count == 1 else name}" for name, count in held.items())
-    typer.echo(f"This downgrade drops every table of the record, with all they hold: {lost}.", err=True)
-    holds_data = bool(held["statements"] or held["subscriptions"])
+    tables = "every table of the record" if every_table else "tables"
+    typer.echo(f"This downgrade drops {tables}, with all they hold: {lost}.", err=True)
+    holds_data = any(held.get(name) for name in ("statements", "subscriptions", "alerts"))
     backup = "Export the record first (diplobot export -o record.jsonl)"
     if not yes:
         flags = "--yes --force" if holds_data else "--yes"
@@ -233,7 +238,7 @@ def consent_to_drop(held: dict[str, int], *, yes: bool, force: bool) -> None:
         raise typer.Exit(1)
     if holds_data and not force:
         typer.echo(
-            f"Refused: the record holds statements or subscriptions, and nothing was changed. {backup}; "
+            f"Refused: the record holds statements, subscriptions or alerts, and nothing was changed. {backup}; "
             "add --force to drop them anyway.",
             err=True,
         )

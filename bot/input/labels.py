@@ -194,6 +194,12 @@ def link_kinds() -> Vocabulary:
 
 
 @functools.cache
+def listed_sides() -> tuple[str, ...]:
+    """The sides sides.json lists, in its order (the parties first)."""
+    return tuple(entry["side"] for entry in vocabulary_data("sides.json")["sides"])
+
+
+@functools.cache
 def sides() -> Vocabulary:
     """The sides sides.json lists, by their names there and their names in the catalogs,
     and the side left open for a new speaker ("unknown", "невідома")."""

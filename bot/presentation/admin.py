@@ -4,6 +4,7 @@ record is escaped here."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -13,7 +14,7 @@ from bot.i18n import N_, _, format_date, format_datetime, ngettext, said
 from bot.input.add_line import EXAMPLE, PARTS, USAGE, AddLineError
 from bot.input.edit_line import field_choices
 from bot.input.labels import stance_choices, stances, topic_choices
-from bot.presentation.callbacks import RetractButton
+from bot.presentation.callbacks import RetractButton, SideButton
 from bot.presentation.html import h, statement_compact, statement_full
 from bot.presentation.labels import label, side_name, speaker_name
 from bot.record import MAX_IMPORT_BYTES, Changed, Linked
@@ -59,6 +60,12 @@ def import_usage() -> str:
     ).format(size=MAX_IMPORT_BYTES // (1024 * 1024))
 
 
+def import_waits(minutes: int) -> str:
+    return _("Or send the file now: the next file you send here within {minutes} minutes is the one imported.").format(
+        minutes=minutes
+    )
+
+
 def export_usage() -> str:
     return _("<code>/export</code> (JSON lines) or <code>/export csv</code>")
 
@@ -97,14 +104,36 @@ def _stance_hint(statement: Statement) -> str:
 
 def added(statement: Statement) -> str:
     text = "✅ " + _("Added #{id}").format(id=statement.id)
-    text += f"\n\n{statement_full(statement)}\n\n{_stance_hint(statement)}"
-    if statement.side == UNKNOWN_SIDE:
-        text += "\n\n⚠️ " + _(
+    return f"{text}\n\n{statement_full(statement)}\n\n{_stance_hint(statement)}{_side_question(statement)}"
+
+
+def _side_question(statement: Statement) -> str:
+    """For a statement whose speaker is new to the record without a side (added, or given
+    another speaker by /edit): how to set the side, asked under the side buttons."""
+    if statement.side != UNKNOWN_SIDE:
+        return ""
+    return (
+        "\n\n⚠️ "
+        + _(
             "The record has no side for <b>{speaker}</b> yet, so this statement's side "
             "is left open (<i>{unknown}</i>). Set it: <code>/edit {id} side SIDE</code>, "
             "e.g. <code>/edit {id} side United Kingdom</code>"
         ).format(speaker=h(statement.speaker), unknown=h(side_name(UNKNOWN_SIDE)), id=statement.id)
-    return text
+        + "\n"
+        + _("Which side does <b>{speaker}</b> speak for? Tap it, if it is one of these.").format(
+            speaker=h(statement.speaker)
+        )
+    )
+
+
+def side_keyboard(statement: Statement, sides: list[str]) -> InlineKeyboardMarkup | None:
+    """The sides offered for a statement whose new speaker's side is open, two a row."""
+    if not sides or statement.id is None:
+        return None
+    buttons = [
+        InlineKeyboardButton(side_name(side), callback_data=SideButton(statement.id, side).encode()) for side in sides
+    ]
+    return InlineKeyboardMarkup([buttons[start : start + 2] for start in range(0, len(buttons), 2)])
 
 
 def add_problem(error: AddLineError) -> str:
@@ -175,7 +204,7 @@ def not_editable(field: str) -> str:
 def edited(changed: Changed, field: str) -> str:
     statement = changed.statement
     heading = _("Edited #{id}: {field}.").format(id=statement.id, field=h(_(field)))
-    return f"✏️ {heading}\n\n{statement_full(statement, changed.links)}"
+    return f"✏️ {heading}\n\n{statement_full(statement, changed.links)}{_side_question(statement)}"
 
 
 def retraction_preview(statement: Statement, reason: str) -> str:
@@ -231,19 +260,22 @@ def not_an_import_option(argument: str) -> str:
     return "⚠️ " + _("{argument}: not an /import option.").format(argument=h(argument[:40])) + f"\n{import_usage()}"
 
 
-def import_too_large(name: str, size_bytes: int) -> str:
-    size = f"{size_bytes / (1024 * 1024):.1f}"
+def import_too_large(name: str, size_bytes: int | None = None) -> str:
+    """A file over the limit of /import, its size given when Telegram told it (rounded up,
+    so that a file just over the limit never reads as the limit itself)."""
+    limit = MAX_IMPORT_BYTES // (1024 * 1024)
+    if size_bytes is None:
+        said = _("{name} is larger than {limit} MB, the most a file sent to /import may be.")
+    else:
+        said = _("{name} is {size} MB, more than the {limit} MB a file sent to /import may be.")
+    size = f"{math.ceil(size_bytes * 10 / (1024 * 1024)) / 10:.1f}" if size_bytes else ""
     return (
         "⚠️ "
-        + _("{name} is {size} MB; {usage}").format(name=h(name), size=size, usage=import_usage())
-        + "\n"
+        + said.format(name=h(name), size=size, limit=limit)
+        + " "
         + _("Nothing was imported.")
-    )
-
-
-def import_larger_than_limit(name: str) -> str:
-    return "⚠️ " + _("{name} is larger than {size} MB. Nothing was imported.").format(
-        name=h(name), size=MAX_IMPORT_BYTES // (1024 * 1024)
+        + "\n"
+        + _("On the server, <code>diplobot import FILE</code> takes a file of any size.")
     )
 
 
@@ -257,6 +289,8 @@ def _summary(report: ImportReport) -> str:
     counts = _("{added} added, {updated} updated, {unchanged} unchanged").format(
         added=report.added, updated=report.updated, unchanged=report.unchanged
     )
+    if report.links:
+        counts += ", " + ngettext("{count} link added", "{count} links added", report.links).format(count=report.links)
     if report.skipped:
         refs = ", ".join(skip.ref for skip in report.skipped[:LISTED_SKIPS])
         more = len(report.skipped) - LISTED_SKIPS

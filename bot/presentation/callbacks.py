@@ -234,3 +234,25 @@ class RetractButton:
         if len(parts) != 3 or parts[0] != cls.PREFIX or parts[2] not in cls.CHOICES:
             return None
         return cls(parts[1], parts[2])
+
+
+@dataclass(frozen=True)
+class SideButton:
+    """A side offered for a statement whose new speaker's side is open: the statement and
+    the side, as the record spells it."""
+
+    PREFIX: ClassVar[str] = "sd"
+    PATTERN: ClassVar[re.Pattern[str]] = _pattern(PREFIX)
+
+    statement_id: int
+    side: str
+
+    def encode(self) -> str:
+        return SEPARATOR.join((self.PREFIX, str(self.statement_id), self.side))
+
+    @classmethod
+    def parse(cls, data: str) -> SideButton | None:
+        parts = data.split(SEPARATOR, 2)
+        if len(parts) != 3 or parts[0] != cls.PREFIX or not parts[1].isdigit() or not parts[2]:
+            return None
+        return cls(int(parts[1]), parts[2])

@@ -9,13 +9,26 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.context import SETTINGS
 from bot.i18n import N_
 from bot.input.command_aliases import aliases_of
-from bot.presentation.callbacks import AddButton, RetractButton
+from bot.presentation.callbacks import AddButton, RetractButton, SideButton
 from handlers.admin import add_dialogue
 from handlers.admin.access import AdminFilter, refuse_change, refuse_read
 from handlers.admin.add_line import WITH_ARGUMENTS, add_line
-from handlers.admin.changes import deleting_command, edit_command, link_command, retract_button, retract_command
+from handlers.admin.changes import (
+    deleting_command,
+    edit_command,
+    link_command,
+    retract_button,
+    retract_command,
+    side_button,
+)
 from handlers.admin.stats import stats_command
-from handlers.admin.transfer import IMPORT_CAPTION, UNCAPTIONED, export_command, import_command, uncaptioned_document
+from handlers.admin.transfer import (
+    IMPORT_CAPTION,
+    WITHOUT_IMPORT,
+    document_without_import,
+    export_command,
+    import_command,
+)
 
 COMMANDS = [
     ("add", N_("Add a statement (one line, or a guided dialogue)")),
@@ -36,6 +49,7 @@ def register(application: Application) -> None:
     admins = AdminFilter(application.bot_data[SETTINGS])
     application.add_handler(CommandHandler("add", add_line, filters=admins & WITH_ARGUMENTS))
     application.add_handler(CommandHandler("edit", edit_command, filters=admins))
+    application.add_handler(CallbackQueryHandler(side_button, pattern=SideButton.PATTERN))
     application.add_handler(CommandHandler("retract", retract_command, filters=admins))
     application.add_handler(CallbackQueryHandler(retract_button, pattern=RetractButton.PATTERN))
     # Readers' /delete falls through to the answer every unknown command gets.
@@ -43,7 +57,7 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("link", link_command, filters=admins))
     application.add_handler(CommandHandler("import", import_command, filters=admins))
     application.add_handler(MessageHandler(admins & IMPORT_CAPTION, import_command))
-    application.add_handler(MessageHandler(admins & UNCAPTIONED, uncaptioned_document))
+    application.add_handler(MessageHandler(admins & WITHOUT_IMPORT, document_without_import))
     application.add_handler(CommandHandler("export", export_command, filters=admins))
     application.add_handler(CommandHandler("stats", stats_command, filters=admins))
     application.add_handler(add_dialogue.conversation(admins))

@@ -11,7 +11,7 @@ from telegram.ext import filters
 from bot import record
 from bot.context import BotContext
 from bot.input.add_line import AddLineError, parse_add_line
-from bot.presentation.admin import add_problem, added, did_you_mean
+from bot.presentation.admin import add_problem, added, did_you_mean, side_keyboard
 from bot.record_names import with_record_sides
 from handlers.common import answers_errors, command_argument, reply, who
 
@@ -32,4 +32,6 @@ async def add_line(update: Update, context: BotContext) -> None:
     except record.MaybeRecordedSpeaker as maybe:
         await reply(update, did_you_mean(maybe.speaker, maybe.similar))
         return
-    await reply(update, added(statement))
+    await reply(
+        update, added(statement), side_keyboard(statement, await record.offered_sides(context.database, statement))
+    )

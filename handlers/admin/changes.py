@@ -14,11 +14,12 @@ from telegram.constants import ChatType
 from bot import record
 from bot.context import BotContext
 from bot.i18n import N_, _
-from bot.input.edit_line import edit_field, parse_edit
+from bot.input.edit_line import Edit, edit_field, parse_edit
 from bot.input.link_line import parse_link
 from bot.input.statement_keys import statement_key
 from bot.presentation.admin import (
     NOT_RETRACTED,
+    REFUSED_CHANGE,
     RETRACTION_EXPIRED,
     did_you_mean_for_edit,
     edited,
@@ -28,9 +29,10 @@ from bot.presentation.admin import (
     retracted,
     retraction_keyboard,
     retraction_preview,
+    side_keyboard,
     usage_of,
 )
-from bot.presentation.callbacks import RetractButton
+from bot.presentation.callbacks import RetractButton, SideButton
 from bot.presentation.html import split_message
 from bot.record_names import with_record_sides
 from handlers.common import answers_errors, command_argument, reply, who
@@ -59,7 +61,8 @@ async def edit_command(update: Update, context: BotContext) -> None:
     except record.MaybeRecordedSpeaker as maybe:
         await reply(update, did_you_mean_for_edit(statement_id, maybe.speaker, maybe.similar))
         return
-    await reply(update, edited(changed, field))
+    sides = await record.offered_sides(context.database, changed.statement)
+    await reply(update, edited(changed, field), side_keyboard(changed.statement, sides))
 
 
 @answers_errors
@@ -79,6 +82,24 @@ async def retract_command(update: Update, context: BotContext) -> None:
     if context.user_data is not None:
         context.user_data[PENDING_RETRACTION] = {"nonce": nonce, "id": statement_id, "reason": reason}
     await reply(update, retraction_preview(statement, reason), retraction_keyboard(nonce))
+
+
+@answers_errors
+async def side_button(update: Update, context: BotContext) -> None:
+    """A side tapped under a one-line /add whose new speaker's side was open: set as
+    `/edit ID side SIDE` sets it, and the buttons go."""
+    query = update.callback_query
+    pressed = SideButton.parse(query.data or "") if query else None
+    if query is None or pressed is None:
+        return
+    user = update.effective_user
+    if not context.settings.is_admin(user.id if user else None):
+        await query.answer(_(REFUSED_CHANGE), show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    changed = await record.edit(context.database, pressed.statement_id, Edit("side", pressed.side), who(update))
+    await reply(update, edited(changed, "side"))
 
 
 @answers_errors

@@ -139,6 +139,22 @@ async def test_admin_guided_add_with_button_presses(running: EmulatorClient) -> 
     assert "Emmanuel Macron" in (found.text or "") and "air policing" in (found.text or "")
 
 
+async def test_admin_adds_a_new_speaker_in_one_line_and_taps_the_side(running: EmulatorClient) -> None:
+    admin = running.user(ADMIN, first_name="Admin")
+    await admin.send_command(
+        "/add Jane Example | 2025-11-27 | talks | Talks on a ceasefire will resume in Geneva next week. | Reuters"
+    )
+    await _wait_for_text(running, ADMIN, "Which side does")
+    await _press(running, admin, ADMIN, "Ukraine")
+    edited = await _wait_for_text(running, ADMIN, "side.")
+
+    assert "Side: Ukraine" in (edited.text or ""), edited.text
+    reader = running.user(READER)
+    await reader.send_command("/search Geneva side:Ukraine")
+    found = await _reply(running, READER, 0)
+    assert "Jane Example" in (found.text or ""), found.text
+
+
 async def test_non_admin_add_is_refused_and_changes_nothing(running: EmulatorClient) -> None:
     reader = running.user(READER)
     await reader.send_command("/add Somebody | 2025-11-26 | talks | A made-up statement about zebras. | Nowhere")
