@@ -456,9 +456,14 @@ async def test_a_search_for_emoji_alone_says_it_holds_no_word(bot: BotHarness, l
         ("en", "How do I subscribe?", "<code>/subscribe 08:00 Kyiv</code>"),
         ("uk", "як підписатися?", "<code>/subscribe 08:00 Київ</code>"),
         ("ru", "Как подписаться", "<code>/subscribe 08:00 Киев</code>"),
+        ("en", "What topics are there?", "<code>/topic peace_terms</code> (21)"),
+        ("ru", "какие есть темы?", "<code>/topic условия мира</code> (21)"),
+        ("en", "How many statements do you have?", "I hold <b>48</b> statements"),
+        ("uk", "скільки у тебе заяв?", "У мене <b>48</b> заяв"),
+        ("en", "What can I ask?", "/search WORDS [filters]"),
     ],
 )
-async def test_asking_how_to_subscribe_is_told_how_not_given_statements(
+async def test_asking_about_the_bot_itself_is_answered_by_it_not_with_statements(
     bot: BotHarness, language: str, asked: str, expected: str
 ) -> None:
     await bot.user(READER_ID, language_code=language).send(asked)
@@ -477,24 +482,6 @@ async def test_a_sticker_or_a_file_in_a_private_chat_is_answered_in_a_group_left
     member = bot.user(READER_ID, chat_id=-400, chat_type="group")
     await member.send_document("notes.txt", b"hello")
     assert bot.texts(-400) == []
-
-
-@pytest.mark.parametrize(
-    ("language", "asked", "expected"),
-    [
-        ("en", "What topics are there?", "<code>/topic peace_terms</code> (21)"),
-        ("ru", "какие есть темы?", "<code>/topic условия мира</code> (21)"),
-        ("en", "How many statements do you have?", "I hold <b>48</b> statements"),
-        ("uk", "скільки у тебе заяв?", "У мене <b>48</b> заяв"),
-        ("en", "What can I ask?", "/search WORDS [filters]"),
-    ],
-)
-async def test_asking_about_the_bot_itself_is_answered_by_it_not_with_statements(
-    bot: BotHarness, language: str, asked: str, expected: str
-) -> None:
-    await bot.user(READER_ID, language_code=language).send(asked)
-    shown = bot.last_text(READER_ID)
-    assert expected in shown and "/statement_" not in shown
 
 
 @pytest.mark.parametrize(
