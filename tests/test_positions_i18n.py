@@ -62,7 +62,7 @@ async def test_a_ukrainian_readers_timeline_is_in_ukrainian(bot: BotHarness) -> 
     await user.send("/timeline territory")
     assert user.last_message()["caption"] == (
         "<b>Хронологія · тема: території</b>\n"
-        "12 заяв, 12 лют. 2025 – 20 лист. 2025, 3 сторони; 4 оцінки, 2 відмови, 2 вимоги, 2 умови."
+        "12 заяв, 12 лют. 2025 – 20 лист. 2025, 3 сторони; 4 оцінки, 2 відмови, 2 вимоги, 2 умови і ще 2."
     )
     await user.send("/timeline Putin")
     assert user.last_message()["caption"].startswith(
